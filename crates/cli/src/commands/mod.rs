@@ -1,0 +1,19 @@
+//! One module per top-level command.
+
+pub(crate) mod doctor;
+pub(crate) mod key;
+pub(crate) mod policy;
+pub(crate) mod trust;
+
+use anyhow::Result;
+use vouch_core::trust::TrustStore;
+
+/// The active profile's trust store in the OS keychain.
+pub(crate) fn open_store() -> Result<TrustStore> {
+    Ok(TrustStore::open_keychain()?)
+}
+
+pub(crate) fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

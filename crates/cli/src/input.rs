@@ -1,0 +1,58 @@
+//! Reading what a person hands the CLI: files, stdin, pasted text, passphrases.
+
+use std::io::{IsTerminal, Read};
+
+use anyhow::{bail, Context, Result};
+use zeroize::Zeroizing;
+
+/// A passphrase, wiped from memory when dropped and never printed.
+pub(crate) type Secret = Zeroizing<String>;
+
+/// Largest key or list file accepted, so a wrong path (a disk image) fails fast.
+const MAX_INPUT: u64 = 16 * 1024 * 1024;
+
+/// Reads `FILE`, `-` (stdin), or text pasted as the argument itself (a PEM block).
+pub(crate) fn read_source(arg: &str) -> Result<Vec<u8>> {
+    if arg == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .take(MAX_INPUT)
+            .read_to_end(&mut buf)
+            .context("could not read standard input")?;
+        return Ok(buf);
+    }
+    if arg.trim_start().starts_with("-----BEGIN") {
+        return Ok(arg.as_bytes().to_vec());
+    }
+    let meta = std::fs::metadata(arg).with_context(|| format!("could not read `{arg}`"))?;
+    if meta.len() > MAX_INPUT {
+        bail!(
+            "`{arg}` is {} bytes, too large to be a key or a list",
+            meta.len()
+        );
+    }
+    std::fs::read(arg).with_context(|| format!("could not read `{arg}`"))
+}
+
+/// The passphrase of an encrypted private key: `VOUCH_PASSWORD`, else a prompt on the terminal.
+pub(crate) fn passphrase(prompt: &str, confirm: bool) -> Result<Secret> {
+    if let Ok(p) = std::env::var("VOUCH_PASSWORD") {
+        return Ok(Zeroizing::new(p));
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("a passphrase is needed and there is no terminal to ask it on; set VOUCH_PASSWORD");
+    }
+    let first = Zeroizing::new(
+        rpassword::prompt_password(prompt).context("could not read the passphrase")?,
+    );
+    if confirm {
+        let again = Zeroizing::new(
+            rpassword::prompt_password("Repeat the passphrase: ")
+                .context("could not read the passphrase")?,
+        );
+        if *again != *first {
+            bail!("the two passphrases differ; nothing was written");
+        }
+    }
+    Ok(first)
+}

@@ -1,0 +1,8 @@
+//! vouch-core: everything Vouch knows about trust, with no user interface.
+//!
+//! One module per concept, each owning its error type. No Tauri, no clap, no terminal output.
+
+pub mod doctor;
+pub mod keys;
+pub mod paths;
+pub mod trust;

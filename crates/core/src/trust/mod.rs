@@ -1,0 +1,345 @@
+//! The trust store: the publisher keys a person trusts, for which repositories, under which policy.
+//!
+//! The whole public trust set (keys, scopes, policies) is one versioned JSON document held in
+//! one keychain item per profile, so listing any number of keys is one keychain read. Private
+//! keys are separate keychain items, never written to disk in clear. Writers serialise on a lock
+//! file and replace the document in a single keychain call, so a failed write leaves the previous
+//! document intact and two processes writing at once lose nothing.
+
+mod backend;
+pub mod scope;
+mod store;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub use backend::{KeychainBackend, MemoryBackend, SecretBackend};
+pub use store::{ImportReport, KeyQuery, TrustStore};
+
+use crate::keys::{Algorithm, KeyError};
+
+/// The version of the trust-set document this build writes.
+pub const TRUST_SET_VERSION: u32 = 1;
+/// The `format` marker of the trust-set document.
+pub const TRUST_SET_FORMAT: &str = "vouch-trust-set";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyStatus {
+    Active,
+    Revoked,
+}
+
+/// A publisher key the user trusts (or trusted: a revoked key stays visible).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrustedKey {
+    /// `sha256:` + hex of SHA-256 over the DER SubjectPublicKeyInfo.
+    pub fingerprint: String,
+    pub algorithm: Algorithm,
+    pub publisher: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Glob patterns over repository names; empty means every repository.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    pub status: KeyStatus,
+    #[serde(default)]
+    pub revoked_reason: Option<String>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub added_at: OffsetDateTime,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    /// Whether the keychain holds the matching private key (this key can sign).
+    #[serde(default)]
+    pub has_private: bool,
+    /// The public key, PEM `PUBLIC KEY`.
+    pub public_key: String,
+}
+
+impl TrustedKey {
+    /// Whether one of the key's scopes covers `repository` (no scopes: every repository).
+    pub fn covers(&self, repository: &str) -> bool {
+        self.scopes.is_empty() || self.scopes.iter().any(|s| scope::matches(s, repository))
+    }
+
+    pub fn is_expired_at(&self, now: OffsetDateTime) -> bool {
+        self.expires_at.is_some_and(|e| e <= now)
+    }
+
+    /// A short form for messages: `acme (sha256:1f2e3d4c5b6a…)`.
+    pub fn label(&self) -> String {
+        format!(
+            "{} ({})",
+            self.publisher,
+            short_fingerprint(&self.fingerprint)
+        )
+    }
+}
+
+/// `sha256:` and the first 12 hex digits, with an ellipsis.
+pub fn short_fingerprint(fp: &str) -> String {
+    let hex = fp.strip_prefix("sha256:").unwrap_or(fp);
+    format!("sha256:{}…", hex.get(..12).unwrap_or(hex))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyMode {
+    /// Block anything not verified (the default).
+    #[default]
+    Enforce,
+    /// Report the real status but do not block.
+    Warn,
+    /// Do not check at all.
+    Off,
+}
+
+impl std::str::FromStr for PolicyMode {
+    type Err = TrustError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "enforce" => Ok(Self::Enforce),
+            "warn" => Ok(Self::Warn),
+            "off" => Ok(Self::Off),
+            other => Err(TrustError::BadPolicy(format!(
+                "unknown policy mode `{other}`; use enforce, warn or off"
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for PolicyMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Enforce => "enforce",
+            Self::Warn => "warn",
+            Self::Off => "off",
+        })
+    }
+}
+
+/// The policy for the repositories a pattern matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub pattern: String,
+    pub mode: PolicyMode,
+    /// How many distinct trusted keys must have signed.
+    pub threshold: u32,
+}
+
+/// The policy that applies to one repository, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyApplied {
+    /// The pattern that matched, or `None` for the default policy.
+    pub pattern: Option<String>,
+    pub mode: PolicyMode,
+    pub threshold: u32,
+}
+
+/// The whole public trust set: what one keychain item holds, and what `trust export` writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrustSet {
+    pub format: String,
+    pub version: u32,
+    #[serde(default)]
+    pub keys: Vec<TrustedKey>,
+    #[serde(default)]
+    pub policies: Vec<Policy>,
+}
+
+impl Default for TrustSet {
+    fn default() -> Self {
+        Self {
+            format: TRUST_SET_FORMAT.to_string(),
+            version: TRUST_SET_VERSION,
+            keys: Vec::new(),
+            policies: Vec::new(),
+        }
+    }
+}
+
+impl TrustSet {
+    /// Parses a trust-set document, refusing other formats and future versions.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, TrustError> {
+        #[derive(Deserialize)]
+        struct Head {
+            format: Option<String>,
+            version: Option<u32>,
+        }
+        let head: Head = serde_json::from_slice(bytes)
+            .map_err(|e| TrustError::Corrupt(format!("not a JSON object: {e}")))?;
+        if head.format.as_deref() != Some(TRUST_SET_FORMAT) {
+            return Err(TrustError::Corrupt(format!(
+                "expected a document with \"format\": \"{TRUST_SET_FORMAT}\""
+            )));
+        }
+        match head.version {
+            Some(v) if v == TRUST_SET_VERSION => {}
+            Some(v) => return Err(TrustError::UnsupportedVersion(v)),
+            None => {
+                return Err(TrustError::Corrupt(
+                    "the document has no \"version\"".into(),
+                ))
+            }
+        }
+        let set: TrustSet =
+            serde_json::from_slice(bytes).map_err(|e| TrustError::Corrupt(e.to_string()))?;
+        for k in &set.keys {
+            let pk = crate::keys::PublicKey::parse(k.public_key.as_bytes())?;
+            if pk.fingerprint() != k.fingerprint {
+                return Err(TrustError::Corrupt(format!(
+                    "key {} does not match its fingerprint",
+                    short_fingerprint(&k.fingerprint)
+                )));
+            }
+        }
+        Ok(set)
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        // Serialising plain data (strings, numbers, dates) cannot fail.
+        serde_json::to_vec_pretty(self).unwrap_or_default()
+    }
+
+    /// The policy for `repository`: the most specific matching pattern wins
+    /// (containers-policy.json semantics); otherwise enforce with threshold 1.
+    pub fn policy_for(&self, repository: &str) -> PolicyApplied {
+        self.policies
+            .iter()
+            .filter(|p| scope::matches(&p.pattern, repository))
+            .max_by(|a, b| scope::specificity(&a.pattern, &b.pattern))
+            .map(|p| PolicyApplied {
+                pattern: Some(p.pattern.clone()),
+                mode: p.mode,
+                threshold: p.threshold,
+            })
+            .unwrap_or(PolicyApplied {
+                pattern: None,
+                mode: PolicyMode::Enforce,
+                threshold: 1,
+            })
+    }
+
+    pub fn key(&self, fingerprint: &str) -> Option<&TrustedKey> {
+        self.keys.iter().find(|k| k.fingerprint == fingerprint)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrustError {
+    #[error("the keychain ({backend}) is unreachable: {detail}. Start a Secret Service provider (gnome-keyring or KWallet) in this session, or run `vouch doctor` for details")]
+    KeychainUnreachable { backend: String, detail: String },
+    #[error("the keychain ({backend}) is locked: {detail}. Unlock it (log in to the desktop session or run `gnome-keyring-daemon --unlock`) and try again")]
+    KeychainLocked { backend: String, detail: String },
+    #[error("the keychain ({backend}) refused to {action}: {detail}; the trust store was left unchanged")]
+    KeychainRefused {
+        backend: String,
+        action: String,
+        detail: String,
+    },
+    #[error("no trusted key matches `{0}`; `vouch key list` shows the fingerprints and publishers you have")]
+    NotFound(String),
+    #[error("`{query}` matches several keys ({}); give more of the fingerprint", .candidates.join(", "))]
+    Ambiguous {
+        query: String,
+        candidates: Vec<String>,
+    },
+    #[error("`{0}` is too short to identify a key: give at least 12 hex digits of the fingerprint, or the publisher name")]
+    PrefixTooShort(String),
+    #[error("bad scope `{pattern}`: {why}")]
+    BadScope { pattern: String, why: String },
+    #[error("bad policy: {0}")]
+    BadPolicy(String),
+    #[error("bad trust-set document: {0}")]
+    Corrupt(String),
+    #[error("the trust-set document has version {0}, newer than this Vouch understands ({TRUST_SET_VERSION}); update Vouch")]
+    UnsupportedVersion(u32),
+    #[error("the keychain has no private key for {0}; only keys made with `vouch key generate` or `vouch key import-private` can sign")]
+    NoPrivateKey(String),
+    #[error("{0}")]
+    Key(#[from] KeyError),
+    #[error("could not take the trust-store lock at {path}: {source}")]
+    Lock {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("bad expiry time `{0}`: use RFC 3339, e.g. 2027-01-31T00:00:00Z")]
+    BadTime(String),
+}
+
+/// Parses an RFC 3339 time given by a person.
+pub fn parse_time(s: &str) -> Result<OffsetDateTime, TrustError> {
+    OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
+        .map_err(|_| TrustError::BadTime(s.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_policy_is_enforce_one_key() {
+        let set = TrustSet::default();
+        let p = set.policy_for("docker.io/library/nginx");
+        assert_eq!(p.mode, PolicyMode::Enforce);
+        assert_eq!(p.threshold, 1);
+        assert_eq!(p.pattern, None);
+    }
+
+    #[test]
+    fn most_specific_policy_wins() {
+        let mut set = TrustSet::default();
+        set.policies = vec![
+            Policy {
+                pattern: "ghcr.io/**".into(),
+                mode: PolicyMode::Warn,
+                threshold: 1,
+            },
+            Policy {
+                pattern: "ghcr.io/acme/*".into(),
+                mode: PolicyMode::Enforce,
+                threshold: 2,
+            },
+            Policy {
+                pattern: "ghcr.io/acme/legacy".into(),
+                mode: PolicyMode::Off,
+                threshold: 1,
+            },
+        ];
+        assert_eq!(set.policy_for("ghcr.io/acme/app").threshold, 2);
+        assert_eq!(set.policy_for("ghcr.io/acme/legacy").mode, PolicyMode::Off);
+        assert_eq!(set.policy_for("ghcr.io/other/x").mode, PolicyMode::Warn);
+        assert_eq!(set.policy_for("quay.io/x/y").pattern, None);
+    }
+
+    #[test]
+    fn documents_of_other_formats_and_versions_are_refused() {
+        assert!(matches!(
+            TrustSet::from_json(b"[]"),
+            Err(TrustError::Corrupt(_))
+        ));
+        assert!(matches!(
+            TrustSet::from_json(b"{\"format\":\"x\",\"version\":1}"),
+            Err(TrustError::Corrupt(_))
+        ));
+        assert!(matches!(
+            TrustSet::from_json(b"{\"format\":\"vouch-trust-set\",\"version\":9}"),
+            Err(TrustError::UnsupportedVersion(9))
+        ));
+        let ok = TrustSet::from_json(&TrustSet::default().to_json()).expect("roundtrip");
+        assert_eq!(ok, TrustSet::default());
+    }
+
+    #[test]
+    fn bad_times_are_refused() {
+        assert!(parse_time("2027-01-01T00:00:00Z").is_ok());
+        assert!(matches!(
+            parse_time("next tuesday"),
+            Err(TrustError::BadTime(_))
+        ));
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Every test of Vouch, run inside tests/harness/with-env.sh (real registry, Secret Service, Xvfb).
+# Exits non-zero on the first failing suite.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+[ "${VOUCH_HARNESS:-}" = 1 ] || { echo "run-tests: run me through tests/harness/with-env.sh (make test)" >&2; exit 2; }
+
+section() { printf '\n=== %s ===\n' "$*"; }
+
+section "invariant: vouch-core does not depend on tauri"
+if cargo tree -p vouch-core -e normal --prefix none | grep -E '^tauri' ; then
+  echo "FAIL: vouch-core depends on tauri" >&2; exit 1
+fi
+echo "ok: no tauri crate in vouch-core's dependency tree"
+
+section "build: vouch CLI and the app (debug, embedded UI)"
+cargo build -p vouch-cli
+ui/node_modules/.bin/tauri build --debug --no-bundle
+
+section "Rust unit and integration tests (real keychain, registry, peers)"
+cargo test --workspace --features vouch-app/custom-protocol
+
+section "UI unit tests (Vitest)"
+(cd ui && npm test --silent)
+
+section "end-to-end: the real window through WebKitWebDriver"
+VOUCH_APP_BINARY="$root/target/debug/vouch-app" VOUCH_CLI="$root/target/debug/vouch" \
+  node --test --test-concurrency=1 tests/e2e/

@@ -1,0 +1,159 @@
+// A small W3C WebDriver client for driving the real Vouch window through WebKitWebDriver.
+// No library: the protocol is JSON over HTTP.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export function requireEnv(name) {
+  const v = process.env[name];
+  if (!v) {
+    if (process.env.VOUCH_HARNESS === '1') throw new Error(`${name} is not set; the harness must provide it`);
+    return null;
+  }
+  return v;
+}
+
+export class Session {
+  static async start(appBinary) {
+    const port = await freePort();
+    const driver = spawn('WebKitWebDriver', [`--port=${port}`], {
+      env: { ...process.env, TAURI_WEBVIEW_AUTOMATION: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    driver.stdout.on('data', (d) => (log += d));
+    driver.stderr.on('data', (d) => (log += d));
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 100; i++) {
+      try {
+        const r = await fetch(`${base}/status`);
+        if (r.ok) break;
+      } catch {
+        /* not up yet */
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const s = new Session(base, driver, () => log);
+    const res = await s.request('POST', '/session', {
+      capabilities: {
+        alwaysMatch: { 'webkitgtk:browserOptions': { binary: appBinary, args: [] } },
+      },
+    });
+    s.id = res.sessionId;
+    return s;
+  }
+
+  constructor(base, driver, log) {
+    this.base = base;
+    this.driver = driver;
+    this.log = log;
+    this.id = null;
+  }
+
+  async request(method, url, body) {
+    const r = await fetch(this.base + url, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const json = await r.json();
+    if (!r.ok) {
+      throw new Error(`WebDriver ${method} ${url}: ${json.value?.error}: ${json.value?.message}\n${this.log()}`);
+    }
+    return json.value;
+  }
+
+  cmd(method, url, body) {
+    return this.request(method, `/session/${this.id}${url}`, body);
+  }
+
+  title() {
+    return this.cmd('GET', '/title');
+  }
+
+  async find(css) {
+    const el = await this.cmd('POST', '/element', { using: 'css selector', value: css });
+    return el[ELEMENT];
+  }
+
+  async findAll(css) {
+    const els = await this.cmd('POST', '/elements', { using: 'css selector', value: css });
+    return els.map((e) => e[ELEMENT]);
+  }
+
+  async click(css) {
+    const id = await this.waitFor(css);
+    await this.cmd('POST', `/element/${id}/click`, {});
+  }
+
+  async type(css, text) {
+    const id = await this.waitFor(css);
+    await this.cmd('POST', `/element/${id}/clear`, {});
+    await this.cmd('POST', `/element/${id}/value`, { text });
+  }
+
+  async text(css) {
+    const id = await this.waitFor(css);
+    return this.cmd('GET', `/element/${id}/text`);
+  }
+
+  async attr(id, name) {
+    return this.cmd('GET', `/element/${id}/attribute/${name}`);
+  }
+
+  /** Waits until `css` exists (and, with `pred`, until pred(text) holds); returns its id. */
+  async waitFor(css, pred, timeoutMs = 20_000) {
+    const end = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < end) {
+      try {
+        const id = await this.find(css);
+        if (!pred) return id;
+        last = await this.cmd('GET', `/element/${id}/text`);
+        if (pred(last)) return id;
+      } catch {
+        /* not there yet */
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`timed out waiting for ${css}${pred ? ` (last text: ${JSON.stringify(last)})` : ''}`);
+  }
+
+  /** Saves a screenshot of the window into the artifacts folder. */
+  async screenshot(name) {
+    const dir = process.env.VOUCH_TEST_ARTIFACTS ?? 'tests/artifacts';
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${name}.png`);
+    try {
+      const b64 = await this.cmd('GET', '/screenshot');
+      writeFileSync(file, Buffer.from(b64, 'base64'));
+    } catch {
+      // Fall back to the whole X display.
+      execFileSync('import', ['-window', 'root', file]);
+    }
+    return file;
+  }
+
+  async stop() {
+    try {
+      if (this.id) await this.request('DELETE', `/session/${this.id}`);
+    } finally {
+      this.driver.kill();
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// The real Vouch window, driven through WebKitWebDriver under Xvfb, against the real keychain.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Session, requireEnv } from './webdriver.mjs';
+
+const app = requireEnv('VOUCH_APP_BINARY');
+const cli = requireEnv('VOUCH_CLI');
+const skip = !app || !cli ? 'VOUCH_APP_BINARY/VOUCH_CLI not set: run through `make test`' : false;
+if (skip) console.warn(`\n!!! SKIPPING window tests: ${skip}\n`);
+
+let s;
+let fingerprint;
+
+before(async () => {
+  if (skip) return;
+  // Seed the real keychain through the CLI (same profile the app reads).
+  const dir = mkdtempSync(path.join(tmpdir(), 'vouch-e2e-'));
+  const key = path.join(dir, 'acme.pem');
+  execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', key]);
+  const pub = execFileSync('openssl', ['pkey', '-in', key, '-pubout']);
+  writeFileSync(path.join(dir, 'acme.pub'), pub);
+  const out = execFileSync(cli, ['key', 'add', path.join(dir, 'acme.pub'), '--name', 'Acme E2E', '--scope', 'ghcr.io/acme/**']).toString();
+  fingerprint = out.split(/\s+/)[1];
+  assert.match(fingerprint, /^sha256:[0-9a-f]{64}$/);
+  s = await Session.start(app);
+});
+
+after(async () => {
+  await s?.stop();
+});
+
+async function withShot(name, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    const file = await s.screenshot(`failure-${name}`).catch(() => 'none');
+    e.message += `\n(screenshot: ${file})`;
+    throw e;
+  }
+}
+
+test('the window is titled Vouch and shows the trusted key from the keychain', { skip }, async () => {
+  await withShot('keys', async () => {
+    assert.equal(await s.title(), 'Vouch');
+    await s.click('[data-testid="nav-keys"]');
+    const row = await s.waitFor(`[data-testid="key-row"][data-fingerprint="${fingerprint}"]`);
+    const text = await s.cmd('GET', `/element/${row}/text`);
+    assert.match(text, /Acme E2E/);
+    assert.match(text, /ghcr\.io\/acme\/\*\*/);
+    await s.screenshot('keys');
+  });
+});
+
+test('Settings renders the doctor report from vouch-core over IPC', { skip }, async () => {
+  await withShot('settings', async () => {
+    await s.click('[data-testid="nav-settings"]');
+    const keychain = await s.text('[data-testid="doctor-keychain"]');
+    await s.waitFor('[data-testid="doctor-keychain"]', (t) => /reachable/i.test(t));
+    const now = await s.text('[data-testid="doctor-keychain"]');
+    assert.match(now, /Secret Service/, keychain);
+    assert.doesNotMatch(now, /unreachable/i);
+    assert.match(await s.text('[data-testid="doctor-profile"]'), /test/);
+    await s.screenshot('settings');
+  });
+});

@@ -1,0 +1,28 @@
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import App from './App.svelte';
+import { doctorReport } from './test/fixtures';
+import { mockBackend } from './test/ipc';
+
+describe('App shell', () => {
+  it('starts on Keys and switches views from the sidebar', async () => {
+    mockBackend((cmd) => (cmd === 'list_keys' ? [] : cmd === 'doctor' ? doctorReport : null));
+    render(App);
+
+    const keys = screen.getByTestId('nav-keys');
+    const verify = screen.getByTestId('nav-verify');
+    const settings = screen.getByTestId('nav-settings');
+    expect(keys.getAttribute('aria-current')).toBe('page');
+    expect(verify.hasAttribute('aria-current')).toBe(false);
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Keys');
+
+    await fireEvent.click(settings);
+    expect(settings.getAttribute('aria-current')).toBe('page');
+    expect(keys.hasAttribute('aria-current')).toBe(false);
+    expect(await screen.findByTestId('doctor-report')).toBeTruthy();
+
+    await fireEvent.click(verify);
+    expect(verify.getAttribute('aria-current')).toBe('page');
+    expect(screen.getByTestId('verify-input')).toBeTruthy();
+  });
+});

@@ -1,0 +1,10 @@
+/** Colour families for badges; each maps to a pair of design tokens (`--color-X`, `--color-X-bg`). */
+export type Tone =
+  | 'verified'
+  | 'unsigned'
+  | 'untrusted'
+  | 'invalid'
+  | 'error'
+  | 'checking'
+  | 'warning'
+  | 'neutral';

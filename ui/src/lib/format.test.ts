@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { formatDate, keyState, parseScopes, plural, shortDigest, shortFingerprint } from './format';
+
+const NOW = new Date('2026-03-01T12:00:00Z');
+
+describe('format', () => {
+  it('shortens fingerprints and digests to 12 hex digits', () => {
+    expect(shortFingerprint('sha256:0123456789abcdef0123')).toBe('0123456789ab');
+    expect(shortFingerprint('0123456789abcdef')).toBe('0123456789ab');
+    expect(shortDigest('sha256:feedfacecafebeef00')).toBe('feedfacecafe');
+    expect(shortDigest(null)).toBe('—');
+  });
+
+  it('parses comma and newline separated scopes', () => {
+    expect(parseScopes(' a/*, b/c \n\n a/* ,')).toEqual(['a/*', 'b/c']);
+    expect(parseScopes('   ')).toEqual([]);
+  });
+
+  it('derives key state from status and expiry', () => {
+    expect(keyState({ status: 'active', expires_at: null }, NOW)).toBe('active');
+    expect(keyState({ status: 'active', expires_at: '2026-06-01T00:00:00Z' }, NOW)).toBe('active');
+    expect(keyState({ status: 'active', expires_at: '2026-03-30T00:00:00Z' }, NOW)).toBe('expiring');
+    expect(keyState({ status: 'active', expires_at: '2026-03-01T11:59:59Z' }, NOW)).toBe('expired');
+    expect(keyState({ status: 'revoked', expires_at: '2026-03-30T00:00:00Z' }, NOW)).toBe('revoked');
+  });
+
+  it('formats dates and counts', () => {
+    expect(formatDate('2026-03-01T12:00:00Z')).toBe('2026-03-01');
+    expect(formatDate('soon')).toBe('soon');
+    expect(plural(1, 'key')).toBe('1 key');
+    expect(plural(3, 'key')).toBe('3 keys');
+  });
+});

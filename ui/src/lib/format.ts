@@ -1,0 +1,54 @@
+import type { KeyInfo } from '../ipc/types';
+
+const HEX_PREFIX = /^sha256:/i;
+
+/** First 12 hex digits after "sha256:" (the whole string if it is shorter). */
+export function shortFingerprint(fingerprint: string): string {
+  return fingerprint.replace(HEX_PREFIX, '').slice(0, 12);
+}
+
+/** A digest shortened like `docker images` does: the first 12 hex digits. */
+export function shortDigest(digest: string | null): string {
+  if (digest === null || digest === '') return '—';
+  const colon = digest.indexOf(':');
+  return digest.slice(colon + 1, colon + 1 + 12);
+}
+
+/** Splits scopes typed as comma- or newline-separated text; trims, drops blanks and duplicates. */
+export function parseScopes(text: string): string[] {
+  const seen = new Set<string>();
+  for (const part of text.split(/[,\n]/)) {
+    const scope = part.trim();
+    if (scope !== '') seen.add(scope);
+  }
+  return [...seen];
+}
+
+/** YYYY-MM-DD for an RFC 3339 time, or the input unchanged if it does not parse. */
+export function formatDate(rfc3339: string): string {
+  const time = Date.parse(rfc3339);
+  if (Number.isNaN(time)) return rfc3339;
+  return new Date(time).toISOString().slice(0, 10);
+}
+
+export type KeyState = 'active' | 'expiring' | 'expired' | 'revoked';
+
+export const EXPIRY_WARNING_DAYS = 30;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** What the user should know about a key right now. */
+export function keyState(key: Pick<KeyInfo, 'status' | 'expires_at'>, now: Date = new Date()): KeyState {
+  if (key.status === 'revoked') return 'revoked';
+  if (key.expires_at === null) return 'active';
+  const expires = Date.parse(key.expires_at);
+  if (Number.isNaN(expires)) return 'active';
+  const left = expires - now.getTime();
+  if (left <= 0) return 'expired';
+  if (left <= EXPIRY_WARNING_DAYS * DAY_MS) return 'expiring';
+  return 'active';
+}
+
+/** "1 key", "2 keys". */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
