@@ -13,6 +13,7 @@ use crate::Outcome;
 pub(crate) enum KeyCmd {
     /// Trust a publisher's public key (PEM, cosign.pub, raw base64 ed25519) from FILE, `-` or pasted text
     Add {
+        #[arg(allow_hyphen_values = true)]
         source: String,
         /// The publisher this key belongs to
         #[arg(long)]

@@ -417,7 +417,7 @@ fn private_key_pem_formats() -> Result {
 
 #[test]
 fn p256_pkcs8_matches_the_p256_crate_encoder() -> Result {
-    use pkcs8::EncodePrivateKey as _;
+    use pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
     let key = PrivateKey::generate(Algorithm::EcdsaP256)?;
     let secret =
         p256::SecretKey::from_pkcs8_der(&key.to_pkcs8_der()).map_err(|_| KeyError::Random)?;

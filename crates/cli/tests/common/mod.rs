@@ -1,0 +1,176 @@
+//! Shared helpers for the CLI's integration tests, which run the real `vouch` binary against
+//! the real parts the harness (`tests/harness/with-env.sh`) starts.
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// True when the real test environment is here. Under the harness a missing part is a failure;
+/// outside it the test is skipped with a loud message.
+pub fn real_env(what: &str) -> bool {
+    let harness = std::env::var("VOUCH_HARNESS").as_deref() == Ok("1");
+    let have = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
+    if harness {
+        assert!(have, "{what}: the harness did not provide a D-Bus session");
+        return true;
+    }
+    eprintln!("\n!!! SKIPPING {what}: needs the real keychain; run through `make test` (tests/harness/with-env.sh)\n");
+    false
+}
+
+/// The path of a tool the harness provides, e.g. `VOUCH_TEST_COSIGN`.
+pub fn tool(var: &str) -> Option<PathBuf> {
+    match std::env::var_os(var) {
+        Some(p) => Some(PathBuf::from(p)),
+        None => {
+            assert!(
+                std::env::var("VOUCH_HARNESS").as_deref() != Ok("1"),
+                "{var} is not set: the harness must provide it (scripts/fetch-peers.sh)"
+            );
+            eprintln!("\n!!! SKIPPING: {var} not set\n");
+            None
+        }
+    }
+}
+
+/// One isolated Vouch user: its own profile (keychain namespace) and config folder.
+pub struct Env {
+    pub profile: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new(name: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let profile = format!("{}-{}", name, std::process::id());
+        Self { profile, dir }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, bytes).expect("write");
+        p
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_vouch"));
+        c.env("VOUCH_PROFILE", &self.profile)
+            .env("VOUCH_CONFIG_DIR", self.dir.path().join("config"))
+            .env_remove("VOUCH_PASSWORD");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run vouch")
+    }
+
+    pub fn run_stdin(&self, args: &[&str], stdin: &[u8]) -> Output {
+        let mut child = self
+            .cmd()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn vouch");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin)
+            .expect("write stdin");
+        child.wait_with_output().expect("wait")
+    }
+
+    /// Runs and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "vouch {args:?} failed ({:?}): {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf8")
+    }
+
+    pub fn keys(&self) -> Vec<serde_json::Value> {
+        let out = self.ok(&["key", "list", "--json"]);
+        serde_json::from_str::<Vec<serde_json::Value>>(&out)
+            .expect("key list --json is a JSON array")
+    }
+}
+
+/// Asserts exit code 2 with one clear sentence on stderr containing `needle`.
+pub fn assert_fails_with(out: &Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "expected exit 2, stderr: {stderr}"
+    );
+    assert!(
+        stderr.to_lowercase().contains(&needle.to_lowercase()),
+        "stderr should mention `{needle}`: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// `openssl` on the machine.
+pub fn openssl(args: &[&str]) -> Vec<u8> {
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Makes an ed25519 key pair with openssl; returns (private PEM path, public PEM path).
+pub fn openssl_ed25519(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let key = dir.join(format!("{name}.pem"));
+    let pubkey = dir.join(format!("{name}.pub"));
+    let k = key.to_str().expect("utf8 path");
+    openssl(&["genpkey", "-algorithm", "ed25519", "-out", k]);
+    openssl(&[
+        "pkey",
+        "-in",
+        k,
+        "-pubout",
+        "-out",
+        pubkey.to_str().expect("utf8 path"),
+    ]);
+    (key, pubkey)
+}
+
+/// sha256 of the DER SubjectPublicKeyInfo, computed by openssl and sha256sum's equivalent.
+pub fn openssl_fingerprint(pubkey: &Path) -> String {
+    let der = openssl(&[
+        "pkey",
+        "-pubin",
+        "-in",
+        pubkey.to_str().expect("utf8"),
+        "-outform",
+        "DER",
+    ]);
+    let out = Command::new("sha256sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().expect("stdin").write_all(&der)?;
+            c.wait_with_output()
+        })
+        .expect("sha256sum");
+    let hex = String::from_utf8(out.stdout).expect("utf8");
+    format!("sha256:{}", hex.split_whitespace().next().expect("hash"))
+}

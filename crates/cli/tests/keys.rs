@@ -1,0 +1,814 @@
+//! `vouch key|policy|trust|doctor` against the real keychain (gnome-keyring on a private D-Bus).
+
+mod common;
+
+use common::*;
+use std::process::Command;
+
+#[test]
+fn doctor_reports_the_real_secret_service() {
+    if !real_env("doctor") {
+        return;
+    }
+    let env = Env::new("doctor");
+    let out = env.ok(&["doctor", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["keychain"]["reachable"], true, "{v}");
+    assert_eq!(v["keychain"]["backend"], "Secret Service");
+    assert_eq!(v["profile"], env.profile.as_str());
+    assert!(v["config_path"]
+        .as_str()
+        .is_some_and(|p| p.ends_with("config.json")));
+    assert_eq!(v["pullers"].as_array().map(Vec::len), Some(2));
+    let version = env.ok(&["--version"]);
+    assert_eq!(
+        version.trim(),
+        format!("vouch {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn doctor_and_key_list_fail_clearly_without_a_keychain() {
+    if !real_env("no keychain") {
+        return;
+    }
+    let env = Env::new("nokeychain");
+    let run = |args: &[&str]| {
+        env.cmd()
+            .args(args)
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/vouch-test-bus",
+            )
+            .output()
+            .expect("run")
+    };
+    let out = run(&["doctor"]);
+    assert_fails_with(&out, "keychain");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("unreachable"));
+    let out = run(&["key", "list"]);
+    assert_fails_with(&out, "unreachable");
+    // No silent fallback to a file: nothing but (at most) the lock folder was created.
+    let leftovers: Vec<_> = walk(&env.path("config"))
+        .into_iter()
+        .filter(|p| !p.to_string_lossy().contains("/locks"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn add_list_show_export_revoke_rm_persist_across_processes() {
+    if !real_env("key lifecycle") {
+        return;
+    }
+    let env = Env::new("lifecycle");
+    let (_, pubkey) = openssl_ed25519(env.dir.path(), "acme");
+    let expected_fp = openssl_fingerprint(&pubkey);
+
+    let out = env.ok(&[
+        "key",
+        "add",
+        pubkey.to_str().expect("utf8"),
+        "--name",
+        "acme",
+        "--scope",
+        "ghcr.io/acme/**",
+        "--note",
+        "release key",
+        "--expires",
+        "2099-01-01T00:00:00Z",
+    ]);
+    assert!(out.contains(&expected_fp), "{out}");
+    assert!(out.contains("ghcr.io/acme/**"));
+
+    let keys = env.keys();
+    assert_eq!(keys.len(), 1);
+    let k = &keys[0];
+    assert_eq!(
+        k["fingerprint"],
+        expected_fp.as_str(),
+        "fingerprint equals openssl's DER SPKI sha256"
+    );
+    assert_eq!(k["algorithm"], "ed25519");
+    assert_eq!(k["publisher"], "acme");
+    assert_eq!(k["scopes"], serde_json::json!(["ghcr.io/acme/**"]));
+    assert_eq!(k["status"], "active");
+    assert_eq!(k["expires_at"], "2099-01-01T00:00:00Z");
+    assert_eq!(k["has_private"], false);
+    assert!(k["added_at"].as_str().is_some());
+
+    // Show by prefix (12 hex digits) and by publisher.
+    let hex = expected_fp.trim_start_matches("sha256:");
+    let shown: serde_json::Value =
+        serde_json::from_str(&env.ok(&["key", "show", &hex[..12], "--json"])).expect("json");
+    assert_eq!(shown["fingerprint"], expected_fp.as_str());
+    assert!(env.ok(&["key", "show", "acme"]).contains("release key"));
+
+    // Export gives back the same public key.
+    let pem = env.ok(&["key", "export", &expected_fp]);
+    let exported = env.write("exported.pub", pem.as_bytes());
+    assert_eq!(openssl_fingerprint(&exported), expected_fp);
+
+    // Adding the same key again updates it, no duplicate.
+    let out = env.ok(&[
+        "key",
+        "add",
+        pubkey.to_str().expect("utf8"),
+        "--name",
+        "Acme Corp",
+    ]);
+    assert!(out.starts_with("Updated"), "{out}");
+    let keys = env.keys();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0]["publisher"], "Acme Corp");
+
+    // Revoke: stays visible, with reason and time.
+    env.ok(&["key", "revoke", &hex[..16], "--reason", "key leaked"]);
+    let keys = env.keys();
+    assert_eq!(keys[0]["status"], "revoked");
+    assert_eq!(keys[0]["revoked_reason"], "key leaked");
+    assert!(keys[0]["revoked_at"].as_str().is_some());
+
+    env.ok(&["key", "rm", &expected_fp]);
+    assert!(env.keys().is_empty());
+    assert_fails_with(
+        &env.run(&["key", "show", &expected_fp]),
+        "no trusted key matches",
+    );
+}
+
+#[test]
+fn add_from_stdin_pasted_text_and_raw_base64() {
+    if !real_env("key add inputs") {
+        return;
+    }
+    let env = Env::new("inputs");
+    let (_, p1) = openssl_ed25519(env.dir.path(), "one");
+    let (_, p2) = openssl_ed25519(env.dir.path(), "two");
+    let (_, p3) = openssl_ed25519(env.dir.path(), "three");
+    let out = env.run_stdin(
+        &["key", "add", "-", "--name", "stdin"],
+        &std::fs::read(&p1).expect("read"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pasted = std::fs::read_to_string(&p2).expect("read");
+    env.ok(&["key", "add", &pasted, "--name", "pasted"]);
+    // Raw base64 ed25519: the last 32 bytes of the DER SPKI.
+    let der = openssl(&[
+        "pkey",
+        "-pubin",
+        "-in",
+        p3.to_str().expect("utf8"),
+        "-outform",
+        "DER",
+    ]);
+    let raw = &der[der.len() - 32..];
+    let b64 = base64_encode(raw);
+    let out = env.run_stdin(&["key", "add", "-", "--name", "raw"], b64.as_bytes());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let keys = env.keys();
+    let fps: Vec<&str> = keys
+        .iter()
+        .filter_map(|k| k["fingerprint"].as_str())
+        .collect();
+    for p in [&p1, &p2, &p3] {
+        assert!(fps.contains(&openssl_fingerprint(p).as_str()), "{fps:?}");
+    }
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    let out = Command::new("base64")
+        .arg("-w0")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().expect("stdin").write_all(bytes)?;
+            c.wait_with_output()
+        })
+        .expect("base64");
+    String::from_utf8(out.stdout).expect("utf8")
+}
+
+#[test]
+fn bad_inputs_get_a_sentence_exit_2_and_leave_the_store_unchanged() {
+    if !real_env("bad inputs") {
+        return;
+    }
+    let env = Env::new("badinput");
+    let (private, good) = openssl_ed25519(env.dir.path(), "good");
+    env.ok(&["key", "add", good.to_str().expect("utf8"), "--name", "good"]);
+    let before = env.keys();
+
+    let p384 = env.path("p384.pem");
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-384",
+        "-out",
+        p384.to_str().expect("utf8"),
+    ]);
+    let p384_pub = openssl(&["pkey", "-in", p384.to_str().expect("utf8"), "-pubout"]);
+    let p384_pub = env.write("p384.pub", &p384_pub);
+    let cert =
+        "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUY2VydA==\n-----END CERTIFICATE-----\n";
+    let good_text = std::fs::read_to_string(&good).expect("read");
+    let b64_line = good_text.lines().nth(1).expect("base64 line");
+    let truncated = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        &b64_line[..b64_line.len() / 2]
+    );
+
+    let cases: Vec<(Vec<String>, Option<&[u8]>, &str)> = vec![
+        (
+            vec!["key".into(), "add".into(), "-".into()],
+            Some(b"-----BEGIN PUBLIC KEY-----\nnot base64 at all!!\n-----END PUBLIC KEY-----\n"),
+            "base64",
+        ),
+        (
+            vec!["key".into(), "add".into(), "-".into()],
+            Some(cert.as_bytes()),
+            "certificate",
+        ),
+        (
+            vec![
+                "key".into(),
+                "add".into(),
+                p384_pub.to_string_lossy().into(),
+            ],
+            None,
+            "p-384",
+        ),
+        (
+            vec!["key".into(), "add".into(), private.to_string_lossy().into()],
+            None,
+            "private key",
+        ),
+        (
+            vec!["key".into(), "add".into(), "-".into()],
+            Some(truncated.as_bytes()),
+            "key",
+        ),
+        (
+            vec![
+                "key".into(),
+                "add".into(),
+                env.path("missing.pub").to_string_lossy().into(),
+            ],
+            None,
+            "could not read",
+        ),
+        (
+            vec![
+                "key".into(),
+                "add".into(),
+                good.to_string_lossy().into(),
+                "--scope".into(),
+                "ghcr.io/Acme/*".into(),
+            ],
+            None,
+            "scope",
+        ),
+        (
+            vec![
+                "key".into(),
+                "add".into(),
+                good.to_string_lossy().into(),
+                "--expires".into(),
+                "tomorrow".into(),
+            ],
+            None,
+            "rfc 3339",
+        ),
+        (
+            vec![
+                "key".into(),
+                "show".into(),
+                "sha256:0000000000000000".into(),
+            ],
+            None,
+            "no trusted key matches",
+        ),
+        (
+            vec!["key".into(), "revoke".into(), "abc".into()],
+            None,
+            "at least 12 hex digits",
+        ),
+        (
+            vec!["key".into(), "rm".into(), "nobody".into()],
+            None,
+            "no trusted key matches",
+        ),
+        (
+            vec![
+                "policy".into(),
+                "set".into(),
+                "ghcr.io/**".into(),
+                "--mode".into(),
+                "enforce".into(),
+                "--threshold".into(),
+                "0".into(),
+            ],
+            None,
+            "threshold",
+        ),
+    ];
+    for (args, stdin, needle) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = match stdin {
+            Some(s) => env.run_stdin(&args, s),
+            None => env.run(&args),
+        };
+        eprintln!("case {args:?} -> expecting `{needle}`");
+        assert_fails_with(&out, needle);
+        assert_eq!(env.keys(), before, "store changed after {args:?}");
+    }
+}
+
+#[test]
+fn generate_and_import_signing_keys_keep_private_keys_in_the_keychain() {
+    if !real_env("signing keys") {
+        return;
+    }
+    let env = Env::new("signing");
+    let ed = env.ok(&["key", "generate", "--name", "me"]);
+    let p256 = env.ok(&[
+        "key",
+        "generate",
+        "--name",
+        "me-p256",
+        "--algorithm",
+        "p256",
+        "--scope",
+        "127.0.0.1:*/me/**",
+    ]);
+    let keys = env.keys();
+    let find = |fp: &str| {
+        keys.iter()
+            .find(|k| k["fingerprint"] == fp.trim())
+            .cloned()
+            .expect("generated key listed")
+    };
+    assert_eq!(find(&ed)["algorithm"], "ed25519");
+    assert_eq!(find(&ed)["has_private"], true);
+    assert_eq!(find(&p256)["algorithm"], "ecdsa-p256");
+    assert_eq!(
+        find(&p256)["scopes"],
+        serde_json::json!(["127.0.0.1:*/me/**"])
+    );
+
+    // The private key is a separate Secret Service item, findable by attributes, never on disk.
+    let item = Command::new("secret-tool")
+        .args([
+            "search",
+            "--all",
+            "service",
+            "vouch",
+            "username",
+            &format!("{}/private/{}", env.profile, ed.trim()),
+        ])
+        .output()
+        .expect("secret-tool");
+    let listing =
+        String::from_utf8_lossy(&item.stdout).to_string() + &String::from_utf8_lossy(&item.stderr);
+    assert!(listing.contains("Vouch signing key"), "{listing}");
+    let list = env.ok(&["key", "list", "--json"]);
+    assert!(!list.contains("PRIVATE"), "private material in key list");
+
+    // Unencrypted PKCS#8 import.
+    let (private, pubkey) = openssl_ed25519(env.dir.path(), "imported");
+    let out = env.ok(&[
+        "key",
+        "import-private",
+        private.to_str().expect("utf8"),
+        "--name",
+        "imp",
+    ]);
+    assert!(out.contains(&openssl_fingerprint(&pubkey)), "{out}");
+
+    // Export an encrypted cosign-format key and import it back into another profile.
+    let exported = env.path("exported.key");
+    let out = env
+        .cmd()
+        .args([
+            "key",
+            "export-private",
+            ed.trim(),
+            "--output",
+            exported.to_str().expect("utf8"),
+        ])
+        .env("VOUCH_PASSWORD", "s3cret")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&exported).expect("read");
+    assert!(
+        text.starts_with("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----"),
+        "{text}"
+    );
+    let other = Env::new("signing-other");
+    let wrong = other
+        .cmd()
+        .args([
+            "key",
+            "import-private",
+            exported.to_str().expect("utf8"),
+            "--name",
+            "x",
+        ])
+        .env("VOUCH_PASSWORD", "wrong")
+        .output()
+        .expect("run");
+    assert_fails_with(&wrong, "passphrase");
+    assert!(other.keys().is_empty());
+    let ok = other
+        .cmd()
+        .args([
+            "key",
+            "import-private",
+            exported.to_str().expect("utf8"),
+            "--name",
+            "me-again",
+        ])
+        .env("VOUCH_PASSWORD", "s3cret")
+        .output()
+        .expect("run");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(other.keys()[0]["fingerprint"], ed.trim());
+    other.ok(&["key", "rm", ed.trim()]);
+    // Removing the key removed its private item too.
+    let gone = Command::new("secret-tool")
+        .args([
+            "search",
+            "--all",
+            "service",
+            "vouch",
+            "username",
+            &format!("{}/private/{}", other.profile, ed.trim()),
+        ])
+        .output()
+        .expect("secret-tool");
+    assert!(!String::from_utf8_lossy(&gone.stdout).contains("Vouch signing key"));
+}
+
+#[test]
+fn keys_made_by_cosign_and_skopeo_import() {
+    if !real_env("cosign/skopeo keys") {
+        return;
+    }
+    let (Some(cosign), Some(skopeo)) = (tool("VOUCH_TEST_COSIGN"), tool("VOUCH_TEST_SKOPEO"))
+    else {
+        return;
+    };
+    let env = Env::new("peerkeys");
+    // cosign generate-key-pair (P-256, ENCRYPTED SIGSTORE PRIVATE KEY).
+    let st = Command::new(&cosign)
+        .args(["generate-key-pair"])
+        .current_dir(env.dir.path())
+        .env("COSIGN_PASSWORD", "pw1")
+        .output()
+        .expect("cosign");
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    env.ok(&[
+        "key",
+        "add",
+        env.path("cosign.pub").to_str().expect("utf8"),
+        "--name",
+        "cosign-pub",
+    ]);
+    let out = env
+        .cmd()
+        .args([
+            "key",
+            "import-private",
+            env.path("cosign.key").to_str().expect("utf8"),
+            "--name",
+            "cosign-signer",
+        ])
+        .env("VOUCH_PASSWORD", "pw1")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fp = openssl_fingerprint(&env.path("cosign.pub"));
+    let keys = env.keys();
+    assert_eq!(keys.len(), 1, "same key via pub and private: no duplicate");
+    assert_eq!(keys[0]["fingerprint"], fp.as_str());
+    assert_eq!(keys[0]["has_private"], true);
+    assert_eq!(keys[0]["algorithm"], "ecdsa-p256");
+
+    // cosign import-key-pair of an ed25519 key (ENCRYPTED SIGSTORE PRIVATE KEY around ed25519).
+    let (ed_private, ed_pub) = openssl_ed25519(env.dir.path(), "ed");
+    let imp = env.path("imp");
+    std::fs::create_dir_all(&imp).expect("mkdir");
+    let st = Command::new(&cosign)
+        .args([
+            "import-key-pair",
+            "--key",
+            ed_private.to_str().expect("utf8"),
+            "--output-key-prefix",
+            "import",
+        ])
+        .current_dir(&imp)
+        .env("COSIGN_PASSWORD", "pw2")
+        .output()
+        .expect("cosign");
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let out = env
+        .cmd()
+        .args([
+            "key",
+            "import-private",
+            imp.join("import.key").to_str().expect("utf8"),
+            "--name",
+            "cosign-ed",
+        ])
+        .env("VOUCH_PASSWORD", "pw2")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&openssl_fingerprint(&ed_pub)));
+
+    // skopeo generate-sigstore-key.
+    let pass = env.write("pass", b"pw3");
+    let prefix = env.path("skopeo");
+    let st = Command::new(&skopeo)
+        .args([
+            "generate-sigstore-key",
+            "--output-prefix",
+            prefix.to_str().expect("utf8"),
+            "--passphrase-file",
+            pass.to_str().expect("utf8"),
+        ])
+        .output()
+        .expect("skopeo");
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    env.ok(&[
+        "key",
+        "add",
+        env.path("skopeo.pub").to_str().expect("utf8"),
+        "--name",
+        "skopeo-pub",
+    ]);
+    let out = env
+        .cmd()
+        .args([
+            "key",
+            "import-private",
+            env.path("skopeo.private").to_str().expect("utf8"),
+            "--name",
+            "skopeo-signer",
+        ])
+        .env("VOUCH_PASSWORD", "pw3")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let keys = env.keys();
+    let sk = keys
+        .iter()
+        .find(|k| k["fingerprint"] == openssl_fingerprint(&env.path("skopeo.pub")).as_str())
+        .expect("skopeo key");
+    assert_eq!(sk["has_private"], true);
+
+    // A key Vouch exports is loadable by cosign: sign a blob with it and verify.
+    let fpv = env.ok(&[
+        "key",
+        "generate",
+        "--name",
+        "for-cosign",
+        "--algorithm",
+        "p256",
+    ]);
+    let key_path = env.path("vouch-export.key");
+    let out = env
+        .cmd()
+        .args([
+            "key",
+            "export-private",
+            fpv.trim(),
+            "--output",
+            key_path.to_str().expect("utf8"),
+        ])
+        .env("VOUCH_PASSWORD", "pw4")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pub_path = env.write(
+        "vouch-export.pub",
+        env.ok(&["key", "export", fpv.trim()]).as_bytes(),
+    );
+    let blob = env.write("blob.txt", b"hello from vouch");
+    let sig = env.path("blob.sig");
+    let st = Command::new(&cosign)
+        .args([
+            "sign-blob",
+            "--yes",
+            "--tlog-upload=false",
+            "--key",
+            key_path.to_str().expect("utf8"),
+            "--output-signature",
+            sig.to_str().expect("utf8"),
+            blob.to_str().expect("utf8"),
+        ])
+        .env("COSIGN_PASSWORD", "pw4")
+        .output()
+        .expect("cosign");
+    assert!(
+        st.status.success(),
+        "cosign could not load Vouch's exported key: {}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let st = Command::new(&cosign)
+        .args([
+            "verify-blob",
+            "--insecure-ignore-tlog=true",
+            "--key",
+            pub_path.to_str().expect("utf8"),
+            "--signature",
+            sig.to_str().expect("utf8"),
+            blob.to_str().expect("utf8"),
+        ])
+        .output()
+        .expect("cosign");
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+}
+
+#[test]
+fn a_dozen_concurrent_writers_lose_nothing() {
+    if !real_env("concurrent writers") {
+        return;
+    }
+    let env = Env::new("concurrent");
+    let mut pubs = Vec::new();
+    for i in 0..12 {
+        pubs.push(openssl_ed25519(env.dir.path(), &format!("k{i}")).1);
+    }
+    let children: Vec<_> = pubs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            env.cmd()
+                .args([
+                    "key",
+                    "add",
+                    p.to_str().expect("utf8"),
+                    "--name",
+                    &format!("publisher-{i}"),
+                ])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().expect("wait").success());
+    }
+    let keys = env.keys();
+    assert_eq!(keys.len(), 12, "every concurrent add kept");
+    for p in &pubs {
+        let fp = openssl_fingerprint(p);
+        assert!(keys.iter().any(|k| k["fingerprint"] == fp.as_str()));
+    }
+}
+
+#[test]
+fn policies_and_trust_export_import() {
+    if !real_env("policy and trust set") {
+        return;
+    }
+    let a = Env::new("trust-a");
+    let b = Env::new("trust-b");
+    let (_, p1) = openssl_ed25519(a.dir.path(), "one");
+    let (_, p2) = openssl_ed25519(a.dir.path(), "two");
+    a.ok(&[
+        "key",
+        "add",
+        p1.to_str().expect("utf8"),
+        "--name",
+        "one",
+        "--scope",
+        "ghcr.io/one/**",
+    ]);
+    a.ok(&["key", "add", p2.to_str().expect("utf8"), "--name", "two"]);
+    a.ok(&[
+        "policy",
+        "set",
+        "ghcr.io/one/**",
+        "--mode",
+        "warn",
+        "--threshold",
+        "2",
+    ]);
+    let policies: serde_json::Value =
+        serde_json::from_str(&a.ok(&["policy", "list", "--json"])).expect("json");
+    assert_eq!(
+        policies,
+        serde_json::json!([{"pattern": "ghcr.io/one/**", "mode": "warn", "threshold": 2}])
+    );
+
+    let file = a.path("trust.json");
+    a.ok(&["trust", "export", file.to_str().expect("utf8")]);
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).expect("read")).expect("json");
+    assert_eq!(doc["format"], "vouch-trust-set");
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["keys"].as_array().map(Vec::len), Some(2));
+
+    // b already has key one with another scope: a conflict, local kept.
+    b.ok(&[
+        "key",
+        "add",
+        p1.to_str().expect("utf8"),
+        "--name",
+        "one",
+        "--scope",
+        "ghcr.io/elsewhere/**",
+    ]);
+    let out = b.ok(&["trust", "import", file.to_str().expect("utf8")]);
+    assert!(out.contains("1 added"), "{out}");
+    assert!(out.contains("1 conflict"), "{out}");
+    let keys = b.keys();
+    assert_eq!(keys.len(), 2);
+    let one = keys.iter().find(|k| k["publisher"] == "one").expect("one");
+    assert_eq!(one["scopes"], serde_json::json!(["ghcr.io/elsewhere/**"]));
+
+    let bad = b.write(
+        "bad.json",
+        b"{\"format\":\"vouch-trust-set\",\"version\":99}",
+    );
+    assert_fails_with(
+        &b.run(&["trust", "import", bad.to_str().expect("utf8")]),
+        "version 99",
+    );
+    let bad = b.write("bad2.json", b"not json");
+    assert_fails_with(
+        &b.run(&["trust", "import", bad.to_str().expect("utf8")]),
+        "json",
+    );
+    assert_eq!(b.keys().len(), 2);
+}

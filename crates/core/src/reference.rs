@@ -1,0 +1,306 @@
+//! Image references, parsed and normalised exactly as docker does.
+//!
+//! Parsing is delegated to oci-client's [`oci_client::Reference`] (the distribution grammar and
+//! docker's normalisation: `nginx` → `docker.io/library/nginx:latest`); this module adds the
+//! sentences a person sees when a reference is refused, and the one name Vouch uses for scopes
+//! and signature identities: [`ImageRef::repository`] (`docker.io/library/nginx`).
+
+use std::fmt;
+
+use oci_client::Reference;
+
+/// Why a reference was refused. Each message is one sentence saying what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReferenceError {
+    #[error("the image reference is empty; give a name such as `nginx` or `ghcr.io/acme/app:1.2`")]
+    Empty,
+    #[error("`{0}` contains upper-case letters; repository names must be lower-case (tags may use upper case)")]
+    Uppercase(String),
+    #[error("`{0}` contains whitespace; give one image reference per argument or line")]
+    Whitespace(String),
+    #[error("`{input}` has a malformed digest: {why}")]
+    BadDigest { input: String, why: &'static str },
+    #[error("`{0}` has a malformed tag: a tag is up to 128 letters, digits, `_`, `.` or `-`, not starting with `.` or `-`")]
+    BadTag(String),
+    #[error("`{0}` is too long: a repository name may have at most 255 characters")]
+    TooLong(String),
+    #[error("`{0}` is not a valid image reference; expected [REGISTRY[:PORT]/]NAME[:TAG][@sha256:DIGEST] with a lower-case NAME")]
+    Invalid(String),
+}
+
+/// A parsed, normalised image reference.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    inner: Reference,
+}
+
+impl ImageRef {
+    /// Parses `input` the way `docker pull` does.
+    pub fn parse(input: &str) -> Result<ImageRef, ReferenceError> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(ReferenceError::Empty);
+        }
+        let shown = printable(s);
+        if s.chars().any(char::is_whitespace) {
+            return Err(ReferenceError::Whitespace(shown));
+        }
+        // The name part (before a tag or digest) must be lower-case; a tag may not be.
+        let name_end = s.find('@').unwrap_or(s.len());
+        let before_digest = &s[..name_end];
+        let last_slash = before_digest.rfind('/').map(|i| i + 1).unwrap_or(0);
+        let name = match before_digest[last_slash..].find(':') {
+            Some(colon) => &before_digest[..last_slash + colon],
+            None => before_digest,
+        };
+        // The registry host may carry upper case in DNS terms, but docker refuses it in the
+        // path; refuse upper case in the whole name to match `docker pull`.
+        if name.chars().any(|c| c.is_ascii_uppercase()) {
+            return Err(ReferenceError::Uppercase(shown));
+        }
+        if let Some((_, digest)) = s.split_once('@') {
+            match digest.split_once(':') {
+                Some(("sha256", hex)) => {
+                    if hex.len() != 64 {
+                        return Err(ReferenceError::BadDigest {
+                            input: shown,
+                            why: "a sha256 digest has exactly 64 hex digits",
+                        });
+                    }
+                    if !hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)) {
+                        return Err(ReferenceError::BadDigest {
+                            input: shown,
+                            why: "the digest must be lower-case hexadecimal",
+                        });
+                    }
+                }
+                Some((alg, _)) if !alg.is_empty() => {
+                    return Err(ReferenceError::BadDigest {
+                        input: shown,
+                        why: "only sha256 digests are supported",
+                    })
+                }
+                _ => {
+                    return Err(ReferenceError::BadDigest {
+                        input: shown,
+                        why: "expected @sha256: followed by 64 hex digits",
+                    })
+                }
+            }
+        }
+        let inner = Reference::try_from(s).map_err(|e| match e {
+            oci_client::ParseError::NameTooLong => ReferenceError::TooLong(shown.clone()),
+            oci_client::ParseError::NameContainsUppercase => {
+                ReferenceError::Uppercase(shown.clone())
+            }
+            oci_client::ParseError::TagInvalidFormat => ReferenceError::BadTag(shown.clone()),
+            oci_client::ParseError::DigestInvalidFormat
+            | oci_client::ParseError::DigestInvalidLength
+            | oci_client::ParseError::DigestUnsupported => ReferenceError::BadDigest {
+                input: shown.clone(),
+                why: "expected @sha256: followed by 64 hex digits",
+            },
+            _ => ReferenceError::Invalid(shown.clone()),
+        })?;
+        if inner.repository().is_empty() {
+            return Err(ReferenceError::Invalid(shown));
+        }
+        Ok(ImageRef { inner })
+    }
+
+    /// The registry as docker names it (`docker.io`, `ghcr.io`, `127.0.0.1:5000`).
+    pub fn registry(&self) -> &str {
+        self.inner.registry()
+    }
+
+    /// The host to contact (`index.docker.io` for Docker Hub).
+    pub fn registry_host(&self) -> &str {
+        self.inner.resolve_registry()
+    }
+
+    /// The repository path inside the registry (`library/nginx`).
+    pub fn path(&self) -> &str {
+        self.inner.repository()
+    }
+
+    /// The normalised `registry/repository` name used for scopes and signature identities
+    /// (`docker.io/library/nginx`).
+    pub fn repository(&self) -> String {
+        format!("{}/{}", self.inner.registry(), self.inner.repository())
+    }
+
+    pub fn tag(&self) -> Option<&str> {
+        self.inner.tag()
+    }
+
+    /// The `sha256:<hex>` digest, when the reference pins one.
+    pub fn digest(&self) -> Option<&str> {
+        self.inner.digest()
+    }
+
+    /// The same repository at `digest`.
+    pub fn with_digest(&self, digest: &str) -> ImageRef {
+        ImageRef {
+            inner: Reference::with_digest(
+                self.inner.registry().to_string(),
+                self.inner.repository().to_string(),
+                digest.to_string(),
+            ),
+        }
+    }
+
+    /// The same repository at `tag`.
+    pub fn with_tag(&self, tag: &str) -> ImageRef {
+        ImageRef {
+            inner: Reference::with_tag(
+                self.inner.registry().to_string(),
+                self.inner.repository().to_string(),
+                tag.to_string(),
+            ),
+        }
+    }
+
+    /// The oci-client reference, for registry calls.
+    pub fn oci(&self) -> &Reference {
+        &self.inner
+    }
+
+    /// The tag or digest to ask the registry for (`latest` when neither is given; the digest
+    /// when both are).
+    pub fn manifest_selector(&self) -> &str {
+        self.inner
+            .digest()
+            .or(self.inner.tag())
+            .unwrap_or("latest")
+    }
+}
+
+impl fmt::Display for ImageRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.inner)
+    }
+}
+
+impl fmt::Debug for ImageRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ImageRef({})", self.inner)
+    }
+}
+
+impl std::str::FromStr for ImageRef {
+    type Err = ReferenceError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ImageRef::parse(s)
+    }
+}
+
+/// Normalises the repository named in a signature's `docker-reference` (with or without a tag
+/// or digest) to the form [`ImageRef::repository`] returns, or `None` when it is not a valid
+/// reference.
+pub fn identity_repository(docker_reference: &str) -> Option<String> {
+    ImageRef::parse(docker_reference)
+        .ok()
+        .map(|r| r.repository())
+}
+
+/// Whether a registry host is reached over plain HTTP by default, as docker does: loopback
+/// addresses and `localhost`, with or without a port.
+pub fn is_loopback_host(registry: &str) -> bool {
+    let host = if let Some(rest) = registry.strip_prefix('[') {
+        // [::1]:5000
+        rest.split(']').next().unwrap_or(rest)
+    } else {
+        match registry.rsplit_once(':') {
+            Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+            _ => registry,
+        }
+    };
+    if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost")
+    {
+        return true;
+    }
+    host.parse::<std::net::IpAddr>()
+        .map(|ip| ip.is_loopback())
+        .unwrap_or(false)
+}
+
+fn printable(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .take(300)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if s.chars().count() > 300 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(s: &str) -> ImageRef {
+        ImageRef::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn docker_hub_names_are_normalised() {
+        let r = ok("nginx");
+        assert_eq!(r.to_string(), "docker.io/library/nginx:latest");
+        assert_eq!(r.repository(), "docker.io/library/nginx");
+        assert_eq!(r.registry_host(), "index.docker.io");
+        assert_eq!(ok("acme/app:1").repository(), "docker.io/acme/app");
+        assert_eq!(ok("index.docker.io/library/nginx").repository(), "docker.io/library/nginx");
+        assert_eq!(ok("docker.io/nginx").repository(), "docker.io/library/nginx");
+    }
+
+    #[test]
+    fn host_port_tag_and_digest() {
+        let d = format!("sha256:{}", "a".repeat(64));
+        let r = ok(&format!("127.0.0.1:5000/ns/repo:v1@{d}"));
+        assert_eq!(r.registry(), "127.0.0.1:5000");
+        assert_eq!(r.path(), "ns/repo");
+        assert_eq!(r.tag(), Some("v1"));
+        assert_eq!(r.digest(), Some(d.as_str()));
+        assert_eq!(r.manifest_selector(), d);
+        assert_eq!(ok("localhost/app").repository(), "localhost/app");
+        assert_eq!(ok("localhost:5000/app:Tag").tag(), Some("Tag"));
+    }
+
+    #[test]
+    fn malformed_references_get_a_sentence() {
+        assert_eq!(ImageRef::parse(""), Err(ReferenceError::Empty));
+        assert!(matches!(ImageRef::parse("Nginx"), Err(ReferenceError::Uppercase(_))));
+        assert!(matches!(ImageRef::parse("ghcr.io/Acme/app:v1"), Err(ReferenceError::Uppercase(_))));
+        assert!(matches!(ImageRef::parse("nginx@sha256:abc"), Err(ReferenceError::BadDigest { .. })));
+        assert!(matches!(
+            ImageRef::parse(&format!("nginx@sha512:{}", "a".repeat(128))),
+            Err(ReferenceError::BadDigest { .. })
+        ));
+        assert!(matches!(ImageRef::parse("nginx:"), Err(_)));
+        assert!(matches!(ImageRef::parse("a b"), Err(ReferenceError::Whitespace(_))));
+        assert!(matches!(ImageRef::parse("nginx:-bad"), Err(_)));
+        let e = ImageRef::parse("Nginx").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("lower-case"), "{e}");
+    }
+
+    #[test]
+    fn identities_normalise_with_or_without_tag() {
+        assert_eq!(identity_repository("127.0.0.1:5000/acme/app").as_deref(), Some("127.0.0.1:5000/acme/app"));
+        assert_eq!(identity_repository("127.0.0.1:5000/acme/app:v1").as_deref(), Some("127.0.0.1:5000/acme/app"));
+        assert_eq!(identity_repository("index.docker.io/library/nginx").as_deref(), Some("docker.io/library/nginx"));
+        assert_eq!(identity_repository("NOT VALID"), None);
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for h in ["localhost", "localhost:5000", "127.0.0.1:5000", "127.1.2.3", "[::1]:5000", "::1"] {
+            assert!(is_loopback_host(h), "{h}");
+        }
+        for h in ["ghcr.io", "10.0.0.1:5000", "docker.io", "localhost.example.com"] {
+            assert!(!is_loopback_host(h), "{h}");
+        }
+    }
+}

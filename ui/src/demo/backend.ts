@@ -1,0 +1,147 @@
+// An in-memory stand-in for the Rust core, for looking at the UI in a plain browser.
+// Commands fail the way Tauri does: by rejecting with a plain `{ code, message }` object.
+/* eslint-disable @typescript-eslint/only-throw-error */
+import type { AddKeyArgs, DoctorReport, KeyInfo, Status, Verdict, VerifyEvent } from '../ipc/types';
+
+type Internals = { runCallback: (id: number, data: unknown) => void };
+
+const DAY = 24 * 60 * 60 * 1000;
+const iso = (offsetDays: number): string => new Date(Date.now() + offsetDays * DAY).toISOString();
+const hex = (seed: string): string => {
+  let out = '';
+  let h = 2166136261;
+  while (out.length < 64) {
+    for (const c of seed + out.length.toString()) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+    out += h.toString(16).padStart(8, '0');
+  }
+  return out.slice(0, 64);
+};
+
+const report: DoctorReport = {
+  version: '0.1.0-demo',
+  profile: 'default',
+  config_path: '~/.config/vouch/config.toml',
+  keychain: { reachable: true, backend: 'secret-service', detail: 'Demo data: nothing is stored.' },
+  pullers: [
+    { name: 'docker', path: '/usr/bin/docker' },
+    { name: 'podman', path: null },
+  ],
+};
+
+function makeKey(publisher: string, extra: Partial<KeyInfo> = {}): KeyInfo {
+  return {
+    fingerprint: `sha256:${hex(publisher)}`,
+    algorithm: 'ed25519',
+    publisher,
+    note: null,
+    scopes: [],
+    status: 'active',
+    revoked_reason: null,
+    revoked_at: null,
+    added_at: iso(-40),
+    expires_at: null,
+    has_private: false,
+    ...extra,
+  };
+}
+
+let keys: KeyInfo[] = [
+  makeKey('Acme Platform', { scopes: ['ghcr.io/acme/*'], note: 'Release pipeline key', has_private: true }),
+  makeKey('Docker Official Images', { algorithm: 'ecdsa-p256', scopes: ['docker.io/library/*'], expires_at: iso(12) }),
+  makeKey('Globex Images', { algorithm: 'rsa', expires_at: iso(-3) }),
+  makeKey('Umbrella', { status: 'revoked', revoked_reason: 'Leaked in CI logs', revoked_at: iso(-5) }),
+];
+
+function need(args: Record<string, unknown> | undefined, name: string): string {
+  const value = args?.[name];
+  if (typeof value !== 'string') throw { code: 'bad_request', message: `missing ${name}` };
+  return value;
+}
+
+function verdictFor(reference: string): Verdict {
+  const pick: [RegExp, Status, string][] = [
+    [/acme|library\/nginx|^nginx/, 'verified', 'Signed by a trusted key for this repository.'],
+    [/unsigned|redis/, 'unsigned', 'No signature was found for this image.'],
+    [/untrusted|globex/, 'untrusted', 'Signed by a key you do not trust for this repository.'],
+    [/invalid|tamper/, 'invalid', 'The signature does not match the image digest.'],
+  ];
+  const [, status, reason] = pick.find(([re]) => re.test(reference)) ?? [
+    /.*/,
+    'error',
+    'The registry could not be reached (connection refused).',
+  ];
+  const signed = status === 'verified' || status === 'untrusted' || status === 'invalid';
+  return {
+    reference,
+    repository: reference.split(/[:@]/)[0] ?? reference,
+    digest: status === 'error' ? null : `sha256:${hex(reference)}`,
+    status,
+    reason,
+    enforced: status !== 'untrusted',
+    checks: [
+      { name: 'resolve digest', outcome: status === 'error' ? 'failed' : 'passed', detail: 'registry manifest' },
+      { name: 'signature present', outcome: signed ? 'passed' : status === 'error' ? 'not_applicable' : 'failed', detail: '' },
+      { name: 'trusted signer', outcome: status === 'verified' ? 'passed' : signed ? 'failed' : 'not_applicable', detail: '' },
+    ],
+    signatures: signed
+      ? [{ fingerprint: status === 'untrusted' ? null : keys[0]?.fingerprint ?? null, publisher: status === 'untrusted' ? null : 'Acme Platform', valid: status !== 'invalid', problem: status === 'invalid' ? 'digest mismatch' : null }]
+      : [],
+    platforms: [],
+    policy: { pattern: status === 'verified' ? 'ghcr.io/acme/*' : null, mode: 'enforce', threshold: 1 },
+  };
+}
+
+function stream(channel: unknown, references: string[]): Promise<null> {
+  const id = (channel as { id: number }).id;
+  const internals = (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__;
+  let seq = 0;
+  const send = (event: VerifyEvent): void => {
+    internals.runCallback(id, { index: seq++, message: event });
+  };
+  return new Promise((resolve) => {
+    references.forEach((reference, index) => {
+      setTimeout(() => {
+        send({ kind: 'started', index, reference });
+      }, 150 * index);
+      setTimeout(() => {
+        send({ kind: 'finished', index, verdict: verdictFor(reference) });
+        if (index === references.length - 1) resolve(null);
+      }, 700 + 450 * index);
+    });
+  });
+}
+
+export function demoBackend(cmd: string, payload: unknown): unknown {
+  const args = payload as Record<string, unknown> | undefined;
+  switch (cmd) {
+    case 'doctor':
+      return report;
+    case 'list_keys':
+      return keys;
+    case 'add_key': {
+      const a = args?.['args'] as AddKeyArgs;
+      if (!a.pem.includes('BEGIN PUBLIC KEY')) {
+        throw { code: 'invalid_key', message: 'That is not a PEM public key: it has no "BEGIN PUBLIC KEY" line.' };
+      }
+      const key = makeKey(a.publisher ?? 'Unnamed publisher', { fingerprint: `sha256:${hex(a.pem)}`, scopes: a.scopes, note: a.note, expires_at: a.expires_at, added_at: iso(0) });
+      keys = [...keys, key];
+      return key;
+    }
+    case 'revoke_key': {
+      const fp = need(args, 'fingerprint');
+      keys = keys.map((k) => (k.fingerprint === fp ? { ...k, status: 'revoked', revoked_reason: need(args, 'reason'), revoked_at: iso(0) } : k));
+      return keys.find((k) => k.fingerprint === fp);
+    }
+    case 'remove_key': {
+      const fp = need(args, 'fingerprint');
+      keys = keys.filter((k) => k.fingerprint !== fp);
+      return null;
+    }
+    case 'export_key':
+      return `-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA${btoa(need(args, 'fingerprint')).slice(0, 28)}=\n-----END PUBLIC KEY-----\n`;
+    case 'verify_images':
+      return stream(args?.['onEvent'], args?.['references'] as string[]);
+    default:
+      throw { code: 'unknown_command', message: `The demo backend has no "${cmd}" command.` };
+  }
+}
