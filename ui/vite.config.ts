@@ -8,15 +8,14 @@ export default defineConfig({
   clearScreen: false,
   // Only these prefixes are exposed to the frontend via import.meta.env.
   envPrefix: ['VITE_', 'TAURI_ENV_'],
+  // Matches build.devUrl (http://localhost:1420) in src-tauri/tauri.conf.json.
   server: {
     port: 1420,
     strictPort: true,
-    host: '127.0.0.1',
   },
   preview: {
     port: 1421,
     strictPort: true,
-    host: '127.0.0.1',
   },
   build: {
     outDir: 'dist',
