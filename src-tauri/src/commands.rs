@@ -3,8 +3,10 @@
 use serde::Deserialize;
 use tauri::State;
 use vouch_core::doctor::DoctorReport;
-use vouch_core::keys::PublicKey;
-use vouch_core::trust::{parse_time, TrustStore, TrustedKey};
+use vouch_core::keys::{Algorithm, PublicKey};
+use vouch_core::trust::{
+    parse_time, ImportReport, Policy, PolicyMode, TrustSet, TrustStore, TrustedKey,
+};
 
 use crate::error::IpcError;
 use crate::state::AppState;
@@ -103,4 +105,127 @@ pub(crate) async fn export_key(
     fingerprint: String,
 ) -> Result<String, IpcError> {
     with_store(&state, move |s| Ok(s.resolve(&fingerprint)?.public_key)).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct GenerateKeyArgs {
+    publisher: String,
+    /// `ed25519`, `p256` or `ecdsa-p256`.
+    algorithm: String,
+    #[serde(default)]
+    scopes: Vec<String>,
+}
+
+#[tauri::command]
+pub(crate) async fn generate_key(
+    state: State<'_, AppState>,
+    args: GenerateKeyArgs,
+) -> Result<TrustedKey, IpcError> {
+    with_store(&state, move |s| {
+        let algorithm: Algorithm = args.algorithm.parse().map_err(|e| IpcError {
+            code: "bad_algorithm",
+            message: format!("{e}"),
+        })?;
+        Ok(s.generate(&args.publisher, algorithm, &args.scopes)?)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EditKeyArgs {
+    fingerprint: String,
+    publisher: Option<String>,
+    /// `Some("")` clears the note.
+    note: Option<String>,
+    scopes: Option<Vec<String>>,
+    expires_at: Option<String>,
+    #[serde(default)]
+    clear_expiry: bool,
+}
+
+#[tauri::command]
+pub(crate) async fn edit_key(
+    state: State<'_, AppState>,
+    args: EditKeyArgs,
+) -> Result<TrustedKey, IpcError> {
+    with_store(&state, move |s| {
+        let expires = if args.clear_expiry {
+            Some(None)
+        } else {
+            args.expires_at
+                .as_deref()
+                .filter(|e| !e.trim().is_empty())
+                .map(parse_time)
+                .transpose()?
+                .map(Some)
+        };
+        let note = args
+            .note
+            .as_deref()
+            .map(|n| Some(n.trim()).filter(|n| !n.is_empty()));
+        Ok(s.edit(
+            &args.fingerprint,
+            args.publisher.as_deref(),
+            note,
+            args.scopes.as_deref(),
+            expires,
+        )?)
+    })
+    .await
+}
+
+#[tauri::command]
+pub(crate) async fn list_policies(state: State<'_, AppState>) -> Result<Vec<Policy>, IpcError> {
+    with_store(&state, |s| Ok(s.load()?.policies)).await
+}
+
+#[tauri::command]
+pub(crate) async fn set_policy(
+    state: State<'_, AppState>,
+    pattern: String,
+    mode: PolicyMode,
+    threshold: u32,
+) -> Result<Policy, IpcError> {
+    with_store(&state, move |s| Ok(s.set_policy(&pattern, mode, threshold)?)).await
+}
+
+#[tauri::command]
+pub(crate) async fn remove_policy(
+    state: State<'_, AppState>,
+    pattern: String,
+) -> Result<bool, IpcError> {
+    with_store(&state, move |s| Ok(s.remove_policy(&pattern)?)).await
+}
+
+#[tauri::command]
+pub(crate) async fn export_trust_set(state: State<'_, AppState>) -> Result<String, IpcError> {
+    with_store(&state, |s| {
+        Ok(String::from_utf8_lossy(&s.export_set()?.to_json()).into_owned())
+    })
+    .await
+}
+
+#[tauri::command]
+pub(crate) async fn import_trust_set(
+    state: State<'_, AppState>,
+    contents: String,
+) -> Result<ImportReport, IpcError> {
+    with_store(&state, move |s| {
+        let set = TrustSet::from_json(contents.as_bytes())?;
+        Ok(s.import_set(&set)?)
+    })
+    .await
+}
+
+/// Writes a file the user chose (an exported trust set); an existing file is replaced, as a
+/// save dialog would.
+#[tauri::command]
+pub(crate) async fn save_text_file(path: String, contents: String) -> Result<(), IpcError> {
+    blocking(move || {
+        std::fs::write(&path, contents).map_err(|e| IpcError {
+            code: "io",
+            message: format!("could not write `{path}`: {e}"),
+        })
+    })
+    .await
 }

@@ -15,6 +15,14 @@ fn main() {
             commands::revoke_key,
             commands::remove_key,
             commands::export_key,
+            commands::generate_key,
+            commands::edit_key,
+            commands::list_policies,
+            commands::set_policy,
+            commands::remove_policy,
+            commands::export_trust_set,
+            commands::import_trust_set,
+            commands::save_text_file,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -24,9 +24,14 @@ if [ "${VOUCH_INSIDE_DBUS:-}" != 1 ]; then
     CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" \
     CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}" \
     npm_config_cache="${npm_config_cache:-$HOME/.npm}" \
-    NO_AT_BRIDGE=1 VOUCH_INSIDE_DBUS=1 VOUCH_TEST_WORK="$work" \
+    NO_AT_BRIDGE=1 GTK_USE_PORTAL=0 VOUCH_INSIDE_DBUS=1 VOUCH_TEST_WORK="$work" \
     VOUCH_TEST_ARTIFACTS="${VOUCH_TEST_ARTIFACTS:-$root/tests/artifacts}" \
     dbus-run-session -- "$0" "$@" || status=$?
+  # WebKitGTK may have D-Bus-activated the document portal, which mounts a FUSE file system in
+  # $XDG_RUNTIME_DIR/doc; unmount anything left under the throwaway folder before removing it.
+  awk -v w="$work" 'index($2, w) == 1 {print $2}' /proc/mounts | while read -r m; do
+    fusermount3 -uz "$m" 2>/dev/null || fusermount -uz "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+  done
   rm -rf "$work"
   exit "$status"
 fi
