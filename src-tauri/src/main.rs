@@ -23,6 +23,9 @@ fn main() {
             commands::export_trust_set,
             commands::import_trust_set,
             commands::save_text_file,
+            commands::verify_images,
+            commands::extract_references,
+            commands::inspect_dropped_files,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

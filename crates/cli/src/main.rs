@@ -33,6 +33,10 @@ enum Command {
     /// Export or import the whole trust set (no private keys)
     #[command(subcommand)]
     Trust(commands::trust::TrustCmd),
+    /// Verify images: are they signed by keys you trust, for their repository and digest?
+    Verify(commands::verify::VerifyArgs),
+    /// Sign an image with a key held in the keychain (cosign-compatible; appends)
+    Sign(commands::sign::SignArgs),
     /// Report what Vouch can reach here: keychain, docker/podman, configuration
     Doctor {
         #[arg(long)]
@@ -60,6 +64,8 @@ fn main() -> ExitCode {
         Command::Policy(cmd) => commands::policy::run(cmd),
         Command::Trust(cmd) => commands::trust::run(cmd),
         Command::Doctor { json } => commands::doctor::run(json),
+        Command::Verify(args) => commands::verify::run(args),
+        Command::Sign(args) => commands::sign::run(args),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

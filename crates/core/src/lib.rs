@@ -3,6 +3,11 @@
 //! One module per concept, each owning its error type. No Tauri, no clap, no terminal output.
 
 pub mod doctor;
+pub mod extract;
 pub mod keys;
 pub mod paths;
+pub mod reference;
+pub mod registry;
+pub mod sign;
 pub mod trust;
+pub mod verify;

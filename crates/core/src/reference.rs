@@ -68,7 +68,10 @@ impl ImageRef {
                             why: "a sha256 digest has exactly 64 hex digits",
                         });
                     }
-                    if !hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)) {
+                    if !hex
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+                    {
                         return Err(ReferenceError::BadDigest {
                             input: shown,
                             why: "the digest must be lower-case hexadecimal",
@@ -169,10 +172,7 @@ impl ImageRef {
     /// The tag or digest to ask the registry for (`latest` when neither is given; the digest
     /// when both are).
     pub fn manifest_selector(&self) -> &str {
-        self.inner
-            .digest()
-            .or(self.inner.tag())
-            .unwrap_or("latest")
+        self.inner.digest().or(self.inner.tag()).unwrap_or("latest")
     }
 }
 
@@ -207,6 +207,9 @@ pub fn identity_repository(docker_reference: &str) -> Option<String> {
 /// Whether a registry host is reached over plain HTTP by default, as docker does: loopback
 /// addresses and `localhost`, with or without a port.
 pub fn is_loopback_host(registry: &str) -> bool {
+    if let Ok(ip) = registry.parse::<std::net::IpAddr>() {
+        return ip.is_loopback();
+    }
     let host = if let Some(rest) = registry.strip_prefix('[') {
         // [::1]:5000
         rest.split(']').next().unwrap_or(rest)
@@ -216,8 +219,7 @@ pub fn is_loopback_host(registry: &str) -> bool {
             _ => registry,
         }
     };
-    if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost")
-    {
+    if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") {
         return true;
     }
     host.parse::<std::net::IpAddr>()
@@ -252,8 +254,14 @@ mod tests {
         assert_eq!(r.repository(), "docker.io/library/nginx");
         assert_eq!(r.registry_host(), "index.docker.io");
         assert_eq!(ok("acme/app:1").repository(), "docker.io/acme/app");
-        assert_eq!(ok("index.docker.io/library/nginx").repository(), "docker.io/library/nginx");
-        assert_eq!(ok("docker.io/nginx").repository(), "docker.io/library/nginx");
+        assert_eq!(
+            ok("index.docker.io/library/nginx").repository(),
+            "docker.io/library/nginx"
+        );
+        assert_eq!(
+            ok("docker.io/nginx").repository(),
+            "docker.io/library/nginx"
+        );
     }
 
     #[test]
@@ -272,34 +280,70 @@ mod tests {
     #[test]
     fn malformed_references_get_a_sentence() {
         assert_eq!(ImageRef::parse(""), Err(ReferenceError::Empty));
-        assert!(matches!(ImageRef::parse("Nginx"), Err(ReferenceError::Uppercase(_))));
-        assert!(matches!(ImageRef::parse("ghcr.io/Acme/app:v1"), Err(ReferenceError::Uppercase(_))));
-        assert!(matches!(ImageRef::parse("nginx@sha256:abc"), Err(ReferenceError::BadDigest { .. })));
+        assert!(matches!(
+            ImageRef::parse("Nginx"),
+            Err(ReferenceError::Uppercase(_))
+        ));
+        assert!(matches!(
+            ImageRef::parse("ghcr.io/Acme/app:v1"),
+            Err(ReferenceError::Uppercase(_))
+        ));
+        assert!(matches!(
+            ImageRef::parse("nginx@sha256:abc"),
+            Err(ReferenceError::BadDigest { .. })
+        ));
         assert!(matches!(
             ImageRef::parse(&format!("nginx@sha512:{}", "a".repeat(128))),
             Err(ReferenceError::BadDigest { .. })
         ));
-        assert!(matches!(ImageRef::parse("nginx:"), Err(_)));
-        assert!(matches!(ImageRef::parse("a b"), Err(ReferenceError::Whitespace(_))));
-        assert!(matches!(ImageRef::parse("nginx:-bad"), Err(_)));
-        let e = ImageRef::parse("Nginx").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(ImageRef::parse("nginx:").is_err());
+        assert!(matches!(
+            ImageRef::parse("a b"),
+            Err(ReferenceError::Whitespace(_))
+        ));
+        assert!(ImageRef::parse("nginx:-bad").is_err());
+        let e = ImageRef::parse("Nginx")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains("lower-case"), "{e}");
     }
 
     #[test]
     fn identities_normalise_with_or_without_tag() {
-        assert_eq!(identity_repository("127.0.0.1:5000/acme/app").as_deref(), Some("127.0.0.1:5000/acme/app"));
-        assert_eq!(identity_repository("127.0.0.1:5000/acme/app:v1").as_deref(), Some("127.0.0.1:5000/acme/app"));
-        assert_eq!(identity_repository("index.docker.io/library/nginx").as_deref(), Some("docker.io/library/nginx"));
+        assert_eq!(
+            identity_repository("127.0.0.1:5000/acme/app").as_deref(),
+            Some("127.0.0.1:5000/acme/app")
+        );
+        assert_eq!(
+            identity_repository("127.0.0.1:5000/acme/app:v1").as_deref(),
+            Some("127.0.0.1:5000/acme/app")
+        );
+        assert_eq!(
+            identity_repository("index.docker.io/library/nginx").as_deref(),
+            Some("docker.io/library/nginx")
+        );
         assert_eq!(identity_repository("NOT VALID"), None);
     }
 
     #[test]
     fn loopback_hosts() {
-        for h in ["localhost", "localhost:5000", "127.0.0.1:5000", "127.1.2.3", "[::1]:5000", "::1"] {
+        for h in [
+            "localhost",
+            "localhost:5000",
+            "127.0.0.1:5000",
+            "127.1.2.3",
+            "[::1]:5000",
+            "::1",
+        ] {
             assert!(is_loopback_host(h), "{h}");
         }
-        for h in ["ghcr.io", "10.0.0.1:5000", "docker.io", "localhost.example.com"] {
+        for h in [
+            "ghcr.io",
+            "10.0.0.1:5000",
+            "docker.io",
+            "localhost.example.com",
+        ] {
             assert!(!is_loopback_host(h), "{h}");
         }
     }

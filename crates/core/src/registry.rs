@@ -238,8 +238,15 @@ impl Registry {
         push: bool,
     ) -> Result<Option<FetchedManifest>, RegistryError> {
         let url = format!("{}/manifests/{}", self.base(r), selector);
-        let what = format!("the manifest {}@{}", r.repository(), selector);
-        let resp = self.get(r, &url, Some(MANIFEST_ACCEPT), push, &what).await?;
+        let sep = if selector.starts_with("sha256:") {
+            '@'
+        } else {
+            ':'
+        };
+        let what = format!("the manifest {}{sep}{selector}", r.repository());
+        let resp = self
+            .get(r, &url, Some(MANIFEST_ACCEPT), push, &what)
+            .await?;
         let Some(resp) = resp else { return Ok(None) };
         let media_type = resp
             .headers()
@@ -289,7 +296,13 @@ impl Registry {
         let url = format!("{}/referrers/{}", self.base(r), digest);
         let what = format!("the referrers of {}@{}", r.repository(), digest);
         match self
-            .get(r, &url, Some("application/vnd.oci.image.index.v1+json"), false, &what)
+            .get(
+                r,
+                &url,
+                Some("application/vnd.oci.image.index.v1+json"),
+                false,
+                &what,
+            )
             .await?
         {
             None => Ok(ReferrersAnswer::NotSupported),
@@ -338,7 +351,23 @@ impl Registry {
             }
             let mut out = Vec::new();
             while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|e| self.map_oci_error(&host, &what, e))?;
+                let chunk = chunk.map_err(|e| {
+                    if e.get_ref()
+                        .is_some_and(|i| i.is::<oci_client::errors::DigestError>())
+                    {
+                        RegistryError::DigestMismatch {
+                            host: host.clone(),
+                            what: what.clone(),
+                            expected: digest.to_string(),
+                            actual: "something else".into(),
+                        }
+                    } else {
+                        RegistryError::Unreachable {
+                            host: host.clone(),
+                            detail: e.to_string(),
+                        }
+                    }
+                })?;
                 if out.len() as u64 + chunk.len() as u64 > limit {
                     return Err(RegistryError::TooLarge {
                         host: host.clone(),
@@ -350,13 +379,14 @@ impl Registry {
             }
             Ok(out)
         };
-        let out = tokio::time::timeout(timeout, fetch)
-            .await
-            .map_err(|_| RegistryError::Timeout {
-                host: host.clone(),
-                what: what.clone(),
-                secs: timeout.as_secs(),
-            })??;
+        let out =
+            tokio::time::timeout(timeout, fetch)
+                .await
+                .map_err(|_| RegistryError::Timeout {
+                    host: host.clone(),
+                    what: what.clone(),
+                    secs: timeout.as_secs(),
+                })??;
         let actual = sha256_digest(&out);
         if actual != digest {
             return Err(RegistryError::DigestMismatch {
@@ -413,7 +443,11 @@ impl Registry {
     /// oci-client: a manifest HEAD with push scope answers the challenge.
     async fn ensure_push_auth(&self, r: &ImageRef) -> Result<(), RegistryError> {
         let key = (r.registry_host().to_string(), r.path().to_string(), true);
-        let known = self.auth.lock().map(|m| m.contains_key(&key)).unwrap_or(false);
+        let known = self
+            .auth
+            .lock()
+            .map(|m| m.contains_key(&key))
+            .unwrap_or(false);
         let open = self
             .open_hosts
             .lock()
@@ -452,7 +486,9 @@ impl Registry {
                     .await;
             }
             Some(CachedAuth::Basic { .. }) => {
-                if let Some(Some((u, p))) = self.creds.lock().ok().and_then(|m| m.get(&host).cloned()) {
+                if let Some(Some((u, p))) =
+                    self.creds.lock().ok().and_then(|m| m.get(&host).cloned())
+                {
                     self.oci
                         .store_auth_if_needed(&host, &RegistryAuth::Basic(u.clone(), p.clone()))
                         .await;
@@ -507,7 +543,10 @@ impl Registry {
                 }
                 None => {}
             }
-            let resp = req.send().await.map_err(|e| self.map_reqwest(&host, what, e))?;
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| self.map_reqwest(&host, what, e))?;
             let status = resp.status();
             if status == reqwest::StatusCode::UNAUTHORIZED && !retried {
                 let challenge = resp
@@ -561,7 +600,9 @@ impl Registry {
         let key = (host.clone(), r.path().to_string(), push);
         let lower = challenge.trim_start().to_ascii_lowercase();
         if lower.starts_with("basic") {
-            let Some((u, p)) = creds else { return Ok(false) };
+            let Some((u, p)) = creds else {
+                return Ok(false);
+            };
             let header = format!(
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
@@ -583,7 +624,10 @@ impl Registry {
             r.path(),
             if push { "pull,push" } else { "pull" }
         );
-        let mut req = self.http.get(realm.as_str()).query(&[("scope", scope.as_str())]);
+        let mut req = self
+            .http
+            .get(realm.as_str())
+            .query(&[("scope", scope.as_str())]);
         if let Some(service) = params.get("service") {
             req = req.query(&[("service", service.as_str())]);
         }
@@ -591,7 +635,10 @@ impl Registry {
             req = req.basic_auth(u, Some(p));
         }
         let what = format!("a token for {}", r.repository());
-        let resp = req.send().await.map_err(|e| self.map_reqwest(&host, &what, e))?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| self.map_reqwest(&host, &what, e))?;
         if !resp.status().is_success() {
             return Err(RegistryError::Unauthorized {
                 host,
@@ -606,11 +653,12 @@ impl Registry {
             access_token: Option<String>,
             expires_in: Option<u64>,
         }
-        let t: TokenAnswer = serde_json::from_slice(&body).map_err(|_| RegistryError::Protocol {
-            host: host.clone(),
-            what: what.clone(),
-            detail: "the token answer is not JSON".into(),
-        })?;
+        let t: TokenAnswer =
+            serde_json::from_slice(&body).map_err(|_| RegistryError::Protocol {
+                host: host.clone(),
+                what: what.clone(),
+                detail: "the token answer is not JSON".into(),
+            })?;
         let Some(token) = t.token.or(t.access_token).filter(|t| !t.is_empty()) else {
             return Err(RegistryError::Protocol {
                 host,
@@ -745,6 +793,28 @@ impl Registry {
     }
 }
 
+/// Registries listed as insecure in Vouch's configuration file
+/// (`{"insecure_registries": ["host:port", …]}` in [`crate::paths::config_path`]); an absent or
+/// unreadable file lists none.
+pub fn configured_insecure() -> Vec<String> {
+    let path = crate::paths::config_path();
+    let Ok(bytes) = std::fs::read(&path) else {
+        return Vec::new();
+    };
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| {
+            v.get("insecure_registries")
+                .and_then(|a| a.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|h| h.as_str().map(str::to_string))
+                        .collect()
+                })
+        })
+        .unwrap_or_default()
+}
+
 /// `sha256:<hex>` of `bytes`.
 pub fn sha256_digest(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
@@ -760,7 +830,9 @@ fn parse_challenge_params(challenge: &str) -> HashMap<String, String> {
     let mut s = rest;
     while !s.is_empty() {
         s = s.trim_start_matches([',', ' ']);
-        let Some((k, after)) = s.split_once('=') else { break };
+        let Some((k, after)) = s.split_once('=') else {
+            break;
+        };
         let (v, next) = if let Some(q) = after.strip_prefix('"') {
             match q.find('"') {
                 Some(end) => (&q[..end], &q[end + 1..]),
@@ -840,16 +912,15 @@ fn lookup_credentials(files: &[serde_json::Value], host: &str) -> Creds {
                 return Some(c);
             }
         }
-        if let Some(entry) = file
-            .get("auths")
-            .and_then(|a| a.as_object())
-            .and_then(|a| {
-                // Exact host first, then any key naming the same host (a repository-scoped
-                // key such as `host/ns` applies to the whole host here).
-                a.get(host)
-                    .or_else(|| a.iter().find(|(k, _)| normalize_auth_key(k) == host).map(|(_, v)| v))
+        if let Some(entry) = file.get("auths").and_then(|a| a.as_object()).and_then(|a| {
+            // Exact host first, then any key naming the same host (a repository-scoped
+            // key such as `host/ns` applies to the whole host here).
+            a.get(host).or_else(|| {
+                a.iter()
+                    .find(|(k, _)| normalize_auth_key(k) == host)
+                    .map(|(_, v)| v)
             })
-        {
+        }) {
             if let Some(c) = decode_auth_entry(entry) {
                 return Some(c);
             }
@@ -864,8 +935,14 @@ fn lookup_credentials(files: &[serde_json::Value], host: &str) -> Creds {
 }
 
 fn decode_auth_entry(entry: &serde_json::Value) -> Creds {
-    if let Some(auth) = entry.get("auth").and_then(|a| a.as_str()).filter(|a| !a.is_empty()) {
-        let raw = base64::engine::general_purpose::STANDARD.decode(auth.trim()).ok()?;
+    if let Some(auth) = entry
+        .get("auth")
+        .and_then(|a| a.as_str())
+        .filter(|a| !a.is_empty())
+    {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(auth.trim())
+            .ok()?;
         let text = String::from_utf8(raw).ok()?;
         let (u, p) = text.split_once(':')?;
         return Some((u.to_string(), p.to_string()));
@@ -878,7 +955,11 @@ fn decode_auth_entry(entry: &serde_json::Value) -> Creds {
 /// Runs `docker-credential-<name> get` with the server URL on stdin.
 fn run_helper(name: &str, server: &str) -> Creds {
     use std::io::Write;
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
         return None;
     }
     let mut child = std::process::Command::new(format!("docker-credential-{name}"))
@@ -918,9 +999,18 @@ mod tests {
         let p = parse_challenge_params(
             r#"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull""#,
         );
-        assert_eq!(p.get("realm").map(String::as_str), Some("https://auth.example/token"));
-        assert_eq!(p.get("service").map(String::as_str), Some("registry.example"));
-        assert_eq!(p.get("scope").map(String::as_str), Some("repository:a/b:pull"));
+        assert_eq!(
+            p.get("realm").map(String::as_str),
+            Some("https://auth.example/token")
+        );
+        assert_eq!(
+            p.get("service").map(String::as_str),
+            Some("registry.example")
+        );
+        assert_eq!(
+            p.get("scope").map(String::as_str),
+            Some("repository:a/b:pull")
+        );
     }
 
     #[test]
@@ -936,7 +1026,10 @@ mod tests {
             lookup_credentials(&files, "index.docker.io"),
             Some(("alice".into(), "s3cret".into()))
         );
-        assert_eq!(lookup_credentials(&files, "ghcr.io"), Some(("bob".into(), "pw".into())));
+        assert_eq!(
+            lookup_credentials(&files, "ghcr.io"),
+            Some(("bob".into(), "pw".into()))
+        );
         assert_eq!(lookup_credentials(&files, "quay.io"), None);
     }
 

@@ -1,7 +1,21 @@
 // An in-memory stand-in for the Rust core, for looking at the UI in a plain browser.
 // Commands fail the way Tauri does: by rejecting with a plain `{ code, message }` object.
 /* eslint-disable @typescript-eslint/only-throw-error */
-import type { AddKeyArgs, DoctorReport, KeyInfo, Status, Verdict, VerifyEvent } from '../ipc/types';
+import type {
+  AddKeyArgs,
+  DoctorReport,
+  DroppedFile,
+  EditKeyArgs,
+  Extracted,
+  GenerateKeyArgs,
+  KeyInfo,
+  Policy,
+  PolicyMode,
+  Status,
+  TrustImportReport,
+  Verdict,
+  VerifyEvent,
+} from '../ipc/types';
 
 type Internals = { runCallback: (id: number, data: unknown) => void };
 
@@ -51,6 +65,41 @@ let keys: KeyInfo[] = [
   makeKey('Globex Images', { algorithm: 'rsa', expires_at: iso(-3) }),
   makeKey('Umbrella', { status: 'revoked', revoked_reason: 'Leaked in CI logs', revoked_at: iso(-5) }),
 ];
+
+let policies: Policy[] = [
+  { pattern: 'ghcr.io/acme/*', mode: 'enforce', threshold: 1 },
+  { pattern: 'ghcr.io/acme/payments', mode: 'enforce', threshold: 2 },
+  { pattern: 'docker.io/library/*', mode: 'warn', threshold: 1 },
+  { pattern: 'localhost:5000/*', mode: 'off', threshold: 1 },
+];
+
+/** A stand-in for the core's extractor: one reference per line, `image:` and `FROM` lines. */
+function extract(contents: string): Extracted {
+  const references: Extracted['references'] = [];
+  const problems: string[] = [];
+  contents.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/#.*$/, '').trim();
+    if (line === '') return;
+    const m = /^(?:-\s*)?(?:image:\s*|FROM\s+(?:--platform=(\S+)\s+)?|docker pull\s+)?["']?([\w./:@-]+)["']?(?:\s+AS\s+\w+)?$/i.exec(line);
+    if (m?.[2] !== undefined && /[a-z]/.test(m[2])) {
+      references.push({ reference: m[2], origin: `line ${i + 1}`, platform: m[1] ?? null });
+    } else {
+      problems.push(`line ${i + 1}: not an image reference: ${line.slice(0, 40)}`);
+    }
+  });
+  return { kind: 'text', references, problems };
+}
+
+const COMPOSE: Extracted = {
+  kind: 'compose',
+  references: [
+    { reference: 'ghcr.io/acme/web:2.4.1', origin: 'services.web.image', platform: null },
+    { reference: 'ghcr.io/acme/api:2.4.1', origin: 'services.api.image', platform: 'linux/amd64' },
+    { reference: 'docker.io/library/redis:7.2', origin: 'services.cache.image', platform: null },
+    { reference: 'docker.io/library/postgres:16', origin: 'services.db.image', platform: null },
+  ],
+  problems: ['services.worker: no image (built from ./worker)'],
+};
 
 function need(args: Record<string, unknown> | undefined, name: string): string {
   const value = args?.[name];
@@ -139,6 +188,86 @@ export function demoBackend(cmd: string, payload: unknown): unknown {
     }
     case 'export_key':
       return `-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA${btoa(need(args, 'fingerprint')).slice(0, 28)}=\n-----END PUBLIC KEY-----\n`;
+    case 'generate_key': {
+      const a = args?.['args'] as GenerateKeyArgs;
+      const key = makeKey(a.publisher, {
+        fingerprint: `sha256:${hex(a.publisher + Date.now().toString())}`,
+        algorithm: a.algorithm === 'p256' ? 'ecdsa-p256' : 'ed25519',
+        scopes: a.scopes,
+        has_private: true,
+        added_at: iso(0),
+      });
+      keys = [...keys, key];
+      return key;
+    }
+    case 'edit_key': {
+      const a = args?.['args'] as EditKeyArgs;
+      keys = keys.map((k) =>
+        k.fingerprint !== a.fingerprint
+          ? k
+          : {
+              ...k,
+              publisher: a.publisher ?? k.publisher,
+              note: a.note === null ? k.note : a.note === '' ? null : a.note,
+              scopes: a.scopes ?? k.scopes,
+              expires_at: a.clear_expiry ? null : (a.expires_at ?? k.expires_at),
+            },
+      );
+      return keys.find((k) => k.fingerprint === a.fingerprint);
+    }
+    case 'list_policies':
+      return policies;
+    case 'set_policy': {
+      const policy: Policy = { pattern: need(args, 'pattern'), mode: args?.['mode'] as PolicyMode, threshold: Number(args?.['threshold']) };
+      policies = policies.some((p) => p.pattern === policy.pattern)
+        ? policies.map((p) => (p.pattern === policy.pattern ? policy : p))
+        : [...policies, policy];
+      return policy;
+    }
+    case 'remove_policy': {
+      const before = policies.length;
+      policies = policies.filter((p) => p.pattern !== need(args, 'pattern'));
+      return policies.length < before;
+    }
+    case 'export_trust_set':
+      return JSON.stringify(
+        {
+          version: 1,
+          keys: keys.map((k) => ({ fingerprint: k.fingerprint, publisher: k.publisher, scopes: k.scopes, status: k.status })),
+          policies,
+        },
+        null,
+        2,
+      );
+    case 'save_text_file':
+      need(args, 'path');
+      return null;
+    case 'import_trust_set': {
+      const report: TrustImportReport = {
+        added: [`sha256:${hex('imported-1')}`],
+        unchanged: keys.slice(0, 2).map((k) => k.fingerprint),
+        revoked: [],
+        policies_added: ['quay.io/initech/*'],
+        conflicts: [`${keys[0]?.fingerprint ?? ''}: publisher differs ("Acme Platform" here, "ACME Corp" in the file)`],
+      };
+      return report;
+    }
+    case 'extract_references':
+      return extract(need(args, 'contents'));
+    case 'inspect_dropped_files':
+      return (args?.['paths'] as string[]).map((path): DroppedFile => {
+        if (/\.(pub|pem)$/.test(path)) {
+          return {
+            path,
+            kind: 'key',
+            fingerprint: `sha256:${hex(path)}`,
+            algorithm: 'ed25519',
+            pem: `-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA${btoa(path).slice(0, 28)}=\n-----END PUBLIC KEY-----\n`,
+          };
+        }
+        if (/compose|\.ya?ml$/.test(path)) return { path, kind: 'references', extracted: COMPOSE };
+        return { path, kind: 'unreadable', message: 'This is not a text file Vouch understands.' };
+      });
     case 'verify_images':
       return stream(args?.['onEvent'], args?.['references'] as string[]);
     default:

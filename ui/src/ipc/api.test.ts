@@ -1,6 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { ipcError, mockBackend } from '../test/ipc';
-import { addKey, doctor, IpcError, toIpcError } from './api';
+import {
+  addKey,
+  doctor,
+  editKey,
+  exportTrustSet,
+  extractReferences,
+  generateKey,
+  importTrustSet,
+  inspectDroppedFiles,
+  IpcError,
+  listPolicies,
+  onFileDrag,
+  removePolicy,
+  saveTextFile,
+  setPolicy,
+  toIpcError,
+} from './api';
 
 describe('ipc/api', () => {
   it('passes add_key arguments under `args`', async () => {
@@ -8,6 +24,36 @@ describe('ipc/api', () => {
     await addKey({ pem: 'P', publisher: null, scopes: ['a/*'], note: 'n', expires_at: null });
     expect(calls).toEqual([
       { cmd: 'add_key', args: { args: { pem: 'P', publisher: null, scopes: ['a/*'], note: 'n', expires_at: null } } },
+    ]);
+  });
+
+  it('uses the command names and argument shapes of the Rust side', async () => {
+    const calls = mockBackend(() => null);
+    await generateKey({ publisher: 'Me', algorithm: 'ed25519', scopes: [] });
+    await editKey({ fingerprint: 'sha256:1', publisher: null, note: '', scopes: null, expires_at: null, clear_expiry: true });
+    await listPolicies();
+    await setPolicy('ghcr.io/*', 'warn', 2);
+    await removePolicy('ghcr.io/*');
+    await exportTrustSet();
+    await saveTextFile('/tmp/t.json', '{}');
+    await importTrustSet('{}');
+    await extractReferences(null, 'nginx');
+    await inspectDroppedFiles(['/a/compose.yaml']);
+    expect(calls).toEqual([
+      { cmd: 'generate_key', args: { args: { publisher: 'Me', algorithm: 'ed25519', scopes: [] } } },
+      {
+        cmd: 'edit_key',
+        args: { args: { fingerprint: 'sha256:1', publisher: null, note: '', scopes: null, expires_at: null, clear_expiry: true } },
+      },
+      { cmd: 'list_policies', args: {} },
+      { cmd: 'set_policy', args: { pattern: 'ghcr.io/*', mode: 'warn', threshold: 2 } },
+      { cmd: 'remove_policy', args: { pattern: 'ghcr.io/*' } },
+      { cmd: 'export_trust_set', args: {} },
+      { cmd: 'save_text_file', args: { path: '/tmp/t.json', contents: '{}' } },
+      { cmd: 'import_trust_set', args: { contents: '{}' } },
+      // Tauri maps camelCase top-level keys to the Rust parameter `file_name`.
+      { cmd: 'extract_references', args: { fileName: null, contents: 'nginx' } },
+      { cmd: 'inspect_dropped_files', args: { paths: ['/a/compose.yaml'] } },
     ]);
   });
 
@@ -31,5 +77,12 @@ describe('ipc/api outside the app', () => {
     const error = await doctor().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'no_backend' });
     expect((error as IpcError).message).toContain('Vouch core is not running');
+  });
+
+  it('offers no file drops (and does not throw) without a webview', async () => {
+    const unlisten = await onFileDrag(() => undefined);
+    expect(() => {
+      unlisten();
+    }).not.toThrow();
   });
 });

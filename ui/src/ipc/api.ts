@@ -1,6 +1,21 @@
 // The only module that talks to the Tauri backend. Everything else imports from here.
 import { Channel, invoke } from '@tauri-apps/api/core';
-import type { AddKeyArgs, DoctorReport, IpcErrorPayload, KeyInfo, VerifyEvent } from './types';
+import { getCurrentWebview } from '@tauri-apps/api/webview';
+import type {
+  AddKeyArgs,
+  DoctorReport,
+  DroppedFile,
+  EditKeyArgs,
+  Extracted,
+  FileDragEvent,
+  GenerateKeyArgs,
+  IpcErrorPayload,
+  KeyInfo,
+  Policy,
+  PolicyMode,
+  TrustImportReport,
+  VerifyEvent,
+} from './types';
 
 /** An error returned by a backend command, normalised to `{ code, message }`. */
 export class IpcError extends Error {
@@ -88,4 +103,77 @@ export async function verifyImages(
 ): Promise<void> {
   const channel = new Channel<VerifyEvent>(onEvent);
   await call<null>('verify_images', { references, onEvent: channel });
+}
+
+export function generateKey(args: GenerateKeyArgs): Promise<KeyInfo> {
+  return call<KeyInfo>('generate_key', { args });
+}
+
+export function editKey(args: EditKeyArgs): Promise<KeyInfo> {
+  return call<KeyInfo>('edit_key', { args });
+}
+
+export function listPolicies(): Promise<Policy[]> {
+  return call<Policy[]>('list_policies');
+}
+
+export function setPolicy(pattern: string, mode: PolicyMode, threshold: number): Promise<Policy> {
+  return call<Policy>('set_policy', { pattern, mode, threshold });
+}
+
+/** True when a policy with that pattern existed and was removed. */
+export function removePolicy(pattern: string): Promise<boolean> {
+  return call<boolean>('remove_policy', { pattern });
+}
+
+/** The whole trust set (keys, revocations, policies) as the JSON document text. */
+export function exportTrustSet(): Promise<string> {
+  return call<string>('export_trust_set');
+}
+
+/** Writes `contents` to `path`, a file the user chose. */
+export async function saveTextFile(path: string, contents: string): Promise<void> {
+  await call<null>('save_text_file', { path, contents });
+}
+
+export function importTrustSet(contents: string): Promise<TrustImportReport> {
+  return call<TrustImportReport>('import_trust_set', { contents });
+}
+
+/** Image references in `contents`; the core parses (text, compose, Kubernetes, Dockerfile). */
+export function extractReferences(fileName: string | null, contents: string): Promise<Extracted> {
+  return call<Extracted>('extract_references', { fileName, contents });
+}
+
+/** What each dropped file is: a key to offer for import, references to check, or unreadable. */
+export function inspectDroppedFiles(paths: string[]): Promise<DroppedFile[]> {
+  return call<DroppedFile[]>('inspect_dropped_files', { paths });
+}
+
+/**
+ * Listens for native file drags on the window (files from the file manager).
+ * Resolves to an unlisten function; outside the app (no webview) it does nothing.
+ */
+export async function onFileDrag(handler: (event: FileDragEvent) => void): Promise<() => void> {
+  const internals = (window as unknown as { __TAURI_INTERNALS__?: { metadata?: { currentWebview?: unknown } } })
+    .__TAURI_INTERNALS__;
+  if (!hasBackend() || internals?.metadata?.currentWebview === undefined) return () => undefined;
+  try {
+    const unlisten = await getCurrentWebview().onDragDropEvent((event) => {
+      const p = event.payload;
+      if (p.type === 'enter') handler({ type: 'enter', paths: p.paths });
+      else if (p.type === 'over') handler({ type: 'over' });
+      else if (p.type === 'drop') handler({ type: 'drop', paths: p.paths });
+      else handler({ type: 'leave' });
+    });
+    return () => {
+      // Typed as returning void, but the webview's unlisten is async: a failure (the webview
+      // is already gone) must not surface as an unhandled rejection.
+      const stop: () => unknown = unlisten;
+      const result = stop();
+      if (result instanceof Promise) result.catch(() => undefined);
+    };
+  } catch {
+    return () => undefined; // no drag-and-drop events (e.g. the permission is missing): drop is simply unavailable
+  }
 }

@@ -72,5 +72,43 @@ export type VerifyEvent =
   | { kind: 'started'; index: number; reference: string }
   | { kind: 'finished'; index: number; verdict: Verdict };
 
+export type GenerateKeyAlgorithm = 'ed25519' | 'p256';
+
+export type GenerateKeyArgs = { publisher: string; algorithm: GenerateKeyAlgorithm; scopes: string[] };
+
+/** `null` leaves a field as it is; `note: ''` clears the note; `clear_expiry` removes the expiry. */
+export type EditKeyArgs = {
+  fingerprint: string;
+  publisher: string | null;
+  note: string | null;
+  scopes: string[] | null;
+  expires_at: string | null;
+  clear_expiry: boolean;
+};
+
+/** A verification policy for repositories matching `pattern` (the most specific pattern wins). */
+export type Policy = { pattern: string; mode: PolicyMode; threshold: number };
+
+export type TrustImportReport = {
+  added: string[];
+  unchanged: string[];
+  revoked: string[];
+  policies_added: string[];
+  conflicts: string[];
+};
+
+export type ExtractedKind = 'text' | 'compose' | 'kubernetes' | 'dockerfile';
+export type ExtractedReference = { reference: string; origin: string; platform: string | null };
+/** Image references found by the core in a file or in text, plus what it could not make sense of. */
+export type Extracted = { kind: ExtractedKind; references: ExtractedReference[]; problems: string[] };
+
+export type DroppedFile =
+  | { path: string; kind: 'key'; fingerprint: string; algorithm: string; pem: string }
+  | { path: string; kind: 'references'; extracted: Extracted }
+  | { path: string; kind: 'unreadable'; message: string };
+
+/** Native file drag-and-drop on the window, as the UI needs it. */
+export type FileDragEvent = { type: 'enter'; paths: string[] } | { type: 'over' } | { type: 'drop'; paths: string[] } | { type: 'leave' };
+
 /** Commands reject with this shape. */
 export type IpcErrorPayload = { code: string; message: string };

@@ -7,6 +7,26 @@ export function shortFingerprint(fingerprint: string): string {
   return fingerprint.replace(HEX_PREFIX, '').slice(0, 12);
 }
 
+/**
+ * The full fingerprint in groups of four hex digits, for reading aloud and comparing by eye:
+ * "sha256:0123456789ab…" -> "0123 4567 89ab …".
+ */
+export function groupFingerprint(fingerprint: string): string {
+  const hex = fingerprint.replace(HEX_PREFIX, '');
+  return (hex.match(/.{1,4}/g) ?? []).join(' ');
+}
+
+/** The last segment of a file path (either separator). */
+export function baseName(path: string): string {
+  const parts = path.split(/[\\/]/);
+  return parts[parts.length - 1] ?? path;
+}
+
+/** A date-input value (YYYY-MM-DD) as the start of that day in UTC, RFC 3339. */
+export function dateInputToRfc3339(value: string): string {
+  return `${value}T00:00:00Z`;
+}
+
 /** A digest shortened like `docker images` does: the first 12 hex digits. */
 export function shortDigest(digest: string | null): string {
   if (digest === null || digest === '') return '—';

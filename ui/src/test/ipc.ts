@@ -1,19 +1,41 @@
 // Test helpers around @tauri-apps/api/mocks.
 import { Channel } from '@tauri-apps/api/core';
-import { mockIPC } from '@tauri-apps/api/mocks';
+import { mockIPC, mockWindows } from '@tauri-apps/api/mocks';
+import type { Extracted } from '../ipc/types';
 
 export type Call = { cmd: string; args: Record<string, unknown> | undefined };
 type Handler = (cmd: string, args: Record<string, unknown> | undefined) => unknown;
 
-/** Installs `handler` as the backend and records every call made to it. */
-export function mockBackend(handler: Handler): Call[] {
+/**
+ * Installs `handler` as the backend and records every call made to it.
+ * With `events`, Tauri events are mocked too (`emit` reaches `listen`ers) and the current
+ * window/webview is "main", as in the app.
+ */
+export function mockBackend(handler: Handler, options: { events?: boolean } = {}): Call[] {
   const calls: Call[] = [];
-  mockIPC((cmd, payload) => {
-    const args = payload as Record<string, unknown> | undefined;
-    calls.push({ cmd, args });
-    return handler(cmd, args);
-  });
+  if (options.events === true) mockWindows('main');
+  mockIPC(
+    (cmd, payload) => {
+      const args = payload as Record<string, unknown> | undefined;
+      calls.push({ cmd, args });
+      return handler(cmd, args);
+    },
+    { shouldMockEvents: options.events === true },
+  );
   return calls;
+}
+
+/**
+ * What the core's extractor returns for plain text, close enough for UI tests: every non-empty,
+ * non-comment line is a reference, with its line number as the origin.
+ */
+export function extractLines(contents: string): Extracted {
+  const references = contents
+    .split('\n')
+    .map((line, i) => ({ line: line.trim(), n: i + 1 }))
+    .filter(({ line }) => line !== '' && !line.startsWith('#'))
+    .map(({ line, n }) => ({ reference: line, origin: `line ${n}`, platform: null }));
+  return { kind: 'text', references, problems: [] };
 }
 
 /** A rejection shaped like the Rust side's `{ code, message }` error. */

@@ -3,7 +3,9 @@
 pub(crate) mod doctor;
 pub(crate) mod key;
 pub(crate) mod policy;
+pub(crate) mod sign;
 pub(crate) mod trust;
+pub(crate) mod verify;
 
 use anyhow::Result;
 use vouch_core::trust::TrustStore;

@@ -15,7 +15,8 @@ use super::{printable, KeyError};
 
 const KDF_NAME: &str = "scrypt";
 const CIPHER_NAME: &str = "nacl/secretbox";
-/// cosign's parameters: N = 2^15, r = 8, p = 1.
+/// What we write: N = 2^15, r = 8, p = 1 (go-securesystemslib's "legacy" set, which every cosign
+/// and sigstore-rs reads; cosign 2.5 itself writes N = 2^16, which we read too).
 const LOG_N: u8 = 15;
 const R: u32 = 8;
 const P: u32 = 1;

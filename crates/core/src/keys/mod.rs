@@ -1,6 +1,6 @@
 //! Public and private key material, byte-compatible with sigstore cosign.
 //!
-//! * [`PublicKey`] reads `cosign.pub` (PEM SubjectPublicKeyInfo) for ed25519, ECDSA P-256 and
+//! * [`PublicKey`] reads `cosign.pub` (PEM `SubjectPublicKeyInfo`) for ed25519, ECDSA P-256 and
 //!   RSA, plus PKCS#1 RSA public keys and raw base64 ed25519 keys, and verifies signatures.
 //! * [`PrivateKey`] holds an ed25519 or P-256 signing key, reads and writes PKCS#8 / SEC1 PEM
 //!   and cosign's encrypted `ENCRYPTED SIGSTORE PRIVATE KEY` format (scrypt + nacl/secretbox).
@@ -118,7 +118,7 @@ pub enum KeyError {
     #[error(
         "the encrypted key asks for scrypt parameters N={n}, r={r}, p={p}, beyond the accepted \
          limits (N a power of two up to 2^20, at most 256 MiB of memory, N·r·p at most 2^23); \
-         re-encrypt it with cosign's defaults N=32768, r=8, p=1"
+         re-encrypt it with standard parameters (cosign uses N=32768 or 65536, r=8, p=1)"
     )]
     KdfParamsOutOfRange { n: u64, r: u64, p: u64 },
     #[error("the encrypted key is malformed ({reason}); check that the whole key file was copied")]
@@ -192,7 +192,7 @@ mod der_consts {
             "1.3.101.110" | "1.3.101.111" => {
                 "an X25519/X448 key (used for encryption, not signing)".into()
             }
-            "1.2.840.113549.1.1.10" => "RSA-PSS-restricted keys".into(),
+            "1.2.840.113549.1.1.10" => "an RSA-PSS-restricted key".into(),
             "1.2.840.10040.4.1" => "DSA".into(),
             "1.2.156.10197.1.301" => "SM2".into(),
             other => format!("the key algorithm with OID {other}"),

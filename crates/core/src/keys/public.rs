@@ -31,14 +31,14 @@ enum Key {
 #[derive(Clone)]
 pub struct PublicKey {
     key: Key,
-    /// Canonical DER SubjectPublicKeyInfo, as Go's `x509.MarshalPKIXPublicKey` writes it.
+    /// Canonical DER `SubjectPublicKeyInfo`, as Go's `x509.MarshalPKIXPublicKey` writes it.
     spki: Vec<u8>,
 }
 
 impl PublicKey {
-    /// Accepts: PEM `PUBLIC KEY` (SubjectPublicKeyInfo) for ed25519, P-256, RSA (cosign.pub is
+    /// Accepts: PEM `PUBLIC KEY` (`SubjectPublicKeyInfo`) for ed25519, P-256, RSA (cosign.pub is
     /// exactly this); PEM `RSA PUBLIC KEY` (PKCS#1); a raw base64 ed25519 key (32 bytes, standard
-    /// or URL-safe base64, padded or not); binary DER SubjectPublicKeyInfo. Whitespace, CRLF line
+    /// or URL-safe base64, padded or not); binary DER `SubjectPublicKeyInfo`. Whitespace, CRLF line
     /// endings and text around a single PEM block are tolerated.
     ///
     /// Refuses private keys of any PEM label with [`KeyError::PrivateKeyGivenAsPublic`].
@@ -69,9 +69,9 @@ impl PublicKey {
         }
     }
 
-    /// Parses a DER SubjectPublicKeyInfo (ed25519, P-256 or RSA).
+    /// Parses a DER `SubjectPublicKeyInfo` (ed25519, P-256 or RSA).
     pub fn from_spki_der(der: &[u8]) -> Result<PublicKey, KeyError> {
-        const WHAT: &str = "public key (SubjectPublicKeyInfo)";
+        const WHAT: &str = "public key (`SubjectPublicKeyInfo`)";
         let spki = SubjectPublicKeyInfoRef::try_from(der).map_err(|_| malformed(WHAT))?;
         let bits = spki.subject_public_key.as_bytes().ok_or(malformed(WHAT))?;
         match spki.algorithm.oid {
@@ -97,12 +97,12 @@ impl PublicKey {
         }
     }
 
-    /// The canonical DER SubjectPublicKeyInfo (P-256 points uncompressed, RSA with NULL parameters).
+    /// The canonical DER `SubjectPublicKeyInfo` (P-256 points uncompressed, RSA with NULL parameters).
     pub fn spki_der(&self) -> &[u8] {
         &self.spki
     }
 
-    /// `sha256:` + lowercase hex of SHA-256 over the DER SubjectPublicKeyInfo (cosign's convention).
+    /// `sha256:` + lowercase hex of SHA-256 over the DER `SubjectPublicKeyInfo` (cosign's convention).
     pub fn fingerprint(&self) -> String {
         format!("sha256:{}", hex::encode(Sha256::digest(&self.spki)))
     }

@@ -136,7 +136,9 @@ impl Verdict {
         policy: Option<PolicyApplied>,
         reason: String,
     ) -> Verdict {
-        let enforced = policy.as_ref().is_none_or(|p| p.mode == PolicyMode::Enforce);
+        let enforced = policy
+            .as_ref()
+            .is_none_or(|p| p.mode == PolicyMode::Enforce);
         Verdict {
             reference: reference.to_string(),
             repository,
@@ -275,18 +277,6 @@ enum Rejection {
     OutOfScope,
 }
 
-impl Rejection {
-    fn is_invalid(&self) -> bool {
-        matches!(
-            self,
-            Rejection::Broken(_)
-                | Rejection::BadPayload(_)
-                | Rejection::WrongDigest(_)
-                | Rejection::WrongIdentity(_)
-        )
-    }
-}
-
 /// The evaluation of one signature.
 struct Assessed<'t> {
     key: Option<&'t TrustedKey>,
@@ -369,7 +359,10 @@ fn parse_claim_dsse(payload_type: &str, payload: &[u8]) -> Result<Claim, String>
         .filter_map(|sub| sub.digest.get("sha256").map(|h| format!("sha256:{h}")))
         .collect();
     let identities = s.subject.iter().map(|sub| sub.name.clone()).collect();
-    Ok(Claim { digests, identities })
+    Ok(Claim {
+        digests,
+        identities,
+    })
 }
 
 fn clip(s: &str) -> String {
@@ -394,7 +387,11 @@ impl<'t> Keyring<'t> {
         let keys = trust
             .keys
             .iter()
-            .filter_map(|k| PublicKey::parse(k.public_key.as_bytes()).ok().map(|pk| (k, pk)))
+            .filter_map(|k| {
+                PublicKey::parse(k.public_key.as_bytes())
+                    .ok()
+                    .map(|pk| (k, pk))
+            })
             // A stored key whose PEM does not hash to its fingerprint never vouches.
             .filter(|(k, pk)| pk.fingerprint() == k.fingerprint)
             .collect();
@@ -595,7 +592,13 @@ fn judge(
         .collect();
     let accepted_keys: Vec<&TrustedKey> = accepted
         .iter()
-        .filter_map(|fp| keyring.keys.iter().find(|(k, _)| k.fingerprint == *fp).map(|(k, _)| *k))
+        .filter_map(|fp| {
+            keyring
+                .keys
+                .iter()
+                .find(|(k, _)| k.fingerprint == *fp)
+                .map(|(k, _)| *k)
+        })
         .collect();
 
     // The funnel: each stage keeps the signatures that passed the previous ones.
@@ -628,7 +631,10 @@ fn judge(
 
     let stage = |prev_empty: bool, passed: bool, pass: String, fail: String| {
         if prev_empty {
-            (Outcome::NotApplicable, "no signature reached this check".to_string())
+            (
+                Outcome::NotApplicable,
+                "no signature reached this check".to_string(),
+            )
         } else if passed {
             (Outcome::Passed, pass)
         } else {
@@ -654,7 +660,10 @@ fn judge(
             crypto.len(),
             if crypto.len() == 1 { "ies" } else { "y" }
         ),
-        format!("none of the {n} signature{} verifies with a trusted key", plural(n)),
+        format!(
+            "none of the {n} signature{} verifies with a trusted key",
+            plural(n)
+        ),
     );
     checks.push(check("signature", o, d));
     let (o, d) = stage(
@@ -700,7 +709,11 @@ fn judge(
     let policy_met = accepted.len() >= threshold;
     checks.push(check(
         "policy",
-        if policy_met { Outcome::Passed } else { Outcome::Failed },
+        if policy_met {
+            Outcome::Passed
+        } else {
+            Outcome::Failed
+        },
         format!(
             "{} distinct trusted key{} signed; {policy_name} requires {threshold} ({} mode)",
             accepted.len(),
@@ -710,9 +723,13 @@ fn judge(
     ));
 
     let labels = |keys: &[&TrustedKey]| {
-        keys.iter().map(|k| k.label()).collect::<Vec<_>>().join(", ")
+        keys.iter()
+            .map(|k| k.label())
+            .collect::<Vec<_>>()
+            .join(", ")
     };
-    let would = format!("a signature by a trusted, active key scoped to {repository} would be accepted");
+    let would =
+        format!("a signature by a trusted, active key scoped to {repository} would be accepted");
 
     if policy_met {
         let reason = format!(
@@ -735,7 +752,9 @@ fn judge(
     };
     let (status, reason) = if let Some(a) = first(|r| matches!(r, Rejection::WrongIdentity(_))) {
         let named = match &a.rejection {
-            Some(Rejection::WrongIdentity(i)) => list_or_none(&i.iter().map(|s| clip(s)).collect::<Vec<_>>()),
+            Some(Rejection::WrongIdentity(i)) => {
+                list_or_none(&i.iter().map(|s| clip(s)).collect::<Vec<_>>())
+            }
             _ => String::new(),
         };
         (
@@ -747,7 +766,9 @@ fn judge(
         )
     } else if let Some(a) = first(|r| matches!(r, Rejection::WrongDigest(_))) {
         let named = match &a.rejection {
-            Some(Rejection::WrongDigest(d)) => list_or_none(&d.iter().map(|s| short_digest(s)).collect::<Vec<_>>()),
+            Some(Rejection::WrongDigest(d)) => {
+                list_or_none(&d.iter().map(|s| short_digest(s)).collect::<Vec<_>>())
+            }
             _ => String::new(),
         };
         (
@@ -877,7 +898,11 @@ pub fn evaluate(material: &Material, trust: &TrustSet, now: OffsetDateTime) -> V
         &policy,
         now,
     );
-    let mut checks = vec![check("digest", Outcome::Passed, material.digest_detail.clone())];
+    let mut checks = vec![check(
+        "digest",
+        Outcome::Passed,
+        material.digest_detail.clone(),
+    )];
     if let Some(sf) = j.checks.first_mut() {
         if !material.sources.is_empty() {
             sf.detail = format!("{} ({})", sf.detail, material.sources.join("; "));
@@ -890,7 +915,14 @@ pub fn evaluate(material: &Material, trust: &TrustSet, now: OffsetDateTime) -> V
         .iter()
         .map(|p| match &p.found {
             Ok(found) => {
-                let pj = judge(found, &keyring, &p.digest, &material.repository, &policy, now);
+                let pj = judge(
+                    found,
+                    &keyring,
+                    &p.digest,
+                    &material.repository,
+                    &policy,
+                    now,
+                );
                 PlatformVerdict {
                     platform: p.platform.clone(),
                     digest: p.digest.clone(),
@@ -907,7 +939,10 @@ pub fn evaluate(material: &Material, trust: &TrustSet, now: OffsetDateTime) -> V
         })
         .collect();
     if !platforms.is_empty() {
-        let verified = platforms.iter().filter(|p| p.status == Status::Verified).count();
+        let verified = platforms
+            .iter()
+            .filter(|p| p.status == Status::Verified)
+            .count();
         checks.push(check(
             "platforms",
             Outcome::NotApplicable,
@@ -930,13 +965,12 @@ pub fn evaluate(material: &Material, trust: &TrustSet, now: OffsetDateTime) -> V
         _ => {}
     }
     // Safety net for the invariant: verified only if every check passed or did not apply.
-    let status = if j.status == Status::Verified
-        && checks.iter().any(|c| c.outcome == Outcome::Failed)
-    {
-        Status::Invalid
-    } else {
-        j.status
-    };
+    let status =
+        if j.status == Status::Verified && checks.iter().any(|c| c.outcome == Outcome::Failed) {
+            Status::Invalid
+        } else {
+            j.status
+        };
     Verdict {
         reference: material.reference.clone(),
         repository: Some(material.repository.clone()),

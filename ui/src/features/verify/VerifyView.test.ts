@@ -2,9 +2,9 @@ import { Channel } from '@tauri-apps/api/core';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { tick } from 'svelte';
 import { describe, expect, it } from 'vitest';
-import type { VerifyEvent } from '../../ipc/types';
+import type { Extracted, VerifyEvent } from '../../ipc/types';
 import { verdict } from '../../test/fixtures';
-import { deferred, ipcError, mockBackend, sendOnChannel } from '../../test/ipc';
+import { deferred, extractLines, ipcError, mockBackend, sendOnChannel } from '../../test/ipc';
 import { VerifySession } from './session.svelte';
 import VerifyView from './VerifyView.svelte';
 
@@ -12,50 +12,68 @@ function statuses(): (string | undefined)[] {
   return screen.getAllByTestId('verdict-row').map((r) => r.dataset['status']);
 }
 
+function references(): (string | undefined)[] {
+  return screen.getAllByTestId('verdict-row').map((r) => r.dataset['reference']);
+}
+
+async function typeAndCheck(text: string): Promise<void> {
+  await fireEvent.input(screen.getByTestId('verify-input'), { target: { value: text } });
+  await fireEvent.click(screen.getByTestId('verify-submit'));
+}
+
+const PINNED = `ghcr.io/acme/api@sha256:${'ab'.repeat(32)}`;
+
 describe('VerifyView', () => {
-  it('shows the empty state before anything is checked', () => {
+  it('teaches what to do before anything is checked', () => {
     mockBackend(() => null);
     render(VerifyView, { session: new VerifySession() });
     expect(screen.getByTestId('empty-state').textContent).toContain(
-      'Paste image references here, one per line — e.g. docker.io/library/nginx:1.27',
+      'Drop a compose file, Kubernetes YAML, Dockerfile or a list of images on this window.',
     );
     expect(screen.getByTestId<HTMLButtonElement>('verify-submit').disabled).toBe(true);
+    expect(screen.getByTestId<HTMLButtonElement>('verify-clear').disabled).toBe(true);
   });
 
-  it('streams channel events into rows that start as checking', async () => {
+  it('asks the core to extract the references on Check, then streams channel events into rows', async () => {
     let channel: unknown = null;
     const done = deferred<null>();
+    const text = 'docker pull docker.io/library/nginx:1.27\n' + PINNED + '\nnot a reference\n';
+    const extracted: Extracted = {
+      kind: 'text',
+      references: [
+        { reference: 'docker.io/library/nginx:1.27', origin: 'line 1', platform: null },
+        { reference: PINNED, origin: 'line 2', platform: 'linux/arm64' },
+      ],
+      problems: [],
+    };
     const calls = mockBackend((cmd, args) => {
+      if (cmd === 'extract_references') return extracted;
       if (cmd !== 'verify_images') return null;
       channel = args?.['onEvent'];
       return done.promise;
     });
     render(VerifyView, { session: new VerifySession() });
 
-    await fireEvent.input(screen.getByTestId('verify-input'), {
-      target: { value: 'docker pull docker.io/library/nginx:1.27\nghcr.io/acme/api@sha256:' + 'ab'.repeat(32) + '\nnot a reference\n' },
-    });
-    await fireEvent.click(screen.getByTestId('verify-submit'));
+    await typeAndCheck(text);
 
-    // Everything is in flight: one row per extracted reference, all checking.
+    // The UI does not parse: the core gets the whole text and its answer becomes the rows.
     const rows = await screen.findAllByTestId('verdict-row');
-    expect(rows.map((r) => r.dataset['reference'])).toEqual([
-      'docker.io/library/nginx:1.27',
-      `ghcr.io/acme/api@sha256:${'ab'.repeat(32)}`,
-    ]);
+    expect(calls[0]).toEqual({ cmd: 'extract_references', args: { fileName: null, contents: text } });
+    expect(references()).toEqual(['docker.io/library/nginx:1.27', PINNED]);
     expect(statuses()).toEqual(['checking', 'checking']);
     expect(within(rows[0] as HTMLElement).getByTestId('status-badge').textContent.trim()).toBe('Checking');
-    expect(calls[0]?.args?.['references']).toEqual([
-      'docker.io/library/nginx:1.27',
-      `ghcr.io/acme/api@sha256:${'ab'.repeat(32)}`,
-    ]);
+    expect(within(rows[1] as HTMLElement).getByTestId('verdict-origin').textContent).toBe('line 2 · linux/arm64');
+    expect(calls[1]?.cmd).toBe('verify_images');
+    expect(calls[1]?.args?.['references']).toEqual(['docker.io/library/nginx:1.27', PINNED]);
     expect(channel).toBeInstanceOf(Channel);
+    expect(screen.getByTestId<HTMLTextAreaElement>('verify-input').value).toBe(''); // now in the list
+    expect(screen.getByTestId('verify-submit').textContent).toContain('Checking…');
 
     const send = (index: number, event: VerifyEvent): void => {
       sendOnChannel(channel, index, event);
     };
     send(0, { kind: 'started', index: 0, reference: 'docker.io/library/nginx:1.27' });
-    send(1, { kind: 'started', index: 1, reference: `ghcr.io/acme/api@sha256:${'ab'.repeat(32)}` });
+    send(1, { kind: 'started', index: 1, reference: PINNED });
     send(2, { kind: 'finished', index: 1, verdict: verdict({ reference: 'ghcr.io/acme/api', status: 'unsigned', reason: 'No signature found for this digest.', digest: `sha256:${'ab'.repeat(32)}` }) });
 
     // The second image finished first; the first is still checking.
@@ -65,7 +83,6 @@ describe('VerifyView', () => {
     const second = screen.getAllByTestId('verdict-row')[1] as HTMLElement;
     expect(within(second).getByTestId('verdict-reason').textContent).toBe('No signature found for this digest.');
     expect(within(second).getByTestId('verdict-digest').textContent.trim()).toBe('abababababab');
-    expect(screen.getByTestId<HTMLButtonElement>('verify-submit').disabled).toBe(true);
 
     send(3, { kind: 'finished', index: 0, verdict: verdict() });
     done.resolve(null);
@@ -77,20 +94,81 @@ describe('VerifyView', () => {
     expect(within(first).getByTestId('status-badge').textContent.trim()).toBe('Verified');
     expect(within(first).getByTestId('verdict-reason').textContent).toContain('Signed by Acme Platform');
     await waitFor(() => {
-      expect(screen.getByTestId<HTMLButtonElement>('verify-submit').disabled).toBe(false);
+      expect(screen.getByTestId('verify-submit').textContent).toContain('Check');
     });
     expect(screen.getByTestId('verify-summary').textContent).toBe('1 verified · 1 unsigned');
   });
 
+  it('lists the problems the core reports and checks nothing when it found no references', async () => {
+    const calls = mockBackend((cmd) =>
+      cmd === 'extract_references'
+        ? { kind: 'compose', references: [], problems: ['line 3: mapping values are not allowed here'] }
+        : null,
+    );
+    render(VerifyView, { session: new VerifySession() });
+
+    await typeAndCheck('services:\n  web:\n image: : nginx');
+
+    const problems = await screen.findByTestId('verify-problems');
+    expect(within(problems).getAllByTestId('verify-problem').map((p) => p.textContent.trim())).toEqual([
+      'line 3: mapping values are not allowed here',
+    ]);
+    expect(screen.getByTestId('verify-found').textContent).toContain('No image references found in this text.');
+    expect(calls.map((c) => c.cmd)).toEqual(['extract_references']);
+    expect(screen.queryAllByTestId('verdict-row')).toHaveLength(0);
+    // The text stays so it can be fixed.
+    expect(screen.getByTestId<HTMLTextAreaElement>('verify-input').value).toContain('image: : nginx');
+  });
+
+  it('shows what the core found in pasted text before checking', async () => {
+    const calls = mockBackend((cmd, args) =>
+      cmd === 'extract_references'
+        ? { ...extractLines(String(args?.['contents'])), problems: ['line 3: not an image reference'] }
+        : null,
+    );
+    render(VerifyView, { session: new VerifySession() });
+    const input = screen.getByTestId('verify-input');
+
+    await fireEvent.paste(input);
+    await fireEvent.input(input, { target: { value: 'nginx:1.27\nredis:7' } });
+
+    const preview = await screen.findByTestId('verify-preview');
+    expect(within(preview).getAllByTestId('verify-preview-ref').map((r) => r.querySelector('code')?.textContent)).toEqual([
+      'nginx:1.27',
+      'redis:7',
+    ]);
+    expect(screen.getByTestId('verify-found').textContent).toContain('2 images found');
+    expect(screen.getByTestId('verify-problems').textContent).toContain('line 3: not an image reference');
+    expect(calls).toEqual([{ cmd: 'extract_references', args: { fileName: null, contents: 'nginx:1.27\nredis:7' } }]);
+
+    // Typing afterwards drops the preview: the core looks again on Check.
+    await fireEvent.input(input, { target: { value: 'nginx:1.27\nredis:7\nalpine' } });
+    expect(screen.queryByTestId('verify-preview')).toBeNull();
+    expect(calls).toHaveLength(1);
+  });
+
+  it('extracts text dropped on the input', async () => {
+    const calls = mockBackend((cmd, args) => (cmd === 'extract_references' ? extractLines(String(args?.['contents'])) : null));
+    render(VerifyView, { session: new VerifySession() });
+    const input = screen.getByTestId('verify-input');
+
+    const dataTransfer = { files: [], getData: (type: string) => (type === 'text/plain' ? 'quay.io/acme/web:2\n' : '') };
+    await fireEvent.drop(input, { dataTransfer });
+
+    await screen.findByTestId('verify-preview');
+    expect(screen.getByTestId<HTMLTextAreaElement>('verify-input').value).toBe('quay.io/acme/web:2\n');
+    expect(calls).toEqual([{ cmd: 'extract_references', args: { fileName: null, contents: 'quay.io/acme/web:2\n' } }]);
+  });
+
   it('delivers out-of-order channel messages in order', async () => {
     let channel: unknown = null;
-    mockBackend((_cmd, args) => {
+    mockBackend((cmd, args) => {
+      if (cmd === 'extract_references') return extractLines(String(args?.['contents']));
       channel = args?.['onEvent'];
       return new Promise(() => undefined); // never resolves in this test
     });
     render(VerifyView, { session: new VerifySession() });
-    await fireEvent.input(screen.getByTestId('verify-input'), { target: { value: 'alpine:3.20' } });
-    await fireEvent.click(screen.getByTestId('verify-submit'));
+    await typeAndCheck('alpine:3.20');
     await screen.findByTestId('verdict-row');
 
     // "finished" (index 1) arrives before "started" (index 0): the row must end finished.
@@ -103,8 +181,70 @@ describe('VerifyView', () => {
     });
   });
 
+  it('adds to the list on a second Check and re-checks references already listed', async () => {
+    const batches: string[][] = [];
+    mockBackend((cmd, args) => {
+      if (cmd === 'extract_references') return extractLines(String(args?.['contents']));
+      const refs = args?.['references'] as string[];
+      batches.push(refs);
+      refs.forEach((reference, index) => {
+        sendOnChannel(args?.['onEvent'], index, { kind: 'finished', index, verdict: verdict({ reference, status: 'unsigned', reason: 'none' }) });
+      });
+      return null;
+    });
+    render(VerifyView, { session: new VerifySession() });
+
+    await typeAndCheck('nginx\nredis:7');
+    await waitFor(() => {
+      expect(statuses()).toEqual(['unsigned', 'unsigned']);
+    });
+    await typeAndCheck('alpine\nnginx');
+    await waitFor(() => {
+      expect(references()).toEqual(['nginx', 'redis:7', 'alpine']);
+    });
+    expect(batches).toEqual([['nginx', 'redis:7'], ['alpine', 'nginx']]);
+  });
+
+  it('removes the focused row with Delete, and Clear empties the list', async () => {
+    mockBackend((cmd, args) => {
+      if (cmd === 'extract_references') return extractLines(String(args?.['contents']));
+      const refs = args?.['references'] as string[];
+      refs.forEach((reference, index) => {
+        sendOnChannel(args?.['onEvent'], index, { kind: 'finished', index, verdict: verdict({ reference }) });
+      });
+      return null;
+    });
+    const session = new VerifySession();
+    render(VerifyView, { session });
+    await typeAndCheck('nginx\nredis:7\nalpine');
+    await waitFor(() => {
+      expect(statuses()).toEqual(['verified', 'verified', 'verified']);
+    });
+
+    const middle = within(screen.getAllByTestId('verdict-row')[1] as HTMLElement).getByTestId('verdict-toggle');
+    middle.focus();
+    await fireEvent.keyDown(middle, { key: 'Delete' });
+
+    expect(references()).toEqual(['nginx', 'alpine']);
+    // Focus moves to the row that took its place, so Delete can be pressed again.
+    await waitFor(() => {
+      expect(document.activeElement?.closest('[data-testid="verdict-row"]')?.getAttribute('data-reference')).toBe('alpine');
+    });
+    expect(screen.getByTestId('verify-summary').textContent).toBe('2 verified');
+
+    // Other keys do nothing.
+    await fireEvent.keyDown(document.activeElement as HTMLElement, { key: 'a' });
+    expect(references()).toEqual(['nginx', 'alpine']);
+
+    await fireEvent.click(screen.getByTestId('verify-clear'));
+    expect(screen.queryAllByTestId('verdict-row')).toHaveLength(0);
+    expect(session.rows).toEqual([]);
+    expect(screen.getByTestId('empty-state')).toBeTruthy();
+  });
+
   it('expands a row to show checks, signatures and policy', async () => {
-    mockBackend((_cmd, args) => {
+    mockBackend((cmd, args) => {
+      if (cmd === 'extract_references') return extractLines(String(args?.['contents']));
       sendOnChannel(args?.['onEvent'], 0, { kind: 'started', index: 0, reference: 'docker.io/library/nginx:1.27' });
       sendOnChannel(args?.['onEvent'], 1, {
         kind: 'finished',
@@ -124,8 +264,7 @@ describe('VerifyView', () => {
       return null;
     });
     render(VerifyView, { session: new VerifySession() });
-    await fireEvent.input(screen.getByTestId('verify-input'), { target: { value: 'docker.io/library/nginx:1.27' } });
-    await fireEvent.click(screen.getByTestId('verify-submit'));
+    await typeAndCheck('docker.io/library/nginx:1.27');
 
     await waitFor(() => {
       expect(statuses()).toEqual(['untrusted']);
@@ -150,12 +289,25 @@ describe('VerifyView', () => {
   });
 
   it('turns unfinished rows into errors and shows the message when the command fails', async () => {
-    mockBackend(() => ipcError('registry', 'Registry unreachable: connection refused'));
+    mockBackend((cmd, args) =>
+      cmd === 'extract_references'
+        ? extractLines(String(args?.['contents']))
+        : ipcError('registry', 'Registry unreachable: connection refused'),
+    );
     render(VerifyView, { session: new VerifySession() });
-    await fireEvent.input(screen.getByTestId('verify-input'), { target: { value: 'nginx\nredis:7' } });
-    await fireEvent.click(screen.getByTestId('verify-submit'));
+    await typeAndCheck('nginx\nredis:7');
 
     expect((await screen.findByTestId('error')).textContent).toContain('Registry unreachable: connection refused');
     expect(statuses()).toEqual(['error', 'error']);
+  });
+
+  it('shows the error when extraction fails and keeps the text', async () => {
+    mockBackend(() => ipcError('internal', 'extractor crashed'));
+    render(VerifyView, { session: new VerifySession() });
+    await typeAndCheck('nginx');
+
+    expect((await screen.findByTestId('error')).textContent).toContain('extractor crashed');
+    expect(screen.getByTestId<HTMLTextAreaElement>('verify-input').value).toBe('nginx');
+    expect(screen.queryAllByTestId('verdict-row')).toHaveLength(0);
   });
 });

@@ -1,26 +1,46 @@
-import { errorMessage, verifyImages } from '../../ipc/api';
-import type { DisplayStatus, Verdict, VerifyEvent } from '../../ipc/types';
+import { errorMessage, extractReferences, verifyImages } from '../../ipc/api';
+import type { DisplayStatus, Extracted, ExtractedReference, Verdict, VerifyEvent } from '../../ipc/types';
 
 export type VerifyRow = {
-  index: number;
+  /** Stable for the row's lifetime (indexes shift when rows are removed). */
+  id: number;
   reference: string;
+  /** Where the reference came from: a dropped file's name, or null for typed text. */
+  source: string | null;
+  /** Where in the source, as the core reports it (e.g. "line 3", "services.web.image"). */
+  origin: string;
+  platform: string | null;
   status: DisplayStatus;
   reason: string;
   verdict: Verdict | null;
 };
 
+/** Something the core could not make sense of while extracting references. */
+export type Problem = { source: string | null; message: string };
+
+/** What the core found in the text box, shown before the user presses Check. */
+export type Preview = { references: ExtractedReference[]; problems: string[] };
+
 const QUEUED = 'Waiting to be checked…';
 const STARTED = 'Checking signatures and policy…';
 
 /**
- * One round of checks. Lives outside the view so results survive switching tabs.
- * Rows show `checking` until their `finished` event arrives over the channel.
+ * The list of images on the Verify screen. Lives outside the view so results survive switching
+ * tabs. References always come from the core's extractor; rows show `checking` until their
+ * `finished` event arrives over the channel.
  */
 export class VerifySession {
   input = $state('');
   rows: VerifyRow[] = $state([]);
-  running = $state(false);
+  problems: Problem[] = $state([]);
+  preview: Preview | null = $state(null);
+  extracting = $state(false);
   error: string | null = $state(null);
+  /** Batches in flight (a drop can start one while another runs). */
+  private active = $state(0);
+  private nextId = 0;
+
+  readonly running = $derived(this.active > 0);
 
   readonly counts = $derived.by(() => {
     const counts: Partial<Record<DisplayStatus, number>> = {};
@@ -28,33 +48,110 @@ export class VerifySession {
     return counts;
   });
 
-  async run(references: string[]): Promise<void> {
-    if (this.running || references.length === 0) return;
-    this.error = null;
-    this.running = true;
-    this.rows = references.map((reference, index) => ({
-      index,
-      reference,
-      status: 'checking',
-      reason: QUEUED,
-      verdict: null,
-    }));
+  /** Asks the core what references the text box holds, to show them before checking. */
+  async previewInput(): Promise<void> {
+    const text = this.input;
+    if (text.trim() === '') {
+      this.preview = null;
+      return;
+    }
+    this.extracting = true;
     try {
-      await verifyImages(references, (event) => this.apply(event));
+      const extracted = await extractReferences(null, text);
+      if (this.input === text) this.preview = { references: extracted.references, problems: extracted.problems };
+      this.error = null;
     } catch (e) {
       this.error = errorMessage(e);
-      this.settle(this.error);
-      return;
     } finally {
-      this.running = false;
+      this.extracting = false;
     }
-    this.settle('No result came back for this image.');
   }
 
-  /** Applies one streamed event to its row. */
-  apply(event: VerifyEvent): void {
-    const row = this.rows[event.index];
-    if (row === undefined) return;
+  /** Check: the core extracts the references from the text box; they join the list and are checked. */
+  async checkInput(): Promise<void> {
+    const text = this.input;
+    if (text.trim() === '' || this.extracting) return;
+    this.extracting = true;
+    this.error = null;
+    let extracted: Extracted;
+    try {
+      extracted = await extractReferences(null, text);
+    } catch (e) {
+      this.error = errorMessage(e);
+      return;
+    } finally {
+      this.extracting = false;
+    }
+    // Problems in typed text: shown with the text while it stays, in the list once it is checked.
+    this.problems = this.problems.filter((p) => p.source !== null);
+    if (extracted.references.length === 0) {
+      this.preview = { references: [], problems: extracted.problems };
+      return;
+    }
+    this.problems.push(...extracted.problems.map((message) => ({ source: null, message })));
+    this.preview = null;
+    if (this.input === text) this.input = '';
+    await this.add(extracted.references, null);
+  }
+
+  /** References found in a dropped file: they join the list and are checked. */
+  async addExtracted(extracted: Extracted, source: string): Promise<void> {
+    this.problems = [
+      ...this.problems.filter((p) => p.source !== source),
+      ...extracted.problems.map((message) => ({ source, message })),
+    ];
+    await this.add(extracted.references, source);
+  }
+
+  /**
+   * Adds references to the list (ones already listed are checked again in place) and checks them
+   * in one batch.
+   */
+  async add(references: ExtractedReference[], source: string | null): Promise<void> {
+    const batch: VerifyRow[] = [];
+    for (const ref of references) {
+      const existing = this.rows.find((r) => r.reference === ref.reference);
+      if (existing !== undefined) {
+        if (existing.status === 'checking' || batch.includes(existing)) continue;
+        Object.assign(existing, { status: 'checking', reason: QUEUED, verdict: null });
+        batch.push(existing);
+        continue;
+      }
+      const row: VerifyRow = {
+        id: this.nextId++,
+        reference: ref.reference,
+        source,
+        origin: ref.origin,
+        platform: ref.platform,
+        status: 'checking',
+        reason: QUEUED,
+        verdict: null,
+      };
+      this.rows.push(row);
+      batch.push(this.rows[this.rows.length - 1] as VerifyRow); // the reactive proxy
+    }
+    if (batch.length === 0) return;
+    const ids = batch.map((r) => r.id);
+    this.active += 1;
+    try {
+      await verifyImages(
+        batch.map((r) => r.reference),
+        (event) => this.apply(ids, event),
+      );
+    } catch (e) {
+      this.error = errorMessage(e);
+      this.settle(ids, this.error);
+      return;
+    } finally {
+      this.active -= 1;
+    }
+    this.settle(ids, 'No result came back for this image.');
+  }
+
+  /** Applies one streamed event to its row; `ids` maps the batch's indexes to rows. */
+  private apply(ids: number[], event: VerifyEvent): void {
+    const row = this.rows.find((r) => r.id === ids[event.index]);
+    if (row === undefined) return; // removed from the list meanwhile
     if (event.kind === 'started') {
       if (row.verdict === null) {
         row.status = 'checking';
@@ -67,19 +164,26 @@ export class VerifySession {
     }
   }
 
-  /** Rows still checking when the call ends get an error status instead of spinning forever. */
-  private settle(reason: string): void {
+  /** Rows of a finished batch still checking get an error status instead of spinning forever. */
+  private settle(ids: number[], reason: string): void {
     for (const row of this.rows) {
-      if (row.status === 'checking') {
+      if (ids.includes(row.id) && row.status === 'checking') {
         row.status = 'error';
         row.reason = reason;
       }
     }
   }
 
+  remove(id: number): void {
+    this.rows = this.rows.filter((r) => r.id !== id);
+  }
+
+  /** Empties the list, the text box and the messages. Results still streaming are ignored. */
   clear(): void {
-    if (this.running) return;
     this.rows = [];
+    this.problems = [];
+    this.preview = null;
+    this.input = '';
     this.error = null;
   }
 }

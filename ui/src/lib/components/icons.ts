@@ -27,6 +27,12 @@ export const ICON_PATHS = {
   ],
   search: ['M10.5 4a6.5 6.5 0 1 0 0 13a6.5 6.5 0 1 0 0-13z', 'M15.5 15.5L20 20'],
   info: ['M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18z', 'M12 11v5', 'M12 7.8v.1'],
+  pencil: ['M4 20h4L19 9l-4-4L4 16z', 'M13.5 6.5l4 4'],
+  upload: ['M12 16V5', 'M7 9.5l5-5 5 5', 'M5 20h14'],
+  file: ['M6 3h8l4 4v14H6z', 'M14 3v4h4'],
+  save: ['M5 4h11l3 3v13H5z', 'M8 4v5h7V4', 'M8 20v-6h8v6'],
+  sliders: ['M4 7h9', 'M17 7h3', 'M15 5v4', 'M4 17h3', 'M11 17h9', 'M9 15v4'],
+  sparkle: ['M12 3v4', 'M12 17v4', 'M3 12h4', 'M17 12h4', 'M7.5 7.5l1.8 1.8', 'M14.7 14.7l1.8 1.8', 'M16.5 7.5l-1.8 1.8', 'M9.3 14.7l-1.8 1.8'],
   refresh: ['M20 12a8 8 0 1 1-2.3-5.7', 'M20 4v5h-5'],
 } as const satisfies Record<string, readonly string[]>;
 

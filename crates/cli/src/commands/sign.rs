@@ -1,0 +1,70 @@
+//! `vouch sign IMAGE --key FINGERPRINT|PUBLISHER [-a KEY=VALUE]... [--insecure-registry HOST]...`
+
+use std::collections::BTreeMap;
+
+use anyhow::{bail, Context, Result};
+use vouch_core::registry::{configured_insecure, RegistryOptions};
+use vouch_core::trust::{short_fingerprint, TrustStore};
+
+use super::open_store;
+use crate::Outcome;
+
+#[derive(clap::Args)]
+pub(crate) struct SignArgs {
+    /// The image to sign (a tag is resolved to its digest first)
+    image: String,
+    /// The signing key: fingerprint (≥ 12 hex digits) or publisher name
+    #[arg(long)]
+    key: String,
+    /// An annotation recorded in the signed payload; repeatable
+    #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE")]
+    annotations: Vec<String>,
+    /// Reach HOST[:PORT] over plain HTTP (loopback and localhost always are); repeatable
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    insecure: Vec<String>,
+}
+
+pub(crate) fn run(args: SignArgs) -> Result<Outcome> {
+    let mut annotations = BTreeMap::new();
+    for a in &args.annotations {
+        let Some((k, v)) = a.split_once('=') else {
+            bail!("annotation `{a}` is not KEY=VALUE");
+        };
+        if k.is_empty() {
+            bail!("annotation `{a}` has an empty key");
+        }
+        annotations.insert(k.to_string(), v.to_string());
+    }
+    let store = open_store()?;
+    let set = store.load()?;
+    let key = TrustStore::find(&set, &args.key)?;
+    let label = key.label();
+    let private = store.private_key(&key.fingerprint)?;
+    let mut insecure = configured_insecure();
+    insecure.extend(args.insecure);
+    let opts = RegistryOptions {
+        insecure,
+        ..RegistryOptions::default()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    let out = runtime.block_on(vouch_core::sign::sign(
+        &args.image,
+        &private,
+        &annotations,
+        opts,
+        time::OffsetDateTime::now_utc(),
+    ))?;
+    println!(
+        "Signed {}@{} with {label}; {} now holds {} signature{} (key {})",
+        out.repository,
+        out.digest,
+        out.signature_tag,
+        out.signatures,
+        if out.signatures == 1 { "" } else { "s" },
+        short_fingerprint(&out.fingerprint)
+    );
+    Ok(Outcome::Ok)
+}

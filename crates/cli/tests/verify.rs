@@ -1,0 +1,1325 @@
+//! `vouch verify` and `vouch sign` against the real registry (CNCF distribution), the real
+//! keychain and the real peers (cosign 2.5, skopeo 1.18) the harness provides, plus one
+//! deliberately hostile fake registry on 127.0.0.1:0 for what no real registry does on demand.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::*;
+use serde_json::{json, Value};
+use vouch_core::reference::ImageRef;
+use vouch_core::registry::{sha256_digest, Registry, RegistryOptions};
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/// The harness registry (`host:port`), or None (skip) outside the harness.
+fn real_registry(what: &str) -> Option<String> {
+    if !real_env(what) {
+        return None;
+    }
+    match std::env::var("VOUCH_TEST_REGISTRY") {
+        Ok(r) if !r.is_empty() => Some(r),
+        _ => panic!("{what}: VOUCH_HARNESS=1 but VOUCH_TEST_REGISTRY is not set"),
+    }
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn client(r: &ImageRef) -> std::sync::Arc<Registry> {
+    Registry::new(RegistryOptions::default(), [r.registry_host()]).expect("registry client")
+}
+
+fn parse(s: &str) -> ImageRef {
+    ImageRef::parse(s).expect("reference")
+}
+
+/// Pushes a tiny single-platform image `reg/repo:tag`; returns its digest.
+fn push_image(reg: &str, repo: &str, tag: &str, seed: &str) -> String {
+    let r = parse(&format!("{reg}/{repo}:{tag}"));
+    rt().block_on(async {
+        let c = client(&r);
+        let (m, _) = push_image_manifest(&c, &r, seed, "amd64").await;
+        c.push_manifest(&r, tag, m, "application/vnd.oci.image.manifest.v1+json")
+            .await
+            .expect("push manifest")
+    })
+}
+
+async fn push_image_manifest(
+    c: &Registry,
+    r: &ImageRef,
+    seed: &str,
+    arch: &str,
+) -> (Vec<u8>, String) {
+    let layer = format!("vouch test layer {seed} {arch}").into_bytes();
+    let layer_len = layer.len();
+    let layer_digest = c.push_blob(r, layer).await.expect("push layer");
+    let config = serde_json::to_vec(&json!({
+        "architecture": arch, "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": [layer_digest]}, "config": {}
+    }))
+    .expect("json");
+    let config_len = config.len();
+    let config_digest = c.push_blob(r, config).await.expect("push config");
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_len},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer_len}]
+    }))
+    .expect("json");
+    let d = sha256_digest(&manifest);
+    (manifest, d)
+}
+
+/// Pushes a two-platform index `reg/repo:tag` (plus a BuildKit-style attestation entry);
+/// returns (index digest, [(platform, digest)]).
+fn push_index(reg: &str, repo: &str, tag: &str, seed: &str) -> (String, Vec<(String, String)>) {
+    let r = parse(&format!("{reg}/{repo}:{tag}"));
+    rt().block_on(async {
+        let c = client(&r);
+        let mut entries = Vec::new();
+        let mut platforms = Vec::new();
+        for arch in ["amd64", "arm64"] {
+            let (m, d) = push_image_manifest(&c, &r, seed, arch).await;
+            let len = m.len();
+            c.push_manifest(&r, &d, m, "application/vnd.oci.image.manifest.v1+json")
+                .await
+                .expect("push platform manifest");
+            entries.push(json!({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": d, "size": len, "platform": {"os": "linux", "architecture": arch}}));
+            platforms.push((format!("linux/{arch}"), d));
+        }
+        let (att, att_d) = push_image_manifest(&c, &r, seed, "unknown").await;
+        let att_len = att.len();
+        c.push_manifest(&r, &att_d, att, "application/vnd.oci.image.manifest.v1+json")
+            .await
+            .expect("push attestation manifest");
+        entries.push(json!({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": att_d, "size": att_len, "platform": {"os": "unknown", "architecture": "unknown"},
+            "annotations": {"vnd.docker.reference.type": "attestation-manifest",
+                            "vnd.docker.reference.digest": platforms[0].1}}));
+        let index = serde_json::to_vec(&json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": entries
+        }))
+        .expect("json");
+        let d = c
+            .push_manifest(&r, tag, index, "application/vnd.oci.image.index.v1+json")
+            .await
+            .expect("push index");
+        (d, platforms)
+    })
+}
+
+fn sig_tag(digest: &str) -> String {
+    format!("{}.sig", digest.replacen(':', "-", 1))
+}
+
+/// Reads a manifest by tag or digest.
+fn get_manifest(reg: &str, repo: &str, selector: &str) -> Option<Vec<u8>> {
+    let r = parse(&format!("{reg}/{repo}:x"));
+    rt().block_on(async {
+        client(&r)
+            .manifest(&r, selector, false)
+            .await
+            .expect("fetch manifest")
+            .map(|m| m.bytes)
+    })
+}
+
+/// Writes `manifest` under `tag` of `repo`, copying the blobs it names from `from_repo`.
+fn put_manifest_with_blobs(reg: &str, from_repo: &str, repo: &str, tag: &str, manifest: &[u8]) {
+    let from = parse(&format!("{reg}/{from_repo}:x"));
+    let to = parse(&format!("{reg}/{repo}:x"));
+    let v: Value = serde_json::from_slice(manifest).expect("manifest json");
+    let mut digests = vec![v["config"]["digest"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()];
+    for l in v["layers"].as_array().cloned().unwrap_or_default() {
+        digests.push(l["digest"].as_str().unwrap_or_default().to_string());
+    }
+    rt().block_on(async {
+        let cf = client(&from);
+        let ct = client(&to);
+        for d in digests.iter().filter(|d| !d.is_empty()) {
+            if let Ok(b) = cf.blob(&from, d, 16 << 20).await {
+                ct.push_blob(&to, b).await.expect("copy blob");
+            }
+        }
+        let mt = v["mediaType"]
+            .as_str()
+            .unwrap_or("application/vnd.oci.image.manifest.v1+json")
+            .to_string();
+        ct.push_manifest(&to, tag, manifest.to_vec(), &mt)
+            .await
+            .expect("put manifest");
+    });
+}
+
+fn push_blob(reg: &str, repo: &str, bytes: Vec<u8>) -> String {
+    let r = parse(&format!("{reg}/{repo}:x"));
+    rt().block_on(async { client(&r).push_blob(&r, bytes).await.expect("push blob") })
+}
+
+fn verify_json(env: &Env, image: &str) -> (Value, Option<i32>, String) {
+    let out = env.run(&["verify", "--json", image]);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let v: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("verify --json printed no JSON ({e}): {stdout} / {stderr}"));
+    (v, out.status.code(), stderr)
+}
+
+fn assert_status(env: &Env, image: &str, status: &str, code: i32) -> Value {
+    let (v, c, stderr) = verify_json(env, image);
+    assert_eq!(v["status"], status, "{image}: {v:#}\n{stderr}");
+    assert_eq!(c, Some(code), "{image}: exit code; {v:#}\n{stderr}");
+    assert!(v["reason"].as_str().is_some_and(|r| !r.is_empty()), "{v:#}");
+    if status != "verified" {
+        let human = env.run(&["verify", image]);
+        assert_eq!(human.status.code(), Some(code));
+        let line = String::from_utf8_lossy(&human.stdout).to_string();
+        assert!(
+            line.to_lowercase().starts_with(status),
+            "human line: {line}"
+        );
+    }
+    v
+}
+
+/// A Vouch signing key in `env`'s keychain; returns its public PEM path and fingerprint.
+fn vouch_key(env: &Env, name: &str, alg: &str, scopes: &[&str]) -> (PathBuf, String) {
+    let mut args = vec!["key", "generate", "--name", name, "--algorithm", alg];
+    for s in scopes {
+        args.push("--scope");
+        args.push(s);
+    }
+    env.ok(&args);
+    let pem = env.ok(&["key", "export", name]);
+    let path = env.write(&format!("{name}.pub"), pem.as_bytes());
+    let show: Value =
+        serde_json::from_str(&env.ok(&["key", "show", name, "--json"])).expect("json");
+    (
+        path,
+        show["fingerprint"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+fn cosign() -> Option<PathBuf> {
+    tool("VOUCH_TEST_COSIGN")
+}
+
+fn skopeo() -> Option<PathBuf> {
+    tool("VOUCH_TEST_SKOPEO")
+}
+
+/// `cosign generate-key-pair` in `dir` (password `pw`); returns (cosign.key, cosign.pub).
+fn cosign_keypair(cosign: &Path, dir: &Path) -> (PathBuf, PathBuf) {
+    let out = Command::new(cosign)
+        .arg("generate-key-pair")
+        .current_dir(dir)
+        .env("COSIGN_PASSWORD", "pw")
+        .output()
+        .expect("cosign");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir.join("cosign.key"), dir.join("cosign.pub"))
+}
+
+fn cosign_sign(cosign: &Path, key: &Path, image: &str) {
+    let out = Command::new(cosign)
+        .args([
+            "sign",
+            "--yes",
+            "--tlog-upload=false",
+            "--allow-insecure-registry",
+            "--allow-http-registry",
+            "--key",
+        ])
+        .arg(key)
+        .arg(image)
+        .env("COSIGN_PASSWORD", "pw")
+        .output()
+        .expect("cosign");
+    assert!(
+        out.status.success(),
+        "cosign sign: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn cosign_verify(cosign: &Path, pubkey: &Path, image: &str) -> Output {
+    Command::new(cosign)
+        .args([
+            "verify",
+            "--insecure-ignore-tlog=true",
+            "--allow-insecure-registry",
+            "--allow-http-registry",
+            "--key",
+        ])
+        .arg(pubkey)
+        .arg(image)
+        .output()
+        .expect("cosign")
+}
+
+fn access_log_lines() -> Vec<String> {
+    std::env::var("VOUCH_TEST_REGISTRY_LOG")
+        .ok()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .map(|s| s.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------
+// (1) cosign signs → Vouch verifies
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn cosign_p256_signature_verifies_in_three_requests() {
+    let Some(reg) = real_registry("cosign → vouch") else {
+        return;
+    };
+    let Some(cosign) = cosign() else { return };
+    let env = Env::new("verify-cosign");
+    let digest = push_image(&reg, "cosign-p256/app", "v1", "cosign-p256");
+    let (key, pubkey) = cosign_keypair(&cosign, env.dir.path());
+    cosign_sign(&cosign, &key, &format!("{reg}/cosign-p256/app@{digest}"));
+    env.ok(&[
+        "key",
+        "add",
+        pubkey.to_str().expect("utf8"),
+        "--name",
+        "acme",
+    ]);
+
+    let before = access_log_lines().len();
+    let v = assert_status(&env, &format!("{reg}/cosign-p256/app:v1"), "verified", 0);
+    let after = access_log_lines();
+    let requests: Vec<&String> = after
+        .iter()
+        .skip(before)
+        .filter(|l| l.contains("/v2/cosign-p256/app/"))
+        .collect();
+    eprintln!("requests for one signed image ({}):", requests.len());
+    for r in &requests {
+        eprintln!("  {}", r.chars().take(200).collect::<String>());
+    }
+    assert_eq!(v["digest"], digest.as_str());
+    assert_eq!(v["repository"], format!("{reg}/cosign-p256/app"));
+    assert_eq!(v["enforced"], true);
+    assert_eq!(v["signatures"][0]["publisher"], "acme");
+    assert_eq!(v["signatures"][0]["valid"], true);
+    assert!(
+        v["checks"]
+            .as_array()
+            .is_some_and(|c| c.iter().all(|c| c["outcome"] != "failed")),
+        "{v:#}"
+    );
+    assert!(
+        v["reason"].as_str().unwrap_or_default().contains("acme"),
+        "{v:#}"
+    );
+    if !after.is_empty() {
+        assert!(
+            requests.len() <= 3,
+            "a verification took {} requests",
+            requests.len()
+        );
+    }
+
+    // By digest too, and human output.
+    let out = env.ok(&["verify", &format!("{reg}/cosign-p256/app@{digest}")]);
+    assert!(out.starts_with("VERIFIED"), "{out}");
+}
+
+#[test]
+fn cosign_imported_ed25519_key_verifies() {
+    let Some(reg) = real_registry("cosign ed25519 → vouch") else {
+        return;
+    };
+    let Some(cosign) = cosign() else { return };
+    let env = Env::new("verify-cosign-ed");
+    let (pem, pubkey) = openssl_ed25519(env.dir.path(), "ed");
+    let out = Command::new(&cosign)
+        .args(["import-key-pair", "--key"])
+        .arg(&pem)
+        .args(["--output-key-prefix", "imported"])
+        .current_dir(env.dir.path())
+        .env("COSIGN_PASSWORD", "pw")
+        .output()
+        .expect("cosign");
+    assert!(
+        out.status.success(),
+        "cosign import-key-pair: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let digest = push_image(&reg, "cosign-ed/app", "v1", "cosign-ed");
+    cosign_sign(
+        &cosign,
+        &env.path("imported.key"),
+        &format!("{reg}/cosign-ed/app@{digest}"),
+    );
+    env.ok(&[
+        "key",
+        "add",
+        pubkey.to_str().expect("utf8"),
+        "--name",
+        "edpub",
+    ]);
+    assert_status(&env, &format!("{reg}/cosign-ed/app:v1"), "verified", 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// (2) Vouch signs → cosign verifies; signatures append
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn vouch_signatures_are_accepted_by_cosign_and_appended() {
+    let Some(reg) = real_registry("vouch → cosign") else {
+        return;
+    };
+    let Some(cosign) = cosign() else { return };
+    let env = Env::new("verify-vsign");
+    let digest = push_image(&reg, "vsign/app", "v1", "vsign");
+    let image = format!("{reg}/vsign/app:v1");
+    let pinned = format!("{reg}/vsign/app@{digest}");
+    let (pub1, _) = vouch_key(&env, "first", "ed25519", &[]);
+    let (pub2, _) = vouch_key(&env, "second", "ecdsa-p256", &[]);
+
+    env.ok(&["sign", &image, "--key", "first", "-a", "env=test"]);
+    let out = cosign_verify(&cosign, &pub1, &pinned);
+    assert!(
+        out.status.success(),
+        "cosign rejected Vouch's ed25519 signature: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Another signer (cosign itself) appends; Vouch's signature survives.
+    let (ckey, cpub) = cosign_keypair(&cosign, env.dir.path());
+    cosign_sign(&cosign, &ckey, &pinned);
+    assert!(cosign_verify(&cosign, &pub1, &pinned).status.success());
+
+    // Vouch appends a second signature; cosign's survives.
+    env.ok(&["sign", &image, "--key", "second"]);
+    let out = cosign_verify(&cosign, &cpub, &pinned);
+    assert!(
+        out.status.success(),
+        "cosign's own signature did not survive: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cosign_verify(&cosign, &pub2, &pinned);
+    assert!(
+        out.status.success(),
+        "cosign rejected Vouch's P-256 signature: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let sig = get_manifest(&reg, "vsign/app", &sig_tag(&digest)).expect("sig manifest");
+    let v: Value = serde_json::from_slice(&sig).expect("json");
+    assert_eq!(v["layers"].as_array().map(Vec::len), Some(3), "{v:#}");
+
+    let v = assert_status(&env, &image, "verified", 0);
+    assert_eq!(v["signatures"].as_array().map(Vec::len), Some(3), "{v:#}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// (3) The attack matrix against the real registry
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn unsigned_image_is_unsigned() {
+    let Some(reg) = real_registry("unsigned") else {
+        return;
+    };
+    let env = Env::new("verify-unsigned");
+    vouch_key(&env, "acme", "ed25519", &[]);
+    push_image(&reg, "attack-unsigned/app", "v1", "unsigned");
+    let v = assert_status(
+        &env,
+        &format!("{reg}/attack-unsigned/app:v1"),
+        "unsigned",
+        1,
+    );
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("would be accepted"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn unknown_key_is_untrusted() {
+    let Some(reg) = real_registry("unknown key") else {
+        return;
+    };
+    let signer = Env::new("verify-unknown-signer");
+    let env = Env::new("verify-unknown");
+    vouch_key(&signer, "stranger", "ed25519", &[]);
+    vouch_key(&env, "acme", "ed25519", &[]);
+    push_image(&reg, "attack-unknown/app", "v1", "unknown");
+    let image = format!("{reg}/attack-unknown/app:v1");
+    signer.ok(&["sign", &image, "--key", "stranger"]);
+    let v = assert_status(&env, &image, "untrusted", 1);
+    assert_eq!(v["signatures"][0]["fingerprint"], Value::Null, "{v:#}");
+}
+
+#[test]
+fn out_of_scope_key_is_untrusted_and_says_its_scope() {
+    let Some(reg) = real_registry("out of scope") else {
+        return;
+    };
+    let env = Env::new("verify-scope");
+    vouch_key(&env, "acme", "ed25519", &["ghcr.io/acme/**"]);
+    push_image(&reg, "attack-scope/app", "v1", "scope");
+    let image = format!("{reg}/attack-scope/app:v1");
+    env.ok(&["sign", &image, "--key", "acme"]);
+    let v = assert_status(&env, &image, "untrusted", 1);
+    let reason = v["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("scoped to ghcr.io/acme/**"), "{reason}");
+    assert!(
+        reason.contains(&format!("{reg}/attack-scope/app")),
+        "{reason}"
+    );
+}
+
+#[test]
+fn revoked_key_is_untrusted() {
+    let Some(reg) = real_registry("revoked") else {
+        return;
+    };
+    let env = Env::new("verify-revoked");
+    vouch_key(&env, "acme", "ed25519", &[]);
+    push_image(&reg, "attack-revoked/app", "v1", "revoked");
+    let image = format!("{reg}/attack-revoked/app:v1");
+    env.ok(&["sign", &image, "--key", "acme"]);
+    assert_status(&env, &image, "verified", 0);
+    env.ok(&["key", "revoke", "acme", "--reason", "leaked"]);
+    let v = assert_status(&env, &image, "untrusted", 1);
+    assert!(
+        v["reason"].as_str().unwrap_or_default().contains("revoked"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn expired_key_is_untrusted() {
+    let Some(reg) = real_registry("expired") else {
+        return;
+    };
+    let Some(cosign) = cosign() else { return };
+    let env = Env::new("verify-expired");
+    let (key, pubkey) = cosign_keypair(&cosign, env.dir.path());
+    let digest = push_image(&reg, "attack-expired/app", "v1", "expired");
+    cosign_sign(&cosign, &key, &format!("{reg}/attack-expired/app@{digest}"));
+    env.ok(&[
+        "key",
+        "add",
+        pubkey.to_str().expect("utf8"),
+        "--name",
+        "acme",
+        "--expires",
+        "2020-01-01T00:00:00Z",
+    ]);
+    let v = assert_status(
+        &env,
+        &format!("{reg}/attack-expired/app:v1"),
+        "untrusted",
+        1,
+    );
+    assert!(
+        v["reason"].as_str().unwrap_or_default().contains("expired"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn signature_copied_to_another_repository_is_invalid() {
+    let Some(reg) = real_registry("copied signature") else {
+        return;
+    };
+    let env = Env::new("verify-copied");
+    vouch_key(&env, "acme", "ed25519", &[]);
+    let digest = push_image(&reg, "attack-copy/original", "v1", "copied");
+    env.ok(&[
+        "sign",
+        &format!("{reg}/attack-copy/original:v1"),
+        "--key",
+        "acme",
+    ]);
+    // Same image bytes (same digest) in another repository, with the signature copied along.
+    let image = get_manifest(&reg, "attack-copy/original", &digest).expect("image");
+    put_manifest_with_blobs(
+        &reg,
+        "attack-copy/original",
+        "attack-copy/elsewhere",
+        "v1",
+        &image,
+    );
+    let sig = get_manifest(&reg, "attack-copy/original", &sig_tag(&digest)).expect("sig");
+    put_manifest_with_blobs(
+        &reg,
+        "attack-copy/original",
+        "attack-copy/elsewhere",
+        &sig_tag(&digest),
+        &sig,
+    );
+    let v = assert_status(
+        &env,
+        &format!("{reg}/attack-copy/elsewhere:v1"),
+        "invalid",
+        1,
+    );
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("attack-copy/original"),
+        "{v:#}"
+    );
+    // The original still verifies.
+    assert_status(
+        &env,
+        &format!("{reg}/attack-copy/original:v1"),
+        "verified",
+        0,
+    );
+}
+
+#[test]
+fn signature_replayed_onto_another_digest_is_invalid() {
+    let Some(reg) = real_registry("replayed signature") else {
+        return;
+    };
+    let env = Env::new("verify-replay");
+    vouch_key(&env, "acme", "ed25519", &[]);
+    let good = push_image(&reg, "attack-replay/app", "good", "replay-good");
+    let evil = push_image(&reg, "attack-replay/app", "evil", "replay-evil");
+    env.ok(&[
+        "sign",
+        &format!("{reg}/attack-replay/app:good"),
+        "--key",
+        "acme",
+    ]);
+    let sig = get_manifest(&reg, "attack-replay/app", &sig_tag(&good)).expect("sig");
+    put_manifest_with_blobs(
+        &reg,
+        "attack-replay/app",
+        "attack-replay/app",
+        &sig_tag(&evil),
+        &sig,
+    );
+    let v = assert_status(&env, &format!("{reg}/attack-replay/app:evil"), "invalid", 1);
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("replayed"),
+        "{v:#}"
+    );
+}
+
+/// Rewrites the `.sig` manifest of `digest` with `edit` applied to its first layer.
+fn tamper_first_layer(reg: &str, repo: &str, digest: &str, edit: impl FnOnce(&mut Value)) {
+    let sig = get_manifest(reg, repo, &sig_tag(digest)).expect("sig");
+    let mut v: Value = serde_json::from_slice(&sig).expect("json");
+    if let Some(layer) = v["layers"].get_mut(0) {
+        edit(layer);
+    }
+    let bytes = serde_json::to_vec(&v).expect("json");
+    put_manifest_with_blobs(reg, repo, repo, &sig_tag(digest), &bytes);
+}
+
+#[test]
+fn tampered_signature_is_not_verified() {
+    let Some(reg) = real_registry("tampered signature") else {
+        return;
+    };
+    let env = Env::new("verify-tamper-sig");
+    vouch_key(&env, "acme", "ecdsa-p256", &[]);
+    let digest = push_image(&reg, "attack-tsig/app", "v1", "tsig");
+    let image = format!("{reg}/attack-tsig/app:v1");
+    env.ok(&["sign", &image, "--key", "acme"]);
+    tamper_first_layer(&reg, "attack-tsig/app", &digest, |l| {
+        let s = l["annotations"]["dev.cosignproject.cosign/signature"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        // Flip one base64 digit inside the signature (still valid base64).
+        let mut chars: Vec<char> = s.chars().collect();
+        let i = chars.len() / 2;
+        chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+        l["annotations"]["dev.cosignproject.cosign/signature"] =
+            Value::String(chars.into_iter().collect());
+    });
+    // No key id travels with a cosign signature: an altered one is indistinguishable from a
+    // stranger's, so it is `untrusted` (never `verified`), with the problem spelled out.
+    let v = assert_status(&env, &image, "untrusted", 1);
+    assert!(
+        v["signatures"][0]["problem"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("altered"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn tampered_payload_is_not_verified() {
+    let Some(reg) = real_registry("tampered payload") else {
+        return;
+    };
+    let env = Env::new("verify-tamper-payload");
+    vouch_key(&env, "acme", "ed25519", &[]);
+    let digest = push_image(&reg, "attack-tpay/app", "v1", "tpay");
+    let image = format!("{reg}/attack-tpay/app:v1");
+    env.ok(&["sign", &image, "--key", "acme"]);
+    let sig = get_manifest(&reg, "attack-tpay/app", &sig_tag(&digest)).expect("sig");
+    let v: Value = serde_json::from_slice(&sig).expect("json");
+    let payload_digest = v["layers"][0]["digest"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let r = parse(&format!("{reg}/attack-tpay/app:v1"));
+    let payload = rt().block_on(async {
+        client(&r)
+            .blob(&r, &payload_digest, 1 << 20)
+            .await
+            .expect("payload")
+    });
+    let mut p: Value = serde_json::from_slice(&payload).expect("payload json");
+    p["optional"]["env"] = Value::String("tampered".into());
+    let tampered = serde_json::to_vec(&p).expect("json");
+    let len = tampered.len();
+    let new_digest = push_blob(&reg, "attack-tpay/app", tampered);
+    tamper_first_layer(&reg, "attack-tpay/app", &digest, |l| {
+        l["digest"] = Value::String(new_digest);
+        l["size"] = json!(len);
+    });
+    assert_status(&env, &image, "untrusted", 1);
+}
+
+#[test]
+fn threshold_met_only_by_duplicate_signatures_is_not_verified() {
+    let Some(reg) = real_registry("duplicate threshold") else {
+        return;
+    };
+    let env = Env::new("verify-dup");
+    vouch_key(&env, "acme", "ed25519", &[]);
+    env.ok(&[
+        "policy",
+        "set",
+        &format!("{reg}/attack-dup/**"),
+        "--mode",
+        "enforce",
+        "--threshold",
+        "2",
+    ]);
+    push_image(&reg, "attack-dup/app", "v1", "dup");
+    let image = format!("{reg}/attack-dup/app:v1");
+    env.ok(&["sign", &image, "--key", "acme"]);
+    env.ok(&["sign", &image, "--key", "acme"]);
+    let v = assert_status(&env, &image, "untrusted", 1);
+    assert_eq!(v["signatures"].as_array().map(Vec::len), Some(2), "{v:#}");
+    assert_eq!(v["policy"]["threshold"], 2);
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("requires 2"),
+        "{v:#}"
+    );
+    // A second, distinct key meets it.
+    vouch_key(&env, "second", "ecdsa-p256", &[]);
+    env.ok(&["sign", &image, "--key", "second"]);
+    assert_status(&env, &image, "verified", 0);
+}
+
+#[test]
+fn warn_mode_reports_but_does_not_fail() {
+    let Some(reg) = real_registry("warn mode") else {
+        return;
+    };
+    let env = Env::new("verify-warn");
+    vouch_key(&env, "acme", "ed25519", &[]);
+    env.ok(&[
+        "policy",
+        "set",
+        &format!("{reg}/warn-mode/**"),
+        "--mode",
+        "warn",
+    ]);
+    push_image(&reg, "warn-mode/app", "v1", "warn");
+    let (v, code, _) = verify_json(&env, &format!("{reg}/warn-mode/app:v1"));
+    assert_eq!(v["status"], "unsigned");
+    assert_eq!(v["enforced"], false);
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn unreachable_registry_is_an_error_verdict() {
+    let Some(_) = real_registry("unreachable") else {
+        return;
+    };
+    let env = Env::new("verify-unreachable");
+    let v = assert_status(&env, "127.0.0.1:1/nobody/home:v1", "error", 1);
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("127.0.0.1:1"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn batches_print_an_array_and_read_lists_from_stdin() {
+    let Some(reg) = real_registry("batch") else {
+        return;
+    };
+    let env = Env::new("verify-batch");
+    vouch_key(&env, "acme", "ed25519", &[]);
+    push_image(&reg, "batch/a", "v1", "batch-a");
+    push_image(&reg, "batch/b", "v1", "batch-b");
+    env.ok(&["sign", &format!("{reg}/batch/a:v1"), "--key", "acme"]);
+    env.ok(&["sign", &format!("{reg}/batch/b:v1"), "--key", "acme"]);
+    let list = format!("# images\n{reg}/batch/a:v1\n\n{reg}/batch/b:v1  # second\n");
+    let out = env.run_stdin(&["verify", "--json", "--file", "-"], list.as_bytes());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json array");
+    assert_eq!(v.as_array().map(Vec::len), Some(2));
+    assert!(v
+        .as_array()
+        .is_some_and(|a| a.iter().all(|x| x["status"] == "verified")));
+    // One bad among good: exit 1, one line each.
+    let out = env.run(&["verify", &format!("{reg}/batch/a:v1"), "Not/Valid"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.lines().filter(|l| !l.starts_with("  ")).count(),
+        2,
+        "{text}"
+    );
+    // Nothing to do is a usage error.
+    assert_fails_with(&env.run(&["verify"]), "no image");
+}
+
+// ---------------------------------------------------------------------------------------------
+// (4) skopeo signs → Vouch verifies; Vouch signs → skopeo accepts
+// ---------------------------------------------------------------------------------------------
+
+fn skopeo_config(env: &Env, reg: &str, pubkey: Option<&Path>) -> (PathBuf, PathBuf) {
+    let dir = env.path("registries.d");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("vouch.yaml"),
+        format!("docker:\n  {reg}:\n    use-sigstore-attachments: true\n"),
+    )
+    .expect("write");
+    let policy = match pubkey {
+        None => json!({"default": [{"type": "insecureAcceptAnything"}]}),
+        Some(p) => json!({"default": [{"type": "reject"}], "transports": {"docker": {
+            reg: [{"type": "sigstoreSigned", "keyPath": p, "signedIdentity": {"type": "matchRepository"}}]}}}),
+    };
+    let path = env.write("policy.json", &serde_json::to_vec(&policy).expect("json"));
+    (path, dir)
+}
+
+fn skopeo_cmd(skopeo: &Path, policy: &Path, regd: &Path) -> Command {
+    let mut c = Command::new(skopeo);
+    c.arg("--policy")
+        .arg(policy)
+        .arg("--registries.d")
+        .arg(regd);
+    c
+}
+
+#[test]
+fn skopeo_signatures_verify_including_a_multi_arch_index() {
+    let Some(reg) = real_registry("skopeo → vouch") else {
+        return;
+    };
+    let Some(skopeo) = skopeo() else { return };
+    let Some(cosign) = cosign() else { return };
+    let env = Env::new("verify-skopeo");
+    let (key, pubkey) = cosign_keypair(&cosign, env.dir.path());
+    let (policy, regd) = skopeo_config(&env, &reg, None);
+    env.ok(&[
+        "key",
+        "add",
+        pubkey.to_str().expect("utf8"),
+        "--name",
+        "skopeo-signer",
+    ]);
+    let passfile = env.write("pass", b"pw");
+
+    push_image(&reg, "skopeo/src", "v1", "skopeo-single");
+    let out = skopeo_cmd(&skopeo, &policy, &regd)
+        .args([
+            "copy",
+            "--src-tls-verify=false",
+            "--dest-tls-verify=false",
+            "--sign-by-sigstore-private-key",
+        ])
+        .arg(&key)
+        .arg("--sign-passphrase-file")
+        .arg(&passfile)
+        .arg(format!("docker://{reg}/skopeo/src:v1"))
+        .arg(format!("docker://{reg}/skopeo/single:v1"))
+        .output()
+        .expect("skopeo");
+    assert!(
+        out.status.success(),
+        "skopeo copy: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_status(&env, &format!("{reg}/skopeo/single:v1"), "verified", 0);
+
+    push_index(&reg, "skopeo/src", "multi", "skopeo-multi");
+    let out = skopeo_cmd(&skopeo, &policy, &regd)
+        .args([
+            "copy",
+            "--all",
+            "--src-tls-verify=false",
+            "--dest-tls-verify=false",
+            "--sign-by-sigstore-private-key",
+        ])
+        .arg(&key)
+        .arg("--sign-passphrase-file")
+        .arg(&passfile)
+        .arg(format!("docker://{reg}/skopeo/src:multi"))
+        .arg(format!("docker://{reg}/skopeo/multi:v1"))
+        .output()
+        .expect("skopeo");
+    assert!(
+        out.status.success(),
+        "skopeo copy --all: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = assert_status(&env, &format!("{reg}/skopeo/multi:v1"), "verified", 0);
+    let reported: Vec<&str> = v["platforms"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|p| p["platform"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        reported,
+        vec!["linux/amd64", "linux/arm64"],
+        "attestation entry must not be a platform: {v:#}"
+    );
+    // skopeo compresses the layers on the way, so compare with the index it wrote.
+    let index = get_manifest(&reg, "skopeo/multi", "v1").expect("index");
+    let index: Value = serde_json::from_slice(&index).expect("json");
+    for i in 0..2 {
+        assert_eq!(
+            v["platforms"][i]["digest"], index["manifests"][i]["digest"],
+            "{v:#}"
+        );
+        // skopeo --all signs every instance as well as the index.
+        assert_eq!(v["platforms"][i]["status"], "verified", "{v:#}");
+    }
+    eprintln!("skopeo --all platform statuses: {}", v["platforms"]);
+}
+
+#[test]
+fn skopeo_accepts_vouch_signatures_with_a_sigstore_policy() {
+    let Some(reg) = real_registry("vouch → skopeo") else {
+        return;
+    };
+    let Some(skopeo) = skopeo() else { return };
+    let env = Env::new("verify-skopeo-accepts");
+    let (pubkey, _) = vouch_key(&env, "acme", "ecdsa-p256", &[]);
+    push_image(&reg, "skopeo-accepts/app", "v1", "skopeo-accepts");
+    push_image(&reg, "skopeo-accepts/unsigned", "v1", "skopeo-unsigned");
+    env.ok(&[
+        "sign",
+        &format!("{reg}/skopeo-accepts/app:v1"),
+        "--key",
+        "acme",
+    ]);
+    let (policy, regd) = skopeo_config(&env, &reg, Some(&pubkey));
+    let copy = |src: &str| {
+        skopeo_cmd(&skopeo, &policy, &regd)
+            .args(["copy", "--remove-signatures", "--src-tls-verify=false"])
+            .arg(format!("docker://{reg}/{src}"))
+            .arg(format!(
+                "oci:{}:x",
+                env.path(&src.replace(['/', ':'], "_")).display()
+            ))
+            .output()
+            .expect("skopeo")
+    };
+    let out = copy("skopeo-accepts/app:v1");
+    assert!(
+        out.status.success(),
+        "skopeo refused Vouch's signature: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The policy is real: an unsigned image is refused.
+    let out = copy("skopeo-accepts/unsigned:v1");
+    assert!(
+        !out.status.success(),
+        "skopeo accepted an unsigned image; the policy is not in force"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// (5) A hostile registry: the only fake, for what a real registry will not do on demand
+// ---------------------------------------------------------------------------------------------
+
+mod hostile {
+    use super::*;
+    use std::collections::HashMap;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone)]
+    pub(super) enum Answer {
+        Body {
+            content_type: String,
+            body: Vec<u8>,
+        },
+        /// Claims a huge length, sends a little, then keeps the connection open.
+        Huge,
+        /// Sends headers, then nothing.
+        Stall,
+    }
+
+    /// A tiny HTTP/1.1 server on 127.0.0.1:0 answering paths from a table (404 otherwise).
+    pub(super) fn serve(routes: HashMap<String, Answer>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr").to_string();
+        let routes = Arc::new(Mutex::new(routes));
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let routes = routes.clone();
+                std::thread::spawn(move || {
+                    let mut s = stream;
+                    loop {
+                        let mut buf = Vec::new();
+                        let mut byte = [0u8; 1];
+                        while !buf.ends_with(b"\r\n\r\n") {
+                            match s.read(&mut byte) {
+                                Ok(1) => buf.push(byte[0]),
+                                _ => return,
+                            }
+                        }
+                        let head = String::from_utf8_lossy(&buf).to_string();
+                        let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+                        let path = path.split('?').next().unwrap_or("/").to_string();
+                        let answer = routes.lock().ok().and_then(|r| r.get(&path).cloned());
+                        let ok = match answer {
+                            None => s
+                                .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                                .is_ok(),
+                            Some(Answer::Body { content_type, body }) => {
+                                let h = format!("HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n", body.len());
+                                s.write_all(h.as_bytes()).is_ok() && s.write_all(&body).is_ok()
+                            }
+                            Some(Answer::Huge) => {
+                                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: 9000000000\r\n\r\n{\"a\":\"");
+                                std::thread::sleep(std::time::Duration::from_secs(120));
+                                false
+                            }
+                            Some(Answer::Stall) => {
+                                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nTransfer-Encoding: chunked\r\n\r\n");
+                                std::thread::sleep(std::time::Duration::from_secs(120));
+                                false
+                            }
+                        };
+                        if !ok {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    pub(super) fn manifest_json(layer_digest: &str) -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": layer_digest, "size": 2},
+            "layers": []
+        }))
+        .expect("json")
+    }
+
+    pub(super) const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+
+    pub(super) fn body(ct: &str, b: Vec<u8>) -> Answer {
+        Answer::Body {
+            content_type: ct.into(),
+            body: b,
+        }
+    }
+}
+
+/// A trusted key in `env`, and its signature over a payload for `repo` at `digest`, made by
+/// signing a real image in the harness registry is not possible here; the hostile cases need
+/// only that nothing comes out verified, so an env with one trusted key suffices.
+fn hostile_env(name: &str) -> Option<Env> {
+    real_env(name).then(|| {
+        let env = Env::new(name);
+        vouch_key(&env, "acme", "ed25519", &[]);
+        env
+    })
+}
+
+#[test]
+fn hostile_manifest_whose_bytes_do_not_match_its_digest_is_invalid() {
+    let Some(env) = hostile_env("verify-hostile-digest") else {
+        return;
+    };
+    let m = hostile::manifest_json(&format!("sha256:{}", "1".repeat(64)));
+    let claimed = format!("sha256:{}", "2".repeat(64));
+    let mut routes = std::collections::HashMap::new();
+    routes.insert(
+        format!("/v2/evil/app/manifests/{claimed}"),
+        hostile::body(hostile::OCI_MANIFEST, m),
+    );
+    let addr = hostile::serve(routes);
+    let v = assert_status(&env, &format!("{addr}/evil/app@{claimed}"), "invalid", 1);
+    assert!(
+        v["reason"].as_str().unwrap_or_default().contains("hash"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn hostile_referrers_fallback_answering_with_the_image_is_ignored() {
+    let Some(env) = hostile_env("verify-hostile-fallback") else {
+        return;
+    };
+    let m = hostile::manifest_json(&format!("sha256:{}", "1".repeat(64)));
+    let d = sha256_digest(&m);
+    let mut routes = std::collections::HashMap::new();
+    routes.insert(
+        "/v2/evil/app/manifests/v1".to_string(),
+        hostile::body(hostile::OCI_MANIFEST, m.clone()),
+    );
+    routes.insert(
+        format!("/v2/evil/app/manifests/{d}"),
+        hostile::body(hostile::OCI_MANIFEST, m.clone()),
+    );
+    // The fallback tag answers with the image itself.
+    routes.insert(
+        format!("/v2/evil/app/manifests/{}", d.replacen(':', "-", 1)),
+        hostile::body(hostile::OCI_MANIFEST, m),
+    );
+    let addr = hostile::serve(routes);
+    let v = assert_status(&env, &format!("{addr}/evil/app:v1"), "unsigned", 1);
+    assert_eq!(v["digest"], d.as_str());
+}
+
+#[test]
+fn hostile_referrers_index_pointing_back_at_the_image_is_ignored() {
+    let Some(env) = hostile_env("verify-hostile-selfref") else {
+        return;
+    };
+    let m = hostile::manifest_json(&format!("sha256:{}", "1".repeat(64)));
+    let d = sha256_digest(&m);
+    let index = serde_json::to_vec(
+        &json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{"mediaType": hostile::OCI_MANIFEST, "digest": d, "size": m.len(),
+                       "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json"}]}),
+    )
+    .expect("json");
+    let mut routes = std::collections::HashMap::new();
+    routes.insert(
+        "/v2/evil/app/manifests/v1".to_string(),
+        hostile::body(hostile::OCI_MANIFEST, m.clone()),
+    );
+    routes.insert(
+        format!("/v2/evil/app/manifests/{d}"),
+        hostile::body(hostile::OCI_MANIFEST, m),
+    );
+    routes.insert(
+        format!("/v2/evil/app/referrers/{d}"),
+        hostile::body("application/vnd.oci.image.index.v1+json", index),
+    );
+    let addr = hostile::serve(routes);
+    assert_status(&env, &format!("{addr}/evil/app:v1"), "unsigned", 1);
+}
+
+#[test]
+fn hostile_oversize_manifest_is_refused_without_reading_it() {
+    let Some(env) = hostile_env("verify-hostile-huge") else {
+        return;
+    };
+    let mut routes = std::collections::HashMap::new();
+    routes.insert(
+        "/v2/evil/app/manifests/v1".to_string(),
+        hostile::Answer::Huge,
+    );
+    let addr = hostile::serve(routes);
+    let start = std::time::Instant::now();
+    let v = assert_status(&env, &format!("{addr}/evil/app:v1"), "error", 1);
+    assert!(
+        v["reason"].as_str().unwrap_or_default().contains("limit"),
+        "{v:#}"
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(30));
+}
+
+#[test]
+fn hostile_oversize_signature_payload_is_not_verified() {
+    let Some(env) = hostile_env("verify-hostile-bigblob") else {
+        return;
+    };
+    let m = hostile::manifest_json(&format!("sha256:{}", "1".repeat(64)));
+    let d = sha256_digest(&m);
+    let big = vec![b'x'; 2 * 1024 * 1024];
+    let big_d = sha256_digest(&big);
+    let sig = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": hostile::OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": d, "size": 2},
+        "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": big_d, "size": 10,
+                    "annotations": {"dev.cosignproject.cosign/signature": "AAAA"}}]})).expect("json");
+    let mut routes = std::collections::HashMap::new();
+    routes.insert(
+        "/v2/evil/app/manifests/v1".to_string(),
+        hostile::body(hostile::OCI_MANIFEST, m),
+    );
+    routes.insert(
+        format!("/v2/evil/app/manifests/{}", sig_tag(&d)),
+        hostile::body(hostile::OCI_MANIFEST, sig),
+    );
+    routes.insert(
+        format!("/v2/evil/app/blobs/{big_d}"),
+        hostile::body("application/octet-stream", big),
+    );
+    let addr = hostile::serve(routes);
+    let (v, code, _) = verify_json(&env, &format!("{addr}/evil/app:v1"));
+    assert_ne!(v["status"], "verified", "{v:#}");
+    assert_eq!(code, Some(1));
+    assert!(
+        v["signatures"][0]["problem"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("limit"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn hostile_malformed_json_and_base64_are_not_verified() {
+    let Some(env) = hostile_env("verify-hostile-malformed") else {
+        return;
+    };
+    let m = hostile::manifest_json(&format!("sha256:{}", "1".repeat(64)));
+    let d = sha256_digest(&m);
+    let payload = b"{\"critical\": nope".to_vec();
+    let pd = sha256_digest(&payload);
+    let sig = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": hostile::OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": d, "size": 2},
+        "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": pd, "size": payload.len(),
+                    "annotations": {"dev.cosignproject.cosign/signature": "!!!not base64!!!"}}]})).expect("json");
+    let mut routes = std::collections::HashMap::new();
+    routes.insert(
+        "/v2/evil/app/manifests/v1".to_string(),
+        hostile::body(hostile::OCI_MANIFEST, m.clone()),
+    );
+    routes.insert(
+        format!("/v2/evil/app/manifests/{}", sig_tag(&d)),
+        hostile::body(hostile::OCI_MANIFEST, sig),
+    );
+    routes.insert(
+        format!("/v2/evil/app/blobs/{pd}"),
+        hostile::body("application/octet-stream", payload),
+    );
+    // And a second image whose manifest is not JSON at all.
+    routes.insert(
+        "/v2/evil/garbage/manifests/v1".to_string(),
+        hostile::body(hostile::OCI_MANIFEST, b"\x00\x01 not json".to_vec()),
+    );
+    let addr = hostile::serve(routes);
+    let v = assert_status(&env, &format!("{addr}/evil/app:v1"), "invalid", 1);
+    assert!(
+        v["signatures"][0]["problem"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("base64"),
+        "{v:#}"
+    );
+    let (v, code, _) = verify_json(&env, &format!("{addr}/evil/garbage:v1"));
+    assert_ne!(v["status"], "verified");
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+fn hostile_blob_not_matching_its_digest_is_invalid() {
+    let Some(env) = hostile_env("verify-hostile-blob") else {
+        return;
+    };
+    let m = hostile::manifest_json(&format!("sha256:{}", "1".repeat(64)));
+    let d = sha256_digest(&m);
+    let claimed = format!("sha256:{}", "3".repeat(64));
+    let sig = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": hostile::OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": d, "size": 2},
+        "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": claimed, "size": 5,
+                    "annotations": {"dev.cosignproject.cosign/signature": "AAAA"}}]})).expect("json");
+    let mut routes = std::collections::HashMap::new();
+    routes.insert(
+        "/v2/evil/app/manifests/v1".to_string(),
+        hostile::body(hostile::OCI_MANIFEST, m),
+    );
+    routes.insert(
+        format!("/v2/evil/app/manifests/{}", sig_tag(&d)),
+        hostile::body(hostile::OCI_MANIFEST, sig),
+    );
+    routes.insert(
+        format!("/v2/evil/app/blobs/{claimed}"),
+        hostile::body("application/octet-stream", b"hello".to_vec()),
+    );
+    let addr = hostile::serve(routes);
+    assert_status(&env, &format!("{addr}/evil/app:v1"), "invalid", 1);
+}
+
+#[test]
+fn hostile_stalled_response_times_out_as_an_error() {
+    let Some(env) = hostile_env("verify-hostile-stall") else {
+        return;
+    };
+    let mut routes = std::collections::HashMap::new();
+    routes.insert(
+        "/v2/evil/app/manifests/v1".to_string(),
+        hostile::Answer::Stall,
+    );
+    let addr = hostile::serve(routes);
+    let start = std::time::Instant::now();
+    let v = assert_status(&env, &format!("{addr}/evil/app:v1"), "error", 1);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(90),
+        "took {:?}",
+        start.elapsed()
+    );
+    eprintln!(
+        "stalled registry: {} after {:?}",
+        v["reason"],
+        start.elapsed()
+    );
+}

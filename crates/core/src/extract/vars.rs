@@ -1,0 +1,176 @@
+//! `$VAR` / `${VAR...}` substitution shared by the Compose and Dockerfile readers.
+
+/// Why a value could not be fully substituted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Unresolved {
+    /// Variables with no value and no default, in order of appearance.
+    Missing(Vec<String>),
+    /// `${` without a closing brace, or an empty or invalid name.
+    Malformed,
+}
+
+impl Unresolved {
+    /// "uses ${TAG}, which has no default" and similar.
+    pub(super) fn describe(&self) -> String {
+        match self {
+            Unresolved::Missing(names) => {
+                let list: Vec<String> = names.iter().map(|n| format!("${{{n}}}")).collect();
+                let verb = if names.len() == 1 { "has" } else { "have" };
+                format!("uses {}, which {verb} no default", join_and(&list))
+            }
+            Unresolved::Malformed => "has malformed variable syntax".to_owned(),
+        }
+    }
+}
+
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// Substitutes variables in `input`. `lookup` gives a variable's value (`None`: unset).
+/// Supports `$NAME`, `${NAME}`, `${NAME:-default}`, `${NAME-default}`, `${NAME:+alt}`,
+/// `${NAME+alt}`, `${NAME:?err}`, `${NAME?err}` with nested defaults. `$$` is a literal `$`
+/// when `dollar_escape` (Compose); a `$` not followed by a name stays as it is.
+pub(super) fn substitute(
+    input: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    dollar_escape: bool,
+) -> Result<String, Unresolved> {
+    let mut missing = Vec::new();
+    let out = subst(input, lookup, dollar_escape, &mut missing, 0)?;
+    if missing.is_empty() {
+        Ok(out)
+    } else {
+        Err(Unresolved::Missing(missing))
+    }
+}
+
+fn is_name_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_'
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+fn subst(
+    input: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    dollar_escape: bool,
+    missing: &mut Vec<String>,
+    depth: usize,
+) -> Result<String, Unresolved> {
+    if depth > 16 {
+        return Err(Unresolved::Malformed);
+    }
+    let mut out = String::with_capacity(input.len());
+    let mut rest = input;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let next = after.chars().next();
+        match next {
+            Some('$') if dollar_escape => {
+                out.push('$');
+                rest = &after[1..];
+            }
+            Some('{') => {
+                let body_and_more = &after[1..];
+                let end = closing_brace(body_and_more).ok_or(Unresolved::Malformed)?;
+                let body = &body_and_more[..end];
+                rest = &body_and_more[end + 1..];
+                out.push_str(&expand_braced(body, lookup, dollar_escape, missing, depth)?);
+            }
+            Some(c) if is_name_start(c) => {
+                let len = after
+                    .find(|c: char| !is_name_char(c))
+                    .unwrap_or(after.len());
+                let name = &after[..len];
+                match lookup(name) {
+                    Some(v) => out.push_str(&v),
+                    None => push_missing(missing, name),
+                }
+                rest = &after[len..];
+            }
+            _ => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Byte index of the `}` closing a `${`, counting nested `${ … }`.
+fn closing_brace(s: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut prev_dollar = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            '{' if prev_dollar => depth += 1,
+            '}' if depth == 0 => return Some(i),
+            '}' => depth -= 1,
+            _ => {}
+        }
+        prev_dollar = c == '$';
+    }
+    None
+}
+
+fn expand_braced(
+    body: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    dollar_escape: bool,
+    missing: &mut Vec<String>,
+    depth: usize,
+) -> Result<String, Unresolved> {
+    let name_len = body.find(|c: char| !is_name_char(c)).unwrap_or(body.len());
+    let name = &body[..name_len];
+    if !name.chars().next().is_some_and(is_name_start) {
+        return Err(Unresolved::Malformed);
+    }
+    let op_and_word = &body[name_len..];
+    let value = lookup(name);
+    let (op, word) = if let Some(w) = op_and_word.strip_prefix(":-") {
+        (":-", w)
+    } else if let Some(w) = op_and_word.strip_prefix(":+") {
+        (":+", w)
+    } else if let Some(w) = op_and_word.strip_prefix(":?") {
+        (":?", w)
+    } else if op_and_word.is_empty() {
+        ("", "")
+    } else {
+        match op_and_word.split_at(1) {
+            ("-", w) => ("-", w),
+            ("+", w) => ("+", w),
+            ("?", w) => ("?", w),
+            _ => return Err(Unresolved::Malformed),
+        }
+    };
+    let set_nonempty = value.as_deref().is_some_and(|v| !v.is_empty());
+    let word_value =
+        |missing: &mut Vec<String>| subst(word, lookup, dollar_escape, missing, depth + 1);
+    Ok(match (op, value) {
+        ("", Some(v)) | ("-", Some(v)) | ("?", Some(v)) => v,
+        (":-", Some(v)) | (":?", Some(v)) if set_nonempty => v,
+        (":-", _) | ("-", None) => word_value(missing)?,
+        (":+", _) if set_nonempty => word_value(missing)?,
+        ("+", Some(_)) => word_value(missing)?,
+        (":+", _) | ("+", None) => String::new(),
+        _ => {
+            push_missing(missing, name);
+            String::new()
+        }
+    })
+}
+
+fn push_missing(missing: &mut Vec<String>, name: &str) {
+    if !missing.iter().any(|m| m == name) {
+        missing.push(name.to_owned());
+    }
+}

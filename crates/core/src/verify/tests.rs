@@ -1,0 +1,545 @@
+//! Every rule of [`evaluate`], with hand-built material and freshly generated keys.
+
+use base64::Engine as _;
+use time::{Duration, OffsetDateTime};
+
+use super::*;
+use crate::keys::{Algorithm, PrivateKey};
+use crate::trust::{KeyStatus, Policy, PolicyMode, TrustSet, TrustedKey};
+
+const REPO: &str = "127.0.0.1:5000/acme/app";
+
+fn digest(c: char) -> String {
+    format!("sha256:{}", c.to_string().repeat(64))
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time")
+}
+
+fn key(alg: Algorithm) -> PrivateKey {
+    PrivateKey::generate(alg).expect("generate")
+}
+
+fn trusted(k: &PrivateKey, publisher: &str, scopes: &[&str]) -> TrustedKey {
+    let pk = k.public_key();
+    TrustedKey {
+        fingerprint: pk.fingerprint(),
+        algorithm: pk.algorithm(),
+        publisher: publisher.into(),
+        note: None,
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        status: KeyStatus::Active,
+        revoked_reason: None,
+        revoked_at: None,
+        added_at: now() - Duration::days(10),
+        expires_at: None,
+        has_private: false,
+        public_key: pk.to_pem(),
+    }
+}
+
+fn set(keys: Vec<TrustedKey>) -> TrustSet {
+    TrustSet {
+        keys,
+        ..TrustSet::default()
+    }
+}
+
+fn simple_payload(repo: &str, d: &str) -> Vec<u8> {
+    format!(
+        r#"{{"critical":{{"identity":{{"docker-reference":"{repo}"}},"image":{{"docker-manifest-digest":"{d}"}},"type":"cosign container image signature"}},"optional":null}}"#
+    )
+    .into_bytes()
+}
+
+fn b64(b: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+fn signed(k: &PrivateKey, repo: &str, d: &str) -> Found {
+    let payload = simple_payload(repo, d);
+    Found::SimpleSigning {
+        source: Source::CosignTag,
+        signature_b64: b64(&k.sign(&payload)),
+        payload,
+    }
+}
+
+fn material(found: Vec<Found>) -> Material {
+    Material {
+        reference: format!("{REPO}:v1"),
+        repository: REPO.into(),
+        digest: digest('a'),
+        digest_detail: "test".into(),
+        found,
+        sources: vec![],
+        platforms: vec![],
+    }
+}
+
+fn run(found: Vec<Found>, trust: &TrustSet) -> Verdict {
+    evaluate(&material(found), trust, now())
+}
+
+fn assert_every_check_passed_when_verified(v: &Verdict) {
+    if v.status == Status::Verified {
+        assert!(
+            v.checks.iter().all(|c| c.outcome != Outcome::Failed),
+            "verified with a failed check: {:?}",
+            v.checks
+        );
+    }
+}
+
+#[test]
+fn a_trusted_p256_signature_verifies() {
+    let k = key(Algorithm::EcdsaP256);
+    let v = run(
+        vec![signed(&k, REPO, &digest('a'))],
+        &set(vec![trusted(&k, "acme", &[])]),
+    );
+    assert_eq!(v.status, Status::Verified, "{}", v.reason);
+    assert!(v.enforced);
+    assert!(v.reason.contains("acme"), "{}", v.reason);
+    assert_eq!(v.signatures.len(), 1);
+    assert!(v.signatures[0].valid);
+    assert_eq!(v.signatures[0].publisher.as_deref(), Some("acme"));
+    assert_every_check_passed_when_verified(&v);
+}
+
+#[test]
+fn a_trusted_ed25519_signature_with_tagged_identity_verifies() {
+    let k = key(Algorithm::Ed25519);
+    let v = run(
+        vec![signed(&k, &format!("{REPO}:v1"), &digest('a'))],
+        &set(vec![trusted(&k, "acme", &["127.0.0.1:5000/acme/**"])]),
+    );
+    assert_eq!(v.status, Status::Verified, "{}", v.reason);
+}
+
+#[test]
+fn no_signature_is_unsigned() {
+    let k = key(Algorithm::Ed25519);
+    let v = run(vec![], &set(vec![trusted(&k, "acme", &[])]));
+    assert_eq!(v.status, Status::Unsigned);
+    assert!(v.reason.contains("would be accepted"), "{}", v.reason);
+    assert_eq!(
+        v.checks
+            .iter()
+            .find(|c| c.name == "signatures_found")
+            .map(|c| c.outcome),
+        Some(Outcome::Failed)
+    );
+}
+
+#[test]
+fn an_unknown_key_is_untrusted() {
+    let stranger = key(Algorithm::EcdsaP256);
+    let k = key(Algorithm::EcdsaP256);
+    let v = run(
+        vec![signed(&stranger, REPO, &digest('a'))],
+        &set(vec![trusted(&k, "acme", &[])]),
+    );
+    assert_eq!(v.status, Status::Untrusted);
+    assert_eq!(v.signatures[0].fingerprint, None);
+    assert!(!v.signatures[0].valid);
+}
+
+#[test]
+fn a_key_scoped_elsewhere_is_untrusted_and_says_where() {
+    let k = key(Algorithm::EcdsaP256);
+    let v = run(
+        vec![signed(&k, REPO, &digest('a'))],
+        &set(vec![trusted(&k, "acme", &["ghcr.io/acme/**"])]),
+    );
+    assert_eq!(v.status, Status::Untrusted);
+    assert!(
+        v.reason.contains("scoped to ghcr.io/acme/**"),
+        "{}",
+        v.reason
+    );
+    assert!(v.reason.contains(REPO), "{}", v.reason);
+    assert!(v.reason.contains("acme (sha256:"), "{}", v.reason);
+}
+
+#[test]
+fn a_revoked_key_is_untrusted() {
+    let k = key(Algorithm::Ed25519);
+    let mut t = trusted(&k, "acme", &[]);
+    t.status = KeyStatus::Revoked;
+    t.revoked_reason = Some("leaked".into());
+    let v = run(vec![signed(&k, REPO, &digest('a'))], &set(vec![t]));
+    assert_eq!(v.status, Status::Untrusted);
+    assert!(v.reason.contains("revoked (leaked)"), "{}", v.reason);
+}
+
+#[test]
+fn an_expired_key_is_untrusted() {
+    let k = key(Algorithm::Ed25519);
+    let mut t = trusted(&k, "acme", &[]);
+    t.expires_at = Some(now() - Duration::days(1));
+    let v = run(vec![signed(&k, REPO, &digest('a'))], &set(vec![t.clone()]));
+    assert_eq!(v.status, Status::Untrusted);
+    assert!(v.reason.contains("expired"), "{}", v.reason);
+    // Not yet expired: fine.
+    t.expires_at = Some(now() + Duration::days(1));
+    assert_eq!(
+        run(vec![signed(&k, REPO, &digest('a'))], &set(vec![t])).status,
+        Status::Verified
+    );
+}
+
+#[test]
+fn a_signature_copied_from_another_repository_is_invalid() {
+    let k = key(Algorithm::EcdsaP256);
+    let v = run(
+        vec![signed(&k, "127.0.0.1:5000/acme/other", &digest('a'))],
+        &set(vec![trusted(&k, "acme", &[])]),
+    );
+    assert_eq!(v.status, Status::Invalid);
+    assert!(
+        v.reason.contains("127.0.0.1:5000/acme/other"),
+        "{}",
+        v.reason
+    );
+    assert_eq!(
+        v.checks
+            .iter()
+            .find(|c| c.name == "identity")
+            .map(|c| c.outcome),
+        Some(Outcome::Failed)
+    );
+}
+
+#[test]
+fn a_signature_replayed_from_another_digest_is_invalid() {
+    let k = key(Algorithm::EcdsaP256);
+    let v = run(
+        vec![signed(&k, REPO, &digest('b'))],
+        &set(vec![trusted(&k, "acme", &[])]),
+    );
+    assert_eq!(v.status, Status::Invalid);
+    assert!(v.reason.contains("replayed"), "{}", v.reason);
+}
+
+#[test]
+fn a_tampered_signature_or_payload_never_verifies() {
+    let k = key(Algorithm::EcdsaP256);
+    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let payload = simple_payload(REPO, &digest('a'));
+    let mut sig = k.sign(&payload);
+    if let Some(last) = sig.last_mut() {
+        *last ^= 1;
+    }
+    let v = run(
+        vec![Found::SimpleSigning {
+            source: Source::CosignTag,
+            payload: payload.clone(),
+            signature_b64: b64(&sig),
+        }],
+        &trust,
+    );
+    assert_eq!(v.status, Status::Untrusted, "{}", v.reason);
+    let mut tampered = payload.clone();
+    tampered.extend_from_slice(b" ");
+    let v = run(
+        vec![Found::SimpleSigning {
+            source: Source::CosignTag,
+            payload: tampered,
+            signature_b64: b64(&k.sign(&payload)),
+        }],
+        &trust,
+    );
+    assert_eq!(v.status, Status::Untrusted, "{}", v.reason);
+    let v = run(
+        vec![Found::SimpleSigning {
+            source: Source::CosignTag,
+            payload,
+            signature_b64: "%%% not base64".into(),
+        }],
+        &trust,
+    );
+    assert_eq!(v.status, Status::Invalid, "{}", v.reason);
+}
+
+#[test]
+fn a_malformed_payload_signed_by_a_trusted_key_is_invalid() {
+    let k = key(Algorithm::Ed25519);
+    let payload = b"{not json".to_vec();
+    let v = run(
+        vec![Found::SimpleSigning {
+            source: Source::CosignTag,
+            signature_b64: b64(&k.sign(&payload)),
+            payload,
+        }],
+        &set(vec![trusted(&k, "acme", &[])]),
+    );
+    assert_eq!(v.status, Status::Invalid);
+}
+
+#[test]
+fn content_not_matching_its_digest_is_invalid() {
+    let k = key(Algorithm::Ed25519);
+    let v = run(
+        vec![Found::Broken {
+            source: Source::CosignTag,
+            problem: "the registry served a blob whose bytes hash to something else".into(),
+            invalid: true,
+        }],
+        &set(vec![trusted(&k, "acme", &[])]),
+    );
+    assert_eq!(v.status, Status::Invalid);
+}
+
+fn threshold_two() -> Vec<Policy> {
+    vec![Policy {
+        pattern: "127.0.0.1:5000/acme/**".into(),
+        mode: PolicyMode::Enforce,
+        threshold: 2,
+    }]
+}
+
+#[test]
+fn a_threshold_counts_distinct_keys_not_signatures() {
+    let k = key(Algorithm::Ed25519);
+    let mut trust = set(vec![trusted(&k, "acme", &[])]);
+    trust.policies = threshold_two();
+    let v = run(
+        vec![
+            signed(&k, REPO, &digest('a')),
+            signed(&k, REPO, &digest('a')),
+        ],
+        &trust,
+    );
+    assert_eq!(v.status, Status::Untrusted, "{}", v.reason);
+    assert!(v.reason.contains("requires 2"), "{}", v.reason);
+    assert_eq!(
+        v.checks
+            .iter()
+            .find(|c| c.name == "policy")
+            .map(|c| c.outcome),
+        Some(Outcome::Failed)
+    );
+
+    let k2 = key(Algorithm::EcdsaP256);
+    trust.keys.push(trusted(&k2, "second", &[]));
+    let v = run(
+        vec![
+            signed(&k, REPO, &digest('a')),
+            signed(&k2, REPO, &digest('a')),
+        ],
+        &trust,
+    );
+    assert_eq!(v.status, Status::Verified, "{}", v.reason);
+    assert_every_check_passed_when_verified(&v);
+}
+
+#[test]
+fn a_zero_threshold_still_needs_one_key() {
+    let k = key(Algorithm::Ed25519);
+    let mut trust = set(vec![trusted(&k, "acme", &[])]);
+    trust.policies = vec![Policy {
+        pattern: "**".into(),
+        mode: PolicyMode::Enforce,
+        threshold: 0,
+    }];
+    assert_eq!(run(vec![], &trust).status, Status::Unsigned);
+}
+
+#[test]
+fn warn_mode_reports_the_real_status_not_enforced() {
+    let k = key(Algorithm::Ed25519);
+    let mut trust = set(vec![trusted(&k, "acme", &[])]);
+    trust.policies = vec![Policy {
+        pattern: "127.0.0.1:5000/**".into(),
+        mode: PolicyMode::Warn,
+        threshold: 1,
+    }];
+    let v = run(vec![], &trust);
+    assert_eq!(v.status, Status::Unsigned);
+    assert!(!v.enforced);
+    assert!(!v.blocks());
+    assert_eq!(v.policy.as_ref().map(|p| p.mode), Some(PolicyMode::Warn));
+}
+
+#[test]
+fn one_good_signature_among_bad_ones_verifies() {
+    let k = key(Algorithm::Ed25519);
+    let stranger = key(Algorithm::Ed25519);
+    let v = run(
+        vec![
+            signed(&stranger, REPO, &digest('a')),
+            signed(&k, REPO, &digest('b')),
+            signed(&k, REPO, &digest('a')),
+        ],
+        &set(vec![trusted(&k, "acme", &[])]),
+    );
+    assert_eq!(v.status, Status::Verified, "{}", v.reason);
+    assert_eq!(v.signatures.iter().filter(|s| s.valid).count(), 1);
+}
+
+#[test]
+fn a_key_whose_pem_does_not_match_its_fingerprint_never_vouches() {
+    let k = key(Algorithm::Ed25519);
+    let other = key(Algorithm::Ed25519);
+    let mut t = trusted(&k, "acme", &[]);
+    t.fingerprint = other.public_key().fingerprint();
+    assert_eq!(
+        run(vec![signed(&k, REPO, &digest('a'))], &set(vec![t])).status,
+        Status::Untrusted
+    );
+}
+
+#[test]
+fn notary_signatures_are_recognised_not_verified() {
+    let v = run(
+        vec![Found::Notary {
+            source: Source::Referrer(digest('c')),
+        }],
+        &set(vec![]),
+    );
+    assert_eq!(v.status, Status::Untrusted);
+    assert!(v.reason.contains("Notary"), "{}", v.reason);
+}
+
+fn dsse(k: &PrivateKey, name: &str, d: &str, predicate: &str) -> Found {
+    let hex = d.trim_start_matches("sha256:");
+    let payload = format!(
+        r#"{{"_type":"https://in-toto.io/Statement/v1","subject":[{{"name":"{name}","digest":{{"sha256":"{hex}"}}}}],"predicateType":"{predicate}","predicate":{{}}}}"#
+    )
+    .into_bytes();
+    let pt = "application/vnd.in-toto+json";
+    Found::Dsse {
+        source: Source::Referrer(digest('d')),
+        signature_b64: b64(&k.sign(&pae(pt, &payload))),
+        payload_type: pt.into(),
+        payload,
+    }
+}
+
+#[test]
+fn cosign_v3_dsse_bundles_count() {
+    let k = key(Algorithm::EcdsaP256);
+    let trust = set(vec![trusted(&k, "acme", &[])]);
+    assert_eq!(
+        run(
+            vec![dsse(&k, REPO, &digest('a'), COSIGN_SIGN_PREDICATE)],
+            &trust
+        )
+        .status,
+        Status::Verified
+    );
+    assert_eq!(
+        run(
+            vec![dsse(&k, REPO, &digest('b'), COSIGN_SIGN_PREDICATE)],
+            &trust
+        )
+        .status,
+        Status::Invalid
+    );
+    assert_eq!(
+        run(
+            vec![dsse(
+                &k,
+                "127.0.0.1:5000/x/y",
+                &digest('a'),
+                COSIGN_SIGN_PREDICATE
+            )],
+            &trust
+        )
+        .status,
+        Status::Invalid
+    );
+    assert_eq!(
+        run(
+            vec![dsse(
+                &k,
+                REPO,
+                &digest('a'),
+                "https://slsa.dev/provenance/v1"
+            )],
+            &trust
+        )
+        .status,
+        Status::Invalid
+    );
+}
+
+#[test]
+fn pae_matches_the_dsse_spec() {
+    assert_eq!(
+        pae("http://example.com/HelloWorld", b"hello world"),
+        b"DSSEv1 29 http://example.com/HelloWorld 11 hello world".to_vec()
+    );
+}
+
+#[test]
+fn index_platforms_are_reported_separately() {
+    let k = key(Algorithm::Ed25519);
+    let mut m = material(vec![signed(&k, REPO, &digest('a'))]);
+    m.platforms = vec![
+        PlatformMaterial {
+            platform: "linux/amd64".into(),
+            digest: digest('e'),
+            found: Ok(vec![signed(&k, REPO, &digest('e'))]),
+        },
+        PlatformMaterial {
+            platform: "linux/arm64".into(),
+            digest: digest('f'),
+            found: Ok(vec![]),
+        },
+    ];
+    let v = evaluate(&m, &set(vec![trusted(&k, "acme", &[])]), now());
+    assert_eq!(v.status, Status::Verified);
+    assert_eq!(v.platforms.len(), 2);
+    assert_eq!(v.platforms[0].status, Status::Verified);
+    assert_eq!(v.platforms[1].status, Status::Unsigned);
+    assert_every_check_passed_when_verified(&v);
+}
+
+#[test]
+fn the_verdict_serialises_like_the_ui_contract() {
+    let v = run(vec![], &set(vec![]));
+    let j = serde_json::to_value(&v).expect("json");
+    let obj = j.as_object().expect("object");
+    let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "checks",
+            "digest",
+            "enforced",
+            "platforms",
+            "policy",
+            "reason",
+            "reference",
+            "repository",
+            "signatures",
+            "status"
+        ]
+    );
+    assert_eq!(j["status"], "unsigned");
+    assert_eq!(j["policy"]["mode"], "enforce");
+    assert_eq!(j["policy"]["threshold"], 1);
+    assert!(j["policy"]["pattern"].is_null());
+    assert_eq!(j["checks"][0]["outcome"], "passed");
+    let na = serde_json::to_value(Outcome::NotApplicable).expect("json");
+    assert_eq!(na, "not_applicable");
+    let e = Verdict::error("x", None, None, None, "boom".into());
+    let j = serde_json::to_value(&e).expect("json");
+    assert_eq!(j["status"], "error");
+    assert!(j["repository"].is_null());
+    assert!(j["policy"].is_null());
+    let s = SignatureReport {
+        fingerprint: None,
+        publisher: None,
+        valid: false,
+        problem: None,
+    };
+    assert_eq!(
+        serde_json::to_string(&s).expect("json"),
+        r#"{"fingerprint":null,"publisher":null,"valid":false,"problem":null}"#
+    );
+}

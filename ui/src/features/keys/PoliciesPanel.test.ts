@@ -1,0 +1,147 @@
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import type { Policy, PolicyMode } from '../../ipc/types';
+import { ipcError, mockBackend } from '../../test/ipc';
+import KeysView from './KeysView.svelte';
+import PoliciesPanel from './PoliciesPanel.svelte';
+
+/** A tiny in-memory policy store behaving like the core's. */
+function policyBackend(initial: Policy[]): { calls: ReturnType<typeof mockBackend>; stored: () => Policy[] } {
+  let stored = [...initial];
+  const calls = mockBackend((cmd, args) => {
+    if (cmd === 'list_policies') return stored;
+    if (cmd === 'set_policy') {
+      const policy = { pattern: String(args?.['pattern']), mode: args?.['mode'] as PolicyMode, threshold: Number(args?.['threshold']) };
+      stored = stored.some((p) => p.pattern === policy.pattern)
+        ? stored.map((p) => (p.pattern === policy.pattern ? policy : p))
+        : [...stored, policy];
+      return policy;
+    }
+    if (cmd === 'remove_policy') {
+      const before = stored.length;
+      stored = stored.filter((p) => p.pattern !== args?.['pattern']);
+      return stored.length < before;
+    }
+    if (cmd === 'list_keys') return [];
+    return null;
+  });
+  return { calls, stored: () => stored };
+}
+
+function row(pattern: string): HTMLElement {
+  const found = screen.getAllByTestId('policy-row').find((r) => r.dataset['pattern'] === pattern);
+  if (found === undefined) throw new Error(`no policy row for ${pattern}`);
+  return found;
+}
+
+describe('Policies', () => {
+  it('explains the default and teaches when there are no policies', async () => {
+    policyBackend([]);
+    render(PoliciesPanel);
+    const empty = await screen.findByTestId('empty-state');
+    expect(empty.textContent).toContain('every image is enforced with 1 trusted signature');
+    const panel = screen.getByTestId('policies-panel');
+    expect(panel.textContent).toContain('Where no pattern matches: enforce, 1 key.');
+    expect(panel.textContent).toContain('The most specific pattern wins');
+  });
+
+  it('lists policies with their mode and threshold', async () => {
+    policyBackend([
+      { pattern: 'ghcr.io/acme/*', mode: 'enforce', threshold: 2 },
+      { pattern: 'localhost:5000/*', mode: 'off', threshold: 1 },
+    ]);
+    render(PoliciesPanel);
+    await screen.findAllByTestId('policy-row');
+    expect(screen.getAllByTestId('policy-row').map((r) => r.dataset['pattern'])).toEqual(['ghcr.io/acme/*', 'localhost:5000/*']);
+    const acme = row('ghcr.io/acme/*');
+    expect(within(acme).getByTestId<HTMLSelectElement>('policy-mode').value).toBe('enforce');
+    expect(within(acme).getByTestId<HTMLInputElement>('policy-threshold').value).toBe('2');
+    expect(acme.textContent).toContain('Unverified images are blocked');
+    const local = row('localhost:5000/*');
+    expect(within(local).getByTestId<HTMLSelectElement>('policy-mode').value).toBe('off');
+    expect(within(local).getByTestId<HTMLInputElement>('policy-threshold').disabled).toBe(true);
+  });
+
+  it('adds a policy with pattern, mode and threshold', async () => {
+    const { calls } = policyBackend([]);
+    render(PoliciesPanel);
+    await screen.findByTestId('empty-state');
+
+    await fireEvent.input(screen.getByTestId('policy-add-pattern'), { target: { value: ' ghcr.io/acme/* ' } });
+    await fireEvent.change(screen.getByTestId('policy-add-mode'), { target: { value: 'warn' } });
+    await fireEvent.input(screen.getByTestId('policy-add-threshold'), { target: { value: '2' } });
+    await fireEvent.click(screen.getByTestId('policy-add-submit'));
+
+    const added = await screen.findByTestId('policy-row');
+    expect(added.dataset['pattern']).toBe('ghcr.io/acme/*');
+    expect(added.dataset['mode']).toBe('warn');
+    expect(within(added).getByTestId<HTMLInputElement>('policy-threshold').value).toBe('2');
+    expect(calls.find((c) => c.cmd === 'set_policy')?.args).toEqual({ pattern: 'ghcr.io/acme/*', mode: 'warn', threshold: 2 });
+    expect(screen.getByTestId<HTMLInputElement>('policy-add-pattern').value).toBe(''); // ready for the next one
+  });
+
+  it('rejects a threshold below 1 without calling the core', async () => {
+    const { calls } = policyBackend([]);
+    render(PoliciesPanel);
+    await screen.findByTestId('empty-state');
+    await fireEvent.input(screen.getByTestId('policy-add-pattern'), { target: { value: 'ghcr.io/*' } });
+    await fireEvent.input(screen.getByTestId('policy-add-threshold'), { target: { value: '0' } });
+    expect(screen.getByTestId<HTMLButtonElement>('policy-add-submit').disabled).toBe(true);
+    expect(calls.some((c) => c.cmd === 'set_policy')).toBe(false);
+  });
+
+  it('changes mode and threshold in place', async () => {
+    const { calls, stored } = policyBackend([{ pattern: 'ghcr.io/acme/*', mode: 'enforce', threshold: 1 }]);
+    render(PoliciesPanel);
+    await screen.findByTestId('policy-row');
+
+    await fireEvent.change(within(row('ghcr.io/acme/*')).getByTestId('policy-mode'), { target: { value: 'warn' } });
+    await waitFor(() => {
+      expect(row('ghcr.io/acme/*').dataset['mode']).toBe('warn');
+    });
+    await fireEvent.change(within(row('ghcr.io/acme/*')).getByTestId('policy-threshold'), { target: { value: '3' } });
+    await waitFor(() => {
+      expect(stored()).toEqual([{ pattern: 'ghcr.io/acme/*', mode: 'warn', threshold: 3 }]);
+    });
+    expect(calls.filter((c) => c.cmd === 'set_policy').map((c) => c.args)).toEqual([
+      { pattern: 'ghcr.io/acme/*', mode: 'warn', threshold: 1 },
+      { pattern: 'ghcr.io/acme/*', mode: 'warn', threshold: 3 },
+    ]);
+    expect(row('ghcr.io/acme/*').textContent).toContain('keys');
+  });
+
+  it('removes a policy', async () => {
+    const { calls } = policyBackend([
+      { pattern: 'ghcr.io/acme/*', mode: 'enforce', threshold: 1 },
+      { pattern: 'docker.io/library/*', mode: 'warn', threshold: 1 },
+    ]);
+    render(PoliciesPanel);
+    await screen.findAllByTestId('policy-row');
+
+    await fireEvent.click(within(row('ghcr.io/acme/*')).getByTestId('policy-remove'));
+    await waitFor(() => {
+      expect(screen.getAllByTestId('policy-row').map((r) => r.dataset['pattern'])).toEqual(['docker.io/library/*']);
+    });
+    expect(calls.find((c) => c.cmd === 'remove_policy')?.args).toEqual({ pattern: 'ghcr.io/acme/*' });
+  });
+
+  it('shows the core error when saving fails', async () => {
+    mockBackend((cmd) => (cmd === 'set_policy' ? ipcError('invalid_pattern', 'Patterns must name a registry') : []));
+    render(PoliciesPanel);
+    await screen.findByTestId('empty-state');
+    await fireEvent.input(screen.getByTestId('policy-add-pattern'), { target: { value: 'acme' } });
+    await fireEvent.click(screen.getByTestId('policy-add-submit'));
+    expect((await screen.findByTestId('error')).textContent).toContain('Patterns must name a registry');
+  });
+
+  it('is a tab of the Keys screen', async () => {
+    policyBackend([{ pattern: 'ghcr.io/acme/*', mode: 'enforce', threshold: 1 }]);
+    render(KeysView);
+    const tab = screen.getByTestId('keys-tab-policies');
+    expect(tab.getAttribute('aria-selected')).toBe('false');
+    await fireEvent.click(tab);
+    expect(tab.getAttribute('aria-selected')).toBe('true');
+    expect(await screen.findByTestId('policy-row')).toBeTruthy();
+    expect(screen.queryByTestId('add-key-panel')).toBeNull();
+  });
+});

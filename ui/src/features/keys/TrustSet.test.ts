@@ -1,0 +1,122 @@
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import type { KeyInfo, TrustImportReport } from '../../ipc/types';
+import { key, NOW } from '../../test/fixtures';
+import { ipcError, mockBackend } from '../../test/ipc';
+import KeysView from './KeysView.svelte';
+
+const now = (): Date => NOW;
+const DOC = '{"version":1,"keys":[],"policies":[]}';
+
+describe('Trust set', () => {
+  it('imports pasted JSON, lists the report and reloads the keys', async () => {
+    const report: TrustImportReport = {
+      added: ['sha256:aaaa1111', 'sha256:bbbb2222'],
+      unchanged: ['sha256:cccc3333'],
+      revoked: ['sha256:dddd4444'],
+      policies_added: ['ghcr.io/acme/*'],
+      conflicts: ['sha256:eeee5555: publisher differs (yours: "Acme", file: "ACME Corp")'],
+    };
+    let stored: KeyInfo[] = [];
+    const calls = mockBackend((cmd) => {
+      if (cmd === 'list_keys') return stored;
+      if (cmd === 'import_trust_set') {
+        stored = [key({ publisher: 'Imported' })];
+        return report;
+      }
+      return [];
+    });
+    render(KeysView, { now });
+    await screen.findByTestId('empty-state');
+
+    await fireEvent.click(screen.getByTestId('trust-import-open'));
+    const dialog = screen.getByTestId('trust-import-dialog');
+    expect(within(dialog).getByTestId<HTMLButtonElement>('trust-import-submit').disabled).toBe(true);
+    await fireEvent.input(within(dialog).getByTestId('trust-import-text'), { target: { value: DOC } });
+    await fireEvent.click(within(dialog).getByTestId('trust-import-submit'));
+
+    const shown = await screen.findByTestId('trust-import-report');
+    expect(calls.find((c) => c.cmd === 'import_trust_set')?.args).toEqual({ contents: DOC });
+    const section = (id: string): HTMLElement => within(shown).getByTestId(`trust-import-${id}`);
+    expect(section('added').dataset['count']).toBe('2');
+    expect(section('added').textContent).toContain('sha256:aaaa1111');
+    expect(section('added').textContent).toContain('sha256:bbbb2222');
+    expect(section('unchanged').textContent).toContain('sha256:cccc3333');
+    expect(section('revoked').textContent).toContain('sha256:dddd4444');
+    expect(section('policies_added').textContent).toContain('ghcr.io/acme/*');
+    expect(section('conflicts').textContent).toContain('publisher differs');
+
+    // The store changed: the list behind the dialog shows it.
+    await waitFor(() => {
+      expect(screen.getAllByTestId('key-row')).toHaveLength(1);
+    });
+    await fireEvent.click(within(dialog).getByTestId('trust-import-done'));
+    expect(screen.queryByTestId('trust-import-dialog')).toBeNull();
+  });
+
+  it('reads a chosen file', async () => {
+    const calls = mockBackend((cmd) =>
+      cmd === 'import_trust_set'
+        ? { added: [], unchanged: ['sha256:1'], revoked: [], policies_added: [], conflicts: [] }
+        : [],
+    );
+    render(KeysView, { now });
+    await screen.findByTestId('empty-state');
+    await fireEvent.click(screen.getByTestId('trust-import-open'));
+
+    const file = new File([DOC], 'team-trust.json', { type: 'application/json' });
+    await fireEvent.change(screen.getByTestId('trust-import-file'), { target: { files: [file] } });
+    await waitFor(() => {
+      expect(screen.getByTestId<HTMLTextAreaElement>('trust-import-text').value).toBe(DOC);
+    });
+    expect(screen.getByTestId('trust-import-dialog').textContent).toContain('loaded from team-trust.json');
+    await fireEvent.click(screen.getByTestId('trust-import-submit'));
+
+    const report = await screen.findByTestId('trust-import-report');
+    expect(within(report).getByTestId('trust-import-added').textContent).toContain('None.');
+    expect(calls.find((c) => c.cmd === 'import_trust_set')?.args).toEqual({ contents: DOC });
+  });
+
+  it('shows why an import was refused', async () => {
+    mockBackend((cmd) => (cmd === 'import_trust_set' ? ipcError('invalid_trust_set', 'Not a Vouch trust set: missing "version"') : []));
+    render(KeysView, { now });
+    await screen.findByTestId('empty-state');
+    await fireEvent.click(screen.getByTestId('trust-import-open'));
+    await fireEvent.input(screen.getByTestId('trust-import-text'), { target: { value: '{}' } });
+    await fireEvent.click(screen.getByTestId('trust-import-submit'));
+    expect((await screen.findByTestId('dialog-error')).textContent).toContain('missing "version"');
+    expect(screen.queryByTestId('trust-import-report')).toBeNull();
+  });
+
+  it('exports the JSON and saves it to the typed path', async () => {
+    const calls = mockBackend((cmd) => (cmd === 'export_trust_set' ? DOC : cmd === 'save_text_file' ? null : []));
+    render(KeysView, { now });
+    await screen.findByTestId('empty-state');
+
+    await fireEvent.click(screen.getByTestId('trust-export-open'));
+    const json = await screen.findByTestId<HTMLTextAreaElement>('trust-export-json');
+    expect(json.value).toBe(DOC);
+    expect(screen.getByTestId('trust-export-copy')).toBeTruthy();
+    expect(screen.getByTestId<HTMLButtonElement>('trust-export-save').disabled).toBe(true);
+
+    await fireEvent.input(screen.getByTestId('trust-export-path'), { target: { value: ' /home/ada/trust.json ' } });
+    await fireEvent.click(screen.getByTestId('trust-export-save'));
+
+    expect((await screen.findByTestId('trust-export-saved')).textContent).toContain('/home/ada/trust.json');
+    expect(calls.find((c) => c.cmd === 'save_text_file')?.args).toEqual({ path: '/home/ada/trust.json', contents: DOC });
+  });
+
+  it('shows why saving failed', async () => {
+    mockBackend((cmd) =>
+      cmd === 'export_trust_set' ? DOC : cmd === 'save_text_file' ? ipcError('io', 'Permission denied: /etc/trust.json') : [],
+    );
+    render(KeysView, { now });
+    await screen.findByTestId('empty-state');
+    await fireEvent.click(screen.getByTestId('trust-export-open'));
+    await screen.findByTestId('trust-export-json');
+    await fireEvent.input(screen.getByTestId('trust-export-path'), { target: { value: '/etc/trust.json' } });
+    await fireEvent.click(screen.getByTestId('trust-export-save'));
+    expect((await screen.findByTestId('dialog-error')).textContent).toContain('Permission denied');
+    expect(screen.queryByTestId('trust-export-saved')).toBeNull();
+  });
+});
