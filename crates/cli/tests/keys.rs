@@ -245,7 +245,8 @@ fn bad_inputs_get_a_sentence_exit_2_and_leave_the_store_unchanged() {
         &b64_line[..b64_line.len() / 2]
     );
 
-    let cases: Vec<(Vec<String>, Option<&[u8]>, &str)> = vec![
+    type Case<'a> = (Vec<String>, Option<&'a [u8]>, &'a str);
+    let cases: Vec<Case<'_>> = vec![
         (
             vec!["key".into(), "add".into(), "-".into()],
             Some(b"-----BEGIN PUBLIC KEY-----\nnot base64 at all!!\n-----END PUBLIC KEY-----\n"),

@@ -1241,7 +1241,7 @@ fn hostile_malformed_json_and_base64_are_not_verified() {
     let mut routes = std::collections::HashMap::new();
     routes.insert(
         "/v2/evil/app/manifests/v1".to_string(),
-        hostile::body(hostile::OCI_MANIFEST, m.clone()),
+        hostile::body(hostile::OCI_MANIFEST, m),
     );
     routes.insert(
         format!("/v2/evil/app/manifests/{}", sig_tag(&d)),

@@ -123,8 +123,14 @@ impl PublicKey {
             Key::Ed25519(key) => {
                 let sig = ed25519_dalek::Signature::from_slice(sig)
                     .map_err(|_| malformed("it must be exactly 64 bytes"))?;
-                key.verify_strict(msg, &sig)
-                    .map_err(|_| KeyError::BadSignature)
+                // Pure Ed25519 is what cosign 2.x writes; newer sigstore tooling may sign
+                // Ed25519ph (SHA-512 prehash, empty context). Either proves the key signed `msg`.
+                key.verify_strict(msg, &sig).or_else(|_| {
+                    use sha2::Digest as _;
+                    let prehash = sha2::Sha512::new_with_prefix(msg);
+                    key.verify_prehashed_strict(prehash, None, &sig)
+                        .map_err(|_| KeyError::BadSignature)
+                })
             }
             Key::P256(key) => {
                 let sig = p256::ecdsa::Signature::from_der(sig)

@@ -665,3 +665,25 @@ fn no_panics_on_truncated_or_noisy_input() {
         }
     }
 }
+
+#[test]
+fn ed25519ph_signatures_verify_and_bind_the_message() {
+    use ed25519_dalek::pkcs8::EncodePublicKey as _;
+    use sha2::Digest as _;
+    let signing = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+    let der = signing
+        .verifying_key()
+        .to_public_key_der()
+        .expect("encode spki");
+    let public = PublicKey::from_spki_der(der.as_bytes()).expect("parse spki");
+    let sig = signing
+        .sign_prehashed(sha2::Sha512::new_with_prefix(b"payload"), None)
+        .expect("sign prehashed");
+    public
+        .verify(b"payload", &sig.to_bytes())
+        .expect("Ed25519ph signature verifies");
+    assert!(matches!(
+        public.verify(b"other payload", &sig.to_bytes()),
+        Err(KeyError::BadSignature)
+    ));
+}

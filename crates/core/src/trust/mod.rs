@@ -292,24 +292,26 @@ mod tests {
 
     #[test]
     fn most_specific_policy_wins() {
-        let mut set = TrustSet::default();
-        set.policies = vec![
-            Policy {
-                pattern: "ghcr.io/**".into(),
-                mode: PolicyMode::Warn,
-                threshold: 1,
-            },
-            Policy {
-                pattern: "ghcr.io/acme/*".into(),
-                mode: PolicyMode::Enforce,
-                threshold: 2,
-            },
-            Policy {
-                pattern: "ghcr.io/acme/legacy".into(),
-                mode: PolicyMode::Off,
-                threshold: 1,
-            },
-        ];
+        let set = TrustSet {
+            policies: vec![
+                Policy {
+                    pattern: "ghcr.io/**".into(),
+                    mode: PolicyMode::Warn,
+                    threshold: 1,
+                },
+                Policy {
+                    pattern: "ghcr.io/acme/*".into(),
+                    mode: PolicyMode::Enforce,
+                    threshold: 2,
+                },
+                Policy {
+                    pattern: "ghcr.io/acme/legacy".into(),
+                    mode: PolicyMode::Off,
+                    threshold: 1,
+                },
+            ],
+            ..TrustSet::default()
+        };
         assert_eq!(set.policy_for("ghcr.io/acme/app").threshold, 2);
         assert_eq!(set.policy_for("ghcr.io/acme/legacy").mode, PolicyMode::Off);
         assert_eq!(set.policy_for("ghcr.io/other/x").mode, PolicyMode::Warn);
