@@ -1079,9 +1079,8 @@ mod hostile {
     }
 }
 
-/// A trusted key in `env`, and its signature over a payload for `repo` at `digest`, made by
-/// signing a real image in the harness registry is not possible here; the hostile cases need
-/// only that nothing comes out verified, so an env with one trusted key suffices.
+/// An isolated user with one trusted key: the hostile cases assert that nothing the fake
+/// registry serves comes out `verified`, whatever keys are trusted.
 fn hostile_env(name: &str) -> Option<Env> {
     real_env(name).then(|| {
         let env = Env::new(name);

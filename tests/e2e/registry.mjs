@@ -1,0 +1,68 @@
+// Pushes small, distinct images to the real test registry with the OCI distribution API.
+import { createHash, randomBytes } from 'node:crypto';
+
+const sha256 = (buf) => `sha256:${createHash('sha256').update(buf).digest('hex')}`;
+
+async function pushBlob(registry, repo, bytes) {
+  const digest = sha256(bytes);
+  const start = await fetch(`http://${registry}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
+  if (start.status !== 202) throw new Error(`blob upload start: ${start.status}`);
+  const location = new URL(start.headers.get('location'), `http://${registry}`);
+  location.searchParams.set('digest', digest);
+  const put = await fetch(location, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: bytes,
+  });
+  if (put.status !== 201) throw new Error(`blob upload: ${put.status} ${await put.text()}`);
+  return { digest, size: bytes.length };
+}
+
+/** Pushes a one-layer image as `registry/repo:tag`; returns its manifest digest. */
+export async function pushImage(registry, repo, tag) {
+  const layer = randomBytes(256);
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      created: new Date().toISOString(),
+      config: { Labels: { 'org.opencontainers.image.source': `https://example.invalid/${repo}` } },
+      rootfs: { type: 'layers', diff_ids: [sha256(layer)] },
+    }),
+  );
+  const l = await pushBlob(registry, repo, layer);
+  const c = await pushBlob(registry, repo, config);
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: c.digest, size: c.size },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: l.digest, size: l.size }],
+    }),
+  );
+  const r = await fetch(`http://${registry}/v2/${repo}/manifests/${tag}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+    body: manifest,
+  });
+  if (r.status !== 201) throw new Error(`manifest put: ${r.status} ${await r.text()}`);
+  return sha256(manifest);
+}
+
+/** Reads a manifest (e.g. a signature manifest) as JSON, or null when absent. */
+export async function getManifest(registry, repo, ref) {
+  const r = await fetch(`http://${registry}/v2/${repo}/manifests/${ref}`, {
+    headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+  });
+  return r.ok ? r.json() : null;
+}
+
+/** Replaces a manifest (pushes it as-is under `ref`). */
+export async function putManifest(registry, repo, ref, manifest) {
+  const r = await fetch(`http://${registry}/v2/${repo}/manifests/${ref}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+    body: Buffer.from(JSON.stringify(manifest)),
+  });
+  if (r.status !== 201) throw new Error(`manifest put: ${r.status} ${await r.text()}`);
+}
