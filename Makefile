@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 TAURI := ui/node_modules/.bin/tauri
 
-.PHONY: deps run app app-debug cli test test-rust test-ui test-e2e lint bench clean
+.PHONY: deps run app app-debug cli test lint screenshots clean
 
 deps: ## install system packages (apt), npm packages and the peer tools
 	scripts/install-deps.sh
@@ -23,10 +23,30 @@ run: app ## build and open the Vouch window
 test: deps ## every test, against the real registry, Secret Service, peers and window
 	tests/harness/with-env.sh scripts/run-tests.sh
 
+screenshots: deps ## drive the real window through the main flow and save docs/screenshots/*.png
+	cargo build -p vouch-cli
+	$(TAURI) build --debug --no-bundle
+	tests/harness/with-env.sh env VOUCH_APP_BINARY=$(CURDIR)/target/debug/vouch-app \
+	  VOUCH_CLI=$(CURDIR)/target/debug/vouch VOUCH_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots \
+	  node --test --test-concurrency=1 tests/e2e/
+
 lint: deps ## fmt, clippy -D warnings, TypeScript/Svelte checks and eslint
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cd ui && npm run --silent check && npm run --silent lint
+
+# Benchmarks vs cosign and skopeo on the harness registry → BENCHMARKS.md (raw data: target/bench/).
+# Quick run: make bench VOUCH_BENCH_N=100 VOUCH_BENCH_KEYS=200
+VOUCH_BENCH_N ?= 1000
+VOUCH_BENCH_SAMPLE ?= 50
+VOUCH_BENCH_RUNS ?= 5
+VOUCH_BENCH_KEYS ?= 1000
+bench: deps
+	cargo build --release -p vouch-cli
+	cargo build --release -p vouch-core --example seed --example sha256
+	cargo bench -p vouch-core --bench verify --no-run
+	tests/harness/with-env.sh env VOUCH_BENCH_N=$(VOUCH_BENCH_N) VOUCH_BENCH_SAMPLE=$(VOUCH_BENCH_SAMPLE) \
+	  VOUCH_BENCH_RUNS=$(VOUCH_BENCH_RUNS) VOUCH_BENCH_KEYS=$(VOUCH_BENCH_KEYS) bench/run.sh
 
 clean:
 	cargo clean

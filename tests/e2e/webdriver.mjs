@@ -149,6 +149,15 @@ export class Session {
     return file;
   }
 
+  /** Saves a screenshot as DIR/NAME.png (for docs/screenshots). */
+  async screenshotTo(dir, name) {
+    mkdirSync(dir, { recursive: true });
+    const b64 = await this.cmd('GET', '/screenshot');
+    const file = path.join(dir, `${name}.png`);
+    writeFileSync(file, Buffer.from(b64, 'base64'));
+    return file;
+  }
+
   async stop() {
     try {
       if (this.id) await this.request('DELETE', `/session/${this.id}`);

@@ -37,6 +37,10 @@ enum Command {
     Verify(commands::verify::VerifyArgs),
     /// Sign an image with a key held in the keychain (cosign-compatible; appends)
     Sign(commands::sign::SignArgs),
+    /// Show an image's verdict, metadata and attestations (who built it, from what source)
+    Inspect(commands::inspect::InspectArgs),
+    /// Attest an image (in-toto statement, DSSE-signed, cosign-compatible; appends)
+    Attest(commands::attest::AttestArgs),
     /// Report what Vouch can reach here: keychain, docker/podman, configuration
     Doctor {
         #[arg(long)]
@@ -66,6 +70,8 @@ fn main() -> ExitCode {
         Command::Doctor { json } => commands::doctor::run(json),
         Command::Verify(args) => commands::verify::run(args),
         Command::Sign(args) => commands::sign::run(args),
+        Command::Inspect(args) => commands::inspect::run(args),
+        Command::Attest(args) => commands::attest::run(args),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -6,6 +6,7 @@ pub mod doctor;
 pub mod extract;
 pub mod keys;
 pub mod paths;
+pub mod provenance;
 pub mod reference;
 pub mod registry;
 pub mod sign;

@@ -1,6 +1,8 @@
 //! One module per top-level command.
 
+pub(crate) mod attest;
 pub(crate) mod doctor;
+pub(crate) mod inspect;
 pub(crate) mod key;
 pub(crate) mod policy;
 pub(crate) mod sign;

@@ -380,7 +380,7 @@ async fn cosign_tag(
     Ok(out)
 }
 
-async fn referrers(
+pub(crate) async fn referrers(
     registry: &Registry,
     r: &ImageRef,
     digest: &str,
@@ -496,6 +496,20 @@ async fn referrers(
     Ok(out)
 }
 
+/// Whether a DSSE payload is an in-toto statement with a predicate other than cosign's image
+/// signature predicate, i.e. an attestation rather than a signature.
+fn is_attestation_statement(payload: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        #[serde(rename = "predicateType")]
+        predicate_type: Option<String>,
+    }
+    serde_json::from_slice::<Head>(payload)
+        .ok()
+        .and_then(|h| h.predicate_type)
+        .is_some_and(|p| p != super::COSIGN_SIGN_PREDICATE)
+}
+
 /// Reads a sigstore bundle: DSSE envelopes are checked like any signature; message-signature
 /// bundles are recognised but not supported yet.
 pub(crate) fn parse_bundle(bytes: &[u8], media_type: &str, source: Source) -> Vec<Found> {
@@ -543,6 +557,11 @@ pub(crate) fn parse_bundle(bytes: &[u8], media_type: &str, source: Source) -> Ve
                 invalid: true,
             }];
         };
+        if is_attestation_statement(&payload) {
+            // An attestation (provenance, SBOM, …) is not an image signature: it neither
+            // signs the image nor counts against it. `provenance` reports it.
+            return Vec::new();
+        }
         return env
             .signatures
             .into_iter()
@@ -651,7 +670,7 @@ pub(crate) struct Platform {
 
 impl Descriptor {
     /// BuildKit attestation entries are not platforms.
-    fn is_attestation(&self) -> bool {
+    pub(crate) fn is_attestation(&self) -> bool {
         self.annotations
             .get("vnd.docker.reference.type")
             .is_some_and(|t| t == "attestation-manifest")
@@ -661,7 +680,7 @@ impl Descriptor {
                 .is_some_and(|p| p.os == "unknown" && p.architecture == "unknown")
     }
 
-    fn platform_label(&self) -> String {
+    pub(crate) fn platform_label(&self) -> String {
         match &self.platform {
             Some(p) => match p.variant.as_deref().filter(|v| !v.is_empty()) {
                 Some(v) => format!("{}/{}/{}", clip(&p.os), clip(&p.architecture), clip(v)),
@@ -712,6 +731,17 @@ mod tests {
         );
         let f = parse_bundle(b.as_bytes(), SIGSTORE_BUNDLE_MEDIA_TYPE, Source::CosignTag);
         assert!(matches!(f.as_slice(), [Found::Dsse { .. }]));
+        let att = base64::engine::general_purpose::STANDARD.encode(
+            r#"{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}"#,
+        );
+        let b = format!(
+            r#"{{"mediaType":"{SIGSTORE_BUNDLE_MEDIA_TYPE}","dsseEnvelope":{{"payload":"{att}","payloadType":"application/vnd.in-toto+json","signatures":[{{"sig":"AAAA"}}]}}}}"#
+        );
+        let f = parse_bundle(b.as_bytes(), SIGSTORE_BUNDLE_MEDIA_TYPE, Source::CosignTag);
+        assert!(
+            f.is_empty(),
+            "an attestation bundle is not an image signature"
+        );
         let m = r#"{"messageSignature":{"signature":"AAAA"}}"#;
         let f = parse_bundle(m.as_bytes(), SIGSTORE_BUNDLE_MEDIA_TYPE, Source::CosignTag);
         assert!(matches!(f.as_slice(), [Found::Unsupported { .. }]));

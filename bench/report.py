@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""Turns the raw results bench/run.sh left in target/bench/ into BENCHMARKS.md.
+
+Usage: bench/report.py RESULTS_DIR OUTPUT.md
+"""
+import json
+import os
+import re
+import statistics
+import sys
+
+res, output = sys.argv[1], sys.argv[2]
+
+
+def path(name):
+    return os.path.join(res, name)
+
+
+def read(name, default=""):
+    try:
+        with open(path(name)) as f:
+            return f.read()
+    except OSError:
+        return default
+
+
+def env(name):
+    out = {}
+    for line in read(name).splitlines():
+        if "=" in line:
+            k, v = line.split("=", 1)
+            out[k] = v
+    return out
+
+
+def hf(name, index=0):
+    """(median, min, max) seconds of one hyperfine result."""
+    try:
+        r = json.load(open(path(name)))["results"][index]
+    except (OSError, IndexError, KeyError, ValueError):
+        return None
+    t = r["times"]
+    return statistics.median(t), min(t), max(t)
+
+
+def hf_named(name):
+    try:
+        return {r["command"]: (statistics.median(r["times"]), min(r["times"]), max(r["times"]))
+                for r in json.load(open(path(name)))["results"]}
+    except (OSError, KeyError, ValueError):
+        return {}
+
+
+def nums(name):
+    return [float(x) for x in read(name).split()]
+
+
+def yes(ok):
+    return "**yes**" if ok else "**no**"
+
+
+machine = env("machine.env")
+reqs = env("requests.env")
+rows = []
+notes = []
+
+# 1. requests
+if reqs:
+    cold = int(reqs["vouch_cold"])
+    again = int(reqs["vouch_again"])
+    warm = int(reqs["batch_total"]) / int(reqs["batch_n"])
+    cosign = int(reqs["cosign"])
+    skopeo = int(reqs["skopeo"])
+    rows.append(("1", "HTTP requests, one `vouch verify` of a signed image (new process, image never fetched before)",
+                 f"{cold}", "exact count", f"cosign {cosign}; skopeo copy {skopeo}; floor 3",
+                 f"{cold / cosign:.2f}× cosign", "≤ 4 cold", yes(cold <= 4)))
+    rows.append(("1", "HTTP requests per image, warm (inside one `vouch verify --file` batch)",
+                 f"{warm:.2f}", f"same image again in a new process: {again}", f"cosign {cosign}; floor 3",
+                 f"{warm / cosign:.2f}× cosign", "≤ 3 warm", yes(warm <= 3.0001)))
+
+# 2. batch
+batch = read("batch.env").split()
+if batch:
+    n, sample = int(batch[0]), int(batch[1])
+    v = hf("batch-vouch.json")
+    c = hf("batch-cosign.json")
+    cm = hf("batch-cosign-multi.json")
+    s = hf("batch-skopeo.json")
+    if v and c:
+        vr = n / v[0]
+        cr = sample / c[0]
+        rows.append(("2", f"batch: {n} signed images, one `vouch verify --file`",
+                     f"{vr:.0f} images/s ({v[0]:.2f} s)", f"{n / v[2]:.0f}–{n / v[1]:.0f} images/s",
+                     f"cosign verify one by one ({sample} images): {cr:.1f} images/s",
+                     f"**{vr / cr:.0f}×** cosign", "≥ 10× cosign", yes(vr / cr >= 10)))
+        if s:
+            sr = sample / s[0]
+            rows.append(("2", "batch, vs skopeo",
+                         f"{vr:.0f} images/s", "",
+                         f"skopeo copy with a sigstoreSigned policy, one by one ({sample} images): {sr:.1f} images/s "
+                         f"({sample / s[2]:.1f}–{sample / s[1]:.1f})",
+                         f"**{vr / sr:.0f}×** skopeo", "report", "—"))
+        if cm:
+            mr = sample / cm[0]
+            rows.append(("2", "batch, vs cosign given all images in one process (context)",
+                         f"{vr:.0f} images/s", "",
+                         f"`cosign verify --key K IMG×{sample}`: {mr:.1f} images/s",
+                         f"{vr / mr:.0f}× cosign", "—", "—"))
+
+# 3. single
+single = hf_named("single.json")
+if "vouch" in single and "cosign" in single:
+    v, c = single["vouch"], single["cosign"]
+    peers = f"cosign {c[0] * 1e3:.1f} ms"
+    for k in ("skopeo-copy", "skopeo-inspect"):
+        if k in single:
+            peers += f"; {k.replace('-', ' ')} {single[k][0] * 1e3:.1f} ms"
+    rows.append(("3", "one `vouch verify IMAGE` as a new process (wall time)",
+                 f"{v[0] * 1e3:.1f} ms", f"{v[1] * 1e3:.1f}–{v[2] * 1e3:.1f} ms", peers,
+                 f"**{v[0] / c[0]:.2f}×** cosign", "≤ 0.33× cosign", yes(v[0] / c[0] <= 1 / 3)))
+
+# 4. key list
+kl = hf("keylist.json")
+if kl:
+    floor = hf("keylist-floor.json")
+    nkeys = re.search(r"(\d+) keys", read("keylist.row"))
+    peer = f"`secret-tool lookup` of the same item: {floor[0] * 1e3:.1f} ms" if floor else "one Secret Service search"
+    ratio = f"{kl[0] / floor[0]:.2f}× secret-tool" if floor else "—"
+    rows.append(("4", f"`vouch key list --json`, {nkeys.group(1) if nkeys else '?'} keys, real Secret Service",
+                 f"{kl[0] * 1e3:.1f} ms", f"{kl[1] * 1e3:.1f}–{kl[2] * 1e3:.1f} ms", peer, ratio,
+                 "≤ 100 ms", yes(kl[0] * 1e3 <= 100)))
+
+# 5. sha256
+rust = nums("sha-rust.txt")
+ossl = [x / 1e6 for x in nums("sha-openssl.txt")]
+dgst = nums("sha-openssl-dgst.txt")
+if rust and ossl:
+    om = statistics.median(ossl)
+    peer = f"`openssl speed -evp sha256 -bytes 16384`: {om:.0f} MB/s"
+    if dgst:
+        peer += f"; `openssl dgst -sha256` of a 64 MiB file: {dgst[0]:.0f} MB/s"
+    rows.append(("5", "sha256 over 64 MiB, Rust `sha2` as vouch-core uses it",
+                 f"{rust[0]:.0f} MB/s", f"{rust[1]:.0f}–{rust[2]:.0f} MB/s", peer,
+                 f"**{rust[0] / om * 100:.0f} %** of openssl", "≥ 90 %", yes(rust[0] / om >= 0.9)))
+
+# 6. micro-benchmarks (divan: fastest │ slowest │ median │ mean │ samples │ iters)
+micro = read("micro.txt")
+UNITS = {"ns": 1e-9, "µs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+
+
+def parse_divan(text):
+    out = {}
+    stack = []
+    for line in text.splitlines():
+        m = re.match(r"^([│ ]*)[├╰]─ (\S+)\s+(.*)$", line) or re.match(r"^()(\S+)\s+(?:│|fastest)(.*)$", line)
+        if not m:
+            continue
+        depth = len(m.group(1)) // 3
+        name = m.group(2)
+        stack = stack[:depth] + [name]
+        cols = [c.strip() for c in m.group(3).split("│")]
+        if len(cols) >= 3:
+            t = re.match(r"([\d.]+)\s*(ns|µs|us|ms|s)$", cols[2])
+            if t:
+                out["/".join(stack)] = float(t.group(1)) * UNITS[t.group(2)]
+    return out
+
+
+d = parse_divan(micro)
+
+
+def us(x):
+    return f"{x * 1e6:.1f} µs" if x >= 1e-6 else f"{x * 1e9:.0f} ns"
+
+
+if d:
+    for alg in ("ecdsa-p256", "ed25519"):
+        k = f"evaluate_cosign_signature/{alg}"
+        if k in d:
+            rows.append(("6", f"payload parsing + verification of one cosign signature ({alg}), `verify::evaluate`",
+                         us(d[k]), "median of 200 samples", "—", "—", "report", "—"))
+    if "payload_parse" in d:
+        rows.append(("6", "simple-signing payload JSON parsing alone", us(d["payload_parse"]), "median", "—", "—", "report", "—"))
+    if "p256_verify" in d:
+        rows.append(("6", "ECDSA P-256 verification (`PublicKey::verify`)", us(d["p256_verify"]), "median", "—", "—", "report", "—"))
+    s64, b64 = d.get("ed25519_verify_single/64"), d.get("ed25519_verify_batch/64")
+    if s64 and b64:
+        rows.append(("6", "ed25519: 64 signatures, batch vs one by one (per signature)",
+                     f"{us(b64 / 64)} batch", "median", f"{us(s64 / 64)} one by one",
+                     f"{s64 / b64:.2f}× faster", "report", "—"))
+
+# 7. memory
+rss = read("rss.env").split()
+if rss:
+    n, n10 = int(rss[0]), int(rss[1])
+    big = statistics.median(nums("rss-list.txt"))
+    small = statistics.median(nums("rss-list10.txt"))
+    result_bytes = float(read("result-bytes.txt") or 0) / n
+    per = (big - small) * 1024 / max(n - n10, 1)
+    rows.append(("7", f"peak memory (max RSS), `vouch verify --file` of {n} images",
+                 f"{big / 1024:.1f} MiB", f"{n10} images: {small / 1024:.1f} MiB",
+                 f"growth {per / 1024:.2f} KiB/image; the verdict JSON is {result_bytes / 1024:.2f} KiB/image",
+                 f"{per / result_bytes:.2f}× the result" if result_bytes else "—",
+                 "no growth beyond the result", yes(result_bytes > 0 and per <= result_bytes * 1.5)))
+
+# 8. app
+rows.append(("8", "app: start to interactive window; idle memory of the process tree", "not measured", "", "minimal Tauri 2 window", "—", "≤ 1.2×", "not measured"))
+
+header = "| # | measure | Vouch (median) | spread | peer / floor, same run | ratio | target | met? |\n|---|---|---|---|---|---|---|---|\n"
+table = header + "".join("| " + " | ".join(r) + " |\n" for r in rows)
+
+mins = int(machine.get("total_secs", "0")) / 60
+doc = f"""# Benchmarks
+
+Vouch against cosign and skopeo, measured in the same run against the same registry (CNCF
+distribution on loopback, no TLS, no auth). Absolute times on a shared 2-core machine are noise;
+**the ratios are the result**. Regenerate with:
+
+```sh
+make bench                                  # N = 1000 images (this file)
+VOUCH_BENCH_N=100 VOUCH_BENCH_KEYS=200 make bench   # a quick run
+```
+
+`make bench` builds the release CLI and the seeder, starts the harness
+(`tests/harness/with-env.sh`: registry with its access log, gnome-keyring on a private D-Bus),
+and runs `bench/run.sh`, which seeds N signed images (`crates/core/examples/seed.rs`: one
+process, one shared registry client, 16 images at a time, one P-256 key from the keychain; the
+signatures are cosign's simple-signing layers, accepted by cosign and skopeo before anything is
+timed), then measures each row several times and writes this file with `bench/report.py`. Raw
+results (hyperfine JSON, divan output, counts) stay in `target/bench/`.
+
+## Machine
+
+| | |
+|---|---|
+| cores (`nproc`) | {machine.get('cores', '?')} |
+| CPU | {machine.get('cpu', '?')} |
+| memory | {machine.get('memory', '?')} |
+| kernel | {machine.get('kernel', '?')} |
+| vouch | {machine.get('vouch', '?')} |
+| rustc | {machine.get('rustc', '?')} |
+| cosign | {machine.get('cosign', '?')} |
+| skopeo | {machine.get('skopeo', '?')} |
+| registry | {machine.get('registry', '?')} |
+| hyperfine | {machine.get('hyperfine', '?')} |
+| openssl | {machine.get('openssl', '?')} |
+
+The registry, the tools and the measured process share the same {machine.get('cores', '?')} cores.
+This run: seeding took {machine.get('seed_secs', '?')} s, the whole `bench/run.sh` {mins:.1f} min.
+
+## Results
+
+{table}
+"""
+
+doc += read(path("notes.md")) if os.path.exists(path("notes.md")) else ""
+doc += """
+## Micro-benchmarks (divan, `cargo bench -p vouch-core --bench verify`)
+
+```
+""" + micro.strip() + """
+```
+"""
+ex = read("requests-example.txt").strip()
+if ex:
+    doc += "\nThe first requests of the batch, from the registry's access log:\n\n```\n" + ex + "\n```\n"
+with open(output, "w") as f:
+    f.write(doc)
+print(table)

@@ -1,0 +1,69 @@
+//! `vouch attest IMAGE --key FINGERPRINT|PUBLISHER --predicate FILE --type TYPE
+//! [--insecure-registry HOST]...`: a cosign-compatible attestation, appended to `.att`.
+
+use anyhow::{Context, Result};
+use vouch_core::provenance::{attest, predicate_type_for};
+use vouch_core::registry::{configured_insecure, RegistryOptions};
+use vouch_core::trust::{short_fingerprint, TrustStore};
+
+use super::open_store;
+use crate::input::read_source;
+use crate::Outcome;
+
+#[derive(clap::Args)]
+pub(crate) struct AttestArgs {
+    /// The image to attest (a tag is resolved to its digest first)
+    image: String,
+    /// The signing key: fingerprint (≥ 12 hex digits) or publisher name
+    #[arg(long)]
+    key: String,
+    /// The predicate: a JSON object in FILE (`-` for stdin)
+    #[arg(long, value_name = "FILE")]
+    predicate: String,
+    /// slsaprovenance (v0.2), slsaprovenance1, spdxjson, cyclonedx, vuln, openvex, custom, or a URI
+    #[arg(long = "type", value_name = "TYPE", default_value = "custom")]
+    predicate_type: String,
+    /// Reach HOST[:PORT] over plain HTTP (loopback and localhost always are); repeatable
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    insecure: Vec<String>,
+}
+
+pub(crate) fn run(args: AttestArgs) -> Result<Outcome> {
+    let predicate_type = predicate_type_for(&args.predicate_type)?;
+    let predicate = read_source(&args.predicate)
+        .with_context(|| format!("could not read the predicate `{}`", args.predicate))?;
+    let store = open_store()?;
+    let set = store.load()?;
+    let key = TrustStore::find(&set, &args.key)?;
+    let label = key.label();
+    let private = store.private_key(&key.fingerprint)?;
+    let mut insecure = configured_insecure();
+    insecure.extend(args.insecure);
+    let opts = RegistryOptions {
+        insecure,
+        ..RegistryOptions::default()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    let out = runtime.block_on(attest(
+        &args.image,
+        &private,
+        &predicate,
+        &predicate_type,
+        opts,
+        time::OffsetDateTime::now_utc(),
+    ))?;
+    println!(
+        "Attested {}@{} ({}) with {label}; {} now holds {} attestation{} (key {})",
+        out.repository,
+        out.digest,
+        out.predicate_type,
+        out.attestation_tag,
+        out.attestations,
+        if out.attestations == 1 { "" } else { "s" },
+        short_fingerprint(&out.fingerprint)
+    );
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,766 @@
+//! `vouch inspect` and `vouch attest` against the real registry (CNCF distribution), the real
+//! keychain and real cosign 2.5, all provided by `tests/harness/with-env.sh`. Under
+//! `VOUCH_HARNESS=1` a missing part fails the test; outside the harness the tests skip loudly.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::*;
+use serde_json::{json, Value};
+use vouch_core::reference::ImageRef;
+use vouch_core::registry::{sha256_digest, Registry, RegistryOptions};
+
+const SLSA_V02: &str = "https://slsa.dev/provenance/v0.2";
+const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
+const DSSE: &str = "application/vnd.dsse.envelope.v1+json";
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+fn real_registry(what: &str) -> Option<String> {
+    if !real_env(what) {
+        return None;
+    }
+    match std::env::var("VOUCH_TEST_REGISTRY") {
+        Ok(r) if !r.is_empty() => Some(r),
+        _ => panic!("{what}: VOUCH_HARNESS=1 but VOUCH_TEST_REGISTRY is not set"),
+    }
+}
+
+fn cosign() -> Option<PathBuf> {
+    tool("VOUCH_TEST_COSIGN")
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn parse(s: &str) -> ImageRef {
+    ImageRef::parse(s).expect("reference")
+}
+
+fn client(r: &ImageRef) -> std::sync::Arc<Registry> {
+    Registry::new(RegistryOptions::default(), [r.registry_host()]).expect("registry client")
+}
+
+fn b64(b: &[u8]) -> String {
+    use base64_lite::encode;
+    encode(b)
+}
+
+/// A tiny base64 encoder, so the tests need no extra dependency.
+mod base64_lite {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    pub(crate) fn encode(b: &[u8]) -> String {
+        let mut out = String::new();
+        for c in b.chunks(3) {
+            let n = (c[0] as u32) << 16
+                | (*c.get(1).unwrap_or(&0) as u32) << 8
+                | *c.get(2).unwrap_or(&0) as u32;
+            for i in 0..4 {
+                if i <= c.len() {
+                    out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+    pub(crate) fn decode(s: &str) -> Vec<u8> {
+        let mut bits = 0u32;
+        let mut n = 0;
+        let mut out = Vec::new();
+        for ch in s.bytes().filter(|c| *c != b'=') {
+            let v = T.iter().position(|t| *t == ch).expect("base64") as u32;
+            bits = bits << 6 | v;
+            n += 6;
+            if n >= 8 {
+                n -= 8;
+                out.push((bits >> n & 0xff) as u8);
+            }
+        }
+        out
+    }
+}
+
+/// Pushes an image manifest (one layer, a config with labels and history); returns
+/// (manifest bytes, digest).
+async fn image_manifest(c: &Registry, r: &ImageRef, seed: &str, arch: &str) -> (Vec<u8>, String) {
+    let layer = format!("vouch provenance layer {seed} {arch}").into_bytes();
+    let layer_len = layer.len();
+    let layer_digest = c.push_blob(r, layer).await.expect("push layer");
+    let config = serde_json::to_vec(&json!({
+        "architecture": arch, "os": "linux", "created": "2026-01-02T03:04:05Z",
+        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
+        "config": {"Labels": {"org.opencontainers.image.source": "https://github.com/acme/app",
+                              "org.opencontainers.image.revision": "0123456789abcdef"}},
+        "history": [{"created_by": "ADD x /"}, {"created_by": "CMD [\"/x\"]", "empty_layer": true}]
+    }))
+    .expect("json");
+    let config_len = config.len();
+    let config_digest = c.push_blob(r, config).await.expect("push config");
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_len},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer_len}]
+    }))
+    .expect("json");
+    let d = sha256_digest(&manifest);
+    (manifest, d)
+}
+
+fn push_image(reg: &str, repo: &str, tag: &str, seed: &str) -> String {
+    let r = parse(&format!("{reg}/{repo}:{tag}"));
+    rt().block_on(async {
+        let c = client(&r);
+        let (m, _) = image_manifest(&c, &r, seed, "amd64").await;
+        c.push_manifest(&r, tag, m, OCI_MANIFEST)
+            .await
+            .expect("push manifest")
+    })
+}
+
+fn get_manifest(reg: &str, repo: &str, selector: &str) -> Option<Value> {
+    let r = parse(&format!("{reg}/{repo}:x"));
+    rt().block_on(async {
+        client(&r)
+            .manifest(&r, selector, false)
+            .await
+            .expect("fetch manifest")
+            .map(|m| serde_json::from_slice(&m.bytes).expect("manifest json"))
+    })
+}
+
+fn get_blob(reg: &str, repo: &str, digest: &str) -> Vec<u8> {
+    let r = parse(&format!("{reg}/{repo}:x"));
+    rt().block_on(async { client(&r).blob(&r, digest, 16 << 20).await.expect("blob") })
+}
+
+fn push_blob(reg: &str, repo: &str, bytes: Vec<u8>) -> String {
+    let r = parse(&format!("{reg}/{repo}:x"));
+    rt().block_on(async { client(&r).push_blob(&r, bytes).await.expect("push blob") })
+}
+
+fn put_manifest(reg: &str, repo: &str, tag: &str, v: &Value) -> String {
+    let r = parse(&format!("{reg}/{repo}:x"));
+    let bytes = serde_json::to_vec(v).expect("json");
+    let mt = v["mediaType"].as_str().unwrap_or(OCI_MANIFEST).to_string();
+    rt().block_on(async {
+        client(&r)
+            .push_manifest(&r, tag, bytes, &mt)
+            .await
+            .expect("put manifest")
+    })
+}
+
+fn att_tag(digest: &str) -> String {
+    format!("{}.att", digest.replacen(':', "-", 1))
+}
+
+fn cosign_keypair(cosign: &Path, dir: &Path) -> (PathBuf, PathBuf) {
+    let out = Command::new(cosign)
+        .arg("generate-key-pair")
+        .current_dir(dir)
+        .env("COSIGN_PASSWORD", "pw")
+        .output()
+        .expect("cosign");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir.join("cosign.key"), dir.join("cosign.pub"))
+}
+
+fn cosign_run(cosign: &Path, args: &[&str]) -> Output {
+    Command::new(cosign)
+        .args(args)
+        .env("COSIGN_PASSWORD", "pw")
+        .output()
+        .expect("cosign")
+}
+
+fn cosign_ok(cosign: &Path, args: &[&str]) {
+    let out = cosign_run(cosign, args);
+    assert!(
+        out.status.success(),
+        "cosign {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn cosign_sign(cosign: &Path, key: &Path, image: &str) {
+    cosign_ok(
+        cosign,
+        &[
+            "sign",
+            "--yes",
+            "--tlog-upload=false",
+            "--allow-insecure-registry",
+            "--allow-http-registry",
+            "--key",
+            key.to_str().expect("utf8"),
+            image,
+        ],
+    );
+}
+
+fn cosign_attest(cosign: &Path, key: &Path, kind: &str, predicate: &Path, image: &str) {
+    cosign_ok(
+        cosign,
+        &[
+            "attest",
+            "--yes",
+            "--tlog-upload=false",
+            "--allow-insecure-registry",
+            "--allow-http-registry",
+            "--key",
+            key.to_str().expect("utf8"),
+            "--type",
+            kind,
+            "--predicate",
+            predicate.to_str().expect("utf8"),
+            image,
+        ],
+    );
+}
+
+fn slsa02(builder: &str) -> Value {
+    json!({
+        "builder": {"id": builder},
+        "buildType": "https://example.com/buildtypes/make@v1",
+        "invocation": {"configSource": {
+            "uri": "git+https://github.com/acme/app@refs/heads/main",
+            "digest": {"sha1": "0123456789abcdef0123456789abcdef01234567"},
+            "entryPoint": ".github/workflows/build.yml"}},
+        "metadata": {"buildStartedOn": "2026-01-02T03:04:05Z", "buildFinishedOn": "2026-01-02T03:09:05Z",
+                     "buildInvocationId": "run-42"},
+        "materials": [{"uri": "git+https://github.com/acme/app@refs/heads/main",
+                       "digest": {"sha1": "0123456789abcdef0123456789abcdef01234567"}}]
+    })
+}
+
+fn slsa1() -> Value {
+    json!({
+        "buildDefinition": {
+            "buildType": "https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1",
+            "externalParameters": {"workflow": {"ref": "refs/heads/main",
+                "repository": "https://github.com/acme/app", "path": ".github/workflows/release.yml"}},
+            "resolvedDependencies": [{"uri": "git+https://github.com/acme/app@refs/heads/main",
+                                      "digest": {"gitCommit": "fedcba9876543210fedcba9876543210fedcba98"}}]
+        },
+        "runDetails": {
+            "builder": {"id": "https://github.com/actions/runner/v1"},
+            "metadata": {"invocationId": "https://github.com/acme/app/actions/runs/7",
+                         "startedOn": "2026-02-01T00:00:00Z", "finishedOn": "2026-02-01T00:10:00Z"}
+        }
+    })
+}
+
+fn inspect_json(env: &Env, image: &str) -> (Value, Option<i32>) {
+    let out = env.run(&["inspect", "--json", image]);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let v: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("inspect --json printed no JSON ({e}): {stdout} / {stderr}"));
+    (v, out.status.code())
+}
+
+fn attestations(v: &Value) -> Vec<Value> {
+    v["attestations"].as_array().cloned().unwrap_or_default()
+}
+
+fn find_type<'a>(atts: &'a [Value], t: &str) -> &'a Value {
+    atts.iter()
+        .find(|a| a["predicate_type"] == t)
+        .unwrap_or_else(|| panic!("no {t} attestation in {atts:#?}"))
+}
+
+/// A Vouch signing key in `env`'s keychain; returns (public PEM path, fingerprint).
+fn vouch_key(env: &Env, name: &str, alg: &str) -> (PathBuf, String) {
+    env.ok(&["key", "generate", "--name", name, "--algorithm", alg]);
+    let pem = env.ok(&["key", "export", name]);
+    let path = env.write(&format!("{name}.pub"), pem.as_bytes());
+    let show: Value =
+        serde_json::from_str(&env.ok(&["key", "show", name, "--json"])).expect("json");
+    (
+        path,
+        show["fingerprint"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// cosign attests → Vouch shows verified SLSA v0.2 and v1 provenance
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn cosign_slsa_v02_and_v1_attestations_are_verified_with_builder_and_source() {
+    let Some(reg) = real_registry("cosign attest → vouch inspect") else {
+        return;
+    };
+    let Some(cosign) = cosign() else { return };
+    let env = Env::new("prov-cosign");
+    let digest = push_image(&reg, "prov-cosign/app", "v1", "prov-cosign");
+    let pinned = format!("{reg}/prov-cosign/app@{digest}");
+    let (key, pubkey) = cosign_keypair(&cosign, env.dir.path());
+    cosign_sign(&cosign, &key, &pinned);
+    let p02 = env.write(
+        "p02.json",
+        slsa02("https://github.com/acme/builder@v1")
+            .to_string()
+            .as_bytes(),
+    );
+    let p1 = env.write("p1.json", slsa1().to_string().as_bytes());
+    cosign_attest(&cosign, &key, "slsaprovenance", &p02, &pinned);
+    cosign_attest(&cosign, &key, "slsaprovenance1", &p1, &pinned);
+    env.ok(&[
+        "key",
+        "add",
+        pubkey.to_str().expect("utf8"),
+        "--name",
+        "acme",
+    ]);
+    let fp = env.keys()[0]["fingerprint"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+
+    let (v, code) = inspect_json(&env, &format!("{reg}/prov-cosign/app:v1"));
+    assert_eq!(v["verdict"]["status"], "verified", "{v:#}");
+    assert_eq!(code, Some(0));
+    let atts = attestations(&v);
+    assert_eq!(atts.len(), 2, "{atts:#?}");
+
+    let a = find_type(&atts, SLSA_V02);
+    assert_eq!(a["verified"], true, "{a:#}");
+    assert_eq!(a["signer"], fp.as_str());
+    assert_eq!(a["publisher"], "acme");
+    assert_eq!(a["builder_id"], "https://github.com/acme/builder@v1");
+    assert_eq!(a["build_type"], "https://example.com/buildtypes/make@v1");
+    assert_eq!(
+        a["source_uri"],
+        "git+https://github.com/acme/app@refs/heads/main"
+    );
+    assert_eq!(
+        a["source_revision"],
+        "0123456789abcdef0123456789abcdef01234567"
+    );
+    assert_eq!(a["entry_point"], ".github/workflows/build.yml");
+    assert_eq!(a["started_on"], "2026-01-02T03:04:05Z");
+    assert_eq!(a["finished_on"], "2026-01-02T03:09:05Z");
+    assert_eq!(a["invocation_id"], "run-42");
+    assert_eq!(a["materials"].as_array().map(Vec::len), Some(1));
+    assert!(a["reason"].as_str().is_some_and(|r| r.contains("acme")));
+
+    let a = find_type(&atts, SLSA_V1);
+    assert_eq!(a["verified"], true, "{a:#}");
+    assert_eq!(a["signer"], fp.as_str());
+    assert_eq!(a["builder_id"], "https://github.com/actions/runner/v1");
+    assert_eq!(a["source_uri"], "https://github.com/acme/app");
+    assert_eq!(
+        a["source_revision"],
+        "fedcba9876543210fedcba9876543210fedcba98"
+    );
+    assert_eq!(a["entry_point"], ".github/workflows/release.yml");
+    assert_eq!(
+        a["invocation_id"],
+        "https://github.com/acme/app/actions/runs/7"
+    );
+
+    // Metadata.
+    let m = &v["metadata"];
+    assert_eq!(m["layer_count"], 1, "{m:#}");
+    assert_eq!(m["history_length"], 2);
+    assert_eq!(m["created"], "2026-01-02T03:04:05Z");
+    assert_eq!(m["platforms"][0]["platform"], "linux/amd64");
+    assert_eq!(m["oci"]["source"], "https://github.com/acme/app");
+    assert!(m["total_size"].as_u64().is_some_and(|n| n > 0));
+
+    // Graph: image → digest → signature → key → publisher; attestation → builder → source.
+    let g = &v["graph"];
+    let edge = |from: &str, to: &str| {
+        g["edges"]
+            .as_array()
+            .is_some_and(|es| es.iter().any(|e| e["from"] == from && e["to"] == to))
+    };
+    let d = format!("digest:{digest}");
+    assert!(edge("image", &d), "{g:#}");
+    assert!(edge(&d, "signature:0"));
+    assert!(edge("signature:0", &format!("key:{fp}")));
+    assert!(edge(&format!("key:{fp}"), "publisher:acme"));
+    assert!(edge(
+        "builder:https://github.com/acme/builder@v1",
+        "source:git+https://github.com/acme/app@refs/heads/main@0123456789abcdef0123456789abcdef01234567"
+    ));
+
+    // The human tree.
+    let out = env.ok(&["inspect", &pinned]);
+    assert!(out.starts_with("VERIFIED"), "{out}");
+    assert!(out.contains("SLSA provenance v0.2"), "{out}");
+    assert!(out.contains("https://github.com/acme/builder@v1"), "{out}");
+    assert!(out.contains("✓ verified"), "{out}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vouch attests → cosign verify-attestation accepts; attestations append
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn vouch_attestations_are_accepted_by_cosign_and_appended() {
+    let Some(reg) = real_registry("vouch attest → cosign") else {
+        return;
+    };
+    let Some(cosign) = cosign() else { return };
+    let env = Env::new("prov-vattest");
+    let digest = push_image(&reg, "prov-vattest/app", "v1", "prov-vattest");
+    let image = format!("{reg}/prov-vattest/app:v1");
+    let pinned = format!("{reg}/prov-vattest/app@{digest}");
+    let (pub1, fp1) = vouch_key(&env, "p256", "ecdsa-p256");
+    let (pub2, _) = vouch_key(&env, "ed", "ed25519");
+    let p02 = env.write(
+        "p02.json",
+        slsa02("https://ci.example/vouch-builder")
+            .to_string()
+            .as_bytes(),
+    );
+    let p1 = env.write("p1.json", slsa1().to_string().as_bytes());
+
+    let out = env.ok(&[
+        "attest",
+        &image,
+        "--key",
+        "p256",
+        "--predicate",
+        p02.to_str().expect("utf8"),
+        "--type",
+        "slsaprovenance",
+    ]);
+    assert!(out.contains("1 attestation"), "{out}");
+    let verify = |pubkey: &Path, kind: &str| {
+        cosign_run(
+            &cosign,
+            &[
+                "verify-attestation",
+                "--key",
+                pubkey.to_str().expect("utf8"),
+                "--insecure-ignore-tlog",
+                "--allow-insecure-registry",
+                "--allow-http-registry",
+                "--type",
+                kind,
+                &pinned,
+            ],
+        )
+    };
+    let o = verify(&pub1, "slsaprovenance");
+    assert!(
+        o.status.success(),
+        "cosign rejected Vouch's P-256 attestation: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    // cosign appends its own; Vouch appends an ed25519 SLSA v1; all survive.
+    let (ckey, cpub) = cosign_keypair(&cosign, env.dir.path());
+    cosign_attest(&cosign, &ckey, "slsaprovenance", &p02, &pinned);
+    env.ok(&[
+        "attest",
+        &image,
+        "--key",
+        "ed",
+        "--predicate",
+        p1.to_str().expect("utf8"),
+        "--type",
+        "slsaprovenance1",
+    ]);
+    for (k, t, who) in [
+        (&pub1, "slsaprovenance", "vouch p256"),
+        (&cpub, "slsaprovenance", "cosign"),
+        (&pub2, "slsaprovenance1", "vouch ed25519"),
+    ] {
+        let o = verify(k, t);
+        assert!(
+            o.status.success(),
+            "{who}'s attestation did not verify with cosign: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let att = get_manifest(&reg, "prov-vattest/app", &att_tag(&digest)).expect("att manifest");
+    assert_eq!(att["layers"].as_array().map(Vec::len), Some(3), "{att:#}");
+    assert_eq!(att["layers"][0]["mediaType"], DSSE);
+    assert_eq!(att["layers"][0]["annotations"]["predicateType"], SLSA_V02);
+
+    // Vouch reads all three: its own keys' two verified, cosign's key not trusted here.
+    let (v, _) = inspect_json(&env, &pinned);
+    let atts = attestations(&v);
+    assert_eq!(atts.len(), 3, "{atts:#?}");
+    assert_eq!(atts[0]["verified"], true, "{:#}", atts[0]);
+    assert_eq!(atts[0]["signer"], fp1.as_str());
+    assert_eq!(atts[0]["builder_id"], "https://ci.example/vouch-builder");
+    assert_eq!(atts[1]["verified"], false);
+    assert_eq!(atts[1]["signer"], Value::Null);
+    assert_eq!(atts[2]["verified"], true, "{:#}", atts[2]);
+    assert_eq!(atts[2]["predicate_type"], SLSA_V1);
+    // Unsigned image: not verified → exit 1, attestations notwithstanding.
+    assert_eq!(v["verdict"]["status"], "unsigned");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tampered, wrong subject, untrusted signer, malformed → unverified with a reason
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn tampered_wrong_subject_untrusted_and_malformed_attestations_are_unverified() {
+    let Some(reg) = real_registry("attestation attacks") else {
+        return;
+    };
+    let Some(cosign) = cosign() else { return };
+    let repo = "prov-attack/app";
+    let env = Env::new("prov-attack");
+    let stranger = Env::new("prov-attack-stranger");
+    let x = push_image(&reg, repo, "x", "prov-attack-x");
+    let y = push_image(&reg, repo, "y", "prov-attack-y");
+    let (key, pubkey) = cosign_keypair(&cosign, env.dir.path());
+    env.ok(&[
+        "key",
+        "add",
+        pubkey.to_str().expect("utf8"),
+        "--name",
+        "acme",
+    ]);
+    let p = env.write(
+        "p.json",
+        slsa02("https://github.com/acme/builder@v1")
+            .to_string()
+            .as_bytes(),
+    );
+    cosign_attest(
+        &cosign,
+        &key,
+        "slsaprovenance",
+        &p,
+        &format!("{reg}/{repo}@{x}"),
+    );
+    cosign_attest(
+        &cosign,
+        &key,
+        "slsaprovenance",
+        &p,
+        &format!("{reg}/{repo}@{y}"),
+    );
+    // An untrusted signer attests x (appended by Vouch itself).
+    vouch_key(&stranger, "stranger", "ed25519");
+    stranger.ok(&[
+        "attest",
+        &format!("{reg}/{repo}:x"),
+        "--key",
+        "stranger",
+        "--predicate",
+        p.to_str().expect("utf8"),
+        "--type",
+        "slsaprovenance",
+    ]);
+
+    let mut att = get_manifest(&reg, repo, &att_tag(&x)).expect("x att");
+    let good = att["layers"][0].clone();
+    let good_env: Value = serde_json::from_slice(&get_blob(
+        &reg,
+        repo,
+        good["digest"].as_str().expect("digest"),
+    ))
+    .expect("envelope json");
+    let y_att = get_manifest(&reg, repo, &att_tag(&y)).expect("y att");
+
+    // Tampered: the builder rewritten, the signature kept.
+    let payload = base64_lite::decode(good_env["payload"].as_str().expect("payload"));
+    let evil = String::from_utf8(payload)
+        .expect("utf8")
+        .replace("acme/builder", "evil/builder");
+    let mut tampered = good_env;
+    tampered["payload"] = Value::String(b64(evil.as_bytes()));
+    let tampered = serde_json::to_vec(&tampered).expect("json");
+    let mut layer_t = good.clone();
+    layer_t["size"] = json!(tampered.len());
+    layer_t["digest"] = json!(push_blob(&reg, repo, tampered));
+    // Wrong subject: y's genuine attestation, replayed onto x.
+    let layer_w = y_att["layers"][0].clone();
+    // Malformed: not JSON at all.
+    let junk = b"{\"payloadType\": \"application/vnd.in-toto+json\", \"payload\": ".to_vec();
+    let mut layer_m = good;
+    layer_m["size"] = json!(junk.len());
+    layer_m["digest"] = json!(push_blob(&reg, repo, junk));
+    if let Some(layers) = att["layers"].as_array_mut() {
+        layers.extend([layer_t, layer_w, layer_m]);
+    }
+    put_manifest(&reg, repo, &att_tag(&x), &att);
+
+    let (v, code) = inspect_json(&env, &format!("{reg}/{repo}:x"));
+    assert_eq!(code, Some(1), "unsigned image");
+    let atts = attestations(&v);
+    assert_eq!(atts.len(), 5, "nothing dropped: {atts:#?}");
+    let reason = |i: usize| atts[i]["reason"].as_str().unwrap_or_default().to_string();
+    assert_eq!(atts[0]["verified"], true, "{:#}", atts[0]);
+    for (i, needle) in [
+        (1, "untrusted signer"),
+        (2, "untrusted signer"),
+        (3, "wrong subject"),
+        (4, "malformed DSSE envelope"),
+    ] {
+        assert_eq!(atts[i]["verified"], false, "{:#}", atts[i]);
+        assert!(reason(i).contains(needle), "#{i}: {} / {needle}", reason(i));
+    }
+    assert_eq!(
+        atts[1]["signer"],
+        Value::Null,
+        "the stranger is nobody here"
+    );
+    assert_eq!(
+        atts[2]["signer"],
+        Value::Null,
+        "a tampered payload verifies with no key"
+    );
+    assert_eq!(
+        atts[2]["builder_id"], "https://github.com/evil/builder@v1",
+        "shown, but unverified"
+    );
+    assert!(atts[3]["signer"].is_string(), "a genuine signature, for y");
+    assert_eq!(
+        atts[4]["predicate_type"], SLSA_V02,
+        "the annotation names it"
+    );
+
+    let human = env.run(&["inspect", &format!("{reg}/{repo}:x")]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert_eq!(text.matches("✗ unverified").count(), 4, "{text}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// BuildKit-style attestation manifests inside an index → unsigned provenance, not platforms
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn buildkit_attestation_manifests_are_unsigned_provenance_not_platforms() {
+    let Some(reg) = real_registry("buildkit index") else {
+        return;
+    };
+    let repo = "prov-buildkit/app";
+    let r = parse(&format!("{reg}/{repo}:v1"));
+    let (index_digest, amd64) = rt().block_on(async {
+        let c = client(&r);
+        let mut entries = Vec::new();
+        let mut digests = Vec::new();
+        for arch in ["amd64", "arm64"] {
+            let (m, d) = image_manifest(&c, &r, "buildkit", arch).await;
+            let len = m.len();
+            c.push_manifest(&r, &d, m, OCI_MANIFEST)
+                .await
+                .expect("platform");
+            entries.push(json!({"mediaType": OCI_MANIFEST, "digest": d, "size": len,
+                "platform": {"os": "linux", "architecture": arch}}));
+            digests.push(d);
+        }
+        // What BuildKit writes: an in-toto statement layer per predicate, an empty-ish config.
+        let hex = digests[0].trim_start_matches("sha256:");
+        let statement = serde_json::to_vec(&json!({
+            "_type": "https://in-toto.io/Statement/v0.1",
+            "predicateType": SLSA_V02,
+            "subject": [{"name": format!("pkg:docker/{repo}@v1?platform=linux%2Famd64"), "digest": {"sha256": hex}}],
+            "predicate": slsa02("https://github.com/docker/buildx@v0.20")
+        }))
+        .expect("json");
+        let st_len = statement.len();
+        let st_digest = c.push_blob(&r, statement).await.expect("statement");
+        let config = br#"{"architecture":"unknown","os":"unknown","config":{},"rootfs":{"type":"layers","diff_ids":[]}}"#.to_vec();
+        let config_len = config.len();
+        let config_digest = c.push_blob(&r, config).await.expect("config");
+        let att = serde_json::to_vec(&json!({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_len},
+            "layers": [{"mediaType": "application/vnd.in-toto+json", "digest": st_digest, "size": st_len,
+                        "annotations": {"in-toto.io/predicate-type": SLSA_V02}}]
+        }))
+        .expect("json");
+        let att_len = att.len();
+        let att_d = sha256_digest(&att);
+        c.push_manifest(&r, &att_d, att, OCI_MANIFEST)
+            .await
+            .expect("attestation manifest");
+        entries.push(json!({"mediaType": OCI_MANIFEST, "digest": att_d, "size": att_len,
+            "platform": {"os": "unknown", "architecture": "unknown"},
+            "annotations": {"vnd.docker.reference.type": "attestation-manifest",
+                            "vnd.docker.reference.digest": digests[0]}}));
+        let index = serde_json::to_vec(&json!({
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": entries
+        }))
+        .expect("json");
+        let d = c
+            .push_manifest(&r, "v1", index, "application/vnd.oci.image.index.v1+json")
+            .await
+            .expect("index");
+        (d, digests[0].clone())
+    });
+
+    let env = Env::new("prov-buildkit");
+    vouch_key(&env, "acme", "ed25519");
+    let image = format!("{reg}/{repo}:v1");
+    let (v, code) = inspect_json(&env, &image);
+    assert_eq!(code, Some(1));
+    assert_eq!(v["verdict"]["digest"], index_digest.as_str());
+    let platforms: Vec<String> = v["metadata"]["platforms"]
+        .as_array()
+        .expect("platforms")
+        .iter()
+        .map(|p| p["platform"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(platforms, vec!["linux/amd64", "linux/arm64"], "{v:#}");
+    let verdict_platforms: Vec<&str> = v["verdict"]["platforms"]
+        .as_array()
+        .expect("verdict platforms")
+        .iter()
+        .map(|p| p["platform"].as_str().unwrap_or_default())
+        .collect();
+    assert!(!verdict_platforms.contains(&"unknown/unknown"), "{v:#}");
+    assert_eq!(v["metadata"]["attestation_manifests"], 1);
+    let atts = attestations(&v);
+    assert_eq!(atts.len(), 1, "{atts:#?}");
+    let a = &atts[0];
+    assert_eq!(a["verified"], false);
+    assert_eq!(a["protection"], "none");
+    assert_eq!(a["signer"], Value::Null);
+    assert_eq!(a["origin"]["kind"], "buildkit");
+    assert_eq!(a["origin"]["for_digest"], amd64.as_str());
+    assert!(
+        a["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("unsigned"),
+        "{a:#}"
+    );
+    assert_eq!(a["builder_id"], "https://github.com/docker/buildx@v0.20");
+    // The graph hangs it under the platform it describes.
+    let edges = v["graph"]["edges"].as_array().cloned().unwrap_or_default();
+    assert!(
+        edges
+            .iter()
+            .any(|e| e["from"] == format!("digest:{amd64}") && e["to"] == "attestation:0"),
+        "{edges:#?}"
+    );
+
+    // Once a trusted key signs the index, its signature covers the attestation by digest.
+    env.ok(&["sign", &image, "--key", "acme"]);
+    let (v, code) = inspect_json(&env, &image);
+    assert_eq!(v["verdict"]["status"], "verified", "{v:#}");
+    assert_eq!(code, Some(0));
+    let a = &attestations(&v)[0];
+    assert_eq!(a["verified"], true, "{a:#}");
+    assert_eq!(a["protection"], "image_signature");
+}

@@ -1,0 +1,218 @@
+//! The publisher side: an in-toto statement about the image, DSSE-signed with a keychain key,
+//! appended to the cosign `sha256-<hex>.att` manifest exactly as `cosign attest` writes it
+//! (layer media type `application/vnd.dsse.envelope.v1+json`, annotations `predicateType` and
+//! an empty `dev.cosignproject.cosign/signature`), so `cosign verify-attestation` accepts it and
+//! other publishers' attestations survive.
+//!
+//! Appending is read–modify–write of one tag, as for signatures: two publishers pushing at the
+//! same instant can lose one attestation; re-running restores it.
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+use super::{
+    DSSE_MEDIA_TYPE, IN_TOTO_PAYLOAD_TYPE, PREDICATE_TYPE_ANNOTATION, SLSA_V02, SLSA_V1,
+    STATEMENT_V01,
+};
+use crate::keys::PrivateKey;
+use crate::reference::{ImageRef, ReferenceError};
+use crate::registry::{sha256_digest, Registry, RegistryError, RegistryOptions};
+use crate::verify::{pae, SIGNATURE_ANNOTATION};
+
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AttestError {
+    #[error("{0}")]
+    Reference(#[from] ReferenceError),
+    #[error("{0}")]
+    Registry(#[from] RegistryError),
+    #[error("the image {0} was not found; push it first, or check the tag")]
+    NotFound(String),
+    #[error("the predicate is not a JSON object ({0})")]
+    BadPredicate(String),
+    #[error("unknown predicate type `{0}`; use slsaprovenance, slsaprovenance02, slsaprovenance1, spdx, spdxjson, cyclonedx, vuln, openvex, custom, link, or a URI")]
+    UnknownType(String),
+    #[error("the existing attestation manifest {tag} is not a manifest Vouch can append to ({why}); it was left unchanged")]
+    ExistingManifest { tag: String, why: String },
+}
+
+/// What `attest` did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AttestOutcome {
+    pub reference: String,
+    pub repository: String,
+    pub digest: String,
+    pub predicate_type: String,
+    /// `sha256-<hex>.att`.
+    pub attestation_tag: String,
+    pub attestation_manifest: String,
+    /// How many attestations the manifest holds now (including this one).
+    pub attestations: usize,
+    pub fingerprint: String,
+}
+
+/// cosign's `--type` names → predicate type URIs; a URI is taken as is.
+pub fn predicate_type_for(name: &str) -> Result<String, AttestError> {
+    let n = name.trim();
+    Ok(match n {
+        "slsaprovenance" | "slsaprovenance02" => SLSA_V02.into(),
+        "slsaprovenance1" => SLSA_V1.into(),
+        "spdx" | "spdxjson" => "https://spdx.dev/Document".into(),
+        "cyclonedx" => "https://cyclonedx.org/bom".into(),
+        "vuln" => "https://cosign.sigstore.dev/attestation/vuln/v1".into(),
+        "openvex" => "https://openvex.dev/ns".into(),
+        "custom" => "https://cosign.sigstore.dev/attestation/v1".into(),
+        "link" => "https://in-toto.io/Link/v1".into(),
+        u if (u.starts_with("https://") || u.starts_with("http://"))
+            && u.len() > 8
+            && !u.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+        {
+            u.to_string()
+        }
+        other => return Err(AttestError::UnknownType(super::clip(other, 100))),
+    })
+}
+
+/// The in-toto statement (v0.1, as cosign 2 writes it) about `repository` at `digest`.
+pub fn statement(
+    repository: &str,
+    digest: &str,
+    predicate: &[u8],
+    predicate_type: &str,
+) -> Result<Vec<u8>, AttestError> {
+    let predicate: Value = serde_json::from_slice(predicate)
+        .map_err(|e| AttestError::BadPredicate(super::clip(&e.to_string(), 200)))?;
+    if !predicate.is_object() {
+        return Err(AttestError::BadPredicate(
+            "it is valid JSON, but not an object".into(),
+        ));
+    }
+    let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
+    let doc = json!({
+        "_type": STATEMENT_V01,
+        "predicateType": predicate_type,
+        "subject": [{"name": repository, "digest": {"sha256": hex}}],
+        "predicate": predicate,
+    });
+    // Serialising a JSON value cannot fail.
+    Ok(serde_json::to_vec(&doc).unwrap_or_default())
+}
+
+/// A DSSE envelope over `payload` (in-toto), signed with `key`.
+pub fn envelope(payload: &[u8], key: &PrivateKey) -> Vec<u8> {
+    let sig = key.sign(&pae(IN_TOTO_PAYLOAD_TYPE, payload));
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let doc = json!({
+        "payloadType": IN_TOTO_PAYLOAD_TYPE,
+        "payload": b64.encode(payload),
+        "signatures": [{"keyid": "", "sig": b64.encode(sig)}],
+    });
+    serde_json::to_vec(&doc).unwrap_or_default()
+}
+
+/// Attests `reference` with `key` and appends the attestation to its `.att` manifest.
+pub async fn attest(
+    reference: &str,
+    key: &PrivateKey,
+    predicate: &[u8],
+    predicate_type: &str,
+    opts: RegistryOptions,
+    now: OffsetDateTime,
+) -> Result<AttestOutcome, AttestError> {
+    let r = ImageRef::parse(reference)?;
+    let registry = Registry::new(opts, [r.registry_host()])?;
+    let manifest = registry
+        .manifest(&r, r.manifest_selector(), true)
+        .await?
+        .ok_or_else(|| AttestError::NotFound(r.to_string()))?;
+    let digest = manifest.digest;
+    let repository = r.repository();
+
+    let body = statement(&repository, &digest, predicate, predicate_type)?;
+    let env = envelope(&body, key);
+    let fingerprint = key.public_key().fingerprint();
+
+    let tag = format!("{}.att", digest.replacen(':', "-", 1));
+    let mut layers: Vec<Value> = Vec::new();
+    let mut manifest_annotations: Option<Value> = None;
+    if let Some(existing) = registry.manifest(&r, &tag, true).await? {
+        let v: Value =
+            serde_json::from_slice(&existing.bytes).map_err(|e| AttestError::ExistingManifest {
+                tag: tag.clone(),
+                why: format!("not JSON: {e}"),
+            })?;
+        let Some(existing_layers) = v.get("layers").and_then(Value::as_array) else {
+            return Err(AttestError::ExistingManifest {
+                tag,
+                why: "it has no layers".into(),
+            });
+        };
+        layers = existing_layers.clone();
+        manifest_annotations = v.get("annotations").cloned();
+    }
+
+    let env_len = env.len();
+    let env_digest = registry.push_blob(&r, env).await?;
+    layers.push(json!({
+        "mediaType": DSSE_MEDIA_TYPE,
+        "size": env_len,
+        "digest": env_digest,
+        "annotations": {
+            SIGNATURE_ANNOTATION: "",
+            PREDICATE_TYPE_ANNOTATION: predicate_type,
+        }
+    }));
+
+    // The config cosign writes: an empty image whose layers are the envelopes.
+    let diff_ids: Vec<Value> = layers
+        .iter()
+        .filter_map(|l| l.get("digest").cloned())
+        .collect();
+    let created = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let config = serde_json::to_vec(&json!({
+        "architecture": "",
+        "os": "",
+        "created": created,
+        "config": {},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids}
+    }))
+    .unwrap_or_default();
+    let config_len = config.len();
+    let config_digest = sha256_digest(&config);
+    registry.push_blob(&r, config).await?;
+
+    let mut att_manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_CONFIG, "size": config_len, "digest": config_digest},
+        "layers": layers,
+    });
+    if let (Some(a), Some(obj)) = (manifest_annotations, att_manifest.as_object_mut()) {
+        obj.insert("annotations".into(), a);
+    }
+    let count = att_manifest
+        .get("layers")
+        .and_then(Value::as_array)
+        .map(Vec::len)
+        .unwrap_or(0);
+    let bytes = serde_json::to_vec(&att_manifest).unwrap_or_default();
+    let attestation_manifest = registry
+        .push_manifest(&r, &tag, bytes, OCI_MANIFEST)
+        .await?;
+    Ok(AttestOutcome {
+        reference: reference.to_string(),
+        repository,
+        digest,
+        predicate_type: predicate_type.to_string(),
+        attestation_tag: tag,
+        attestation_manifest,
+        attestations: count,
+        fingerprint,
+    })
+}

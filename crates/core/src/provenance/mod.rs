@@ -1,0 +1,485 @@
+//! Provenance: how an image was made, verified, as a graph the app renders without computing.
+//!
+//! - [`dsse`] parses DSSE envelopes and in-toto statements (pure, bounded, clear errors);
+//! - [`slsa`] maps SLSA provenance v0.2 and v1 predicates to one model, [`BuildProvenance`];
+//! - [`assess_all`] checks fetched attestations against the trust set (pure: no I/O, the clock
+//!   is a parameter) with the same key rules as image signatures — a trusted key verifies the
+//!   DSSE signature over the PAE encoding, the key is active, unexpired and scoped to the
+//!   repository — and that the statement's subject names the image digest. Anything that fails
+//!   is reported *unverified with a reason*; nothing is dropped;
+//! - [`metadata`] reads what the image says about itself (OCI labels and annotations, created
+//!   time, platforms, layers, size, history);
+//! - [`graph`] builds the [`ProvenanceGraph`];
+//! - [`fetch`] gathers all of it from a registry ([`inspect`]) through [`crate::registry`] and
+//!   [`crate::verify`];
+//! - [`attest`] is the publisher side: a cosign-compatible `.att` attestation, appended.
+
+pub mod attest;
+pub mod dsse;
+pub mod fetch;
+pub mod graph;
+pub mod metadata;
+pub mod slsa;
+#[cfg(test)]
+mod tests;
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::keys::PublicKey;
+use crate::trust::{KeyStatus, TrustSet, TrustedKey};
+use crate::verify::pae;
+
+pub use attest::{attest, predicate_type_for, AttestError, AttestOutcome};
+pub use dsse::{DsseError, Envelope, EnvelopeSignature, Statement, Subject};
+pub use fetch::{inspect, Inspection};
+pub use graph::{Edge, EdgeKind, Mark, Node, NodeKind, ProvenanceGraph};
+pub use metadata::{ImageMetadata, PlatformInfo};
+pub use slsa::{BuildProvenance, MaterialRef};
+
+/// Media type of a DSSE envelope layer (cosign `.att`).
+pub const DSSE_MEDIA_TYPE: &str = "application/vnd.dsse.envelope.v1+json";
+/// DSSE payload type of an in-toto statement.
+pub const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
+/// cosign's layer annotation naming the predicate type (not signed: a hint).
+pub const PREDICATE_TYPE_ANNOTATION: &str = "predicateType";
+/// BuildKit's layer annotation naming the predicate type.
+pub const BUILDKIT_PREDICATE_ANNOTATION: &str = "in-toto.io/predicate-type";
+/// in-toto Statement v0.1.
+pub const STATEMENT_V01: &str = "https://in-toto.io/Statement/v0.1";
+/// in-toto Statement v1.
+pub const STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
+/// SLSA provenance v0.2 predicate type.
+pub const SLSA_V02: &str = "https://slsa.dev/provenance/v0.2";
+/// SLSA provenance v1 predicate type.
+pub const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
+
+/// Largest attestation (envelope or statement) read.
+pub const MAX_ATTESTATION_BYTES: u64 = 4 * 1024 * 1024;
+/// Most signatures read from one envelope.
+pub const MAX_ENVELOPE_SIGNATURES: usize = 16;
+/// Most attestations read per image (per source); more are reported, not read.
+pub const MAX_ATTESTATIONS: usize = 32;
+/// Most materials kept per provenance.
+pub const MAX_MATERIALS: usize = 256;
+
+/// Where an attestation was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Origin {
+    /// A layer of the cosign `sha256-<hex>.att` manifest.
+    CosignTag { tag: String },
+    /// A sigstore bundle pushed as an OCI referrer (manifest digest).
+    Referrer { digest: String },
+    /// A BuildKit attestation manifest inside the image index, describing `for_digest`.
+    Buildkit {
+        manifest: String,
+        for_digest: Option<String>,
+    },
+}
+
+/// What was fetched for one attestation (bytes already checked against their digests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Evidence {
+    /// A DSSE envelope as served (JSON bytes).
+    EnvelopeBytes(Vec<u8>),
+    /// A DSSE envelope already taken apart (from a sigstore bundle).
+    Envelope(Envelope),
+    /// A bare in-toto statement (BuildKit): nothing signs it by itself.
+    UnsignedStatement(Vec<u8>),
+    /// Could not be read: why.
+    Broken(String),
+}
+
+/// One attestation as fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    pub origin: Origin,
+    /// The predicate type the manifest annotates (unsigned; shown only when the statement
+    /// cannot be read).
+    pub annotated_predicate_type: Option<String>,
+    pub evidence: Evidence,
+}
+
+/// What protects an attestation's content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Protection {
+    /// Its own DSSE signature.
+    Dsse,
+    /// The trusted signature on the image index that lists it (BuildKit).
+    ImageSignature,
+    /// Nothing.
+    None,
+}
+
+/// One attestation, assessed: the shape `vouch inspect --json` prints in `attestations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attestation {
+    pub predicate_type: String,
+    /// True only when every check passed: signature by a trusted, active, unexpired key scoped
+    /// to the repository (or coverage by the verified image signature), and the subject names
+    /// the image digest.
+    pub verified: bool,
+    /// Fingerprint of the trusted key whose signature verifies, if any.
+    pub signer: Option<String>,
+    pub publisher: Option<String>,
+    /// One sentence: why it is verified, or which check failed.
+    pub reason: String,
+    pub protection: Protection,
+    pub origin: Origin,
+    /// The in-toto `_type`.
+    pub statement_type: Option<String>,
+    pub subjects: Vec<Subject>,
+    /// `keyid` values of the envelope's signatures (hints only, never trusted).
+    pub key_hints: Vec<String>,
+    /// SLSA fields (all empty for other predicate types).
+    #[serde(flatten)]
+    pub provenance: BuildProvenance,
+}
+
+/// A verified image signature that covers attestations stored inside the image (BuildKit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageCover {
+    pub fingerprint: String,
+    pub publisher: String,
+}
+
+/// Trusted keys parsed once.
+struct Keyring<'t> {
+    keys: Vec<(&'t TrustedKey, PublicKey)>,
+}
+
+impl<'t> Keyring<'t> {
+    fn new(trust: &'t TrustSet) -> Self {
+        let keys = trust
+            .keys
+            .iter()
+            .filter_map(|k| {
+                PublicKey::parse(k.public_key.as_bytes())
+                    .ok()
+                    .map(|pk| (k, pk))
+            })
+            // A stored key whose PEM does not hash to its fingerprint never vouches.
+            .filter(|(k, pk)| pk.fingerprint() == k.fingerprint)
+            .collect();
+        Keyring { keys }
+    }
+
+    /// Every trusted key that verifies `sig` over `msg`.
+    fn verifiers(&self, msg: &[u8], sig: &[u8]) -> Vec<&'t TrustedKey> {
+        self.keys
+            .iter()
+            .filter(|(_, pk)| pk.verify(msg, sig).is_ok())
+            .map(|(k, _)| *k)
+            .collect()
+    }
+}
+
+/// Why a key that verified a signature may still not vouch, in the order checked.
+fn key_problem(key: &TrustedKey, repository: &str, now: OffsetDateTime) -> Option<String> {
+    if key.status == KeyStatus::Revoked {
+        return Some(match key.revoked_reason.as_deref() {
+            Some(why) => format!("the key {} was revoked ({})", key.label(), clip(why, 200)),
+            None => format!("the key {} was revoked", key.label()),
+        });
+    }
+    if key.is_expired_at(now) {
+        return Some(format!("trust in the key {} has expired", key.label()));
+    }
+    if !key.covers(repository) {
+        return Some(format!(
+            "the key {} is scoped to {}, which does not cover {repository}",
+            key.label(),
+            key.scopes.join(", ")
+        ));
+    }
+    None
+}
+
+pub(crate) fn decode_b64(s: &str) -> Option<Vec<u8>> {
+    let t = s.trim();
+    base64::engine::general_purpose::STANDARD
+        .decode(t)
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(t))
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(t))
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t))
+        .ok()
+}
+
+/// Printable, bounded text from outside data.
+pub(crate) fn clip(s: &str, max: usize) -> String {
+    let mut out: String = s
+        .chars()
+        .take(max)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if s.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
+fn short(d: &str) -> String {
+    let hex = d.strip_prefix("sha256:").unwrap_or(d);
+    format!("sha256:{}…", hex.get(..12).unwrap_or(hex))
+}
+
+/// The digest an attestation must name: the image's, or for BuildKit the platform manifest
+/// it describes (which must be one of `platform_digests`).
+fn expected_subject(
+    origin: &Origin,
+    digest: &str,
+    platform_digests: &[String],
+) -> Result<String, String> {
+    match origin {
+        Origin::Buildkit { for_digest, .. } => match for_digest {
+            Some(d) if platform_digests.iter().any(|p| p == d) => Ok(d.clone()),
+            Some(d) => Err(format!(
+                "the attestation manifest describes {}, which is not a platform of this index",
+                clip(d, 80)
+            )),
+            None => Err(
+                "the attestation manifest does not say which platform manifest it describes".into(),
+            ),
+        },
+        _ => Ok(digest.to_string()),
+    }
+}
+
+/// Assesses every fetched attestation for `repository` at `digest`, at time `now`. Pure.
+/// `platform_digests` are the index's platform manifests (empty for an image); `cover` is the
+/// verified image signature, which covers attestations stored inside the index.
+pub fn assess_all(
+    fetched: &[Fetched],
+    trust: &TrustSet,
+    repository: &str,
+    digest: &str,
+    platform_digests: &[String],
+    cover: Option<&ImageCover>,
+    now: OffsetDateTime,
+) -> Vec<Attestation> {
+    let keyring = Keyring::new(trust);
+    fetched
+        .iter()
+        .map(|f| {
+            assess_one(
+                f,
+                &keyring,
+                repository,
+                digest,
+                platform_digests,
+                cover,
+                now,
+            )
+        })
+        .collect()
+}
+
+fn assess_one(
+    f: &Fetched,
+    keyring: &Keyring<'_>,
+    repository: &str,
+    digest: &str,
+    platform_digests: &[String],
+    cover: Option<&ImageCover>,
+    now: OffsetDateTime,
+) -> Attestation {
+    let mut a = Attestation {
+        predicate_type: f
+            .annotated_predicate_type
+            .as_deref()
+            .map(|p| clip(p, 300))
+            .unwrap_or_else(|| "unknown".into()),
+        verified: false,
+        signer: None,
+        publisher: None,
+        reason: String::new(),
+        protection: Protection::None,
+        origin: f.origin.clone(),
+        statement_type: None,
+        subjects: Vec::new(),
+        key_hints: Vec::new(),
+        provenance: BuildProvenance::default(),
+    };
+    let fail = |mut a: Attestation, why: String| {
+        a.verified = false;
+        a.reason = why;
+        a
+    };
+
+    // 1. The bytes: an envelope (signed) or a bare statement (BuildKit).
+    let (envelope, payload) = match &f.evidence {
+        Evidence::Broken(why) => return fail(a, clip(why, 500)),
+        Evidence::EnvelopeBytes(bytes) => match dsse::parse_envelope(bytes) {
+            Ok(e) => {
+                let p = e.payload.clone();
+                (Some(e), p)
+            }
+            Err(e) => return fail(a, format!("malformed DSSE envelope: {e}")),
+        },
+        Evidence::Envelope(e) => (Some(e.clone()), e.payload.clone()),
+        Evidence::UnsignedStatement(bytes) => (None, bytes.clone()),
+    };
+    if let Some(e) = &envelope {
+        a.protection = Protection::Dsse;
+        a.key_hints = e
+            .signatures
+            .iter()
+            .filter(|s| !s.keyid.is_empty())
+            .map(|s| clip(&s.keyid, 120))
+            .collect();
+    }
+
+    // 2. What it says (parsed even when unsigned or untrusted, so it is shown, never dropped).
+    let statement = match envelope.as_ref().map(|e| e.payload_type.as_str()) {
+        Some(pt) if pt != IN_TOTO_PAYLOAD_TYPE => Err(format!(
+            "the DSSE envelope carries `{}`, not an in-toto statement",
+            clip(pt, 120)
+        )),
+        _ => dsse::parse_statement(&payload).map_err(|e| e.to_string()),
+    };
+    if let Ok(s) = &statement {
+        a.predicate_type = clip(&s.predicate_type, 300);
+        a.statement_type = Some(s.statement_type.clone());
+        a.subjects = s.subjects.clone();
+        a.provenance = slsa::from_predicate(&s.predicate_type, &s.predicate);
+    }
+
+    // 3. Who signed it.
+    let mut verifier: Option<&TrustedKey> = None;
+    let mut key_refusal: Option<String> = None;
+    match &envelope {
+        Some(e) => {
+            let msg = pae(&e.payload_type, &e.payload);
+            let mut any_bad_b64 = false;
+            let mut candidates: Vec<&TrustedKey> = Vec::new();
+            for s in &e.signatures {
+                match decode_b64(&s.sig) {
+                    Some(sig) => candidates.extend(keyring.verifiers(&msg, &sig)),
+                    None => any_bad_b64 = true,
+                }
+            }
+            // Prefer a key that may vouch here; otherwise report the first one's problem.
+            verifier = candidates
+                .iter()
+                .copied()
+                .find(|k| key_problem(k, repository, now).is_none())
+                .or_else(|| candidates.first().copied());
+            if let Some(k) = verifier {
+                a.signer = Some(k.fingerprint.clone());
+                a.publisher = Some(k.publisher.clone());
+                key_refusal = key_problem(k, repository, now);
+            } else {
+                let n = e.signatures.len();
+                return fail(
+                    a,
+                    if any_bad_b64 && n == 1 {
+                        "malformed DSSE envelope: the signature is not valid base64".into()
+                    } else {
+                        format!(
+                            "untrusted signer: none of the envelope's {n} signature{} verifies with any of your {} trusted key{} (signed by a key you do not trust, or the payload was altered)",
+                            if n == 1 { "" } else { "s" },
+                            keyring.keys.len(),
+                            if keyring.keys.len() == 1 { "" } else { "s" }
+                        )
+                    },
+                );
+            }
+        }
+        None => {
+            if let Some(c) = cover {
+                a.protection = Protection::ImageSignature;
+                a.signer = Some(c.fingerprint.clone());
+                a.publisher = Some(c.publisher.clone());
+            }
+        }
+    }
+
+    // 4. The statement itself, and its subject.
+    let statement = match statement {
+        Ok(s) => s,
+        Err(why) => return fail(a, why),
+    };
+    let expected = match expected_subject(&f.origin, digest, platform_digests) {
+        Ok(d) => d,
+        Err(why) => return fail(a, why),
+    };
+    let named = statement.subjects.iter().any(|s| {
+        s.digest
+            .get("sha256")
+            .map(|h| format!("sha256:{h}"))
+            .as_deref()
+            == Some(&expected)
+    });
+    if !named {
+        let names: Vec<String> = statement
+            .subjects
+            .iter()
+            .filter_map(|s| {
+                s.digest
+                    .get("sha256")
+                    .map(|h| short(&format!("sha256:{h}")))
+            })
+            .collect();
+        return fail(
+            a,
+            format!(
+                "wrong subject: the statement is about {}, not {}; it was made for another image",
+                if names.is_empty() {
+                    "no sha256 digest".to_string()
+                } else {
+                    names.join(", ")
+                },
+                short(&expected)
+            ),
+        );
+    }
+
+    // 5. May the signer vouch for this repository now?
+    match (&envelope, verifier) {
+        (Some(_), Some(k)) => {
+            if let Some(why) = key_refusal {
+                return fail(a, format!("signed, but {why}"));
+            }
+            a.verified = true;
+            a.reason = format!(
+                "signed by {} for {}",
+                k.label(),
+                if expected == digest {
+                    format!("this image ({})", short(digest))
+                } else {
+                    format!("platform manifest {}", short(&expected))
+                }
+            );
+        }
+        (None, _) => match cover {
+            Some(c) => {
+                a.verified = true;
+                a.reason = format!(
+                    "unsigned itself, but stored inside the image index whose trusted signature by {} ({}) covers it by digest; describes {}",
+                    c.publisher,
+                    crate::trust::short_fingerprint(&c.fingerprint),
+                    short(&expected)
+                );
+            }
+            None => {
+                return fail(
+                    a,
+                    format!(
+                        "unsigned: a BuildKit attestation stored in the image index for {}, and no trusted signature covers it",
+                        short(&expected)
+                    ),
+                )
+            }
+        },
+        (Some(_), None) => {
+            return fail(a, "untrusted signer".into());
+        }
+    }
+    a
+}

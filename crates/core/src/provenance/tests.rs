@@ -1,0 +1,705 @@
+//! Parsing, SLSA mapping and every verification rule, with freshly generated keys.
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+use time::{Duration, OffsetDateTime};
+
+use super::attest::{envelope, statement};
+use super::dsse::{parse_envelope, parse_statement};
+use super::*;
+use crate::keys::{Algorithm, PrivateKey};
+use crate::trust::{KeyStatus, TrustSet, TrustedKey};
+use crate::verify::{Check, Outcome, SignatureReport, Status, Verdict};
+
+const REPO: &str = "127.0.0.1:5000/acme/app";
+
+fn digest(c: char) -> String {
+    format!("sha256:{}", c.to_string().repeat(64))
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time")
+}
+
+fn key() -> PrivateKey {
+    PrivateKey::generate(Algorithm::EcdsaP256).expect("generate")
+}
+
+fn trusted(k: &PrivateKey, publisher: &str, scopes: &[&str]) -> TrustedKey {
+    let pk = k.public_key();
+    TrustedKey {
+        fingerprint: pk.fingerprint(),
+        algorithm: pk.algorithm(),
+        publisher: publisher.into(),
+        note: None,
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        status: KeyStatus::Active,
+        revoked_reason: None,
+        revoked_at: None,
+        added_at: now() - Duration::days(10),
+        expires_at: None,
+        has_private: false,
+        public_key: pk.to_pem(),
+    }
+}
+
+fn set(keys: Vec<TrustedKey>) -> TrustSet {
+    TrustSet {
+        keys,
+        ..TrustSet::default()
+    }
+}
+
+fn slsa02() -> Value {
+    json!({
+        "builder": {"id": "https://github.com/acme/builder@v1"},
+        "buildType": "https://example.com/buildtype/v1",
+        "invocation": {"configSource": {
+            "uri": "git+https://github.com/acme/app@refs/heads/main",
+            "digest": {"sha1": "0123456789abcdef0123456789abcdef01234567"},
+            "entryPoint": ".github/workflows/build.yml"}},
+        "metadata": {"buildStartedOn": "2026-01-02T03:04:05Z", "buildFinishedOn": "2026-01-02T03:09:05Z",
+                     "buildInvocationId": "run-42"},
+        "materials": [{"uri": "git+https://github.com/acme/app@refs/heads/main",
+                       "digest": {"sha1": "0123456789abcdef0123456789abcdef01234567"}},
+                      {"uri": "pkg:docker/golang@1.22", "digest": {"sha256": "ab"}}]
+    })
+}
+
+fn slsa1() -> Value {
+    json!({
+        "buildDefinition": {
+            "buildType": "https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1",
+            "externalParameters": {"workflow": {"ref": "refs/heads/main",
+                "repository": "https://github.com/acme/app", "path": ".github/workflows/release.yml"}},
+            "resolvedDependencies": [{"uri": "git+https://github.com/acme/app@refs/heads/main",
+                                      "digest": {"gitCommit": "fedcba9876543210fedcba9876543210fedcba98"}}]
+        },
+        "runDetails": {
+            "builder": {"id": "https://github.com/actions/runner", "version": {"runner": "2.1"}},
+            "metadata": {"invocationId": "https://github.com/acme/app/actions/runs/1",
+                         "startedOn": "2026-02-01T00:00:00Z", "finishedOn": "2026-02-01T00:10:00Z"}
+        }
+    })
+}
+
+fn signed_att(
+    k: &PrivateKey,
+    subject_digest: &str,
+    predicate_type: &str,
+    predicate: &Value,
+) -> Fetched {
+    let body = statement(
+        REPO,
+        subject_digest,
+        &serde_json::to_vec(predicate).expect("json"),
+        predicate_type,
+    )
+    .expect("statement");
+    Fetched {
+        origin: Origin::CosignTag {
+            tag: "sha256-a.att".into(),
+        },
+        annotated_predicate_type: Some(predicate_type.into()),
+        evidence: Evidence::EnvelopeBytes(envelope(&body, k)),
+    }
+}
+
+fn assess(f: Fetched, trust: &TrustSet) -> Attestation {
+    let mut out = assess_all(&[f], trust, REPO, &digest('a'), &[], None, now());
+    assert_eq!(out.len(), 1, "never dropped");
+    out.remove(0)
+}
+
+fn b64(b: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+// --- parsing --------------------------------------------------------------------------------
+
+#[test]
+fn envelopes_refuse_bad_json_bad_base64_no_signature_and_oversize() {
+    assert!(matches!(
+        parse_envelope(b"{not json"),
+        Err(DsseError::EnvelopeJson(_))
+    ));
+    assert!(matches!(
+        parse_envelope(br#"{"payloadType":"x","payload":"***","signatures":[{"sig":"AA=="}]}"#),
+        Err(DsseError::PayloadBase64)
+    ));
+    assert!(matches!(
+        parse_envelope(br#"{"payloadType":"x","payload":"e30=","signatures":[]}"#),
+        Err(DsseError::NoSignature)
+    ));
+    let big = vec![b' '; (MAX_ATTESTATION_BYTES + 1) as usize];
+    assert!(matches!(
+        parse_envelope(&big),
+        Err(DsseError::TooLarge { .. })
+    ));
+    let many: Vec<Value> = (0..MAX_ENVELOPE_SIGNATURES + 1)
+        .map(|_| json!({"sig": "AA=="}))
+        .collect();
+    let e = serde_json::to_vec(&json!({"payloadType": "x", "payload": "e30=", "signatures": many}))
+        .expect("json");
+    assert!(matches!(
+        parse_envelope(&e),
+        Err(DsseError::TooManySignatures { .. })
+    ));
+    let ok = parse_envelope(
+        br#"{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"keyid":"k1","sig":"AA=="}]}"#,
+    )
+    .expect("envelope");
+    assert_eq!(ok.payload, b"{}");
+    assert_eq!(ok.signatures[0].keyid, "k1");
+}
+
+#[test]
+fn statements_v01_and_v1_are_read_and_others_refused() {
+    for t in [STATEMENT_V01, STATEMENT_V1] {
+        let s = parse_statement(
+            json!({"_type": t, "predicateType": SLSA_V1, "subject": [{"name": "x", "digest": {"sha256": "AB"}}], "predicate": {}})
+                .to_string()
+                .as_bytes(),
+        )
+        .expect("statement");
+        assert_eq!(s.statement_type, t);
+        assert_eq!(
+            s.subjects[0].digest.get("sha256").map(String::as_str),
+            Some("ab")
+        );
+    }
+    let bad = json!({"_type": "https://example.com/Other", "predicateType": "x", "subject": [{"name": "x", "digest": {}}]});
+    assert!(matches!(
+        parse_statement(bad.to_string().as_bytes()),
+        Err(DsseError::StatementType(_))
+    ));
+    let nosub = json!({"_type": STATEMENT_V1, "predicateType": "x", "subject": []});
+    assert!(matches!(
+        parse_statement(nosub.to_string().as_bytes()),
+        Err(DsseError::NoSubject)
+    ));
+    assert!(matches!(
+        parse_statement(b"[1,2]"),
+        Err(DsseError::StatementJson(_))
+    ));
+}
+
+#[test]
+fn slsa_v02_maps_to_the_model() {
+    let p = slsa::from_predicate(SLSA_V02, &slsa02());
+    assert_eq!(p.slsa_version.as_deref(), Some("v0.2"));
+    assert_eq!(
+        p.builder_id.as_deref(),
+        Some("https://github.com/acme/builder@v1")
+    );
+    assert_eq!(
+        p.build_type.as_deref(),
+        Some("https://example.com/buildtype/v1")
+    );
+    assert_eq!(
+        p.source_uri.as_deref(),
+        Some("git+https://github.com/acme/app@refs/heads/main")
+    );
+    assert_eq!(
+        p.source_revision.as_deref(),
+        Some("0123456789abcdef0123456789abcdef01234567")
+    );
+    assert_eq!(
+        p.entry_point.as_deref(),
+        Some(".github/workflows/build.yml")
+    );
+    assert_eq!(p.started_on.as_deref(), Some("2026-01-02T03:04:05Z"));
+    assert_eq!(p.finished_on.as_deref(), Some("2026-01-02T03:09:05Z"));
+    assert_eq!(p.invocation_id.as_deref(), Some("run-42"));
+    assert_eq!(p.materials.len(), 2);
+
+    // cosign re-serialises v0.2 predicates through in-toto-golang, which writes `buildInvocationID`.
+    let mut cosign_style = slsa02();
+    cosign_style["metadata"] = json!({"buildInvocationID": "run-43"});
+    let p = slsa::from_predicate(SLSA_V02, &cosign_style);
+    assert_eq!(p.invocation_id.as_deref(), Some("run-43"));
+}
+
+#[test]
+fn slsa_v1_maps_to_the_model_with_the_revision_from_resolved_dependencies() {
+    let p = slsa::from_predicate(SLSA_V1, &slsa1());
+    assert_eq!(p.slsa_version.as_deref(), Some("v1"));
+    assert_eq!(
+        p.builder_id.as_deref(),
+        Some("https://github.com/actions/runner")
+    );
+    assert_eq!(p.builder_version.as_deref(), Some("runner=2.1"));
+    assert_eq!(p.source_uri.as_deref(), Some("https://github.com/acme/app"));
+    assert_eq!(
+        p.source_revision.as_deref(),
+        Some("fedcba9876543210fedcba9876543210fedcba98")
+    );
+    assert_eq!(
+        p.entry_point.as_deref(),
+        Some(".github/workflows/release.yml")
+    );
+    assert_eq!(
+        p.invocation_id.as_deref(),
+        Some("https://github.com/acme/app/actions/runs/1")
+    );
+    assert_eq!(p.started_on.as_deref(), Some("2026-02-01T00:00:00Z"));
+    assert_eq!(p.materials.len(), 1);
+
+    let mut cosign_style = slsa1();
+    cosign_style["runDetails"]["metadata"] = json!({"invocationID": "run-9"});
+    let p = slsa::from_predicate(SLSA_V1, &cosign_style);
+    assert_eq!(p.invocation_id.as_deref(), Some("run-9"));
+}
+
+#[test]
+fn buildkit_v02_provenance_reads_the_moby_vcs_metadata() {
+    let p = json!({"builder": {"id": ""}, "buildType": "https://mobyproject.org/buildkit@v1",
+        "invocation": {"configSource": {"entryPoint": "Dockerfile"}},
+        "metadata": {"https://mobyproject.org/buildkit@v1#metadata": {"vcs": {
+            "source": "https://github.com/acme/app.git", "revision": "abc123"}}}});
+    let m = slsa::from_predicate(SLSA_V02, &p);
+    assert_eq!(
+        m.source_uri.as_deref(),
+        Some("https://github.com/acme/app.git")
+    );
+    assert_eq!(m.source_revision.as_deref(), Some("abc123"));
+    assert_eq!(m.entry_point.as_deref(), Some("Dockerfile"));
+    assert_eq!(m.builder_id, None, "an empty builder id is no builder id");
+}
+
+#[test]
+fn other_predicates_map_to_the_empty_model() {
+    let p = slsa::from_predicate(
+        "https://spdx.dev/Document",
+        &json!({"spdxVersion": "SPDX-2.3"}),
+    );
+    assert_eq!(p, BuildProvenance::default());
+}
+
+// --- verification ---------------------------------------------------------------------------
+
+#[test]
+fn a_trusted_slsa_attestation_is_verified_with_builder_and_source() {
+    let k = key();
+    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let a = assess(signed_att(&k, &digest('a'), SLSA_V02, &slsa02()), &trust);
+    assert!(a.verified, "{a:?}");
+    assert_eq!(
+        a.signer.as_deref(),
+        Some(k.public_key().fingerprint().as_str())
+    );
+    assert_eq!(a.publisher.as_deref(), Some("acme"));
+    assert_eq!(a.predicate_type, SLSA_V02);
+    assert_eq!(a.protection, Protection::Dsse);
+    assert!(a.reason.contains("acme"), "{}", a.reason);
+    assert_eq!(
+        a.provenance.builder_id.as_deref(),
+        Some("https://github.com/acme/builder@v1")
+    );
+
+    let v1 = assess(signed_att(&k, &digest('a'), SLSA_V1, &slsa1()), &trust);
+    assert!(v1.verified, "{v1:?}");
+    assert_eq!(
+        v1.provenance.source_uri.as_deref(),
+        Some("https://github.com/acme/app")
+    );
+
+    let ed = PrivateKey::generate(Algorithm::Ed25519).expect("ed25519");
+    let trust = set(vec![trusted(&ed, "ed", &[])]);
+    assert!(assess(signed_att(&ed, &digest('a'), SLSA_V02, &slsa02()), &trust).verified);
+}
+
+#[test]
+fn a_tampered_payload_is_unverified_and_still_shown() {
+    let k = key();
+    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let f = signed_att(&k, &digest('a'), SLSA_V02, &slsa02());
+    let Evidence::EnvelopeBytes(bytes) = &f.evidence else {
+        panic!("envelope")
+    };
+    let mut env: Value = serde_json::from_slice(bytes).expect("json");
+    let payload = parse_envelope(bytes).expect("env").payload;
+    let tampered = String::from_utf8(payload)
+        .expect("utf8")
+        .replace("acme/builder", "evil/builder");
+    env["payload"] = Value::String(b64(tampered.as_bytes()));
+    let a = assess(
+        Fetched {
+            evidence: Evidence::EnvelopeBytes(serde_json::to_vec(&env).expect("json")),
+            ..f
+        },
+        &trust,
+    );
+    assert!(!a.verified);
+    assert_eq!(a.signer, None);
+    assert!(a.reason.contains("untrusted signer"), "{}", a.reason);
+    // Shown, marked unverified: the claim is visible but not trusted.
+    assert_eq!(
+        a.provenance.builder_id.as_deref(),
+        Some("https://github.com/evil/builder@v1")
+    );
+}
+
+#[test]
+fn a_wrong_subject_is_unverified() {
+    let k = key();
+    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let a = assess(signed_att(&k, &digest('b'), SLSA_V02, &slsa02()), &trust);
+    assert!(!a.verified);
+    assert!(a.reason.contains("wrong subject"), "{}", a.reason);
+    assert_eq!(
+        a.signer.as_deref(),
+        Some(k.public_key().fingerprint().as_str())
+    );
+}
+
+#[test]
+fn an_untrusted_signer_is_unverified() {
+    let k = key();
+    let stranger = key();
+    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let a = assess(
+        signed_att(&stranger, &digest('a'), SLSA_V02, &slsa02()),
+        &trust,
+    );
+    assert!(!a.verified);
+    assert_eq!(a.signer, None);
+    assert!(a.reason.contains("untrusted signer"), "{}", a.reason);
+}
+
+#[test]
+fn revoked_expired_and_out_of_scope_keys_do_not_vouch() {
+    let k = key();
+    let mut revoked = trusted(&k, "acme", &[]);
+    revoked.status = KeyStatus::Revoked;
+    revoked.revoked_reason = Some("leaked".into());
+    let a = assess(
+        signed_att(&k, &digest('a'), SLSA_V02, &slsa02()),
+        &set(vec![revoked]),
+    );
+    assert!(!a.verified);
+    assert!(a.reason.contains("revoked (leaked)"), "{}", a.reason);
+
+    let mut expired = trusted(&k, "acme", &[]);
+    expired.expires_at = Some(now() - Duration::days(1));
+    let a = assess(
+        signed_att(&k, &digest('a'), SLSA_V02, &slsa02()),
+        &set(vec![expired]),
+    );
+    assert!(!a.verified);
+    assert!(a.reason.contains("expired"), "{}", a.reason);
+
+    let scoped = trusted(&k, "acme", &["ghcr.io/acme/**"]);
+    let a = assess(
+        signed_att(&k, &digest('a'), SLSA_V02, &slsa02()),
+        &set(vec![scoped]),
+    );
+    assert!(!a.verified);
+    assert!(
+        a.reason.contains("scoped to ghcr.io/acme/**"),
+        "{}",
+        a.reason
+    );
+}
+
+#[test]
+fn keyid_is_only_a_hint() {
+    let k = key();
+    let other = key();
+    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let body = statement(REPO, &digest('a'), br#"{"x":1}"#, "https://example.com/p").expect("s");
+    let mut env: Value = serde_json::from_slice(&envelope(&body, &k)).expect("json");
+    // A keyid naming another key changes nothing.
+    env["signatures"][0]["keyid"] = Value::String(other.public_key().fingerprint());
+    let a = assess(
+        Fetched {
+            origin: Origin::Referrer {
+                digest: digest('r'),
+            },
+            annotated_predicate_type: None,
+            evidence: Evidence::EnvelopeBytes(serde_json::to_vec(&env).expect("json")),
+        },
+        &trust,
+    );
+    assert!(a.verified, "{a:?}");
+    assert_eq!(a.key_hints, vec![other.public_key().fingerprint()]);
+    assert_eq!(a.predicate_type, "https://example.com/p");
+    assert_eq!(a.provenance, BuildProvenance::default());
+}
+
+#[test]
+fn malformed_envelopes_and_payloads_are_unverified_with_a_reason() {
+    let k = key();
+    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let origin = Origin::CosignTag { tag: "t".into() };
+    let cases: Vec<(Evidence, &str)> = vec![
+        (Evidence::EnvelopeBytes(b"{\"payloadType\":".to_vec()), "malformed DSSE envelope"),
+        (
+            Evidence::EnvelopeBytes(
+                br#"{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"sig":"!!"}]}"#.to_vec(),
+            ),
+            "not valid base64",
+        ),
+        (Evidence::Broken("the registry lost it".into()), "the registry lost it"),
+    ];
+    for (evidence, needle) in cases {
+        let a = assess(
+            Fetched {
+                origin: origin.clone(),
+                annotated_predicate_type: Some(SLSA_V02.into()),
+                evidence,
+            },
+            &trust,
+        );
+        assert!(!a.verified);
+        assert!(a.reason.contains(needle), "{} / {needle}", a.reason);
+        assert_eq!(
+            a.predicate_type, SLSA_V02,
+            "the annotation is shown when nothing else is"
+        );
+    }
+
+    // Signed by a trusted key, but the payload is not an in-toto statement.
+    let payload = br#"{"hello":"world"}"#;
+    let sig = k.sign(&pae(IN_TOTO_PAYLOAD_TYPE, payload));
+    let env = json!({"payloadType": IN_TOTO_PAYLOAD_TYPE, "payload": b64(payload), "signatures": [{"sig": b64(&sig)}]});
+    let a = assess(
+        Fetched {
+            origin: origin.clone(),
+            annotated_predicate_type: None,
+            evidence: Evidence::EnvelopeBytes(serde_json::to_vec(&env).expect("json")),
+        },
+        &trust,
+    );
+    assert!(!a.verified);
+    assert!(
+        a.reason.contains("not an in-toto statement"),
+        "{}",
+        a.reason
+    );
+
+    // Signed, but another payload type.
+    let sig = k.sign(&pae("text/plain", payload));
+    let env = json!({"payloadType": "text/plain", "payload": b64(payload), "signatures": [{"sig": b64(&sig)}]});
+    let a = assess(
+        Fetched {
+            origin,
+            annotated_predicate_type: None,
+            evidence: Evidence::EnvelopeBytes(serde_json::to_vec(&env).expect("json")),
+        },
+        &trust,
+    );
+    assert!(!a.verified);
+    assert!(a.reason.contains("text/plain"), "{}", a.reason);
+}
+
+fn buildkit_statement(for_digest: &str) -> Vec<u8> {
+    let hex = for_digest.trim_start_matches("sha256:");
+    json!({"_type": STATEMENT_V01, "predicateType": SLSA_V02,
+           "subject": [{"name": "pkg:docker/acme/app@v1?platform=linux%2Famd64", "digest": {"sha256": hex}}],
+           "predicate": slsa02()})
+    .to_string()
+    .into_bytes()
+}
+
+#[test]
+fn buildkit_statements_are_unsigned_unless_the_index_signature_covers_them() {
+    let plat = digest('p');
+    let f = Fetched {
+        origin: Origin::Buildkit {
+            manifest: digest('m'),
+            for_digest: Some(plat.clone()),
+        },
+        annotated_predicate_type: Some(SLSA_V02.into()),
+        evidence: Evidence::UnsignedStatement(buildkit_statement(&plat)),
+    };
+    let trust = set(vec![]);
+    let platforms = vec![plat];
+    let a = assess_all(
+        std::slice::from_ref(&f),
+        &trust,
+        REPO,
+        &digest('a'),
+        &platforms,
+        None,
+        now(),
+    )
+    .remove(0);
+    assert!(!a.verified);
+    assert_eq!(a.protection, Protection::None);
+    assert!(a.reason.starts_with("unsigned"), "{}", a.reason);
+    assert_eq!(
+        a.provenance.builder_id.as_deref(),
+        Some("https://github.com/acme/builder@v1")
+    );
+
+    let cover = ImageCover {
+        fingerprint: digest('f'),
+        publisher: "acme".into(),
+    };
+    let a = assess_all(
+        std::slice::from_ref(&f),
+        &trust,
+        REPO,
+        &digest('a'),
+        &platforms,
+        Some(&cover),
+        now(),
+    )
+    .remove(0);
+    assert!(a.verified, "{a:?}");
+    assert_eq!(a.protection, Protection::ImageSignature);
+    assert_eq!(a.signer, Some(digest('f')));
+
+    // Describing a manifest that is not a platform of this index: never verified.
+    let a = assess_all(
+        &[f],
+        &trust,
+        REPO,
+        &digest('a'),
+        &[digest('q')],
+        Some(&cover),
+        now(),
+    )
+    .remove(0);
+    assert!(!a.verified);
+    assert!(a.reason.contains("not a platform"), "{}", a.reason);
+}
+
+// --- graph, metadata, publisher helpers ------------------------------------------------------
+
+fn verdict(status: Status) -> Verdict {
+    Verdict {
+        reference: format!("{REPO}:v1"),
+        repository: Some(REPO.into()),
+        digest: Some(digest('a')),
+        status,
+        reason: "test".into(),
+        enforced: true,
+        checks: vec![Check {
+            name: "digest".into(),
+            outcome: Outcome::Passed,
+            detail: String::new(),
+        }],
+        signatures: vec![SignatureReport {
+            fingerprint: Some(digest('f')),
+            publisher: Some("acme".into()),
+            valid: true,
+            problem: None,
+        }],
+        platforms: vec![],
+        policy: None,
+    }
+}
+
+#[test]
+fn the_graph_links_image_signatures_keys_publishers_and_provenance() {
+    let k = key();
+    let fp = k.public_key().fingerprint();
+    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let atts = assess_all(
+        &[signed_att(&k, &digest('a'), SLSA_V02, &slsa02())],
+        &trust,
+        REPO,
+        &digest('a'),
+        &[],
+        None,
+        now(),
+    );
+    let g = ProvenanceGraph::build(&verdict(Status::Verified), None, &atts);
+    let has_edge = |from: &str, to: &str, kind: EdgeKind| {
+        g.edges
+            .iter()
+            .any(|e| e.from == from && e.to == to && e.kind == kind)
+    };
+    let d = format!("digest:{}", digest('a'));
+    assert!(has_edge("image", &d, EdgeKind::ResolvesTo));
+    assert!(has_edge(&d, "signature:0", EdgeKind::SignedBy));
+    let sig_key = format!("key:{}", digest('f'));
+    assert!(has_edge("signature:0", &sig_key, EdgeKind::VerifiedWith));
+    assert!(has_edge(&sig_key, "publisher:acme", EdgeKind::BelongsTo));
+    assert!(has_edge(&d, "attestation:0", EdgeKind::AttestedBy));
+    assert!(has_edge(
+        "attestation:0",
+        &format!("key:{fp}"),
+        EdgeKind::VerifiedWith
+    ));
+    let builder = "builder:https://github.com/acme/builder@v1";
+    assert!(has_edge("attestation:0", builder, EdgeKind::BuiltBy));
+    let source = "source:git+https://github.com/acme/app@refs/heads/main@0123456789abcdef0123456789abcdef01234567";
+    assert!(has_edge(builder, source, EdgeKind::BuiltFrom));
+    assert!(g
+        .edges
+        .iter()
+        .any(|e| e.from == source && e.kind == EdgeKind::DependsOn));
+    assert_eq!(
+        g.node_by_id("attestation:0").and_then(|n| n.mark),
+        Some(Mark::Verified)
+    );
+    assert_eq!(
+        g.node_by_id(builder).and_then(|n| n.mark),
+        Some(Mark::Attested)
+    );
+    // One node per id.
+    let mut ids: Vec<&str> = g.nodes.iter().map(|n| n.id.as_str()).collect();
+    ids.sort_unstable();
+    let before = ids.len();
+    ids.dedup();
+    assert_eq!(before, ids.len());
+    // The JSON shape the app reads.
+    let v = serde_json::to_value(&g).expect("json");
+    assert_eq!(v["nodes"][0]["kind"], "image");
+    assert!(v["edges"][0]["kind"].is_string());
+}
+
+#[test]
+fn metadata_reads_labels_annotations_layers_size_and_history() {
+    let manifest = json!({"layers": [{"size": 10}, {"size": 32}],
+        "annotations": {"org.opencontainers.image.revision": "abc", "other": "x"}});
+    let config = json!({"os": "linux", "architecture": "arm64", "variant": "v8",
+        "created": "2026-01-01T00:00:00Z", "history": [{}, {}, {}],
+        "config": {"Labels": {"org.opencontainers.image.source": "https://github.com/acme/app",
+                              "org.opencontainers.image.revision": "old", "maintainer": "me"}}});
+    let f = metadata::image_facts(&manifest, Some(&config));
+    let m = ImageMetadata::for_image(None, &digest('a'), f);
+    assert_eq!(m.layer_count, Some(2));
+    assert_eq!(m.total_size, Some(42));
+    assert_eq!(m.history_length, Some(3));
+    assert_eq!(m.created.as_deref(), Some("2026-01-01T00:00:00Z"));
+    assert_eq!(m.platforms[0].platform, "linux/arm64/v8");
+    assert_eq!(
+        m.oci.get("source").map(String::as_str),
+        Some("https://github.com/acme/app")
+    );
+    assert_eq!(
+        m.oci.get("revision").map(String::as_str),
+        Some("abc"),
+        "annotations win"
+    );
+    assert_eq!(m.labels.get("maintainer").map(String::as_str), Some("me"));
+}
+
+#[test]
+fn predicate_type_names_follow_cosign() {
+    assert_eq!(predicate_type_for("slsaprovenance").expect("t"), SLSA_V02);
+    assert_eq!(predicate_type_for("slsaprovenance1").expect("t"), SLSA_V1);
+    assert_eq!(
+        predicate_type_for("https://example.com/custom/v1").expect("t"),
+        "https://example.com/custom/v1"
+    );
+    assert!(predicate_type_for("nonsense").is_err());
+    assert!(statement(REPO, &digest('a'), b"[1]", SLSA_V02).is_err());
+    assert!(statement(REPO, &digest('a'), b"not json", SLSA_V02).is_err());
+}
+
+#[test]
+fn statements_vouch_writes_name_the_repository_and_digest() {
+    let s = statement(REPO, &digest('a'), br#"{"a":1}"#, SLSA_V02).expect("statement");
+    let st = parse_statement(&s).expect("parse");
+    assert_eq!(st.statement_type, STATEMENT_V01);
+    assert_eq!(st.subjects[0].name, REPO);
+    assert_eq!(
+        st.subjects[0].digest.get("sha256").map(String::as_str),
+        Some("a".repeat(64).as_str())
+    );
+}
