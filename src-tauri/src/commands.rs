@@ -5,9 +5,13 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::State;
+use vouch_core::config::Settings;
 use vouch_core::doctor::DoctorReport;
 use vouch_core::extract::{extract, Extracted};
 use vouch_core::keys::{Algorithm, PublicKey};
+use vouch_core::provenance::{inspect, Inspection};
+use vouch_core::reference::ImageRef;
+use vouch_core::registry::Registry;
 use vouch_core::trust::{
     parse_time, ImportReport, Policy, PolicyMode, TrustSet, TrustStore, TrustedKey,
 };
@@ -263,19 +267,11 @@ pub(crate) async fn verify_images(
             reference: reference.clone(),
         });
     }
-    // The batch runs on its own current-thread runtime on a blocking thread: the verification
-    // future borrows its callback and is not `Send`, and this keeps the app's runtime free.
-    blocking(move || {
-        let mut opts = VerifyOptions::default();
-        opts.registry.insecure = vouch_core::registry::configured_insecure();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| IpcError::internal(format!("could not start the verifier: {e}")))?;
+    on_runtime(move |rt| {
         rt.block_on(verify_batch(
             references,
             Arc::new(trust),
-            opts,
+            verify_options(),
             |index, verdict| {
                 let _ = on_event.send(VerifyEvent::Finished {
                     index,
@@ -379,4 +375,201 @@ fn inspect_one(path: String) -> DroppedFile {
         Ok(extracted) => DroppedFile::References { path, extracted },
         Err(e) => unreadable(path, e.to_string()),
     }
+}
+
+/// Runs async core work on its own current-thread runtime on a blocking thread (the core's
+/// futures borrow their inputs and are not all `Send`).
+async fn on_runtime<T: Send + 'static>(
+    f: impl FnOnce(&tokio::runtime::Runtime) -> Result<T, IpcError> + Send + 'static,
+) -> Result<T, IpcError> {
+    blocking(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| IpcError::internal(format!("could not start the async runtime: {e}")))?;
+        f(&rt)
+    })
+    .await
+}
+
+fn verify_options() -> VerifyOptions {
+    let mut opts = VerifyOptions::default();
+    opts.registry.insecure = vouch_core::registry::configured_insecure();
+    opts
+}
+
+/// The verdict, metadata, attestations and provenance graph of one image (what `vouch inspect`
+/// shows). The window renders the graph; it never computes it.
+#[tauri::command]
+pub(crate) async fn inspect_image(
+    state: State<'_, AppState>,
+    reference: String,
+) -> Result<Inspection, IpcError> {
+    let trust = with_store(&state, |s| Ok(s.load()?)).await?;
+    on_runtime(move |rt| {
+        let opts = verify_options();
+        let hosts: Vec<String> = ImageRef::parse(&reference)
+            .map(|r| vec![r.registry_host().to_string()])
+            .unwrap_or_default();
+        let registry = Registry::new(opts.registry.clone(), hosts.iter().map(String::as_str))
+            .map_err(|e| IpcError {
+                code: "registry",
+                message: e.to_string(),
+            })?;
+        let now = time::OffsetDateTime::now_utc();
+        Ok(rt.block_on(inspect(&registry, &reference, &trust, &opts, now)))
+    })
+    .await
+}
+
+/// Output of a pull, streamed line by line.
+#[derive(Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum PullEvent {
+    Line { text: String },
+}
+
+#[derive(Serialize)]
+pub(crate) struct PullOutcome {
+    /// `repository@sha256:…`: what was (or would be) pulled.
+    pinned: String,
+    /// The command that pulls it (to copy when no tool is installed).
+    command: String,
+    /// `docker` or `podman`, when one was found and run.
+    tool: Option<String>,
+    pulled: bool,
+    /// The status the image was pulled with (a `warn` scope may pull an unverified image).
+    status: vouch_core::verify::Status,
+}
+
+/// Verify, then pull pinned by digest. The image is verified again here (three requests), so
+/// the window cannot pull something the core did not just accept: an unverified image is
+/// pulled only in a `warn` scope and only when `accept_unverified` says the user confirmed.
+#[tauri::command]
+pub(crate) async fn pull_image(
+    state: State<'_, AppState>,
+    reference: String,
+    accept_unverified: bool,
+    on_event: Channel<PullEvent>,
+) -> Result<PullOutcome, IpcError> {
+    let trust = with_store(&state, |s| Ok(s.load()?)).await?;
+    let verdict = on_runtime(move |rt| {
+        let verdicts = rt.block_on(verify_batch(
+            vec![reference],
+            Arc::new(trust),
+            verify_options(),
+            |_, _| {},
+        ));
+        verdicts
+            .into_iter()
+            .next()
+            .ok_or_else(|| IpcError::internal("the verifier returned no verdict"))
+    })
+    .await?;
+    let (Some(repository), Some(digest)) = (verdict.repository.clone(), verdict.digest.clone())
+    else {
+        return Err(IpcError {
+            code: "not_verified",
+            message: format!("not pulled: {}", verdict.reason),
+        });
+    };
+    if verdict.status != vouch_core::verify::Status::Verified {
+        let warn = verdict
+            .policy
+            .as_ref()
+            .is_some_and(|p| p.mode != vouch_core::trust::PolicyMode::Enforce);
+        if !(warn && accept_unverified) {
+            return Err(IpcError {
+                code: "not_verified",
+                message: format!(
+                    "not pulled: the image is {} ({}){}",
+                    verdict.status.as_str(),
+                    verdict.reason,
+                    if warn {
+                        "; confirm to pull it anyway in this warn-mode scope"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+        }
+    }
+    let pinned = format!("{repository}@{digest}");
+    let tool = ["docker", "podman"]
+        .into_iter()
+        .find_map(|t| vouch_core::doctor::find_in_path(t).map(|p| (t, p)));
+    let Some((name, path)) = tool else {
+        return Ok(PullOutcome {
+            command: format!("docker pull {pinned}"),
+            pinned,
+            tool: None,
+            pulled: false,
+            status: verdict.status,
+        });
+    };
+    let command = format!("{name} pull {pinned}");
+    let pinned_arg = pinned.clone();
+    let pulled = blocking(move || {
+        use std::io::{BufRead, BufReader};
+        let mut child = std::process::Command::new(path)
+            .args(["pull", &pinned_arg])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| IpcError {
+                code: "pull",
+                message: format!("could not run {name}: {e}"),
+            })?;
+        let stderr = child.stderr.take();
+        let ch = on_event.clone();
+        let err_thread = std::thread::spawn(move || {
+            if let Some(e) = stderr {
+                for line in BufReader::new(e).lines().map_while(Result::ok) {
+                    let _ = ch.send(PullEvent::Line { text: line });
+                }
+            }
+        });
+        if let Some(out) = child.stdout.take() {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = on_event.send(PullEvent::Line { text: line });
+            }
+        }
+        let _ = err_thread.join();
+        let status = child.wait().map_err(|e| IpcError {
+            code: "pull",
+            message: format!("{name} did not finish: {e}"),
+        })?;
+        Ok(status.success())
+    })
+    .await?;
+    Ok(PullOutcome {
+        pinned,
+        command,
+        tool: Some(name.to_string()),
+        pulled,
+        status: verdict.status,
+    })
+}
+
+#[tauri::command]
+pub(crate) async fn get_settings() -> Result<Settings, IpcError> {
+    blocking(|| {
+        Settings::load().map_err(|e| IpcError {
+            code: "settings",
+            message: e.to_string(),
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub(crate) async fn save_settings(settings: Settings) -> Result<Settings, IpcError> {
+    blocking(move || {
+        settings.save().map_err(|e| IpcError {
+            code: "settings",
+            message: e.to_string(),
+        })?;
+        Ok(settings)
+    })
+    .await
 }

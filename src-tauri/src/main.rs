@@ -26,6 +26,10 @@ fn main() {
             commands::verify_images,
             commands::extract_references,
             commands::inspect_dropped_files,
+            commands::inspect_image,
+            commands::pull_image,
+            commands::get_settings,
+            commands::save_settings,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

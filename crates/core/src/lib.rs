@@ -2,6 +2,7 @@
 //!
 //! One module per concept, each owning its error type. No Tauri, no clap, no terminal output.
 
+pub mod config;
 pub mod doctor;
 pub mod extract;
 pub mod keys;

@@ -797,21 +797,8 @@ impl Registry {
 /// (`{"insecure_registries": ["host:port", …]}` in [`crate::paths::config_path`]); an absent or
 /// unreadable file lists none.
 pub fn configured_insecure() -> Vec<String> {
-    let path = crate::paths::config_path();
-    let Ok(bytes) = std::fs::read(&path) else {
-        return Vec::new();
-    };
-    serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|v| {
-            v.get("insecure_registries")
-                .and_then(|a| a.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|h| h.as_str().map(str::to_string))
-                        .collect()
-                })
-        })
+    crate::config::Settings::load()
+        .map(|s| s.insecure_registries)
         .unwrap_or_default()
 }
 

@@ -1,0 +1,122 @@
+//! The user's settings file (`config.json` in [`crate::paths::config_dir`]): registries reached
+//! over plain HTTP and the window theme. Nothing secret lives here: registry credentials stay in
+//! the docker/containers auth files and keys stay in the keychain.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Follow the operating system.
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Settings {
+    /// Registries (`host[:port]`) reached over plain HTTP besides loopback ones.
+    #[serde(default)]
+    pub insecure_registries: Vec<String>,
+    #[serde(default)]
+    pub theme: Theme,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("the settings file {path} is not valid: {detail}; fix or delete it")]
+    Malformed { path: String, detail: String },
+    #[error("could not write the settings file {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{0}` is not a registry host: use host or host:port, e.g. registry.internal:5000")]
+    BadHost(String),
+}
+
+impl Settings {
+    /// Reads the settings; a missing file means the defaults.
+    pub fn load() -> Result<Self, ConfigError> {
+        Self::load_from(&crate::paths::config_path())
+    }
+
+    pub fn load_from(path: &Path) -> Result<Self, ConfigError> {
+        match std::fs::read(path) {
+            Err(_) => Ok(Self::default()),
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| ConfigError::Malformed {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            }),
+        }
+    }
+
+    /// Validates and writes the settings atomically (a temporary file renamed over the old one).
+    pub fn save(&self) -> Result<(), ConfigError> {
+        self.save_to(&crate::paths::config_path())
+    }
+
+    pub fn save_to(&self, path: &Path) -> Result<(), ConfigError> {
+        for h in &self.insecure_registries {
+            let ok = !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+            if !ok {
+                return Err(ConfigError::BadHost(h.clone()));
+            }
+        }
+        let err = |source| ConfigError::Write {
+            path: path.display().to_string(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(err)?;
+        }
+        let tmp = path.with_extension("json.tmp");
+        let json = serde_json::to_vec_pretty(self).unwrap_or_default();
+        std::fs::write(&tmp, json).map_err(err)?;
+        std::fs::rename(&tmp, path).map_err(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_is_defaults_and_roundtrip_keeps_values() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.json");
+        assert_eq!(
+            Settings::load_from(&path).expect("load"),
+            Settings::default()
+        );
+        let s = Settings {
+            insecure_registries: vec!["registry.internal:5000".into()],
+            theme: Theme::Dark,
+        };
+        s.save_to(&path).expect("save");
+        assert_eq!(Settings::load_from(&path).expect("load"), s);
+    }
+
+    #[test]
+    fn malformed_file_and_bad_hosts_are_refused_clearly() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, b"{not json").expect("write");
+        let e = Settings::load_from(&path).expect_err("malformed");
+        assert!(e.to_string().contains("not valid"), "{e}");
+        let bad = Settings {
+            insecure_registries: vec!["http://x".into()],
+            theme: Theme::System,
+        };
+        assert!(matches!(bad.save_to(&path), Err(ConfigError::BadHost(_))));
+        // The malformed file was not replaced by a failed save.
+        assert_eq!(std::fs::read(&path).expect("read"), b"{not json");
+    }
+}
