@@ -107,66 +107,16 @@ pub async fn sign(
     let fingerprint = key.public_key().fingerprint();
 
     let tag = format!("{}.sig", digest.replacen(':', "-", 1));
-    let mut layers: Vec<Value> = Vec::new();
-    let mut manifest_annotations: Option<Value> = None;
-    if let Some(existing) = registry.manifest(&r, &tag, true).await? {
-        let v: Value =
-            serde_json::from_slice(&existing.bytes).map_err(|e| SignError::ExistingManifest {
-                tag: tag.clone(),
-                why: format!("not JSON: {e}"),
-            })?;
-        let Some(existing_layers) = v.get("layers").and_then(Value::as_array) else {
-            return Err(SignError::ExistingManifest {
-                tag,
-                why: "it has no layers".into(),
-            });
-        };
-        layers = existing_layers.clone();
-        manifest_annotations = v.get("annotations").cloned();
-    }
-
-    let payload_digest = registry.push_blob(&r, body.clone()).await?;
-    layers.push(json!({
+    let layer = json!({
         "mediaType": SIMPLE_SIGNING_MEDIA_TYPE,
-        "size": body.len(),
-        "digest": payload_digest,
         "annotations": { SIGNATURE_ANNOTATION: signature }
-    }));
-
-    // A config like the one cosign writes: an empty image whose layers are the payloads.
-    let diff_ids: Vec<Value> = layers
-        .iter()
-        .filter_map(|l| l.get("digest").cloned())
-        .collect();
-    let config = serde_json::to_vec(&json!({
-        "architecture": "",
-        "os": "",
-        "config": {},
-        "rootfs": {"type": "layers", "diff_ids": diff_ids}
-    }))
-    .unwrap_or_default();
-    let config_len = config.len();
-    let config_digest = sha256_digest(&config);
-    registry.push_blob(&r, config).await?;
-
-    let mut sig_manifest = json!({
-        "schemaVersion": 2,
-        "mediaType": OCI_MANIFEST,
-        "config": {"mediaType": OCI_CONFIG, "size": config_len, "digest": config_digest},
-        "layers": layers,
     });
-    if let (Some(a), Some(obj)) = (manifest_annotations, sig_manifest.as_object_mut()) {
-        obj.insert("annotations".into(), a);
-    }
-    let count = sig_manifest
-        .get("layers")
-        .and_then(Value::as_array)
-        .map(Vec::len)
-        .unwrap_or(0);
-    let bytes = serde_json::to_vec(&sig_manifest).unwrap_or_default();
-    let signature_manifest = registry
-        .push_manifest(&r, &tag, bytes, OCI_MANIFEST)
-        .await?;
+    let (signature_manifest, count) = append_layer(&registry, &r, &tag, body, layer, None)
+        .await
+        .map_err(|e| match e {
+            AppendError::Registry(e) => SignError::Registry(e),
+            AppendError::Existing { tag, why } => SignError::ExistingManifest { tag, why },
+        })?;
     Ok(SignOutcome {
         reference: reference.to_string(),
         repository,
@@ -176,6 +126,94 @@ pub async fn sign(
         signatures: count,
         fingerprint,
     })
+}
+
+/// Why appending to a cosign attachment manifest failed.
+#[derive(Debug)]
+pub(crate) enum AppendError {
+    Registry(RegistryError),
+    /// The manifest already under the tag is not one Vouch can append to; it was left as is.
+    Existing {
+        tag: String,
+        why: String,
+    },
+}
+
+impl From<RegistryError> for AppendError {
+    fn from(e: RegistryError) -> Self {
+        Self::Registry(e)
+    }
+}
+
+/// Pushes `blob` and appends it, described by `layer` (media type and annotations; size and
+/// digest are filled in), to the cosign attachment manifest under `tag` (`sha256-<hex>.sig`
+/// or `.att`), keeping every layer already there, then pushes the manifest with a config like
+/// the one cosign writes (an empty image whose layers are the attachments). Returns the new
+/// manifest's digest and its layer count. Read-modify-write of one tag: two writers at the same
+/// instant can lose one layer (the registry offers no compare-and-swap).
+pub(crate) async fn append_layer(
+    registry: &Registry,
+    r: &ImageRef,
+    tag: &str,
+    blob: Vec<u8>,
+    mut layer: Value,
+    created: Option<&str>,
+) -> Result<(String, usize), AppendError> {
+    let existing_err = |why: String| AppendError::Existing {
+        tag: tag.to_string(),
+        why,
+    };
+    let mut layers: Vec<Value> = Vec::new();
+    let mut manifest_annotations: Option<Value> = None;
+    if let Some(existing) = registry.manifest(r, tag, true).await? {
+        let v: Value = serde_json::from_slice(&existing.bytes)
+            .map_err(|e| existing_err(format!("not JSON: {e}")))?;
+        let Some(existing_layers) = v.get("layers").and_then(Value::as_array) else {
+            return Err(existing_err("it has no layers".into()));
+        };
+        layers = existing_layers.clone();
+        manifest_annotations = v.get("annotations").cloned();
+    }
+
+    let blob_len = blob.len();
+    let blob_digest = registry.push_blob(r, blob).await?;
+    if let Some(obj) = layer.as_object_mut() {
+        obj.insert("size".into(), json!(blob_len));
+        obj.insert("digest".into(), json!(blob_digest));
+    }
+    layers.push(layer);
+
+    let diff_ids: Vec<Value> = layers
+        .iter()
+        .filter_map(|l| l.get("digest").cloned())
+        .collect();
+    let mut config = json!({
+        "architecture": "",
+        "os": "",
+        "config": {},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids}
+    });
+    if let (Some(c), Some(obj)) = (created, config.as_object_mut()) {
+        obj.insert("created".into(), json!(c));
+    }
+    let config = serde_json::to_vec(&config).unwrap_or_default();
+    let config_len = config.len();
+    let config_digest = sha256_digest(&config);
+    registry.push_blob(r, config).await?;
+
+    let count = layers.len();
+    let mut manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_CONFIG, "size": config_len, "digest": config_digest},
+        "layers": layers,
+    });
+    if let (Some(a), Some(obj)) = (manifest_annotations, manifest.as_object_mut()) {
+        obj.insert("annotations".into(), a);
+    }
+    let bytes = serde_json::to_vec(&manifest).unwrap_or_default();
+    let digest = registry.push_manifest(r, tag, bytes, OCI_MANIFEST).await?;
+    Ok((digest, count))
 }
 
 #[cfg(test)]

@@ -17,11 +17,9 @@ use super::{
 };
 use crate::keys::PrivateKey;
 use crate::reference::{ImageRef, ReferenceError};
-use crate::registry::{sha256_digest, Registry, RegistryError, RegistryOptions};
+use crate::registry::{Registry, RegistryError, RegistryOptions};
+use crate::sign::{append_layer, AppendError};
 use crate::verify::{pae, SIGNATURE_ANNOTATION};
-
-const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -137,74 +135,23 @@ pub async fn attest(
     let fingerprint = key.public_key().fingerprint();
 
     let tag = format!("{}.att", digest.replacen(':', "-", 1));
-    let mut layers: Vec<Value> = Vec::new();
-    let mut manifest_annotations: Option<Value> = None;
-    if let Some(existing) = registry.manifest(&r, &tag, true).await? {
-        let v: Value =
-            serde_json::from_slice(&existing.bytes).map_err(|e| AttestError::ExistingManifest {
-                tag: tag.clone(),
-                why: format!("not JSON: {e}"),
-            })?;
-        let Some(existing_layers) = v.get("layers").and_then(Value::as_array) else {
-            return Err(AttestError::ExistingManifest {
-                tag,
-                why: "it has no layers".into(),
-            });
-        };
-        layers = existing_layers.clone();
-        manifest_annotations = v.get("annotations").cloned();
-    }
-
-    let env_len = env.len();
-    let env_digest = registry.push_blob(&r, env).await?;
-    layers.push(json!({
+    let layer = json!({
         "mediaType": DSSE_MEDIA_TYPE,
-        "size": env_len,
-        "digest": env_digest,
         "annotations": {
             SIGNATURE_ANNOTATION: "",
             PREDICATE_TYPE_ANNOTATION: predicate_type,
         }
-    }));
-
-    // The config cosign writes: an empty image whose layers are the envelopes.
-    let diff_ids: Vec<Value> = layers
-        .iter()
-        .filter_map(|l| l.get("digest").cloned())
-        .collect();
+    });
     let created = now
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let config = serde_json::to_vec(&json!({
-        "architecture": "",
-        "os": "",
-        "created": created,
-        "config": {},
-        "rootfs": {"type": "layers", "diff_ids": diff_ids}
-    }))
-    .unwrap_or_default();
-    let config_len = config.len();
-    let config_digest = sha256_digest(&config);
-    registry.push_blob(&r, config).await?;
-
-    let mut att_manifest = json!({
-        "schemaVersion": 2,
-        "mediaType": OCI_MANIFEST,
-        "config": {"mediaType": OCI_CONFIG, "size": config_len, "digest": config_digest},
-        "layers": layers,
-    });
-    if let (Some(a), Some(obj)) = (manifest_annotations, att_manifest.as_object_mut()) {
-        obj.insert("annotations".into(), a);
-    }
-    let count = att_manifest
-        .get("layers")
-        .and_then(Value::as_array)
-        .map(Vec::len)
-        .unwrap_or(0);
-    let bytes = serde_json::to_vec(&att_manifest).unwrap_or_default();
-    let attestation_manifest = registry
-        .push_manifest(&r, &tag, bytes, OCI_MANIFEST)
-        .await?;
+    let (attestation_manifest, count) =
+        append_layer(&registry, &r, &tag, env, layer, Some(&created))
+            .await
+            .map_err(|e| match e {
+                AppendError::Registry(e) => AttestError::Registry(e),
+                AppendError::Existing { tag, why } => AttestError::ExistingManifest { tag, why },
+            })?;
     Ok(AttestOutcome {
         reference: reference.to_string(),
         repository,
