@@ -1,4 +1,4 @@
-import { fireEvent, render, screen } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import App from './App.svelte';
 import { doctorReport } from './test/fixtures';
@@ -24,5 +24,16 @@ describe('App shell', () => {
     await fireEvent.click(verify);
     expect(verify.getAttribute('aria-current')).toBe('page');
     expect(screen.getByTestId('verify-input')).toBeTruthy();
+  });
+
+  it('applies the theme from the settings file at start', async () => {
+    mockBackend((cmd) =>
+      cmd === 'list_keys' ? [] : cmd === 'get_settings' ? { insecure_registries: [], theme: 'dark' } : null,
+    );
+    render(App);
+    await waitFor(() => {
+      expect(document.documentElement.dataset['theme']).toBe('dark');
+    });
+    expect(screen.getByTestId('nav-history')).toBeTruthy();
   });
 });

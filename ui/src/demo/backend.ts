@@ -11,11 +11,15 @@ import type {
   KeyInfo,
   Policy,
   PolicyMode,
+  PullOutcome,
+  Settings,
   Status,
   TrustImportReport,
   Verdict,
   VerifyEvent,
 } from '../ipc/types';
+
+import { demoInspection } from './inspection';
 
 type Internals = { runCallback: (id: number, data: unknown) => void };
 
@@ -126,7 +130,7 @@ function verdictFor(reference: string): Verdict {
     digest: status === 'error' ? null : `sha256:${hex(reference)}`,
     status,
     reason,
-    enforced: status !== 'untrusted',
+    enforced: !/redis|untrusted|globex/.test(reference),
     checks: [
       { name: 'resolve digest', outcome: status === 'error' ? 'failed' : 'passed', detail: 'registry manifest' },
       { name: 'signature present', outcome: signed ? 'passed' : status === 'error' ? 'not_applicable' : 'failed', detail: '' },
@@ -136,8 +140,45 @@ function verdictFor(reference: string): Verdict {
       ? [{ fingerprint: status === 'untrusted' ? null : keys[0]?.fingerprint ?? null, publisher: status === 'untrusted' ? null : 'Acme Platform', valid: status !== 'invalid', problem: status === 'invalid' ? 'digest mismatch' : null }]
       : [],
     platforms: [],
-    policy: { pattern: status === 'verified' ? 'ghcr.io/acme/*' : null, mode: 'enforce', threshold: 1 },
+    policy: /redis|untrusted|globex/.test(reference)
+      ? { pattern: 'docker.io/library/*', mode: 'warn', threshold: 1 }
+      : { pattern: status === 'verified' ? 'ghcr.io/acme/*' : null, mode: 'enforce', threshold: 1 },
   };
+}
+
+let settings: Settings = { insecure_registries: ['registry.lab.internal:5000'], theme: 'system' };
+
+function pull(channel: unknown, reference: string, accept: boolean): Promise<PullOutcome> {
+  const v = verdictFor(reference);
+  if (v.digest === null || v.repository === null || (v.status !== 'verified' && !(accept && !v.enforced))) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- Tauri rejects with the plain error object
+    return Promise.reject({ code: 'not_verified', message: `not pulled: the image is ${v.status} (${v.reason})` });
+  }
+  const pinned = `${v.repository}@${v.digest}`;
+  const id = (channel as { id: number }).id;
+  const internals = (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__;
+  if (reference.includes('postgres')) {
+    return Promise.resolve({ pinned, command: `docker pull ${pinned}`, tool: null, pulled: false, status: v.status });
+  }
+  const lines = [
+    `${v.digest.slice(7, 19)}: Pulling from ${v.repository.split('/').slice(1).join('/')}`,
+    'a2318d6c47ec: Pull complete',
+    '4f4fb700ef54: Pull complete',
+    'd1b6e7c5a3f2: Pull complete',
+    `Digest: ${v.digest}`,
+    `Status: Downloaded newer image for ${pinned}`,
+    pinned,
+  ];
+  return new Promise((resolve) => {
+    lines.forEach((text, i) =>
+      setTimeout(() => {
+        internals.runCallback(id, { index: i, message: { kind: 'line', text } });
+      }, 200 * (i + 1)),
+    );
+    setTimeout(() => {
+      resolve({ pinned, command: `docker pull ${pinned}`, tool: 'docker', pulled: true, status: v.status });
+    }, 200 * (lines.length + 1));
+  });
 }
 
 function stream(channel: unknown, references: string[]): Promise<null> {
@@ -270,6 +311,25 @@ export function demoBackend(cmd: string, payload: unknown): unknown {
       });
     case 'verify_images':
       return stream(args?.['onEvent'], args?.['references'] as string[]);
+    case 'inspect_image':
+      return new Promise((resolve) =>
+        setTimeout(() => {
+          resolve(demoInspection(verdictFor(need(args, 'reference'))));
+        }, 400),
+      );
+    case 'pull_image':
+      return pull(args?.['onEvent'], need(args, 'reference'), args?.['acceptUnverified'] === true);
+    case 'get_settings':
+      return settings;
+    case 'save_settings': {
+      const next = args?.['settings'] as Settings;
+      const bad = next.insecure_registries.find((h) => !/^[\w.-]+(:\d+)?$/.test(h));
+      if (bad !== undefined) {
+        throw { code: 'settings', message: `\`${bad}\` is not a registry host: use host or host:port, e.g. registry.internal:5000` };
+      }
+      settings = next;
+      return settings;
+    }
     default:
       throw { code: 'unknown_command', message: `The demo backend has no "${cmd}" command.` };
   }

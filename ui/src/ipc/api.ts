@@ -9,10 +9,14 @@ import type {
   Extracted,
   FileDragEvent,
   GenerateKeyArgs,
+  Inspection,
   IpcErrorPayload,
   KeyInfo,
   Policy,
   PolicyMode,
+  PullEvent,
+  PullOutcome,
+  Settings,
   TrustImportReport,
   VerifyEvent,
 } from './types';
@@ -148,6 +152,36 @@ export function extractReferences(fileName: string | null, contents: string): Pr
 /** What each dropped file is: a key to offer for import, references to check, or unreadable. */
 export function inspectDroppedFiles(paths: string[]): Promise<DroppedFile[]> {
   return call<DroppedFile[]>('inspect_dropped_files', { paths });
+}
+
+/** Verdict, metadata, attestations and provenance graph of one image, as the core assessed them. */
+export function inspectImage(reference: string): Promise<Inspection> {
+  return call<Inspection>('inspect_image', { reference });
+}
+
+/**
+ * Verifies again, then pulls pinned by digest; `onLine` receives the tool's output as it comes.
+ * `acceptUnverified` is the user's confirmation for an unverified image in a warn/off scope.
+ * With no docker/podman installed it resolves with `tool: null` and the command to copy.
+ */
+export function pullImage(
+  reference: string,
+  acceptUnverified: boolean,
+  onLine: (text: string) => void,
+): Promise<PullOutcome> {
+  const channel = new Channel<PullEvent>((event) => {
+    onLine(event.text);
+  });
+  return call<PullOutcome>('pull_image', { reference, acceptUnverified, onEvent: channel });
+}
+
+export function getSettings(): Promise<Settings> {
+  return call<Settings>('get_settings');
+}
+
+/** Saves and returns the settings; a bad registry host rejects with code `settings`. */
+export function saveSettings(settings: Settings): Promise<Settings> {
+  return call<Settings>('save_settings', { settings });
 }
 
 /**

@@ -112,3 +112,133 @@ export type FileDragEvent = { type: 'enter'; paths: string[] } | { type: 'over' 
 
 /** Commands reject with this shape. */
 export type IpcErrorPayload = { code: string; message: string };
+
+// ---- Image inspection (vouch-core `provenance`): the verdict plus what the registry holds. ----
+
+/** Where an attestation was found. */
+export type AttestationOrigin =
+  | { kind: 'cosign_tag'; tag: string }
+  | { kind: 'referrer'; digest: string }
+  | { kind: 'buildkit'; manifest: string; for_digest: string | null };
+
+/** What protects an attestation's content: its own DSSE signature, the image signature, or nothing. */
+export type Protection = 'dsse' | 'image_signature' | 'none';
+
+export type Subject = { name: string; digest: Record<string, string> };
+
+/** A SLSA material (v0.2) or resolved dependency (v1). */
+export type MaterialRef = { uri: string | null; name: string | null; digest: Record<string, string> };
+
+/** SLSA build facts (all empty for other predicate types); flattened into `Attestation`. */
+export type BuildProvenance = {
+  slsa_version: string | null;
+  builder_id: string | null;
+  builder_version: string | null;
+  build_type: string | null;
+  source_uri: string | null;
+  source_revision: string | null;
+  entry_point: string | null;
+  started_on: string | null;
+  finished_on: string | null;
+  invocation_id: string | null;
+  materials: MaterialRef[];
+  materials_omitted: number;
+};
+
+/** One attestation, assessed by the core (`verified` and `reason` are its decision). */
+export type Attestation = {
+  predicate_type: string;
+  verified: boolean;
+  signer: string | null;
+  publisher: string | null;
+  reason: string;
+  protection: Protection;
+  origin: AttestationOrigin;
+  statement_type: string | null;
+  subjects: Subject[];
+  key_hints: string[];
+} & BuildProvenance;
+
+export type PlatformInfo = {
+  platform: string;
+  digest: string;
+  layer_count: number | null;
+  total_size: number | null;
+  history_length: number | null;
+  created: string | null;
+};
+
+export type ImageMetadata = {
+  media_type: string | null;
+  is_index: boolean;
+  /** `org.opencontainers.image.*` without the prefix. */
+  oci: Record<string, string>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  created: string | null;
+  platforms: PlatformInfo[];
+  layer_count: number | null;
+  total_size: number | null;
+  history_length: number | null;
+  attestation_manifests: number;
+  problems: string[];
+};
+
+export type NodeKind =
+  | 'image'
+  | 'digest'
+  | 'platform'
+  | 'signature'
+  | 'key'
+  | 'publisher'
+  | 'attestation'
+  | 'builder'
+  | 'source'
+  | 'material';
+
+export type EdgeKind =
+  | 'resolves_to'
+  | 'contains'
+  | 'signed_by'
+  | 'verified_with'
+  | 'belongs_to'
+  | 'attested_by'
+  | 'built_by'
+  | 'built_from'
+  | 'depends_on';
+
+/** How a node is to be shown; decided by the core, never by the UI. */
+export type Mark = 'verified' | 'unverified' | 'unsigned' | 'attested' | 'claimed';
+
+export type GraphNode = { id: string; kind: NodeKind; label: string; mark: Mark | null; detail: string | null };
+export type GraphEdge = { from: string; to: string; kind: EdgeKind };
+export type ProvenanceGraph = { nodes: GraphNode[]; edges: GraphEdge[] };
+
+export type Inspection = {
+  verdict: Verdict;
+  metadata: ImageMetadata | null;
+  attestations: Attestation[];
+  graph: ProvenanceGraph;
+  /** What was consulted, and what could not be read. */
+  notes: string[];
+};
+
+// ---- Pull ----
+
+export type PullEvent = { kind: 'line'; text: string };
+
+export type PullOutcome = {
+  /** `repository@sha256:…`: what was (or would be) pulled. */
+  pinned: string;
+  /** The command that pulls it (to copy when no tool is installed). */
+  command: string;
+  /** `docker` or `podman` when one was found and run; null when the command is to be copied. */
+  tool: string | null;
+  pulled: boolean;
+  status: Status;
+};
+
+// ---- Settings ----
+
+export type Theme = 'system' | 'light' | 'dark';
+export type Settings = { insecure_registries: string[]; theme: Theme };

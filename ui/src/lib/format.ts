@@ -72,3 +72,38 @@ export function keyState(key: Pick<KeyInfo, 'status' | 'expires_at'>, now: Date 
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
+
+/** The current time, RFC 3339 (UTC). */
+export function isoNow(): string {
+  return new Date().toISOString();
+}
+
+/** A size in bytes for reading: "812 B", "4.2 kB", "31.7 MB" (decimal units, as docker prints). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 'B';
+  for (const u of units) {
+    if (value < 1000) break;
+    value /= 1000;
+    unit = u;
+  }
+  return `${value.toFixed(value < 100 ? 1 : 0)} ${unit}`;
+}
+
+/** "2026-03-01 12:00 UTC" for an RFC 3339 time; the input unchanged if it does not parse. */
+export function formatUtc(rfc3339: string): string {
+  const time = Date.parse(rfc3339);
+  if (Number.isNaN(time)) return rfc3339;
+  return `${new Date(time).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** "2026-03-01 13:00" in the computer's time zone. */
+export function formatLocal(rfc3339: string): string {
+  const time = Date.parse(rfc3339);
+  if (Number.isNaN(time)) return rfc3339;
+  const d = new Date(time);
+  const pad = (n: number): string => n.toString().padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}

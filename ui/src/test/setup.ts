@@ -7,4 +7,6 @@ import { afterEach } from 'vitest';
 afterEach(() => {
   cleanup();
   clearMocks();
+  localStorage.clear();
+  delete document.documentElement.dataset['theme'];
 });

@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { doctorReport } from '../../test/fixtures';
 import { ipcError, mockBackend } from '../../test/ipc';
@@ -10,7 +10,7 @@ describe('SettingsView', () => {
     render(SettingsView);
 
     const report = await screen.findByTestId('doctor-report');
-    expect(calls.map((c) => c.cmd)).toEqual(['doctor']);
+    expect(calls.map((c) => c.cmd).sort()).toEqual(['doctor', 'get_settings']);
 
     const keychain = screen.getByTestId('doctor-keychain').textContent;
     expect(keychain).toMatch(/\breachable\b/);
@@ -48,5 +48,98 @@ describe('SettingsView', () => {
     const error = await screen.findByTestId('error');
     expect(error.textContent).toContain('Config file is not valid TOML (line 3)');
     expect(screen.queryByTestId('doctor-report')).toBeNull();
+  });
+});
+
+describe('SettingsView: registries and theme', () => {
+  function backend(overrides: Partial<Record<string, (args: Record<string, unknown> | undefined) => unknown>> = {}) {
+    return mockBackend((cmd, args) => {
+      const custom = overrides[cmd];
+      if (custom !== undefined) return custom(args);
+      if (cmd === 'doctor') return doctorReport;
+      if (cmd === 'get_settings') return { insecure_registries: ['registry.internal:5000'], theme: 'system' };
+      if (cmd === 'save_settings') return args?.['settings'];
+      return null;
+    });
+  }
+
+  it('edits the insecure registries and saves them', async () => {
+    const calls = backend();
+    render(SettingsView);
+
+    expect((await screen.findAllByTestId('settings-insecure-item')).map((i) => i.textContent.trim())).toEqual([
+      'registry.internal:5000',
+    ]);
+    const save = screen.getByTestId<HTMLButtonElement>('settings-save');
+    expect(save.disabled).toBe(true); // nothing changed yet
+
+    await fireEvent.input(screen.getByTestId('settings-insecure-input'), { target: { value: ' http://lab.example:5000/ ' } });
+    await fireEvent.click(screen.getByTestId('settings-insecure-add'));
+    // Duplicates are refused with a sentence.
+    await fireEvent.input(screen.getByTestId('settings-insecure-input'), { target: { value: 'lab.example:5000' } });
+    await fireEvent.click(screen.getByTestId('settings-insecure-add'));
+    expect(screen.getByRole('alert').textContent).toContain('already in the list');
+    await fireEvent.click(screen.getAllByTestId('settings-insecure-remove')[0] as HTMLElement);
+    expect(screen.getAllByTestId('settings-insecure-item').map((i) => i.textContent.trim())).toEqual(['lab.example:5000']);
+
+    await fireEvent.click(screen.getByTestId('settings-save'));
+    await waitFor(() => {
+      expect(screen.getByTestId('settings-notice').textContent).toContain('Registries saved.');
+    });
+    expect(calls.filter((c) => c.cmd === 'save_settings').map((c) => c.args)).toEqual([
+      { settings: { insecure_registries: ['lab.example:5000'], theme: 'system' } },
+    ]);
+    expect(screen.getByTestId<HTMLButtonElement>('settings-save').disabled).toBe(true);
+    // Credentials are explained, never shown.
+    expect(screen.getByTestId('settings-credentials').textContent).toContain('never shows or stores them');
+    expect(screen.getByTestId('settings-profile').textContent).toContain('default');
+  });
+
+  it('shows the core’s sentence for a bad host', async () => {
+    backend({
+      save_settings: () =>
+        ipcError('settings', '`bad host` is not a registry host: use host or host:port, e.g. registry.internal:5000'),
+    });
+    render(SettingsView);
+    await screen.findAllByTestId('settings-insecure-item');
+    await fireEvent.click(screen.getByTestId('settings-insecure-remove'));
+    await fireEvent.click(screen.getByTestId('settings-save'));
+
+    expect((await screen.findByTestId('settings-error')).textContent).toContain('is not a registry host');
+    expect(screen.queryByTestId('settings-notice')).toBeNull();
+  });
+
+  it('applies the theme to the document at once and saves it', async () => {
+    const calls = backend();
+    render(SettingsView);
+    await screen.findAllByTestId('settings-insecure-item');
+    expect(document.documentElement.dataset['theme']).toBe('system');
+
+    // An unsaved registry edit is not saved along with the theme.
+    await fireEvent.input(screen.getByTestId('settings-insecure-input'), { target: { value: 'other:5000' } });
+    await fireEvent.click(screen.getByTestId('settings-insecure-add'));
+
+    await fireEvent.change(screen.getByTestId('settings-theme'), { target: { value: 'dark' } });
+    expect(document.documentElement.dataset['theme']).toBe('dark');
+    expect(localStorage.getItem('vouch.theme')).toBe('dark');
+    await waitFor(() => {
+      expect(calls.filter((c) => c.cmd === 'save_settings').map((c) => c.args)).toEqual([
+        { settings: { insecure_registries: ['registry.internal:5000'], theme: 'dark' } },
+      ]);
+    });
+    expect(screen.getAllByTestId('settings-insecure-item')).toHaveLength(2); // the edit is still there
+
+    await fireEvent.change(screen.getByTestId('settings-theme'), { target: { value: 'light' } });
+    expect(document.documentElement.dataset['theme']).toBe('light');
+  });
+
+  it('uses the theme from the settings file when it loads', async () => {
+    backend({ get_settings: () => ({ insecure_registries: [], theme: 'dark' }) });
+    render(SettingsView);
+    await waitFor(() => {
+      expect(document.documentElement.dataset['theme']).toBe('dark');
+    });
+    expect(screen.getByTestId<HTMLSelectElement>('settings-theme').value).toBe('dark');
+    expect(screen.getByTestId('settings-insecure-empty')).toBeTruthy();
   });
 });

@@ -1,5 +1,20 @@
-import { errorMessage, extractReferences, verifyImages } from '../../ipc/api';
-import type { DisplayStatus, Extracted, ExtractedReference, Verdict, VerifyEvent } from '../../ipc/types';
+import { errorMessage, extractReferences, pullImage, verifyImages } from '../../ipc/api';
+import type { DisplayStatus, Extracted, ExtractedReference, PullOutcome, Verdict, VerifyEvent } from '../../ipc/types';
+import { historyStore, type HistoryStore } from '../history/history.svelte';
+
+/** A pull started from a row: its streamed output and how it ended. */
+export type PullState = {
+  /** `copy`: no docker/podman here, the pinned command is shown to copy. */
+  phase: 'running' | 'done' | 'failed' | 'copy';
+  /** Whether the user confirmed pulling an unverified image. */
+  accepted: boolean;
+  lines: string[];
+  outcome: PullOutcome | null;
+  error: string | null;
+};
+
+/** Most output lines kept per pull (the oldest are dropped). */
+export const PULL_LOG_LIMIT = 2000;
 
 export type VerifyRow = {
   /** Stable for the row's lifetime (indexes shift when rows are removed). */
@@ -13,6 +28,7 @@ export type VerifyRow = {
   status: DisplayStatus;
   reason: string;
   verdict: Verdict | null;
+  pull: PullState | null;
 };
 
 /** Something the core could not make sense of while extracting references. */
@@ -36,9 +52,17 @@ export class VerifySession {
   preview: Preview | null = $state(null);
   extracting = $state(false);
   error: string | null = $state(null);
+  /** The reference whose detail (inspection) page is open, if any. */
+  inspecting: string | null = $state(null);
   /** Batches in flight (a drop can start one while another runs). */
   private active = $state(0);
   private nextId = 0;
+  private readonly history: HistoryStore | null;
+
+  /** `history` records every finished verdict (null: nothing is recorded). */
+  constructor(history: HistoryStore | null = historyStore) {
+    this.history = history;
+  }
 
   readonly running = $derived(this.active > 0);
 
@@ -126,6 +150,7 @@ export class VerifySession {
         status: 'checking',
         reason: QUEUED,
         verdict: null,
+        pull: null,
       };
       this.rows.push(row);
       batch.push(this.rows[this.rows.length - 1] as VerifyRow); // the reactive proxy
@@ -150,6 +175,7 @@ export class VerifySession {
 
   /** Applies one streamed event to its row; `ids` maps the batch's indexes to rows. */
   private apply(ids: number[], event: VerifyEvent): void {
+    if (event.kind === 'finished') this.history?.record(event.verdict); // even if the row is gone
     const row = this.rows.find((r) => r.id === ids[event.index]);
     if (row === undefined) return; // removed from the list meanwhile
     if (event.kind === 'started') {
@@ -174,6 +200,34 @@ export class VerifySession {
     }
   }
 
+  /**
+   * Pulls a row's image pinned by digest. The core verifies it again and decides; the UI only
+   * passes on whether the user confirmed pulling an unverified image.
+   */
+  async pull(id: number, acceptUnverified: boolean): Promise<void> {
+    const found = this.rows.find((r) => r.id === id);
+    if (found === undefined || found.pull?.phase === 'running') return;
+    found.pull = { phase: 'running', accepted: acceptUnverified, lines: [], outcome: null, error: null };
+    const job = found.pull; // the reactive proxy
+    try {
+      const outcome = await pullImage(found.reference, acceptUnverified, (text) => {
+        job.lines.push(text);
+        if (job.lines.length > PULL_LOG_LIMIT) job.lines.splice(0, job.lines.length - PULL_LOG_LIMIT);
+      });
+      job.outcome = outcome;
+      job.phase = outcome.tool === null ? 'copy' : outcome.pulled ? 'done' : 'failed';
+    } catch (e) {
+      job.error = errorMessage(e);
+      job.phase = 'failed';
+    }
+  }
+
+  /** Hides a finished pull's log. */
+  dismissPull(id: number): void {
+    const row = this.rows.find((r) => r.id === id);
+    if (row !== undefined && row.pull?.phase !== 'running') row.pull = null;
+  }
+
   remove(id: number): void {
     this.rows = this.rows.filter((r) => r.id !== id);
   }
@@ -185,6 +239,7 @@ export class VerifySession {
     this.preview = null;
     this.input = '';
     this.error = null;
+    this.inspecting = null;
   }
 }
 

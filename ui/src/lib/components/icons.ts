@@ -34,6 +34,16 @@ export const ICON_PATHS = {
   sliders: ['M4 7h9', 'M17 7h3', 'M15 5v4', 'M4 17h3', 'M11 17h9', 'M9 15v4'],
   sparkle: ['M12 3v4', 'M12 17v4', 'M3 12h4', 'M17 12h4', 'M7.5 7.5l1.8 1.8', 'M14.7 14.7l1.8 1.8', 'M16.5 7.5l-1.8 1.8', 'M9.3 14.7l-1.8 1.8'],
   refresh: ['M20 12a8 8 0 1 1-2.3-5.7', 'M20 4v5h-5'],
+  box: ['M12 3l8 4.5v9L12 21l-8-4.5v-9z', 'M4 7.5l8 4.5 8-4.5', 'M12 12v9'],
+  hash: ['M5 9h14', 'M5 15h14', 'M10 4L8 20', 'M16 4l-2 16'],
+  cpu: ['M7 7h10v10H7z', 'M10 10h4v4h-4z', 'M10 3v4', 'M14 3v4', 'M10 17v4', 'M14 17v4', 'M3 10h4', 'M3 14h4', 'M17 10h4', 'M17 14h4'],
+  user: ['M12 4a4 4 0 1 0 0 8a4 4 0 1 0 0-8z', 'M4 21c1-4 4.5-6 8-6s7 2 8 6'],
+  wrench: ['M21 7a5 5 0 0 1-6.6 4.7L7 19a2 2 0 0 1-3-3l7.3-7.4A5 5 0 0 1 17 3l-3 3 1 3 3 1z'],
+  'git-commit': ['M12 8a4 4 0 1 0 0 8a4 4 0 1 0 0-8z', 'M3 12h5', 'M16 12h5'],
+  layers: ['M12 3l9 5-9 5-9-5z', 'M3 13l9 5 9-5'],
+  'file-check': ['M6 3h8l4 4v14H6z', 'M14 3v4h4', 'M9 14l2 2 4-4'],
+  'arrow-left': ['M19 12H5', 'M11 6l-6 6 6 6'],
+  history: ['M4 12a8 8 0 1 0 2.3-5.7', 'M4 4v5h5', 'M12 8v4l3 2'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type IconName = keyof typeof ICON_PATHS;
