@@ -28,7 +28,7 @@ screenshots: deps ## drive the real window through the main flow and save docs/s
 	$(TAURI) build --debug --no-bundle
 	tests/harness/with-env.sh env VOUCH_APP_BINARY=$(CURDIR)/target/debug/vouch-app \
 	  VOUCH_CLI=$(CURDIR)/target/debug/vouch VOUCH_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots \
-	  node --test --test-concurrency=1 tests/e2e/
+	  node --test --test-concurrency=1 --test-timeout=240000 tests/e2e/window.test.mjs tests/e2e/flow.test.mjs
 
 lint: deps ## fmt, clippy -D warnings, TypeScript/Svelte checks and eslint
 	cargo fmt --all --check
@@ -37,6 +37,8 @@ lint: deps ## fmt, clippy -D warnings, TypeScript/Svelte checks and eslint
 
 # Benchmarks vs cosign and skopeo on the harness registry → BENCHMARKS.md (raw data: target/bench/).
 # Quick run: make bench VOUCH_BENCH_N=100 VOUCH_BENCH_KEYS=200
+# The registry access log goes to a private folder: requests are counted from it, and a
+# concurrent `make test` would otherwise truncate the shared tests/artifacts/ log mid-run.
 VOUCH_BENCH_N ?= 1000
 VOUCH_BENCH_SAMPLE ?= 50
 VOUCH_BENCH_RUNS ?= 5
@@ -45,7 +47,7 @@ bench: deps
 	cargo build --release -p vouch-cli
 	cargo build --release -p vouch-core --example seed --example sha256
 	cargo bench -p vouch-core --bench verify --no-run
-	tests/harness/with-env.sh env VOUCH_BENCH_N=$(VOUCH_BENCH_N) VOUCH_BENCH_SAMPLE=$(VOUCH_BENCH_SAMPLE) \
+	VOUCH_TEST_ARTIFACTS=$(CURDIR)/target/bench-artifacts tests/harness/with-env.sh env VOUCH_BENCH_N=$(VOUCH_BENCH_N) VOUCH_BENCH_SAMPLE=$(VOUCH_BENCH_SAMPLE) \
 	  VOUCH_BENCH_RUNS=$(VOUCH_BENCH_RUNS) VOUCH_BENCH_KEYS=$(VOUCH_BENCH_KEYS) bench/run.sh
 
 clean:

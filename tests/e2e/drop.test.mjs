@@ -93,6 +93,10 @@ test('dropping a compose file lists its images on Verify', { skip }, async () =>
     }
     // Both images exist and nobody signed them: the core says unsigned, and the window shows it.
     assert.deepEqual(statuses, ['unsigned', 'unsigned']);
+    const settled = await s.findAll('[data-testid="verdict-row"]');
+    texts = await Promise.all(settled.map((id) => s.cmd('GET', `/element/${id}/text`)));
+    const refsShown = await Promise.all(settled.map((id) => s.attr(id, 'data-reference')));
+    assert.deepEqual(refsShown, [`${registry}/dropped/web:1.0`, `${registry}/dropped/worker:2.0`]);
     const all = texts.join('\n');
     assert.match(all, /dropped\/web\b/);
     assert.match(all, /dropped\/worker\b/);

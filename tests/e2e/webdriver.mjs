@@ -1,7 +1,8 @@
 // A small W3C WebDriver client for driving the real Vouch window through WebKitWebDriver.
 // No library: the protocol is JSON over HTTP.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -30,13 +31,21 @@ export function requireEnv(name) {
 export class Session {
   static async start(appBinary) {
     const port = await freePort();
+    // The driver (and the app it starts, which inherits its output) write to a file, not to
+    // pipes: a pipe held open by a lingering app would keep this test process alive.
+    const logFile = path.join(tmpdir(), `vouch-webdriver-${process.pid}-${port}.log`);
+    const fd = openSync(logFile, 'w');
     const driver = spawn('WebKitWebDriver', [`--port=${port}`], {
       env: { ...process.env, TAURI_WEBVIEW_AUTOMATION: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', fd, fd],
     });
-    let log = '';
-    driver.stdout.on('data', (d) => (log += d));
-    driver.stderr.on('data', (d) => (log += d));
+    const log = () => {
+      try {
+        return readFileSync(logFile, 'utf8').slice(-4000);
+      } catch {
+        return '';
+      }
+    };
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; i < 100; i++) {
       try {
@@ -47,7 +56,8 @@ export class Session {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    const s = new Session(base, driver, () => log);
+    const s = new Session(base, driver, log);
+    s.appBinary = appBinary;
     const res = await s.request('POST', '/session', {
       capabilities: {
         alwaysMatch: { 'webkitgtk:browserOptions': { binary: appBinary, args: [] } },
@@ -160,9 +170,22 @@ export class Session {
 
   async stop() {
     try {
-      if (this.id) await this.request('DELETE', `/session/${this.id}`);
+      if (this.id) {
+        await Promise.race([
+          this.request('DELETE', `/session/${this.id}`),
+          new Promise((r) => setTimeout(r, 10_000)),
+        ]);
+      }
+    } catch {
+      /* the driver is killed below either way */
     } finally {
-      this.driver.kill();
+      this.driver.kill('SIGKILL');
+      // Make sure the app itself is gone too (it runs in the harness's private session).
+      try {
+        execFileSync('pkill', ['-KILL', '-f', `^${this.appBinary}`]);
+      } catch {
+        /* nothing left to kill */
+      }
     }
   }
 }
