@@ -41,6 +41,9 @@ work="$VOUCH_TEST_WORK"
 mkdir -p "$VOUCH_TEST_ARTIFACTS"
 pids=()
 cleanup() {
+  if [ -f "${VOUCH_TEST_REGISTRY_LOG:-}" ]; then
+    cp "$VOUCH_TEST_REGISTRY_LOG" "$VOUCH_TEST_ARTIFACTS/registry-access.log" 2>/dev/null || true
+  fi
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   # gnome-keyring daemonises itself: stop it by its pid file / name on this session's bus.
@@ -83,7 +86,9 @@ storage:
 http:
   addr: 127.0.0.1:$port
 YAML
-export VOUCH_TEST_REGISTRY_LOG="$VOUCH_TEST_ARTIFACTS/registry-access.log"
+# The access log lives in this run's own folder (overlapping runs must not share it) and is
+# copied to the artifacts folder when the run ends.
+export VOUCH_TEST_REGISTRY_LOG="$work/registry-access.log"
 docker-registry serve "$work/registry.yml" >"$VOUCH_TEST_REGISTRY_LOG" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do

@@ -1,14 +1,21 @@
 //! Registry access: fetches bytes, decides nothing.
 //!
-//! Blobs are pulled and pushed, and manifests pushed, through oci-client. Manifests and the
-//! referrers list are fetched with a small bounded GET of our own on the same HTTP stack
-//! (reqwest, which oci-client is built on), because oci-client's `pull_manifest_raw` reads a
-//! body of any size into memory and, on registries that need no token, probes `GET /v2/` before
-//! every request. The bounded GET refuses bodies above the limit before reading them, and
+//! Blobs and manifests are pushed through oci-client. Everything that is read — manifests, the
+//! referrers list and blobs — is fetched with a small bounded GET of our own on the same HTTP
+//! stack (reqwest, which oci-client is built on), because oci-client's `pull_manifest_raw` reads
+//! a body of any size into memory and, on registries that need no token, probes `GET /v2/`
+//! before every request. The bounded GET refuses bodies above the limit before reading them, and
 //! answers registry auth challenges the way docker does: send the request, and on `401` with a
 //! `Bearer` challenge fetch a repository-scoped token once, cache it, and retry. Tokens obtained
-//! this way are handed to oci-client's token cache, so blob requests never probe either; a warm
-//! verification of a signed image is three requests (manifest, `.sig` manifest, payload blob).
+//! this way are handed to oci-client's token cache for pushes, so those never probe either; a
+//! warm verification of a signed image is three requests (manifest, `.sig` manifest, payload
+//! blob).
+//!
+//! Performance: building a reqwest client with native-tls makes OpenSSL parse the whole system
+//! CA bundle (twice: default paths, then the probed file), and oci-client builds two such clients
+//! (one of them a `Default` it throws away). That was ~80 % of a one-image `vouch verify`. So the
+//! oci-client is built only on the first push (verification never pushes), and reads share the
+//! one reqwest client: one CA-bundle load per process, one connection pool per batch.
 //!
 //! Transport: HTTPS with the system's roots; plain HTTP only for loopback addresses and
 //! `localhost` (docker's default) and hosts the person lists as insecure.
@@ -24,9 +31,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use futures::StreamExt;
 use oci_client::client::{ClientConfig, ClientProtocol};
-use oci_client::manifest::OciDescriptor;
 use oci_client::secrets::RegistryAuth;
 use oci_client::token_cache::{RegistryToken, RegistryTokenType};
 use oci_client::RegistryOperation;
@@ -147,7 +152,8 @@ type Creds = Option<(String, String)>;
 
 /// One client for a batch: connections, credentials and tokens are shared by every request.
 pub struct Registry {
-    oci: oci_client::Client,
+    /// Built on first use by a push (see the module docs: it costs two CA-bundle loads).
+    oci: OnceLock<oci_client::Client>,
     http: reqwest::Client,
     opts: RegistryOptions,
     insecure_hosts: Vec<String>,
@@ -182,18 +188,6 @@ impl Registry {
         insecure_hosts.extend(opts.insecure.iter().cloned());
         insecure_hosts.sort();
         insecure_hosts.dedup();
-        let config = ClientConfig {
-            protocol: ClientProtocol::HttpsExcept(insecure_hosts.clone()),
-            read_timeout: Some(opts.request_timeout),
-            connect_timeout: Some(opts.connect_timeout),
-            platform_resolver: None,
-            user_agent: concat!("vouch/", env!("CARGO_PKG_VERSION")),
-            ..Default::default()
-        };
-        let oci = oci_client::Client::try_from(config).map_err(|e| RegistryError::Unreachable {
-            host: "(any)".into(),
-            detail: format!("could not set up the HTTP client: {e}"),
-        })?;
         let http = reqwest::Client::builder()
             .timeout(opts.request_timeout)
             .connect_timeout(opts.connect_timeout)
@@ -204,7 +198,7 @@ impl Registry {
                 detail: format!("could not set up the HTTP client: {e}"),
             })?;
         Ok(Arc::new(Registry {
-            oci,
+            oci: OnceLock::new(),
             http,
             opts,
             insecure_hosts,
@@ -213,6 +207,32 @@ impl Registry {
             open_hosts: Mutex::new(Default::default()),
             auth_files: OnceLock::new(),
         }))
+    }
+
+    /// The oci-client (pushes only), built on first use.
+    fn oci(&self) -> Result<&oci_client::Client, RegistryError> {
+        if let Some(c) = self.oci.get() {
+            return Ok(c);
+        }
+        let config = ClientConfig {
+            protocol: ClientProtocol::HttpsExcept(self.insecure_hosts.clone()),
+            read_timeout: Some(self.opts.request_timeout),
+            connect_timeout: Some(self.opts.connect_timeout),
+            platform_resolver: None,
+            user_agent: concat!("vouch/", env!("CARGO_PKG_VERSION")),
+            ..Default::default()
+        };
+        let built =
+            oci_client::Client::try_from(config).map_err(|e| RegistryError::Unreachable {
+                host: "(any)".into(),
+                detail: format!("could not set up the HTTP client: {e}"),
+            })?;
+        // Two pushes racing here both build one; the first stored is the one everyone uses.
+        let _ = self.oci.set(built);
+        self.oci.get().ok_or_else(|| RegistryError::Unreachable {
+            host: "(any)".into(),
+            detail: "could not set up the HTTP client".into(),
+        })
     }
 
     fn scheme(&self, host: &str) -> &'static str {
@@ -315,8 +335,10 @@ impl Registry {
         }
     }
 
-    /// Pulls the blob `digest` of `r`'s repository through oci-client, at most `limit` bytes,
-    /// and checks that the bytes hash to `digest`.
+    /// Pulls the blob `digest` of `r`'s repository, at most `limit` bytes, and checks that the
+    /// bytes hash to `digest`. Same bounded GET, client and cached auth as manifests (not
+    /// oci-client: see the module docs); redirects to blob storage are followed, and reqwest
+    /// drops the `Authorization` header when a redirect leaves the registry's host.
     pub async fn blob(
         &self,
         r: &ImageRef,
@@ -325,59 +347,16 @@ impl Registry {
     ) -> Result<Vec<u8>, RegistryError> {
         let host = r.registry_host().to_string();
         let what = format!("the blob {}@{}", r.repository(), digest);
-        self.sync_oci_auth(r, false).await;
-        // A fresh descriptor: never follow `urls` from a manifest someone else wrote.
-        let desc = OciDescriptor {
-            media_type: "application/octet-stream".into(),
-            digest: digest.to_string(),
-            size: 0,
-            urls: None,
-            annotations: None,
-            artifact_type: None,
-        };
+        let url = format!("{}/blobs/{}", self.base(r), digest);
         let timeout = self.opts.request_timeout;
         let fetch = async {
-            let mut stream = self
-                .oci
-                .pull_blob_stream(r.oci(), &desc)
-                .await
-                .map_err(|e| self.map_oci_error(&host, &what, e))?;
-            if stream.content_length.is_some_and(|n| n > limit) {
-                return Err(RegistryError::TooLarge {
+            match self.get(r, &url, None, false, &what).await? {
+                Some(resp) => self.read_capped(&host, resp, limit, &what).await,
+                None => Err(RegistryError::NotFound {
                     host: host.clone(),
                     what: what.clone(),
-                    limit,
-                });
+                }),
             }
-            let mut out = Vec::new();
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|e| {
-                    if e.get_ref()
-                        .is_some_and(|i| i.is::<oci_client::errors::DigestError>())
-                    {
-                        RegistryError::DigestMismatch {
-                            host: host.clone(),
-                            what: what.clone(),
-                            expected: digest.to_string(),
-                            actual: "something else".into(),
-                        }
-                    } else {
-                        RegistryError::Unreachable {
-                            host: host.clone(),
-                            detail: e.to_string(),
-                        }
-                    }
-                })?;
-                if out.len() as u64 + chunk.len() as u64 > limit {
-                    return Err(RegistryError::TooLarge {
-                        host: host.clone(),
-                        what: what.clone(),
-                        limit,
-                    });
-                }
-                out.extend_from_slice(&chunk);
-            }
-            Ok(out)
         };
         let out =
             tokio::time::timeout(timeout, fetch)
@@ -405,7 +384,7 @@ impl Registry {
         let digest = sha256_digest(&data);
         let what = format!("the blob {}@{}", r.repository(), digest);
         self.ensure_push_auth(r).await?;
-        self.oci
+        self.oci()?
             .push_blob(r.oci(), data, &digest)
             .await
             .map_err(|e| self.map_oci_error(&host, &what, e))?;
@@ -432,7 +411,7 @@ impl Registry {
                 detail: "bad media type".into(),
             }
         })?;
-        self.oci
+        self.oci()?
             .push_manifest_raw(target.oci(), bytes, ct)
             .await
             .map_err(|e| self.map_oci_error(&host, &what, e))?;
@@ -457,13 +436,14 @@ impl Registry {
             // Any push-scoped request answers the challenge; a manifest that does not exist is fine.
             let _ = self.manifest(r, "vouch-auth-probe", true).await?;
         }
-        self.sync_oci_auth(r, true).await;
+        self.sync_oci_auth(r, true).await?;
         Ok(())
     }
 
     /// Hands our cached token for (repository, operation) to oci-client, so its requests carry
     /// it without probing `/v2/`.
-    async fn sync_oci_auth(&self, r: &ImageRef, push: bool) {
+    async fn sync_oci_auth(&self, r: &ImageRef, push: bool) -> Result<(), RegistryError> {
+        let oci = self.oci()?;
         let host = r.registry_host().to_string();
         let cached = self.cached_auth(&host, r.path(), push);
         let op = if push {
@@ -473,11 +453,9 @@ impl Registry {
         };
         match cached {
             Some(CachedAuth::Bearer { token, .. }) => {
-                self.oci
-                    .store_auth_if_needed(&host, &RegistryAuth::Anonymous)
+                oci.store_auth_if_needed(&host, &RegistryAuth::Anonymous)
                     .await;
-                self.oci
-                    .tokens
+                oci.tokens
                     .insert(
                         r.oci(),
                         op,
@@ -489,17 +467,16 @@ impl Registry {
                 if let Some(Some((u, p))) =
                     self.creds.lock().ok().and_then(|m| m.get(&host).cloned())
                 {
-                    self.oci
-                        .store_auth_if_needed(&host, &RegistryAuth::Basic(u.clone(), p.clone()))
+                    oci.store_auth_if_needed(&host, &RegistryAuth::Basic(u.clone(), p.clone()))
                         .await;
-                    self.oci
-                        .tokens
+                    oci.tokens
                         .insert(r.oci(), op, RegistryTokenType::Basic(u, p))
                         .await;
                 }
             }
             None => {}
         }
+        Ok(())
     }
 
     fn cached_auth(&self, host: &str, path: &str, push: bool) -> Option<CachedAuth> {
