@@ -18,7 +18,7 @@ if [ "${VOUCH_INSIDE_DBUS:-}" != 1 ]; then
   mkdir -p "$work/home" "$work/xdg/config" "$work/xdg/data" "$work/xdg/cache" "$work/xdg/runtime"
   chmod 700 "$work/xdg/runtime"
   status=0
-  env -i PATH="$PATH" TERM="${TERM:-dumb}" LANG=C.UTF-8 CI="${CI:-}" \
+  env -i PATH="$PATH" TERM="${TERM:-dumb}" LANG=C.UTF-8 ${CI:+CI="$CI"} \
     HOME="$work/home" XDG_CONFIG_HOME="$work/xdg/config" XDG_DATA_HOME="$work/xdg/data" \
     XDG_CACHE_HOME="$work/xdg/cache" XDG_RUNTIME_DIR="$work/xdg/runtime" \
     CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" \
