@@ -11,5 +11,6 @@ pub mod provenance;
 pub mod reference;
 pub mod registry;
 pub mod sign;
+pub mod tls;
 pub mod trust;
 pub mod verify;

@@ -11,14 +11,15 @@
 //! warm verification of a signed image is three requests (manifest, `.sig` manifest, payload
 //! blob).
 //!
-//! Performance: building a reqwest client with native-tls makes OpenSSL parse the whole system
-//! CA bundle (twice: default paths, then the probed file), and oci-client builds two such clients
-//! (one of them a `Default` it throws away). That was ~80 % of a one-image `vouch verify`. So the
-//! oci-client is built only on the first push (verification never pushes), and reads share the
-//! one reqwest client: one CA-bundle load per process, one connection pool per batch.
+//! Performance: loading the system CA bundle when an HTTP client is built was most of a one-image
+//! `vouch verify` (OpenSSL parsed it twice per client, and oci-client builds two clients). So
+//! reads go through one reqwest client whose TLS (rustls, `crate::tls`) loads the roots on the
+//! first handshake — never, for a plain-HTTP registry — and the oci-client is built only on the
+//! first push (verification never pushes). One connection pool per batch.
 //!
-//! Transport: HTTPS with the system's roots; plain HTTP only for loopback addresses and
-//! `localhost` (docker's default) and hosts the person lists as insecure.
+//! Transport: HTTPS with the system's roots (rustls with the platform verifier's checks); plain
+//! HTTP only for loopback addresses and `localhost` (docker's default) and hosts the person lists
+//! as insecure.
 //!
 //! Credentials come from `REGISTRY_AUTH_FILE`, the containers `auth.json`
 //! (`$XDG_RUNTIME_DIR/containers/auth.json`, `~/.config/containers/auth.json`) and docker's
@@ -188,7 +189,12 @@ impl Registry {
         insecure_hosts.extend(opts.insecure.iter().cloned());
         insecure_hosts.sort();
         insecure_hosts.dedup();
+        let tls = crate::tls::client_config().map_err(|e| RegistryError::Unreachable {
+            host: "(any)".into(),
+            detail: format!("could not set up TLS: {e}"),
+        })?;
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             .timeout(opts.request_timeout)
             .connect_timeout(opts.connect_timeout)
             .user_agent(concat!("vouch/", env!("CARGO_PKG_VERSION")))
@@ -222,6 +228,8 @@ impl Registry {
             user_agent: concat!("vouch/", env!("CARGO_PKG_VERSION")),
             ..Default::default()
         };
+        // oci-client builds its own reqwest client (roots loaded now: pushes only).
+        crate::tls::install_default_provider();
         let built =
             oci_client::Client::try_from(config).map_err(|e| RegistryError::Unreachable {
                 host: "(any)".into(),

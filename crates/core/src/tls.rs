@@ -1,0 +1,158 @@
+//! TLS for registry connections: rustls with the ring provider, verifying servers against the
+//! platform's roots exactly as `rustls-platform-verifier` does — but loading those roots on the
+//! first TLS handshake instead of when an HTTP client is built.
+//!
+//! Why: reading and parsing the system CA bundle is most of what a one-image `vouch verify`
+//! costs as a new process when the registry is reached over plain HTTP (loopback, listed
+//! insecure hosts), and it is pure waste there. Go's crypto/tls (cosign, skopeo) loads the roots
+//! lazily too. The verification itself is the platform verifier's, unchanged: same roots, same
+//! WebPKI checks, same errors; a failure to load roots fails the handshake, never skips checks.
+
+use std::sync::{Arc, OnceLock};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+
+/// The crypto provider every Vouch TLS connection uses (ring).
+pub fn provider() -> Arc<CryptoProvider> {
+    static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
+    PROVIDER
+        .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
+        .clone()
+}
+
+/// Makes ring the process-wide default provider, for clients Vouch does not configure itself
+/// (oci-client builds its own reqwest client for pushes). Idempotent.
+pub fn install_default_provider() {
+    if CryptoProvider::get_default().is_none() {
+        // Another thread may win the race; either way a provider is installed.
+        let _ = CryptoProvider::install_default((*provider()).clone());
+    }
+}
+
+/// A rustls client configuration for registry connections: TLS 1.2 and 1.3, HTTP/1.1 (the
+/// HTTP stack is built without HTTP/2), server certificates checked by [`LazyPlatformVerifier`].
+pub fn client_config() -> Result<rustls::ClientConfig, rustls::Error> {
+    let mut config = rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(LazyPlatformVerifier::new(provider())))
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// `rustls_platform_verifier::Verifier`, built on the first certificate it is asked to check.
+#[derive(Debug)]
+pub struct LazyPlatformVerifier {
+    provider: Arc<CryptoProvider>,
+    /// The platform verifier, or why it could not be built (no roots found, say).
+    inner: OnceLock<Result<rustls_platform_verifier::Verifier, String>>,
+}
+
+impl LazyPlatformVerifier {
+    pub fn new(provider: Arc<CryptoProvider>) -> LazyPlatformVerifier {
+        LazyPlatformVerifier {
+            provider,
+            inner: OnceLock::new(),
+        }
+    }
+
+    /// Whether the roots have been loaded (tests and benchmarks look at this).
+    pub fn roots_loaded(&self) -> bool {
+        self.inner.get().is_some()
+    }
+
+    fn inner(&self) -> Result<&rustls_platform_verifier::Verifier, rustls::Error> {
+        self.inner
+            .get_or_init(|| {
+                rustls_platform_verifier::Verifier::new(self.provider.clone()).map_err(|e| {
+                    format!("could not load the system's trusted certificate authorities: {e}")
+                })
+            })
+            .as_ref()
+            .map_err(|why| rustls::Error::General(why.clone()))
+    }
+}
+
+impl ServerCertVerifier for LazyPlatformVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        self.inner()?
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        // What the platform verifier does, without needing its roots.
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn building_a_config_loads_no_roots() {
+        let verifier = LazyPlatformVerifier::new(provider());
+        assert!(!verifier.roots_loaded());
+        assert!(!verifier.supported_verify_schemes().is_empty());
+        assert!(!verifier.roots_loaded());
+        let config = client_config().map_err(|e| e.to_string());
+        assert!(config.is_ok(), "{config:?}");
+    }
+
+    #[test]
+    fn a_garbage_certificate_is_refused_after_loading_the_roots() {
+        let verifier = LazyPlatformVerifier::new(provider());
+        let name = ServerName::try_from("registry.example").map_err(|e| e.to_string());
+        let Ok(name) = name else { panic!("{name:?}") };
+        let result = verifier.verify_server_cert(
+            &CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x01]),
+            &[],
+            &name,
+            &[],
+            UnixTime::now(),
+        );
+        assert!(result.is_err(), "a malformed certificate was accepted");
+        assert!(verifier.roots_loaded());
+    }
+}
