@@ -775,6 +775,33 @@ fn warn_mode_reports_but_does_not_fail() {
 }
 
 #[test]
+fn verify_without_a_keychain_fails_and_prints_no_verdict() {
+    // The keychain is read while the registry is already being asked (performance); when the
+    // read fails the command must still fail with the keychain's error, exit 2, and print no
+    // verdict — never judge an image without the trust set.
+    let Some(reg) = real_registry("no keychain verify") else {
+        return;
+    };
+    let env = Env::new("verify-nokeychain");
+    push_image(&reg, "nokeychain/app", "v1", "nokeychain");
+    let out = env
+        .cmd()
+        .args(["verify", "--json", &format!("{reg}/nokeychain/app:v1")])
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/vouch-test-bus",
+        )
+        .output()
+        .expect("run");
+    assert_fails_with(&out, "unreachable");
+    assert!(
+        out.stdout.is_empty(),
+        "printed a verdict: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
 fn unreachable_registry_is_an_error_verdict() {
     let Some(_) = real_registry("unreachable") else {
         return;

@@ -1,11 +1,11 @@
 //! `vouch verify IMAGE... [--file LIST] [--json] [--insecure-registry HOST]...`
 
 use std::io::IsTerminal;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use vouch_core::registry::{configured_insecure, RegistryOptions};
-use vouch_core::verify::{verify_batch, Status, Verdict, VerifyOptions};
+use vouch_core::verify::{verify_batch_pending, PendingTrust, Status, Verdict, VerifyOptions};
 
 use super::{open_store, print_json};
 use crate::input::read_source;
@@ -46,7 +46,28 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
     if refs.is_empty() {
         bail!("no image to verify; give IMAGE arguments or --file LIST");
     }
-    let trust = Arc::new(open_store()?.load()?);
+    // Performance: the keychain read (a D-Bus round trip to the Secret Service) runs on its own
+    // thread while the registry is already being asked; nothing is judged before it arrives,
+    // and when it fails the command fails with its error, printing no verdict.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(open_store().and_then(|s| Ok(s.load()?)));
+    });
+    let load_error: Arc<Mutex<Option<anyhow::Error>>> = Arc::default();
+    let stash = load_error.clone();
+    let trust = PendingTrust::from_future(async move {
+        let loaded = match rx.await {
+            Ok(loaded) => loaded,
+            Err(_) => Err(anyhow::anyhow!("the trust store could not be read")),
+        };
+        loaded.map(Arc::new).map_err(|e| {
+            let why = format!("{e:#}");
+            if let Ok(mut slot) = stash.lock() {
+                *slot = Some(e);
+            }
+            why
+        })
+    });
     let mut insecure = configured_insecure();
     insecure.extend(args.insecure);
     let opts = VerifyOptions {
@@ -64,7 +85,7 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
         .enable_all()
         .build()
         .context("could not start the async runtime")?;
-    let verdicts = runtime.block_on(verify_batch(refs, trust, opts, |_, _| {
+    let verdicts = runtime.block_on(verify_batch_pending(refs, trust, opts, |_, _| {
         let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         if progress {
             let width = 30;
@@ -79,6 +100,9 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
             }
         }
     }));
+    if let Some(e) = load_error.lock().ok().and_then(|mut slot| slot.take()) {
+        return Err(e);
+    }
 
     if args.json {
         match verdicts.as_slice() {

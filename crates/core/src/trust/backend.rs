@@ -1,7 +1,7 @@
 //! Where secrets live: the OS keychain through keyring-core, or memory for unit tests.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use keyring_core::{CredentialStore, Entry, Error as KeyringError};
 
@@ -17,6 +17,11 @@ pub trait SecretBackend: Send + Sync {
     fn name(&self) -> String;
     /// Reads an item; `Ok(None)` when it does not exist.
     fn get(&self, item: &str) -> Result<Option<Vec<u8>>, TrustError>;
+    /// Reads an item that holds no secret (the trust-set document: public keys, names, scopes,
+    /// policies). A backend may use a cheaper channel for it; never call this for private keys.
+    fn get_public(&self, item: &str) -> Result<Option<Vec<u8>>, TrustError> {
+        self.get(item)
+    }
     /// Creates or replaces an item in one call.
     fn set(&self, item: &str, label: &str, value: &[u8]) -> Result<(), TrustError>;
     /// Deletes an item; deleting a missing item is not an error.
@@ -24,8 +29,17 @@ pub trait SecretBackend: Send + Sync {
 }
 
 /// The OS keychain: Secret Service on Linux, Keychain on macOS, Credential Manager on Windows.
+///
+/// On Linux two Secret Service sessions may be opened. keyring-core's store negotiates an
+/// encrypted (Diffie-Hellman) session, which every read of a private key and every write goes
+/// through; it is opened on first use. The trust-set document holds no secret, so
+/// [`SecretBackend::get_public`] reads it over a `plain` session opened by `connect` — the DH
+/// exchange (client and gnome-keyring each computing a 1024-bit modular exponentiation) was
+/// half of what `vouch key list` and a one-image `vouch verify` cost.
 pub struct KeychainBackend {
-    store: Arc<CredentialStore>,
+    store: OnceLock<Arc<CredentialStore>>,
+    #[cfg(target_os = "linux")]
+    plain: Mutex<secret_service::blocking::SecretService<'static>>,
     name: String,
 }
 
@@ -33,20 +47,53 @@ impl KeychainBackend {
     /// Connects to the platform keychain. Fails with a clear sentence when there is none.
     pub fn connect() -> Result<Self, TrustError> {
         let name = platform_name().to_string();
+        #[cfg(target_os = "linux")]
+        {
+            let plain = secret_service::blocking::SecretService::connect(
+                secret_service::EncryptionType::Plain,
+            )
+            .map_err(|e| TrustError::KeychainUnreachable {
+                backend: name.clone(),
+                detail: describe_ss(&e),
+            })?;
+            Ok(Self {
+                store: OnceLock::new(),
+                plain: Mutex::new(plain),
+                name,
+            })
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let backend = Self {
+                store: OnceLock::new(),
+                name,
+            };
+            backend.store()?;
+            Ok(backend)
+        }
+    }
+
+    /// keyring-core's store, connected on first use.
+    fn store(&self) -> Result<&Arc<CredentialStore>, TrustError> {
+        if let Some(store) = self.store.get() {
+            return Ok(store);
+        }
         let store = platform_store().map_err(|e| TrustError::KeychainUnreachable {
-            backend: name.clone(),
+            backend: self.name.clone(),
             detail: describe(&e),
         })?;
-        Ok(Self { store, name })
+        // Two threads racing here both connect; the first stored is the one used.
+        Ok(self.store.get_or_init(|| store))
     }
 
     fn entry(&self, item: &str, label: Option<&str>) -> Result<Entry, TrustError> {
+        let store = self.store()?;
         let result = match label {
             Some(label) => {
                 let mods = HashMap::from([("label", label)]);
-                Entry::new_in_store_with_modifiers(&self.store, SERVICE, item, &mods)
+                Entry::new_in_store_with_modifiers(store, SERVICE, item, &mods)
             }
-            None => Entry::new_in_store(&self.store, SERVICE, item),
+            None => Entry::new_in_store(store, SERVICE, item),
         };
         result.map_err(|e| self.map_err("open an item", e))
     }
@@ -80,7 +127,11 @@ fn describe(e: &KeyringError) -> String {
 }
 
 fn is_unreachable(e: &KeyringError) -> bool {
-    let s = e.to_string().to_lowercase();
+    is_unreachable_text(&e.to_string())
+}
+
+fn is_unreachable_text(s: &str) -> bool {
+    let s = s.to_lowercase();
     [
         "dbus",
         "d-bus",
@@ -93,9 +144,56 @@ fn is_unreachable(e: &KeyringError) -> bool {
     .any(|w| s.contains(w))
 }
 
+/// The sentence for a Secret Service failure on the plain session (never includes a secret).
+#[cfg(target_os = "linux")]
+fn describe_ss(e: &secret_service::Error) -> String {
+    format!("Platform secure storage failure: {e}")
+        .trim_end_matches('.')
+        .to_string()
+}
+
 impl SecretBackend for KeychainBackend {
     fn name(&self) -> String {
         self.name.clone()
+    }
+
+    #[cfg(target_os = "linux")]
+    fn get_public(&self, item: &str) -> Result<Option<Vec<u8>>, TrustError> {
+        {
+            let ss = self.plain.lock().map_err(|_| TrustError::KeychainRefused {
+                backend: self.name.clone(),
+                action: "read".into(),
+                detail: "an earlier keychain call failed midway".into(),
+            })?;
+            let refused = |e: secret_service::Error| {
+                let detail = describe_ss(&e);
+                match e {
+                    secret_service::Error::Locked => TrustError::KeychainLocked {
+                        backend: self.name.clone(),
+                        detail,
+                    },
+                    _ if is_unreachable_text(&detail) => TrustError::KeychainUnreachable {
+                        backend: self.name.clone(),
+                        detail,
+                    },
+                    _ => TrustError::KeychainRefused {
+                        backend: self.name.clone(),
+                        action: "read".into(),
+                        detail,
+                    },
+                }
+            };
+            let attributes = HashMap::from([("service", SERVICE), ("username", item)]);
+            let found = ss.search_items(attributes).map_err(refused)?;
+            match (found.unlocked.as_slice(), found.locked.is_empty()) {
+                ([], true) => return Ok(None),
+                ([one], true) => return one.get_secret().map(Some).map_err(refused),
+                // Locked (needs the unlock prompt) or ambiguous: the regular path below handles
+                // and reports both exactly as for any other item.
+                _ => {}
+            }
+        }
+        self.get(item)
     }
 
     fn get(&self, item: &str) -> Result<Option<Vec<u8>>, TrustError> {

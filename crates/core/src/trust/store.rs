@@ -73,7 +73,7 @@ impl TrustStore {
 
     /// Reads the trust set: one keychain read, whatever the number of keys.
     pub fn load(&self) -> Result<TrustSet, TrustError> {
-        match self.backend.get(&self.set_item())? {
+        match self.backend.get_public(&self.set_item())? {
             None => Ok(TrustSet::default()),
             Some(bytes) => TrustSet::from_json(&bytes),
         }

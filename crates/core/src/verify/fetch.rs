@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
-use futures::StreamExt;
+use futures::future::{BoxFuture, Shared};
+use futures::{FutureExt as _, StreamExt};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -56,12 +57,87 @@ impl Default for VerifyOptions {
     }
 }
 
+/// A trust set that may still be loading (from the keychain, on another thread) while the
+/// registry is already being asked: nothing is evaluated until it has arrived.
+#[derive(Clone)]
+pub struct PendingTrust(Shared<BoxFuture<'static, Result<Arc<TrustSet>, String>>>);
+
+impl PendingTrust {
+    /// A trust set already in hand.
+    pub fn ready(trust: Arc<TrustSet>) -> PendingTrust {
+        PendingTrust(futures::future::ready(Ok(trust)).boxed().shared())
+    }
+
+    /// A trust set that `load` will produce, or the sentence saying why it could not.
+    pub fn from_future(
+        load: impl std::future::Future<Output = Result<Arc<TrustSet>, String>> + Send + 'static,
+    ) -> PendingTrust {
+        PendingTrust(load.boxed().shared())
+    }
+
+    /// Waits for the trust set.
+    pub async fn get(&self) -> Result<Arc<TrustSet>, String> {
+        self.0.clone().await
+    }
+}
+
+impl std::fmt::Debug for PendingTrust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PendingTrust")
+    }
+}
+
+/// Where a verification gets its trust set: borrowed, or still loading.
+#[derive(Clone, Copy)]
+enum TrustWait<'a> {
+    Ready(&'a TrustSet),
+    Pending(&'a PendingTrust),
+}
+
+/// A trust set in hand, however it arrived.
+enum TrustHandle<'a> {
+    Borrowed(&'a TrustSet),
+    Owned(Arc<TrustSet>),
+}
+
+impl std::ops::Deref for TrustHandle<'_> {
+    type Target = TrustSet;
+    fn deref(&self) -> &TrustSet {
+        match self {
+            TrustHandle::Borrowed(t) => t,
+            TrustHandle::Owned(t) => t,
+        }
+    }
+}
+
+impl<'a> TrustWait<'a> {
+    async fn get(self) -> Result<TrustHandle<'a>, String> {
+        match self {
+            TrustWait::Ready(t) => Ok(TrustHandle::Borrowed(t)),
+            TrustWait::Pending(p) => p.get().await.map(TrustHandle::Owned),
+        }
+    }
+}
+
 /// Verifies every reference with one shared client and at most `opts.concurrency` at once.
 /// `on_result(index, verdict)` is called as each finishes (in completion order); the verdicts
 /// are also returned in input order.
 pub async fn verify_batch(
     refs: Vec<String>,
     trust: Arc<TrustSet>,
+    opts: VerifyOptions,
+    on_result: impl Fn(usize, Verdict) + Send + Sync,
+) -> Vec<Verdict> {
+    verify_batch_pending(refs, PendingTrust::ready(trust), opts, on_result).await
+}
+
+/// [`verify_batch`] with a trust set that may still be loading: the registry requests that do
+/// not depend on it (manifest, cosign signatures) start at once, and each image waits for the
+/// trust set before anything is judged. When the trust set cannot be loaded every verdict is an
+/// error saying why (a caller that must stop, like the CLI, checks the load itself).
+pub async fn verify_batch_pending(
+    refs: Vec<String>,
+    trust: PendingTrust,
     opts: VerifyOptions,
     on_result: impl Fn(usize, Verdict) + Send + Sync,
 ) -> Vec<Verdict> {
@@ -88,17 +164,23 @@ pub async fn verify_batch(
             let v = match (p, registry) {
                 (Err(e), _) => Verdict::error(&input, None, None, None, e),
                 (Ok(r), Err(e)) => {
-                    let policy = trust.policy_for(&r.repository());
-                    Verdict::error(
-                        &input,
-                        Some(r.repository()),
-                        None,
-                        Some(policy),
-                        e.to_string(),
-                    )
+                    let policy = trust
+                        .get()
+                        .await
+                        .ok()
+                        .map(|t| t.policy_for(&r.repository()));
+                    Verdict::error(&input, Some(r.repository()), None, policy, e.to_string())
                 }
                 (Ok(r), Ok(reg)) => {
-                    verify_one(reg, &r, &input, trust, now, opts.image_timeout).await
+                    verify_one_with(
+                        reg,
+                        &r,
+                        &input,
+                        TrustWait::Pending(trust),
+                        now,
+                        opts.image_timeout,
+                    )
+                    .await
                 }
             };
             on_result(i, v.clone());
@@ -122,9 +204,26 @@ pub async fn verify_one(
     now: OffsetDateTime,
     timeout: Duration,
 ) -> Verdict {
+    verify_one_with(registry, r, input, TrustWait::Ready(trust), now, timeout).await
+}
+
+async fn verify_one_with(
+    registry: &Registry,
+    r: &ImageRef,
+    input: &str,
+    trust: TrustWait<'_>,
+    now: OffsetDateTime,
+    timeout: Duration,
+) -> Verdict {
     let repository = r.repository();
+    let outcome = tokio::time::timeout(timeout, gather(registry, r, input, trust, now)).await;
+    // Every path below judges or describes the image under the trust set, so wait for it.
+    let trust = match trust.get().await {
+        Ok(t) => t,
+        Err(why) => return Verdict::error(input, Some(repository), None, None, why),
+    };
     let policy = trust.policy_for(&repository);
-    match tokio::time::timeout(timeout, gather(registry, r, input, trust, now)).await {
+    match outcome {
         Err(_) => Verdict::error(
             input,
             Some(repository),
@@ -145,7 +244,7 @@ pub async fn verify_one(
             }
             v
         }
-        Ok(Ok(material)) => evaluate(&material, trust, now),
+        Ok(Ok(material)) => evaluate(&material, &trust, now),
     }
 }
 
@@ -155,7 +254,7 @@ async fn gather(
     registry: &Registry,
     r: &ImageRef,
     input: &str,
-    trust: &TrustSet,
+    trust: TrustWait<'_>,
     now: OffsetDateTime,
 ) -> Result<Material, GatherError> {
     let selector = r.manifest_selector().to_string();
@@ -248,11 +347,17 @@ async fn signatures_for(
     registry: &Registry,
     r: &ImageRef,
     digest: &str,
-    trust: &TrustSet,
+    trust: TrustWait<'_>,
     now: OffsetDateTime,
 ) -> Result<(Vec<Found>, Vec<String>), RegistryError> {
     let mut sources = Vec::new();
     let mut found = cosign_tag(registry, r, digest, &mut sources).await?;
+    // The first point that needs the trust set; when it could not be loaded there is nothing
+    // to decide, and verify_one_with says why.
+    let Ok(trust) = trust.get().await else {
+        return Ok((found, sources));
+    };
+    let trust = &*trust;
     let probe = Material {
         reference: String::new(),
         repository: r.repository(),

@@ -28,7 +28,7 @@ use crate::keys::PublicKey;
 use crate::reference::identity_repository;
 use crate::trust::{short_fingerprint, KeyStatus, PolicyApplied, PolicyMode, TrustSet, TrustedKey};
 
-pub use fetch::{verify_batch, verify_one, VerifyOptions};
+pub use fetch::{verify_batch, verify_batch_pending, verify_one, PendingTrust, VerifyOptions};
 
 /// Media type of a cosign simple-signing layer.
 pub const SIMPLE_SIGNING_MEDIA_TYPE: &str = "application/vnd.dev.cosign.simplesigning.v1+json";

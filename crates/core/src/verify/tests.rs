@@ -1,5 +1,7 @@
 //! Every rule of [`evaluate`], with hand-built material and freshly generated keys.
 
+use std::sync::Arc;
+
 use base64::Engine as _;
 use time::{Duration, OffsetDateTime};
 
@@ -542,4 +544,41 @@ fn the_verdict_serialises_like_the_ui_contract() {
         serde_json::to_string(&s).expect("json"),
         r#"{"fingerprint":null,"publisher":null,"valid":false,"problem":null}"#
     );
+}
+
+#[tokio::test]
+async fn a_trust_set_that_fails_to_load_judges_nothing() {
+    // Port 1 on loopback refuses connections at once: the fetch fails, then the verdict must
+    // carry the trust store's error rather than a judgement made without it.
+    let trust = PendingTrust::from_future(async { Err("the keychain is locked".to_string()) });
+    let verdicts = verify_batch_pending(
+        vec!["127.0.0.1:1/acme/app:v1".into(), "NOT VALID".into()],
+        trust,
+        VerifyOptions::default(),
+        |_, _| {},
+    )
+    .await;
+    assert_eq!(verdicts.len(), 2);
+    assert_eq!(verdicts[0].status, Status::Error);
+    assert!(
+        verdicts[0].reason.contains("keychain is locked"),
+        "{}",
+        verdicts[0].reason
+    );
+    assert_eq!(verdicts[1].status, Status::Error);
+}
+
+#[tokio::test]
+async fn a_pending_trust_set_is_awaited_before_judging() {
+    let (tx, rx) = tokio::sync::oneshot::channel::<Arc<TrustSet>>();
+    let trust = PendingTrust::from_future(async move { rx.await.map_err(|e| e.to_string()) });
+    let waiting = trust.clone();
+    let handle = tokio::spawn(async move { waiting.get().await.map(|t| t.keys.len()) });
+    tokio::task::yield_now().await;
+    assert!(
+        !handle.is_finished(),
+        "answered before the trust set arrived"
+    );
+    let _ = tx.send(Arc::new(TrustSet::default()));
+    assert_eq!(handle.await.ok(), Some(Ok(0)));
 }
