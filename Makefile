@@ -47,6 +47,8 @@ bench: deps
 	cargo build --release -p vouch-cli
 	cargo build --release -p vouch-core --example seed --example sha256
 	cargo bench -p vouch-core --bench verify --no-run
+	$(TAURI) build --no-bundle
+	cd bench/minimal-window && ../../$(TAURI) build --no-bundle
 	VOUCH_TEST_ARTIFACTS=$(CURDIR)/target/bench-artifacts tests/harness/with-env.sh env VOUCH_BENCH_N=$(VOUCH_BENCH_N) VOUCH_BENCH_SAMPLE=$(VOUCH_BENCH_SAMPLE) \
 	  VOUCH_BENCH_RUNS=$(VOUCH_BENCH_RUNS) VOUCH_BENCH_KEYS=$(VOUCH_BENCH_KEYS) bench/run.sh
 

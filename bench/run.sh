@@ -8,6 +8,7 @@
 #   VOUCH_BENCH_SAMPLE  images the peers verify one by one (default 50; at most N)
 #   VOUCH_BENCH_RUNS    runs of each batch measurement (default 5; peers' loops: 3)
 #   VOUCH_BENCH_KEYS    keys for the `vouch key list` row (default 1000)
+#   VOUCH_BENCH_APP_RUNS runs of each window for the app row (default 5)
 #   VOUCH_BENCH_OUTPUT  report path (default BENCHMARKS.md at the repository root)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -228,6 +229,17 @@ done
 echo "$n $(wc -l <"$work/list10")" >"$out/rss.env"
 # What the result itself weighs: the verdicts as JSON, bytes per image.
 "$vouch" verify --json --file "$work/list" | wc -c >"$out/result-bytes.txt"
+
+# --- 8. the app against a minimal Tauri 2 window -------------------------------------------------
+app_bin="$target/release/vouch-app"
+minimal_bin="$target/release/vouch-bench-minimal-window"
+if [ -x "$app_bin" ] && [ -x "$minimal_bin" ]; then
+  say "app: start to interactive and idle memory, vouch-app vs the minimal window"
+  # The Keys view lists the bench profile's key (generated above) from the keychain.
+  node "$root/bench/app.mjs" "$app_bin" "$minimal_bin" "$out/app.json" "${VOUCH_BENCH_APP_RUNS:-5}"
+else
+  say "app: $app_bin or $minimal_bin is missing (make bench builds both); row 8 not measured"
+fi
 
 # --- report --------------------------------------------------------------------------------------
 echo "seed_secs=$seed_secs" >>"$out/machine.env"

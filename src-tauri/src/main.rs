@@ -6,8 +6,16 @@ mod error;
 mod state;
 
 fn main() {
+    let state = state::AppState::default();
+    // Connect to the keychain while the window and its web process start, so the first
+    // screen's key list does not wait for the D-Bus connection. A failure here is retried by
+    // the first command, which reports it.
+    let warm = state.clone();
+    std::thread::spawn(move || {
+        let _ = warm.store();
+    });
     tauri::Builder::default()
-        .manage(state::AppState::default())
+        .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::doctor,
             commands::list_keys,

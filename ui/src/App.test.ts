@@ -23,7 +23,7 @@ describe('App shell', () => {
 
     await fireEvent.click(verify);
     expect(verify.getAttribute('aria-current')).toBe('page');
-    expect(screen.getByTestId('verify-input')).toBeTruthy();
+    expect(await screen.findByTestId('verify-input')).toBeTruthy();
   });
 
   it('applies the theme from the settings file at start', async () => {

@@ -1,12 +1,21 @@
+// Start-up milestones, read by the app benchmark (bench/app.mjs) through WebDriver.
+performance.mark('vouch:script');
+
 import { mount } from 'svelte';
 import App from './App.svelte';
+import { prefetchKeys } from './ipc/api';
 import { applyTheme, rememberedTheme } from './lib/theme';
 import './styles/tokens.css';
 import './styles/base.css';
 
 applyTheme(rememberedTheme());
+// The first screen lists the keys: ask for them now, while the page is being laid out.
+prefetchKeys();
 
 const target = document.getElementById('app');
 if (target === null) throw new Error('Vouch: #app element missing from index.html');
 
-export default mount(App, { target });
+const app = mount(App, { target });
+performance.mark('vouch:mounted');
+
+export default app;

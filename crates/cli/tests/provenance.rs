@@ -9,46 +9,16 @@ use std::process::{Command, Output};
 
 use common::*;
 use serde_json::{json, Value};
-use vouch_core::reference::ImageRef;
-use vouch_core::registry::{sha256_digest, Registry, RegistryOptions};
+
+use vouch_core::registry::sha256_digest;
 
 const SLSA_V02: &str = "https://slsa.dev/provenance/v0.2";
 const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
 const DSSE: &str = "application/vnd.dsse.envelope.v1+json";
-const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-fn real_registry(what: &str) -> Option<String> {
-    if !real_env(what) {
-        return None;
-    }
-    match std::env::var("VOUCH_TEST_REGISTRY") {
-        Ok(r) if !r.is_empty() => Some(r),
-        _ => panic!("{what}: VOUCH_HARNESS=1 but VOUCH_TEST_REGISTRY is not set"),
-    }
-}
-
-fn cosign() -> Option<PathBuf> {
-    tool("VOUCH_TEST_COSIGN")
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-fn parse(s: &str) -> ImageRef {
-    ImageRef::parse(s).expect("reference")
-}
-
-fn client(r: &ImageRef) -> std::sync::Arc<Registry> {
-    Registry::new(RegistryOptions::default(), [r.registry_host()]).expect("registry client")
-}
 
 fn b64(b: &[u8]) -> String {
     use base64_lite::encode;
@@ -91,43 +61,6 @@ mod base64_lite {
     }
 }
 
-/// Pushes an image manifest (one layer, a config with labels and history); returns
-/// (manifest bytes, digest).
-async fn image_manifest(c: &Registry, r: &ImageRef, seed: &str, arch: &str) -> (Vec<u8>, String) {
-    let layer = format!("vouch provenance layer {seed} {arch}").into_bytes();
-    let layer_len = layer.len();
-    let layer_digest = c.push_blob(r, layer).await.expect("push layer");
-    let config = serde_json::to_vec(&json!({
-        "architecture": arch, "os": "linux", "created": "2026-01-02T03:04:05Z",
-        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
-        "config": {"Labels": {"org.opencontainers.image.source": "https://github.com/acme/app",
-                              "org.opencontainers.image.revision": "0123456789abcdef"}},
-        "history": [{"created_by": "ADD x /"}, {"created_by": "CMD [\"/x\"]", "empty_layer": true}]
-    }))
-    .expect("json");
-    let config_len = config.len();
-    let config_digest = c.push_blob(r, config).await.expect("push config");
-    let manifest = serde_json::to_vec(&json!({
-        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_len},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer_len}]
-    }))
-    .expect("json");
-    let d = sha256_digest(&manifest);
-    (manifest, d)
-}
-
-fn push_image(reg: &str, repo: &str, tag: &str, seed: &str) -> String {
-    let r = parse(&format!("{reg}/{repo}:{tag}"));
-    rt().block_on(async {
-        let c = client(&r);
-        let (m, _) = image_manifest(&c, &r, seed, "amd64").await;
-        c.push_manifest(&r, tag, m, OCI_MANIFEST)
-            .await
-            .expect("push manifest")
-    })
-}
-
 fn get_manifest(reg: &str, repo: &str, selector: &str) -> Option<Value> {
     let r = parse(&format!("{reg}/{repo}:x"));
     rt().block_on(async {
@@ -165,21 +98,6 @@ fn att_tag(digest: &str) -> String {
     format!("{}.att", digest.replacen(':', "-", 1))
 }
 
-fn cosign_keypair(cosign: &Path, dir: &Path) -> (PathBuf, PathBuf) {
-    let out = Command::new(cosign)
-        .arg("generate-key-pair")
-        .current_dir(dir)
-        .env("COSIGN_PASSWORD", "pw")
-        .output()
-        .expect("cosign");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (dir.join("cosign.key"), dir.join("cosign.pub"))
-}
-
 fn cosign_run(cosign: &Path, args: &[&str]) -> Output {
     Command::new(cosign)
         .args(args)
@@ -194,22 +112,6 @@ fn cosign_ok(cosign: &Path, args: &[&str]) {
         out.status.success(),
         "cosign {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn cosign_sign(cosign: &Path, key: &Path, image: &str) {
-    cosign_ok(
-        cosign,
-        &[
-            "sign",
-            "--yes",
-            "--tlog-upload=false",
-            "--allow-insecure-registry",
-            "--allow-http-registry",
-            "--key",
-            key.to_str().expect("utf8"),
-            image,
-        ],
     );
 }
 

@@ -9,77 +9,12 @@ use std::process::{Command, Output};
 
 use common::*;
 use serde_json::{json, Value};
-use vouch_core::reference::ImageRef;
-use vouch_core::registry::{sha256_digest, Registry, RegistryOptions};
+
+use vouch_core::registry::sha256_digest;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// The harness registry (`host:port`), or None (skip) outside the harness.
-fn real_registry(what: &str) -> Option<String> {
-    if !real_env(what) {
-        return None;
-    }
-    match std::env::var("VOUCH_TEST_REGISTRY") {
-        Ok(r) if !r.is_empty() => Some(r),
-        _ => panic!("{what}: VOUCH_HARNESS=1 but VOUCH_TEST_REGISTRY is not set"),
-    }
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-fn client(r: &ImageRef) -> std::sync::Arc<Registry> {
-    Registry::new(RegistryOptions::default(), [r.registry_host()]).expect("registry client")
-}
-
-fn parse(s: &str) -> ImageRef {
-    ImageRef::parse(s).expect("reference")
-}
-
-/// Pushes a tiny single-platform image `reg/repo:tag`; returns its digest.
-fn push_image(reg: &str, repo: &str, tag: &str, seed: &str) -> String {
-    let r = parse(&format!("{reg}/{repo}:{tag}"));
-    rt().block_on(async {
-        let c = client(&r);
-        let (m, _) = push_image_manifest(&c, &r, seed, "amd64").await;
-        c.push_manifest(&r, tag, m, "application/vnd.oci.image.manifest.v1+json")
-            .await
-            .expect("push manifest")
-    })
-}
-
-async fn push_image_manifest(
-    c: &Registry,
-    r: &ImageRef,
-    seed: &str,
-    arch: &str,
-) -> (Vec<u8>, String) {
-    let layer = format!("vouch test layer {seed} {arch}").into_bytes();
-    let layer_len = layer.len();
-    let layer_digest = c.push_blob(r, layer).await.expect("push layer");
-    let config = serde_json::to_vec(&json!({
-        "architecture": arch, "os": "linux",
-        "rootfs": {"type": "layers", "diff_ids": [layer_digest]}, "config": {}
-    }))
-    .expect("json");
-    let config_len = config.len();
-    let config_digest = c.push_blob(r, config).await.expect("push config");
-    let manifest = serde_json::to_vec(&json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_len},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer_len}]
-    }))
-    .expect("json");
-    let d = sha256_digest(&manifest);
-    (manifest, d)
-}
 
 /// Pushes a two-platform index `reg/repo:tag` (plus a BuildKit-style attestation entry);
 /// returns (index digest, [(platform, digest)]).
@@ -90,7 +25,7 @@ fn push_index(reg: &str, repo: &str, tag: &str, seed: &str) -> (String, Vec<(Str
         let mut entries = Vec::new();
         let mut platforms = Vec::new();
         for arch in ["amd64", "arm64"] {
-            let (m, d) = push_image_manifest(&c, &r, seed, arch).await;
+            let (m, d) = image_manifest(&c, &r, seed, arch).await;
             let len = m.len();
             c.push_manifest(&r, &d, m, "application/vnd.oci.image.manifest.v1+json")
                 .await
@@ -99,7 +34,7 @@ fn push_index(reg: &str, repo: &str, tag: &str, seed: &str) -> (String, Vec<(Str
                 "digest": d, "size": len, "platform": {"os": "linux", "architecture": arch}}));
             platforms.push((format!("linux/{arch}"), d));
         }
-        let (att, att_d) = push_image_manifest(&c, &r, seed, "unknown").await;
+        let (att, att_d) = image_manifest(&c, &r, seed, "unknown").await;
         let att_len = att.len();
         c.push_manifest(&r, &att_d, att, "application/vnd.oci.image.manifest.v1+json")
             .await
@@ -216,52 +151,6 @@ fn vouch_key(env: &Env, name: &str, alg: &str, scopes: &[&str]) -> (PathBuf, Str
         path,
         show["fingerprint"].as_str().unwrap_or_default().to_string(),
     )
-}
-
-fn cosign() -> Option<PathBuf> {
-    tool("VOUCH_TEST_COSIGN")
-}
-
-fn skopeo() -> Option<PathBuf> {
-    tool("VOUCH_TEST_SKOPEO")
-}
-
-/// `cosign generate-key-pair` in `dir` (password `pw`); returns (cosign.key, cosign.pub).
-fn cosign_keypair(cosign: &Path, dir: &Path) -> (PathBuf, PathBuf) {
-    let out = Command::new(cosign)
-        .arg("generate-key-pair")
-        .current_dir(dir)
-        .env("COSIGN_PASSWORD", "pw")
-        .output()
-        .expect("cosign");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (dir.join("cosign.key"), dir.join("cosign.pub"))
-}
-
-fn cosign_sign(cosign: &Path, key: &Path, image: &str) {
-    let out = Command::new(cosign)
-        .args([
-            "sign",
-            "--yes",
-            "--tlog-upload=false",
-            "--allow-insecure-registry",
-            "--allow-http-registry",
-            "--key",
-        ])
-        .arg(key)
-        .arg(image)
-        .env("COSIGN_PASSWORD", "pw")
-        .output()
-        .expect("cosign");
-    assert!(
-        out.status.success(),
-        "cosign sign: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn cosign_verify(cosign: &Path, pubkey: &Path, image: &str) -> Output {
@@ -1096,8 +985,6 @@ mod hostile {
         .expect("json")
     }
 
-    pub(super) const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-
     pub(super) fn body(ct: &str, b: Vec<u8>) -> Answer {
         Answer::Body {
             content_type: ct.into(),
@@ -1126,7 +1013,7 @@ fn hostile_manifest_whose_bytes_do_not_match_its_digest_is_invalid() {
     let mut routes = std::collections::HashMap::new();
     routes.insert(
         format!("/v2/evil/app/manifests/{claimed}"),
-        hostile::body(hostile::OCI_MANIFEST, m),
+        hostile::body(OCI_MANIFEST, m),
     );
     let addr = hostile::serve(routes);
     let v = assert_status(&env, &format!("{addr}/evil/app@{claimed}"), "invalid", 1);
@@ -1146,16 +1033,16 @@ fn hostile_referrers_fallback_answering_with_the_image_is_ignored() {
     let mut routes = std::collections::HashMap::new();
     routes.insert(
         "/v2/evil/app/manifests/v1".to_string(),
-        hostile::body(hostile::OCI_MANIFEST, m.clone()),
+        hostile::body(OCI_MANIFEST, m.clone()),
     );
     routes.insert(
         format!("/v2/evil/app/manifests/{d}"),
-        hostile::body(hostile::OCI_MANIFEST, m.clone()),
+        hostile::body(OCI_MANIFEST, m.clone()),
     );
     // The fallback tag answers with the image itself.
     routes.insert(
         format!("/v2/evil/app/manifests/{}", d.replacen(':', "-", 1)),
-        hostile::body(hostile::OCI_MANIFEST, m),
+        hostile::body(OCI_MANIFEST, m),
     );
     let addr = hostile::serve(routes);
     let v = assert_status(&env, &format!("{addr}/evil/app:v1"), "unsigned", 1);
@@ -1171,18 +1058,18 @@ fn hostile_referrers_index_pointing_back_at_the_image_is_ignored() {
     let d = sha256_digest(&m);
     let index = serde_json::to_vec(
         &json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-        "manifests": [{"mediaType": hostile::OCI_MANIFEST, "digest": d, "size": m.len(),
+        "manifests": [{"mediaType": OCI_MANIFEST, "digest": d, "size": m.len(),
                        "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json"}]}),
     )
     .expect("json");
     let mut routes = std::collections::HashMap::new();
     routes.insert(
         "/v2/evil/app/manifests/v1".to_string(),
-        hostile::body(hostile::OCI_MANIFEST, m.clone()),
+        hostile::body(OCI_MANIFEST, m.clone()),
     );
     routes.insert(
         format!("/v2/evil/app/manifests/{d}"),
-        hostile::body(hostile::OCI_MANIFEST, m),
+        hostile::body(OCI_MANIFEST, m),
     );
     routes.insert(
         format!("/v2/evil/app/referrers/{d}"),
@@ -1221,18 +1108,18 @@ fn hostile_oversize_signature_payload_is_not_verified() {
     let d = sha256_digest(&m);
     let big = vec![b'x'; 2 * 1024 * 1024];
     let big_d = sha256_digest(&big);
-    let sig = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": hostile::OCI_MANIFEST,
+    let sig = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": d, "size": 2},
         "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": big_d, "size": 10,
                     "annotations": {"dev.cosignproject.cosign/signature": "AAAA"}}]})).expect("json");
     let mut routes = std::collections::HashMap::new();
     routes.insert(
         "/v2/evil/app/manifests/v1".to_string(),
-        hostile::body(hostile::OCI_MANIFEST, m),
+        hostile::body(OCI_MANIFEST, m),
     );
     routes.insert(
         format!("/v2/evil/app/manifests/{}", sig_tag(&d)),
-        hostile::body(hostile::OCI_MANIFEST, sig),
+        hostile::body(OCI_MANIFEST, sig),
     );
     routes.insert(
         format!("/v2/evil/app/blobs/{big_d}"),
@@ -1260,18 +1147,18 @@ fn hostile_malformed_json_and_base64_are_not_verified() {
     let d = sha256_digest(&m);
     let payload = b"{\"critical\": nope".to_vec();
     let pd = sha256_digest(&payload);
-    let sig = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": hostile::OCI_MANIFEST,
+    let sig = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": d, "size": 2},
         "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": pd, "size": payload.len(),
                     "annotations": {"dev.cosignproject.cosign/signature": "!!!not base64!!!"}}]})).expect("json");
     let mut routes = std::collections::HashMap::new();
     routes.insert(
         "/v2/evil/app/manifests/v1".to_string(),
-        hostile::body(hostile::OCI_MANIFEST, m),
+        hostile::body(OCI_MANIFEST, m),
     );
     routes.insert(
         format!("/v2/evil/app/manifests/{}", sig_tag(&d)),
-        hostile::body(hostile::OCI_MANIFEST, sig),
+        hostile::body(OCI_MANIFEST, sig),
     );
     routes.insert(
         format!("/v2/evil/app/blobs/{pd}"),
@@ -1280,7 +1167,7 @@ fn hostile_malformed_json_and_base64_are_not_verified() {
     // And a second image whose manifest is not JSON at all.
     routes.insert(
         "/v2/evil/garbage/manifests/v1".to_string(),
-        hostile::body(hostile::OCI_MANIFEST, b"\x00\x01 not json".to_vec()),
+        hostile::body(OCI_MANIFEST, b"\x00\x01 not json".to_vec()),
     );
     let addr = hostile::serve(routes);
     let v = assert_status(&env, &format!("{addr}/evil/app:v1"), "invalid", 1);
@@ -1304,18 +1191,18 @@ fn hostile_blob_not_matching_its_digest_is_invalid() {
     let m = hostile::manifest_json(&format!("sha256:{}", "1".repeat(64)));
     let d = sha256_digest(&m);
     let claimed = format!("sha256:{}", "3".repeat(64));
-    let sig = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": hostile::OCI_MANIFEST,
+    let sig = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": d, "size": 2},
         "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": claimed, "size": 5,
                     "annotations": {"dev.cosignproject.cosign/signature": "AAAA"}}]})).expect("json");
     let mut routes = std::collections::HashMap::new();
     routes.insert(
         "/v2/evil/app/manifests/v1".to_string(),
-        hostile::body(hostile::OCI_MANIFEST, m),
+        hostile::body(OCI_MANIFEST, m),
     );
     routes.insert(
         format!("/v2/evil/app/manifests/{}", sig_tag(&d)),
-        hostile::body(hostile::OCI_MANIFEST, sig),
+        hostile::body(OCI_MANIFEST, sig),
     );
     routes.insert(
         format!("/v2/evil/app/blobs/{claimed}"),

@@ -81,6 +81,23 @@ export function listKeys(): Promise<KeyInfo[]> {
   return call<KeyInfo[]>('list_keys');
 }
 
+let prefetchedKeys: Promise<KeyInfo[]> | null = null;
+
+/** Start reading the keys before the first screen is rendered (main.ts), so the keychain round
+ * trip overlaps the first layout. */
+export function prefetchKeys(): void {
+  prefetchedKeys = listKeys();
+  // Whoever takes it handles a failure; this only keeps it from being reported as unhandled.
+  prefetchedKeys.catch(() => undefined);
+}
+
+/** The keys: the prefetched answer the first time, if there is one, else a fresh read. */
+export function listKeysOnce(): Promise<KeyInfo[]> {
+  const early = prefetchedKeys;
+  prefetchedKeys = null;
+  return early ?? listKeys();
+}
+
 export function addKey(args: AddKeyArgs): Promise<KeyInfo> {
   return call<KeyInfo>('add_key', { args });
 }

@@ -6,6 +6,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use serde_json::json;
+use vouch_core::reference::ImageRef;
+pub use vouch_core::registry::RegistryOptions;
+use vouch_core::registry::{sha256_digest, Registry};
+
 /// True when the real test environment is here. Under the harness a missing part is a failure;
 /// outside it the test is skipped with a loud message.
 pub fn real_env(what: &str) -> bool {
@@ -173,4 +178,126 @@ pub fn openssl_fingerprint(pubkey: &Path) -> String {
         .expect("sha256sum");
     let hex = String::from_utf8(out.stdout).expect("utf8");
     format!("sha256:{}", hex.split_whitespace().next().expect("hash"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The harness registry and peers
+// ---------------------------------------------------------------------------------------------
+
+pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+
+/// The harness registry (`host:port`), or None (skip) outside the harness.
+pub fn real_registry(what: &str) -> Option<String> {
+    if !real_env(what) {
+        return None;
+    }
+    match std::env::var("VOUCH_TEST_REGISTRY") {
+        Ok(r) if !r.is_empty() => Some(r),
+        _ => panic!("{what}: VOUCH_HARNESS=1 but VOUCH_TEST_REGISTRY is not set"),
+    }
+}
+
+pub fn cosign() -> Option<PathBuf> {
+    tool("VOUCH_TEST_COSIGN")
+}
+
+pub fn skopeo() -> Option<PathBuf> {
+    tool("VOUCH_TEST_SKOPEO")
+}
+
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+pub fn parse(s: &str) -> ImageRef {
+    ImageRef::parse(s).expect("reference")
+}
+
+pub fn client(r: &ImageRef) -> std::sync::Arc<Registry> {
+    Registry::new(RegistryOptions::default(), [r.registry_host()]).expect("registry client")
+}
+
+/// Pushes the blobs of a tiny image (one layer, a config with labels and history) and returns
+/// its manifest (bytes, digest), not yet pushed.
+pub async fn image_manifest(
+    c: &Registry,
+    r: &ImageRef,
+    seed: &str,
+    arch: &str,
+) -> (Vec<u8>, String) {
+    let layer = format!("vouch test layer {seed} {arch}").into_bytes();
+    let layer_len = layer.len();
+    let layer_digest = c.push_blob(r, layer).await.expect("push layer");
+    let config = serde_json::to_vec(&json!({
+        "architecture": arch, "os": "linux", "created": "2026-01-02T03:04:05Z",
+        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
+        "config": {"Labels": {"org.opencontainers.image.source": "https://github.com/acme/app",
+                              "org.opencontainers.image.revision": "0123456789abcdef"}},
+        "history": [{"created_by": "ADD x /"}, {"created_by": "CMD [\"/x\"]", "empty_layer": true}]
+    }))
+    .expect("json");
+    let config_len = config.len();
+    let config_digest = c.push_blob(r, config).await.expect("push config");
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_len},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer_len}]
+    }))
+    .expect("json");
+    let d = sha256_digest(&manifest);
+    (manifest, d)
+}
+
+/// Pushes a tiny single-platform image `reg/repo:tag`; returns its digest.
+pub fn push_image(reg: &str, repo: &str, tag: &str, seed: &str) -> String {
+    let r = parse(&format!("{reg}/{repo}:{tag}"));
+    rt().block_on(async {
+        let c = client(&r);
+        let (m, _) = image_manifest(&c, &r, seed, "amd64").await;
+        c.push_manifest(&r, tag, m, OCI_MANIFEST)
+            .await
+            .expect("push manifest")
+    })
+}
+
+/// `cosign generate-key-pair` in `dir` (password `pw`); returns (cosign.key, cosign.pub).
+pub fn cosign_keypair(cosign: &Path, dir: &Path) -> (PathBuf, PathBuf) {
+    let out = Command::new(cosign)
+        .arg("generate-key-pair")
+        .current_dir(dir)
+        .env("COSIGN_PASSWORD", "pw")
+        .output()
+        .expect("cosign");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir.join("cosign.key"), dir.join("cosign.pub"))
+}
+
+/// `cosign sign` with a key file (password `pw`), no transparency log.
+pub fn cosign_sign(cosign: &Path, key: &Path, image: &str) {
+    let out = Command::new(cosign)
+        .args([
+            "sign",
+            "--yes",
+            "--tlog-upload=false",
+            "--allow-insecure-registry",
+            "--allow-http-registry",
+            "--key",
+        ])
+        .arg(key)
+        .arg(image)
+        .env("COSIGN_PASSWORD", "pw")
+        .output()
+        .expect("cosign");
+    assert!(
+        out.status.success(),
+        "cosign sign: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

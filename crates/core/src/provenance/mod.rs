@@ -27,8 +27,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::keys::PublicKey;
-use crate::trust::{KeyStatus, TrustSet, TrustedKey};
+use crate::trust::{KeyStatus, Keyring, TrustSet, TrustedKey};
 use crate::verify::pae;
 
 pub use attest::{attest, predicate_type_for, AttestError, AttestOutcome};
@@ -147,37 +146,6 @@ pub struct Attestation {
 pub struct ImageCover {
     pub fingerprint: String,
     pub publisher: String,
-}
-
-/// Trusted keys parsed once.
-struct Keyring<'t> {
-    keys: Vec<(&'t TrustedKey, PublicKey)>,
-}
-
-impl<'t> Keyring<'t> {
-    fn new(trust: &'t TrustSet) -> Self {
-        let keys = trust
-            .keys
-            .iter()
-            .filter_map(|k| {
-                PublicKey::parse(k.public_key.as_bytes())
-                    .ok()
-                    .map(|pk| (k, pk))
-            })
-            // A stored key whose PEM does not hash to its fingerprint never vouches.
-            .filter(|(k, pk)| pk.fingerprint() == k.fingerprint)
-            .collect();
-        Keyring { keys }
-    }
-
-    /// Every trusted key that verifies `sig` over `msg`.
-    fn verifiers(&self, msg: &[u8], sig: &[u8]) -> Vec<&'t TrustedKey> {
-        self.keys
-            .iter()
-            .filter(|(_, pk)| pk.verify(msg, sig).is_ok())
-            .map(|(k, _)| *k)
-            .collect()
-    }
 }
 
 /// Why a key that verified a signature may still not vouch, in the order checked.
@@ -384,8 +352,8 @@ fn assess_one(
                         format!(
                             "untrusted signer: none of the envelope's {n} signature{} verifies with any of your {} trusted key{} (signed by a key you do not trust, or the payload was altered)",
                             if n == 1 { "" } else { "s" },
-                            keyring.keys.len(),
-                            if keyring.keys.len() == 1 { "" } else { "s" }
+                            keyring.len(),
+                            if keyring.len() == 1 { "" } else { "s" }
                         )
                     },
                 );

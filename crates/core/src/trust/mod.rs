@@ -7,6 +7,7 @@
 //! document intact and two processes writing at once lose nothing.
 
 mod backend;
+mod keyring;
 pub mod scope;
 mod store;
 
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 pub use backend::{KeychainBackend, MemoryBackend, SecretBackend};
+pub(crate) use keyring::Keyring;
 pub use store::{ImportReport, KeyQuery, TrustStore};
 
 use crate::keys::{Algorithm, KeyError};

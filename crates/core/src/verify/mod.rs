@@ -24,9 +24,10 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::keys::PublicKey;
 use crate::reference::identity_repository;
-use crate::trust::{short_fingerprint, KeyStatus, PolicyApplied, PolicyMode, TrustSet, TrustedKey};
+use crate::trust::{
+    short_fingerprint, KeyStatus, Keyring, PolicyApplied, PolicyMode, TrustSet, TrustedKey,
+};
 
 pub use fetch::{verify_batch, verify_batch_pending, verify_one, PendingTrust, VerifyOptions};
 
@@ -377,36 +378,6 @@ fn clip(s: &str) -> String {
     out
 }
 
-/// Parsed trusted keys, once per evaluation.
-struct Keyring<'t> {
-    keys: Vec<(&'t TrustedKey, PublicKey)>,
-}
-
-impl<'t> Keyring<'t> {
-    fn new(trust: &'t TrustSet) -> Self {
-        let keys = trust
-            .keys
-            .iter()
-            .filter_map(|k| {
-                PublicKey::parse(k.public_key.as_bytes())
-                    .ok()
-                    .map(|pk| (k, pk))
-            })
-            // A stored key whose PEM does not hash to its fingerprint never vouches.
-            .filter(|(k, pk)| pk.fingerprint() == k.fingerprint)
-            .collect();
-        Keyring { keys }
-    }
-
-    /// The trusted key that verifies `sig` over `msg`, if any.
-    fn verifier(&self, msg: &[u8], sig: &[u8]) -> Option<&'t TrustedKey> {
-        self.keys
-            .iter()
-            .find(|(_, pk)| pk.verify(msg, sig).is_ok())
-            .map(|(k, _)| *k)
-    }
-}
-
 fn decode_b64(s: &str) -> Option<Vec<u8>> {
     let t = s.trim();
     base64::engine::general_purpose::STANDARD
@@ -592,13 +563,7 @@ fn judge(
         .collect();
     let accepted_keys: Vec<&TrustedKey> = accepted
         .iter()
-        .filter_map(|fp| {
-            keyring
-                .keys
-                .iter()
-                .find(|(k, _)| k.fingerprint == *fp)
-                .map(|(k, _)| *k)
-        })
+        .filter_map(|fp| keyring.by_fingerprint(fp))
         .collect();
 
     // The funnel: each stage keeps the signatures that passed the previous ones.
@@ -844,8 +809,8 @@ fn judge(
             format!(
                 "{k} signature{} found, but none verifies with any of your {} trusted key{} (signed by a key you do not trust, or altered); {would}",
                 plural(k),
-                keyring.keys.len(),
-                plural(keyring.keys.len())
+                keyring.len(),
+                plural(keyring.len())
             ),
         )
     } else if first(|r| matches!(r, Rejection::Notary)).is_some() {

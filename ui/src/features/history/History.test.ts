@@ -126,7 +126,7 @@ describe('History', () => {
 
     await fireEvent.click(screen.getByTestId('nav-history'));
     expect(screen.getByTestId('nav-history').getAttribute('aria-current')).toBe('page');
-    await fireEvent.click(screen.getByTestId('history-recheck'));
+    await fireEvent.click(await screen.findByTestId('history-recheck'));
 
     expect(screen.getByTestId('nav-verify').getAttribute('aria-current')).toBe('page');
     const row = await screen.findByTestId('verdict-row');
