@@ -156,3 +156,109 @@ mod tests {
         assert!(verifier.roots_loaded());
     }
 }
+
+/// A real handshake against `openssl s_server` with a self-signed certificate: the connection
+/// must be refused for the certificate (the verifier really verifies), and the roots get loaded.
+#[cfg(test)]
+mod handshake {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::{Child, Command, Stdio};
+
+    struct Server(Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn openssl_available() -> bool {
+        Command::new("openssl")
+            .arg("version")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    }
+
+    #[tokio::test]
+    async fn a_self_signed_registry_is_refused() {
+        if !openssl_available() {
+            eprintln!("!!! SKIPPING: openssl is not installed");
+            return;
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (key, cert) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
+        let made = Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+            ])
+            .args(["-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
+            .args(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .expect("openssl req");
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+        let mut child = Command::new("openssl")
+            .args(["s_server", "-www", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-key")
+            .arg(&key)
+            .arg("-cert")
+            .arg(&cert)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl s_server");
+        let stdout = child.stdout.take().expect("stdout");
+        let server = Server(child);
+        // s_server prints ACCEPT once it listens.
+        let mut lines = BufReader::new(stdout).lines();
+        assert!(
+            lines.any(|l| l.is_ok_and(|l| l.contains("ACCEPT"))),
+            "s_server did not start"
+        );
+
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(super::client_config().expect("config"))
+            .build()
+            .expect("client");
+        let result = client
+            .get(format!("https://127.0.0.1:{port}/"))
+            .send()
+            .await;
+        drop(server);
+        let err = match result {
+            Ok(r) => panic!("a self-signed server was accepted: {}", r.status()),
+            Err(e) => e,
+        };
+        let chain = {
+            let mut s = err.to_string();
+            let mut src = std::error::Error::source(&err);
+            while let Some(e) = src {
+                s.push_str(&format!(": {e}"));
+                src = e.source();
+            }
+            s
+        };
+        assert!(
+            chain.contains("invalid peer certificate"),
+            "refused, but not for its certificate: {chain}"
+        );
+    }
+}
