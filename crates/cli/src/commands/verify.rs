@@ -5,9 +5,9 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use vouch_core::registry::{configured_insecure, RegistryOptions};
-use vouch_core::verify::{verify_batch_pending, PendingTrust, Status, Verdict, VerifyOptions};
+use vouch_core::verify::{verify_each, PendingTrust, Status, Verdict, VerifyOptions};
 
-use super::{open_store, print_json};
+use super::open_store;
 use crate::input::read_source;
 use crate::Outcome;
 
@@ -79,45 +79,105 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
     };
     let total = refs.len();
     let progress = total > 1 && std::io::stderr().is_terminal() && !args.json;
-    let done = std::sync::atomic::AtomicUsize::new(0);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("could not start the async runtime")?;
-    let verdicts = runtime.block_on(verify_batch_pending(refs, trust, opts, |_, _| {
-        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+    // Verdicts are printed in input order as soon as they and all before them are ready, and
+    // then dropped: memory does not grow with the list. Nothing is printed when the trust set
+    // could not be read (every verdict waits for it, so the failure is known before the first).
+    let mut printer = Printer::new(std::io::stdout().lock(), total, args.json);
+    let mut done = 0usize;
+    let mut blocked = false;
+    runtime.block_on(verify_each(refs, trust, opts, |i, v| {
+        done += 1;
         if progress {
             let width = 30;
-            let filled = n * width / total.max(1);
+            let filled = done * width / total.max(1);
             eprint!(
-                "\r[{}{}] {n}/{total}",
+                "\r[{}{}] {done}/{total}",
                 "#".repeat(filled),
                 " ".repeat(width - filled)
             );
-            if n == total {
+            if done == total {
                 eprintln!();
             }
+        }
+        blocked |= v.blocks();
+        let failed = load_error.lock().map(|e| e.is_some()).unwrap_or(true);
+        if !failed {
+            printer.ready(i, v);
         }
     }));
     if let Some(e) = load_error.lock().ok().and_then(|mut slot| slot.take()) {
         return Err(e);
     }
-
-    if args.json {
-        match verdicts.as_slice() {
-            [one] => print_json(one)?,
-            many => print_json(many)?,
-        }
-    } else {
-        for v in &verdicts {
-            println!("{}", human_line(v));
-        }
-    }
-    if verdicts.iter().any(Verdict::blocks) {
+    drop(printer.finish()?);
+    if blocked {
         Ok(Outcome::NotVerified)
     } else {
         Ok(Outcome::Ok)
+    }
+}
+
+/// Prints verdicts in input order as they become ready: one line each (human) or, with
+/// `--json`, one object for one image and a pretty array for several, exactly as
+/// `serde_json::to_string_pretty` of the whole list would.
+struct Printer<W: std::io::Write> {
+    out: W,
+    total: usize,
+    json: bool,
+    next: usize,
+    waiting: std::collections::BTreeMap<usize, Verdict>,
+    error: Option<anyhow::Error>,
+}
+
+impl<W: std::io::Write> Printer<W> {
+    fn new(out: W, total: usize, json: bool) -> Printer<W> {
+        Printer {
+            out,
+            total,
+            json,
+            next: 0,
+            waiting: Default::default(),
+            error: None,
+        }
+    }
+
+    fn ready(&mut self, i: usize, v: Verdict) {
+        self.waiting.insert(i, v);
+        while let Some(v) = self.waiting.remove(&self.next) {
+            let first = self.next == 0;
+            self.next += 1;
+            if let Err(e) = self.print(&v, first) {
+                self.error.get_or_insert(e);
+            }
+        }
+    }
+
+    fn print(&mut self, v: &Verdict, first: bool) -> Result<()> {
+        let out = &mut self.out;
+        if !self.json {
+            writeln!(out, "{}", human_line(v))?;
+        } else if self.total == 1 {
+            writeln!(out, "{}", serde_json::to_string_pretty(v)?)?;
+        } else {
+            let item = serde_json::to_string_pretty(v)?.replace('\n', "\n  ");
+            write!(out, "{}  {item}", if first { "[\n" } else { ",\n" })?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<W> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if self.json && self.total > 1 {
+            writeln!(self.out, "\n]")?;
+        }
+        self.out.flush()?;
+        Ok(self.out)
     }
 }
 
@@ -156,6 +216,42 @@ fn human_line(v: &Verdict) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn verdict(n: usize) -> Verdict {
+        Verdict::error(&format!("img{n}"), None, None, None, format!("reason {n}"))
+    }
+
+    #[test]
+    fn json_printed_out_of_order_is_the_pretty_array_in_input_order() {
+        let all: Vec<Verdict> = (0..5).map(verdict).collect();
+        let mut p = Printer::new(Vec::new(), all.len(), true);
+        for i in [3, 0, 4, 1, 2] {
+            p.ready(i, all[i].clone());
+        }
+        let out = p.finish().expect("printed");
+        let want = format!("{}\n", serde_json::to_string_pretty(&all).expect("json"));
+        assert_eq!(String::from_utf8_lossy(&out), want);
+        let mut one = Printer::new(Vec::new(), 1, true);
+        one.ready(0, all[0].clone());
+        let out = one.finish().expect("printed");
+        let want = format!("{}\n", serde_json::to_string_pretty(&all[0]).expect("json"));
+        assert_eq!(String::from_utf8_lossy(&out), want);
+    }
+
+    #[test]
+    fn lines_are_printed_in_input_order() {
+        let all: Vec<Verdict> = (0..3).map(verdict).collect();
+        let mut p = Printer::new(Vec::new(), 3, false);
+        for i in [2, 1, 0] {
+            p.ready(i, all[i].clone());
+        }
+        let out = String::from_utf8(p.finish().expect("printed")).expect("utf8");
+        let order: Vec<&str> = out
+            .lines()
+            .map(|l| l.split_whitespace().nth(1).unwrap_or(""))
+            .collect();
+        assert_eq!(order, ["img0", "img1", "img2"]);
+    }
 
     #[test]
     fn lists_ignore_blank_lines_and_comments() {

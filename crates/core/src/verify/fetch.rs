@@ -141,6 +141,26 @@ pub async fn verify_batch_pending(
     opts: VerifyOptions,
     on_result: impl Fn(usize, Verdict) + Send + Sync,
 ) -> Vec<Verdict> {
+    let mut out: Vec<Option<Verdict>> = vec![None; refs.len()];
+    verify_each(refs, trust, opts, |i, v| {
+        on_result(i, v.clone());
+        if let Some(slot) = out.get_mut(i) {
+            *slot = Some(v);
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}
+
+/// [`verify_batch_pending`] without keeping the verdicts: each is handed to `on_result(index,
+/// verdict)` as it finishes (completion order) and then dropped, so memory does not grow with
+/// the number of images (the CLI prints them in input order as they become ready).
+pub async fn verify_each(
+    refs: Vec<String>,
+    trust: PendingTrust,
+    opts: VerifyOptions,
+    mut on_result: impl FnMut(usize, Verdict),
+) {
     let parsed: Vec<(String, Result<ImageRef, String>)> = refs
         .into_iter()
         .map(|s| {
@@ -154,8 +174,6 @@ pub async fn verify_batch_pending(
         .collect();
     let registry = Registry::new(opts.registry.clone(), hosts.iter().map(String::as_str));
     let now = OffsetDateTime::now_utc();
-    let mut out: Vec<Option<Verdict>> = vec![None; parsed.len()];
-    let on_result = &on_result;
     let registry = &registry;
     let trust = &trust;
     let opts = &opts;
@@ -183,16 +201,12 @@ pub async fn verify_batch_pending(
                     .await
                 }
             };
-            on_result(i, v.clone());
             (i, v)
         })
         .buffer_unordered(opts.concurrency.max(1));
     while let Some((i, v)) = stream.next().await {
-        if let Some(slot) = out.get_mut(i) {
-            *slot = Some(v);
-        }
+        on_result(i, v);
     }
-    out.into_iter().flatten().collect()
 }
 
 /// Verifies one parsed reference with a shared client, within `timeout`.
