@@ -433,7 +433,7 @@ doc += """
 - `crates/core/src/reference.rs`: image references are parsed by a hand-written version of the
   distribution grammar instead of oci-spec's regex (compiled on first use); a unit test compares
   both parsers over 200,000 generated inputs and a list of edge cases.
-- `crates/core/src/verify/fetch.rs` (`PendingTrust`, `verify_batch_pending`) and
+- `crates/core/src/verify/fetch.rs` (`PendingTrust`, `verify_each`) and
   `crates/cli/src/commands/verify.rs`: the keychain is read on its own thread while the
   registry is already being asked; each image waits for the trust set before anything is judged,
   and a failed read fails the command with the keychain's error (exit 2, no verdict printed).

@@ -128,21 +128,8 @@ pub async fn verify_batch(
     opts: VerifyOptions,
     on_result: impl Fn(usize, Verdict) + Send + Sync,
 ) -> Vec<Verdict> {
-    verify_batch_pending(refs, PendingTrust::ready(trust), opts, on_result).await
-}
-
-/// [`verify_batch`] with a trust set that may still be loading: the registry requests that do
-/// not depend on it (manifest, cosign signatures) start at once, and each image waits for the
-/// trust set before anything is judged. When the trust set cannot be loaded every verdict is an
-/// error saying why (a caller that must stop, like the CLI, checks the load itself).
-pub async fn verify_batch_pending(
-    refs: Vec<String>,
-    trust: PendingTrust,
-    opts: VerifyOptions,
-    on_result: impl Fn(usize, Verdict) + Send + Sync,
-) -> Vec<Verdict> {
     let mut out: Vec<Option<Verdict>> = vec![None; refs.len()];
-    verify_each(refs, trust, opts, |i, v| {
+    verify_each(refs, PendingTrust::ready(trust), opts, |i, v| {
         on_result(i, v.clone());
         if let Some(slot) = out.get_mut(i) {
             *slot = Some(v);
@@ -152,9 +139,13 @@ pub async fn verify_batch_pending(
     out.into_iter().flatten().collect()
 }
 
-/// [`verify_batch_pending`] without keeping the verdicts: each is handed to `on_result(index,
-/// verdict)` as it finishes (completion order) and then dropped, so memory does not grow with
-/// the number of images (the CLI prints them in input order as they become ready).
+/// Verifies every reference like [`verify_batch`], without keeping the verdicts, and with a
+/// trust set that may still be loading: the registry requests that do not depend on it
+/// (manifest, cosign signatures) start at once, and each image waits for the trust set before
+/// anything is judged; when it cannot be loaded every verdict is an error saying why (a caller
+/// that must stop, like the CLI, checks the load itself). Each verdict is handed to
+/// `on_result(index, verdict)` as it finishes (completion order) and then dropped, so memory
+/// does not grow with the number of images (the CLI prints them in input order).
 pub async fn verify_each(
     refs: Vec<String>,
     trust: PendingTrust,

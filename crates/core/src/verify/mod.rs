@@ -29,9 +29,7 @@ use crate::trust::{
     short_fingerprint, KeyStatus, Keyring, PolicyApplied, PolicyMode, TrustSet, TrustedKey,
 };
 
-pub use fetch::{
-    verify_batch, verify_batch_pending, verify_each, verify_one, PendingTrust, VerifyOptions,
-};
+pub use fetch::{verify_batch, verify_each, verify_one, PendingTrust, VerifyOptions};
 
 /// Media type of a cosign simple-signing layer.
 pub const SIMPLE_SIGNING_MEDIA_TYPE: &str = "application/vnd.dev.cosign.simplesigning.v1+json";

@@ -551,13 +551,15 @@ async fn a_trust_set_that_fails_to_load_judges_nothing() {
     // Port 1 on loopback refuses connections at once: the fetch fails, then the verdict must
     // carry the trust store's error rather than a judgement made without it.
     let trust = PendingTrust::from_future(async { Err("the keychain is locked".to_string()) });
-    let verdicts = verify_batch_pending(
+    let mut verdicts = vec![None, None];
+    verify_each(
         vec!["127.0.0.1:1/acme/app:v1".into(), "NOT VALID".into()],
         trust,
         VerifyOptions::default(),
-        |_, _| {},
+        |i, v| verdicts[i] = Some(v),
     )
     .await;
+    let verdicts: Vec<Verdict> = verdicts.into_iter().flatten().collect();
     assert_eq!(verdicts.len(), 2);
     assert_eq!(verdicts[0].status, Status::Error);
     assert!(
