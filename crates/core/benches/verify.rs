@@ -136,3 +136,34 @@ fn ed25519_verify_batch(bencher: Bencher<'_, '_>, n: usize) {
             ed25519_dalek::verify_batch(divan::black_box(&refs), &sigs, &keys).expect("valid")
         });
 }
+
+/// Scope and policy matching for one image against a trust set of 1,000 keys (each with its
+/// own scope) and 1,000 policies, including the pattern that once made matching exponential
+/// (`HOST/**/**/…/z`, nine `**`).
+#[divan::bench]
+fn scopes_and_policies_1000(bencher: Bencher<'_, '_>) {
+    use vouch_core::trust::{Policy, PolicyMode};
+    let mut trust = TrustSet::default();
+    let (template, _) = fixture(Algorithm::Ed25519);
+    for i in 0..1000 {
+        let mut k = template.keys[0].clone();
+        k.scopes = vec![format!("registry{i}.example/team{i}/**")];
+        trust.keys.push(k);
+        trust.policies.push(Policy {
+            pattern: format!("registry{i}.example/*/app{i}"),
+            mode: PolicyMode::Warn,
+            threshold: 1,
+        });
+    }
+    trust.policies.push(Policy {
+        pattern: format!("registry.example:5000{}/z", "/**".repeat(9)),
+        mode: PolicyMode::Warn,
+        threshold: 1,
+    });
+    let deep = "registry.example:5000/acme/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/app";
+    bencher.bench(|| {
+        let repo = divan::black_box(deep);
+        let covered = trust.keys.iter().filter(|k| k.covers(repo)).count();
+        (covered, trust.policy_for(repo))
+    });
+}

@@ -44,27 +44,121 @@ pub fn validate(pattern: &str) -> Result<String, TrustError> {
 }
 
 /// Whether `pattern` matches the normalized repository name `name`.
+///
+/// Linear in `pattern.len() × name.len()`, whatever the pattern: the glob is run as a
+/// set of positions in the pattern (an NFA simulated without backtracking), after a cheap check
+/// that the literal text before the first `*` starts the name (which settles most of the scopes
+/// of a large trust set in a few byte comparisons).
 pub fn matches(pattern: &str, name: &str) -> bool {
-    glob(pattern.as_bytes(), name.as_bytes())
+    Matcher::default().run(pattern.as_bytes(), name.as_bytes())
 }
 
-fn glob(p: &[u8], s: &[u8]) -> bool {
-    match p {
-        [] => s.is_empty(),
-        [b'*', b'*', rest @ ..] => {
-            // `**/` may also match zero segments: "a/**/b" matches "a/b".
-            let rest_after_slash = rest.strip_prefix(b"/");
-            (0..=s.len()).any(|i| glob(rest, s.get(i..).unwrap_or_default()))
-                || rest_after_slash.is_some_and(|r| glob(r, s))
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tok {
+    Lit(u8),
+    /// `*`: any run of bytes within one segment.
+    Star,
+    /// `**`: any run of bytes, `/` included; `**/` may also match zero segments.
+    DoubleStar,
+}
+
+fn tokens(p: &[u8]) -> Vec<Tok> {
+    let mut out = Vec::with_capacity(p.len());
+    let mut i = 0;
+    while i < p.len() {
+        match (p[i], p.get(i + 1)) {
+            (b'*', Some(b'*')) => {
+                out.push(Tok::DoubleStar);
+                i += 2;
+            }
+            (b'*', _) => {
+                out.push(Tok::Star);
+                i += 1;
+            }
+            (c, _) => {
+                out.push(Tok::Lit(c));
+                i += 1;
+            }
         }
-        [b'*', rest @ ..] => {
-            let seg_end = s.iter().position(|&c| c == b'/').unwrap_or(s.len());
-            (0..=seg_end).any(|i| glob(rest, s.get(i..).unwrap_or_default()))
+    }
+    out
+}
+
+/// The glob simulation; `steps` counts the work done (tests pin it as linear).
+#[derive(Default)]
+struct Matcher {
+    steps: usize,
+}
+
+impl Matcher {
+    fn run(&mut self, p: &[u8], s: &[u8]) -> bool {
+        let literal_prefix = p.iter().position(|&c| c == b'*').unwrap_or(p.len());
+        if !s.starts_with(&p[..literal_prefix]) {
+            return false;
         }
-        [c, rest @ ..] => match s {
-            [d, srest @ ..] if c == d => glob(rest, srest),
-            _ => false,
-        },
+        if literal_prefix == p.len() {
+            return p.len() == s.len();
+        }
+        let toks = tokens(p);
+        let n = toks.len();
+        // `cur[i]`: position i is live. `fresh[i]`: it was entered without a `**` before it
+        // consuming anything, which is when `**/` may match zero segments.
+        let (mut cur, mut fresh) = (vec![false; n + 1], vec![false; n + 1]);
+        let (mut next, mut next_fresh) = (vec![false; n + 1], vec![false; n + 1]);
+        cur[0] = true;
+        fresh[0] = true;
+        self.close(&toks, &mut cur, &mut fresh);
+        for &c in s {
+            next.fill(false);
+            next_fresh.fill(false);
+            let mut any = false;
+            for (i, tok) in toks.iter().enumerate() {
+                self.steps += 1;
+                if !cur[i] {
+                    continue;
+                }
+                match *tok {
+                    Tok::Lit(x) if x == c => {
+                        next[i + 1] = true;
+                        next_fresh[i + 1] = true;
+                    }
+                    Tok::Lit(_) => continue,
+                    Tok::Star if c == b'/' => continue,
+                    Tok::Star | Tok::DoubleStar => next[i] = true,
+                }
+                any = true;
+            }
+            if !any {
+                return false;
+            }
+            self.close(&toks, &mut next, &mut next_fresh);
+            std::mem::swap(&mut cur, &mut next);
+            std::mem::swap(&mut fresh, &mut next_fresh);
+        }
+        cur[n]
+    }
+
+    /// Adds the positions reachable without consuming a byte: past a `*` or `**` (empty
+    /// match), and past `**/` when the `**` has consumed nothing (zero segments: `a/**/b`
+    /// matches `a/b`). Edges only go forward, so one pass suffices.
+    fn close(&mut self, toks: &[Tok], set: &mut [bool], fresh: &mut [bool]) {
+        for i in 0..toks.len() {
+            self.steps += 1;
+            if !set[i] {
+                continue;
+            }
+            match toks[i] {
+                Tok::Star | Tok::DoubleStar => {
+                    set[i + 1] = true;
+                    fresh[i + 1] = true;
+                }
+                Tok::Lit(_) => {}
+            }
+            if toks[i] == Tok::DoubleStar && fresh[i] && toks.get(i + 1) == Some(&Tok::Lit(b'/')) {
+                set[i + 2] = true;
+                fresh[i + 2] = true;
+            }
+        }
     }
 }
 
@@ -150,6 +244,81 @@ mod tests {
             Some("ghcr.io/acme/**")
         );
         assert!(validate("localhost:5000/x").is_ok());
+    }
+
+    /// The matcher before the fix: backtracking, exponential in the number of `**`. Kept as
+    /// the reference the linear matcher is compared with.
+    fn backtracking(p: &[u8], s: &[u8]) -> bool {
+        match p {
+            [] => s.is_empty(),
+            [b'*', b'*', rest @ ..] => {
+                let rest_after_slash = rest.strip_prefix(b"/");
+                (0..=s.len()).any(|i| backtracking(rest, &s[i..]))
+                    || rest_after_slash.is_some_and(|r| backtracking(r, s))
+            }
+            [b'*', rest @ ..] => {
+                let seg_end = s.iter().position(|&c| c == b'/').unwrap_or(s.len());
+                (0..=seg_end).any(|i| backtracking(rest, &s[i..]))
+            }
+            [c, rest @ ..] => match s {
+                [d, srest @ ..] if c == d => backtracking(rest, srest),
+                _ => false,
+            },
+        }
+    }
+
+    #[test]
+    fn the_linear_matcher_agrees_with_the_backtracking_one() {
+        // Every pattern and name over a small alphabet, up to a length: both matchers agree.
+        let alphabet = [b'a', b'/', b'*'];
+        let mut patterns = vec![Vec::new()];
+        for _ in 0..6 {
+            let mut longer = Vec::new();
+            for p in &patterns {
+                for c in alphabet {
+                    let mut q: Vec<u8> = p.clone();
+                    q.push(c);
+                    longer.push(q);
+                }
+            }
+            patterns.extend(longer);
+            patterns.sort();
+            patterns.dedup();
+        }
+        let names: Vec<Vec<u8>> = patterns
+            .iter()
+            .filter(|p| !p.contains(&b'*'))
+            .cloned()
+            .collect();
+        let mut compared = 0;
+        for p in patterns
+            .iter()
+            .filter(|p| !p.windows(3).any(|w| w == b"***"))
+        {
+            for n in &names {
+                let ps = std::str::from_utf8(p).unwrap_or_default();
+                let ns = std::str::from_utf8(n).unwrap_or_default();
+                assert_eq!(matches(ps, ns), backtracking(p, n), "{ps:?} vs {ns:?}");
+                compared += 1;
+            }
+        }
+        assert!(compared > 10_000, "only {compared} pairs compared");
+    }
+
+    /// Regression: `HOST/**/**/**/**/**/**/**/**/**/z` against a deep repository name took
+    /// seconds (each extra `**` multiplied the time by three to four). The work is now bounded
+    /// by the product of the lengths; counted in steps, not timed.
+    #[test]
+    fn many_double_stars_match_in_linear_steps() {
+        let pattern = format!("host{}/z", "/**".repeat(40));
+        let name = format!("host{}/y", "/a".repeat(60));
+        let mut m = Matcher::default();
+        assert!(!m.run(pattern.as_bytes(), name.as_bytes()));
+        let bound = 2 * (pattern.len() + 1) * (name.len() + 1);
+        assert!(m.steps <= bound, "{} steps > {bound}", m.steps);
+        assert!(m.steps > 0);
+        let name_z = format!("host{}/z", "/a".repeat(60));
+        assert!(matches(&pattern, &name_z));
     }
 
     #[test]
