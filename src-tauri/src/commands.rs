@@ -213,7 +213,7 @@ pub(crate) async fn remove_policy(
 #[tauri::command]
 pub(crate) async fn export_trust_set(state: State<'_, AppState>) -> Result<String, IpcError> {
     with_store(&state, |s| {
-        Ok(String::from_utf8_lossy(&s.export_set()?.to_json()).into_owned())
+        Ok(String::from_utf8_lossy(&s.export_set()?.to_json()?).into_owned())
     })
     .await
 }

@@ -5,6 +5,7 @@
 
 mod commands;
 mod input;
+mod progress;
 
 use std::process::ExitCode;
 
@@ -78,7 +79,63 @@ fn main() -> ExitCode {
         Ok(Outcome::NotVerified) => ExitCode::from(1),
         Err(e) => {
             eprintln!("vouch: {e:#}");
+            if let Some(h) = hint(&e) {
+                eprintln!("hint: {h}");
+            }
             ExitCode::from(2)
         }
+    }
+}
+
+/// What a person at the terminal can do about an error. The core says what went wrong and
+/// nothing about commands (the window has its own hints); the CLI adds its own here.
+fn hint(e: &anyhow::Error) -> Option<&'static str> {
+    use vouch_core::keys::KeyError;
+    use vouch_core::trust::TrustError;
+    for cause in e.chain() {
+        if let Some(t) = cause.downcast_ref::<TrustError>() {
+            return match t {
+                TrustError::KeychainUnreachable { .. } => Some(
+                    "start a Secret Service provider (gnome-keyring or KWallet) in this session; \
+                     `vouch doctor` shows what Vouch can reach",
+                ),
+                TrustError::KeychainLocked { .. } => Some(
+                    "unlock the keychain (log in to the desktop session, or \
+                     `gnome-keyring-daemon --unlock`) and try again",
+                ),
+                TrustError::NotFound(_) => {
+                    Some("`vouch key list` shows the fingerprints and publishers you have")
+                }
+                TrustError::NoPrivateKey(_) => Some(
+                    "only keys made with `vouch key generate` or imported with \
+                     `vouch key import-private` can sign",
+                ),
+                TrustError::Key(KeyError::PrivateKeyGivenAsPublic) => {
+                    Some("import a signing key with `vouch key import-private`")
+                }
+                _ => None,
+            };
+        }
+        if let Some(KeyError::PrivateKeyGivenAsPublic) = cause.downcast_ref::<KeyError>() {
+            return Some("import a signing key with `vouch key import-private`");
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vouch_core::trust::TrustError;
+
+    #[test]
+    fn the_cli_adds_its_own_hints_to_core_errors() {
+        let e = anyhow::Error::new(TrustError::NotFound("acme".into())).context("key show");
+        assert_eq!(
+            hint(&e),
+            Some("`vouch key list` shows the fingerprints and publishers you have")
+        );
+        let e = anyhow::anyhow!("something else");
+        assert_eq!(hint(&e), None);
     }
 }

@@ -36,6 +36,8 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    #[error("the settings could not be serialised ({detail}); the file was left unchanged")]
+    Serialize { detail: String },
     #[error("`{0}` is not a registry host: use host or host:port, e.g. registry.internal:5000")]
     BadHost(String),
 }
@@ -78,7 +80,9 @@ impl Settings {
             std::fs::create_dir_all(dir).map_err(err)?;
         }
         let tmp = path.with_extension("json.tmp");
-        let json = serde_json::to_vec_pretty(self).unwrap_or_default();
+        let json = serde_json::to_vec_pretty(self).map_err(|e| ConfigError::Serialize {
+            detail: e.to_string(),
+        })?;
         std::fs::write(&tmp, json).map_err(err)?;
         std::fs::rename(&tmp, path).map_err(err)
     }

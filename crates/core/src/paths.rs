@@ -9,21 +9,22 @@ pub const PROFILE_ENV: &str = "VOUCH_PROFILE";
 
 /// The active profile: `VOUCH_PROFILE`, or `default`.
 pub fn profile() -> Result<String, TrustError> {
-    let p = std::env::var(PROFILE_ENV).unwrap_or_default();
-    let p = if p.is_empty() {
-        "default".to_string()
-    } else {
-        p
-    };
+    profile_named(&std::env::var(PROFILE_ENV).unwrap_or_default())
+}
+
+/// Checks a profile name (empty means `default`).
+pub fn profile_named(name: &str) -> Result<String, TrustError> {
+    let p = if name.is_empty() { "default" } else { name };
     let ok = p.len() <= 64
         && p.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
     if ok {
-        Ok(p)
+        Ok(p.to_string())
     } else {
-        Err(TrustError::BadPolicy(format!(
-            "{PROFILE_ENV}=`{p}` is not a valid profile name: use up to 64 lower-case letters, digits, `-` or `_`"
-        )))
+        Err(TrustError::BadProfile {
+            variable: PROFILE_ENV,
+            value: p.chars().take(80).collect(),
+        })
     }
 }
 
@@ -58,4 +59,24 @@ pub fn config_path() -> PathBuf {
 /// The lock file that serialises writers of one profile's trust set.
 pub fn lock_path(profile: &str) -> PathBuf {
     config_dir().join("locks").join(format!("{profile}.lock"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a bad `VOUCH_PROFILE` was reported as "bad policy".
+    #[test]
+    fn a_bad_profile_is_reported_as_a_bad_profile() {
+        let err = profile_named("Team A").expect_err("upper case and a space");
+        assert!(matches!(err, TrustError::BadProfile { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(
+            text.starts_with("VOUCH_PROFILE=`Team A` is not a valid profile name"),
+            "{text}"
+        );
+        assert!(!text.contains("policy"), "{text}");
+        assert_eq!(profile_named("").ok().as_deref(), Some("default"));
+        assert_eq!(profile_named("demo-1").ok().as_deref(), Some("demo-1"));
+    }
 }

@@ -21,7 +21,7 @@ pub(crate) fn run(cmd: TrustCmd) -> Result<Outcome> {
     match cmd {
         TrustCmd::Export { file } => {
             let set = store.export_set()?;
-            let json = set.to_json();
+            let json = set.to_json()?;
             if file == "-" {
                 println!("{}", String::from_utf8_lossy(&json));
             } else {

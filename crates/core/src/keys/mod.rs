@@ -84,8 +84,8 @@ pub enum KeyError {
         expected: &'static str,
     },
     #[error(
-        "this is a private key; a public key was expected — import a signing key with \
-         `vouch key import-private`, or pass its public key (e.g. cosign.pub) instead"
+        "this is a private key; a public key was expected — import it as a signing key, or \
+         pass its public key (e.g. cosign.pub) instead"
     )]
     PrivateKeyGivenAsPublic,
     #[error(

@@ -200,9 +200,10 @@ impl TrustSet {
         Ok(set)
     }
 
-    pub fn to_json(&self) -> Vec<u8> {
-        // Serialising plain data (strings, numbers, dates) cannot fail.
-        serde_json::to_vec_pretty(self).unwrap_or_default()
+    /// The document as written to the keychain or exported. Fails rather than producing
+    /// empty bytes: a write must never replace a trust set with nothing.
+    pub fn to_json(&self) -> Result<Vec<u8>, TrustError> {
+        to_document(self)
     }
 
     /// The policy for `repository`: the most specific matching pattern wins
@@ -232,9 +233,9 @@ impl TrustSet {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TrustError {
-    #[error("the keychain ({backend}) is unreachable: {detail}. Start a Secret Service provider (gnome-keyring or KWallet) in this session, or run `vouch doctor` for details")]
+    #[error("the keychain ({backend}) is unreachable: {detail}. No Secret Service provider (gnome-keyring or KWallet) answers in this session")]
     KeychainUnreachable { backend: String, detail: String },
-    #[error("the keychain ({backend}) is locked: {detail}. Unlock it (log in to the desktop session or run `gnome-keyring-daemon --unlock`) and try again")]
+    #[error("the keychain ({backend}) is locked: {detail}")]
     KeychainLocked { backend: String, detail: String },
     #[error("the keychain ({backend}) refused to {action}: {detail}; the trust store was left unchanged")]
     KeychainRefused {
@@ -242,7 +243,7 @@ pub enum TrustError {
         action: String,
         detail: String,
     },
-    #[error("no trusted key matches `{0}`; `vouch key list` shows the fingerprints and publishers you have")]
+    #[error("no trusted key matches `{0}`")]
     NotFound(String),
     #[error("`{query}` matches several keys ({}); give more of the fingerprint", .candidates.join(", "))]
     Ambiguous {
@@ -255,11 +256,20 @@ pub enum TrustError {
     BadScope { pattern: String, why: String },
     #[error("bad policy: {0}")]
     BadPolicy(String),
+    #[error("{variable}=`{value}` is not a valid profile name: use up to 64 lower-case letters, digits, `-` or `_`")]
+    BadProfile {
+        variable: &'static str,
+        value: String,
+    },
     #[error("bad trust-set document: {0}")]
     Corrupt(String),
+    #[error("the trust set could not be serialised ({0}); nothing was written")]
+    Serialize(String),
     #[error("the trust-set document has version {0}, newer than this Vouch understands ({TRUST_SET_VERSION}); update Vouch")]
     UnsupportedVersion(u32),
-    #[error("the keychain has no private key for {0}; only keys made with `vouch key generate` or `vouch key import-private` can sign")]
+    #[error(
+        "the keychain has no private key for {0}, only its public key; it can verify but not sign"
+    )]
     NoPrivateKey(String),
     #[error("{0}")]
     Key(#[from] KeyError),
@@ -273,6 +283,11 @@ pub enum TrustError {
     BadTime(String),
 }
 
+/// Serialises a document that is about to be written; an error instead of empty bytes.
+pub(crate) fn to_document<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, TrustError> {
+    serde_json::to_vec_pretty(value).map_err(|e| TrustError::Serialize(e.to_string()))
+}
+
 /// Parses an RFC 3339 time given by a person.
 pub fn parse_time(s: &str) -> Result<OffsetDateTime, TrustError> {
     OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
@@ -282,6 +297,34 @@ pub fn parse_time(s: &str) -> Result<OffsetDateTime, TrustError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: core error sentences told window users to run CLI commands (`vouch doctor`,
+    /// `vouch key list`, `gnome-keyring-daemon --unlock`). The core says what went wrong; each
+    /// shell adds its own hint.
+    #[test]
+    fn core_error_sentences_name_no_command() {
+        let s = |x: &str| x.to_string();
+        let errors = [
+            TrustError::KeychainUnreachable {
+                backend: s("Secret Service"),
+                detail: s("no bus"),
+            },
+            TrustError::KeychainLocked {
+                backend: s("Secret Service"),
+                detail: s("locked"),
+            },
+            TrustError::NotFound(s("acme")),
+            TrustError::NoPrivateKey(s("acme")),
+            TrustError::Key(KeyError::PrivateKeyGivenAsPublic),
+            TrustError::UnsupportedVersion(9),
+        ];
+        for e in errors {
+            let text = e.to_string();
+            for command in ["`vouch", "vouch doctor", "vouch key", "--unlock", "run `"] {
+                assert!(!text.contains(command), "{text:?} names {command:?}");
+            }
+        }
+    }
 
     #[test]
     fn default_policy_is_enforce_one_key() {
@@ -334,7 +377,8 @@ mod tests {
             TrustSet::from_json(b"{\"format\":\"vouch-trust-set\",\"version\":9}"),
             Err(TrustError::UnsupportedVersion(9))
         ));
-        let ok = TrustSet::from_json(&TrustSet::default().to_json()).expect("roundtrip");
+        let ok =
+            TrustSet::from_json(&TrustSet::default().to_json().expect("json")).expect("roundtrip");
         assert_eq!(ok, TrustSet::default());
     }
 

@@ -109,7 +109,7 @@ impl TrustStore {
         set.format = super::TRUST_SET_FORMAT.into();
         set.version = super::TRUST_SET_VERSION;
         let label = format!("Vouch trust set ({})", self.profile);
-        self.backend.set(&self.set_item(), &label, &set.to_json())?;
+        write_document(self.backend.as_ref(), &self.set_item(), &label, &set)?;
         Ok(out)
     }
 
@@ -532,8 +532,39 @@ fn upsert(
     Ok((k, false))
 }
 
+/// Writes `value` as a JSON item; when it cannot be serialised nothing is written.
+fn write_document<T: serde::Serialize>(
+    backend: &dyn SecretBackend,
+    item: &str,
+    label: &str,
+    value: &T,
+) -> Result<(), TrustError> {
+    let bytes = super::to_document(value)?;
+    backend.set(item, label, &bytes)
+}
+
 #[cfg(test)]
 mod tests {
+    /// Regression: serialisation errors became empty bytes (`unwrap_or_default()`) right before
+    /// the keychain write, which would have replaced the trust set with nothing.
+    #[test]
+    fn a_document_that_cannot_be_serialised_is_not_written() {
+        struct Unserialisable;
+        impl serde::Serialize for Unserialisable {
+            fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(serde::ser::Error::custom("refuses"))
+            }
+        }
+        let mem = MemoryBackend::new();
+        mem.set("item", "label", b"previous").expect("seed");
+        let err = write_document(&mem, "item", "label", &Unserialisable).expect_err("refused");
+        assert!(matches!(err, TrustError::Serialize(_)), "{err:?}");
+        assert_eq!(
+            mem.get("item").expect("read").as_deref(),
+            Some(&b"previous"[..])
+        );
+    }
+
     use super::*;
     use crate::trust::MemoryBackend;
 
