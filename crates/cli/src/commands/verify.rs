@@ -9,6 +9,7 @@ use vouch_core::verify::{verify_each, PendingTrust, Status, Verdict, VerifyOptio
 
 use super::open_store;
 use crate::input::read_source;
+use crate::progress::Progress;
 use crate::Outcome;
 
 #[derive(clap::Args)]
@@ -88,28 +89,18 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
     // then dropped: memory does not grow with the list. Nothing is printed when the trust set
     // could not be read (every verdict waits for it, so the failure is known before the first).
     let mut printer = Printer::new(std::io::stdout().lock(), total, args.json);
-    let mut done = 0usize;
+    let mut bar = Progress::new(progress.then(std::io::stderr), total);
     let mut blocked = false;
     runtime.block_on(verify_each(refs, trust, opts, |i, v| {
-        done += 1;
-        if progress {
-            let width = 30;
-            let filled = done * width / total.max(1);
-            eprint!(
-                "\r[{}{}] {done}/{total}",
-                "#".repeat(filled),
-                " ".repeat(width - filled)
-            );
-            if done == total {
-                eprintln!();
-            }
-        }
         blocked |= v.blocks();
         let failed = load_error.lock().map(|e| e.is_some()).unwrap_or(true);
-        if !failed {
-            printer.ready(i, v);
-        }
+        bar.around(|| {
+            if !failed {
+                printer.ready(i, v);
+            }
+        });
     }));
+    drop(bar);
     if let Some(e) = load_error.lock().ok().and_then(|mut slot| slot.take()) {
         return Err(e);
     }
@@ -160,6 +151,7 @@ impl<W: std::io::Write> Printer<W> {
         let out = &mut self.out;
         if !self.json {
             writeln!(out, "{}", human_line(v))?;
+            out.flush()?;
         } else if self.total == 1 {
             writeln!(out, "{}", serde_json::to_string_pretty(v)?)?;
         } else {
