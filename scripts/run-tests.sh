@@ -19,7 +19,9 @@ cargo build -p vouch-cli
 ui/node_modules/.bin/tauri build --debug --no-bundle
 
 section "Rust unit and integration tests (real keychain, registry, peers)"
-cargo test --workspace --features vouch-app/custom-protocol
+# Tests that need the real parts are #[ignore]d (a plain `cargo test` reports them as ignored,
+# never as passed); here, inside the harness, they run too.
+cargo test --workspace --features vouch-app/custom-protocol -- --include-ignored
 
 section "UI unit tests (Vitest)"
 (cd ui && npm test --silent)

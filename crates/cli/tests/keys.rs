@@ -6,6 +6,7 @@ use common::*;
 use std::process::Command;
 
 #[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn doctor_reports_the_real_secret_service() {
     if !real_env("doctor") {
         return;
@@ -28,6 +29,7 @@ fn doctor_reports_the_real_secret_service() {
 }
 
 #[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn doctor_and_key_list_fail_clearly_without_a_keychain() {
     if !real_env("no keychain") {
         return;
@@ -72,6 +74,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 #[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn add_list_show_export_revoke_rm_persist_across_processes() {
     if !real_env("key lifecycle") {
         return;
@@ -153,6 +156,7 @@ fn add_list_show_export_revoke_rm_persist_across_processes() {
 }
 
 #[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn add_from_stdin_pasted_text_and_raw_base64() {
     if !real_env("key add inputs") {
         return;
@@ -215,6 +219,7 @@ fn base64_encode(bytes: &[u8]) -> String {
 }
 
 #[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn bad_inputs_get_a_sentence_exit_2_and_leave_the_store_unchanged() {
     if !real_env("bad inputs") {
         return;
@@ -353,6 +358,7 @@ fn bad_inputs_get_a_sentence_exit_2_and_leave_the_store_unchanged() {
 }
 
 #[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn generate_and_import_signing_keys_keep_private_keys_in_the_keychain() {
     if !real_env("signing keys") {
         return;
@@ -487,6 +493,7 @@ fn generate_and_import_signing_keys_keep_private_keys_in_the_keychain() {
 }
 
 #[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn keys_made_by_cosign_and_skopeo_import() {
     if !real_env("cosign/skopeo keys") {
         return;
@@ -700,6 +707,7 @@ fn keys_made_by_cosign_and_skopeo_import() {
 }
 
 #[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn a_dozen_concurrent_writers_lose_nothing() {
     if !real_env("concurrent writers") {
         return;
@@ -738,6 +746,7 @@ fn a_dozen_concurrent_writers_lose_nothing() {
 }
 
 #[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn policies_and_trust_export_import() {
     if !real_env("policy and trust set") {
         return;

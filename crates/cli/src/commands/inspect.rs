@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use vouch_core::provenance::{graph::predicate_label, inspect, Attestation, Inspection};
 use vouch_core::registry::{configured_insecure, Registry, RegistryOptions};
 use vouch_core::trust::short_fingerprint;
-use vouch_core::verify::{Status, VerifyOptions};
+use vouch_core::verify::VerifyOptions;
 
 use super::{open_store, print_json};
 use crate::Outcome;
@@ -50,10 +50,11 @@ pub(crate) fn run(args: InspectArgs) -> Result<Outcome> {
     } else {
         print!("{}", tree(&report));
     }
-    Ok(if report.verdict.status == Status::Verified {
-        Outcome::Ok
-    } else {
+    // The same gate as `vouch verify`: a warn or off scope reports without failing.
+    Ok(if report.verdict.blocks() {
         Outcome::NotVerified
+    } else {
+        Outcome::Ok
     })
 }
 
