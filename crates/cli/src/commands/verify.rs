@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use vouch_core::registry::{configured_insecure, RegistryOptions};
+use vouch_core::trust::TrustSet;
 use vouch_core::verify::{verify_each, PendingTrust, Status, Verdict, VerifyOptions};
 
 use super::open_store;
@@ -25,6 +26,13 @@ pub(crate) struct VerifyArgs {
     /// Reach HOST[:PORT] over plain HTTP (loopback and localhost always are); repeatable
     #[arg(long = "insecure-registry", value_name = "HOST")]
     insecure: Vec<String>,
+    /// Judge against the trust set in FILE (as written by `vouch trust export`) instead of the
+    /// keychain's: for CI runners with no keychain, or a team's reviewed trust list
+    #[arg(long = "trust-set", value_name = "FILE")]
+    trust_set: Option<String>,
+    /// Give up on a registry request after SECONDS (an image that times out is an `error`)
+    #[arg(long, value_name = "SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
+    timeout: u64,
 }
 
 /// References from a list: one per line, blank lines and `#` comments ignored.
@@ -51,9 +59,20 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
     // thread while the registry is already being asked; nothing is judged before it arrives,
     // and when it fails the command fails with its error, printing no verdict.
     let (tx, rx) = tokio::sync::oneshot::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(open_store().and_then(|s| Ok(s.load()?)));
-    });
+    match args.trust_set {
+        Some(file) => {
+            let loaded = read_source(&file).and_then(|bytes| {
+                TrustSet::from_json(&bytes)
+                    .with_context(|| format!("`{file}` is not a trust set Vouch can use"))
+            });
+            let _ = tx.send(Ok(loaded?));
+        }
+        None => {
+            std::thread::spawn(move || {
+                let _ = tx.send(open_store().and_then(|s| Ok(s.load()?)));
+            });
+        }
+    }
     let load_error: Arc<Mutex<Option<anyhow::Error>>> = Arc::default();
     let stash = load_error.clone();
     let trust = PendingTrust::from_future(async move {
@@ -74,6 +93,7 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
     let opts = VerifyOptions {
         registry: RegistryOptions {
             insecure,
+            request_timeout: std::time::Duration::from_secs(args.timeout),
             ..RegistryOptions::default()
         },
         ..VerifyOptions::default()

@@ -41,13 +41,25 @@ pub fn tool(var: &str) -> Option<PathBuf> {
 pub struct Env {
     pub profile: String,
     pub dir: tempfile::TempDir,
+    /// Arguments added to every `vouch verify` this user runs (`--trust-set`, `--timeout`).
+    pub verify_args: Vec<String>,
 }
 
 impl Env {
     pub fn new(name: &str) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let profile = format!("{}-{}", name, std::process::id());
-        Self { profile, dir }
+        Self {
+            profile,
+            dir,
+            verify_args: Vec::new(),
+        }
+    }
+
+    /// This user's `vouch verify` runs with these arguments too.
+    pub fn with_verify_args(mut self, args: &[&str]) -> Self {
+        self.verify_args = args.iter().map(|a| a.to_string()).collect();
+        self
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -69,7 +81,12 @@ impl Env {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        self.cmd().args(args).output().expect("run vouch")
+        let mut cmd = self.cmd();
+        cmd.args(args);
+        if args.first() == Some(&"verify") {
+            cmd.args(&self.verify_args);
+        }
+        cmd.output().expect("run vouch")
     }
 
     pub fn run_stdin(&self, args: &[&str], stdin: &[u8]) -> Output {
