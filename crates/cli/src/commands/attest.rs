@@ -3,7 +3,6 @@
 
 use anyhow::{Context, Result};
 use vouch_core::provenance::{attest, predicate_type_for};
-use vouch_core::registry::{configured_insecure, RegistryOptions};
 use vouch_core::trust::{short_fingerprint, TrustStore};
 
 use super::open_store;
@@ -23,9 +22,8 @@ pub(crate) struct AttestArgs {
     /// slsaprovenance (v0.2), slsaprovenance1, spdxjson, cyclonedx, vuln, openvex, custom, or a URI
     #[arg(long = "type", value_name = "TYPE", default_value = "custom")]
     predicate_type: String,
-    /// Reach HOST[:PORT] over plain HTTP (loopback and localhost always are); repeatable
-    #[arg(long = "insecure-registry", value_name = "HOST")]
-    insecure: Vec<String>,
+    #[command(flatten)]
+    registry: super::RegistryFlags,
 }
 
 pub(crate) fn run(args: AttestArgs) -> Result<Outcome> {
@@ -37,12 +35,7 @@ pub(crate) fn run(args: AttestArgs) -> Result<Outcome> {
     let key = TrustStore::find(&set, &args.key)?;
     let label = key.label();
     let private = store.private_key(&key.fingerprint)?;
-    let mut insecure = configured_insecure();
-    insecure.extend(args.insecure);
-    let opts = RegistryOptions {
-        insecure,
-        ..RegistryOptions::default()
-    };
+    let opts = args.registry.options();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use vouch_core::provenance::{graph::predicate_label, inspect, Attestation, Inspection};
-use vouch_core::registry::{configured_insecure, Registry, RegistryOptions};
+use vouch_core::registry::Registry;
 use vouch_core::trust::short_fingerprint;
 use vouch_core::verify::VerifyOptions;
 
@@ -17,20 +17,14 @@ pub(crate) struct InspectArgs {
     /// Print verdict, metadata, attestations and graph as one JSON object
     #[arg(long)]
     json: bool,
-    /// Reach HOST[:PORT] over plain HTTP (loopback and localhost always are); repeatable
-    #[arg(long = "insecure-registry", value_name = "HOST")]
-    insecure: Vec<String>,
+    #[command(flatten)]
+    registry: super::RegistryFlags,
 }
 
 pub(crate) fn run(args: InspectArgs) -> Result<Outcome> {
     let trust = open_store()?.load()?;
-    let mut insecure = configured_insecure();
-    insecure.extend(args.insecure);
     let opts = VerifyOptions {
-        registry: RegistryOptions {
-            insecure,
-            ..RegistryOptions::default()
-        },
+        registry: args.registry.options(),
         ..VerifyOptions::default()
     };
     let hosts: Vec<String> = vouch_core::reference::ImageRef::parse(&args.image)

@@ -21,3 +21,27 @@ pub(crate) fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> 
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
+
+/// How to reach registries: the flags every command that talks to one shares.
+#[derive(clap::Args)]
+pub(crate) struct RegistryFlags {
+    /// Reach HOST (or HOST:PORT) over plain HTTP (loopback and localhost always are); repeatable
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    insecure: Vec<String>,
+    /// Give up on a registry request after SECONDS
+    #[arg(long, value_name = "SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
+    timeout: u64,
+}
+
+impl RegistryFlags {
+    /// The registry options: these flags plus the hosts marked insecure in the settings.
+    pub(crate) fn options(self) -> vouch_core::registry::RegistryOptions {
+        let mut insecure = vouch_core::registry::configured_insecure();
+        insecure.extend(self.insecure);
+        vouch_core::registry::RegistryOptions {
+            insecure,
+            request_timeout: std::time::Duration::from_secs(self.timeout),
+            ..Default::default()
+        }
+    }
+}

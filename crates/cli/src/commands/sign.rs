@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Context, Result};
-use vouch_core::registry::{configured_insecure, RegistryOptions};
 use vouch_core::trust::{short_fingerprint, TrustStore};
 
 use super::open_store;
@@ -19,9 +18,8 @@ pub(crate) struct SignArgs {
     /// An annotation recorded in the signed payload; repeatable
     #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE")]
     annotations: Vec<String>,
-    /// Reach HOST[:PORT] over plain HTTP (loopback and localhost always are); repeatable
-    #[arg(long = "insecure-registry", value_name = "HOST")]
-    insecure: Vec<String>,
+    #[command(flatten)]
+    registry: super::RegistryFlags,
 }
 
 pub(crate) fn run(args: SignArgs) -> Result<Outcome> {
@@ -40,12 +38,7 @@ pub(crate) fn run(args: SignArgs) -> Result<Outcome> {
     let key = TrustStore::find(&set, &args.key)?;
     let label = key.label();
     let private = store.private_key(&key.fingerprint)?;
-    let mut insecure = configured_insecure();
-    insecure.extend(args.insecure);
-    let opts = RegistryOptions {
-        insecure,
-        ..RegistryOptions::default()
-    };
+    let opts = args.registry.options();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -4,7 +4,6 @@ use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
-use vouch_core::registry::{configured_insecure, RegistryOptions};
 use vouch_core::trust::TrustSet;
 use vouch_core::verify::{verify_each, PendingTrust, Status, Verdict, VerifyOptions};
 
@@ -23,16 +22,12 @@ pub(crate) struct VerifyArgs {
     /// Print the verdicts as JSON (one object for one image, an array for several)
     #[arg(long)]
     json: bool,
-    /// Reach HOST[:PORT] over plain HTTP (loopback and localhost always are); repeatable
-    #[arg(long = "insecure-registry", value_name = "HOST")]
-    insecure: Vec<String>,
+    #[command(flatten)]
+    registry: super::RegistryFlags,
     /// Judge against the trust set in FILE (as written by `vouch trust export`) instead of the
     /// keychain's: for CI runners with no keychain, or a team's reviewed trust list
     #[arg(long = "trust-set", value_name = "FILE")]
     trust_set: Option<String>,
-    /// Give up on a registry request after SECONDS (an image that times out is an `error`)
-    #[arg(long, value_name = "SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
-    timeout: u64,
 }
 
 /// References from a list: one per line, blank lines and `#` comments ignored.
@@ -88,14 +83,8 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
             why
         })
     });
-    let mut insecure = configured_insecure();
-    insecure.extend(args.insecure);
     let opts = VerifyOptions {
-        registry: RegistryOptions {
-            insecure,
-            request_timeout: std::time::Duration::from_secs(args.timeout),
-            ..RegistryOptions::default()
-        },
+        registry: args.registry.options(),
         ..VerifyOptions::default()
     };
     let total = refs.len();
