@@ -381,6 +381,265 @@ pub fn sha256_digest(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+    use std::io::{Read as _, Write as _};
+
+    /// A deliberately faulty fake registry on 127.0.0.1:0 — used because no real registry
+    /// answers DENIED, TOOMANYREQUESTS or a stuck credential helper's challenge on demand. It
+    /// answers `(method, path)` from a table, `404` with an empty body otherwise, one request
+    /// per connection.
+    mod fake {
+        use super::*;
+
+        #[derive(Clone)]
+        pub(super) struct Answer {
+            pub(super) status: u16,
+            pub(super) headers: Vec<(&'static str, String)>,
+            pub(super) body: Vec<u8>,
+        }
+
+        pub(super) fn envelope(status: u16, code: &str, message: &str) -> Answer {
+            Answer {
+                status,
+                headers: vec![("Content-Type", "application/json".into())],
+                body: serde_json::to_vec(
+                    &serde_json::json!({"errors": [{"code": code, "message": message}]}),
+                )
+                .expect("json"),
+            }
+        }
+
+        /// Serves `routes` until the test process ends; returns `127.0.0.1:<port>`.
+        pub(super) fn serve(routes: HashMap<(&'static str, String), Answer>) -> String {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            let addr = listener.local_addr().expect("addr").to_string();
+            std::thread::spawn(move || {
+                for mut s in listener.incoming().flatten() {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).is_ok_and(|n| n == 1) {
+                        head.push(byte[0]);
+                    }
+                    let head = String::from_utf8_lossy(&head).to_string();
+                    let mut words = head.split_whitespace();
+                    let method = words.next().unwrap_or("").to_string();
+                    let path = words
+                        .next()
+                        .unwrap_or("/")
+                        .split('?')
+                        .next()
+                        .unwrap_or("/")
+                        .to_string();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    let mut body = vec![0u8; len.min(1 << 20)];
+                    let _ = s.read_exact(&mut body);
+                    let a = routes
+                        .iter()
+                        .find(|((m, p), _)| *m == method && *p == path)
+                        .map(|(_, a)| a.clone())
+                        .unwrap_or(Answer {
+                            status: 404,
+                            headers: vec![],
+                            body: vec![],
+                        });
+                    let mut out = format!(
+                        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                        a.status,
+                        a.body.len()
+                    );
+                    for (k, v) in &a.headers {
+                        out.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                    out.push_str("\r\n");
+                    let _ = s
+                        .write_all(out.as_bytes())
+                        .and_then(|_| s.write_all(&a.body));
+                }
+            });
+            addr
+        }
+    }
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    }
+
+    fn client_for(addr: &str) -> (Arc<Registry>, ImageRef) {
+        let r = ImageRef::parse(&format!("{addr}/evil/app:v1")).expect("reference");
+        let opts = RegistryOptions {
+            request_timeout: Duration::from_secs(5),
+            ..RegistryOptions::default()
+        };
+        (Registry::new(opts, [r.registry_host()]).expect("client"), r)
+    }
+
+    fn route(method: &'static str, path: &str) -> (&'static str, String) {
+        (method, path.to_string())
+    }
+
+    /// The defect: every envelope became "not found" or a bare status. A GET keeps the code:
+    /// DENIED and TOOMANYREQUESTS are refusals with their codes; a 404 that only says
+    /// MANIFEST_UNKNOWN is still an absence, a 404 that says DENIED is not.
+    #[test]
+    fn get_answers_keep_their_oci_error_codes() {
+        let mut routes = HashMap::new();
+        routes.insert(
+            route("GET", "/v2/evil/app/manifests/denied"),
+            fake::envelope(403, "DENIED", "requested access to the resource is denied"),
+        );
+        routes.insert(
+            route("GET", "/v2/evil/app/manifests/busy"),
+            fake::envelope(429, "TOOMANYREQUESTS", "pull rate limit\u{1b}[2J exceeded"),
+        );
+        routes.insert(
+            route("GET", "/v2/evil/app/manifests/gone"),
+            fake::envelope(404, "MANIFEST_UNKNOWN", "manifest unknown"),
+        );
+        routes.insert(
+            route("GET", "/v2/evil/app/manifests/hidden"),
+            fake::envelope(404, "DENIED", "not yours"),
+        );
+        let addr = fake::serve(routes);
+        let (c, r) = client_for(&addr);
+        rt().block_on(async {
+            let e = c.manifest(&r, "denied", false).await.expect_err("denied");
+            assert!(
+                matches!(&e, RegistryError::Refused { status: Some(403), envelope, .. } if envelope.has(&OciErrorCode::Denied)),
+                "{e:?}"
+            );
+            assert!(e.to_string().contains("DENIED: requested access"), "{e}");
+            assert!(!e.to_string().contains("not found"), "{e}");
+            let e = c.manifest(&r, "busy", false).await.expect_err("busy");
+            assert!(
+                matches!(&e, RegistryError::Refused { status: Some(429), .. })
+                    && e.has_code(&OciErrorCode::TooManyRequests),
+                "{e:?}"
+            );
+            assert!(!e.to_string().contains('\u{1b}'), "{e}");
+            assert!(c.manifest(&r, "gone", false).await.expect("absent").is_none());
+            assert!(c.manifest(&r, "nothing", false).await.expect("absent").is_none());
+            let e = c.manifest(&r, "hidden", false).await.expect_err("hidden");
+            assert!(e.has_code(&OciErrorCode::Denied), "{e:?}");
+            // A blob GET refused the same way.
+            let e = c
+                .blob(&r, &format!("sha256:{}", "1".repeat(64)), 1024)
+                .await
+                .expect_err("no such blob here");
+            assert!(matches!(e, RegistryError::NotFound { .. }), "{e:?}");
+        });
+    }
+
+    /// The defect as reported: a denied push said the image was not found. Pushes go through
+    /// oci-client; its errors keep the envelope now.
+    #[test]
+    fn denied_pushes_say_denied_not_not_found() {
+        let mut routes = HashMap::new();
+        routes.insert(
+            route("GET", "/v2/"),
+            fake::Answer {
+                status: 200,
+                headers: vec![],
+                body: b"{}".to_vec(),
+            },
+        );
+        routes.insert(
+            route("POST", "/v2/evil/app/blobs/uploads/"),
+            fake::envelope(403, "DENIED", "requested access to the resource is denied"),
+        );
+        routes.insert(
+            route("PUT", "/v2/evil/app/manifests/v1"),
+            fake::envelope(404, "NAME_UNKNOWN", "repository name not known to registry"),
+        );
+        let addr = fake::serve(routes);
+        let (c, r) = client_for(&addr);
+        rt().block_on(async {
+            let e = c
+                .push_blob(&r, b"hello".to_vec())
+                .await
+                .expect_err("denied");
+            assert!(
+                matches!(
+                    &e,
+                    RegistryError::Refused {
+                        status: Some(403),
+                        ..
+                    }
+                ) && e.has_code(&OciErrorCode::Denied),
+                "{e:?}"
+            );
+            assert!(!e.to_string().contains("not found"), "{e}");
+            let e = c
+                .push_manifest(
+                    &r,
+                    "v1",
+                    b"{}".to_vec(),
+                    "application/vnd.oci.image.manifest.v1+json",
+                )
+                .await
+                .expect_err("refused");
+            assert!(
+                matches!(
+                    &e,
+                    RegistryError::Refused {
+                        status: Some(404),
+                        ..
+                    }
+                ) && e.has_code(&OciErrorCode::NameUnknown),
+                "{e:?}"
+            );
+        });
+    }
+
+    /// A registry asking for credentials, and a credential helper that hangs: the request fails
+    /// after the helper's timeout, naming the helper, instead of never returning.
+    #[cfg(unix)]
+    #[test]
+    fn a_hung_credential_helper_fails_the_request_in_time_and_is_named() {
+        let mut routes = HashMap::new();
+        routes.insert(
+            route("GET", "/v2/evil/app/manifests/v1"),
+            fake::Answer {
+                status: 401,
+                headers: vec![("WWW-Authenticate", "Basic realm=\"fake\"".into())],
+                body: vec![],
+            },
+        );
+        let addr = fake::serve(routes);
+        let (mut c, r) = client_for(&addr);
+        let dir = tempfile::tempdir().expect("tempdir");
+        credentials::tests::fixture_helper(dir.path(), "vouchtest-stuck", "exec sleep 60");
+        let creds = Credentials::new(credentials::tests::opts(
+            Duration::from_secs(1),
+            Some(dir.path()),
+        ));
+        let _ = creds.files.set(vec![
+            serde_json::json!({"credHelpers": {addr.as_str(): "vouchtest-stuck"}}),
+        ]);
+        Arc::get_mut(&mut c).expect("the only handle").credentials = creds;
+        let start = std::time::Instant::now();
+        let e = rt()
+            .block_on(c.manifest(&r, "v1", false))
+            .expect_err("the helper hung");
+        assert!(
+            start.elapsed() < Duration::from_secs(4),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(
+            matches!(&e, RegistryError::CredentialHelper { helper, problem: HelperProblem::TimedOut { .. }, .. } if helper == "docker-credential-vouchtest-stuck"),
+            "{e:?}"
+        );
+    }
 
     #[test]
     fn digests_are_sha256_of_bytes() {
