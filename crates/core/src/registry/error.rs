@@ -3,7 +3,7 @@
 //! helper ([`HelperProblem`]).
 //!
 //! Invariant: every string that came from the network or from a helper is bounded and stripped of
-//! control characters before it lands in an error ([`sanitize`]); no error holds a token, a
+//! control characters before it lands in an error (`sanitize`); no error holds a token, a
 //! password or a helper's answer.
 
 use std::time::Duration;

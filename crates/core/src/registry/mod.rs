@@ -22,6 +22,11 @@
 //! first handshake — never, for a plain-HTTP registry — and the oci-client is built only on the
 //! first push (verification never pushes). One connection pool per batch.
 //!
+//! Failures keep what the registry said: an OCI error envelope (`{"errors":[{"code":"DENIED",
+//! …}]}`) becomes [`RegistryError::Refused`] with its codes, whether it came to our GET or to an
+//! oci-client push; only a `404` that says nothing but "unknown" (`MANIFEST_UNKNOWN`,
+//! `NAME_UNKNOWN`, `BLOB_UNKNOWN`) is an absence.
+//!
 //! Transport: HTTPS with the system's roots (rustls with the platform verifier's checks); plain
 //! HTTP only for loopback addresses and `localhost` (docker's default) and hosts the person lists
 //! as insecure.
