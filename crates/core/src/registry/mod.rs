@@ -386,8 +386,11 @@ pub fn sha256_digest(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use credentials::tests::rt;
     use std::collections::HashMap;
     use std::io::{Read as _, Write as _};
+
+    const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 
     /// A deliberately faulty fake registry on 127.0.0.1:0 — used because no real registry
     /// answers DENIED, TOOMANYREQUESTS or a stuck credential helper's challenge on demand. It
@@ -472,13 +475,6 @@ mod tests {
         }
     }
 
-    fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime")
-    }
-
     fn client_for(addr: &str) -> (Arc<Registry>, ImageRef) {
         let r = ImageRef::parse(&format!("{addr}/evil/app:v1")).expect("reference");
         let opts = RegistryOptions {
@@ -492,50 +488,86 @@ mod tests {
         (method, path.to_string())
     }
 
+    /// A fake registry answering each `(method, path)` with an error envelope.
+    fn serve_envelopes(answers: &[(&'static str, &str, u16, &str, &str)]) -> String {
+        let mut routes: HashMap<_, _> = answers
+            .iter()
+            .map(|(m, p, status, code, msg)| (route(m, p), fake::envelope(*status, code, msg)))
+            .collect();
+        routes.insert(
+            route("GET", "/v2/"),
+            fake::Answer {
+                status: 200,
+                headers: vec![],
+                body: b"{}".to_vec(),
+            },
+        );
+        fake::serve(routes)
+    }
+
+    /// `e` is a refusal with `status` and `code`, and does not read as "not found".
+    fn assert_refused(e: &RegistryError, status: u16, code: OciErrorCode) {
+        assert!(
+            matches!(e, RegistryError::Refused { status: Some(s), .. } if *s == status)
+                && e.has_code(&code),
+            "want {status} {code}: {e:?}"
+        );
+        let shown = e.to_string();
+        assert!(shown.contains(code.as_str()), "{shown}");
+        assert!(
+            !shown.contains("not found") && !shown.contains('\u{1b}'),
+            "{shown}"
+        );
+    }
+
+    const DENIED: &str = "requested access to the resource is denied";
+
     /// The defect: every envelope became "not found" or a bare status. A GET keeps the code:
     /// DENIED and TOOMANYREQUESTS are refusals with their codes; a 404 that only says
     /// MANIFEST_UNKNOWN is still an absence, a 404 that says DENIED is not.
     #[test]
     fn get_answers_keep_their_oci_error_codes() {
-        let mut routes = HashMap::new();
-        routes.insert(
-            route("GET", "/v2/evil/app/manifests/denied"),
-            fake::envelope(403, "DENIED", "requested access to the resource is denied"),
-        );
-        routes.insert(
-            route("GET", "/v2/evil/app/manifests/busy"),
-            fake::envelope(429, "TOOMANYREQUESTS", "pull rate limit\u{1b}[2J exceeded"),
-        );
-        routes.insert(
-            route("GET", "/v2/evil/app/manifests/gone"),
-            fake::envelope(404, "MANIFEST_UNKNOWN", "manifest unknown"),
-        );
-        routes.insert(
-            route("GET", "/v2/evil/app/manifests/hidden"),
-            fake::envelope(404, "DENIED", "not yours"),
-        );
-        let addr = fake::serve(routes);
+        let m = "/v2/evil/app/manifests/";
+        let addr = serve_envelopes(&[
+            ("GET", &format!("{m}denied"), 403, "DENIED", DENIED),
+            (
+                "GET",
+                &format!("{m}busy"),
+                429,
+                "TOOMANYREQUESTS",
+                "rate\u{1b}[2J limit",
+            ),
+            (
+                "GET",
+                &format!("{m}gone"),
+                404,
+                "MANIFEST_UNKNOWN",
+                "manifest unknown",
+            ),
+            ("GET", &format!("{m}hidden"), 404, "DENIED", "not yours"),
+        ]);
         let (c, r) = client_for(&addr);
         rt().block_on(async {
-            let e = c.manifest(&r, "denied", false).await.expect_err("denied");
+            let get = |tag: &'static str| c.manifest(&r, tag, false);
+            let e = get("denied").await.expect_err("denied");
+            assert_refused(&e, 403, OciErrorCode::Denied);
             assert!(
-                matches!(&e, RegistryError::Refused { status: Some(403), envelope, .. } if envelope.has(&OciErrorCode::Denied)),
-                "{e:?}"
+                e.to_string()
+                    .ends_with(&format!("(HTTP 403): DENIED: {DENIED}")),
+                "{e}"
             );
-            assert!(e.to_string().contains("DENIED: requested access"), "{e}");
-            assert!(!e.to_string().contains("not found"), "{e}");
-            let e = c.manifest(&r, "busy", false).await.expect_err("busy");
-            assert!(
-                matches!(&e, RegistryError::Refused { status: Some(429), .. })
-                    && e.has_code(&OciErrorCode::TooManyRequests),
-                "{e:?}"
+            assert_refused(
+                &get("busy").await.expect_err("busy"),
+                429,
+                OciErrorCode::TooManyRequests,
             );
-            assert!(!e.to_string().contains('\u{1b}'), "{e}");
-            assert!(c.manifest(&r, "gone", false).await.expect("absent").is_none());
-            assert!(c.manifest(&r, "nothing", false).await.expect("absent").is_none());
-            let e = c.manifest(&r, "hidden", false).await.expect_err("hidden");
-            assert!(e.has_code(&OciErrorCode::Denied), "{e:?}");
-            // A blob GET refused the same way.
+            assert_refused(
+                &get("hidden").await.expect_err("hidden"),
+                404,
+                OciErrorCode::Denied,
+            );
+            assert!(get("gone").await.expect("absent").is_none());
+            assert!(get("nothing").await.expect("absent").is_none());
             let e = c
                 .blob(&r, &format!("sha256:{}", "1".repeat(64)), 1024)
                 .await
@@ -548,60 +580,28 @@ mod tests {
     /// oci-client; its errors keep the envelope now.
     #[test]
     fn denied_pushes_say_denied_not_not_found() {
-        let mut routes = HashMap::new();
-        routes.insert(
-            route("GET", "/v2/"),
-            fake::Answer {
-                status: 200,
-                headers: vec![],
-                body: b"{}".to_vec(),
-            },
-        );
-        routes.insert(
-            route("POST", "/v2/evil/app/blobs/uploads/"),
-            fake::envelope(403, "DENIED", "requested access to the resource is denied"),
-        );
-        routes.insert(
-            route("PUT", "/v2/evil/app/manifests/v1"),
-            fake::envelope(404, "NAME_UNKNOWN", "repository name not known to registry"),
-        );
-        let addr = fake::serve(routes);
+        let addr = serve_envelopes(&[
+            ("POST", "/v2/evil/app/blobs/uploads/", 403, "DENIED", DENIED),
+            (
+                "PUT",
+                "/v2/evil/app/manifests/v1",
+                404,
+                "NAME_UNKNOWN",
+                "repository name not known",
+            ),
+        ]);
         let (c, r) = client_for(&addr);
         rt().block_on(async {
             let e = c
                 .push_blob(&r, b"hello".to_vec())
                 .await
                 .expect_err("denied");
-            assert!(
-                matches!(
-                    &e,
-                    RegistryError::Refused {
-                        status: Some(403),
-                        ..
-                    }
-                ) && e.has_code(&OciErrorCode::Denied),
-                "{e:?}"
-            );
-            assert!(!e.to_string().contains("not found"), "{e}");
+            assert_refused(&e, 403, OciErrorCode::Denied);
             let e = c
-                .push_manifest(
-                    &r,
-                    "v1",
-                    b"{}".to_vec(),
-                    "application/vnd.oci.image.manifest.v1+json",
-                )
+                .push_manifest(&r, "v1", b"{}".to_vec(), OCI_MANIFEST)
                 .await
                 .expect_err("refused");
-            assert!(
-                matches!(
-                    &e,
-                    RegistryError::Refused {
-                        status: Some(404),
-                        ..
-                    }
-                ) && e.has_code(&OciErrorCode::NameUnknown),
-                "{e:?}"
-            );
+            assert_refused(&e, 404, OciErrorCode::NameUnknown);
         });
     }
 
