@@ -404,23 +404,38 @@ mod tests {
             pub(super) status: u16,
             pub(super) headers: Vec<(&'static str, String)>,
             pub(super) body: Vec<u8>,
+            /// When set, a request without `Authorization: Bearer <this>` gets a `401` whose
+            /// challenge points at this server's `/token`.
+            pub(super) bearer: Option<&'static str>,
         }
 
-        pub(super) fn envelope(status: u16, code: &str, message: &str) -> Answer {
-            Answer {
-                status,
-                headers: vec![("Content-Type", "application/json".into())],
-                body: serde_json::to_vec(
-                    &serde_json::json!({"errors": [{"code": code, "message": message}]}),
-                )
-                .expect("json"),
+        impl Answer {
+            pub(super) fn new(status: u16, body: &[u8]) -> Answer {
+                Answer {
+                    status,
+                    headers: vec![],
+                    body: body.to_vec(),
+                    bearer: None,
+                }
             }
         }
 
-        /// Serves `routes` until the test process ends; returns `127.0.0.1:<port>`.
-        pub(super) fn serve(routes: HashMap<(&'static str, String), Answer>) -> String {
+        pub(super) fn envelope(status: u16, code: &str, message: &str) -> Answer {
+            let body = serde_json::json!({"errors": [{"code": code, "message": message}]});
+            let mut a = Answer::new(status, &serde_json::to_vec(&body).expect("json"));
+            a.headers.push(("Content-Type", "application/json".into()));
+            a
+        }
+
+        /// Every request seen, as `METHOD path authorization-header`.
+        pub(super) type Log = Arc<std::sync::Mutex<Vec<String>>>;
+
+        /// Serves `routes` until the test process ends; returns `127.0.0.1:<port>` and the log.
+        pub(super) fn serve(routes: HashMap<(&'static str, String), Answer>) -> (String, Log) {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
             let addr = listener.local_addr().expect("addr").to_string();
+            let log = Log::default();
+            let (seen, here) = (log.clone(), addr.clone());
             std::thread::spawn(move || {
                 for mut s in listener.incoming().flatten() {
                     let mut head = Vec::new();
@@ -429,34 +444,35 @@ mod tests {
                         head.push(byte[0]);
                     }
                     let head = String::from_utf8_lossy(&head).to_string();
+                    let header = |name: &str| {
+                        head.lines().find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+                        })
+                    };
                     let mut words = head.split_whitespace();
                     let method = words.next().unwrap_or("").to_string();
-                    let path = words
-                        .next()
-                        .unwrap_or("/")
-                        .split('?')
-                        .next()
-                        .unwrap_or("/")
-                        .to_string();
-                    let len: usize = head
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().parse().unwrap_or(0))
-                        })
+                    let path = words.next().unwrap_or("/");
+                    let path = path.split('?').next().unwrap_or("/").to_string();
+                    let auth = header("authorization").unwrap_or_default();
+                    if let Ok(mut l) = seen.lock() {
+                        l.push(format!("{method} {path} {auth}"));
+                    }
+                    let len: usize = header("content-length")
+                        .and_then(|v| v.parse().ok())
                         .unwrap_or(0);
                     let mut body = vec![0u8; len.min(1 << 20)];
                     let _ = s.read_exact(&mut body);
-                    let a = routes
-                        .iter()
-                        .find(|((m, p), _)| *m == method && *p == path)
-                        .map(|(_, a)| a.clone())
-                        .unwrap_or(Answer {
-                            status: 404,
-                            headers: vec![],
-                            body: vec![],
-                        });
+                    let mut a = routes
+                        .get(&(method.as_str(), path))
+                        .cloned()
+                        .unwrap_or(Answer::new(404, b""));
+                    if a.bearer.is_some_and(|t| auth != format!("Bearer {t}")) {
+                        a = Answer::new(401, b"");
+                        let realm = format!("http://{here}/token");
+                        let ch = format!("Bearer realm=\"{realm}\",service=\"fake\"");
+                        a.headers.push(("WWW-Authenticate", ch));
+                    }
                     let mut out = format!(
                         "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
                         a.status,
@@ -471,17 +487,20 @@ mod tests {
                         .and_then(|_| s.write_all(&a.body));
                 }
             });
-            addr
+            (addr, log)
         }
     }
 
+    /// A client for `addr/evil/app:v1` that reads no auth file of the person running the tests.
     fn client_for(addr: &str) -> (Arc<Registry>, ImageRef) {
         let r = ImageRef::parse(&format!("{addr}/evil/app:v1")).expect("reference");
         let opts = RegistryOptions {
             request_timeout: Duration::from_secs(5),
             ..RegistryOptions::default()
         };
-        (Registry::new(opts, [r.registry_host()]).expect("client"), r)
+        let c = Registry::new(opts, [r.registry_host()]).expect("client");
+        let _ = c.credentials.files.set(Vec::new());
+        (c, r)
     }
 
     fn route(method: &'static str, path: &str) -> (&'static str, String) {
@@ -494,15 +513,8 @@ mod tests {
             .iter()
             .map(|(m, p, status, code, msg)| (route(m, p), fake::envelope(*status, code, msg)))
             .collect();
-        routes.insert(
-            route("GET", "/v2/"),
-            fake::Answer {
-                status: 200,
-                headers: vec![],
-                body: b"{}".to_vec(),
-            },
-        );
-        fake::serve(routes)
+        routes.insert(route("GET", "/v2/"), fake::Answer::new(200, b"{}"));
+        fake::serve(routes).0
     }
 
     /// `e` is a refusal with `status` and `code`, and does not read as "not found".
@@ -605,6 +617,43 @@ mod tests {
         });
     }
 
+    /// Bearer auth as docker does it: the challenge is answered with one token request, the
+    /// token is cached for the next request, and when the registry still refuses (a token
+    /// without the permission), the error says DENIED and holds no token.
+    #[test]
+    fn bearer_tokens_are_fetched_once_and_never_shown() {
+        let token = "tok-s3cret-value";
+        let mut routes = HashMap::new();
+        let body = format!(r#"{{"token":"{token}","expires_in":300}}"#);
+        routes.insert(
+            route("GET", "/token"),
+            fake::Answer::new(200, body.as_bytes()),
+        );
+        let guarded = |a: fake::Answer| fake::Answer {
+            bearer: Some(token),
+            ..a
+        };
+        let m = "/v2/evil/app/manifests/";
+        let ok = fake::Answer::new(200, b"{}");
+        routes.insert(route("GET", &format!("{m}v1")), guarded(ok));
+        let no = fake::envelope(403, "DENIED", DENIED);
+        routes.insert(route("GET", &format!("{m}v2")), guarded(no));
+        let (addr, log) = fake::serve(routes);
+        let (c, r) = client_for(&addr);
+        rt().block_on(async {
+            let got = c.manifest(&r, "v1", false).await.expect("with the token");
+            assert_eq!(got.map(|m| m.bytes), Some(b"{}".to_vec()));
+            let e = c.manifest(&r, "v2", false).await.expect_err("denied");
+            assert_refused(&e, 403, OciErrorCode::Denied);
+            assert!(!format!("{e} {e:?} {c:?}").contains(token), "{e:?}");
+        });
+        let log = log.lock().expect("log").clone();
+        let tokens = log.iter().filter(|l| l.starts_with("GET /token")).count();
+        assert_eq!(tokens, 1, "{log:?}");
+        let bearer = format!("GET {m}v2 Bearer {token}");
+        assert_eq!(log.last(), Some(&bearer), "{log:?}");
+    }
+
     /// A registry asking for credentials, and a credential helper that hangs: the request fails
     /// after the helper's timeout, naming the helper, instead of never returning.
     #[cfg(unix)]
@@ -614,12 +663,11 @@ mod tests {
         routes.insert(
             route("GET", "/v2/evil/app/manifests/v1"),
             fake::Answer {
-                status: 401,
                 headers: vec![("WWW-Authenticate", "Basic realm=\"fake\"".into())],
-                body: vec![],
+                ..fake::Answer::new(401, b"")
             },
         );
-        let addr = fake::serve(routes);
+        let (addr, _) = fake::serve(routes);
         let (mut c, r) = client_for(&addr);
         let dir = tempfile::tempdir().expect("tempdir");
         credentials::tests::fixture_helper(dir.path(), "vouchtest-stuck", "exec sleep 60");
