@@ -1,0 +1,704 @@
+//! Registry access: fetches bytes, decides nothing.
+//!
+//! Split along its seams: `http` (the bounded GET), `auth` (challenges, tokens and their
+//! cache), `credentials` (auth files and credential helpers) and [`error`]
+//! ([`RegistryError`], with the registry's OCI error envelope kept); this file holds the client
+//! and what it fetches and pushes.
+//!
+//! Blobs and manifests are pushed through oci-client. Everything that is read — manifests, the
+//! referrers list and blobs — is fetched with a small bounded GET of our own on the same HTTP
+//! stack (reqwest, which oci-client is built on), because oci-client's `pull_manifest_raw` reads
+//! a body of any size into memory and, on registries that need no token, probes `GET /v2/`
+//! before every request. The bounded GET refuses bodies above the limit before reading them, and
+//! answers registry auth challenges the way docker does: send the request, and on `401` with a
+//! `Bearer` challenge fetch a repository-scoped token once, cache it, and retry. Tokens obtained
+//! this way are handed to oci-client's token cache for pushes, so those never probe either; a
+//! warm verification of a signed image is three requests (manifest, `.sig` manifest, payload
+//! blob).
+//!
+//! Performance: loading the system CA bundle when an HTTP client is built was most of a one-image
+//! `vouch verify` (OpenSSL parsed it twice per client, and oci-client builds two clients). So
+//! reads go through one reqwest client whose TLS (rustls, `crate::tls`) loads the roots on the
+//! first handshake — never, for a plain-HTTP registry — and the oci-client is built only on the
+//! first push (verification never pushes). One connection pool per batch.
+//!
+//! Failures keep what the registry said: an OCI error envelope (`{"errors":[{"code":"DENIED",
+//! …}]}`) becomes [`RegistryError::Refused`] with its codes, whether it came to our GET or to an
+//! oci-client push; only a `404` that says nothing but "unknown" (`MANIFEST_UNKNOWN`,
+//! `NAME_UNKNOWN`, `BLOB_UNKNOWN`) is an absence.
+//!
+//! Transport: HTTPS with the system's roots (rustls with the platform verifier's checks); plain
+//! HTTP only for loopback addresses and `localhost` (docker's default) and hosts the person lists
+//! as insecure.
+//!
+//! Credentials come from `REGISTRY_AUTH_FILE`, the containers `auth.json`
+//! (`$XDG_RUNTIME_DIR/containers/auth.json`, `~/.config/containers/auth.json`) and docker's
+//! `config.json` (`auths`, `credHelpers`, `credsStore`, running `docker-credential-<name> get`
+//! for at most [`RegistryOptions::credential_helper_timeout`]). Tokens, passwords and a helper's
+//! answer are never logged nor put in error messages.
+
+mod auth;
+mod credentials;
+pub mod error;
+mod http;
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use oci_client::client::{ClientConfig, ClientProtocol};
+use sha2::{Digest as _, Sha256};
+
+use crate::reference::{is_loopback_host, ImageRef};
+
+use auth::AuthCache;
+use credentials::{CredentialOptions, Credentials};
+pub use error::{ErrorEnvelope, HelperProblem, OciError, OciErrorCode, RegistryError};
+
+/// Largest manifest accepted (issue: ≤ 4 MiB).
+pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
+/// Largest signature payload or bundle accepted (issue: ≤ 1 MiB).
+pub const MAX_PAYLOAD_BYTES: u64 = 1024 * 1024;
+
+/// Every media type a manifest GET accepts.
+pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
+
+/// How to reach registries.
+#[derive(Debug, Clone)]
+pub struct RegistryOptions {
+    /// Hosts (`host[:port]`) reached over plain HTTP besides loopback ones.
+    pub insecure: Vec<String>,
+    /// Limit for one HTTP request, headers to last byte.
+    pub request_timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Longest a credential helper (`docker-credential-<name> get`) may run before it is
+    /// killed and the request fails naming it.
+    pub credential_helper_timeout: Duration,
+}
+
+impl Default for RegistryOptions {
+    fn default() -> Self {
+        RegistryOptions {
+            insecure: Vec::new(),
+            request_timeout: Duration::from_secs(20),
+            connect_timeout: Duration::from_secs(10),
+            credential_helper_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A manifest as served.
+#[derive(Debug, Clone)]
+pub struct FetchedManifest {
+    pub bytes: Vec<u8>,
+    /// `sha256:<hex>` of `bytes`, computed here.
+    pub digest: String,
+    pub media_type: Option<String>,
+}
+
+/// What the referrers endpoint said.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ReferrersAnswer {
+    /// The registry implements the API; the body is an image index.
+    Index(Vec<u8>),
+    /// `404`: no referrers API here; use the fallback tag.
+    NotSupported,
+}
+
+/// One client for a batch: connections, credentials and tokens are shared by every request.
+pub struct Registry {
+    /// Built on first use by a push (see the module docs: it costs two CA-bundle loads).
+    oci: OnceLock<oci_client::Client>,
+    http: reqwest::Client,
+    opts: RegistryOptions,
+    insecure_hosts: Vec<String>,
+    auth: AuthCache,
+    credentials: Credentials,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("insecure_hosts", &self.insecure_hosts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Registry {
+    /// A client for the given registries (hosts as `ImageRef::registry_host` names them).
+    pub fn new<'a>(
+        opts: RegistryOptions,
+        hosts: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Arc<Registry>, RegistryError> {
+        let mut insecure_hosts: Vec<String> = hosts
+            .into_iter()
+            .filter(|h| is_loopback_host(h) || opts.insecure.iter().any(|i| i == h))
+            .map(str::to_string)
+            .collect();
+        insecure_hosts.extend(opts.insecure.iter().cloned());
+        insecure_hosts.sort();
+        insecure_hosts.dedup();
+        let http = http::client(&opts)?;
+        let credentials = Credentials::new(CredentialOptions {
+            helper_timeout: opts.credential_helper_timeout,
+            helper_path: None,
+        });
+        Ok(Arc::new(Registry {
+            oci: OnceLock::new(),
+            http,
+            opts,
+            insecure_hosts,
+            auth: AuthCache::default(),
+            credentials,
+        }))
+    }
+
+    /// The oci-client (pushes only), built on first use.
+    fn oci(&self) -> Result<&oci_client::Client, RegistryError> {
+        if let Some(c) = self.oci.get() {
+            return Ok(c);
+        }
+        let config = ClientConfig {
+            protocol: ClientProtocol::HttpsExcept(self.insecure_hosts.clone()),
+            read_timeout: Some(self.opts.request_timeout),
+            connect_timeout: Some(self.opts.connect_timeout),
+            platform_resolver: None,
+            user_agent: concat!("vouch/", env!("CARGO_PKG_VERSION")),
+            ..Default::default()
+        };
+        // oci-client builds its own reqwest client (roots loaded now: pushes only).
+        crate::tls::install_default_provider();
+        let built =
+            oci_client::Client::try_from(config).map_err(|e| RegistryError::Unreachable {
+                host: "(any)".into(),
+                detail: format!("could not set up the HTTP client: {e}"),
+            })?;
+        // Two pushes racing here both build one; the first stored is the one everyone uses.
+        let _ = self.oci.set(built);
+        self.oci.get().ok_or_else(|| RegistryError::Unreachable {
+            host: "(any)".into(),
+            detail: "could not set up the HTTP client".into(),
+        })
+    }
+
+    fn scheme(&self, host: &str) -> &'static str {
+        if self.insecure_hosts.iter().any(|h| h == host) || is_loopback_host(host) {
+            "http"
+        } else {
+            "https"
+        }
+    }
+
+    fn base(&self, r: &ImageRef) -> String {
+        let host = r.registry_host();
+        format!("{}://{}/v2/{}", self.scheme(host), host, r.path())
+    }
+
+    /// Fetches the manifest `selector` (tag or digest) of `r`'s repository, at most
+    /// [`MAX_MANIFEST_BYTES`]; `Ok(None)` on 404. When `selector` is a digest the bytes must
+    /// hash to it.
+    pub async fn manifest(
+        &self,
+        r: &ImageRef,
+        selector: &str,
+        push: bool,
+    ) -> Result<Option<FetchedManifest>, RegistryError> {
+        let url = format!("{}/manifests/{}", self.base(r), selector);
+        let sep = if selector.starts_with("sha256:") {
+            '@'
+        } else {
+            ':'
+        };
+        let what = format!("the manifest {}{sep}{selector}", r.repository());
+        let resp = self
+            .get(r, &url, Some(MANIFEST_ACCEPT), push, &what)
+            .await?;
+        let Some(resp) = resp else { return Ok(None) };
+        let media_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.split(';').next().unwrap_or(s).trim().to_string());
+        let header_digest = resp
+            .headers()
+            .get("docker-content-digest")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let bytes = self
+            .read_capped(r.registry_host(), resp, MAX_MANIFEST_BYTES, &what)
+            .await?;
+        let digest = sha256_digest(&bytes);
+        if selector.starts_with("sha256:") && selector != digest {
+            return Err(RegistryError::DigestMismatch {
+                host: r.registry_host().into(),
+                what,
+                expected: selector.into(),
+                actual: digest,
+            });
+        }
+        if let Some(h) = header_digest.filter(|h| h.starts_with("sha256:")) {
+            if h != digest {
+                return Err(RegistryError::DigestMismatch {
+                    host: r.registry_host().into(),
+                    what,
+                    expected: h,
+                    actual: digest,
+                });
+            }
+        }
+        Ok(Some(FetchedManifest {
+            bytes,
+            digest,
+            media_type,
+        }))
+    }
+
+    /// Asks the OCI 1.1 referrers API for the referrers of `digest`.
+    pub async fn referrers(
+        &self,
+        r: &ImageRef,
+        digest: &str,
+    ) -> Result<ReferrersAnswer, RegistryError> {
+        let url = format!("{}/referrers/{}", self.base(r), digest);
+        let what = format!("the referrers of {}@{}", r.repository(), digest);
+        match self
+            .get(
+                r,
+                &url,
+                Some("application/vnd.oci.image.index.v1+json"),
+                false,
+                &what,
+            )
+            .await?
+        {
+            None => Ok(ReferrersAnswer::NotSupported),
+            Some(resp) => {
+                let bytes = self
+                    .read_capped(r.registry_host(), resp, MAX_MANIFEST_BYTES, &what)
+                    .await?;
+                Ok(ReferrersAnswer::Index(bytes))
+            }
+        }
+    }
+
+    /// Pulls the blob `digest` of `r`'s repository, at most `limit` bytes, and checks that the
+    /// bytes hash to `digest`. Same bounded GET, client and cached auth as manifests (not
+    /// oci-client: see the module docs); redirects to blob storage are followed, and reqwest
+    /// drops the `Authorization` header when a redirect leaves the registry's host.
+    pub async fn blob(
+        &self,
+        r: &ImageRef,
+        digest: &str,
+        limit: u64,
+    ) -> Result<Vec<u8>, RegistryError> {
+        let host = r.registry_host().to_string();
+        let what = format!("the blob {}@{}", r.repository(), digest);
+        let url = format!("{}/blobs/{}", self.base(r), digest);
+        let timeout = self.opts.request_timeout;
+        let fetch = async {
+            match self.get(r, &url, None, false, &what).await? {
+                Some(resp) => self.read_capped(&host, resp, limit, &what).await,
+                None => Err(RegistryError::NotFound {
+                    host: host.clone(),
+                    what: what.clone(),
+                }),
+            }
+        };
+        let out =
+            tokio::time::timeout(timeout, fetch)
+                .await
+                .map_err(|_| RegistryError::Timeout {
+                    host: host.clone(),
+                    what: what.clone(),
+                    secs: timeout.as_secs(),
+                })??;
+        let actual = sha256_digest(&out);
+        if actual != digest {
+            return Err(RegistryError::DigestMismatch {
+                host,
+                what,
+                expected: digest.into(),
+                actual,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Pushes a blob (through oci-client) unless the registry already has it.
+    pub async fn push_blob(&self, r: &ImageRef, data: Vec<u8>) -> Result<String, RegistryError> {
+        let host = r.registry_host().to_string();
+        let digest = sha256_digest(&data);
+        let what = format!("the blob {}@{}", r.repository(), digest);
+        self.ensure_push_auth(r).await?;
+        self.oci()?
+            .push_blob(r.oci(), data, &digest)
+            .await
+            .map_err(|e| {
+                RegistryError::from_oci_client(&host, &what, self.opts.request_timeout, e)
+            })?;
+        Ok(digest)
+    }
+
+    /// Pushes a manifest under `tag` (through oci-client); returns its digest.
+    pub async fn push_manifest(
+        &self,
+        r: &ImageRef,
+        tag: &str,
+        bytes: Vec<u8>,
+        media_type: &str,
+    ) -> Result<String, RegistryError> {
+        let host = r.registry_host().to_string();
+        let target = r.with_tag(tag);
+        let digest = sha256_digest(&bytes);
+        let what = format!("the manifest {}:{}", r.repository(), tag);
+        self.ensure_push_auth(r).await?;
+        let ct = reqwest::header::HeaderValue::from_str(media_type).map_err(|_| {
+            RegistryError::Protocol {
+                host: host.clone(),
+                what: what.clone(),
+                detail: "bad media type".into(),
+            }
+        })?;
+        self.oci()?
+            .push_manifest_raw(target.oci(), bytes, ct)
+            .await
+            .map_err(|e| {
+                RegistryError::from_oci_client(&host, &what, self.opts.request_timeout, e)
+            })?;
+        Ok(digest)
+    }
+}
+
+/// Registries listed as insecure in Vouch's configuration file
+/// (`{"insecure_registries": ["host:port", …]}` in [`crate::paths::config_path`]); an absent or
+/// unreadable file lists none.
+pub fn configured_insecure() -> Vec<String> {
+    crate::config::Settings::load()
+        .map(|s| s.insecure_registries)
+        .unwrap_or_default()
+}
+
+/// `sha256:<hex>` of `bytes`.
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use credentials::tests::rt;
+    use std::collections::HashMap;
+    use std::io::{Read as _, Write as _};
+
+    const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+
+    /// A deliberately faulty fake registry on 127.0.0.1:0 — used because no real registry
+    /// answers DENIED, TOOMANYREQUESTS or a stuck credential helper's challenge on demand. It
+    /// answers `(method, path)` from a table, `404` with an empty body otherwise, one request
+    /// per connection.
+    mod fake {
+        use super::*;
+
+        #[derive(Clone)]
+        pub(super) struct Answer {
+            pub(super) status: u16,
+            pub(super) headers: Vec<(&'static str, String)>,
+            pub(super) body: Vec<u8>,
+            /// When set, a request without `Authorization: Bearer <this>` gets a `401` whose
+            /// challenge points at this server's `/token`.
+            pub(super) bearer: Option<&'static str>,
+        }
+
+        impl Answer {
+            pub(super) fn new(status: u16, body: &[u8]) -> Answer {
+                Answer {
+                    status,
+                    headers: vec![],
+                    body: body.to_vec(),
+                    bearer: None,
+                }
+            }
+        }
+
+        pub(super) fn envelope(status: u16, code: &str, message: &str) -> Answer {
+            let body = serde_json::json!({"errors": [{"code": code, "message": message}]});
+            let mut a = Answer::new(status, &serde_json::to_vec(&body).expect("json"));
+            a.headers.push(("Content-Type", "application/json".into()));
+            a
+        }
+
+        /// Every request seen, as `METHOD path authorization-header`.
+        pub(super) type Log = Arc<std::sync::Mutex<Vec<String>>>;
+
+        /// Serves `routes` until the test process ends; returns `127.0.0.1:<port>` and the log.
+        pub(super) fn serve(routes: HashMap<(&'static str, String), Answer>) -> (String, Log) {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            let addr = listener.local_addr().expect("addr").to_string();
+            let log = Log::default();
+            let (seen, here) = (log.clone(), addr.clone());
+            std::thread::spawn(move || {
+                for mut s in listener.incoming().flatten() {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).is_ok_and(|n| n == 1) {
+                        head.push(byte[0]);
+                    }
+                    let head = String::from_utf8_lossy(&head).to_string();
+                    let header = |name: &str| {
+                        head.lines().find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+                        })
+                    };
+                    let mut words = head.split_whitespace();
+                    let method = words.next().unwrap_or("").to_string();
+                    let path = words.next().unwrap_or("/");
+                    let path = path.split('?').next().unwrap_or("/").to_string();
+                    let auth = header("authorization").unwrap_or_default();
+                    if let Ok(mut l) = seen.lock() {
+                        l.push(format!("{method} {path} {auth}"));
+                    }
+                    let len: usize = header("content-length")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0);
+                    let mut body = vec![0u8; len.min(1 << 20)];
+                    let _ = s.read_exact(&mut body);
+                    let mut a = routes
+                        .get(&(method.as_str(), path))
+                        .cloned()
+                        .unwrap_or(Answer::new(404, b""));
+                    if a.bearer.is_some_and(|t| auth != format!("Bearer {t}")) {
+                        a = Answer::new(401, b"");
+                        let realm = format!("http://{here}/token");
+                        let ch = format!("Bearer realm=\"{realm}\",service=\"fake\"");
+                        a.headers.push(("WWW-Authenticate", ch));
+                    }
+                    let mut out = format!(
+                        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                        a.status,
+                        a.body.len()
+                    );
+                    for (k, v) in &a.headers {
+                        out.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                    out.push_str("\r\n");
+                    let _ = s
+                        .write_all(out.as_bytes())
+                        .and_then(|_| s.write_all(&a.body));
+                }
+            });
+            (addr, log)
+        }
+    }
+
+    /// A client for `addr/evil/app:v1` that reads no auth file of the person running the tests.
+    fn client_for(addr: &str) -> (Arc<Registry>, ImageRef) {
+        let r = ImageRef::parse(&format!("{addr}/evil/app:v1")).expect("reference");
+        let opts = RegistryOptions {
+            request_timeout: Duration::from_secs(5),
+            ..RegistryOptions::default()
+        };
+        let c = Registry::new(opts, [r.registry_host()]).expect("client");
+        let _ = c.credentials.files.set(Vec::new());
+        (c, r)
+    }
+
+    fn route(method: &'static str, path: &str) -> (&'static str, String) {
+        (method, path.to_string())
+    }
+
+    /// A fake registry answering each `(method, path)` with an error envelope.
+    fn serve_envelopes(answers: &[(&'static str, &str, u16, &str, &str)]) -> String {
+        let mut routes: HashMap<_, _> = answers
+            .iter()
+            .map(|(m, p, status, code, msg)| (route(m, p), fake::envelope(*status, code, msg)))
+            .collect();
+        routes.insert(route("GET", "/v2/"), fake::Answer::new(200, b"{}"));
+        fake::serve(routes).0
+    }
+
+    /// `e` is a refusal with `status` and `code`, and does not read as "not found".
+    fn assert_refused(e: &RegistryError, status: u16, code: OciErrorCode) {
+        assert!(
+            matches!(e, RegistryError::Refused { status: Some(s), .. } if *s == status)
+                && e.has_code(&code),
+            "want {status} {code}: {e:?}"
+        );
+        let shown = e.to_string();
+        assert!(shown.contains(code.as_str()), "{shown}");
+        assert!(
+            !shown.contains("not found") && !shown.contains('\u{1b}'),
+            "{shown}"
+        );
+    }
+
+    const DENIED: &str = "requested access to the resource is denied";
+
+    /// The defect: every envelope became "not found" or a bare status. A GET keeps the code:
+    /// DENIED and TOOMANYREQUESTS are refusals with their codes; a 404 that only says
+    /// MANIFEST_UNKNOWN is still an absence, a 404 that says DENIED is not.
+    #[test]
+    fn get_answers_keep_their_oci_error_codes() {
+        let m = "/v2/evil/app/manifests/";
+        let addr = serve_envelopes(&[
+            ("GET", &format!("{m}denied"), 403, "DENIED", DENIED),
+            (
+                "GET",
+                &format!("{m}busy"),
+                429,
+                "TOOMANYREQUESTS",
+                "rate\u{1b}[2J limit",
+            ),
+            (
+                "GET",
+                &format!("{m}gone"),
+                404,
+                "MANIFEST_UNKNOWN",
+                "manifest unknown",
+            ),
+            ("GET", &format!("{m}hidden"), 404, "DENIED", "not yours"),
+        ]);
+        let (c, r) = client_for(&addr);
+        rt().block_on(async {
+            let get = |tag: &'static str| c.manifest(&r, tag, false);
+            let e = get("denied").await.expect_err("denied");
+            assert_refused(&e, 403, OciErrorCode::Denied);
+            assert!(
+                e.to_string()
+                    .ends_with(&format!("(HTTP 403): DENIED: {DENIED}")),
+                "{e}"
+            );
+            assert_refused(
+                &get("busy").await.expect_err("busy"),
+                429,
+                OciErrorCode::TooManyRequests,
+            );
+            assert_refused(
+                &get("hidden").await.expect_err("hidden"),
+                404,
+                OciErrorCode::Denied,
+            );
+            assert!(get("gone").await.expect("absent").is_none());
+            assert!(get("nothing").await.expect("absent").is_none());
+            let e = c
+                .blob(&r, &format!("sha256:{}", "1".repeat(64)), 1024)
+                .await
+                .expect_err("no such blob here");
+            assert!(matches!(e, RegistryError::NotFound { .. }), "{e:?}");
+        });
+    }
+
+    /// The defect as reported: a denied push said the image was not found. Pushes go through
+    /// oci-client; its errors keep the envelope now.
+    #[test]
+    fn denied_pushes_say_denied_not_not_found() {
+        let addr = serve_envelopes(&[
+            ("POST", "/v2/evil/app/blobs/uploads/", 403, "DENIED", DENIED),
+            (
+                "PUT",
+                "/v2/evil/app/manifests/v1",
+                404,
+                "NAME_UNKNOWN",
+                "repository name not known",
+            ),
+        ]);
+        let (c, r) = client_for(&addr);
+        rt().block_on(async {
+            let e = c
+                .push_blob(&r, b"hello".to_vec())
+                .await
+                .expect_err("denied");
+            assert_refused(&e, 403, OciErrorCode::Denied);
+            let e = c
+                .push_manifest(&r, "v1", b"{}".to_vec(), OCI_MANIFEST)
+                .await
+                .expect_err("refused");
+            assert_refused(&e, 404, OciErrorCode::NameUnknown);
+        });
+    }
+
+    /// Bearer auth as docker does it: the challenge is answered with one token request, the
+    /// token is cached for the next request, and when the registry still refuses (a token
+    /// without the permission), the error says DENIED and holds no token.
+    #[test]
+    fn bearer_tokens_are_fetched_once_and_never_shown() {
+        let token = "tok-s3cret-value";
+        let mut routes = HashMap::new();
+        let body = format!(r#"{{"token":"{token}","expires_in":300}}"#);
+        routes.insert(
+            route("GET", "/token"),
+            fake::Answer::new(200, body.as_bytes()),
+        );
+        let guarded = |a: fake::Answer| fake::Answer {
+            bearer: Some(token),
+            ..a
+        };
+        let m = "/v2/evil/app/manifests/";
+        let ok = fake::Answer::new(200, b"{}");
+        routes.insert(route("GET", &format!("{m}v1")), guarded(ok));
+        let no = fake::envelope(403, "DENIED", DENIED);
+        routes.insert(route("GET", &format!("{m}v2")), guarded(no));
+        let (addr, log) = fake::serve(routes);
+        let (c, r) = client_for(&addr);
+        rt().block_on(async {
+            let got = c.manifest(&r, "v1", false).await.expect("with the token");
+            assert_eq!(got.map(|m| m.bytes), Some(b"{}".to_vec()));
+            let e = c.manifest(&r, "v2", false).await.expect_err("denied");
+            assert_refused(&e, 403, OciErrorCode::Denied);
+            assert!(!format!("{e} {e:?} {c:?}").contains(token), "{e:?}");
+        });
+        let log = log.lock().expect("log").clone();
+        let tokens = log.iter().filter(|l| l.starts_with("GET /token")).count();
+        assert_eq!(tokens, 1, "{log:?}");
+        let bearer = format!("GET {m}v2 Bearer {token}");
+        assert_eq!(log.last(), Some(&bearer), "{log:?}");
+    }
+
+    /// A registry asking for credentials, and a credential helper that hangs: the request fails
+    /// after the helper's timeout, naming the helper, instead of never returning.
+    #[cfg(unix)]
+    #[test]
+    fn a_hung_credential_helper_fails_the_request_in_time_and_is_named() {
+        let mut routes = HashMap::new();
+        routes.insert(
+            route("GET", "/v2/evil/app/manifests/v1"),
+            fake::Answer {
+                headers: vec![("WWW-Authenticate", "Basic realm=\"fake\"".into())],
+                ..fake::Answer::new(401, b"")
+            },
+        );
+        let (addr, _) = fake::serve(routes);
+        let (mut c, r) = client_for(&addr);
+        let dir = tempfile::tempdir().expect("tempdir");
+        credentials::tests::fixture_helper(dir.path(), "vouchtest-stuck", "exec sleep 60");
+        let creds = Credentials::new(credentials::tests::opts(
+            Duration::from_secs(1),
+            Some(dir.path()),
+        ));
+        let _ = creds.files.set(vec![
+            serde_json::json!({"credHelpers": {addr.as_str(): "vouchtest-stuck"}}),
+        ]);
+        Arc::get_mut(&mut c).expect("the only handle").credentials = creds;
+        let start = std::time::Instant::now();
+        let e = rt()
+            .block_on(c.manifest(&r, "v1", false))
+            .expect_err("the helper hung");
+        assert!(
+            start.elapsed() < Duration::from_secs(4),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(
+            matches!(&e, RegistryError::CredentialHelper { helper, problem: HelperProblem::TimedOut { .. }, .. } if helper == "docker-credential-vouchtest-stuck"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn digests_are_sha256_of_bytes() {
+        assert_eq!(
+            sha256_digest(b""),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+}
