@@ -58,7 +58,9 @@ fn push_index(reg: &str, repo: &str, tag: &str, seed: &str) -> (String, Vec<(Str
 }
 
 fn sig_tag(digest: &str) -> String {
-    format!("{}.sig", digest.replacen(':', "-", 1))
+    vouch_core::oci::Digest::parse(digest)
+        .expect("digest")
+        .signature_tag()
 }
 
 /// Reads a manifest by tag or digest.
@@ -1041,7 +1043,12 @@ fn hostile_referrers_fallback_answering_with_the_image_is_ignored() {
     );
     // The fallback tag answers with the image itself.
     routes.insert(
-        format!("/v2/evil/app/manifests/{}", d.replacen(':', "-", 1)),
+        format!(
+            "/v2/evil/app/manifests/{}",
+            vouch_core::oci::Digest::parse(&d)
+                .expect("digest")
+                .referrers_tag()
+        ),
         hostile::body(OCI_MANIFEST, m),
     );
     let addr = hostile::serve(routes);
