@@ -742,7 +742,13 @@ fn dsse_attestations_arriving_as_oci_referrers_are_shown_and_verified() {
     let attester =
         vouch_core::keys::PrivateKey::generate(vouch_core::keys::Algorithm::Ed25519).expect("key");
     let pem = env.write("attester.pub", attester.public_key().to_pem().as_bytes());
-    env.ok(&["key", "add", pem.to_str().expect("utf8"), "--name", "builder"]);
+    env.ok(&[
+        "key",
+        "add",
+        pem.to_str().expect("utf8"),
+        "--name",
+        "builder",
+    ]);
     let fingerprint = attester.public_key().fingerprint();
     let referrer = push_attestation_referrer(&reg, repo, &digest, &attester);
     let image = format!("{reg}/{repo}:v1");

@@ -174,7 +174,10 @@ pub fn attestation_layer(predicate_type: &str) -> Value {
 pub(crate) enum AppendError {
     Registry(RegistryError),
     /// The manifest already under the tag is not one Vouch can append to; it was left as is.
-    Existing { tag: String, why: String },
+    Existing {
+        tag: String,
+        why: String,
+    },
 }
 
 impl From<RegistryError> for AppendError {
@@ -286,11 +289,19 @@ mod tests {
     fn simple_signing_payload_round_trips() {
         let mut a = BTreeMap::new();
         a.insert("env".to_string(), "prod".to_string());
-        let p = simple_signing_payload("127.0.0.1:5000/acme/app", DIGEST, &a, OffsetDateTime::UNIX_EPOCH)
-            .expect("payload");
+        let p = simple_signing_payload(
+            "127.0.0.1:5000/acme/app",
+            DIGEST,
+            &a,
+            OffsetDateTime::UNIX_EPOCH,
+        )
+        .expect("payload");
         let claim = parse_simple_signing(&p).expect("parse");
         assert_eq!(claim.digests, vec![DIGEST.to_string()]);
-        assert_eq!(claim.identities, vec!["127.0.0.1:5000/acme/app".to_string()]);
+        assert_eq!(
+            claim.identities,
+            vec!["127.0.0.1:5000/acme/app".to_string()]
+        );
         // Exactly the critical fields peers require.
         let v: Value = serde_json::from_slice(&p).expect("json");
         assert_eq!(v["critical"].as_object().map(|c| c.len()), Some(3));
@@ -321,10 +332,14 @@ mod tests {
                 "subject": [{"name": "reg/acme/app", "digest": {"sha256": hex}}], "predicate": {}}))
             .expect("json")
         };
-        let c = parse_sign_statement(IN_TOTO_PAYLOAD_TYPE, &st(COSIGN_SIGN_PREDICATE)).expect("claim");
+        let c =
+            parse_sign_statement(IN_TOTO_PAYLOAD_TYPE, &st(COSIGN_SIGN_PREDICATE)).expect("claim");
         assert_eq!(c.digests, vec![DIGEST.to_string()]);
         assert_eq!(c.identities, vec!["reg/acme/app".to_string()]);
-        assert!(parse_sign_statement(IN_TOTO_PAYLOAD_TYPE, &st("https://slsa.dev/provenance/v1")).is_err());
+        assert!(
+            parse_sign_statement(IN_TOTO_PAYLOAD_TYPE, &st("https://slsa.dev/provenance/v1"))
+                .is_err()
+        );
         assert!(parse_sign_statement("text/plain", &st(COSIGN_SIGN_PREDICATE)).is_err());
     }
 
@@ -350,6 +365,9 @@ mod tests {
             parsed.layers[1].annotations[PREDICATE_TYPE_ANNOTATION],
             "https://slsa.dev/provenance/v1"
         );
-        assert_eq!(parsed.config.map(|c| c.digest), Some(sha256_digest(&config)));
+        assert_eq!(
+            parsed.config.map(|c| c.digest),
+            Some(sha256_digest(&config))
+        );
     }
 }

@@ -1,8 +1,9 @@
 //! Discovery: where signatures and attestations for an image digest live, and reading them.
 //!
-//! Three places, in the order Vouch asks: the cosign tag `sha256-<hex>.sig`; the OCI referrers
-//! API (`/v2/<name>/referrers/<digest>`); when the registry has no API, the referrers fallback
-//! tag `sha256-<hex>`. Verification and provenance both read through here.
+//! Three places, in the order Vouch asks: the cosign tags `sha256-<hex>.sig` (signatures) and
+//! `sha256-<hex>.att` (attestations, read for provenance only); the OCI referrers API
+//! (`/v2/<name>/referrers/<digest>`); when the registry has no API, the referrers fallback tag
+//! `sha256-<hex>`. Verification and provenance both read through here.
 //!
 //! Invariant: nothing found is dropped on the way. Every item comes back, with where it came
 //! from ([`Source`]): image signatures as [`Found`] (including what is broken or unsupported,
@@ -12,10 +13,12 @@
 use serde::Deserialize;
 
 use crate::cosign::{
-    COSIGN_SIGN_PREDICATE, SIGNATURE_ANNOTATION, SIGSTORE_BUNDLE_MEDIA_TYPE,
-    SIMPLE_SIGNING_MEDIA_TYPE,
+    COSIGN_SIGN_PREDICATE, PREDICATE_TYPE_ANNOTATION, SIGNATURE_ANNOTATION,
+    SIGSTORE_BUNDLE_MEDIA_TYPE, SIMPLE_SIGNING_MEDIA_TYPE,
 };
-use crate::dsse::{self, decode_b64, Envelope, EnvelopeSignature};
+use crate::dsse::{
+    self, decode_b64, Envelope, EnvelopeSignature, DSSE_MEDIA_TYPE, MAX_ATTESTATION_BYTES,
+};
 use crate::oci::{clip, Descriptor, Digest, Manifest};
 use crate::reference::ImageRef;
 use crate::registry::{ReferrersAnswer, Registry, RegistryError, MAX_PAYLOAD_BYTES};
@@ -24,6 +27,8 @@ use crate::registry::{ReferrersAnswer, Registry, RegistryError, MAX_PAYLOAD_BYTE
 pub const NOTARY_ARTIFACT_TYPE: &str = "application/vnd.cncf.notary.signature";
 /// Most signature layers or referrers read per image (more are ignored, and said so).
 pub const MAX_SIGNATURES: usize = 32;
+/// Most attestations read per image (per source); more are reported, not read.
+pub const MAX_ATTESTATIONS: usize = 32;
 
 /// Where a signature was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +38,8 @@ pub enum Source {
     CosignTag,
     /// A referrer (OCI 1.1 API or its fallback tag), by manifest digest.
     Referrer(String),
+    /// A layer of the cosign attestation manifest, by tag (`sha256-<hex>.att`).
+    AttestationTag(String),
 }
 
 /// One piece of signature material, as fetched (bytes already hashed against their digests).
@@ -66,12 +73,28 @@ pub enum Found {
     },
 }
 
-/// A DSSE attestation (an in-toto statement other than cosign's image signature) found among
-/// the referrers: not an image signature, so `verify` does not count it; `provenance` shows it.
+/// What was fetched for one attestation (bytes already checked against their digests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Evidence {
+    /// A DSSE envelope as served (JSON bytes).
+    EnvelopeBytes(Vec<u8>),
+    /// A DSSE envelope already taken apart (from a sigstore bundle).
+    Envelope(Envelope),
+    /// A bare in-toto statement (BuildKit): nothing signs it by itself.
+    UnsignedStatement(Vec<u8>),
+    /// Could not be read: why.
+    Broken(String),
+}
+
+/// An attestation (an in-toto statement other than cosign's image signature): not an image
+/// signature, so `verify` does not count it; `provenance` shows and assesses it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FoundAttestation {
     pub source: Source,
-    pub envelope: Envelope,
+    /// The predicate type the manifest annotates (unsigned: a hint).
+    pub annotated_predicate_type: Option<String>,
+    pub evidence: Evidence,
 }
 
 /// Everything discovered for one digest.
@@ -79,7 +102,7 @@ pub struct FoundAttestation {
 pub struct Discovered {
     /// Image signature material (cosign tag and referrers).
     pub signatures: Vec<Found>,
-    /// DSSE attestations among the referrers.
+    /// Attestations: DSSE bundles among the referrers, layers of the cosign `.att` tag.
     pub attestations: Vec<FoundAttestation>,
     /// What was consulted, one phrase each ("cosign tag …: 1 signature layer").
     pub sources: Vec<String>,
@@ -212,6 +235,107 @@ pub async fn cosign_signatures(
     Ok(())
 }
 
+/// Reads the cosign attestation tag `sha256-<hex>.att` for `digest` into `into`: one
+/// [`FoundAttestation`] per layer (a DSSE envelope each), with what could not be read said so.
+pub async fn cosign_attestations(
+    registry: &Registry,
+    r: &ImageRef,
+    digest: &Digest,
+    into: &mut Discovered,
+) -> Result<(), RegistryError> {
+    let tag = digest.attestation_tag();
+    let found = |annotated: Option<String>, evidence: Evidence| FoundAttestation {
+        source: Source::AttestationTag(tag.clone()),
+        annotated_predicate_type: annotated,
+        evidence,
+    };
+    let Some(m) = registry.manifest(r, &tag, false).await? else {
+        into.sources
+            .push("cosign attestations (.att tag): none".into());
+        return Ok(());
+    };
+    let parsed = match Manifest::parse(&m.bytes) {
+        Ok(p) => p,
+        Err(e) => {
+            into.sources
+                .push("cosign attestations (.att tag): malformed manifest".into());
+            into.attestations.push(found(
+                None,
+                Evidence::Broken(format!(
+                    "the cosign attestation manifest is not valid JSON ({})",
+                    clip(&e.to_string(), 120)
+                )),
+            ));
+            return Ok(());
+        }
+    };
+    let n = parsed.layers.len();
+    into.sources.push(format!(
+        "cosign attestations (.att tag): {n} layer{}",
+        plural(n)
+    ));
+    for (i, layer) in parsed.layers.iter().enumerate() {
+        if i >= MAX_ATTESTATIONS {
+            into.attestations.push(found(
+                None,
+                Evidence::Broken(format!(
+                    "{} more attestation layers past the first {MAX_ATTESTATIONS} were not read",
+                    n - MAX_ATTESTATIONS
+                )),
+            ));
+            break;
+        }
+        let annotated = layer
+            .annotations
+            .get(PREDICATE_TYPE_ANNOTATION)
+            .map(|p| clip(p, 300));
+        let evidence = if layer.media_type != DSSE_MEDIA_TYPE {
+            Evidence::Broken(format!(
+                "the layer has media type `{}`, not a DSSE envelope",
+                clip(&layer.media_type, 120)
+            ))
+        } else {
+            layer_evidence(registry, r, layer, true).await?
+        };
+        into.attestations.push(found(annotated, evidence));
+    }
+    Ok(())
+}
+
+/// Reads one layer blob as an attestation (a DSSE envelope when `signed`, else a bare
+/// statement), bounded and hashed, or says why it could not be.
+pub async fn layer_evidence(
+    registry: &Registry,
+    r: &ImageRef,
+    layer: &Descriptor,
+    signed: bool,
+) -> Result<Evidence, RegistryError> {
+    if layer.sha256().is_err() {
+        return Ok(Evidence::Broken(format!(
+            "the attestation layer has a malformed digest `{}`",
+            clip(&layer.digest, 80)
+        )));
+    }
+    if layer.size > MAX_ATTESTATION_BYTES as i64 {
+        return Ok(Evidence::Broken(format!(
+            "the attestation is {} bytes, more than the {MAX_ATTESTATION_BYTES}-byte limit; not read",
+            layer.size
+        )));
+    }
+    match registry.blob(r, &layer.digest, MAX_ATTESTATION_BYTES).await {
+        Ok(b) if signed => Ok(Evidence::EnvelopeBytes(b)),
+        Ok(b) => Ok(Evidence::UnsignedStatement(b)),
+        Err(e) if e.is_integrity() => Ok(Evidence::Broken(e.to_string())),
+        Err(RegistryError::TooLarge { .. }) => Ok(Evidence::Broken(format!(
+            "the attestation exceeds the {MAX_ATTESTATION_BYTES}-byte limit; not read"
+        ))),
+        Err(RegistryError::NotFound { .. }) => Ok(Evidence::Broken(
+            "the attestation layer blob is missing from the registry".into(),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
 /// Reads the referrers of `digest` into `into`: the OCI referrers API, else the fallback tag
 /// `sha256-<hex>`. Each referrer naming this digest as its subject is read: Notary signatures,
 /// sigstore bundles (image signatures into [`Discovered::signatures`], attestations into
@@ -237,7 +361,8 @@ pub async fn referrers(
         }
     };
     let Ok(index) = Manifest::parse(&bytes) else {
-        into.sources.push(format!("{how}: malformed answer, ignored"));
+        into.sources
+            .push(format!("{how}: malformed answer, ignored"));
         return Ok(());
     };
     if !index.is_index() {
@@ -395,7 +520,8 @@ pub fn parse_bundle(bytes: &[u8], media_type: &str, source: Source) -> BundleCon
             // signs the image nor counts against it; `provenance` reports it.
             return BundleContent::Attestation(FoundAttestation {
                 source,
-                envelope: Envelope {
+                annotated_predicate_type: None,
+                evidence: Evidence::Envelope(Envelope {
                     payload_type: env.payload_type,
                     payload,
                     signatures: env
@@ -407,7 +533,7 @@ pub fn parse_bundle(bytes: &[u8], media_type: &str, source: Source) -> BundleCon
                             sig: s.sig,
                         })
                         .collect(),
-                },
+                }),
             });
         }
         return BundleContent::Signatures(
@@ -456,7 +582,10 @@ mod tests {
         let b = bundle(&st);
         match parse_bundle(b.as_bytes(), SIGSTORE_BUNDLE_MEDIA_TYPE, Source::CosignTag) {
             BundleContent::Signatures(f) => {
-                assert!(matches!(f.as_slice(), [Found::Dsse { .. }, Found::Dsse { .. }]))
+                assert!(matches!(
+                    f.as_slice(),
+                    [Found::Dsse { .. }, Found::Dsse { .. }]
+                ))
             }
             other => panic!("{other:?}"),
         }
@@ -476,10 +605,13 @@ mod tests {
         match parse_bundle(b.as_bytes(), SIGSTORE_BUNDLE_MEDIA_TYPE, source.clone()) {
             BundleContent::Attestation(a) => {
                 assert_eq!(a.source, source);
-                assert_eq!(a.envelope.payload, st.as_bytes());
-                assert_eq!(a.envelope.signatures.len(), 2);
-                assert_eq!(a.envelope.signatures[0].keyid, "k");
-                assert_eq!(a.envelope.signatures[1].sig, "BBBB");
+                let Evidence::Envelope(e) = a.evidence else {
+                    panic!("{:?}", a.evidence)
+                };
+                assert_eq!(e.payload, st.as_bytes());
+                assert_eq!(e.signatures.len(), 2);
+                assert_eq!(e.signatures[0].keyid, "k");
+                assert_eq!(e.signatures[1].sig, "BBBB");
             }
             other => panic!("an attestation bundle must not be dropped: {other:?}"),
         }

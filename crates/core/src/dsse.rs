@@ -297,7 +297,10 @@ mod tests {
         let st = parse_statement(&env.payload).expect("statement");
         assert_eq!(st.predicate_type, "https://example.com/p");
         assert_eq!(st.subjects[0].digest["sha256"], "ab");
-        assert_eq!(predicate_type_of(&env.payload).as_deref(), Some("https://example.com/p"));
+        assert_eq!(
+            predicate_type_of(&env.payload).as_deref(),
+            Some("https://example.com/p")
+        );
         assert_eq!(predicate_type_of(b"not json"), None);
     }
 
@@ -305,10 +308,21 @@ mod tests {
     fn one_base64_policy_standard_or_url_safe_padded_or_not() {
         let bytes: Vec<u8> = vec![0xfb, 0xff, 0xbf, 0x00, 0x10];
         for text in ["+/+/ABA=", "+/+/ABA", "-_-_ABA=", "-_-_ABA", "  +/+/ABA=\n"] {
-            assert_eq!(decode_b64(text).as_deref(), Some(bytes.as_slice()), "{text:?}");
+            assert_eq!(
+                decode_b64(text).as_deref(),
+                Some(bytes.as_slice()),
+                "{text:?}"
+            );
         }
         assert_eq!(decode_b64(&encode_b64(&bytes)), Some(bytes.clone()));
-        for bad in ["+/-_ABA=", "+/+/ AB A=", "+/+/ABA==", "***", "A", "+/+/ABB="] {
+        for bad in [
+            "+/-_ABA=",
+            "+/+/ AB A=",
+            "+/+/ABA==",
+            "***",
+            "A",
+            "+/+/ABB=",
+        ] {
             assert_eq!(decode_b64(bad), None, "{bad:?} must be refused");
         }
         assert_eq!(decode_b64(""), Some(Vec::new()));

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 
-use crate::cosign::{append_layer, signature_layer, simple_signing_payload, AppendError, PayloadError};
+use crate::cosign::{
+    append_layer, signature_layer, simple_signing_payload, AppendError, PayloadError,
+};
 use crate::dsse::encode_b64;
 use crate::keys::PrivateKey;
 use crate::oci::{Digest, DigestError};

@@ -15,7 +15,7 @@ use super::metadata::{image_facts, ImageFacts};
 use super::{
     assess_all, clip, Attestation, Evidence, Fetched, ImageCover, ImageMetadata, Origin,
     ProvenanceGraph, BUILDKIT_PREDICATE_ANNOTATION, DSSE_MEDIA_TYPE, IN_TOTO_PAYLOAD_TYPE,
-    MAX_ATTESTATIONS, MAX_ATTESTATION_BYTES, PREDICATE_TYPE_ANNOTATION,
+    MAX_ATTESTATIONS,
 };
 use crate::discovery::{self, Discovered, FoundAttestation, Source};
 use crate::oci::{is_sha256_digest, Descriptor, Digest, Manifest};
@@ -87,8 +87,11 @@ pub async fn inspect(
             })
             .flatten();
         let pinned = r.with_digest(&material.digest);
-        match tokio::time::timeout(opts.image_timeout, gather(registry, &pinned, &g, &mut notes))
-            .await
+        match tokio::time::timeout(
+            opts.image_timeout,
+            gather(registry, &pinned, &g, &mut notes),
+        )
+        .await
         {
             Err(_) => notes.push(format!(
                 "gave up reading provenance after {} s: the registry is too slow",
@@ -193,8 +196,7 @@ async fn gather(
         md
     };
 
-    fetched.extend(cosign_att(registry, r, &digest, notes).await?);
-    fetched.extend(referrer_attestations(registry, r, &digest, g, notes).await?);
+    fetched.extend(discovered_attestations(registry, r, &digest, g, notes).await?);
     Ok((metadata, fetched, platform_digests))
 }
 
@@ -237,137 +239,40 @@ async fn config_facts(
     Ok(image_facts(manifest, Some(&config)))
 }
 
-/// Reads one layer blob as an attestation, or says why it could not be.
-async fn layer_evidence(
-    registry: &Registry,
-    r: &ImageRef,
-    digest: &str,
-    size: i64,
-    signed: bool,
-) -> Result<Evidence, RegistryError> {
-    if !is_sha256_digest(digest) {
-        return Ok(Evidence::Broken(format!(
-            "the attestation layer has a malformed digest `{}`",
-            clip(digest, 80)
-        )));
-    }
-    if size > MAX_ATTESTATION_BYTES as i64 {
-        return Ok(Evidence::Broken(format!(
-            "the attestation is {size} bytes, more than the {MAX_ATTESTATION_BYTES}-byte limit; not read"
-        )));
-    }
-    match registry.blob(r, digest, MAX_ATTESTATION_BYTES).await {
-        Ok(b) if signed => Ok(Evidence::EnvelopeBytes(b)),
-        Ok(b) => Ok(Evidence::UnsignedStatement(b)),
-        Err(e) if e.is_integrity() => Ok(Evidence::Broken(e.to_string())),
-        Err(RegistryError::TooLarge { .. }) => Ok(Evidence::Broken(format!(
-            "the attestation exceeds the {MAX_ATTESTATION_BYTES}-byte limit; not read"
-        ))),
-        Err(RegistryError::NotFound { .. }) => Ok(Evidence::Broken(
-            "the attestation layer blob is missing from the registry".into(),
-        )),
-        Err(e) => Err(e),
-    }
-}
-
-/// The cosign `sha256-<hex>.att` manifest: one DSSE envelope per layer.
-async fn cosign_att(
-    registry: &Registry,
-    r: &ImageRef,
-    digest: &Digest,
-    notes: &mut Vec<String>,
-) -> Result<Vec<Fetched>, RegistryError> {
-    let tag = digest.attestation_tag();
-    let origin = Origin::CosignTag { tag: tag.clone() };
-    let Some(m) = registry.manifest(r, &tag, false).await? else {
-        notes.push("cosign attestations (.att tag): none".into());
-        return Ok(Vec::new());
-    };
-    let parsed = match Manifest::parse(&m.bytes) {
-        Ok(p) => p,
-        Err(e) => {
-            notes.push("cosign attestations (.att tag): malformed manifest".into());
-            return Ok(vec![Fetched {
-                origin,
-                annotated_predicate_type: None,
-                evidence: Evidence::Broken(format!(
-                    "the cosign attestation manifest is not valid JSON ({})",
-                    clip(&e.to_string(), 120)
-                )),
-            }]);
-        }
-    };
-    notes.push(format!(
-        "cosign attestations (.att tag): {} layer{}",
-        parsed.layers.len(),
-        if parsed.layers.len() == 1 { "" } else { "s" }
-    ));
-    let mut out = Vec::new();
-    for (i, layer) in parsed.layers.iter().enumerate() {
-        let annotated = layer
-            .annotations
-            .get(PREDICATE_TYPE_ANNOTATION)
-            .map(|p| clip(p, 300));
-        if i >= MAX_ATTESTATIONS {
-            out.push(Fetched {
-                origin: origin.clone(),
-                annotated_predicate_type: None,
-                evidence: Evidence::Broken(format!(
-                    "{} more attestation layers past the first {MAX_ATTESTATIONS} were not read",
-                    parsed.layers.len() - MAX_ATTESTATIONS
-                )),
-            });
-            break;
-        }
-        let evidence = if layer.media_type != DSSE_MEDIA_TYPE {
-            Evidence::Broken(format!(
-                "the layer has media type `{}`, not a DSSE envelope",
-                clip(&layer.media_type, 120)
-            ))
-        } else {
-            layer_evidence(registry, r, &layer.digest, layer.size, true).await?
-        };
-        out.push(Fetched {
-            origin: origin.clone(),
-            annotated_predicate_type: annotated,
-            evidence,
-        });
-    }
-    Ok(out)
-}
-
-/// DSSE attestations among the OCI referrers (sigstore bundles, cosign v3), as discovered:
-/// those verification already read, or, when it did not need the referrers, read now.
-async fn referrer_attestations(
+/// The attestations discovered for `digest`: its cosign `.att` tag, and the DSSE bundles
+/// among its referrers — those verification already read, or, when it did not need the
+/// referrers, read now.
+async fn discovered_attestations(
     registry: &Registry,
     r: &ImageRef,
     digest: &Digest,
     g: &Gathered,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Fetched>, RegistryError> {
-    let found = if g.referrers_consulted {
-        g.attestations.clone()
+    let mut d = Discovered::default();
+    discovery::cosign_attestations(registry, r, digest, &mut d).await?;
+    if g.referrers_consulted {
+        d.attestations.extend(g.attestations.iter().cloned());
     } else {
-        let mut d = Discovered::default();
         discovery::referrers(registry, r, digest, &mut d).await?;
-        notes.extend(d.sources);
-        d.attestations
-    };
-    Ok(found.into_iter().map(referrer_fetched).collect())
+    }
+    notes.extend(d.sources);
+    Ok(d.attestations.into_iter().map(fetched).collect())
 }
 
-fn referrer_fetched(a: FoundAttestation) -> Fetched {
+fn fetched(a: FoundAttestation) -> Fetched {
     let origin = match a.source {
+        Source::AttestationTag(tag) => Origin::CosignTag { tag },
         Source::Referrer(digest) => Origin::Referrer { digest },
-        // Only referrers carry bundles today; say so rather than guess.
-        _ => Origin::Referrer {
-            digest: "unknown".into(),
+        // Signatures come from the `.sig` tag, never attestations; say so rather than guess.
+        Source::CosignTag => Origin::CosignTag {
+            tag: "unknown".into(),
         },
     };
     Fetched {
         origin,
-        annotated_predicate_type: None,
-        evidence: Evidence::Envelope(a.envelope),
+        annotated_predicate_type: a.annotated_predicate_type,
+        evidence: a.evidence,
     }
 }
 
@@ -420,7 +325,7 @@ async fn buildkit(
         if annotated.is_none() && !signed && layer.media_type != IN_TOTO_PAYLOAD_TYPE {
             continue;
         }
-        let evidence = layer_evidence(registry, r, &layer.digest, layer.size, signed).await?;
+        let evidence = discovery::layer_evidence(registry, r, layer, signed).await?;
         out.push(Fetched {
             origin: origin.clone(),
             annotated_predicate_type: annotated.map(|p| clip(&p, 300)),

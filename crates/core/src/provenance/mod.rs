@@ -25,10 +25,11 @@ mod tests;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::trust::{KeyStatus, Keyring, TrustSet, TrustedKey};
 use crate::dsse::{decode_b64, pae};
+use crate::trust::{KeyStatus, Keyring, TrustSet, TrustedKey};
 
-pub use attest::{attest, predicate_type_for, AttestError, AttestOutcome};
+pub use crate::cosign::PREDICATE_TYPE_ANNOTATION;
+pub use crate::discovery::{Evidence, MAX_ATTESTATIONS};
 /// DSSE and in-toto live in [`crate::dsse`]; this path is kept for callers.
 pub use crate::dsse;
 pub use crate::dsse::{
@@ -36,7 +37,7 @@ pub use crate::dsse::{
     IN_TOTO_PAYLOAD_TYPE, MAX_ATTESTATION_BYTES, MAX_ENVELOPE_SIGNATURES, STATEMENT_V01,
     STATEMENT_V1,
 };
-pub use crate::cosign::PREDICATE_TYPE_ANNOTATION;
+pub use attest::{attest, predicate_type_for, AttestError, AttestOutcome};
 pub use fetch::{inspect, Inspection};
 pub use graph::{Edge, EdgeKind, Mark, Node, NodeKind, ProvenanceGraph};
 pub use metadata::{ImageMetadata, PlatformInfo};
@@ -49,8 +50,6 @@ pub const SLSA_V02: &str = "https://slsa.dev/provenance/v0.2";
 /// SLSA provenance v1 predicate type.
 pub const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
 
-/// Most attestations read per image (per source); more are reported, not read.
-pub const MAX_ATTESTATIONS: usize = 32;
 /// Most materials kept per provenance.
 pub const MAX_MATERIALS: usize = 256;
 
@@ -68,20 +67,6 @@ pub enum Origin {
         manifest: String,
         for_digest: Option<String>,
     },
-}
-
-/// What was fetched for one attestation (bytes already checked against their digests).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Evidence {
-    /// A DSSE envelope as served (JSON bytes).
-    EnvelopeBytes(Vec<u8>),
-    /// A DSSE envelope already taken apart (from a sigstore bundle).
-    Envelope(Envelope),
-    /// A bare in-toto statement (BuildKit): nothing signs it by itself.
-    UnsignedStatement(Vec<u8>),
-    /// Could not be read: why.
-    Broken(String),
 }
 
 /// One attestation as fetched.

@@ -252,7 +252,12 @@ async fn verify_one_with(
     // Every path below judges or describes the image under the trust set, so wait for it.
     let trust = match trust.get().await {
         Ok(t) => t,
-        Err(why) => return (Verdict::error(input, Some(repository), None, None, why), None),
+        Err(why) => {
+            return (
+                Verdict::error(input, Some(repository), None, None, why),
+                None,
+            )
+        }
     };
     let policy = trust.policy_for(&repository);
     match outcome {
@@ -328,8 +333,8 @@ async fn gather(
             manifest.bytes.len()
         ),
     };
-    let parsed =
-        Manifest::parse(&manifest.bytes).map_err(|e| protocol(format!("not a JSON manifest ({e})")))?;
+    let parsed = Manifest::parse(&manifest.bytes)
+        .map_err(|e| protocol(format!("not a JSON manifest ({e})")))?;
     let discovered = signatures_for(registry, r, &digest, trust, now)
         .await
         .map_err(|e| (Some(digest.to_string()), e))?;
@@ -410,4 +415,3 @@ async fn signatures_for(
     discovery::referrers(registry, r, digest, &mut found).await?;
     Ok(found)
 }
-

@@ -32,14 +32,13 @@ use crate::trust::{
 };
 
 pub use fetch::{
-    verify_and_gather, verify_batch, verify_each, verify_one, Gathered, PendingTrust,
-    VerifyOptions,
+    verify_and_gather, verify_batch, verify_each, verify_one, Gathered, PendingTrust, VerifyOptions,
 };
 pub use policy::{accepted_keys, meets_policy};
 
 pub use crate::cosign::{
-    COSIGN_SIGNATURE_TYPE, COSIGN_SIGN_PREDICATE, SIGNATURE_ANNOTATION,
-    SIGSTORE_BUNDLE_MEDIA_TYPE, SIMPLE_SIGNING_MEDIA_TYPE,
+    COSIGN_SIGNATURE_TYPE, COSIGN_SIGN_PREDICATE, SIGNATURE_ANNOTATION, SIGSTORE_BUNDLE_MEDIA_TYPE,
+    SIMPLE_SIGNING_MEDIA_TYPE,
 };
 pub use crate::discovery::{Found, Source, NOTARY_ARTIFACT_TYPE};
 pub use crate::dsse::pae;
@@ -260,7 +259,11 @@ fn assess<'t>(
             payload,
             signature_b64,
             ..
-        } => (payload.clone(), signature_b64, parse_simple_signing(payload)),
+        } => (
+            payload.clone(),
+            signature_b64,
+            parse_simple_signing(payload),
+        ),
         Found::Dsse {
             payload_type,
             payload,
