@@ -4,7 +4,7 @@
 //!
 //! Invariant: what [`simple_signing_payload`] writes, [`parse_simple_signing`] reads back to
 //! the same repository and digest (a round-trip test pins it), and a payload is only ever
-//! accepted when it says it is a cosign image signature; [`append_layer`] keeps every layer
+//! accepted when it says it is a cosign image signature; `append_layer` keeps every layer
 //! already under the tag (other signers' signatures survive).
 
 use std::collections::BTreeMap;
@@ -149,7 +149,7 @@ pub fn parse_sign_statement(payload_type: &str, payload: &[u8]) -> Result<Claim,
 }
 
 /// The `.sig` layer descriptor for a simple-signing payload signed with `signature_b64`
-/// (size and digest are filled in by [`append_layer`]).
+/// (size and digest are filled in when appended).
 pub fn signature_layer(signature_b64: &str) -> Value {
     json!({
         "mediaType": SIMPLE_SIGNING_MEDIA_TYPE,

@@ -12,7 +12,7 @@
 //! - [`graph`] builds the [`ProvenanceGraph`];
 //! - [`fetch`] gathers all of it from a registry ([`inspect`]) through [`crate::registry`] and
 //!   [`crate::verify`];
-//! - [`attest`] is the publisher side: a cosign-compatible `.att` attestation, appended.
+//! - [`attest`](mod@attest) is the publisher side: a cosign-compatible `.att` attestation, appended.
 
 pub mod attest;
 pub mod fetch;
