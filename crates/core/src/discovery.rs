@@ -16,9 +16,7 @@ use crate::cosign::{
     COSIGN_SIGN_PREDICATE, PREDICATE_TYPE_ANNOTATION, SIGNATURE_ANNOTATION,
     SIGSTORE_BUNDLE_MEDIA_TYPE, SIMPLE_SIGNING_MEDIA_TYPE,
 };
-use crate::dsse::{
-    self, decode_b64, Envelope, EnvelopeSignature, DSSE_MEDIA_TYPE, MAX_ATTESTATION_BYTES,
-};
+use crate::dsse::{self, DsseError, Envelope, RawEnvelope, DSSE_MEDIA_TYPE, MAX_ATTESTATION_BYTES};
 use crate::oci::{clip, Descriptor, Digest, Manifest};
 use crate::reference::ImageRef;
 use crate::registry::{ReferrersAnswer, Registry, RegistryError, MAX_PAYLOAD_BYTES};
@@ -475,20 +473,6 @@ pub fn parse_bundle(bytes: &[u8], media_type: &str, source: Source) -> BundleCon
         #[serde(rename = "messageSignature")]
         message: Option<serde_json::Value>,
     }
-    #[derive(Deserialize)]
-    struct RawEnvelope {
-        payload: String,
-        #[serde(rename = "payloadType")]
-        payload_type: String,
-        #[serde(default)]
-        signatures: Vec<RawSig>,
-    }
-    #[derive(Deserialize)]
-    struct RawSig {
-        #[serde(default)]
-        keyid: Option<String>,
-        sig: String,
-    }
     let one = |f: Found| BundleContent::Signatures(vec![f]);
     if !media_type.starts_with(SIGSTORE_BUNDLE_MEDIA_TYPE.trim_end_matches("v0.3+json")) {
         return one(Found::Unsupported {
@@ -506,44 +490,36 @@ pub fn parse_bundle(bytes: &[u8], media_type: &str, source: Source) -> BundleCon
             })
         }
     };
-    if let Some(env) = b.dsse {
-        let Some(payload) = decode_b64(&env.payload) else {
-            return one(Found::Broken {
-                source,
-                problem: "the DSSE payload is not valid base64".into(),
-                invalid: true,
-            });
+    if let Some(raw) = b.dsse {
+        let envelope = match raw.decode() {
+            Ok(e) => e,
+            Err(e) => {
+                return one(Found::Broken {
+                    source,
+                    problem: format!("in the sigstore bundle, {e}"),
+                    // Corrupt data; an empty or overfull envelope is merely unusable.
+                    invalid: matches!(e, DsseError::PayloadBase64),
+                });
+            }
         };
-        let predicate = dsse::predicate_type_of(&payload);
+        let predicate = dsse::predicate_type_of(&envelope.payload);
         if predicate.is_some_and(|p| p != COSIGN_SIGN_PREDICATE) {
             // An attestation (provenance, SBOM, …) is not an image signature: it neither
             // signs the image nor counts against it; `provenance` reports it.
             return BundleContent::Attestation(FoundAttestation {
                 source,
                 annotated_predicate_type: None,
-                evidence: Evidence::Envelope(Envelope {
-                    payload_type: env.payload_type,
-                    payload,
-                    signatures: env
-                        .signatures
-                        .into_iter()
-                        .take(dsse::MAX_ENVELOPE_SIGNATURES)
-                        .map(|s| EnvelopeSignature {
-                            keyid: s.keyid.unwrap_or_default(),
-                            sig: s.sig,
-                        })
-                        .collect(),
-                }),
+                evidence: Evidence::Envelope(envelope),
             });
         }
         return BundleContent::Signatures(
-            env.signatures
+            envelope
+                .signatures
                 .into_iter()
-                .take(MAX_SIGNATURES)
                 .map(|s| Found::Dsse {
                     source: source.clone(),
-                    payload_type: env.payload_type.clone(),
-                    payload: payload.clone(),
+                    payload_type: envelope.payload_type.clone(),
+                    payload: envelope.payload.clone(),
                     signature_b64: s.sig,
                 })
                 .collect(),

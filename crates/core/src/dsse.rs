@@ -148,20 +148,6 @@ pub struct Subject {
 /// Parses a DSSE envelope (JSON), refusing oversize input, bad JSON, bad base64 and
 /// envelopes without signatures.
 pub fn parse_envelope(bytes: &[u8]) -> Result<Envelope, DsseError> {
-    #[derive(Deserialize)]
-    struct Raw {
-        #[serde(rename = "payloadType")]
-        payload_type: String,
-        payload: String,
-        #[serde(default)]
-        signatures: Vec<RawSig>,
-    }
-    #[derive(Deserialize)]
-    struct RawSig {
-        #[serde(default)]
-        keyid: Option<String>,
-        sig: String,
-    }
     if bytes.len() as u64 > MAX_ATTESTATION_BYTES {
         return Err(DsseError::TooLarge {
             what: "the envelope",
@@ -169,30 +155,56 @@ pub fn parse_envelope(bytes: &[u8]) -> Result<Envelope, DsseError> {
             limit: MAX_ATTESTATION_BYTES,
         });
     }
-    let raw: Raw = serde_json::from_slice(bytes)
-        .map_err(|e| DsseError::EnvelopeJson(clip(&e.to_string(), 200)))?;
-    let payload = decode_b64(&raw.payload).ok_or(DsseError::PayloadBase64)?;
-    if raw.signatures.is_empty() {
-        return Err(DsseError::NoSignature);
+    serde_json::from_slice::<RawEnvelope>(bytes)
+        .map_err(|e| DsseError::EnvelopeJson(clip(&e.to_string(), 200)))?
+        .decode()
+}
+
+/// A DSSE envelope as JSON carries it (inside a file, a layer or a sigstore bundle), before
+/// [`RawEnvelope::decode`] applies the rules.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawEnvelope {
+    #[serde(rename = "payloadType")]
+    payload_type: String,
+    payload: String,
+    #[serde(default)]
+    signatures: Vec<RawSignature>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct RawSignature {
+    #[serde(default)]
+    keyid: Option<String>,
+    sig: String,
+}
+
+impl RawEnvelope {
+    /// Decodes the payload ([`decode_b64`]) and refuses envelopes without signatures or with
+    /// more than [`MAX_ENVELOPE_SIGNATURES`].
+    pub fn decode(self) -> Result<Envelope, DsseError> {
+        let payload = decode_b64(&self.payload).ok_or(DsseError::PayloadBase64)?;
+        if self.signatures.is_empty() {
+            return Err(DsseError::NoSignature);
+        }
+        if self.signatures.len() > MAX_ENVELOPE_SIGNATURES {
+            return Err(DsseError::TooManySignatures {
+                count: self.signatures.len(),
+                limit: MAX_ENVELOPE_SIGNATURES,
+            });
+        }
+        Ok(Envelope {
+            payload_type: self.payload_type,
+            payload,
+            signatures: self
+                .signatures
+                .into_iter()
+                .map(|s| EnvelopeSignature {
+                    keyid: s.keyid.unwrap_or_default(),
+                    sig: s.sig,
+                })
+                .collect(),
+        })
     }
-    if raw.signatures.len() > MAX_ENVELOPE_SIGNATURES {
-        return Err(DsseError::TooManySignatures {
-            count: raw.signatures.len(),
-            limit: MAX_ENVELOPE_SIGNATURES,
-        });
-    }
-    Ok(Envelope {
-        payload_type: raw.payload_type,
-        payload,
-        signatures: raw
-            .signatures
-            .into_iter()
-            .map(|s| EnvelopeSignature {
-                keyid: s.keyid.unwrap_or_default(),
-                sig: s.sig,
-            })
-            .collect(),
-    })
 }
 
 /// Parses an in-toto statement (v0.1 or v1; `https://in-toto.io/Statement/v1.0` is read as v1).
