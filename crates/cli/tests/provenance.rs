@@ -763,10 +763,41 @@ fn dsse_attestations_arriving_as_oci_referrers_are_shown_and_verified() {
         assert_eq!(a["signer"], fingerprint.as_str());
         assert_eq!(a["builder_id"], "https://github.com/actions/runner/v1");
     };
-    // Unsigned image: verification itself reads the referrers; provenance reuses them.
+    // Unsigned image: verification itself reads the referrers; provenance reuses them, and
+    // the image manifest the verification fetched (by tag), instead of asking again.
+    let before = access_log_lines().len();
     let (v, _) = inspect_json(&env, &image);
+    let log = access_log_lines();
     assert_eq!(v["verdict"]["status"], "unsigned", "{v:#}");
     shown(&v);
+    if !log.is_empty() {
+        let hex = digest.trim_start_matches("sha256:");
+        let asked: Vec<&String> = log
+            .iter()
+            .skip(before)
+            .filter(|l| l.contains(&format!("/v2/{repo}/")))
+            .collect();
+        let tag = format!("sha256-{hex}");
+        let by_digest = asked
+            .iter()
+            .filter(|l| l.contains("/manifests/") && l.contains(hex) && !l.contains(&tag))
+            .count();
+        let referrers = asked
+            .iter()
+            .filter(|l| {
+                (l.contains("/referrers/") && l.contains(hex))
+                    || (l.contains(&tag) && !l.contains(&format!("{tag}.")))
+            })
+            .count();
+        assert_eq!(
+            by_digest, 0,
+            "the image manifest was fetched again: {asked:#?}"
+        );
+        assert!(
+            (1..=2).contains(&referrers),
+            "the referrers were asked {referrers} times (API, fallback tag: once each at most): {asked:#?}"
+        );
+    }
 
     // Signed image: verification does not need the referrers; provenance still reads them.
     vouch_key(&env, "acme", "ed25519");

@@ -170,14 +170,6 @@ fn cosign_verify(cosign: &Path, pubkey: &Path, image: &str) -> Output {
         .expect("cosign")
 }
 
-fn access_log_lines() -> Vec<String> {
-    std::env::var("VOUCH_TEST_REGISTRY_LOG")
-        .ok()
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .map(|s| s.lines().map(str::to_string).collect())
-        .unwrap_or_default()
-}
-
 // ---------------------------------------------------------------------------------------------
 // (1) cosign signs → Vouch verifies
 // ---------------------------------------------------------------------------------------------
