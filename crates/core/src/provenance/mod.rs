@@ -145,18 +145,7 @@ fn key_problem(key: &TrustedKey, repository: &str, now: OffsetDateTime) -> Optio
     None
 }
 
-/// Printable, bounded text from outside data.
-pub(crate) fn clip(s: &str, max: usize) -> String {
-    let mut out: String = s
-        .chars()
-        .take(max)
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect();
-    if s.chars().count() > max {
-        out.push('…');
-    }
-    out
-}
+pub(crate) use crate::oci::clip;
 
 fn short(d: &str) -> String {
     let hex = d.strip_prefix("sha256:").unwrap_or(d);
