@@ -95,7 +95,9 @@ fn put_manifest(reg: &str, repo: &str, tag: &str, v: &Value) -> String {
 }
 
 fn att_tag(digest: &str) -> String {
-    format!("{}.att", digest.replacen(':', "-", 1))
+    vouch_core::oci::Digest::parse(digest)
+        .expect("digest")
+        .attestation_tag()
 }
 
 fn cosign_run(cosign: &Path, args: &[&str]) -> Output {
@@ -669,4 +671,143 @@ fn buildkit_attestation_manifests_are_unsigned_provenance_not_platforms() {
     let a = &attestations(&v)[0];
     assert_eq!(a["verified"], true, "{a:#}");
     assert_eq!(a["protection"], "image_signature");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A DSSE attestation pushed as an OCI referrer (sigstore bundle) → shown, verified
+// ---------------------------------------------------------------------------------------------
+
+/// Pushes, as a referrer of `subject` (through the API when the registry has one, and the
+/// fallback tag `sha256-<hex>` in any case), a sigstore bundle whose DSSE envelope holds an
+/// SLSA v1 statement about `subject`, signed by `key`. Returns the referrer manifest digest.
+fn push_attestation_referrer(
+    reg: &str,
+    repo: &str,
+    subject: &str,
+    key: &vouch_core::keys::PrivateKey,
+) -> String {
+    const BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    let hex = subject.trim_start_matches("sha256:");
+    let statement = serde_json::to_vec(&json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "predicateType": SLSA_V1,
+        "subject": [{"name": format!("{reg}/{repo}"), "digest": {"sha256": hex}}],
+        "predicate": slsa1()
+    }))
+    .expect("json");
+    let pt = "application/vnd.in-toto+json";
+    let sig = key.sign(&vouch_core::verify::pae(pt, &statement));
+    let bundle = serde_json::to_vec(&json!({
+        "mediaType": BUNDLE,
+        "verificationMaterial": {"publicKey": {"hint": ""}},
+        "dsseEnvelope": {"payload": b64(&statement), "payloadType": pt,
+                         "signatures": [{"sig": b64(&sig), "keyid": ""}]}
+    }))
+    .expect("json");
+    let bundle_len = bundle.len();
+    let bundle_digest = push_blob(reg, repo, bundle);
+    let empty_digest = push_blob(reg, repo, b"{}".to_vec());
+    let r = parse(&format!("{reg}/{repo}:x"));
+    let subject_len = rt()
+        .block_on(client(&r).manifest(&r, subject, false))
+        .expect("fetch subject")
+        .map(|m| m.bytes.len())
+        .expect("subject manifest");
+    let referrer = json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": BUNDLE,
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty_digest, "size": 2},
+        "layers": [{"mediaType": BUNDLE, "digest": bundle_digest, "size": bundle_len}],
+        "subject": {"mediaType": OCI_MANIFEST, "digest": subject, "size": subject_len}
+    });
+    let referrer_bytes = serde_json::to_vec(&referrer).expect("json");
+    let referrer_digest = sha256_digest(&referrer_bytes);
+    put_manifest(reg, repo, &referrer_digest, &referrer);
+    let fallback = json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{"mediaType": OCI_MANIFEST, "digest": referrer_digest,
+                       "size": referrer_bytes.len(), "artifactType": BUNDLE}]
+    });
+    let tag = vouch_core::oci::Digest::parse(subject)
+        .expect("digest")
+        .referrers_tag();
+    put_manifest(reg, repo, &tag, &fallback);
+    referrer_digest
+}
+
+#[test]
+fn dsse_attestations_arriving_as_oci_referrers_are_shown_and_verified() {
+    let Some(reg) = real_registry("referrer attestation → vouch inspect") else {
+        return;
+    };
+    let repo = "prov-referrer/app";
+    let digest = push_image(&reg, repo, "v1", "prov-referrer");
+    let env = Env::new("prov-referrer");
+    // The attesting key (made here, so the test can sign the DSSE envelope) is trusted.
+    let attester =
+        vouch_core::keys::PrivateKey::generate(vouch_core::keys::Algorithm::Ed25519).expect("key");
+    let pem = env.write("attester.pub", attester.public_key().to_pem().as_bytes());
+    env.ok(&[
+        "key",
+        "add",
+        pem.to_str().expect("utf8"),
+        "--name",
+        "builder",
+    ]);
+    let fingerprint = attester.public_key().fingerprint();
+    let referrer = push_attestation_referrer(&reg, repo, &digest, &attester);
+    let image = format!("{reg}/{repo}:v1");
+
+    let shown = |v: &Value| {
+        let atts = attestations(v);
+        let a = find_type(&atts, SLSA_V1).clone();
+        assert_eq!(a["origin"]["kind"], "referrer", "{a:#}");
+        assert_eq!(a["origin"]["digest"], referrer.as_str(), "{a:#}");
+        assert_eq!(a["verified"], true, "{a:#}");
+        assert_eq!(a["protection"], "dsse");
+        assert_eq!(a["signer"], fingerprint.as_str());
+        assert_eq!(a["builder_id"], "https://github.com/actions/runner/v1");
+    };
+    // Unsigned image: verification itself reads the referrers; provenance reuses them, and
+    // the image manifest the verification fetched (by tag), instead of asking again.
+    let before = access_log_lines().len();
+    let (v, _) = inspect_json(&env, &image);
+    let log = access_log_lines();
+    assert_eq!(v["verdict"]["status"], "unsigned", "{v:#}");
+    shown(&v);
+    if !log.is_empty() {
+        let hex = digest.trim_start_matches("sha256:");
+        let asked: Vec<&String> = log
+            .iter()
+            .skip(before)
+            .filter(|l| l.contains(&format!("/v2/{repo}/")))
+            .collect();
+        let tag = format!("sha256-{hex}");
+        let by_digest = asked
+            .iter()
+            .filter(|l| l.contains("/manifests/") && l.contains(hex) && !l.contains(&tag))
+            .count();
+        let referrers = asked
+            .iter()
+            .filter(|l| {
+                (l.contains("/referrers/") && l.contains(hex))
+                    || (l.contains(&tag) && !l.contains(&format!("{tag}.")))
+            })
+            .count();
+        assert_eq!(
+            by_digest, 0,
+            "the image manifest was fetched again: {asked:#?}"
+        );
+        assert!(
+            (1..=2).contains(&referrers),
+            "the referrers were asked {referrers} times (API, fallback tag: once each at most): {asked:#?}"
+        );
+    }
+
+    // Signed image: verification does not need the referrers; provenance still reads them.
+    vouch_key(&env, "acme", "ed25519");
+    env.ok(&["sign", &image, "--key", "acme"]);
+    let (v, code) = inspect_json(&env, &image);
+    assert_eq!(v["verdict"]["status"], "verified", "{v:#}");
+    assert_eq!(code, Some(0));
+    shown(&v);
 }

@@ -58,7 +58,9 @@ fn push_index(reg: &str, repo: &str, tag: &str, seed: &str) -> (String, Vec<(Str
 }
 
 fn sig_tag(digest: &str) -> String {
-    format!("{}.sig", digest.replacen(':', "-", 1))
+    vouch_core::oci::Digest::parse(digest)
+        .expect("digest")
+        .signature_tag()
 }
 
 /// Reads a manifest by tag or digest.
@@ -166,14 +168,6 @@ fn cosign_verify(cosign: &Path, pubkey: &Path, image: &str) -> Output {
         .arg(image)
         .output()
         .expect("cosign")
-}
-
-fn access_log_lines() -> Vec<String> {
-    std::env::var("VOUCH_TEST_REGISTRY_LOG")
-        .ok()
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .map(|s| s.lines().map(str::to_string).collect())
-        .unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1084,7 +1078,12 @@ fn hostile_referrers_fallback_answering_with_the_image_is_ignored() {
     );
     // The fallback tag answers with the image itself.
     routes.insert(
-        format!("/v2/evil/app/manifests/{}", d.replacen(':', "-", 1)),
+        format!(
+            "/v2/evil/app/manifests/{}",
+            vouch_core::oci::Digest::parse(&d)
+                .expect("digest")
+                .referrers_tag()
+        ),
         hostile::body(OCI_MANIFEST, m),
     );
     let addr = hostile::serve(routes);

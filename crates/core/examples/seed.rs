@@ -158,7 +158,7 @@ async fn sign(
             "annotations": { SIGNATURE_ANNOTATION: signature }
         }],
     }))?;
-    let tag = format!("{}.sig", digest.replacen(':', "-", 1));
+    let tag = vouch_core::oci::Digest::parse(digest)?.signature_tag();
     client
         .push_manifest(r, &tag, manifest, OCI_MANIFEST)
         .await?;

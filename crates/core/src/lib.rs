@@ -3,9 +3,13 @@
 //! One module per concept, each owning its error type. No Tauri, no clap, no terminal output.
 
 pub mod config;
+pub mod cosign;
+pub mod discovery;
 pub mod doctor;
+pub mod dsse;
 pub mod extract;
 pub mod keys;
+pub mod oci;
 pub mod paths;
 pub mod provenance;
 pub mod reference;

@@ -316,3 +316,12 @@ pub fn cosign_sign(cosign: &Path, key: &Path, image: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The harness registry's access log, one request a line (empty when there is none).
+pub fn access_log_lines() -> Vec<String> {
+    std::env::var("VOUCH_TEST_REGISTRY_LOG")
+        .ok()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .map(|s| s.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}

@@ -7,19 +7,15 @@
 //! Appending is read–modify–write of one tag, as for signatures: two publishers pushing at the
 //! same instant can lose one attestation; re-running restores it.
 
-use base64::Engine as _;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-use super::{
-    DSSE_MEDIA_TYPE, IN_TOTO_PAYLOAD_TYPE, PREDICATE_TYPE_ANNOTATION, SLSA_V02, SLSA_V1,
-    STATEMENT_V01,
-};
+use super::{IN_TOTO_PAYLOAD_TYPE, SLSA_V02, SLSA_V1, STATEMENT_V01};
+use crate::cosign::{append_layer, attestation_layer, AppendError};
 use crate::keys::PrivateKey;
+use crate::oci::{Digest, DigestError};
 use crate::reference::{ImageRef, ReferenceError};
 use crate::registry::{Registry, RegistryError, RegistryOptions};
-use crate::sign::{append_layer, AppendError};
-use crate::verify::{pae, SIGNATURE_ANNOTATION};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -36,6 +32,8 @@ pub enum AttestError {
     UnknownType(String),
     #[error("the existing attestation manifest {tag} is not a manifest Vouch can append to ({why}); it was left unchanged")]
     ExistingManifest { tag: String, why: String },
+    #[error("the registry resolved the image to {0}")]
+    Digest(#[from] DigestError),
 }
 
 /// What `attest` did.
@@ -100,16 +98,9 @@ pub fn statement(
     Ok(serde_json::to_vec(&doc).unwrap_or_default())
 }
 
-/// A DSSE envelope over `payload` (in-toto), signed with `key`.
+/// A DSSE envelope over `payload` (in-toto), signed with `key` ([`crate::dsse::seal`]).
 pub fn envelope(payload: &[u8], key: &PrivateKey) -> Vec<u8> {
-    let sig = key.sign(&pae(IN_TOTO_PAYLOAD_TYPE, payload));
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let doc = json!({
-        "payloadType": IN_TOTO_PAYLOAD_TYPE,
-        "payload": b64.encode(payload),
-        "signatures": [{"keyid": "", "sig": b64.encode(sig)}],
-    });
-    serde_json::to_vec(&doc).unwrap_or_default()
+    crate::dsse::seal(IN_TOTO_PAYLOAD_TYPE, payload, key)
 }
 
 /// Attests `reference` with `key` and appends the attestation to its `.att` manifest.
@@ -127,21 +118,15 @@ pub async fn attest(
         .manifest(&r, r.manifest_selector(), true)
         .await?
         .ok_or_else(|| AttestError::NotFound(r.to_string()))?;
-    let digest = manifest.digest;
+    let digest = Digest::parse(&manifest.digest)?;
     let repository = r.repository();
 
-    let body = statement(&repository, &digest, predicate, predicate_type)?;
+    let body = statement(&repository, digest.as_str(), predicate, predicate_type)?;
     let env = envelope(&body, key);
     let fingerprint = key.public_key().fingerprint();
 
-    let tag = format!("{}.att", digest.replacen(':', "-", 1));
-    let layer = json!({
-        "mediaType": DSSE_MEDIA_TYPE,
-        "annotations": {
-            SIGNATURE_ANNOTATION: "",
-            PREDICATE_TYPE_ANNOTATION: predicate_type,
-        }
-    });
+    let tag = digest.attestation_tag();
+    let layer = attestation_layer(predicate_type);
     let created = now
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
@@ -155,7 +140,7 @@ pub async fn attest(
     Ok(AttestOutcome {
         reference: reference.to_string(),
         repository,
-        digest,
+        digest: digest.to_string(),
         predicate_type: predicate_type.to_string(),
         attestation_tag: tag,
         attestation_manifest,

@@ -1,7 +1,10 @@
-//! Gathering provenance from a registry: the verdict (through [`crate::verify`]), the image's
-//! metadata, its cosign `.att` attestations, DSSE attestations pushed as OCI referrers
-//! (sigstore bundles) and BuildKit attestation manifests inside an index. Everything is fetched
-//! by the digest the verdict resolved, through [`Registry`] (which bounds and hashes it).
+//! Gathering provenance from a registry: the verdict and the material it was judged on
+//! (through [`crate::verify::verify_and_gather`]: the manifest, its signatures and whatever
+//! referrers verification read are reused, never fetched again), the image's metadata, its
+//! cosign `.att` attestations, DSSE attestations pushed as OCI referrers (sigstore bundles,
+//! through [`crate::discovery`]) and BuildKit attestation manifests inside an index. Everything
+//! is fetched by the digest the verdict resolved, through [`Registry`] (which bounds and hashes
+//! it).
 
 use futures::StreamExt;
 use serde::Serialize;
@@ -10,17 +13,16 @@ use time::OffsetDateTime;
 
 use super::metadata::{image_facts, ImageFacts};
 use super::{
-    assess_all, clip, Attestation, Envelope, EnvelopeSignature, Evidence, Fetched, ImageCover,
-    ImageMetadata, Origin, ProvenanceGraph, BUILDKIT_PREDICATE_ANNOTATION, DSSE_MEDIA_TYPE,
-    IN_TOTO_PAYLOAD_TYPE, MAX_ATTESTATIONS, MAX_ATTESTATION_BYTES, PREDICATE_TYPE_ANNOTATION,
+    assess_all, clip, Attestation, Evidence, Fetched, ImageCover, ImageMetadata, Origin,
+    ProvenanceGraph, BUILDKIT_PREDICATE_ANNOTATION, DSSE_MEDIA_TYPE, IN_TOTO_PAYLOAD_TYPE,
+    MAX_ATTESTATIONS,
 };
+use crate::discovery::{self, Discovered, FoundAttestation, Source};
+use crate::oci::{is_sha256_digest, Descriptor, Digest, Manifest};
 use crate::reference::ImageRef;
 use crate::registry::{Registry, RegistryError, MAX_MANIFEST_BYTES};
 use crate::trust::TrustSet;
-use crate::verify::fetch::{is_sha256_digest, referrers, Manifest};
-use crate::verify::{
-    verify_one, Found, Source, Status, Verdict, VerifyOptions, COSIGN_SIGN_PREDICATE,
-};
+use crate::verify::{accepted_keys, verify_and_gather, Gathered, Status, Verdict, VerifyOptions};
 
 /// Most platform manifests whose config is read for metadata.
 const MAX_PLATFORM_DETAILS: usize = 16;
@@ -60,25 +62,34 @@ pub async fn inspect(
             };
         }
     };
-    let verdict = verify_one(registry, &r, reference, trust, now, opts.image_timeout).await;
+    let (verdict, gathered) =
+        verify_and_gather(registry, &r, reference, trust, now, opts.image_timeout).await;
     let mut notes = Vec::new();
     let mut metadata = None;
     let mut attestations = Vec::new();
-    if let Some(digest) = verdict.digest.clone().filter(|d| is_sha256_digest(d)) {
+    if let Some(g) = gathered {
+        let material = &g.material;
+        // The key that verified the image, from the material it was judged on.
         let cover = (verdict.status == Status::Verified)
             .then(|| {
-                verdict.signatures.iter().find(|s| s.valid).and_then(|s| {
-                    Some(ImageCover {
-                        fingerprint: s.fingerprint.clone()?,
-                        publisher: s.publisher.clone().unwrap_or_default(),
-                    })
+                accepted_keys(
+                    &material.found,
+                    trust,
+                    &material.digest,
+                    &material.repository,
+                    now,
+                )
+                .first()
+                .map(|k| ImageCover {
+                    fingerprint: k.fingerprint.clone(),
+                    publisher: k.publisher.clone(),
                 })
             })
             .flatten();
-        let pinned = r.with_digest(&digest);
+        let pinned = r.with_digest(&material.digest);
         match tokio::time::timeout(
             opts.image_timeout,
-            gather(registry, &pinned, &digest, &mut notes),
+            gather(registry, &pinned, &g, &mut notes),
         )
         .await
         {
@@ -91,8 +102,8 @@ pub async fn inspect(
                 attestations = assess_all(
                     &fetched,
                     trust,
-                    &r.repository(),
-                    &digest,
+                    &material.repository,
+                    &material.digest,
                     &platform_digests,
                     cover.as_ref(),
                     now,
@@ -111,22 +122,24 @@ pub async fn inspect(
     }
 }
 
-type Gathered = (ImageMetadata, Vec<Fetched>, Vec<String>);
+type Provenance = (ImageMetadata, Vec<Fetched>, Vec<String>);
 
+/// Everything beyond the verification: metadata and attestations, starting from what the
+/// verification already fetched (`g`).
 async fn gather(
     registry: &Registry,
     r: &ImageRef,
-    digest: &str,
+    g: &Gathered,
     notes: &mut Vec<String>,
-) -> Result<Gathered, RegistryError> {
-    let Some(m) = registry.manifest(r, digest, false).await? else {
-        return Err(RegistryError::NotFound {
-            host: r.registry_host().into(),
-            what: format!("the manifest {}@{digest}", r.repository()),
-        });
-    };
+) -> Result<Provenance, RegistryError> {
+    let m = &g.manifest;
+    let parsed = &g.parsed;
+    let digest = Digest::parse(&g.material.digest).map_err(|e| RegistryError::Protocol {
+        host: r.registry_host().into(),
+        what: format!("the manifest {}", r),
+        detail: e.to_string(),
+    })?;
     let value: Value = serde_json::from_slice(&m.bytes).unwrap_or(Value::Null);
-    let parsed: Manifest = serde_json::from_slice(&m.bytes).unwrap_or_default();
     let mut fetched = Vec::new();
     let mut platform_digests = Vec::new();
 
@@ -178,13 +191,12 @@ async fn gather(
             Ok(f) => (f, None),
             Err(e) => (image_facts(&value, None), Some(e)),
         };
-        let mut md = ImageMetadata::for_image(m.media_type.clone(), digest, facts);
+        let mut md = ImageMetadata::for_image(m.media_type.clone(), digest.as_str(), facts);
         md.problems.extend(problem);
         md
     };
 
-    fetched.extend(cosign_att(registry, r, digest, notes).await?);
-    fetched.extend(referrer_attestations(registry, r, digest, notes).await?);
+    fetched.extend(discovered_attestations(registry, r, &digest, g, notes).await?);
     Ok((metadata, fetched, platform_digests))
 }
 
@@ -227,175 +239,48 @@ async fn config_facts(
     Ok(image_facts(manifest, Some(&config)))
 }
 
-fn att_tag(digest: &str) -> String {
-    format!("{}.att", digest.replacen(':', "-", 1))
-}
-
-/// Reads one layer blob as an attestation, or says why it could not be.
-async fn layer_evidence(
+/// The attestations discovered for `digest`: its cosign `.att` tag, and the DSSE bundles
+/// among its referrers — those verification already read, or, when it did not need the
+/// referrers, read now.
+async fn discovered_attestations(
     registry: &Registry,
     r: &ImageRef,
-    digest: &str,
-    size: i64,
-    signed: bool,
-) -> Result<Evidence, RegistryError> {
-    if !is_sha256_digest(digest) {
-        return Ok(Evidence::Broken(format!(
-            "the attestation layer has a malformed digest `{}`",
-            clip(digest, 80)
-        )));
-    }
-    if size > MAX_ATTESTATION_BYTES as i64 {
-        return Ok(Evidence::Broken(format!(
-            "the attestation is {size} bytes, more than the {MAX_ATTESTATION_BYTES}-byte limit; not read"
-        )));
-    }
-    match registry.blob(r, digest, MAX_ATTESTATION_BYTES).await {
-        Ok(b) if signed => Ok(Evidence::EnvelopeBytes(b)),
-        Ok(b) => Ok(Evidence::UnsignedStatement(b)),
-        Err(e) if e.is_integrity() => Ok(Evidence::Broken(e.to_string())),
-        Err(RegistryError::TooLarge { .. }) => Ok(Evidence::Broken(format!(
-            "the attestation exceeds the {MAX_ATTESTATION_BYTES}-byte limit; not read"
-        ))),
-        Err(RegistryError::NotFound { .. }) => Ok(Evidence::Broken(
-            "the attestation layer blob is missing from the registry".into(),
-        )),
-        Err(e) => Err(e),
-    }
-}
-
-/// The cosign `sha256-<hex>.att` manifest: one DSSE envelope per layer.
-async fn cosign_att(
-    registry: &Registry,
-    r: &ImageRef,
-    digest: &str,
+    digest: &Digest,
+    g: &Gathered,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Fetched>, RegistryError> {
-    let tag = att_tag(digest);
-    let origin = Origin::CosignTag { tag: tag.clone() };
-    let Some(m) = registry.manifest(r, &tag, false).await? else {
-        notes.push("cosign attestations (.att tag): none".into());
-        return Ok(Vec::new());
-    };
-    let parsed: Manifest = match serde_json::from_slice(&m.bytes) {
-        Ok(p) => p,
-        Err(e) => {
-            notes.push("cosign attestations (.att tag): malformed manifest".into());
-            return Ok(vec![Fetched {
-                origin,
-                annotated_predicate_type: None,
-                evidence: Evidence::Broken(format!(
-                    "the cosign attestation manifest is not valid JSON ({})",
-                    clip(&e.to_string(), 120)
-                )),
-            }]);
-        }
-    };
-    notes.push(format!(
-        "cosign attestations (.att tag): {} layer{}",
-        parsed.layers.len(),
-        if parsed.layers.len() == 1 { "" } else { "s" }
-    ));
-    let mut out = Vec::new();
-    for (i, layer) in parsed.layers.iter().enumerate() {
-        let annotated = layer
-            .annotations
-            .get(PREDICATE_TYPE_ANNOTATION)
-            .map(|p| clip(p, 300));
-        if i >= MAX_ATTESTATIONS {
-            out.push(Fetched {
-                origin: origin.clone(),
-                annotated_predicate_type: None,
-                evidence: Evidence::Broken(format!(
-                    "{} more attestation layers past the first {MAX_ATTESTATIONS} were not read",
-                    parsed.layers.len() - MAX_ATTESTATIONS
-                )),
-            });
-            break;
-        }
-        let evidence = if layer.media_type != DSSE_MEDIA_TYPE {
-            Evidence::Broken(format!(
-                "the layer has media type `{}`, not a DSSE envelope",
-                clip(&layer.media_type, 120)
-            ))
-        } else {
-            layer_evidence(registry, r, &layer.digest, layer.size, true).await?
-        };
-        out.push(Fetched {
-            origin: origin.clone(),
-            annotated_predicate_type: annotated,
-            evidence,
-        });
+    let mut d = Discovered::default();
+    discovery::cosign_attestations(registry, r, digest, &mut d).await?;
+    if g.referrers_consulted {
+        d.attestations.extend(g.attestations.iter().cloned());
+    } else {
+        discovery::referrers(registry, r, digest, &mut d).await?;
     }
-    Ok(out)
+    notes.extend(d.sources);
+    Ok(d.attestations.into_iter().map(fetched).collect())
 }
 
-/// DSSE attestations among the OCI referrers (sigstore bundles, cosign v3). Image signatures
-/// (predicate `https://sigstore.dev/cosign/sign/v1`) are left to `verify`.
-async fn referrer_attestations(
-    registry: &Registry,
-    r: &ImageRef,
-    digest: &str,
-    notes: &mut Vec<String>,
-) -> Result<Vec<Fetched>, RegistryError> {
-    let mut sources = Vec::new();
-    let found = referrers(registry, r, digest, &mut sources).await?;
-    notes.extend(sources);
-    let mut out: Vec<Fetched> = Vec::new();
-    for f in found {
-        let Found::Dsse {
-            source: Source::Referrer(rd),
-            payload_type,
-            payload,
-            signature_b64,
-        } = f
-        else {
-            continue;
-        };
-        if payload_type == IN_TOTO_PAYLOAD_TYPE {
-            let pt = serde_json::from_slice::<Value>(&payload)
-                .ok()
-                .and_then(|v| {
-                    v.get("predicateType")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                });
-            if pt.as_deref() == Some(COSIGN_SIGN_PREDICATE) {
-                continue;
-            }
-        }
-        let sig = EnvelopeSignature {
-            keyid: String::new(),
-            sig: signature_b64,
-        };
-        // Signatures of one envelope arrive one per entry: regroup them.
-        match out
-            .iter_mut()
-            .find(|x| matches!(&x.origin, Origin::Referrer { digest } if *digest == rd))
-        {
-            Some(Fetched {
-                evidence: Evidence::Envelope(e),
-                ..
-            }) => e.signatures.push(sig),
-            _ => out.push(Fetched {
-                origin: Origin::Referrer { digest: rd },
-                annotated_predicate_type: None,
-                evidence: Evidence::Envelope(Envelope {
-                    payload_type,
-                    payload,
-                    signatures: vec![sig],
-                }),
-            }),
-        }
+fn fetched(a: FoundAttestation) -> Fetched {
+    let origin = match a.source {
+        Source::AttestationTag(tag) => Origin::CosignTag { tag },
+        Source::Referrer(digest) => Origin::Referrer { digest },
+        // Signatures come from the `.sig` tag, never attestations; say so rather than guess.
+        Source::CosignTag => Origin::CosignTag {
+            tag: "unknown".into(),
+        },
+    };
+    Fetched {
+        origin,
+        annotated_predicate_type: a.annotated_predicate_type,
+        evidence: a.evidence,
     }
-    Ok(out)
 }
 
 /// The in-toto layers of one BuildKit attestation manifest (unsigned statements).
 async fn buildkit(
     registry: &Registry,
     r: &ImageRef,
-    entry: &crate::verify::fetch::Descriptor,
+    entry: &Descriptor,
 ) -> Result<Vec<Fetched>, RegistryError> {
     let for_digest = entry
         .annotations
@@ -427,7 +312,7 @@ async fn buildkit(
         Err(e) if e.is_integrity() => return Ok(broken(e.to_string())),
         Err(e) => return Err(e),
     };
-    let Ok(parsed) = serde_json::from_slice::<Manifest>(&m.bytes) else {
+    let Ok(parsed) = Manifest::parse(&m.bytes) else {
         return Ok(broken("the attestation manifest is not valid JSON".into()));
     };
     let mut out = Vec::new();
@@ -440,7 +325,7 @@ async fn buildkit(
         if annotated.is_none() && !signed && layer.media_type != IN_TOTO_PAYLOAD_TYPE {
             continue;
         }
-        let evidence = layer_evidence(registry, r, &layer.digest, layer.size, signed).await?;
+        let evidence = discovery::layer_evidence(registry, r, layer, signed).await?;
         out.push(Fetched {
             origin: origin.clone(),
             annotated_predicate_type: annotated.map(|p| clip(&p, 300)),

@@ -1,6 +1,6 @@
 //! Provenance: how an image was made, verified, as a graph the app renders without computing.
 //!
-//! - [`dsse`] parses DSSE envelopes and in-toto statements (pure, bounded, clear errors);
+//! - [`crate::dsse`] parses DSSE envelopes and in-toto statements (pure, bounded, clear errors);
 //! - [`slsa`] maps SLSA provenance v0.2 and v1 predicates to one model, [`BuildProvenance`];
 //! - [`assess_all`] checks fetched attestations against the trust set (pure: no I/O, the clock
 //!   is a parameter) with the same key rules as image signatures — a trusted key verifies the
@@ -12,10 +12,9 @@
 //! - [`graph`] builds the [`ProvenanceGraph`];
 //! - [`fetch`] gathers all of it from a registry ([`inspect`]) through [`crate::registry`] and
 //!   [`crate::verify`];
-//! - [`attest`] is the publisher side: a cosign-compatible `.att` attestation, appended.
+//! - [`attest`](mod@attest) is the publisher side: a cosign-compatible `.att` attestation, appended.
 
 pub mod attest;
-pub mod dsse;
 pub mod fetch;
 pub mod graph;
 pub mod metadata;
@@ -23,43 +22,34 @@ pub mod slsa;
 #[cfg(test)]
 mod tests;
 
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::dsse::{decode_b64, pae};
 use crate::trust::{KeyStatus, Keyring, TrustSet, TrustedKey};
-use crate::verify::pae;
 
+pub use crate::cosign::PREDICATE_TYPE_ANNOTATION;
+pub use crate::discovery::{Evidence, MAX_ATTESTATIONS};
+/// DSSE and in-toto live in [`crate::dsse`]; this path is kept for callers.
+pub use crate::dsse;
+pub use crate::dsse::{
+    DsseError, Envelope, EnvelopeSignature, Statement, Subject, DSSE_MEDIA_TYPE,
+    IN_TOTO_PAYLOAD_TYPE, MAX_ATTESTATION_BYTES, MAX_ENVELOPE_SIGNATURES, STATEMENT_V01,
+    STATEMENT_V1,
+};
 pub use attest::{attest, predicate_type_for, AttestError, AttestOutcome};
-pub use dsse::{DsseError, Envelope, EnvelopeSignature, Statement, Subject};
 pub use fetch::{inspect, Inspection};
 pub use graph::{Edge, EdgeKind, Mark, Node, NodeKind, ProvenanceGraph};
 pub use metadata::{ImageMetadata, PlatformInfo};
 pub use slsa::{BuildProvenance, MaterialRef};
 
-/// Media type of a DSSE envelope layer (cosign `.att`).
-pub const DSSE_MEDIA_TYPE: &str = "application/vnd.dsse.envelope.v1+json";
-/// DSSE payload type of an in-toto statement.
-pub const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
-/// cosign's layer annotation naming the predicate type (not signed: a hint).
-pub const PREDICATE_TYPE_ANNOTATION: &str = "predicateType";
 /// BuildKit's layer annotation naming the predicate type.
 pub const BUILDKIT_PREDICATE_ANNOTATION: &str = "in-toto.io/predicate-type";
-/// in-toto Statement v0.1.
-pub const STATEMENT_V01: &str = "https://in-toto.io/Statement/v0.1";
-/// in-toto Statement v1.
-pub const STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
 /// SLSA provenance v0.2 predicate type.
 pub const SLSA_V02: &str = "https://slsa.dev/provenance/v0.2";
 /// SLSA provenance v1 predicate type.
 pub const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
 
-/// Largest attestation (envelope or statement) read.
-pub const MAX_ATTESTATION_BYTES: u64 = 4 * 1024 * 1024;
-/// Most signatures read from one envelope.
-pub const MAX_ENVELOPE_SIGNATURES: usize = 16;
-/// Most attestations read per image (per source); more are reported, not read.
-pub const MAX_ATTESTATIONS: usize = 32;
 /// Most materials kept per provenance.
 pub const MAX_MATERIALS: usize = 256;
 
@@ -77,20 +67,6 @@ pub enum Origin {
         manifest: String,
         for_digest: Option<String>,
     },
-}
-
-/// What was fetched for one attestation (bytes already checked against their digests).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Evidence {
-    /// A DSSE envelope as served (JSON bytes).
-    EnvelopeBytes(Vec<u8>),
-    /// A DSSE envelope already taken apart (from a sigstore bundle).
-    Envelope(Envelope),
-    /// A bare in-toto statement (BuildKit): nothing signs it by itself.
-    UnsignedStatement(Vec<u8>),
-    /// Could not be read: why.
-    Broken(String),
 }
 
 /// One attestation as fetched.
@@ -169,28 +145,7 @@ fn key_problem(key: &TrustedKey, repository: &str, now: OffsetDateTime) -> Optio
     None
 }
 
-pub(crate) fn decode_b64(s: &str) -> Option<Vec<u8>> {
-    let t = s.trim();
-    base64::engine::general_purpose::STANDARD
-        .decode(t)
-        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(t))
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(t))
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t))
-        .ok()
-}
-
-/// Printable, bounded text from outside data.
-pub(crate) fn clip(s: &str, max: usize) -> String {
-    let mut out: String = s
-        .chars()
-        .take(max)
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect();
-    if s.chars().count() > max {
-        out.push('…');
-    }
-    out
-}
+pub(crate) use crate::oci::clip;
 
 fn short(d: &str) -> String {
     let hex = d.strip_prefix("sha256:").unwrap_or(d);

@@ -1,4 +1,6 @@
-//! Fetch orchestration: reference → [`Material`] → [`Verdict`], and the batch API.
+//! Fetch orchestration: reference → discovery → [`Material`] → [`evaluate`] → [`Verdict`], and
+//! the batch API. Reading the registry is [`crate::discovery`]'s; judging is [`evaluate`]'s;
+//! the only question asked in between is the pure [`meets_policy`].
 //!
 //! Requests per image, in order: the manifest (by tag or digest; Vouch hashes the bytes), the
 //! cosign `sha256-<hex>.sig` manifest, one blob per signature layer. Only when those signatures
@@ -10,24 +12,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
 use futures::future::{BoxFuture, Shared};
 use futures::{FutureExt as _, StreamExt};
-use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::{
-    evaluate, Found, Material, PlatformMaterial, Source, Status, Verdict, NOTARY_ARTIFACT_TYPE,
-    SIGNATURE_ANNOTATION, SIGSTORE_BUNDLE_MEDIA_TYPE, SIMPLE_SIGNING_MEDIA_TYPE,
-};
+use super::{evaluate, meets_policy, Material, PlatformMaterial, Status, Verdict};
+use crate::discovery::{self, Discovered, FoundAttestation};
+use crate::oci::{clip, Descriptor, Digest, Manifest};
 use crate::reference::ImageRef;
-use crate::registry::{
-    ReferrersAnswer, Registry, RegistryError, RegistryOptions, MAX_PAYLOAD_BYTES,
-};
+use crate::registry::{FetchedManifest, Registry, RegistryError, RegistryOptions};
 use crate::trust::{PolicyMode, TrustSet};
 
-/// Most signature layers or referrers read per image (more are ignored, and said so).
-const MAX_SIGNATURES: usize = 32;
 /// Most platform manifests reported per index.
 const MAX_PLATFORMS: usize = 64;
 
@@ -190,6 +185,7 @@ pub async fn verify_each(
                         opts.image_timeout,
                     )
                     .await
+                    .0
                 }
             };
             (i, v)
@@ -209,7 +205,38 @@ pub async fn verify_one(
     now: OffsetDateTime,
     timeout: Duration,
 ) -> Verdict {
+    verify_one_with(registry, r, input, TrustWait::Ready(trust), now, timeout)
+        .await
+        .0
+}
+
+/// Verifies like [`verify_one`] and also hands back what was fetched (when the image could be
+/// read), so a caller that shows more about the image (provenance) does not fetch it again.
+pub async fn verify_and_gather(
+    registry: &Registry,
+    r: &ImageRef,
+    input: &str,
+    trust: &TrustSet,
+    now: OffsetDateTime,
+    timeout: Duration,
+) -> (Verdict, Option<Gathered>) {
     verify_one_with(registry, r, input, TrustWait::Ready(trust), now, timeout).await
+}
+
+/// Everything a verification fetched for one image, beyond what [`evaluate`] judges.
+#[derive(Debug, Clone)]
+pub struct Gathered {
+    /// What was judged.
+    pub material: Material,
+    /// The image manifest (or index) as served, hashed to `material.digest`.
+    pub manifest: FetchedManifest,
+    /// The same, parsed.
+    pub parsed: Manifest,
+    /// DSSE attestations found among the image's referrers (when they were consulted).
+    pub attestations: Vec<FoundAttestation>,
+    /// Whether the image's referrers were consulted (they are skipped when the cosign
+    /// signatures already meet the policy).
+    pub referrers_consulted: bool,
 }
 
 async fn verify_one_with(
@@ -219,26 +246,34 @@ async fn verify_one_with(
     trust: TrustWait<'_>,
     now: OffsetDateTime,
     timeout: Duration,
-) -> Verdict {
+) -> (Verdict, Option<Gathered>) {
     let repository = r.repository();
     let outcome = tokio::time::timeout(timeout, gather(registry, r, input, trust, now)).await;
     // Every path below judges or describes the image under the trust set, so wait for it.
     let trust = match trust.get().await {
         Ok(t) => t,
-        Err(why) => return Verdict::error(input, Some(repository), None, None, why),
+        Err(why) => {
+            return (
+                Verdict::error(input, Some(repository), None, None, why),
+                None,
+            )
+        }
     };
     let policy = trust.policy_for(&repository);
     match outcome {
-        Err(_) => Verdict::error(
-            input,
-            Some(repository),
-            None,
-            Some(policy),
-            format!(
-                "gave up on {} after {} s: the registry is too slow or stalled",
-                r.registry_host(),
-                timeout.as_secs()
+        Err(_) => (
+            Verdict::error(
+                input,
+                Some(repository),
+                None,
+                Some(policy),
+                format!(
+                    "gave up on {} after {} s: the registry is too slow or stalled",
+                    r.registry_host(),
+                    timeout.as_secs()
+                ),
             ),
+            None,
         ),
         Ok(Err((digest, e))) => {
             let mut v =
@@ -247,9 +282,9 @@ async fn verify_one_with(
                 v.status = Status::Invalid;
                 v.reason = format!("{e}; nothing it serves for this image can be trusted");
             }
-            v
+            (v, None)
         }
-        Ok(Ok(material)) => evaluate(&material, &trust, now),
+        Ok(Ok(gathered)) => (evaluate(&gathered.material, &trust, now), Some(gathered)),
     }
 }
 
@@ -261,7 +296,7 @@ async fn gather(
     input: &str,
     trust: TrustWait<'_>,
     now: OffsetDateTime,
-) -> Result<Material, GatherError> {
+) -> Result<Gathered, GatherError> {
     let selector = r.manifest_selector().to_string();
     let manifest = registry
         .manifest(r, &selector, false)
@@ -276,7 +311,17 @@ async fn gather(
                 },
             )
         })?;
-    let digest = manifest.digest.clone();
+    let protocol = |detail: String| {
+        (
+            Some(manifest.digest.clone()),
+            RegistryError::Protocol {
+                host: r.registry_host().into(),
+                what: format!("the manifest {}@{}", r.repository(), manifest.digest),
+                detail,
+            },
+        )
+    };
+    let digest = Digest::parse(&manifest.digest).map_err(|e| protocol(e.to_string()))?;
     let digest_detail = match r.digest() {
         Some(_) => format!(
             "pinned {digest}; the {}-byte manifest served hashes to it",
@@ -288,30 +333,20 @@ async fn gather(
             manifest.bytes.len()
         ),
     };
-    let parsed: Manifest = serde_json::from_slice(&manifest.bytes).map_err(|e| {
-        (
-            Some(digest.clone()),
-            RegistryError::Protocol {
-                host: r.registry_host().into(),
-                what: format!("the manifest {}@{digest}", r.repository()),
-                detail: format!("not a JSON manifest ({e})"),
-            },
-        )
-    })?;
+    let parsed = Manifest::parse(&manifest.bytes)
+        .map_err(|e| protocol(format!("not a JSON manifest ({e})")))?;
+    let discovered = signatures_for(registry, r, &digest, trust, now)
+        .await
+        .map_err(|e| (Some(digest.to_string()), e))?;
     let mut material = Material {
         reference: input.to_string(),
         repository: r.repository(),
-        digest: digest.clone(),
+        digest: digest.to_string(),
         digest_detail,
-        found: Vec::new(),
-        sources: Vec::new(),
+        found: discovered.signatures,
+        sources: discovered.sources,
         platforms: Vec::new(),
     };
-    let (found, sources) = signatures_for(registry, r, &digest, trust, now)
-        .await
-        .map_err(|e| (Some(digest.clone()), e))?;
-    material.found = found;
-    material.sources = sources;
 
     if parsed.is_index() {
         let entries: Vec<&Descriptor> = parsed
@@ -322,16 +357,15 @@ async fn gather(
             .collect();
         let platform_futs = entries.into_iter().map(|d| async move {
             let platform = d.platform_label();
-            let found = if !is_sha256_digest(&d.digest) {
-                Err(format!(
+            let found = match d.sha256() {
+                Err(_) => Err(format!(
                     "the index lists a malformed digest `{}`",
-                    clip(&d.digest)
-                ))
-            } else {
-                signatures_for(registry, r, &d.digest, trust, now)
+                    clip(&d.digest, 80)
+                )),
+                Ok(pd) => signatures_for(registry, r, &pd, trust, now)
                     .await
-                    .map(|(f, _)| f)
-                    .map_err(|e| e.to_string())
+                    .map(|found| found.signatures)
+                    .map_err(|e| e.to_string()),
             };
             PlatformMaterial {
                 platform,
@@ -344,534 +378,40 @@ async fn gather(
             .collect()
             .await;
     }
-    Ok(material)
-}
-
-/// The signature material for `digest`: the cosign tag first, the referrers only when needed.
-async fn signatures_for(
-    registry: &Registry,
-    r: &ImageRef,
-    digest: &str,
-    trust: TrustWait<'_>,
-    now: OffsetDateTime,
-) -> Result<(Vec<Found>, Vec<String>), RegistryError> {
-    let mut sources = Vec::new();
-    let mut found = cosign_tag(registry, r, digest, &mut sources).await?;
-    // The first point that needs the trust set; when it could not be loaded there is nothing
-    // to decide, and verify_one_with says why.
-    let Ok(trust) = trust.get().await else {
-        return Ok((found, sources));
-    };
-    let trust = &*trust;
-    let probe = Material {
-        reference: String::new(),
-        repository: r.repository(),
-        digest: digest.to_string(),
-        digest_detail: String::new(),
-        found: found.clone(),
-        sources: Vec::new(),
-        platforms: Vec::new(),
-    };
-    let policy = trust.policy_for(&r.repository());
-    let quick = evaluate(&probe, trust, now);
-    if quick.status == Status::Verified && policy.mode != PolicyMode::Off {
-        sources
-            .push("referrers not consulted: the cosign signatures already meet the policy".into());
-        return Ok((found, sources));
-    }
-    found.extend(referrers(registry, r, digest, &mut sources).await?);
-    Ok((found, sources))
-}
-
-fn sig_tag(digest: &str) -> String {
-    format!("{}.sig", digest.replacen(':', "-", 1))
-}
-
-async fn cosign_tag(
-    registry: &Registry,
-    r: &ImageRef,
-    digest: &str,
-    sources: &mut Vec<String>,
-) -> Result<Vec<Found>, RegistryError> {
-    let tag = sig_tag(digest);
-    let Some(m) = registry.manifest(r, &tag, false).await? else {
-        sources.push(format!("cosign tag {}: none", short_tag(&tag)));
-        return Ok(Vec::new());
-    };
-    let parsed: Manifest = match serde_json::from_slice(&m.bytes) {
-        Ok(p) => p,
-        Err(e) => {
-            sources.push(format!("cosign tag {}: malformed", short_tag(&tag)));
-            return Ok(vec![Found::Broken {
-                source: Source::CosignTag,
-                problem: format!("the cosign signature manifest is not valid JSON ({e})"),
-                invalid: true,
-            }]);
-        }
-    };
-    let layers: Vec<&Descriptor> = parsed
-        .layers
-        .iter()
-        .filter(|l| l.media_type == SIMPLE_SIGNING_MEDIA_TYPE)
-        .collect();
-    sources.push(format!(
-        "cosign tag {}: {} signature layer{}",
-        short_tag(&tag),
-        layers.len(),
-        if layers.len() == 1 { "" } else { "s" }
-    ));
-    let mut out = Vec::new();
-    let mut fetches = Vec::new();
-    for (i, layer) in layers.into_iter().enumerate() {
-        if i >= MAX_SIGNATURES {
-            out.push(Found::Broken {
-                source: Source::CosignTag,
-                problem: format!(
-                    "more than {MAX_SIGNATURES} signature layers; the rest were not read"
-                ),
-                invalid: false,
-            });
-            break;
-        }
-        let Some(sig) = layer.annotations.get(SIGNATURE_ANNOTATION) else {
-            out.push(Found::Broken {
-                source: Source::CosignTag,
-                problem: "a signature layer has no signature annotation".into(),
-                invalid: false,
-            });
-            continue;
-        };
-        if !is_sha256_digest(&layer.digest) {
-            out.push(Found::Broken {
-                source: Source::CosignTag,
-                problem: format!(
-                    "a signature layer has a malformed digest `{}`",
-                    clip(&layer.digest)
-                ),
-                invalid: true,
-            });
-            continue;
-        }
-        if layer.size > MAX_PAYLOAD_BYTES as i64 {
-            out.push(Found::Broken {
-                source: Source::CosignTag,
-                problem: format!(
-                    "a signature payload of {} bytes exceeds the {MAX_PAYLOAD_BYTES}-byte limit; not read",
-                    layer.size
-                ),
-                invalid: false,
-            });
-            continue;
-        }
-        let sig = sig.clone();
-        let d = layer.digest.clone();
-        fetches.push(async move {
-            match registry.blob(r, &d, MAX_PAYLOAD_BYTES).await {
-                Ok(payload) => Ok(Found::SimpleSigning {
-                    source: Source::CosignTag,
-                    payload,
-                    signature_b64: sig,
-                }),
-                Err(e) if e.is_integrity() => Ok(Found::Broken {
-                    source: Source::CosignTag,
-                    problem: e.to_string(),
-                    invalid: true,
-                }),
-                Err(RegistryError::TooLarge { .. }) => Ok(Found::Broken {
-                    source: Source::CosignTag,
-                    problem: format!(
-                        "a signature payload exceeds the {MAX_PAYLOAD_BYTES}-byte limit; not read"
-                    ),
-                    invalid: false,
-                }),
-                Err(e) => Err(e),
-            }
-        });
-    }
-    let fetched: Vec<Result<Found, RegistryError>> =
-        futures::stream::iter(fetches).buffered(4).collect().await;
-    for f in fetched {
-        out.push(f?);
-    }
-    Ok(out)
-}
-
-pub(crate) async fn referrers(
-    registry: &Registry,
-    r: &ImageRef,
-    digest: &str,
-    sources: &mut Vec<String>,
-) -> Result<Vec<Found>, RegistryError> {
-    let (bytes, how) = match registry.referrers(r, digest).await? {
-        ReferrersAnswer::Index(b) => (b, "referrers API"),
-        ReferrersAnswer::NotSupported => {
-            let tag = digest.replacen(':', "-", 1);
-            match registry.manifest(r, &tag, false).await? {
-                Some(m) => (m.bytes, "referrers fallback tag"),
-                None => {
-                    sources.push("referrers: none (no API, no fallback tag)".into());
-                    return Ok(Vec::new());
-                }
-            }
-        }
-    };
-    let index: Manifest = match serde_json::from_slice(&bytes) {
-        Ok(i) => i,
-        Err(_) => {
-            sources.push(format!("{how}: malformed answer, ignored"));
-            return Ok(Vec::new());
-        }
-    };
-    if !index.is_index() {
-        // Some registries answer the fallback tag with the image itself.
-        sources.push(format!(
-            "{how}: answered with something that is not an index, ignored"
-        ));
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    let mut count = 0usize;
-    for entry in index.manifests.iter().take(MAX_SIGNATURES) {
-        let at = entry.artifact_type.as_deref().unwrap_or("");
-        let interesting = at.is_empty()
-            || at == NOTARY_ARTIFACT_TYPE
-            || at.starts_with("application/vnd.dev.sigstore.bundle");
-        if !interesting || !is_sha256_digest(&entry.digest) || entry.digest == digest {
-            continue;
-        }
-        let source = Source::Referrer(entry.digest.clone());
-        let m = match registry.manifest(r, &entry.digest, false).await {
-            Ok(Some(m)) => m,
-            Ok(None) => continue,
-            Err(e) if e.is_integrity() => {
-                out.push(Found::Broken {
-                    source,
-                    problem: e.to_string(),
-                    invalid: true,
-                });
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        let Ok(rm) = serde_json::from_slice::<Manifest>(&m.bytes) else {
-            continue;
-        };
-        // The referrer must name this image as its subject.
-        if rm.subject.as_ref().map(|s| s.digest.as_str()) != Some(digest) {
-            continue;
-        }
-        count += 1;
-        let kind = rm
-            .artifact_type
-            .clone()
-            .or_else(|| rm.config.as_ref().map(|c| c.media_type.clone()))
-            .unwrap_or_default();
-        if kind == NOTARY_ARTIFACT_TYPE {
-            out.push(Found::Notary { source });
-            continue;
-        }
-        let bundle_layer = rm.layers.iter().find(|l| {
-            l.media_type
-                .starts_with("application/vnd.dev.sigstore.bundle")
-        });
-        let Some(layer) = bundle_layer else { continue };
-        if !is_sha256_digest(&layer.digest) || layer.size > MAX_PAYLOAD_BYTES as i64 {
-            out.push(Found::Broken {
-                source,
-                problem: "a sigstore bundle layer is malformed or larger than the limit".into(),
-                invalid: false,
-            });
-            continue;
-        }
-        let bundle = match registry.blob(r, &layer.digest, MAX_PAYLOAD_BYTES).await {
-            Ok(b) => b,
-            Err(e) if e.is_integrity() => {
-                out.push(Found::Broken {
-                    source,
-                    problem: e.to_string(),
-                    invalid: true,
-                });
-                continue;
-            }
-            Err(RegistryError::TooLarge { .. }) => {
-                out.push(Found::Broken {
-                    source,
-                    problem: "a sigstore bundle exceeds the size limit; not read".into(),
-                    invalid: false,
-                });
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        out.extend(parse_bundle(&bundle, &layer.media_type, source));
-    }
-    sources.push(format!(
-        "{how}: {count} referrer{} for this digest",
-        if count == 1 { "" } else { "s" }
-    ));
-    Ok(out)
-}
-
-/// Whether a DSSE payload is an in-toto statement with a predicate other than cosign's image
-/// signature predicate, i.e. an attestation rather than a signature.
-fn is_attestation_statement(payload: &[u8]) -> bool {
-    #[derive(serde::Deserialize)]
-    struct Head {
-        #[serde(rename = "predicateType")]
-        predicate_type: Option<String>,
-    }
-    serde_json::from_slice::<Head>(payload)
-        .ok()
-        .and_then(|h| h.predicate_type)
-        .is_some_and(|p| p != super::COSIGN_SIGN_PREDICATE)
-}
-
-/// Reads a sigstore bundle: DSSE envelopes are checked like any signature; message-signature
-/// bundles are recognised but not supported yet.
-pub(crate) fn parse_bundle(bytes: &[u8], media_type: &str, source: Source) -> Vec<Found> {
-    #[derive(Deserialize)]
-    struct Bundle {
-        #[serde(rename = "dsseEnvelope")]
-        dsse: Option<Envelope>,
-        #[serde(rename = "messageSignature")]
-        message: Option<serde_json::Value>,
-    }
-    #[derive(Deserialize)]
-    struct Envelope {
-        payload: String,
-        #[serde(rename = "payloadType")]
-        payload_type: String,
-        #[serde(default)]
-        signatures: Vec<EnvSig>,
-    }
-    #[derive(Deserialize)]
-    struct EnvSig {
-        sig: String,
-    }
-    if !media_type.starts_with(SIGSTORE_BUNDLE_MEDIA_TYPE.trim_end_matches("v0.3+json")) {
-        return vec![Found::Unsupported {
-            source,
-            what: format!("unknown bundle type `{}`", clip(media_type)),
-        }];
-    }
-    let b: Bundle = match serde_json::from_slice(bytes) {
-        Ok(b) => b,
-        Err(e) => {
-            return vec![Found::Broken {
-                source,
-                problem: format!("the sigstore bundle is not valid JSON ({e})"),
-                invalid: true,
-            }]
-        }
-    };
-    if let Some(env) = b.dsse {
-        let Ok(payload) = base64::engine::general_purpose::STANDARD.decode(env.payload.trim())
-        else {
-            return vec![Found::Broken {
-                source,
-                problem: "the DSSE payload is not valid base64".into(),
-                invalid: true,
-            }];
-        };
-        if is_attestation_statement(&payload) {
-            // An attestation (provenance, SBOM, …) is not an image signature: it neither
-            // signs the image nor counts against it. `provenance` reports it.
-            return Vec::new();
-        }
-        return env
-            .signatures
-            .into_iter()
-            .take(MAX_SIGNATURES)
-            .map(|s| Found::Dsse {
-                source: source.clone(),
-                payload_type: env.payload_type.clone(),
-                payload: payload.clone(),
-                signature_b64: s.sig,
-            })
-            .collect();
-    }
-    if b.message.is_some() {
-        return vec![Found::Unsupported {
-            source,
-            what: "a cosign v3 message-signature bundle, which Vouch does not support yet".into(),
-        }];
-    }
-    vec![Found::Broken {
-        source,
-        problem: "the sigstore bundle holds neither a DSSE envelope nor a message signature".into(),
-        invalid: false,
-    }]
-}
-
-fn short_tag(tag: &str) -> String {
-    // sha256-1f2e3d4c5b6a….sig
-    match tag.get(..19) {
-        Some(head) if tag.len() > 24 => {
-            format!("{head}…{}", if tag.ends_with(".sig") { ".sig" } else { "" })
-        }
-        _ => tag.to_string(),
-    }
-}
-
-pub(crate) fn is_sha256_digest(d: &str) -> bool {
-    d.strip_prefix("sha256:").is_some_and(|h| {
-        h.len() == 64
-            && h.chars()
-                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    Ok(Gathered {
+        material,
+        manifest,
+        parsed,
+        attestations: discovered.attestations,
+        referrers_consulted: discovered.referrers_consulted,
     })
 }
 
-fn clip(s: &str) -> String {
-    s.chars()
-        .take(80)
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
-}
-
-/// A lenient view of an image manifest or index: every field optional, unknown ones ignored.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct Manifest {
-    #[serde(rename = "mediaType", default)]
-    pub(crate) media_type: Option<String>,
-    #[serde(rename = "artifactType", default)]
-    pub(crate) artifact_type: Option<String>,
-    #[serde(default)]
-    pub(crate) config: Option<Descriptor>,
-    #[serde(default)]
-    pub(crate) layers: Vec<Descriptor>,
-    #[serde(default)]
-    pub(crate) manifests: Vec<Descriptor>,
-    #[serde(default)]
-    pub(crate) subject: Option<Descriptor>,
-}
-
-impl Manifest {
-    pub(crate) fn is_index(&self) -> bool {
-        match self.media_type.as_deref() {
-            Some(
-                "application/vnd.oci.image.index.v1+json"
-                | "application/vnd.docker.distribution.manifest.list.v2+json",
-            ) => true,
-            Some(_) => false,
-            None => !self.manifests.is_empty() && self.layers.is_empty(),
-        }
+/// What is discovered for `digest`: the cosign tag first, the referrers only when the cosign
+/// signatures do not already meet the policy (or it is off, to report everything).
+async fn signatures_for(
+    registry: &Registry,
+    r: &ImageRef,
+    digest: &Digest,
+    trust: TrustWait<'_>,
+    now: OffsetDateTime,
+) -> Result<Discovered, RegistryError> {
+    let mut found = Discovered::default();
+    discovery::cosign_signatures(registry, r, digest, &mut found).await?;
+    // The first point that needs the trust set; when it could not be loaded there is nothing
+    // to decide, and verify_one_with says why.
+    let Ok(trust) = trust.get().await else {
+        return Ok(found);
+    };
+    let repository = r.repository();
+    if trust.policy_for(&repository).mode != PolicyMode::Off
+        && meets_policy(&found.signatures, &trust, digest.as_str(), &repository, now)
+    {
+        found
+            .sources
+            .push("referrers not consulted: the cosign signatures already meet the policy".into());
+        return Ok(found);
     }
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-pub(crate) struct Descriptor {
-    #[serde(rename = "mediaType", default)]
-    pub(crate) media_type: String,
-    #[serde(default)]
-    pub(crate) digest: String,
-    #[serde(default)]
-    pub(crate) size: i64,
-    #[serde(default)]
-    pub(crate) annotations: std::collections::BTreeMap<String, String>,
-    #[serde(rename = "artifactType", default)]
-    pub(crate) artifact_type: Option<String>,
-    #[serde(default)]
-    pub(crate) platform: Option<Platform>,
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-pub(crate) struct Platform {
-    #[serde(default)]
-    pub(crate) os: String,
-    #[serde(default)]
-    pub(crate) architecture: String,
-    #[serde(default)]
-    pub(crate) variant: Option<String>,
-}
-
-impl Descriptor {
-    /// BuildKit attestation entries are not platforms.
-    pub(crate) fn is_attestation(&self) -> bool {
-        self.annotations
-            .get("vnd.docker.reference.type")
-            .is_some_and(|t| t == "attestation-manifest")
-            || self
-                .platform
-                .as_ref()
-                .is_some_and(|p| p.os == "unknown" && p.architecture == "unknown")
-    }
-
-    pub(crate) fn platform_label(&self) -> String {
-        match &self.platform {
-            Some(p) => match p.variant.as_deref().filter(|v| !v.is_empty()) {
-                Some(v) => format!("{}/{}/{}", clip(&p.os), clip(&p.architecture), clip(v)),
-                None => format!("{}/{}", clip(&p.os), clip(&p.architecture)),
-            },
-            None => "unspecified".into(),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn attestation_entries_are_not_platforms() {
-        let idx: Manifest = serde_json::from_str(
-            r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
-            {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:aa","size":1,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}},
-            {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:bb","size":1,"platform":{"os":"unknown","architecture":"unknown"},
-             "annotations":{"vnd.docker.reference.type":"attestation-manifest"}}]}"#,
-        )
-        .expect("json");
-        assert!(idx.is_index());
-        let platforms: Vec<String> = idx
-            .manifests
-            .iter()
-            .filter(|d| !d.is_attestation())
-            .map(|d| d.platform_label())
-            .collect();
-        assert_eq!(platforms, vec!["linux/arm64/v8".to_string()]);
-    }
-
-    #[test]
-    fn an_image_is_not_an_index() {
-        let m: Manifest = serde_json::from_str(
-            r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"x","digest":"sha256:aa","size":1},"layers":[]}"#,
-        )
-        .expect("json");
-        assert!(!m.is_index());
-    }
-
-    #[test]
-    fn bundles_are_read() {
-        let payload = base64::engine::general_purpose::STANDARD.encode(b"{}");
-        let b = format!(
-            r#"{{"mediaType":"{SIGSTORE_BUNDLE_MEDIA_TYPE}","dsseEnvelope":{{"payload":"{payload}","payloadType":"application/vnd.in-toto+json","signatures":[{{"sig":"AAAA"}}]}}}}"#
-        );
-        let f = parse_bundle(b.as_bytes(), SIGSTORE_BUNDLE_MEDIA_TYPE, Source::CosignTag);
-        assert!(matches!(f.as_slice(), [Found::Dsse { .. }]));
-        let att = base64::engine::general_purpose::STANDARD.encode(
-            r#"{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}"#,
-        );
-        let b = format!(
-            r#"{{"mediaType":"{SIGSTORE_BUNDLE_MEDIA_TYPE}","dsseEnvelope":{{"payload":"{att}","payloadType":"application/vnd.in-toto+json","signatures":[{{"sig":"AAAA"}}]}}}}"#
-        );
-        let f = parse_bundle(b.as_bytes(), SIGSTORE_BUNDLE_MEDIA_TYPE, Source::CosignTag);
-        assert!(
-            f.is_empty(),
-            "an attestation bundle is not an image signature"
-        );
-        let m = r#"{"messageSignature":{"signature":"AAAA"}}"#;
-        let f = parse_bundle(m.as_bytes(), SIGSTORE_BUNDLE_MEDIA_TYPE, Source::CosignTag);
-        assert!(matches!(f.as_slice(), [Found::Unsupported { .. }]));
-        let f = parse_bundle(b"not json", SIGSTORE_BUNDLE_MEDIA_TYPE, Source::CosignTag);
-        assert!(matches!(
-            f.as_slice(),
-            [Found::Broken { invalid: true, .. }]
-        ));
-    }
-
-    #[test]
-    fn digests_are_checked_before_use_in_urls() {
-        assert!(is_sha256_digest(&format!("sha256:{}", "0".repeat(64))));
-        assert!(!is_sha256_digest("sha256:../../x"));
-        assert!(!is_sha256_digest(&format!("sha256:{}", "A".repeat(64))));
-    }
+    discovery::referrers(registry, r, digest, &mut found).await?;
+    Ok(found)
 }

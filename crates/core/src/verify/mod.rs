@@ -15,34 +15,33 @@
 //! 6. for an index, the index itself passes (platforms are reported separately).
 
 pub mod fetch;
+mod policy;
 #[cfg(test)]
 mod tests;
 
 use std::collections::BTreeSet;
 
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::cosign::{parse_sign_statement, parse_simple_signing};
+use crate::dsse::decode_b64;
 use crate::reference::identity_repository;
 use crate::trust::{
     short_fingerprint, KeyStatus, Keyring, PolicyApplied, PolicyMode, TrustSet, TrustedKey,
 };
 
-pub use fetch::{verify_batch, verify_each, verify_one, PendingTrust, VerifyOptions};
+pub use fetch::{
+    verify_and_gather, verify_batch, verify_each, verify_one, Gathered, PendingTrust, VerifyOptions,
+};
+pub use policy::{accepted_keys, meets_policy};
 
-/// Media type of a cosign simple-signing layer.
-pub const SIMPLE_SIGNING_MEDIA_TYPE: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
-/// The layer annotation holding the base64 signature.
-pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
-/// The `critical.type` of a cosign image signature payload.
-pub const COSIGN_SIGNATURE_TYPE: &str = "cosign container image signature";
-/// The in-toto predicate of a cosign v3 image signature.
-pub const COSIGN_SIGN_PREDICATE: &str = "https://sigstore.dev/cosign/sign/v1";
-/// Sigstore bundle media type (cosign v3).
-pub const SIGSTORE_BUNDLE_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
-/// Notary Project signature artifact type.
-pub const NOTARY_ARTIFACT_TYPE: &str = "application/vnd.cncf.notary.signature";
+pub use crate::cosign::{
+    COSIGN_SIGNATURE_TYPE, COSIGN_SIGN_PREDICATE, SIGNATURE_ANNOTATION, SIGSTORE_BUNDLE_MEDIA_TYPE,
+    SIMPLE_SIGNING_MEDIA_TYPE,
+};
+pub use crate::discovery::{Found, Source, NOTARY_ARTIFACT_TYPE};
+pub use crate::dsse::pae;
 
 /// The verdict's one-word status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,47 +159,6 @@ impl Verdict {
     }
 }
 
-/// Where a signature was found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Source {
-    /// A layer of the cosign `sha256-<hex>.sig` manifest.
-    CosignTag,
-    /// A referrer (OCI 1.1 API or its fallback tag), by manifest digest.
-    Referrer(String),
-}
-
-/// One piece of signature material, as fetched (bytes already hashed against their digests).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Found {
-    /// A cosign simple-signing payload and its base64 signature annotation.
-    SimpleSigning {
-        source: Source,
-        payload: Vec<u8>,
-        signature_b64: String,
-    },
-    /// One signature of a DSSE envelope (cosign v3 bundle).
-    Dsse {
-        source: Source,
-        payload_type: String,
-        payload: Vec<u8>,
-        signature_b64: String,
-    },
-    /// A Notary Project signature: recognised, not verifiable with plain keys.
-    Notary { source: Source },
-    /// Signature material Vouch recognises but cannot check yet.
-    Unsupported { source: Source, what: String },
-    /// Material that could not be used. `invalid` when the registry served bytes that do not
-    /// match their digest or corrupt signature data (the image is then `invalid` unless the
-    /// policy is met by other signatures).
-    Broken {
-        source: Source,
-        problem: String,
-        invalid: bool,
-    },
-}
-
 /// A platform manifest of an index, with its own signature material.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlatformMaterial {
@@ -236,28 +194,6 @@ fn check(name: &str, outcome: Outcome, detail: impl Into<String>) -> Check {
     }
 }
 
-/// The DSSE pre-authentication encoding.
-pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
-    let mut out = format!(
-        "DSSEv1 {} {} {} ",
-        payload_type.len(),
-        payload_type,
-        payload.len()
-    )
-    .into_bytes();
-    out.extend_from_slice(payload);
-    out
-}
-
-/// What a signed payload claims.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Claim {
-    /// `sha256:<hex>` digests the payload binds to.
-    digests: Vec<String>,
-    /// The repository identities the payload names (raw text).
-    identities: Vec<String>,
-}
-
 /// Why one signature does not count, in order of how far it got.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Rejection {
@@ -284,88 +220,6 @@ struct Assessed<'t> {
     rejection: Option<Rejection>,
 }
 
-fn parse_claim_simple(payload: &[u8]) -> Result<Claim, String> {
-    #[derive(Deserialize)]
-    struct Payload {
-        critical: Critical,
-    }
-    #[derive(Deserialize)]
-    struct Critical {
-        identity: Identity,
-        image: Image,
-        #[serde(rename = "type")]
-        kind: String,
-    }
-    #[derive(Deserialize)]
-    struct Identity {
-        #[serde(rename = "docker-reference")]
-        docker_reference: String,
-    }
-    #[derive(Deserialize)]
-    struct Image {
-        #[serde(rename = "docker-manifest-digest")]
-        docker_manifest_digest: String,
-    }
-    let p: Payload = serde_json::from_slice(payload)
-        .map_err(|e| format!("the signed payload is not a cosign simple-signing document ({e})"))?;
-    if !p.critical.kind.eq_ignore_ascii_case(COSIGN_SIGNATURE_TYPE) {
-        return Err(format!(
-            "the signed payload has type `{}`, not `{COSIGN_SIGNATURE_TYPE}`",
-            clip(&p.critical.kind)
-        ));
-    }
-    Ok(Claim {
-        digests: vec![p.critical.image.docker_manifest_digest],
-        identities: vec![p.critical.identity.docker_reference],
-    })
-}
-
-fn parse_claim_dsse(payload_type: &str, payload: &[u8]) -> Result<Claim, String> {
-    #[derive(Deserialize)]
-    struct Statement {
-        #[serde(rename = "_type")]
-        kind: String,
-        #[serde(rename = "predicateType")]
-        predicate_type: String,
-        #[serde(default)]
-        subject: Vec<Subject>,
-    }
-    #[derive(Deserialize)]
-    struct Subject {
-        #[serde(default)]
-        name: String,
-        #[serde(default)]
-        digest: std::collections::BTreeMap<String, String>,
-    }
-    if payload_type != "application/vnd.in-toto+json" {
-        return Err(format!(
-            "the DSSE envelope carries `{}`, not an in-toto statement",
-            clip(payload_type)
-        ));
-    }
-    let s: Statement = serde_json::from_slice(payload)
-        .map_err(|e| format!("the DSSE payload is not an in-toto statement ({e})"))?;
-    if !s.kind.starts_with("https://in-toto.io/Statement/") {
-        return Err(format!("the DSSE payload has _type `{}`", clip(&s.kind)));
-    }
-    if s.predicate_type != COSIGN_SIGN_PREDICATE {
-        return Err(format!(
-            "the DSSE statement has predicate `{}`, not an image signature ({COSIGN_SIGN_PREDICATE})",
-            clip(&s.predicate_type)
-        ));
-    }
-    let digests = s
-        .subject
-        .iter()
-        .filter_map(|sub| sub.digest.get("sha256").map(|h| format!("sha256:{h}")))
-        .collect();
-    let identities = s.subject.iter().map(|sub| sub.name.clone()).collect();
-    Ok(Claim {
-        digests,
-        identities,
-    })
-}
-
 fn clip(s: &str) -> String {
     let mut out: String = s
         .chars()
@@ -376,14 +230,6 @@ fn clip(s: &str) -> String {
         out.push('…');
     }
     out
-}
-
-fn decode_b64(s: &str) -> Option<Vec<u8>> {
-    let t = s.trim();
-    base64::engine::general_purpose::STANDARD
-        .decode(t)
-        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(t))
-        .ok()
 }
 
 fn assess<'t>(
@@ -413,7 +259,11 @@ fn assess<'t>(
             payload,
             signature_b64,
             ..
-        } => (payload.clone(), signature_b64, parse_claim_simple(payload)),
+        } => (
+            payload.clone(),
+            signature_b64,
+            parse_simple_signing(payload),
+        ),
         Found::Dsse {
             payload_type,
             payload,
@@ -422,7 +272,7 @@ fn assess<'t>(
         } => (
             pae(payload_type, payload),
             signature_b64,
-            parse_claim_dsse(payload_type, payload),
+            parse_sign_statement(payload_type, payload),
         ),
     };
     let Some(sig) = decode_b64(sig_b64) else {
