@@ -61,6 +61,7 @@ pub struct Statement {
 
 /// A statement subject.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Subject {
     pub name: String,
     pub digest: BTreeMap<String, String>,
