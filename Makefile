@@ -30,9 +30,12 @@ screenshots: deps ## drive the real window through the main flow and save docs/s
 	  VOUCH_CLI=$(CURDIR)/target/debug/vouch VOUCH_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots \
 	  node --test --test-concurrency=1 --test-timeout=240000 tests/e2e/window.test.mjs tests/e2e/flow.test.mjs
 
-lint: deps ## fmt, clippy -D warnings, TypeScript/Svelte checks and eslint
+lint: deps ## fmt, clippy -D warnings, rustdoc, cargo deny, generated IPC types up to date, TypeScript/Svelte checks and eslint
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --exclude vouch-bench-minimal-window --quiet
+	scripts/check-deps.sh
+	scripts/check-generated.sh
 	cd ui && npm run --silent check && npm run --silent lint
 
 # Benchmarks vs cosign and skopeo on the harness registry → BENCHMARKS.md (raw data: target/bench/).

@@ -49,6 +49,7 @@ pub(crate) async fn list_keys(state: State<'_, AppState>) -> Result<Vec<TrustedK
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub(crate) struct AddKeyArgs {
     pem: String,
     publisher: Option<String>,
@@ -117,6 +118,7 @@ pub(crate) async fn export_key(
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub(crate) struct GenerateKeyArgs {
     publisher: String,
     /// `ed25519`, `p256` or `ecdsa-p256`.
@@ -141,6 +143,7 @@ pub(crate) async fn generate_key(
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub(crate) struct EditKeyArgs {
     fingerprint: String,
     publisher: Option<String>,
@@ -245,6 +248,7 @@ pub(crate) async fn save_text_file(path: String, contents: String) -> Result<(),
 
 /// What `verify_images` streams to the window, in order per image.
 #[derive(Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub(crate) enum VerifyEvent {
     Started { index: usize, reference: String },
@@ -301,6 +305,7 @@ pub(crate) async fn extract_references(
 
 /// What a dropped file turned out to be.
 #[derive(Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub(crate) enum DroppedFile {
     Key {
@@ -424,12 +429,14 @@ pub(crate) async fn inspect_image(
 
 /// Output of a pull, streamed line by line.
 #[derive(Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub(crate) enum PullEvent {
     Line { text: String },
 }
 
 #[derive(Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub(crate) struct PullOutcome {
     /// `repository@sha256:…`: what was (or would be) pulled.
     pinned: String,

@@ -4,6 +4,7 @@ use serde::Serialize;
 use vouch_core::trust::TrustError;
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub(crate) struct IpcError {
     pub(crate) code: &'static str,
     pub(crate) message: String,

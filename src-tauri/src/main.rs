@@ -1,6 +1,8 @@
 // Hide the console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+#[cfg(all(test, feature = "ts"))]
+mod bindings;
 mod commands;
 mod error;
 mod state;

@@ -59,7 +59,9 @@ test('Settings renders the doctor report from vouch-core over IPC', { skip }, as
   await withShot('settings', async () => {
     await s.click('[data-testid="nav-settings"]');
     const keychain = await s.text('[data-testid="doctor-keychain"]');
-    await s.waitFor('[data-testid="doctor-keychain"]', (t) => /reachable/i.test(t));
+    // The state badge's whole text, compared exactly: a pattern like /reachable/ also matches
+    // "unreachable", so an unreachable keychain would have passed this wait.
+    await s.waitFor('[data-testid="doctor-keychain"] .badge', (t) => t.trim() === 'reachable');
     const now = await s.text('[data-testid="doctor-keychain"]');
     assert.match(now, /Secret Service/, keychain);
     assert.doesNotMatch(now, /unreachable/i);

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::trust::TrustStore;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct KeychainStatus {
     pub reachable: bool,
     pub backend: String,
@@ -15,12 +16,14 @@ pub struct KeychainStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Puller {
     pub name: String,
     pub path: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DoctorReport {
     pub version: String,
     pub profile: String,

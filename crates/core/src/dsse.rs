@@ -139,6 +139,7 @@ pub struct Statement {
 }
 
 /// A statement subject.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subject {
     pub name: String,

@@ -46,6 +46,10 @@ const report: DoctorReport = {
   ],
 };
 
+/** A PEM-shaped placeholder (demo keys are not real keys). */
+const demoPem = (seed: string): string =>
+  `-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA${btoa(seed).slice(0, 28)}=\n-----END PUBLIC KEY-----\n`;
+
 function makeKey(publisher: string, extra: Partial<KeyInfo> = {}): KeyInfo {
   return {
     fingerprint: `sha256:${hex(publisher)}`,
@@ -59,6 +63,7 @@ function makeKey(publisher: string, extra: Partial<KeyInfo> = {}): KeyInfo {
     added_at: iso(-40),
     expires_at: null,
     has_private: false,
+    public_key: demoPem(hex(publisher)),
     ...extra,
   };
 }
@@ -228,7 +233,7 @@ export function demoBackend(cmd: string, payload: unknown): unknown {
       return null;
     }
     case 'export_key':
-      return `-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA${btoa(need(args, 'fingerprint')).slice(0, 28)}=\n-----END PUBLIC KEY-----\n`;
+      return demoPem(need(args, 'fingerprint'));
     case 'generate_key': {
       const a = args?.['args'] as GenerateKeyArgs;
       const key = makeKey(a.publisher, {

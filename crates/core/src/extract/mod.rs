@@ -28,6 +28,7 @@ pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 
 /// Which parser read the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum SourceKind {
     Text,
@@ -38,6 +39,7 @@ pub enum SourceKind {
 
 /// What was found in one input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Extracted {
     pub kind: SourceKind,
     pub references: Vec<FoundRef>,
@@ -47,6 +49,7 @@ pub struct Extracted {
 
 /// One image reference and where it was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FoundRef {
     pub reference: String,
     /// where it came from, e.g. "services.web.image", "Deployment/api: containers\[0\] (app)",

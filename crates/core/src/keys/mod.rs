@@ -24,6 +24,7 @@ pub use public::PublicKey;
 
 /// A signature algorithm (and key type) Vouch understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Algorithm {
     /// Ed25519 (pure, RFC 8032).

@@ -31,6 +31,7 @@ const MAX_BUILDKIT_MANIFESTS: usize = 16;
 
 /// Everything `vouch inspect` shows.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Inspection {
     pub verdict: Verdict,
     pub metadata: Option<ImageMetadata>,

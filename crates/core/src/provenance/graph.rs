@@ -14,6 +14,7 @@ use crate::verify::{Status, Verdict};
 const MAX_GRAPH_MATERIALS: usize = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum NodeKind {
@@ -30,6 +31,7 @@ pub enum NodeKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EdgeKind {
@@ -55,6 +57,7 @@ pub enum EdgeKind {
 
 /// How the app should colour a node (decided here, never in the UI).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Mark {
@@ -68,6 +71,7 @@ pub enum Mark {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "GraphNode"))]
 pub struct Node {
     pub id: String,
     pub kind: NodeKind,
@@ -78,6 +82,7 @@ pub struct Node {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "GraphEdge"))]
 pub struct Edge {
     pub from: String,
     pub to: String,
@@ -85,6 +90,7 @@ pub struct Edge {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProvenanceGraph {
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,

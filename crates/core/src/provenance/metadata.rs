@@ -31,6 +31,7 @@ const MAX_LABELS: usize = 64;
 
 /// Metadata for an image or index.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImageMetadata {
     pub media_type: Option<String>,
     pub is_index: bool,
@@ -57,6 +58,7 @@ pub struct ImageMetadata {
 
 /// One platform of an image (or the image itself).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PlatformInfo {
     pub platform: String,
     pub digest: String,

@@ -55,6 +55,7 @@ pub const MAX_MATERIALS: usize = 256;
 
 /// Where an attestation was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Origin {
@@ -81,6 +82,7 @@ pub struct Fetched {
 
 /// What protects an attestation's content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Protection {
@@ -94,6 +96,7 @@ pub enum Protection {
 
 /// One attestation, assessed: the shape `vouch inspect --json` prints in `attestations`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Attestation {
     pub predicate_type: String,
     /// True only when every check passed: signature by a trusted, active, unexpired key scoped

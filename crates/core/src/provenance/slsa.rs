@@ -23,6 +23,7 @@ const MAX_FIELD: usize = 2000;
 
 /// The build facts of a provenance predicate; every field empty for other predicates.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BuildProvenance {
     /// `v0.2` or `v1` for SLSA provenance; `None` for other predicates.
     pub slsa_version: Option<String>,
@@ -42,6 +43,7 @@ pub struct BuildProvenance {
 
 /// A material (v0.2) or resolved dependency (v1).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MaterialRef {
     pub uri: Option<String>,
     pub name: Option<String>,

@@ -26,6 +26,7 @@ pub const TRUST_SET_VERSION: u32 = 1;
 pub const TRUST_SET_FORMAT: &str = "vouch-trust-set";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum KeyStatus {
     Active,
@@ -34,6 +35,7 @@ pub enum KeyStatus {
 
 /// A publisher key the user trusts (or trusted: a revoked key stays visible).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TrustedKey {
     /// `sha256:` + hex of SHA-256 over the DER SubjectPublicKeyInfo.
     pub fingerprint: String,
@@ -48,10 +50,13 @@ pub struct TrustedKey {
     #[serde(default)]
     pub revoked_reason: Option<String>,
     #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub revoked_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub added_at: OffsetDateTime,
     #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub expires_at: Option<OffsetDateTime>,
     /// Whether the keychain holds the matching private key (this key can sign).
     #[serde(default)]
@@ -87,6 +92,7 @@ pub fn short_fingerprint(fp: &str) -> String {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum PolicyMode {
     /// Block anything not verified (the default).
@@ -124,6 +130,7 @@ impl std::fmt::Display for PolicyMode {
 
 /// The policy for the repositories a pattern matches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Policy {
     pub pattern: String,
     pub mode: PolicyMode,
@@ -133,6 +140,7 @@ pub struct Policy {
 
 /// The policy that applies to one repository, and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PolicyApplied {
     /// The pattern that matched, or `None` for the default policy.
     pub pattern: Option<String>,

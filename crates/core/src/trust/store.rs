@@ -28,6 +28,7 @@ pub struct TrustStore {
 
 /// What `trust import` did.
 #[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImportReport {
     pub added: Vec<String>,
     pub unchanged: Vec<String>,

@@ -45,6 +45,7 @@ pub use crate::dsse::pae;
 
 /// The verdict's one-word status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Status {
@@ -74,6 +75,7 @@ impl std::fmt::Display for Status {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Outcome {
@@ -84,6 +86,7 @@ pub enum Outcome {
 
 /// One check of the rules above, with what it found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Check {
     pub name: String,
     pub outcome: Outcome,
@@ -92,6 +95,7 @@ pub struct Check {
 
 /// One signature found for the image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SignatureReport {
     /// The fingerprint of the trusted key that verifies it, if any does.
     pub fingerprint: Option<String>,
@@ -103,6 +107,7 @@ pub struct SignatureReport {
 
 /// A platform manifest of an image index, with its own status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PlatformVerdict {
     pub platform: String,
     pub digest: String,
@@ -112,6 +117,7 @@ pub struct PlatformVerdict {
 
 /// The answer for one image: the same in CLI JSON, the app and the core API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Verdict {
     pub reference: String,
     pub repository: Option<String>,

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import App from '../../App.svelte';
-import type { VerifyEvent } from '../../ipc/types';
+import type { Verdict, VerifyEvent } from '../../ipc/types';
 import { doctorReport, verdict } from '../../test/fixtures';
 import { deferred, extractLines, mockBackend, sendOnChannel } from '../../test/ipc';
 import { VerifySession } from '../verify/session.svelte';
@@ -11,15 +11,14 @@ import HistoryView from './HistoryView.svelte';
 
 function seeded(): HistoryStore {
   const h = new HistoryStore(localStorage);
-  h.record(verdict({ reference: 'docker.io/library/nginx:1.27' }), '2026-03-01T10:00:00Z');
+  // Real verdicts of each status, moved to other images (the filter reads references, repositories and reasons).
+  const at = (reference: string, repository: string, reason: string): Partial<Verdict> => ({ reference, repository, reason });
+  h.record(verdict(at('docker.io/library/nginx:1.27', 'docker.io/library/nginx', 'Signed by Docker.')), '2026-03-01T10:00:00Z');
   h.record(
-    verdict({ reference: 'ghcr.io/acme/api:2', status: 'unsigned', reason: 'No signature was found.', digest: null }),
+    verdict({ ...at('ghcr.io/acme/api:2', 'ghcr.io/acme/api', 'No signature was found.'), digest: null }, 'unsigned'),
     '2026-03-01T11:00:00Z',
   );
-  h.record(
-    verdict({ reference: 'ghcr.io/globex/web:1', status: 'untrusted', reason: 'Signed by an unknown key.' }),
-    '2026-03-01T12:00:00Z',
-  );
+  h.record(verdict(at('ghcr.io/globex/web:1', 'ghcr.io/globex/web', 'Signed by an unknown key.'), 'untrusted'), '2026-03-01T12:00:00Z');
   return h;
 }
 

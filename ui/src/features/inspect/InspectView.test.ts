@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
-import { inspection, verdict } from '../../test/fixtures';
+import { inspection, unsignedInspection } from '../../test/fixtures';
 import { deferred, ipcError, mockBackend } from '../../test/ipc';
 import { layoutColumns } from './graph';
 import InspectView from './InspectView.svelte';
@@ -26,8 +26,10 @@ describe('InspectView', () => {
       expect(el?.textContent).toContain(n.label);
     }
     // Marks are words and icons, not colour alone.
-    const builder = byId.get('builder:https://github.com/docker/buildx@v0.20');
-    expect(builder?.querySelector('[data-testid="graph-node-mark"]')?.textContent.trim()).toBe('claimed');
+    const markOf = (id: string): string | undefined =>
+      byId.get(id)?.querySelector('[data-testid="graph-node-mark"]')?.textContent.trim();
+    expect(markOf('builder:https://github.com/docker/buildx@v0.20')).toBe('attested'); // covered by the index signature
+    expect(markOf('attestation:2')).toBe('unverified'); // signed by a key scoped elsewhere
     expect(byId.get('signature:0')?.textContent).toContain('verified');
     expect(byId.get('publisher:Acme Platform')?.querySelector('[data-testid="graph-node-mark"]')).toBeNull();
 
@@ -39,11 +41,13 @@ describe('InspectView', () => {
     expect(order('image')).toBe(0);
     expect(order('signature:0')).toBeGreaterThan(order(`digest:${fixture.verdict.digest ?? ''}`));
     expect(order('publisher:Acme Platform')).toBeGreaterThan(order('signature:0'));
-    expect(order('material:go.sum@')).toBeGreaterThan(order('builder:https://github.com/docker/buildx@v0.20'));
+    expect(order(`material:pkg:docker/alpine@3.20?platform=linux%2Famd64@sha256:${'6f'.repeat(32)}`)).toBeGreaterThan(
+      order('builder:https://github.com/docker/buildx@v0.20'),
+    );
 
     // The verdict with every check and the signer.
     expect(screen.getByTestId('inspect-verdict').textContent).toContain('Verified');
-    expect(screen.getAllByTestId('verdict-check')).toHaveLength(3);
+    expect(screen.getAllByTestId('verdict-check')).toHaveLength(fixture.verdict.checks.length);
     expect(screen.getByTestId('verdict-signature').textContent).toContain('Acme Platform');
     expect(screen.getAllByTestId('verdict-platform').map((p) => p.textContent)).toEqual([
       expect.stringContaining('linux/amd64'),
@@ -52,17 +56,18 @@ describe('InspectView', () => {
   });
 
   it('lists attestations with their verification, builder, source, revision, times and materials', async () => {
-    mockBackend((cmd) => (cmd === 'inspect_image' ? inspection() : null));
+    // The unsigned index: its BuildKit provenance is covered by nothing.
+    mockBackend((cmd) => (cmd === 'inspect_image' ? unsignedInspection() : null));
     render(InspectView, { reference: 'ghcr.io/acme/app:v1', onback: vi.fn() });
 
     const rows = await screen.findAllByTestId('attestation-row');
-    expect(rows.map((r) => r.dataset['verified'])).toEqual(['true', 'false']);
-    const [signed, unsigned] = rows as [HTMLElement, HTMLElement];
+    expect(rows.map((r) => r.dataset['verified'])).toEqual(['true', 'false', 'false']);
+    const [signed, unsigned, untrusted] = rows as [HTMLElement, HTMLElement, HTMLElement];
 
     expect(signed.textContent).toContain('SLSA provenance v0.2');
     expect(within(signed).getByTestId('attestation-mark').textContent.trim()).toBe('verified');
     expect(within(signed).getByTestId('attestation-signer').textContent).toContain('Acme Platform');
-    expect(within(signed).getByTestId('attestation-signer').textContent).toContain('0123456789ab');
+    expect(within(signed).getByTestId('attestation-signer').textContent).toContain('45f0a7fb31b3');
     expect(within(signed).getByTestId('attestation-builder').textContent).toContain('https://github.com/acme/builder@v1');
     expect(within(signed).getByTestId('attestation-source').textContent).toContain('git+https://github.com/acme/app@refs/heads/main');
     expect(within(signed).getByTestId('attestation-revision').textContent).toContain('0123456789abcdef0123456789abcdef01234567');
@@ -73,10 +78,17 @@ describe('InspectView', () => {
 
     // Unsigned: the core's reason is shown, and the mark says so in words.
     expect(within(unsigned).getByTestId('attestation-mark').textContent.trim()).toBe('unsigned');
-    expect(within(unsigned).getByTestId('attestation-reason').textContent).toContain('Not signed');
+    expect(within(unsigned).getByTestId('attestation-reason').textContent).toContain('no trusted signature covers it');
     expect(within(unsigned).getByTestId('attestation-signer').textContent).toContain('no trusted key');
     expect(unsigned.textContent).toContain('BuildKit attestation manifest');
-    expect(within(unsigned).getAllByTestId('attestation-material')).toHaveLength(2);
+    expect(within(unsigned).getAllByTestId('attestation-material').map((m) => m.textContent)).toEqual([
+      expect.stringContaining('pkg:docker/alpine@3.20'),
+    ]);
+
+    // Signed by a key not trusted for this repository: the core's mark and reason.
+    expect(within(untrusted).getByTestId('attestation-mark').textContent.trim()).toBe('unverified');
+    expect(within(untrusted).getByTestId('attestation-reason').textContent).toContain('does not cover ghcr.io/acme/app');
+    expect(untrusted.textContent).toContain('OCI referrer');
   });
 
   it('shows labels and metadata, and the notes', async () => {
@@ -92,7 +104,7 @@ describe('InspectView', () => {
     expect(platforms[0]?.textContent).toContain('31.7 MB');
     expect(within(platforms[0] as HTMLElement).getByTestId('status-badge').dataset['status']).toBe('verified');
     expect(within(meta).getByTestId('metadata-labels').textContent).toContain('platform@acme.example');
-    expect(screen.getByTestId('inspect-notes').textContent).toContain('OCI referrers API is not supported');
+    expect(screen.getByTestId('inspect-notes').textContent).toContain('does not support the referrers API');
   });
 
   it('shows layers, size and history for a single image without attestations', async () => {
@@ -164,18 +176,24 @@ describe('layoutColumns', () => {
     expect(cols.map((c) => c.nodes.map((n) => n.kind))).toEqual([
       ['image'],
       ['digest'],
-      ['platform', 'platform', 'signature', 'attestation'],
-      ['attestation', 'key', 'builder'],
-      ['builder', 'publisher', 'source'],
-      ['source', 'material'],
+      ['platform', 'platform', 'signature', 'attestation', 'attestation'],
+      ['attestation', 'key', 'builder', 'key'],
+      ['builder', 'publisher', 'source', 'publisher'],
       ['material', 'material'],
     ]);
     expect(cols[0]?.title).toBe('Image');
-    expect(cols[6]?.title).toBe('Materials');
+    expect(cols[2]?.title).toBe('Platforms · Signature · Attestations');
+    expect(cols[5]?.title).toBe('Materials');
   });
 
   it('survives edges to unknown nodes and a graph with only the image', () => {
-    expect(layoutColumns({ nodes: [{ id: 'image', kind: 'image', label: 'x', mark: null, detail: null }], edges: [{ from: 'image', to: 'nope', kind: 'resolves_to' }] })).toHaveLength(1);
-    expect(verdict().status).toBe('verified');
+    const image = { id: 'image', kind: 'image', label: 'x', mark: null, detail: null } as const;
+    const cols = layoutColumns({ nodes: [image], edges: [{ from: 'image', to: 'nope', kind: 'resolves_to' }] });
+    // One column holding just the image: the dangling edge adds no column and no node.
+    expect(cols).toEqual([{ title: 'Image', nodes: [image] }]);
+    // An edge from an unknown node does not push a known node right of the other roots.
+    const digest = { id: 'digest', kind: 'digest', label: 'd', mark: null, detail: null } as const;
+    const again = layoutColumns({ nodes: [image, digest], edges: [{ from: 'ghost', to: 'image', kind: 'contains' }] });
+    expect(again).toEqual([{ title: 'Image · Digest', nodes: [image, digest] }]);
   });
 });

@@ -151,13 +151,13 @@ describe('Key detail', () => {
     await fireEvent.click(within(rowFor(revoked.fingerprint)).getByTestId('key-open'));
     const detail = screen.getByTestId('key-detail');
     expect(within(detail).getByTestId('key-detail-fingerprint').textContent).toBe(
-      '1111 2222 3333 4444 5555 6666 7777 8888 9999 0000 aaaa bbbb cccc dddd eeee ffff',
+      'f268 8859 e42d 0b93 5f7a 2ac6 88a0 8e82 0eba 531f 6f85 a52e fc18 d2f3 162a d0dd',
     );
     expect(within(detail).getByTestId('key-status').textContent.trim()).toBe('revoked');
     const revocation = within(detail).getByTestId('key-detail-revoked').textContent;
     expect(revocation).toContain('Revoked on 2026-02-20');
     expect(revocation).toContain('Reason: leaked in CI logs');
-    expect(within(detail).getByTestId('key-detail-algorithm').textContent).toBe('Ed25519');
+    expect(within(detail).getByTestId('key-detail-algorithm').textContent).toBe('ECDSA P-256');
     expect(within(detail).getByTestId('key-detail-scopes').textContent.trim()).toBe('All repositories');
     expect(within(detail).queryByTestId('key-detail-revoke')).toBeNull();
 

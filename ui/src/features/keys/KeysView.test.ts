@@ -23,8 +23,8 @@ describe('KeysView', () => {
     expect(rows.map((r) => r.dataset['fingerprint'])).toEqual(keys.map((k) => k.fingerprint));
 
     const acme = rowFor(keys[0]?.fingerprint ?? '');
-    expect(within(acme).getByTestId('key-fingerprint').textContent).toBe('0123456789ab');
-    expect(within(acme).getByTestId('key-scopes').textContent).toContain('all repositories');
+    expect(within(acme).getByTestId('key-fingerprint').textContent).toBe('45f0a7fb31b3');
+    expect(within(acme).getByTestId('key-scopes').textContent).toContain('ghcr.io/acme/**');
     expect(within(acme).getByTestId('key-status').textContent.trim()).toBe('active');
     expect(within(acme).queryByTestId('has-private')).toBeNull();
     expect(acme.textContent).toContain('Ed25519');
@@ -37,6 +37,8 @@ describe('KeysView', () => {
 
     const initech = rowFor(keys[2]?.fingerprint ?? '');
     expect(within(initech).getByTestId('key-status').textContent.trim()).toBe('expired');
+    expect(within(initech).getByTestId('key-scopes').textContent).toContain('all repositories');
+    expect(initech.textContent).toContain('RSA');
 
     const umbrella = rowFor(keys[3]?.fingerprint ?? '');
     const revoked = within(umbrella).getByTestId('key-status');
@@ -159,7 +161,7 @@ describe('KeysView', () => {
     await fireEvent.click(within(rowFor(target.fingerprint)).getByTestId('key-remove'));
     const dialog = screen.getByTestId('remove-dialog');
     expect(within(dialog).getByTestId('remove-summary').textContent).toContain('Globex Images');
-    expect(within(dialog).getByTestId('remove-summary').textContent).toContain('aaaabbbbcccc');
+    expect(within(dialog).getByTestId('remove-summary').textContent).toContain('5b3d21c06529');
     expect(calls.some((c) => c.cmd === 'remove_key')).toBe(false); // nothing happens before confirming
 
     await fireEvent.click(within(dialog).getByTestId('remove-confirm'));

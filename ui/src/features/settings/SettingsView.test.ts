@@ -15,6 +15,8 @@ describe('SettingsView', () => {
     const keychain = screen.getByTestId('doctor-keychain').textContent;
     expect(keychain).toMatch(/\breachable\b/);
     expect(keychain).not.toMatch(/unreachable/);
+    // The element tests/e2e/window.test.mjs compares exactly.
+    expect(document.querySelector('[data-testid="doctor-keychain"] .badge')?.textContent.trim()).toBe('reachable');
     expect(keychain).toContain('secret-service');
     expect(keychain).toContain('GNOME Keyring unlocked');
     expect(screen.getByTestId('doctor-profile').textContent).toContain('default');
@@ -37,6 +39,7 @@ describe('SettingsView', () => {
 
     const keychain = await screen.findByTestId('doctor-keychain');
     expect(keychain.textContent).toContain('unreachable');
+    expect(keychain.querySelector('.badge')?.textContent.trim()).toBe('unreachable');
     expect(keychain.textContent).toContain('secret-service');
     expect(keychain.textContent).toContain('no D-Bus session');
   });

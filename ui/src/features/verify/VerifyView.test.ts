@@ -3,7 +3,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import { tick } from 'svelte';
 import { describe, expect, it } from 'vitest';
 import type { Extracted, VerifyEvent } from '../../ipc/types';
-import { verdict } from '../../test/fixtures';
+import { verdict, verdicts } from '../../test/fixtures';
 import { deferred, extractLines, ipcError, mockBackend, sendOnChannel } from '../../test/ipc';
 import { VerifySession } from './session.svelte';
 import VerifyView from './VerifyView.svelte';
@@ -74,14 +74,14 @@ describe('VerifyView', () => {
     };
     send(0, { kind: 'started', index: 0, reference: 'docker.io/library/nginx:1.27' });
     send(1, { kind: 'started', index: 1, reference: PINNED });
-    send(2, { kind: 'finished', index: 1, verdict: verdict({ reference: 'ghcr.io/acme/api', status: 'unsigned', reason: 'No signature found for this digest.', digest: `sha256:${'ab'.repeat(32)}` }) });
+    send(2, { kind: 'finished', index: 1, verdict: verdict({ reference: 'ghcr.io/acme/api', digest: `sha256:${'ab'.repeat(32)}` }, 'unsigned') });
 
     // The second image finished first; the first is still checking.
     await waitFor(() => {
       expect(statuses()).toEqual(['checking', 'unsigned']);
     });
     const second = screen.getAllByTestId('verdict-row')[1] as HTMLElement;
-    expect(within(second).getByTestId('verdict-reason').textContent).toBe('No signature found for this digest.');
+    expect(within(second).getByTestId('verdict-reason').textContent).toBe(verdicts.unsigned.reason);
     expect(within(second).getByTestId('verdict-digest').textContent.trim()).toBe('abababababab');
 
     send(3, { kind: 'finished', index: 0, verdict: verdict() });
@@ -92,7 +92,7 @@ describe('VerifyView', () => {
     });
     const first = screen.getAllByTestId('verdict-row')[0] as HTMLElement;
     expect(within(first).getByTestId('status-badge').textContent.trim()).toBe('Verified');
-    expect(within(first).getByTestId('verdict-reason').textContent).toContain('Signed by Acme Platform');
+    expect(within(first).getByTestId('verdict-reason').textContent).toContain('signed by Acme Platform');
     await waitFor(() => {
       expect(screen.getByTestId('verify-submit').textContent).toContain('Check');
     });

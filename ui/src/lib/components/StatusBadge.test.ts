@@ -1,6 +1,7 @@
 import { render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import type { DisplayStatus } from '../../ipc/types';
+import { DISPLAY_STATUSES } from '../status';
 import StatusBadge from './StatusBadge.svelte';
 
 const CASES: [DisplayStatus, string, string][] = [
@@ -25,7 +26,16 @@ describe('StatusBadge', () => {
     expect(badge.getAttribute('title')).not.toBe('');
   });
 
-  it('gives every status a different icon', () => {
-    expect(new Set(CASES.map(([, , icon]) => icon)).size).toBe(CASES.length);
+  it('gives every status a different icon and word, as rendered', () => {
+    const shown = DISPLAY_STATUSES.map((status) => {
+      const view = render(StatusBadge, { status });
+      const badge = screen.getByTestId('status-badge');
+      const seen = { icon: badge.querySelector('svg')?.getAttribute('data-icon'), word: badge.textContent.trim() };
+      view.unmount();
+      return seen;
+    });
+    expect(shown.every((s) => s.icon !== undefined && s.icon !== null && s.word !== '')).toBe(true);
+    expect(new Set(shown.map((s) => s.icon)).size).toBe(DISPLAY_STATUSES.length);
+    expect(new Set(shown.map((s) => s.word)).size).toBe(DISPLAY_STATUSES.length);
   });
 });

@@ -1,0 +1,25 @@
+//! Writes the TypeScript types of the shell's own IPC values (command arguments, events,
+//! errors) beside vouch-core's. `scripts/gen-ts.sh` runs it with `VOUCH_TS_OUT` set.
+
+use ts_rs::{Config, TS};
+
+use crate::commands::{
+    AddKeyArgs, DroppedFile, EditKeyArgs, GenerateKeyArgs, PullEvent, PullOutcome, VerifyEvent,
+};
+use crate::error::IpcError;
+
+#[test]
+fn export_bindings() -> Result<(), ts_rs::ExportError> {
+    let out = std::env::var_os("VOUCH_TS_OUT")
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/ipc/generated").into());
+    let cfg = Config::new().with_out_dir(out).with_large_int("number");
+    AddKeyArgs::export_all(&cfg)?;
+    EditKeyArgs::export_all(&cfg)?;
+    GenerateKeyArgs::export_all(&cfg)?;
+    VerifyEvent::export_all(&cfg)?;
+    DroppedFile::export_all(&cfg)?;
+    PullEvent::export_all(&cfg)?;
+    PullOutcome::export_all(&cfg)?;
+    IpcError::export_all(&cfg)?;
+    Ok(())
+}
