@@ -40,6 +40,13 @@ if [ ! -f "$stamp" ] || ! cmp -s "$root/ui/package-lock.json" "$stamp"; then
   cp "$root/ui/package-lock.json" "$stamp"
 fi
 
+# cargo-deny (make lint: licences, duplicate versions, sources, advisories), pinned.
+deny_version=0.20.2
+if ! cargo deny --version 2>/dev/null | grep -qx "cargo-deny $deny_version"; then
+  echo "install-deps: installing cargo-deny $deny_version" >&2
+  cargo install --locked --quiet "cargo-deny@$deny_version"
+fi
+
 if [ "${1:-}" != "--no-peers" ]; then
   "$root/scripts/fetch-peers.sh"
 fi

@@ -116,6 +116,12 @@ fn hint(e: &anyhow::Error) -> Option<&'static str> {
                 _ => None,
             };
         }
+        if let Some(vouch_core::registry::RegistryError::Unauthorized { .. }) = cause.downcast_ref()
+        {
+            return Some(
+                "log in with `docker login HOST` (or podman login), or set REGISTRY_AUTH_FILE",
+            );
+        }
         if let Some(KeyError::PrivateKeyGivenAsPublic) = cause.downcast_ref::<KeyError>() {
             return Some("import a signing key with `vouch key import-private`");
         }

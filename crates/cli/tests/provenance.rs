@@ -735,6 +735,7 @@ fn push_attestation_referrer(
 }
 
 #[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn dsse_attestations_arriving_as_oci_referrers_are_shown_and_verified() {
     let Some(reg) = real_registry("referrer attestation → vouch inspect") else {
         return;

@@ -10,20 +10,14 @@ use vouch_core::registry::{sha256_digest, OciErrorCode, Registry, RegistryError,
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 
-/// The harness registry (`host:port`). Under the harness a missing registry is a failure;
-/// outside it the test is skipped with a loud message.
+/// The harness registry (`host:port`). The tests that need it are `#[ignore]`d (a plain
+/// `cargo test` reports them as ignored); forced outside the harness they fail, never pass.
 fn harness_registry(what: &str) -> Option<String> {
-    let harness = std::env::var("VOUCH_HARNESS").as_deref() == Ok("1");
     match std::env::var("VOUCH_TEST_REGISTRY") {
         Ok(r) if !r.is_empty() => Some(r),
-        _ => {
-            assert!(
-                !harness,
-                "{what}: VOUCH_HARNESS=1 but VOUCH_TEST_REGISTRY is not set"
-            );
-            eprintln!("\n!!! SKIPPING {what}: needs the harness registry; run through tests/harness/with-env.sh\n");
-            None
-        }
+        _ => panic!(
+            "{what}: needs the harness registry; run through make test (tests/harness/with-env.sh)"
+        ),
     }
 }
 
@@ -35,6 +29,7 @@ fn rt() -> tokio::runtime::Runtime {
 }
 
 #[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn real_registry_error_envelopes_keep_their_codes() {
     let Some(reg) = harness_registry("real_registry_error_envelopes_keep_their_codes") else {
         return;

@@ -34,7 +34,7 @@ pub enum RegistryError {
         what: String,
         limit: u64,
     },
-    #[error("the registry {host} refused access to {what} (HTTP {code}); log in with `docker login {host}` or set REGISTRY_AUTH_FILE")]
+    #[error("the registry {host} refused access to {what} (HTTP {code}): no credentials it accepts were found")]
     Unauthorized {
         host: String,
         what: String,

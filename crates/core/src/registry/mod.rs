@@ -46,7 +46,6 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use oci_client::client::{ClientConfig, ClientProtocol};
-use sha2::{Digest as _, Sha256};
 
 use crate::reference::{is_loopback_host, ImageRef};
 
@@ -378,10 +377,8 @@ pub fn configured_insecure() -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `sha256:<hex>` of `bytes`.
-pub fn sha256_digest(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
-}
+/// `sha256:<hex>` of `bytes` (its home is [`crate::oci`]; kept here for existing callers).
+pub use crate::oci::sha256_digest;
 
 #[cfg(test)]
 mod tests {

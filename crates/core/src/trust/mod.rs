@@ -326,9 +326,21 @@ mod tests {
             TrustError::Key(KeyError::PrivateKeyGivenAsPublic),
             TrustError::UnsupportedVersion(9),
         ];
-        for e in errors {
-            let text = e.to_string();
-            for command in ["`vouch", "vouch doctor", "vouch key", "--unlock", "run `"] {
+        let registry = crate::registry::RegistryError::Unauthorized {
+            host: s("ghcr.io"),
+            what: s("the manifest"),
+            code: 401,
+        };
+        let texts = errors.iter().map(ToString::to_string);
+        for text in texts.chain([registry.to_string()]) {
+            for command in [
+                "`vouch",
+                "vouch doctor",
+                "vouch key",
+                "--unlock",
+                "run `",
+                "docker login",
+            ] {
                 assert!(!text.contains(command), "{text:?} names {command:?}");
             }
         }
