@@ -8,6 +8,7 @@ pub mod extract;
 pub mod keys;
 pub mod paths;
 pub mod provenance;
+pub mod pull;
 pub mod reference;
 pub mod registry;
 pub mod sign;

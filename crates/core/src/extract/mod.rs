@@ -8,6 +8,7 @@
 
 mod compose;
 mod dockerfile;
+pub mod dropped;
 mod kubernetes;
 mod text;
 mod vars;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub use compose::extract_compose;
 pub use dockerfile::extract_dockerfile;
+pub use dropped::{classify, classify_path, read_key_file, DroppedFile, FileError, KeyFile};
 pub use kubernetes::extract_kubernetes;
 pub use text::extract_text;
 
