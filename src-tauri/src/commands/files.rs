@@ -85,8 +85,13 @@ pub(crate) async fn import_key_from_file(app: AppHandle) -> Result<KeyChoice, Ip
     blocking(move || Ok(KeyChoice::Key(read_key_file(&path)?))).await
 }
 
+/// A file dialog over the main window, starting in the user's home folder (not the app's
+/// working directory).
 fn dialog(app: &AppHandle) -> FileDialogBuilder<tauri::Wry> {
-    let builder = app.dialog().file();
+    let mut builder = app.dialog().file();
+    if let Ok(home) = app.path().home_dir() {
+        builder = builder.set_directory(home);
+    }
     match app.get_webview_window("main") {
         Some(window) => builder.set_parent(&window),
         None => builder,
