@@ -51,8 +51,8 @@ pub struct Extracted {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FoundRef {
     pub reference: String,
-    /// where it came from, e.g. "services.web.image", "Deployment/api: containers[0] (app)",
-    /// "line 3: FROM (stage build)"
+    /// where it came from, e.g. `services.web.image`, `Deployment/api: containers[0] (app)`,
+    /// `line 3: FROM (stage build)`
     pub origin: String,
     /// for Dockerfile FROM --platform=...
     pub platform: Option<String>,
