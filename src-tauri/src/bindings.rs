@@ -3,9 +3,10 @@
 
 use ts_rs::{Config, TS};
 
-use crate::commands::{
-    AddKeyArgs, DroppedFile, EditKeyArgs, GenerateKeyArgs, PullEvent, PullOutcome, VerifyEvent,
-};
+use crate::commands::files::{KeyChoice, Saved};
+use crate::commands::keys::{AddKeyArgs, EditKeyArgs, GenerateKeyArgs};
+use crate::commands::pull::{PullEvent, PullOutcome};
+use crate::commands::verify::VerifyEvent;
 use crate::error::IpcError;
 
 #[test]
@@ -17,7 +18,8 @@ fn export_bindings() -> Result<(), ts_rs::ExportError> {
     EditKeyArgs::export_all(&cfg)?;
     GenerateKeyArgs::export_all(&cfg)?;
     VerifyEvent::export_all(&cfg)?;
-    DroppedFile::export_all(&cfg)?;
+    Saved::export_all(&cfg)?;
+    KeyChoice::export_all(&cfg)?;
     PullEvent::export_all(&cfg)?;
     PullOutcome::export_all(&cfg)?;
     IpcError::export_all(&cfg)?;

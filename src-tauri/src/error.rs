@@ -1,42 +1,174 @@
 //! Errors as they cross IPC: `{code, message}` objects the UI can branch on.
+//!
+//! Each core error type has one `From` impl choosing an [`ErrorCode`] per variant; the message
+//! is the core's sentence (what went wrong), followed where useful by a hint for the window
+//! (where in the app to go next). The core never tells window users to run CLI commands.
 
 use serde::Serialize;
+use vouch_core::config::ConfigError;
+use vouch_core::extract::{ExtractError, FileError};
+use vouch_core::keys::KeyError;
+use vouch_core::pull::{PullError, Refusal};
+use vouch_core::registry::RegistryError;
 use vouch_core::trust::TrustError;
+
+/// What kind of failure an IPC error is; serialised in snake_case (`"key_not_found"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub(crate) enum ErrorCode {
+    KeychainUnreachable,
+    KeychainLocked,
+    KeychainRefused,
+    KeyNotFound,
+    KeyAmbiguous,
+    KeyPrefixTooShort,
+    BadScope,
+    BadPolicy,
+    BadTrustSet,
+    BadKey,
+    BadTime,
+    BadAlgorithm,
+    NoPrivateKey,
+    TrustStore,
+    Extract,
+    File,
+    RegistryUnreachable,
+    RegistryDenied,
+    RegistryNotFound,
+    Registry,
+    Settings,
+    /// The pull gate refused: not verified in an enforcing scope, or nothing to pin.
+    NotVerified,
+    /// The pull gate wants the user's confirmation (warn/off scope).
+    NeedsConfirmation,
+    Pull,
+    Dialog,
+    Internal,
+}
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub(crate) struct IpcError {
-    pub(crate) code: &'static str,
+    pub(crate) code: ErrorCode,
     pub(crate) message: String,
 }
 
-impl From<TrustError> for IpcError {
-    fn from(e: TrustError) -> Self {
-        let code = match &e {
-            TrustError::KeychainUnreachable { .. } => "keychain_unreachable",
-            TrustError::KeychainLocked { .. } => "keychain_locked",
-            TrustError::KeychainRefused { .. } => "keychain_refused",
-            TrustError::NotFound(_) => "key_not_found",
-            TrustError::Ambiguous { .. } => "key_ambiguous",
-            TrustError::PrefixTooShort(_) => "key_prefix_too_short",
-            TrustError::BadScope { .. } => "bad_scope",
-            TrustError::Key(_) => "bad_key",
-            TrustError::BadTime(_) => "bad_time",
-            _ => "trust_store",
-        };
+impl IpcError {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
-            message: e.to_string(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Internal, message)
+    }
+
+    /// The core's sentence, then the window's hint.
+    fn hinted(code: ErrorCode, e: &impl std::fmt::Display, hint: &str) -> Self {
+        Self::new(code, format!("{e}. {hint}"))
+    }
+}
+
+/// Where the window shows what Vouch can reach (the core's `doctor`).
+const SEE_SETTINGS: &str = "The Settings screen shows what Vouch can reach on this computer.";
+/// Where the window lists the trusted keys.
+const SEE_KEYS: &str = "The Keys screen lists the keys you trust and their fingerprints.";
+
+impl From<TrustError> for IpcError {
+    fn from(e: TrustError) -> Self {
+        use ErrorCode as C;
+        match &e {
+            TrustError::KeychainUnreachable { .. } => {
+                Self::hinted(C::KeychainUnreachable, &e, SEE_SETTINGS)
+            }
+            TrustError::KeychainLocked { .. } => Self::hinted(C::KeychainLocked, &e, SEE_SETTINGS),
+            TrustError::NotFound(_) => Self::hinted(C::KeyNotFound, &e, SEE_KEYS),
+            TrustError::Key(_) => Self::new(C::BadKey, e.to_string()),
+            _ => {
+                let code = match &e {
+                    TrustError::KeychainRefused { .. } => C::KeychainRefused,
+                    TrustError::Ambiguous { .. } => C::KeyAmbiguous,
+                    TrustError::PrefixTooShort(_) => C::KeyPrefixTooShort,
+                    TrustError::BadScope { .. } => C::BadScope,
+                    TrustError::BadPolicy(_) => C::BadPolicy,
+                    TrustError::Corrupt(_) | TrustError::UnsupportedVersion(_) => C::BadTrustSet,
+                    TrustError::NoPrivateKey(_) => C::NoPrivateKey,
+                    TrustError::BadTime(_) => C::BadTime,
+                    _ => C::TrustStore,
+                };
+                Self::new(code, e.to_string())
+            }
         }
     }
 }
 
-impl IpcError {
-    pub(crate) fn internal(message: impl Into<String>) -> Self {
-        Self {
-            code: "internal",
-            message: message.into(),
+impl From<KeyError> for IpcError {
+    fn from(e: KeyError) -> Self {
+        Self::new(ErrorCode::BadKey, e.to_string())
+    }
+}
+
+impl From<RegistryError> for IpcError {
+    fn from(e: RegistryError) -> Self {
+        let code = match &e {
+            RegistryError::Unreachable { .. } | RegistryError::Timeout { .. } => {
+                ErrorCode::RegistryUnreachable
+            }
+            RegistryError::Unauthorized { .. } => {
+                return Self::hinted(
+                    ErrorCode::RegistryDenied,
+                    &e,
+                    "Log in to the registry with your container tool, then try again.",
+                )
+            }
+            RegistryError::NotFound { .. } => ErrorCode::RegistryNotFound,
+            _ => ErrorCode::Registry,
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+impl From<ExtractError> for IpcError {
+    fn from(e: ExtractError) -> Self {
+        Self::new(ErrorCode::Extract, e.to_string())
+    }
+}
+
+impl From<FileError> for IpcError {
+    fn from(e: FileError) -> Self {
+        match &e {
+            FileError::NotAKey { .. } => Self::new(ErrorCode::BadKey, e.to_string()),
+            _ => Self::new(ErrorCode::File, e.to_string()),
         }
+    }
+}
+
+impl From<ConfigError> for IpcError {
+    fn from(e: ConfigError) -> Self {
+        Self::new(ErrorCode::Settings, e.to_string())
+    }
+}
+
+impl From<Refusal> for IpcError {
+    fn from(e: Refusal) -> Self {
+        match &e {
+            Refusal::NeedsConfirmation { .. } => Self::hinted(
+                ErrorCode::NeedsConfirmation,
+                &e,
+                "Choose Pull again and confirm to pull it anyway.",
+            ),
+            _ => Self::new(ErrorCode::NotVerified, e.to_string()),
+        }
+    }
+}
+
+impl From<PullError> for IpcError {
+    fn from(e: PullError) -> Self {
+        Self::new(ErrorCode::Pull, e.to_string())
     }
 }
 
@@ -44,12 +176,94 @@ impl IpcError {
 mod tests {
     use super::*;
 
+    fn json(e: IpcError) -> serde_json::Value {
+        serde_json::to_value(&e).expect("serialise")
+    }
+
     #[test]
     fn error_json_shape_is_pinned() {
-        let e = IpcError::from(TrustError::NotFound("abc".into()));
-        let json = serde_json::to_value(&e).expect("serialise");
-        assert_eq!(json["code"], "key_not_found");
-        assert!(json["message"].as_str().is_some_and(|m| m.contains("abc")));
-        assert_eq!(json.as_object().map(|o| o.len()), Some(2));
+        let v = json(IpcError::from(TrustError::NotFound("abc".into())));
+        assert_eq!(v["code"], "key_not_found");
+        let message = v["message"].as_str().expect("message");
+        assert!(message.contains("abc"), "{message}");
+        assert!(message.ends_with(SEE_KEYS), "the window's hint: {message}");
+        assert_eq!(v.as_object().map(|o| o.len()), Some(2));
+    }
+
+    #[test]
+    fn each_core_error_type_maps_to_its_code() {
+        let cases: Vec<(IpcError, &str)> = vec![
+            (
+                TrustError::KeychainLocked {
+                    backend: "Secret Service".into(),
+                    detail: "locked".into(),
+                }
+                .into(),
+                "keychain_locked",
+            ),
+            (TrustError::BadPolicy("x".into()).into(), "bad_policy"),
+            (TrustError::UnsupportedVersion(9).into(), "bad_trust_set"),
+            (TrustError::Key(KeyError::TruncatedBase64).into(), "bad_key"),
+            (KeyError::InvalidBase64.into(), "bad_key"),
+            (
+                RegistryError::Unauthorized {
+                    host: "ghcr.io".into(),
+                    what: "the manifest".into(),
+                    code: 403,
+                }
+                .into(),
+                "registry_denied",
+            ),
+            (
+                RegistryError::NotFound {
+                    host: "ghcr.io".into(),
+                    what: "acme/app:1".into(),
+                }
+                .into(),
+                "registry_not_found",
+            ),
+            (ExtractError::NotUtf8 { offset: 3 }.into(), "extract"),
+            (
+                FileError::NotAFile {
+                    path: "/tmp".into(),
+                }
+                .into(),
+                "file",
+            ),
+            (ConfigError::BadHost("a b".into()).into(), "settings"),
+            (
+                Refusal::Unresolved {
+                    reason: "unreachable".into(),
+                }
+                .into(),
+                "not_verified",
+            ),
+            (
+                Refusal::NeedsConfirmation {
+                    status: vouch_core::verify::Status::Unsigned,
+                    mode: vouch_core::trust::PolicyMode::Warn,
+                    reason: "no signature".into(),
+                }
+                .into(),
+                "needs_confirmation",
+            ),
+            (PullError::UnknownEngine("nerdctl".into()).into(), "pull"),
+            (IpcError::internal("boom"), "internal"),
+        ];
+        for (e, code) in cases {
+            assert_eq!(json(e)["code"], code);
+        }
+    }
+
+    #[test]
+    fn window_hints_never_name_cli_commands() {
+        let locked = IpcError::from(TrustError::KeychainUnreachable {
+            backend: "Secret Service".into(),
+            detail: "no D-Bus".into(),
+        });
+        assert!(locked.message.ends_with(SEE_SETTINGS), "{}", locked.message);
+        for hint in [SEE_SETTINGS, SEE_KEYS] {
+            assert!(!hint.contains("vouch "), "{hint}");
+        }
     }
 }

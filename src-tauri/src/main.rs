@@ -18,29 +18,8 @@ fn main() {
     });
     tauri::Builder::default()
         .manage(state)
-        .invoke_handler(tauri::generate_handler![
-            commands::doctor,
-            commands::list_keys,
-            commands::add_key,
-            commands::revoke_key,
-            commands::remove_key,
-            commands::export_key,
-            commands::generate_key,
-            commands::edit_key,
-            commands::list_policies,
-            commands::set_policy,
-            commands::remove_policy,
-            commands::export_trust_set,
-            commands::import_trust_set,
-            commands::save_text_file,
-            commands::verify_images,
-            commands::extract_references,
-            commands::inspect_dropped_files,
-            commands::inspect_image,
-            commands::pull_image,
-            commands::get_settings,
-            commands::save_settings,
-        ])
+        .plugin(tauri_plugin_dialog::init())
+        .invoke_handler(commands::handler())
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {
             eprintln!("vouch-app: could not start: {e}");

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Session, requireEnv } from './webdriver.mjs';
@@ -14,6 +14,7 @@ if (skip) console.warn(`\n!!! SKIPPING window tests: ${skip}\n`);
 
 let s;
 let fingerprint;
+let exportPath;
 
 before(async () => {
   if (skip) return;
@@ -26,6 +27,10 @@ before(async () => {
   const out = execFileSync(cli, ['key', 'add', path.join(dir, 'acme.pub'), '--name', 'Acme E2E', '--scope', 'ghcr.io/acme/**']).toString();
   fingerprint = out.split(/\s+/)[1];
   assert.match(fingerprint, /^sha256:[0-9a-f]{64}$/);
+  // Native dialogs cannot be driven through WebDriver. This test-only hook (debug builds; read
+  // by Rust from the app's process environment, never from the webview) pre-answers them.
+  exportPath = path.join(dir, 'exported-trust.json');
+  process.env.VOUCH_TEST_DIALOG_ANSWER = exportPath;
   s = await Session.start(app);
 });
 
@@ -68,5 +73,20 @@ test('Settings renders the doctor report from vouch-core over IPC', { skip }, as
     assert.match(await s.text('[data-testid="doctor-profile"]'), /test/);
     await s.screenshot('settings');
     if (process.env.VOUCH_SCREENSHOTS_DIR) await s.screenshotTo(process.env.VOUCH_SCREENSHOTS_DIR, 'settings');
+  });
+});
+
+test('Export… saves the trust set where the save dialog pointed (no path typed in the window)', { skip }, async () => {
+  await withShot('trust-export-file', async () => {
+    await s.click('[data-testid="nav-keys"]');
+    await s.click('[data-testid="trust-export-open"]');
+    await s.waitFor('[data-testid="trust-export-json"]');
+    await s.click('[data-testid="trust-export-save"]');
+    await s.waitFor('[data-testid="trust-export-saved"]', (t) => t.includes(exportPath));
+    const saved = JSON.parse(readFileSync(exportPath, 'utf8'));
+    assert.ok(
+      saved.keys.some((k) => k.fingerprint === fingerprint),
+      `the exported file holds the trusted key: ${JSON.stringify(saved.keys)}`,
+    );
   });
 });

@@ -1,7 +1,7 @@
 //! `vouch`: manage trusted publisher keys, verify and sign container images.
 //!
-//! Exit codes: 0 success (every image verified), 1 at least one image not verified,
-//! 2 could not run (bad arguments, keychain, I/O), with one sentence on stderr.
+//! Exit codes: 0 success (every image verified), 1 at least one image not verified (for `pull`:
+//! refused by the gate), 2 could not run (bad arguments, keychain, I/O), with one sentence on stderr.
 
 mod commands;
 mod input;
@@ -40,6 +40,8 @@ enum Command {
     Sign(commands::sign::SignArgs),
     /// Show an image's verdict, metadata and attestations (who built it, from what source)
     Inspect(commands::inspect::InspectArgs),
+    /// Verify, then pull with docker or podman pinned by the verified digest
+    Pull(commands::pull::PullArgs),
     /// Attest an image (in-toto statement, DSSE-signed, cosign-compatible; appends)
     Attest(commands::attest::AttestArgs),
     /// Report what Vouch can reach here: keychain, docker/podman, configuration
@@ -73,6 +75,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => commands::sign::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Attest(args) => commands::attest::run(args),
+        Command::Pull(args) => commands::pull::run(args),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

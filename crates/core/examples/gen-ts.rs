@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use ts_rs::{Config, TS};
 use vouch_core::config::Settings;
 use vouch_core::doctor::DoctorReport;
-use vouch_core::extract::Extracted;
+use vouch_core::extract::{DroppedFile, Extracted};
 use vouch_core::keys::Algorithm;
 use vouch_core::provenance::Inspection;
 use vouch_core::trust::{ImportReport, Policy, TrustedKey};
@@ -30,6 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Policy::export_all(&cfg)?;
     ImportReport::export_all(&cfg)?;
     Extracted::export_all(&cfg)?;
+    DroppedFile::export_all(&cfg)?;
     DoctorReport::export_all(&cfg)?;
     Settings::export_all(&cfg)?;
     Ok(())

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod oci;
 pub mod paths;
 pub mod provenance;
+pub mod pull;
 pub mod reference;
 pub mod registry;
 pub mod sign;

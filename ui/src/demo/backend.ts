@@ -285,9 +285,13 @@ export function demoBackend(cmd: string, payload: unknown): unknown {
         null,
         2,
       );
-    case 'save_text_file':
-      need(args, 'path');
-      return null;
+    // The app opens a native dialog; the demo pretends the user chose a file.
+    case 'export_key_to_file':
+      return { kind: 'written', path: `/home/demo/${need(args, 'fingerprint').slice(7, 19)}.pub` };
+    case 'export_trust_set_to_file':
+      return { kind: 'written', path: '/home/demo/vouch-trust.json' };
+    case 'import_key_from_file':
+      return { kind: 'cancelled' };
     case 'import_trust_set': {
       const report: TrustImportReport = {
         added: [`sha256:${hex('imported-1')}`],

@@ -4,16 +4,18 @@ import {
   addKey,
   doctor,
   editKey,
+  exportKeyToFile,
   exportTrustSet,
+  exportTrustSetToFile,
   extractReferences,
   generateKey,
+  importKeyFromFile,
   importTrustSet,
   inspectDroppedFiles,
   IpcError,
   listPolicies,
   onFileDrag,
   removePolicy,
-  saveTextFile,
   setPolicy,
   toIpcError,
 } from './api';
@@ -35,7 +37,9 @@ describe('ipc/api', () => {
     await setPolicy('ghcr.io/*', 'warn', 2);
     await removePolicy('ghcr.io/*');
     await exportTrustSet();
-    await saveTextFile('/tmp/t.json', '{}');
+    await exportTrustSetToFile();
+    await exportKeyToFile('sha256:1');
+    await importKeyFromFile();
     await importTrustSet('{}');
     await extractReferences(null, 'nginx');
     await inspectDroppedFiles(['/a/compose.yaml']);
@@ -49,12 +53,26 @@ describe('ipc/api', () => {
       { cmd: 'set_policy', args: { pattern: 'ghcr.io/*', mode: 'warn', threshold: 2 } },
       { cmd: 'remove_policy', args: { pattern: 'ghcr.io/*' } },
       { cmd: 'export_trust_set', args: {} },
-      { cmd: 'save_text_file', args: { path: '/tmp/t.json', contents: '{}' } },
+      // The file commands name no path: the core asks the user in a native dialog.
+      { cmd: 'export_trust_set_to_file', args: {} },
+      { cmd: 'export_key_to_file', args: { fingerprint: 'sha256:1' } },
+      { cmd: 'import_key_from_file', args: {} },
       { cmd: 'import_trust_set', args: { contents: '{}' } },
       // Tauri maps camelCase top-level keys to the Rust parameter `file_name`.
       { cmd: 'extract_references', args: { fileName: null, contents: 'nginx' } },
       { cmd: 'inspect_dropped_files', args: { paths: ['/a/compose.yaml'] } },
     ]);
+  });
+
+  it('has no command that writes to a path the window names', async () => {
+    const api = await import('./api');
+    expect(Object.keys(api)).not.toContain('saveTextFile');
+    const calls = mockBackend(() => ({ kind: 'cancelled' }));
+    await api.exportTrustSetToFile();
+    await api.exportKeyToFile('sha256:1');
+    for (const call of calls) {
+      expect(Object.keys(call.args ?? {}).filter((k) => /path|file|dest/i.test(k))).toEqual([]);
+    }
   });
 
   it('rejects with an IpcError carrying the backend code and message', async () => {

@@ -152,9 +152,28 @@ export function exportTrustSet(): Promise<string> {
   return call<string>('export_trust_set');
 }
 
-/** Writes `contents` to `path`, a file the user chose. */
-export async function saveTextFile(path: string, contents: string): Promise<void> {
-  await call<null>('save_text_file', { path, contents });
+/** What a native save dialog led to: nothing written, or the file the user chose. */
+export type SaveResult = { kind: 'cancelled' } | { kind: 'written'; path: string };
+
+/** What a native open dialog for a key led to: nothing chosen, or the public key it holds. */
+export type KeyFileChoice = { kind: 'cancelled' } | Extract<DroppedFile, { kind: 'key' }>;
+
+/**
+ * Saves a key's public PEM to a file the user picks in the native save dialog, which the core
+ * opens: the window never names a path to write.
+ */
+export function exportKeyToFile(fingerprint: string): Promise<SaveResult> {
+  return call<SaveResult>('export_key_to_file', { fingerprint });
+}
+
+/** Saves the trust set to a file the user picks in the native save dialog. */
+export function exportTrustSetToFile(): Promise<SaveResult> {
+  return call<SaveResult>('export_trust_set_to_file');
+}
+
+/** Reads a public key from a file the user picks in the native open dialog (not yet trusted). */
+export function importKeyFromFile(): Promise<KeyFileChoice> {
+  return call<KeyFileChoice>('import_key_from_file');
 }
 
 export function importTrustSet(contents: string): Promise<TrustImportReport> {

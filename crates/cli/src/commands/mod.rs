@@ -5,6 +5,7 @@ pub(crate) mod doctor;
 pub(crate) mod inspect;
 pub(crate) mod key;
 pub(crate) mod policy;
+pub(crate) mod pull;
 pub(crate) mod sign;
 pub(crate) mod trust;
 pub(crate) mod verify;

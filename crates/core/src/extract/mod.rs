@@ -8,6 +8,7 @@
 
 mod compose;
 mod dockerfile;
+pub mod dropped;
 mod kubernetes;
 mod text;
 mod vars;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub use compose::extract_compose;
 pub use dockerfile::extract_dockerfile;
+pub use dropped::{classify, classify_path, read_key_file, DroppedFile, FileError, KeyFile};
 pub use kubernetes::extract_kubernetes;
 pub use text::extract_text;
 
@@ -52,8 +54,8 @@ pub struct Extracted {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FoundRef {
     pub reference: String,
-    /// where it came from, e.g. "services.web.image", "Deployment/api: containers\[0\] (app)",
-    /// "line 3: FROM (stage build)"
+    /// where it came from, e.g. `services.web.image`, `Deployment/api: containers[0] (app)`,
+    /// `line 3: FROM (stage build)`
     pub origin: String,
     /// for Dockerfile FROM --platform=...
     pub platform: Option<String>,

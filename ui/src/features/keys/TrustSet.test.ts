@@ -88,8 +88,10 @@ describe('Trust set', () => {
     expect(screen.queryByTestId('trust-import-report')).toBeNull();
   });
 
-  it('exports the JSON and saves it to the typed path', async () => {
-    const calls = mockBackend((cmd) => (cmd === 'export_trust_set' ? DOC : cmd === 'save_text_file' ? null : []));
+  it('exports the JSON and saves it where the native dialog pointed, naming no path itself', async () => {
+    const calls = mockBackend((cmd) =>
+      cmd === 'export_trust_set' ? DOC : cmd === 'export_trust_set_to_file' ? { kind: 'written', path: '/home/ada/vouch-trust.json' } : [],
+    );
     render(KeysView, { now });
     await screen.findByTestId('empty-state');
 
@@ -97,24 +99,42 @@ describe('Trust set', () => {
     const json = await screen.findByTestId<HTMLTextAreaElement>('trust-export-json');
     expect(json.value).toBe(DOC);
     expect(screen.getByTestId('trust-export-copy')).toBeTruthy();
-    expect(screen.getByTestId<HTMLButtonElement>('trust-export-save').disabled).toBe(true);
+    // No field to type a path into.
+    expect(screen.getByTestId('trust-export-dialog').querySelector('input')).toBeNull();
 
-    await fireEvent.input(screen.getByTestId('trust-export-path'), { target: { value: ' /home/ada/trust.json ' } });
     await fireEvent.click(screen.getByTestId('trust-export-save'));
 
-    expect((await screen.findByTestId('trust-export-saved')).textContent).toContain('/home/ada/trust.json');
-    expect(calls.find((c) => c.cmd === 'save_text_file')?.args).toEqual({ path: '/home/ada/trust.json', contents: DOC });
+    expect((await screen.findByTestId('trust-export-saved')).textContent).toContain('/home/ada/vouch-trust.json');
+    expect(calls.find((c) => c.cmd === 'export_trust_set_to_file')?.args).toEqual({});
+    expect(calls.some((c) => c.cmd === 'save_text_file')).toBe(false);
+  });
+
+  it('says nothing was saved when the dialog is cancelled', async () => {
+    mockBackend((cmd) => (cmd === 'export_trust_set' ? DOC : cmd === 'export_trust_set_to_file' ? { kind: 'cancelled' } : []));
+    render(KeysView, { now });
+    await screen.findByTestId('empty-state');
+    await fireEvent.click(screen.getByTestId('trust-export-open'));
+    await screen.findByTestId('trust-export-json');
+    await fireEvent.click(screen.getByTestId('trust-export-save'));
+    await waitFor(() => {
+      expect(screen.getByTestId<HTMLButtonElement>('trust-export-save').disabled).toBe(false);
+    });
+    expect(screen.queryByTestId('trust-export-saved')).toBeNull();
+    expect(screen.queryByTestId('dialog-error')).toBeNull();
   });
 
   it('shows why saving failed', async () => {
     mockBackend((cmd) =>
-      cmd === 'export_trust_set' ? DOC : cmd === 'save_text_file' ? ipcError('io', 'Permission denied: /etc/trust.json') : [],
+      cmd === 'export_trust_set'
+        ? DOC
+        : cmd === 'export_trust_set_to_file'
+          ? ipcError('file', 'could not write /etc/trust.json: Permission denied')
+          : [],
     );
     render(KeysView, { now });
     await screen.findByTestId('empty-state');
     await fireEvent.click(screen.getByTestId('trust-export-open'));
     await screen.findByTestId('trust-export-json');
-    await fireEvent.input(screen.getByTestId('trust-export-path'), { target: { value: '/etc/trust.json' } });
     await fireEvent.click(screen.getByTestId('trust-export-save'));
     expect((await screen.findByTestId('dialog-error')).textContent).toContain('Permission denied');
     expect(screen.queryByTestId('trust-export-saved')).toBeNull();

@@ -1,0 +1,151 @@
+//! Trusted keys: list, add, generate, edit, revoke, remove, export as text.
+
+use serde::Deserialize;
+use tauri::State;
+use vouch_core::keys::{Algorithm, PublicKey};
+use vouch_core::trust::{parse_time, TrustedKey};
+
+use super::with_store;
+use crate::error::{ErrorCode, IpcError};
+use crate::state::AppState;
+
+#[tauri::command]
+pub(crate) async fn list_keys(state: State<'_, AppState>) -> Result<Vec<TrustedKey>, IpcError> {
+    with_store(&state, |s| Ok(s.load()?.keys)).await
+}
+
+#[derive(Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub(crate) struct AddKeyArgs {
+    pem: String,
+    publisher: Option<String>,
+    #[serde(default)]
+    scopes: Vec<String>,
+    note: Option<String>,
+    expires_at: Option<String>,
+}
+
+/// An optional RFC 3339 time from a form: blank means none.
+fn optional_time(text: Option<&str>) -> Result<Option<time::OffsetDateTime>, IpcError> {
+    Ok(text
+        .filter(|e| !e.trim().is_empty())
+        .map(parse_time)
+        .transpose()?)
+}
+
+#[tauri::command]
+pub(crate) async fn add_key(
+    state: State<'_, AppState>,
+    args: AddKeyArgs,
+) -> Result<TrustedKey, IpcError> {
+    with_store(&state, move |s| {
+        let key = PublicKey::parse(args.pem.as_bytes())?;
+        let expires = optional_time(args.expires_at.as_deref())?;
+        let (k, _) = s.add_public(
+            &key,
+            args.publisher.as_deref(),
+            &args.scopes,
+            args.note.as_deref(),
+            expires,
+        )?;
+        Ok(k)
+    })
+    .await
+}
+
+#[tauri::command]
+pub(crate) async fn revoke_key(
+    state: State<'_, AppState>,
+    fingerprint: String,
+    reason: Option<String>,
+) -> Result<TrustedKey, IpcError> {
+    with_store(&state, move |s| {
+        Ok(s.revoke(&fingerprint, reason.as_deref())?)
+    })
+    .await
+}
+
+#[tauri::command]
+pub(crate) async fn remove_key(
+    state: State<'_, AppState>,
+    fingerprint: String,
+) -> Result<(), IpcError> {
+    with_store(&state, move |s| {
+        s.remove(&fingerprint)?;
+        Ok(())
+    })
+    .await
+}
+
+/// The key's PEM, to show and copy (saving it goes through `files::export_key_to_file`).
+#[tauri::command]
+pub(crate) async fn export_key(
+    state: State<'_, AppState>,
+    fingerprint: String,
+) -> Result<String, IpcError> {
+    with_store(&state, move |s| Ok(s.resolve(&fingerprint)?.public_key)).await
+}
+
+#[derive(Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub(crate) struct GenerateKeyArgs {
+    publisher: String,
+    /// `ed25519`, `p256` or `ecdsa-p256`.
+    algorithm: String,
+    #[serde(default)]
+    scopes: Vec<String>,
+}
+
+#[tauri::command]
+pub(crate) async fn generate_key(
+    state: State<'_, AppState>,
+    args: GenerateKeyArgs,
+) -> Result<TrustedKey, IpcError> {
+    with_store(&state, move |s| {
+        let algorithm: Algorithm = args
+            .algorithm
+            .parse()
+            .map_err(|e| IpcError::new(ErrorCode::BadAlgorithm, format!("{e}")))?;
+        Ok(s.generate(&args.publisher, algorithm, &args.scopes)?)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub(crate) struct EditKeyArgs {
+    fingerprint: String,
+    publisher: Option<String>,
+    /// `Some("")` clears the note.
+    note: Option<String>,
+    scopes: Option<Vec<String>>,
+    expires_at: Option<String>,
+    #[serde(default)]
+    clear_expiry: bool,
+}
+
+#[tauri::command]
+pub(crate) async fn edit_key(
+    state: State<'_, AppState>,
+    args: EditKeyArgs,
+) -> Result<TrustedKey, IpcError> {
+    with_store(&state, move |s| {
+        let expires = if args.clear_expiry {
+            Some(None)
+        } else {
+            optional_time(args.expires_at.as_deref())?.map(Some)
+        };
+        let note = args
+            .note
+            .as_deref()
+            .map(|n| Some(n.trim()).filter(|n| !n.is_empty()));
+        Ok(s.edit(
+            &args.fingerprint,
+            args.publisher.as_deref(),
+            note,
+            args.scopes.as_deref(),
+            expires,
+        )?)
+    })
+    .await
+}

@@ -1,0 +1,110 @@
+//! Thin commands, one module per area: deserialize, call vouch-core on a blocking thread, map
+//! the error (`crate::error`). Decisions (what a dropped file is, whether an image may be
+//! pulled) live in the core; the shell only moves data and opens native dialogs.
+//!
+//! No command takes a path to write: files are written only where the user pointed a native
+//! save dialog (see [`files`]).
+
+pub(crate) mod doctor;
+pub(crate) mod files;
+pub(crate) mod inspect;
+pub(crate) mod keys;
+pub(crate) mod policies;
+pub(crate) mod pull;
+pub(crate) mod settings;
+pub(crate) mod trust;
+pub(crate) mod verify;
+
+#[cfg(test)]
+mod tests;
+
+use tauri::State;
+use vouch_core::trust::{TrustSet, TrustStore};
+use vouch_core::verify::VerifyOptions;
+
+use crate::error::IpcError;
+use crate::state::AppState;
+
+/// Every IPC command, registered once: the handler for `main` and, for tests, the names.
+macro_rules! ipc_commands {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        pub(crate) fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($module::$name),*]
+        }
+
+        /// `(module, command)` for every registered command.
+        #[cfg(test)]
+        pub(crate) const REGISTERED: &[(&str, &str)] = &[$((stringify!($module), stringify!($name))),*];
+    };
+}
+
+ipc_commands![
+    doctor::doctor,
+    keys::list_keys,
+    keys::add_key,
+    keys::revoke_key,
+    keys::remove_key,
+    keys::export_key,
+    keys::generate_key,
+    keys::edit_key,
+    policies::list_policies,
+    policies::set_policy,
+    policies::remove_policy,
+    trust::export_trust_set,
+    trust::import_trust_set,
+    files::export_key_to_file,
+    files::export_trust_set_to_file,
+    files::import_key_from_file,
+    verify::verify_images,
+    inspect::extract_references,
+    inspect::inspect_dropped_files,
+    inspect::inspect_image,
+    pull::pull_image,
+    settings::get_settings,
+    settings::save_settings,
+];
+
+/// Runs blocking core work (keychain D-Bus calls, files, processes) off the async runtime.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, IpcError> + Send + 'static,
+) -> Result<T, IpcError> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| IpcError::internal(format!("a background task failed: {e}")))?
+}
+
+/// Runs `f` with the trust store, both on a blocking thread.
+pub(crate) async fn with_store<T: Send + 'static>(
+    state: &State<'_, AppState>,
+    f: impl FnOnce(TrustStore) -> Result<T, IpcError> + Send + 'static,
+) -> Result<T, IpcError> {
+    let state = state.inner().clone();
+    blocking(move || f(state.store()?)).await
+}
+
+/// The active profile's trust set.
+pub(crate) async fn load_trust(state: &State<'_, AppState>) -> Result<TrustSet, IpcError> {
+    with_store(state, |s| Ok(s.load()?)).await
+}
+
+/// Runs async core work on its own current-thread runtime on a blocking thread (the core's
+/// futures borrow their inputs and are not all `Send`).
+pub(crate) async fn on_runtime<T: Send + 'static>(
+    f: impl FnOnce(&tokio::runtime::Runtime) -> Result<T, IpcError> + Send + 'static,
+) -> Result<T, IpcError> {
+    blocking(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| IpcError::internal(format!("could not start the async runtime: {e}")))?;
+        f(&rt)
+    })
+    .await
+}
+
+/// Verification options from the settings (registries reached over plain HTTP).
+pub(crate) fn verify_options() -> VerifyOptions {
+    let mut opts = VerifyOptions::default();
+    opts.registry.insecure = vouch_core::registry::configured_insecure();
+    opts
+}

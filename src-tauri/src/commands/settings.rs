@@ -1,0 +1,21 @@
+//! The app's settings file.
+
+use vouch_core::config::Settings;
+
+use super::blocking;
+use crate::error::IpcError;
+
+#[tauri::command]
+pub(crate) async fn get_settings() -> Result<Settings, IpcError> {
+    blocking(|| Ok(Settings::load()?)).await
+}
+
+/// Saves and returns the settings; a bad registry host is refused with code `settings`.
+#[tauri::command]
+pub(crate) async fn save_settings(settings: Settings) -> Result<Settings, IpcError> {
+    blocking(move || {
+        settings.save()?;
+        Ok(settings)
+    })
+    .await
+}

@@ -1,0 +1,72 @@
+//! Verifying images, streamed to the window as each verdict is ready.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tauri::ipc::Channel;
+use tauri::State;
+use vouch_core::trust::TrustSet;
+use vouch_core::verify::{verify_batch, Verdict};
+
+use super::{load_trust, on_runtime, verify_options};
+use crate::error::IpcError;
+use crate::state::AppState;
+
+/// What `verify_images` streams to the window, in order per image.
+#[derive(Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum VerifyEvent {
+    Started { index: usize, reference: String },
+    Finished { index: usize, verdict: Box<Verdict> },
+}
+
+/// Verifies a batch concurrently, streaming a `started` then a `finished` event per image.
+/// Resolves when every image has its verdict.
+#[tauri::command]
+pub(crate) async fn verify_images(
+    state: State<'_, AppState>,
+    references: Vec<String>,
+    on_event: Channel<VerifyEvent>,
+) -> Result<(), IpcError> {
+    let trust = load_trust(&state).await?;
+    for (index, reference) in references.iter().enumerate() {
+        // A closed channel means the window went away; the batch result is then moot.
+        let _ = on_event.send(VerifyEvent::Started {
+            index,
+            reference: reference.clone(),
+        });
+    }
+    on_runtime(move |rt| {
+        rt.block_on(verify_batch(
+            references,
+            Arc::new(trust),
+            verify_options(),
+            |index, verdict| {
+                let _ = on_event.send(VerifyEvent::Finished {
+                    index,
+                    verdict: Box::new(verdict),
+                });
+            },
+        ));
+        Ok(())
+    })
+    .await
+}
+
+/// The verdict for one image, checked now.
+pub(crate) async fn verify_single(trust: TrustSet, reference: String) -> Result<Verdict, IpcError> {
+    on_runtime(move |rt| {
+        let verdicts = rt.block_on(verify_batch(
+            vec![reference],
+            Arc::new(trust),
+            verify_options(),
+            |_, _| {},
+        ));
+        verdicts
+            .into_iter()
+            .next()
+            .ok_or_else(|| IpcError::internal("the verifier returned no verdict"))
+    })
+    .await
+}
