@@ -11,11 +11,13 @@ import type {
   GenerateKeyArgs,
   Inspection,
   IpcErrorPayload,
+  KeyChoice,
   KeyInfo,
   Policy,
   PolicyMode,
   PullEvent,
   PullOutcome,
+  Saved,
   Settings,
   TrustImportReport,
   VerifyEvent,
@@ -153,10 +155,10 @@ export function exportTrustSet(): Promise<string> {
 }
 
 /** What a native save dialog led to: nothing written, or the file the user chose. */
-export type SaveResult = { kind: 'cancelled' } | { kind: 'written'; path: string };
+export type SaveResult = Saved;
 
 /** What a native open dialog for a key led to: nothing chosen, or the public key it holds. */
-export type KeyFileChoice = { kind: 'cancelled' } | Extract<DroppedFile, { kind: 'key' }>;
+export type KeyFileChoice = KeyChoice;
 
 /**
  * Saves a key's public PEM to a file the user picks in the native save dialog, which the core

@@ -3,6 +3,6 @@ import type { Algorithm } from "./Algorithm";
 import type { Extracted } from "./Extracted";
 
 /**
- * What a dropped file turned out to be.
+ * What one file turned out to be. `path` is the path as given, for display.
  */
 export type DroppedFile = { "kind": "key", path: string, fingerprint: string, algorithm: Algorithm, pem: string, } | { "kind": "references", path: string, extracted: Extracted, } | { "kind": "unreadable", path: string, message: string, };

@@ -5,8 +5,8 @@
  */
 export type FoundRef = { reference: string, 
 /**
- * where it came from, e.g. "services.web.image", "Deployment/api: containers[0] (app)",
- * "line 3: FROM (stage build)"
+ * where it came from, e.g. `services.web.image`, `Deployment/api: containers[0] (app)`,
+ * `line 3: FROM (stage build)`
  */
 origin: string, 
 /**
