@@ -17,7 +17,7 @@ use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 use vouch_core::keys::PrivateKey;
 use vouch_core::trust::{KeyStatus, Policy, PolicyMode, TrustSet, TrustedKey};
-use vouch_core::verify::{evaluate, Found, Material, PlatformMaterial, Source, Verdict};
+use vouch_core::verify::{evaluate, Found, Material, PlatformMaterial, Problem, Source, Verdict};
 
 const REPO: &str = "registry.example:5000/acme/app";
 
@@ -113,7 +113,7 @@ fn acme_only() -> TrustSet {
 }
 
 /// Every representative verdict, by file name, with the `cause.code` it must carry.
-fn cases() -> Vec<(&'static str, Verdict)> {
+fn cases() -> Vec<(&'static str, Option<&'static str>, Verdict)> {
     let ok = || signed(&acme(), REPO, &digest('a'));
     let mut revoked = trusted(&acme(), "acme", &[]);
     revoked.status = KeyStatus::Revoked;
@@ -167,18 +167,21 @@ fn cases() -> Vec<(&'static str, Verdict)> {
         }
     };
     vec![
-        ("verified", run(vec![ok()], &acme_only())),
-        ("unsigned", run(vec![], &acme_only())),
+        ("verified", None, run(vec![ok()], &acme_only())),
+        ("unsigned", Some("no_signatures"), run(vec![], &acme_only())),
         (
             "untrusted-unknown-key",
+            Some("no_trusted_key"),
             run(vec![signed(&stranger(), REPO, &digest('a'))], &acme_only()),
         ),
         (
             "invalid-wrong-digest",
+            Some("wrong_digest"),
             run(vec![signed(&acme(), REPO, &digest('f'))], &acme_only()),
         ),
         (
             "invalid-wrong-identity",
+            Some("wrong_identity"),
             run(
                 vec![signed(
                     &acme(),
@@ -190,6 +193,7 @@ fn cases() -> Vec<(&'static str, Verdict)> {
         ),
         (
             "invalid-broken",
+            Some("broken"),
             run(
                 vec![Found::Broken {
                     source: Source::Referrer(digest('e')),
@@ -199,40 +203,66 @@ fn cases() -> Vec<(&'static str, Verdict)> {
                 &acme_only(),
             ),
         ),
-        ("invalid-bad-payload", run(vec![bad_payload], &acme_only())),
+        (
+            "invalid-bad-payload",
+            Some("bad_payload"),
+            run(vec![bad_payload], &acme_only()),
+        ),
         (
             "error",
+            Some("unreachable"),
             Verdict::error(
                 "registry.example:5000/acme/app:v1",
                 Some(REPO.into()),
                 None,
                 Some(acme_only().policy_for(REPO)),
-                "could not reach registry.example:5000: connection refused".into(),
+                Problem::Unreachable {
+                    host: "registry.example:5000".into(),
+                    message: "could not reach registry.example:5000: connection refused".into(),
+                },
             ),
         ),
         (
             "error-bad-reference",
+            Some("bad_reference"),
             Verdict::error(
                 "NOT A REFERENCE",
                 None,
                 None,
                 None,
-                "`NOT A REFERENCE` is not an image reference".into(),
+                Problem::BadReference {
+                    input: "NOT A REFERENCE".into(),
+                    message: "`NOT A REFERENCE` is not an image reference".into(),
+                },
             ),
         ),
-        ("untrusted-revoked", run(vec![ok()], &set(vec![revoked]))),
-        ("untrusted-expired", run(vec![ok()], &set(vec![expired]))),
+        (
+            "untrusted-revoked",
+            Some("revoked"),
+            run(vec![ok()], &set(vec![revoked])),
+        ),
+        (
+            "untrusted-expired",
+            Some("expired"),
+            run(vec![ok()], &set(vec![expired])),
+        ),
         (
             "untrusted-out-of-scope",
+            Some("out_of_scope"),
             run(
                 vec![ok()],
                 &set(vec![trusted(&acme(), "acme", &["ghcr.io/acme/**"])]),
             ),
         ),
-        ("warn-unsigned", run(vec![], &warn)),
-        ("untrusted-threshold", run(vec![ok()], &two)),
+        ("warn-unsigned", Some("no_signatures"), run(vec![], &warn)),
+        (
+            "untrusted-threshold",
+            Some("threshold_not_met"),
+            run(vec![ok()], &two),
+        ),
         (
             "untrusted-notary",
+            Some("notary"),
             run(
                 vec![Found::Notary {
                     source: Source::Referrer(digest('9')),
@@ -242,6 +272,7 @@ fn cases() -> Vec<(&'static str, Verdict)> {
         ),
         (
             "untrusted-unsupported",
+            Some("unsupported"),
             run(
                 vec![Found::Unsupported {
                     source: Source::Referrer(digest('8')),
@@ -251,7 +282,11 @@ fn cases() -> Vec<(&'static str, Verdict)> {
                 &acme_only(),
             ),
         ),
-        ("index-platforms", evaluate(&index, &acme_only(), now())),
+        (
+            "index-platforms",
+            None,
+            evaluate(&index, &acme_only(), now()),
+        ),
     ]
 }
 
@@ -283,7 +318,7 @@ fn verdict_json_is_unchanged() {
     let core_dir = root().join("crates/core/tests/golden");
     let ui_dir = root().join("ui/src/test/golden");
     let mut stale = Vec::new();
-    for (name, verdict) in cases() {
+    for (name, code, verdict) in cases() {
         let file = format!("verdict-{name}.json");
         // Exactly what `vouch verify --json` prints for one image.
         let printed = serde_json::to_string_pretty(&verdict).expect("json");
@@ -299,6 +334,12 @@ fn verdict_json_is_unchanged() {
         }
         let want = std::fs::read_to_string(core_dir.join(&file)).unwrap_or_default();
         let want: Value = serde_json::from_str(&want).unwrap_or(Value::Null);
+        if full["cause"]["code"].as_str() != code {
+            stale.push(format!(
+                "{file}: cause {} instead of {code:?}",
+                full["cause"]
+            ));
+        }
         if pretty(&without_causes(&want)) != today {
             stale.push(format!("{file}: the verdict's fields changed:\n{today}"));
         }

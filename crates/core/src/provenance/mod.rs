@@ -27,7 +27,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::trust::{KeyStatus, Keyring, TrustSet, TrustedKey};
+use crate::trust::{Keyring, Standing, TrustSet, TrustedKey};
 use crate::verify::pae;
 
 pub use attest::{attest, predicate_type_for, AttestError, AttestOutcome};
@@ -148,25 +148,22 @@ pub struct ImageCover {
     pub publisher: String,
 }
 
-/// Why a key that verified a signature may still not vouch, in the order checked.
+/// Why a key that verified a signature may still not vouch: its [`TrustedKey::standing`], the
+/// same rule image signatures follow, in words.
 fn key_problem(key: &TrustedKey, repository: &str, now: OffsetDateTime) -> Option<String> {
-    if key.status == KeyStatus::Revoked {
-        return Some(match key.revoked_reason.as_deref() {
-            Some(why) => format!("the key {} was revoked ({})", key.label(), clip(why, 200)),
-            None => format!("the key {} was revoked", key.label()),
-        });
-    }
-    if key.is_expired_at(now) {
-        return Some(format!("trust in the key {} has expired", key.label()));
-    }
-    if !key.covers(repository) {
-        return Some(format!(
+    Some(match key.standing(repository, now) {
+        Standing::Active => return None,
+        Standing::Revoked {
+            reason: Some(why), ..
+        } => format!("the key {} was revoked ({})", key.label(), clip(&why, 200)),
+        Standing::Revoked { reason: None, .. } => format!("the key {} was revoked", key.label()),
+        Standing::Expired { .. } => format!("trust in the key {} has expired", key.label()),
+        Standing::OutOfScope { scopes } => format!(
             "the key {} is scoped to {}, which does not cover {repository}",
             key.label(),
-            key.scopes.join(", ")
-        ));
-    }
-    None
+            scopes.join(", ")
+        ),
+    })
 }
 
 pub(crate) fn decode_b64(s: &str) -> Option<Vec<u8>> {

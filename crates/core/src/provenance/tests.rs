@@ -9,7 +9,7 @@ use super::dsse::{parse_envelope, parse_statement};
 use super::*;
 use crate::keys::{Algorithm, PrivateKey};
 use crate::trust::{KeyStatus, TrustSet, TrustedKey};
-use crate::verify::{Check, Outcome, SignatureReport, Status, Verdict};
+use crate::verify::{Check, CheckName, Outcome, SignatureReport, Status, Verdict};
 
 const REPO: &str = "127.0.0.1:5000/acme/app";
 
@@ -575,9 +575,10 @@ fn verdict(status: Status) -> Verdict {
         digest: Some(digest('a')),
         status,
         reason: "test".into(),
+        cause: None,
         enforced: true,
         checks: vec![Check {
-            name: "digest".into(),
+            name: CheckName::Digest,
             outcome: Outcome::Passed,
             detail: String::new(),
         }],
@@ -586,6 +587,7 @@ fn verdict(status: Status) -> Verdict {
             publisher: Some("acme".into()),
             valid: true,
             problem: None,
+            cause: None,
         }],
         platforms: vec![],
         policy: None,

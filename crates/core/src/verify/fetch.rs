@@ -16,6 +16,7 @@ use futures::{FutureExt as _, StreamExt};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use super::Problem;
 use super::{
     evaluate, Found, Material, PlatformMaterial, Source, Status, Verdict, NOTARY_ARTIFACT_TYPE,
     SIGNATURE_ANNOTATION, SIGSTORE_BUNDLE_MEDIA_TYPE, SIMPLE_SIGNING_MEDIA_TYPE,
@@ -152,10 +153,10 @@ pub async fn verify_each(
     opts: VerifyOptions,
     mut on_result: impl FnMut(usize, Verdict),
 ) {
-    let parsed: Vec<(String, Result<ImageRef, String>)> = refs
+    let parsed: Vec<(String, Result<ImageRef, Problem>)> = refs
         .into_iter()
         .map(|s| {
-            let p = ImageRef::parse(&s).map_err(|e| e.to_string());
+            let p = ImageRef::parse(&s).map_err(|e| Problem::bad_reference(&s, &e));
             (s, p)
         })
         .collect();
@@ -178,7 +179,7 @@ pub async fn verify_each(
                         .await
                         .ok()
                         .map(|t| t.policy_for(&r.repository()));
-                    Verdict::error(&input, Some(r.repository()), None, policy, e.to_string())
+                    Verdict::error(&input, Some(r.repository()), None, policy, e.into())
                 }
                 (Ok(r), Ok(reg)) => {
                     verify_one_with(
@@ -225,7 +226,15 @@ async fn verify_one_with(
     // Every path below judges or describes the image under the trust set, so wait for it.
     let trust = match trust.get().await {
         Ok(t) => t,
-        Err(why) => return Verdict::error(input, Some(repository), None, None, why),
+        Err(message) => {
+            return Verdict::error(
+                input,
+                Some(repository),
+                None,
+                None,
+                Problem::TrustUnavailable { message },
+            )
+        }
     };
     let policy = trust.policy_for(&repository);
     match outcome {
@@ -234,15 +243,13 @@ async fn verify_one_with(
             Some(repository),
             None,
             Some(policy),
-            format!(
-                "gave up on {} after {} s: the registry is too slow or stalled",
-                r.registry_host(),
-                timeout.as_secs()
-            ),
+            Problem::GaveUp {
+                host: r.registry_host().to_string(),
+                secs: timeout.as_secs(),
+            },
         ),
         Ok(Err((digest, e))) => {
-            let mut v =
-                Verdict::error(input, Some(repository), digest, Some(policy), e.to_string());
+            let mut v = Verdict::error(input, Some(repository), digest, Some(policy), (&e).into());
             if e.is_integrity() {
                 v.status = Status::Invalid;
                 v.reason = format!("{e}; nothing it serves for this image can be trusted");
