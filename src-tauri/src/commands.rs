@@ -13,7 +13,7 @@ use vouch_core::provenance::{inspect, Inspection};
 use vouch_core::reference::ImageRef;
 use vouch_core::registry::Registry;
 use vouch_core::trust::{
-    parse_time, ImportReport, Policy, PolicyMode, TrustSet, TrustStore, TrustedKey,
+    parse_time, ImportReport, KeyInfo, Policy, PolicyMode, TrustSet, TrustStore, TrustedKey,
 };
 use vouch_core::verify::{verify_batch, Verdict, VerifyOptions};
 
@@ -44,8 +44,16 @@ pub(crate) async fn doctor() -> Result<DoctorReport, IpcError> {
 }
 
 #[tauri::command]
-pub(crate) async fn list_keys(state: State<'_, AppState>) -> Result<Vec<TrustedKey>, IpcError> {
-    with_store(&state, |s| Ok(s.load()?.keys)).await
+pub(crate) async fn list_keys(state: State<'_, AppState>) -> Result<Vec<KeyInfo>, IpcError> {
+    let now = time::OffsetDateTime::now_utc();
+    with_store(&state, move |s| {
+        Ok(s.load()?
+            .keys
+            .into_iter()
+            .map(|k| KeyInfo::at(k, now))
+            .collect())
+    })
+    .await
 }
 
 #[derive(Deserialize)]
