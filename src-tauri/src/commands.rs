@@ -43,17 +43,15 @@ pub(crate) async fn doctor() -> Result<DoctorReport, IpcError> {
     blocking(|| Ok(DoctorReport::gather())).await
 }
 
+/// A key as the window shows it: with its state now, computed by the core.
+fn key_info(key: TrustedKey) -> KeyInfo {
+    KeyInfo::at(key, time::OffsetDateTime::now_utc())
+}
+
 #[tauri::command]
 pub(crate) async fn list_keys(state: State<'_, AppState>) -> Result<Vec<KeyInfo>, IpcError> {
-    let now = time::OffsetDateTime::now_utc();
-    with_store(&state, move |s| {
-        Ok(s.load()?
-            .keys
-            .into_iter()
-            .map(|k| KeyInfo::at(k, now))
-            .collect())
-    })
-    .await
+    let keys = with_store(&state, |s| Ok(s.load()?.keys)).await?;
+    Ok(keys.into_iter().map(key_info).collect())
 }
 
 #[derive(Deserialize)]
@@ -70,7 +68,7 @@ pub(crate) struct AddKeyArgs {
 pub(crate) async fn add_key(
     state: State<'_, AppState>,
     args: AddKeyArgs,
-) -> Result<TrustedKey, IpcError> {
+) -> Result<KeyInfo, IpcError> {
     with_store(&state, move |s| {
         let key =
             PublicKey::parse(args.pem.as_bytes()).map_err(vouch_core::trust::TrustError::from)?;
@@ -90,6 +88,7 @@ pub(crate) async fn add_key(
         Ok(k)
     })
     .await
+    .map(key_info)
 }
 
 #[tauri::command]
@@ -97,11 +96,12 @@ pub(crate) async fn revoke_key(
     state: State<'_, AppState>,
     fingerprint: String,
     reason: Option<String>,
-) -> Result<TrustedKey, IpcError> {
+) -> Result<KeyInfo, IpcError> {
     with_store(&state, move |s| {
         Ok(s.revoke(&fingerprint, reason.as_deref())?)
     })
     .await
+    .map(key_info)
 }
 
 #[tauri::command]
@@ -137,7 +137,7 @@ pub(crate) struct GenerateKeyArgs {
 pub(crate) async fn generate_key(
     state: State<'_, AppState>,
     args: GenerateKeyArgs,
-) -> Result<TrustedKey, IpcError> {
+) -> Result<KeyInfo, IpcError> {
     with_store(&state, move |s| {
         let algorithm: Algorithm = args.algorithm.parse().map_err(|e| IpcError {
             code: "bad_algorithm",
@@ -146,6 +146,7 @@ pub(crate) async fn generate_key(
         Ok(s.generate(&args.publisher, algorithm, &args.scopes)?)
     })
     .await
+    .map(key_info)
 }
 
 #[derive(Deserialize)]
@@ -164,7 +165,7 @@ pub(crate) struct EditKeyArgs {
 pub(crate) async fn edit_key(
     state: State<'_, AppState>,
     args: EditKeyArgs,
-) -> Result<TrustedKey, IpcError> {
+) -> Result<KeyInfo, IpcError> {
     with_store(&state, move |s| {
         let expires = if args.clear_expiry {
             Some(None)
@@ -189,6 +190,7 @@ pub(crate) async fn edit_key(
         )?)
     })
     .await
+    .map(key_info)
 }
 
 #[tauri::command]

@@ -26,7 +26,16 @@ export type KeyInfo = {
   added_at: string;
   expires_at: string | null;
   has_private: boolean;
+  /** What the key list shows, computed by the core when the key was listed. */
+  state: KeyState;
 };
+
+/** A key's state as the core computes it (`expiring`: trust ends within the core's window). */
+export type KeyState =
+  | { kind: 'active' }
+  | { kind: 'expiring'; days_left: number; expires_at: string }
+  | { kind: 'expired'; expired_at: string }
+  | { kind: 'revoked' };
 
 export type AddKeyArgs = {
   pem: string;
@@ -41,19 +50,68 @@ export type Status = 'verified' | 'unsigned' | 'untrusted' | 'invalid' | 'error'
 export type DisplayStatus = Status | 'checking';
 
 export type CheckOutcome = 'passed' | 'failed' | 'not_applicable';
-export type Check = { name: string; outcome: CheckOutcome; detail: string };
+export type CheckName =
+  | 'resolve'
+  | 'digest'
+  | 'signatures_found'
+  | 'signature'
+  | 'payload'
+  | 'digest_binding'
+  | 'identity'
+  | 'key_status'
+  | 'scope'
+  | 'policy'
+  | 'platforms';
+export type Check = { name: CheckName; outcome: CheckOutcome; detail: string };
+
+/** The trusted key a problem is about. */
+export type KeyRef = { fingerprint: string; publisher: string };
+
+/** Why a signature does not count, or what decided a verdict (vouch-core `verify::Problem`). */
+export type Problem =
+  | { code: 'broken'; detail: string }
+  | { code: 'no_trusted_key'; trusted_keys: number }
+  | { code: 'notary' }
+  | { code: 'unsupported'; what: string }
+  | { code: 'bad_payload'; key: KeyRef; detail: string }
+  | { code: 'wrong_digest'; key: KeyRef; signed_for: string[]; image: string }
+  | { code: 'wrong_identity'; key: KeyRef; signed_for: string[]; repository: string }
+  | { code: 'revoked'; key: KeyRef; reason: string | null; at: string | null }
+  | { code: 'expired'; key: KeyRef; expired_at: string; checked_at: string }
+  | { code: 'out_of_scope'; key: KeyRef; scopes: string[]; repository: string }
+  | { code: 'no_signatures'; repository: string; digest: string }
+  | { code: 'threshold_not_met'; keys: KeyRef[]; required: number; policy: string | null; repository: string }
+  | { code: 'bad_reference'; input: string; message: string }
+  | { code: 'trust_unavailable'; message: string }
+  | { code: 'unreachable'; host: string; message: string }
+  | { code: 'registry_timeout'; host: string; message: string }
+  | { code: 'gave_up'; host: string; secs: number }
+  | { code: 'too_large'; host: string; limit: number; message: string }
+  | { code: 'access_denied'; host: string; status: number; message: string }
+  | { code: 'not_found'; host: string; message: string }
+  | { code: 'registry_status'; host: string; status: number; message: string }
+  | { code: 'digest_mismatch'; host: string; expected: string; actual: string; message: string }
+  | { code: 'registry_protocol'; host: string; message: string }
+  | { code: 'failed'; message: string };
 
 export type SignatureReport = {
   fingerprint: string | null;
   publisher: string | null;
   valid: boolean;
   problem: string | null;
+  cause: Problem | null;
 };
 
 export type PolicyMode = 'enforce' | 'warn' | 'off';
 export type PolicyApplied = { pattern: string | null; mode: PolicyMode; threshold: number };
 
-export type PlatformVerdict = { platform: string; digest: string; status: Status; reason: string };
+export type PlatformVerdict = {
+  platform: string;
+  digest: string;
+  status: Status;
+  reason: string;
+  cause: Problem | null;
+};
 
 export type Verdict = {
   reference: string;
@@ -61,6 +119,8 @@ export type Verdict = {
   digest: string | null;
   status: Status;
   reason: string;
+  /** What decided a status other than `verified` (`null` when verified). */
+  cause: Problem | null;
   enforced: boolean;
   checks: Check[];
   signatures: SignatureReport[];

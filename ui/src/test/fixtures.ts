@@ -26,6 +26,7 @@ export function key(overrides: Partial<KeyInfo> = {}): KeyInfo {
     added_at: '2026-01-10T09:00:00Z',
     expires_at: null,
     has_private: false,
+    state: { kind: 'active' },
     ...overrides,
   };
 }
@@ -39,12 +40,14 @@ export const keys: KeyInfo[] = [
     scopes: ['ghcr.io/globex/*', 'docker.io/globex/api'],
     expires_at: '2026-03-15T00:00:00Z', // 14 days after NOW
     has_private: true,
+    state: { kind: 'expiring', days_left: 14, expires_at: '2026-03-15T00:00:00Z' },
   }),
   key({
     fingerprint: 'sha256:9999888877776666555544443333222211110000ffffeeeeddddccccbbbbaaaa',
     algorithm: 'rsa',
     publisher: 'Initech',
     expires_at: '2026-02-01T00:00:00Z', // before NOW
+    state: { kind: 'expired', expired_at: '2026-02-01T00:00:00Z' },
   }),
   key({
     fingerprint: 'sha256:1111222233334444555566667777888899990000aaaabbbbccccddddeeeeffff',
@@ -52,6 +55,7 @@ export const keys: KeyInfo[] = [
     status: 'revoked',
     revoked_reason: 'leaked in CI logs',
     revoked_at: '2026-02-20T10:00:00Z',
+    state: { kind: 'revoked' },
   }),
 ];
 
@@ -62,11 +66,12 @@ export function verdict(overrides: Partial<Verdict> = {}): Verdict {
     digest: 'sha256:feedfacecafebeef0000111122223333444455556666777788889999aaaabbbb',
     status: 'verified',
     reason: 'Signed by Acme Platform, a trusted key for this repository.',
+    cause: null,
     enforced: true,
     checks: [
-      { name: 'resolve digest', outcome: 'passed', detail: 'resolved via registry' },
+      { name: 'digest', outcome: 'passed', detail: 'resolved via registry' },
       { name: 'signature', outcome: 'passed', detail: '1 valid signature' },
-      { name: 'transparency log', outcome: 'not_applicable', detail: 'offline mode' },
+      { name: 'platforms', outcome: 'not_applicable', detail: 'offline mode' },
     ],
     signatures: [
       {
@@ -74,6 +79,7 @@ export function verdict(overrides: Partial<Verdict> = {}): Verdict {
         publisher: 'Acme Platform',
         valid: true,
         problem: null,
+        cause: null,
       },
     ],
     platforms: [],
@@ -163,8 +169,8 @@ export function inspection(overrides: Partial<Inspection> = {}): Inspection {
     digest: INDEX,
     reason: 'Signed by Acme Platform, a trusted key for this repository.',
     platforms: [
-      { platform: 'linux/amd64', digest: AMD64, status: 'verified', reason: 'covered by the index signature' },
-      { platform: 'linux/arm64', digest: ARM64, status: 'verified', reason: 'covered by the index signature' },
+      { platform: 'linux/amd64', digest: AMD64, status: 'verified', reason: 'covered by the index signature', cause: null },
+      { platform: 'linux/arm64', digest: ARM64, status: 'verified', reason: 'covered by the index signature', cause: null },
     ],
     policy: { pattern: 'ghcr.io/acme/*', mode: 'enforce', threshold: 1 },
   });

@@ -52,7 +52,7 @@ pub enum Standing {
 
 /// What the key list shows about a key right now (independent of any repository).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum KeyState {
     Active,
@@ -291,7 +291,7 @@ mod tests {
         assert_eq!(at(1).to_string(), "expiring in 1 day");
         assert_eq!(
             serde_json::to_value(at(2 * day)).expect("json"),
-            serde_json::json!({"state": "expiring", "days_left": 2, "expires_at": "2027-01-17T08:00:00Z"})
+            serde_json::json!({"kind": "expiring", "days_left": 2, "expires_at": "2027-01-17T08:00:00Z"})
         );
     }
 }
