@@ -704,7 +704,7 @@ fn problems_read_as_the_sentences_they_always_were() {
         ),
         (
             Problem::ThresholdNotMet {
-                keys: vec![key.clone()],
+                keys: vec![key],
                 required: 2,
                 policy: Some("127.0.0.1:5000/**".into()),
                 repository: REPO.into(),
