@@ -16,7 +16,7 @@ use base64::Engine as _;
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 use vouch_core::keys::PrivateKey;
-use vouch_core::trust::{KeyStatus, Policy, PolicyMode, TrustSet, TrustedKey};
+use vouch_core::trust::{KeyInfo, KeyStatus, Policy, PolicyMode, TrustSet, TrustedKey};
 use vouch_core::verify::{evaluate, Found, Material, PlatformMaterial, Problem, Source, Verdict};
 
 const REPO: &str = "registry.example:5000/acme/app";
@@ -294,16 +294,16 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The verdict without the typed causes (what today's fields look like).
-fn without_causes(v: &Value) -> Value {
+/// `v` without the fields named in `added` (what the JSON looked like before they were added).
+fn without(v: &Value, added: &[&str]) -> Value {
     match v {
         Value::Object(m) => Value::Object(
             m.iter()
-                .filter(|(k, _)| k.as_str() != "cause")
-                .map(|(k, v)| (k.clone(), without_causes(v)))
+                .filter(|(k, _)| !added.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), without(v, added)))
                 .collect(),
         ),
-        Value::Array(a) => Value::Array(a.iter().map(without_causes).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(|v| without(v, added)).collect()),
         other => other.clone(),
     }
 }
@@ -312,45 +312,88 @@ fn pretty(v: &Value) -> String {
     format!("{}\n", serde_json::to_string_pretty(v).expect("json"))
 }
 
+/// Compares `printed` (pretty JSON, as the CLI prints it) with the golden files named `file`:
+/// the core one without the `added` fields, the UI one whole. With `VOUCH_BLESS` set, rewrites
+/// both instead. Returns what is stale.
+fn golden(file: &str, printed: &str, added: &[&str]) -> Vec<String> {
+    let core = root().join("crates/core/tests/golden").join(file);
+    let ui = root().join("ui/src/test/golden").join(file);
+    let full: Value = serde_json::from_str(printed).expect("json");
+    let today = pretty(&without(&full, added));
+    let whole = format!("{printed}\n");
+    if std::env::var_os("VOUCH_BLESS").is_some() {
+        for (path, text) in [(&core, &today), (&ui, &whole)] {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).expect("mkdir");
+            }
+            std::fs::write(path, text).expect("write golden");
+        }
+        return Vec::new();
+    }
+    let mut stale = Vec::new();
+    let want = std::fs::read_to_string(&core).unwrap_or_default();
+    let want: Value = serde_json::from_str(&want).unwrap_or(Value::Null);
+    if pretty(&without(&want, added)) != today {
+        stale.push(format!("{file}: the fields changed:\n{today}"));
+    }
+    if std::fs::read_to_string(&ui).unwrap_or_default() != whole {
+        stale.push(format!("ui/src/test/golden/{file} is stale"));
+    }
+    stale
+}
+
+fn assert_fresh(stale: Vec<String>) {
+    assert!(
+        stale.is_empty(),
+        "{}\n(run with VOUCH_BLESS=1 to rewrite them, then review the diff)",
+        stale.join("\n")
+    );
+}
+
 #[test]
 fn verdict_json_is_unchanged() {
-    let bless = std::env::var_os("VOUCH_BLESS").is_some();
-    let core_dir = root().join("crates/core/tests/golden");
-    let ui_dir = root().join("ui/src/test/golden");
     let mut stale = Vec::new();
     for (name, code, verdict) in cases() {
         let file = format!("verdict-{name}.json");
         // Exactly what `vouch verify --json` prints for one image.
         let printed = serde_json::to_string_pretty(&verdict).expect("json");
         let full: Value = serde_json::from_str(&printed).expect("json");
-        let today = pretty(&without_causes(&full));
-        let whole = format!("{printed}\n");
-        if bless {
-            std::fs::create_dir_all(&core_dir).expect("mkdir");
-            std::fs::create_dir_all(&ui_dir).expect("mkdir");
-            std::fs::write(core_dir.join(&file), &today).expect("write golden");
-            std::fs::write(ui_dir.join(&file), &whole).expect("write ui golden");
-            continue;
-        }
-        let want = std::fs::read_to_string(core_dir.join(&file)).unwrap_or_default();
-        let want: Value = serde_json::from_str(&want).unwrap_or(Value::Null);
         if full["cause"]["code"].as_str() != code {
             stale.push(format!(
                 "{file}: cause {} instead of {code:?}",
                 full["cause"]
             ));
         }
-        if pretty(&without_causes(&want)) != today {
-            stale.push(format!("{file}: the verdict's fields changed:\n{today}"));
-        }
-        let ui = std::fs::read_to_string(ui_dir.join(&file)).unwrap_or_default();
-        if ui != whole {
-            stale.push(format!("ui/src/test/golden/{file} is stale"));
-        }
+        stale.extend(golden(&file, &printed, &["cause"]));
     }
-    assert!(
-        stale.is_empty(),
-        "{}\n(run with VOUCH_BLESS=1 to rewrite them, then review the diff)",
-        stale.join("\n")
-    );
+    assert_fresh(stale);
+}
+
+/// `vouch key list --json` and the window's `list_keys`: the stored key fields, plus `state`.
+#[test]
+fn key_list_json_keeps_its_shape_and_gains_the_state() {
+    let mut expiring = trusted(&bob(), "bob", &["registry.example:5000/bob/*"]);
+    expiring.expires_at = Some(now() + Duration::days(3));
+    let mut expired = trusted(&stranger(), "gone", &[]);
+    expired.expires_at = Some(now() - Duration::days(1));
+    let mut revoked = trusted(&acme(), "acme", &[]);
+    revoked.status = KeyStatus::Revoked;
+    revoked.revoked_reason = Some("leaked in CI logs".into());
+    revoked.revoked_at = Some(now() - Duration::days(2));
+    let mut active = trusted(&acme(), "acme", &["registry.example:5000/acme/**"]);
+    active.expires_at = Some(now() + Duration::days(365));
+    let keys = vec![active, expiring, expired, revoked];
+    let infos: Vec<KeyInfo> = keys
+        .iter()
+        .cloned()
+        .map(|k| KeyInfo::at(k, now()))
+        .collect();
+    let states: Vec<&str> = infos.iter().map(|k| k.state.word()).collect();
+    assert_eq!(states, ["active", "expiring", "expired", "revoked"]);
+    let printed = serde_json::to_string_pretty(&infos).expect("json");
+    // Without `state`, exactly the stored keys' JSON (what `key list --json` printed before).
+    let before: Value = serde_json::to_value(&keys).expect("json");
+    let full: Value = serde_json::from_str(&printed).expect("json");
+    assert_eq!(without(&full, &["state"]), before);
+    assert_fresh(golden("keys.json", &printed, &["state"]));
 }
