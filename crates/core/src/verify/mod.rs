@@ -13,6 +13,11 @@
 //! 5. the key is active, not expired, and scoped to the repository; the policy's threshold of
 //!    *distinct* keys is met;
 //! 6. for an index, the index itself passes (platforms are reported separately).
+//!
+//! A verdict that is not `verified` carries its deciding [`Problem`] as `cause` (and each
+//! signature report its own), typed data beside the sentence in `reason` / `problem`; see
+//! [`problem`]. Whether a key may vouch (revoked, expired, out of scope) is decided once, by
+//! [`TrustedKey::standing`], for image signatures and attestations alike.
 
 pub mod fetch;
 pub mod problem;

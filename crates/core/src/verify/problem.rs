@@ -4,8 +4,10 @@
 //! A [`Problem`] carries the data a program needs (`{"code": "wrong_digest", "signed_for": […],
 //! "image": "sha256:…", …}` in JSON) and, through `Display`, the sentence a person reads. The
 //! verdict's `reason` and a signature's `problem` stay the sentences they always were; the
-//! typed `cause` sits next to them. Invariant: every sentence about a signature is produced here,
-//! from the variant's data, so the words and the data cannot disagree.
+//! typed `cause` sits next to them. Invariant: a problem's sentence is its `Display`, produced
+//! from the variant's own data (or, for material Vouch could not read and for registry
+//! failures, the detail text the variant carries), so the words and the data cannot disagree.
+//! The verdict's `reason` adds context around it (the key's label, what would be accepted).
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
