@@ -79,6 +79,10 @@ export type Problem =
   | { code: 'revoked'; key: KeyRef; reason: string | null; at: string | null }
   | { code: 'expired'; key: KeyRef; expired_at: string; checked_at: string }
   | { code: 'out_of_scope'; key: KeyRef; scopes: string[]; repository: string }
+  | { code: 'bad_statement'; detail: string }
+  | { code: 'wrong_subject'; subjects: string[]; expected: string }
+  | { code: 'unknown_platform'; for_digest: string | null }
+  | { code: 'not_covered'; describes: string }
   | { code: 'no_signatures'; repository: string; digest: string }
   | { code: 'threshold_not_met'; keys: KeyRef[]; required: number; policy: string | null; repository: string }
   | { code: 'bad_reference'; input: string; message: string }
@@ -212,6 +216,8 @@ export type Attestation = {
   signer: string | null;
   publisher: string | null;
   reason: string;
+  /** Which check failed, typed (`null` when verified). */
+  cause: Problem | null;
   protection: Protection;
   origin: AttestationOrigin;
   statement_type: string | null;

@@ -96,6 +96,20 @@ pub enum Problem {
         repository: String,
     },
 
+    // --- one attestation (provenance) ---
+    /// The signed (or stored) content is not a usable in-toto statement.
+    BadStatement { detail: String },
+    /// The statement's subjects (sha256 digests) do not name the image it is attached to.
+    WrongSubject {
+        subjects: Vec<String>,
+        expected: String,
+    },
+    /// A BuildKit attestation that does not say which platform manifest it describes, or names
+    /// one that is not in the index.
+    UnknownPlatform { for_digest: Option<String> },
+    /// An unsigned BuildKit attestation that no trusted image signature covers.
+    NotCovered { describes: String },
+
     // --- the verdict as a whole ---
     /// No signature material at all.
     NoSignatures { repository: String, digest: String },
@@ -166,6 +180,10 @@ impl Problem {
             Problem::Revoked { .. } => "revoked",
             Problem::Expired { .. } => "expired",
             Problem::OutOfScope { .. } => "out_of_scope",
+            Problem::BadStatement { .. } => "bad_statement",
+            Problem::WrongSubject { .. } => "wrong_subject",
+            Problem::UnknownPlatform { .. } => "unknown_platform",
+            Problem::NotCovered { .. } => "not_covered",
             Problem::NoSignatures { .. } => "no_signatures",
             Problem::ThresholdNotMet { .. } => "threshold_not_met",
             Problem::BadReference { .. } => "bad_reference",
@@ -285,7 +303,31 @@ impl From<&RegistryError> for Problem {
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Problem::Broken { detail } | Problem::BadPayload { detail, .. } => f.write_str(detail),
+            Problem::Broken { detail }
+            | Problem::BadPayload { detail, .. }
+            | Problem::BadStatement { detail } => f.write_str(detail),
+            Problem::WrongSubject { subjects, expected } => write!(
+                f,
+                "wrong subject: the statement is about {}, not {}; it was made for another image",
+                if subjects.is_empty() {
+                    "no sha256 digest".to_string()
+                } else {
+                    subjects.iter().map(|s| short_digest(s)).collect::<Vec<_>>().join(", ")
+                },
+                short_digest(expected)
+            ),
+            Problem::UnknownPlatform { for_digest: Some(d) } => write!(
+                f,
+                "the attestation manifest describes {d}, which is not a platform of this index"
+            ),
+            Problem::UnknownPlatform { for_digest: None } => f.write_str(
+                "the attestation manifest does not say which platform manifest it describes",
+            ),
+            Problem::NotCovered { describes } => write!(
+                f,
+                "unsigned: a BuildKit attestation stored in the image index for {}, and no trusted signature covers it",
+                short_digest(describes)
+            ),
             Problem::Unsupported { what } => f.write_str(what),
             Problem::NoTrustedKey { .. } => f.write_str(
                 "does not verify with any trusted key: made with a key you do not trust, or altered",
