@@ -395,5 +395,5 @@ fn key_list_json_keeps_its_shape_and_gains_the_state() {
     let before: Value = serde_json::to_value(&keys).expect("json");
     let full: Value = serde_json::from_str(&printed).expect("json");
     assert_eq!(without(&full, &["state"]), before);
-    assert_fresh(golden("keys.json", &printed, &["state"]));
+    assert_fresh(golden("key-states.json", &printed, &["state"]));
 }
