@@ -92,6 +92,8 @@ export type Problem =
   | { code: 'gave_up'; host: string; secs: number }
   | { code: 'too_large'; host: string; limit: number; message: string }
   | { code: 'access_denied'; host: string; status: number; message: string }
+  | { code: 'refused'; host: string; status: number | null; message: string }
+  | { code: 'credential_helper'; host: string; helper: string; message: string }
   | { code: 'not_found'; host: string; message: string }
   | { code: 'registry_status'; host: string; status: number; message: string }
   | { code: 'digest_mismatch'; host: string; expected: string; actual: string; message: string }

@@ -145,6 +145,18 @@ pub enum Problem {
         status: u16,
         message: String,
     },
+    /// The registry refused a request with an OCI error envelope (e.g. `DENIED`).
+    Refused {
+        host: String,
+        status: Option<u16>,
+        message: String,
+    },
+    /// A credential helper failed or hung.
+    CredentialHelper {
+        host: String,
+        helper: String,
+        message: String,
+    },
     /// The image (or a part of it) does not exist.
     NotFound { host: String, message: String },
     /// The registry answered with an unexpected HTTP status.
@@ -193,6 +205,8 @@ impl Problem {
             Problem::GaveUp { .. } => "gave_up",
             Problem::TooLarge { .. } => "too_large",
             Problem::AccessDenied { .. } => "access_denied",
+            Problem::Refused { .. } => "refused",
+            Problem::CredentialHelper { .. } => "credential_helper",
             Problem::NotFound { .. } => "not_found",
             Problem::RegistryStatus { .. } => "registry_status",
             Problem::DigestMismatch { .. } => "digest_mismatch",
@@ -393,6 +407,8 @@ impl std::fmt::Display for Problem {
             | Problem::RegistryTimeout { message, .. }
             | Problem::TooLarge { message, .. }
             | Problem::AccessDenied { message, .. }
+            | Problem::Refused { message, .. }
+            | Problem::CredentialHelper { message, .. }
             | Problem::NotFound { message, .. }
             | Problem::RegistryStatus { message, .. }
             | Problem::DigestMismatch { message, .. }
