@@ -75,6 +75,39 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
+fn the_key_state_comes_from_the_core_in_list_and_show() {
+    if !real_env("key state") {
+        return;
+    }
+    let env = Env::new("key-state");
+    let (_, pubkey) = openssl_ed25519(env.dir.path(), "soon");
+    // Three days and a bit from now: "expiring in 4 days" (days left are rounded up).
+    let expires = time::OffsetDateTime::now_utc() + time::Duration::hours(3 * 24 + 12);
+    let expires = expires
+        .replace_nanosecond(0)
+        .expect("whole seconds")
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("rfc3339");
+    let path = pubkey.to_str().expect("utf8");
+    env.ok(&["key", "add", path, "--name", "soon", "--expires", &expires]);
+    let keys = env.keys();
+    assert_eq!(keys[0]["state"]["kind"], "expiring", "{keys:?}");
+    assert_eq!(keys[0]["state"]["days_left"], 4, "{keys:?}");
+    assert_eq!(keys[0]["state"]["expires_at"], expires.as_str());
+    let list = env.ok(&["key", "list"]);
+    assert!(list.split_whitespace().any(|w| w == "expiring"), "{list}");
+    let show = env.ok(&["key", "show", "soon"]);
+    assert!(
+        show.lines().any(|l| l == "Status:      expiring in 4 days"),
+        "{show}"
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(&env.ok(&["key", "show", "soon", "--json"])).expect("json");
+    assert_eq!(shown["state"], keys[0]["state"]);
+}
+
+#[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn add_list_show_export_revoke_rm_persist_across_processes() {
     if !real_env("key lifecycle") {
         return;
@@ -112,6 +145,7 @@ fn add_list_show_export_revoke_rm_persist_across_processes() {
     assert_eq!(k["scopes"], serde_json::json!(["ghcr.io/acme/**"]));
     assert_eq!(k["status"], "active");
     assert_eq!(k["expires_at"], "2099-01-01T00:00:00Z");
+    assert_eq!(k["state"], serde_json::json!({"kind": "active"}));
     assert_eq!(k["has_private"], false);
     assert!(k["added_at"].as_str().is_some());
 
@@ -144,6 +178,7 @@ fn add_list_show_export_revoke_rm_persist_across_processes() {
     env.ok(&["key", "revoke", &hex[..16], "--reason", "key leaked"]);
     let keys = env.keys();
     assert_eq!(keys[0]["status"], "revoked");
+    assert_eq!(keys[0]["state"]["kind"], "revoked");
     assert_eq!(keys[0]["revoked_reason"], "key leaked");
     assert!(keys[0]["revoked_at"].as_str().is_some());
 

@@ -12,7 +12,7 @@ use vouch_core::doctor::DoctorReport;
 use vouch_core::extract::{DroppedFile, Extracted};
 use vouch_core::keys::Algorithm;
 use vouch_core::provenance::Inspection;
-use vouch_core::trust::{ImportReport, Policy, TrustedKey};
+use vouch_core::trust::{ImportReport, KeyInfo, Policy, TrustedKey};
 use vouch_core::verify::Verdict;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,6 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Verdict::export_all(&cfg)?;
     Inspection::export_all(&cfg)?;
     TrustedKey::export_all(&cfg)?;
+    KeyInfo::export_all(&cfg)?;
     Algorithm::export_all(&cfg)?;
     Policy::export_all(&cfg)?;
     ImportReport::export_all(&cfg)?;

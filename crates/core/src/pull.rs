@@ -276,7 +276,9 @@ mod tests {
             Some("ghcr.io/acme/app".into()),
             Some(DIGEST.into()),
             policy,
-            "no signature found".into(),
+            crate::verify::Problem::Failed {
+                message: "no signature found".into(),
+            },
         );
         v.status = status;
         v

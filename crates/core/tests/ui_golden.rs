@@ -20,8 +20,10 @@ use vouch_core::provenance::{
     ProvenanceGraph, SLSA_V02, SLSA_V1, STATEMENT_V1,
 };
 use vouch_core::reference::ImageRef;
-use vouch_core::trust::{KeyStatus, Policy, PolicyMode, TrustSet, TrustedKey};
-use vouch_core::verify::{evaluate, Found, Material, PlatformMaterial, Source, Status, Verdict};
+use vouch_core::trust::{KeyInfo, KeyStatus, Policy, PolicyMode, TrustSet, TrustedKey};
+use vouch_core::verify::{
+    evaluate, Found, Material, PlatformMaterial, Problem, Source, Status, Verdict,
+};
 
 /// The UI tests run their clock at this instant too (`NOW` in ui/src/test/fixtures.ts).
 const NOW: OffsetDateTime = datetime!(2026-03-01 12:00 UTC);
@@ -181,7 +183,7 @@ fn verdicts(keys: &Keys, trust: &TrustSet) -> Vec<(Status, Verdict)> {
     );
     let bad = "ghcr.io/acme/App:v1";
     let why = ImageRef::parse(bad).expect_err("an upper-case repository is refused");
-    let error = Verdict::error(bad, None, None, None, why.to_string());
+    let error = Verdict::error(bad, None, None, None, Problem::bad_reference(bad, &why));
     vec![
         (Status::Verified, verified),
         (Status::Unsigned, unsigned),
@@ -405,7 +407,14 @@ fn ui_fixtures_are_what_the_core_returns() {
     );
 
     let stale: Vec<String> = [
-        golden("keys", &trust.keys),
+        golden(
+            "keys",
+            &trust
+                .keys
+                .iter()
+                .map(|k| KeyInfo::at(k.clone(), NOW))
+                .collect::<Vec<_>>(),
+        ),
         golden("verdicts", &verdicts),
         golden("inspection", &inspection),
         golden("inspection-unsigned", &unsigned),

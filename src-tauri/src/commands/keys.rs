@@ -3,15 +3,21 @@
 use serde::Deserialize;
 use tauri::State;
 use vouch_core::keys::{Algorithm, PublicKey};
-use vouch_core::trust::{parse_time, TrustedKey};
+use vouch_core::trust::{parse_time, KeyInfo, TrustedKey};
 
 use super::with_store;
 use crate::error::{ErrorCode, IpcError};
 use crate::state::AppState;
 
+/// A key as the window shows it: with its state now, computed by the core.
+fn key_info(key: TrustedKey) -> KeyInfo {
+    KeyInfo::at(key, time::OffsetDateTime::now_utc())
+}
+
 #[tauri::command]
-pub(crate) async fn list_keys(state: State<'_, AppState>) -> Result<Vec<TrustedKey>, IpcError> {
-    with_store(&state, |s| Ok(s.load()?.keys)).await
+pub(crate) async fn list_keys(state: State<'_, AppState>) -> Result<Vec<KeyInfo>, IpcError> {
+    let keys = with_store(&state, |s| Ok(s.load()?.keys)).await?;
+    Ok(keys.into_iter().map(key_info).collect())
 }
 
 #[derive(Deserialize)]
@@ -37,7 +43,7 @@ fn optional_time(text: Option<&str>) -> Result<Option<time::OffsetDateTime>, Ipc
 pub(crate) async fn add_key(
     state: State<'_, AppState>,
     args: AddKeyArgs,
-) -> Result<TrustedKey, IpcError> {
+) -> Result<KeyInfo, IpcError> {
     with_store(&state, move |s| {
         let key = PublicKey::parse(args.pem.as_bytes())?;
         let expires = optional_time(args.expires_at.as_deref())?;
@@ -51,6 +57,7 @@ pub(crate) async fn add_key(
         Ok(k)
     })
     .await
+    .map(key_info)
 }
 
 #[tauri::command]
@@ -58,11 +65,12 @@ pub(crate) async fn revoke_key(
     state: State<'_, AppState>,
     fingerprint: String,
     reason: Option<String>,
-) -> Result<TrustedKey, IpcError> {
+) -> Result<KeyInfo, IpcError> {
     with_store(&state, move |s| {
         Ok(s.revoke(&fingerprint, reason.as_deref())?)
     })
     .await
+    .map(key_info)
 }
 
 #[tauri::command]
@@ -100,7 +108,7 @@ pub(crate) struct GenerateKeyArgs {
 pub(crate) async fn generate_key(
     state: State<'_, AppState>,
     args: GenerateKeyArgs,
-) -> Result<TrustedKey, IpcError> {
+) -> Result<KeyInfo, IpcError> {
     with_store(&state, move |s| {
         let algorithm: Algorithm = args
             .algorithm
@@ -109,6 +117,7 @@ pub(crate) async fn generate_key(
         Ok(s.generate(&args.publisher, algorithm, &args.scopes)?)
     })
     .await
+    .map(key_info)
 }
 
 #[derive(Deserialize)]
@@ -128,7 +137,7 @@ pub(crate) struct EditKeyArgs {
 pub(crate) async fn edit_key(
     state: State<'_, AppState>,
     args: EditKeyArgs,
-) -> Result<TrustedKey, IpcError> {
+) -> Result<KeyInfo, IpcError> {
     with_store(&state, move |s| {
         let expires = if args.clear_expiry {
             Some(None)
@@ -148,4 +157,5 @@ pub(crate) async fn edit_key(
         )?)
     })
     .await
+    .map(key_info)
 }

@@ -50,8 +50,25 @@ const report: DoctorReport = {
 const demoPem = (seed: string): string =>
   `-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA${btoa(seed).slice(0, 28)}=\n-----END PUBLIC KEY-----\n`;
 
+/**
+ * The demo stands in for the core, which computes a key's state when it lists keys (the real
+ * window never does): a rough copy, good enough for demo data.
+ */
+function withState(key: Omit<KeyInfo, 'state'>): KeyInfo {
+  const left = key.expires_at === null ? Infinity : Date.parse(key.expires_at) - Date.now();
+  const state: KeyInfo['state'] =
+    key.status === 'revoked'
+      ? { kind: 'revoked' }
+      : key.expires_at === null || left > 30 * DAY
+        ? { kind: 'active' }
+        : left <= 0
+          ? { kind: 'expired', expired_at: key.expires_at }
+          : { kind: 'expiring', days_left: Math.ceil(left / DAY), expires_at: key.expires_at };
+  return { ...key, state };
+}
+
 function makeKey(publisher: string, extra: Partial<KeyInfo> = {}): KeyInfo {
-  return {
+  return withState({
     fingerprint: `sha256:${hex(publisher)}`,
     algorithm: 'ed25519',
     publisher,
@@ -65,7 +82,7 @@ function makeKey(publisher: string, extra: Partial<KeyInfo> = {}): KeyInfo {
     has_private: false,
     public_key: demoPem(hex(publisher)),
     ...extra,
-  };
+  });
 }
 
 let keys: KeyInfo[] = [
@@ -135,14 +152,15 @@ function verdictFor(reference: string): Verdict {
     digest: status === 'error' ? null : `sha256:${hex(reference)}`,
     status,
     reason,
+    cause: status === 'verified' ? null : { code: 'failed', message: reason },
     enforced: !/redis|untrusted|globex/.test(reference),
     checks: [
-      { name: 'resolve digest', outcome: status === 'error' ? 'failed' : 'passed', detail: 'registry manifest' },
-      { name: 'signature present', outcome: signed ? 'passed' : status === 'error' ? 'not_applicable' : 'failed', detail: '' },
-      { name: 'trusted signer', outcome: status === 'verified' ? 'passed' : signed ? 'failed' : 'not_applicable', detail: '' },
+      { name: 'digest', outcome: status === 'error' ? 'failed' : 'passed', detail: 'registry manifest' },
+      { name: 'signatures_found', outcome: signed ? 'passed' : status === 'error' ? 'not_applicable' : 'failed', detail: '' },
+      { name: 'signature', outcome: status === 'verified' ? 'passed' : signed ? 'failed' : 'not_applicable', detail: '' },
     ],
     signatures: signed
-      ? [{ fingerprint: status === 'untrusted' ? null : keys[0]?.fingerprint ?? null, publisher: status === 'untrusted' ? null : 'Acme Platform', valid: status !== 'invalid', problem: status === 'invalid' ? 'digest mismatch' : null }]
+      ? [{ fingerprint: status === 'untrusted' ? null : keys[0]?.fingerprint ?? null, publisher: status === 'untrusted' ? null : 'Acme Platform', valid: status !== 'invalid', problem: status === 'invalid' ? 'digest mismatch' : null, cause: status === 'invalid' ? { code: 'broken', detail: 'digest mismatch' } : null }]
       : [],
     platforms: [],
     policy: /redis|untrusted|globex/.test(reference)
@@ -224,7 +242,7 @@ export function demoBackend(cmd: string, payload: unknown): unknown {
     }
     case 'revoke_key': {
       const fp = need(args, 'fingerprint');
-      keys = keys.map((k) => (k.fingerprint === fp ? { ...k, status: 'revoked', revoked_reason: need(args, 'reason'), revoked_at: iso(0) } : k));
+      keys = keys.map((k) => (k.fingerprint === fp ? withState({ ...k, status: 'revoked', revoked_reason: need(args, 'reason'), revoked_at: iso(0) }) : k));
       return keys.find((k) => k.fingerprint === fp);
     }
     case 'remove_key': {
@@ -251,13 +269,13 @@ export function demoBackend(cmd: string, payload: unknown): unknown {
       keys = keys.map((k) =>
         k.fingerprint !== a.fingerprint
           ? k
-          : {
+          : withState({
               ...k,
               publisher: a.publisher ?? k.publisher,
               note: a.note === null ? k.note : a.note === '' ? null : a.note,
               scopes: a.scopes ?? k.scopes,
               expires_at: a.clear_expiry ? null : (a.expires_at ?? k.expires_at),
-            },
+            }),
       );
       return keys.find((k) => k.fingerprint === a.fingerprint);
     }

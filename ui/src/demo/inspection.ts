@@ -12,6 +12,7 @@ function provenance(over: Partial<Attestation>): Attestation {
     signer: null,
     publisher: null,
     reason: '',
+    cause: null,
     protection: 'none',
     origin: { kind: 'cosign_tag', tag: '' },
     statement_type: 'https://in-toto.io/Statement/v0.1',
@@ -58,6 +59,7 @@ export function demoInspection(verdict: Verdict): Inspection {
             reason: signed
               ? `Signed by ${verdict.signatures[0]?.publisher ?? 'a trusted key'}, trusted for this repository; the subject is this image.`
               : 'Signed by a key that is not in your trust store.',
+            cause: signed ? null : { code: 'no_trusted_key', trusted_keys: 1 },
             protection: 'dsse',
             origin: { kind: 'cosign_tag', tag: `sha256-${hex}.att` },
             subjects: [{ name: verdict.repository ?? '', digest: { sha256: hex } }],
@@ -79,6 +81,7 @@ export function demoInspection(verdict: Verdict): Inspection {
           provenance({
             predicate_type: SLSA_V1,
             reason: 'Not signed: BuildKit attestations are covered only by a trusted signature on the image index.',
+            cause: { code: 'not_covered', describes: digest },
             origin: { kind: 'buildkit', manifest: `sha256:${'c4'.repeat(32)}`, for_digest: digest },
             statement_type: 'https://in-toto.io/Statement/v1',
             slsa_version: 'v1',

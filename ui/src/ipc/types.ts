@@ -11,15 +11,12 @@ import type {
   Outcome,
   SourceKind,
   Status,
-  TrustedKey,
 } from './generated';
 
 export type * from './generated';
 
 // ---- UI names for generated types ----
 
-/** A trusted key as the key list shows it (`TrustedKey` in vouch-core). */
-export type KeyInfo = TrustedKey;
 export type KeyAlgorithm = Algorithm;
 export type CheckOutcome = Outcome;
 export type TrustImportReport = ImportReport;

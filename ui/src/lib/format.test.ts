@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDate, keyState, parseScopes, plural, shortDigest, shortFingerprint } from './format';
-
-const NOW = new Date('2026-03-01T12:00:00Z');
+import { formatDate, parseScopes, plural, shortDigest, shortFingerprint } from './format';
 
 describe('format', () => {
   it('shortens fingerprints and digests to 12 hex digits', () => {
@@ -14,14 +12,6 @@ describe('format', () => {
   it('parses comma and newline separated scopes', () => {
     expect(parseScopes(' a/*, b/c \n\n a/* ,')).toEqual(['a/*', 'b/c']);
     expect(parseScopes('   ')).toEqual([]);
-  });
-
-  it('derives key state from status and expiry', () => {
-    expect(keyState({ status: 'active', expires_at: null }, NOW)).toBe('active');
-    expect(keyState({ status: 'active', expires_at: '2026-06-01T00:00:00Z' }, NOW)).toBe('active');
-    expect(keyState({ status: 'active', expires_at: '2026-03-30T00:00:00Z' }, NOW)).toBe('expiring');
-    expect(keyState({ status: 'active', expires_at: '2026-03-01T11:59:59Z' }, NOW)).toBe('expired');
-    expect(keyState({ status: 'revoked', expires_at: '2026-03-30T00:00:00Z' }, NOW)).toBe('revoked');
   });
 
   it('formats dates and counts', () => {

@@ -1,5 +1,3 @@
-import type { KeyInfo } from '../ipc/types';
-
 const HEX_PREFIX = /^sha256:/i;
 
 /** First 12 hex digits after "sha256:" (the whole string if it is shorter). */
@@ -49,23 +47,6 @@ export function formatDate(rfc3339: string): string {
   const time = Date.parse(rfc3339);
   if (Number.isNaN(time)) return rfc3339;
   return new Date(time).toISOString().slice(0, 10);
-}
-
-export type KeyState = 'active' | 'expiring' | 'expired' | 'revoked';
-
-export const EXPIRY_WARNING_DAYS = 30;
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** What the user should know about a key right now. */
-export function keyState(key: Pick<KeyInfo, 'status' | 'expires_at'>, now: Date = new Date()): KeyState {
-  if (key.status === 'revoked') return 'revoked';
-  if (key.expires_at === null) return 'active';
-  const expires = Date.parse(key.expires_at);
-  if (Number.isNaN(expires)) return 'active';
-  const left = expires - now.getTime();
-  if (left <= 0) return 'expired';
-  if (left <= EXPIRY_WARNING_DAYS * DAY_MS) return 'expiring';
-  return 'active';
 }
 
 /** "1 key", "2 keys". */

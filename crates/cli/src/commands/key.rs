@@ -3,7 +3,7 @@
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use vouch_core::keys::{Algorithm, PrivateKey, PublicKey};
-use vouch_core::trust::{short_fingerprint, KeyStatus, TrustedKey};
+use vouch_core::trust::{short_fingerprint, KeyInfo, KeyStatus, TrustedKey};
 
 use super::{open_store, print_json};
 use crate::input::{passphrase, read_source};
@@ -106,8 +106,11 @@ pub(crate) fn run(cmd: KeyCmd) -> Result<Outcome> {
         }
         KeyCmd::List { json } => {
             let set = open_store()?.load()?;
+            let now = time::OffsetDateTime::now_utc();
             if json {
-                print_json(&set.keys)?;
+                let keys: Vec<KeyInfo> =
+                    set.keys.into_iter().map(|k| KeyInfo::at(k, now)).collect();
+                print_json(&keys)?;
             } else if set.keys.is_empty() {
                 println!(
                     "No trusted keys. Add one with `vouch key add cosign.pub --name PUBLISHER`."
@@ -118,7 +121,7 @@ pub(crate) fn run(cmd: KeyCmd) -> Result<Outcome> {
                         "{}  {:<10}  {:<8}  {}  {}{}",
                         short_fingerprint(&k.fingerprint),
                         k.algorithm.as_str(),
-                        status_word(k),
+                        k.state(now).word(),
                         k.publisher,
                         scopes_text(k),
                         if k.has_private { "  [can sign]" } else { "" }
@@ -128,14 +131,18 @@ pub(crate) fn run(cmd: KeyCmd) -> Result<Outcome> {
             Ok(Outcome::Ok)
         }
         KeyCmd::Show { key, json } => {
-            let k = open_store()?.resolve(&key)?;
+            let k = KeyInfo::at(
+                open_store()?.resolve(&key)?,
+                time::OffsetDateTime::now_utc(),
+            );
             if json {
                 print_json(&k)?;
             } else {
+                let KeyInfo { key: k, state } = k;
                 println!("Publisher:   {}", k.publisher);
                 println!("Fingerprint: {}", k.fingerprint);
                 println!("Algorithm:   {}", k.algorithm.as_str());
-                println!("Status:      {}", status_word(&k));
+                println!("Status:      {state}");
                 if let Some(r) = &k.revoked_reason {
                     println!("Revoked:     {r}");
                 }
@@ -232,16 +239,6 @@ fn write_private_file(path: &str, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("could not create `{path}` (it must not exist yet)"))?;
     f.write_all(bytes)
         .with_context(|| format!("could not write `{path}`"))
-}
-
-pub(crate) fn status_word(k: &TrustedKey) -> &'static str {
-    if k.status == KeyStatus::Revoked {
-        "revoked"
-    } else if k.is_expired_at(time::OffsetDateTime::now_utc()) {
-        "expired"
-    } else {
-        "active"
-    }
 }
 
 fn scopes_text(k: &TrustedKey) -> String {

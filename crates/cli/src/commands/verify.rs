@@ -219,7 +219,15 @@ mod tests {
     use super::*;
 
     fn verdict(n: usize) -> Verdict {
-        Verdict::error(&format!("img{n}"), None, None, None, format!("reason {n}"))
+        Verdict::error(
+            &format!("img{n}"),
+            None,
+            None,
+            None,
+            vouch_core::verify::Problem::Failed {
+                message: format!("reason {n}"),
+            },
+        )
     }
 
     #[test]

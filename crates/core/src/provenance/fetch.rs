@@ -52,7 +52,13 @@ pub async fn inspect(
     let r = match ImageRef::parse(reference) {
         Ok(r) => r,
         Err(e) => {
-            let verdict = Verdict::error(reference, None, None, None, e.to_string());
+            let verdict = Verdict::error(
+                reference,
+                None,
+                None,
+                None,
+                crate::verify::Problem::bad_reference(reference, &e),
+            );
             let graph = ProvenanceGraph::build(&verdict, None, &[]);
             return Inspection {
                 verdict,

@@ -26,7 +26,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::dsse::{decode_b64, pae};
-use crate::trust::{KeyStatus, Keyring, TrustSet, TrustedKey};
+use crate::trust::{Keyring, Standing, TrustSet, TrustedKey};
+use crate::verify::Problem;
 
 pub use crate::cosign::PREDICATE_TYPE_ANNOTATION;
 pub use crate::discovery::{Evidence, MAX_ATTESTATIONS};
@@ -108,6 +109,8 @@ pub struct Attestation {
     pub publisher: Option<String>,
     /// One sentence: why it is verified, or which check failed.
     pub reason: String,
+    /// Which check failed, typed (`None` when verified).
+    pub cause: Option<Problem>,
     pub protection: Protection,
     pub origin: Origin,
     /// The in-toto `_type`.
@@ -127,25 +130,28 @@ pub struct ImageCover {
     pub publisher: String,
 }
 
-/// Why a key that verified a signature may still not vouch, in the order checked.
-fn key_problem(key: &TrustedKey, repository: &str, now: OffsetDateTime) -> Option<String> {
-    if key.status == KeyStatus::Revoked {
-        return Some(match key.revoked_reason.as_deref() {
-            Some(why) => format!("the key {} was revoked ({})", key.label(), clip(why, 200)),
-            None => format!("the key {} was revoked", key.label()),
-        });
-    }
-    if key.is_expired_at(now) {
-        return Some(format!("trust in the key {} has expired", key.label()));
-    }
-    if !key.covers(repository) {
-        return Some(format!(
+/// Why a key that verified a signature may still not vouch: its [`TrustedKey::standing`], the
+/// same rule image signatures follow, typed and in words.
+fn key_problem(
+    key: &TrustedKey,
+    repository: &str,
+    now: OffsetDateTime,
+) -> Option<(Problem, String)> {
+    let standing = key.standing(repository, now);
+    let words = match &standing {
+        Standing::Active => return None,
+        Standing::Revoked {
+            reason: Some(why), ..
+        } => format!("the key {} was revoked ({})", key.label(), clip(why, 200)),
+        Standing::Revoked { reason: None, .. } => format!("the key {} was revoked", key.label()),
+        Standing::Expired { .. } => format!("trust in the key {} has expired", key.label()),
+        Standing::OutOfScope { scopes } => format!(
             "the key {} is scoped to {}, which does not cover {repository}",
             key.label(),
-            key.scopes.join(", ")
-        ));
-    }
-    None
+            scopes.join(", ")
+        ),
+    };
+    Problem::from_standing(key, standing, repository).map(|p| (p, words))
 }
 
 pub(crate) use crate::oci::clip;
@@ -161,17 +167,13 @@ fn expected_subject(
     origin: &Origin,
     digest: &str,
     platform_digests: &[String],
-) -> Result<String, String> {
+) -> Result<String, Problem> {
     match origin {
         Origin::Buildkit { for_digest, .. } => match for_digest {
             Some(d) if platform_digests.iter().any(|p| p == d) => Ok(d.clone()),
-            Some(d) => Err(format!(
-                "the attestation manifest describes {}, which is not a platform of this index",
-                clip(d, 80)
-            )),
-            None => Err(
-                "the attestation manifest does not say which platform manifest it describes".into(),
-            ),
+            other => Err(Problem::UnknownPlatform {
+                for_digest: other.as_deref().map(|d| clip(d, 80)),
+            }),
         },
         _ => Ok(digest.to_string()),
     }
@@ -225,6 +227,7 @@ fn assess_one(
         signer: None,
         publisher: None,
         reason: String::new(),
+        cause: None,
         protection: Protection::None,
         origin: f.origin.clone(),
         statement_type: None,
@@ -232,21 +235,25 @@ fn assess_one(
         key_hints: Vec::new(),
         provenance: BuildProvenance::default(),
     };
-    let fail = |mut a: Attestation, why: String| {
+    // The reason is the cause's sentence unless a more specific one is given.
+    let fail_as = |mut a: Attestation, cause: Problem, why: Option<String>| {
         a.verified = false;
-        a.reason = why;
+        a.reason = why.unwrap_or_else(|| cause.to_string());
+        a.cause = Some(cause);
         a
     };
+    let fail = |a: Attestation, cause: Problem| fail_as(a, cause, None);
+    let broken = |detail: String| Problem::Broken { detail };
 
     // 1. The bytes: an envelope (signed) or a bare statement (BuildKit).
     let (envelope, payload) = match &f.evidence {
-        Evidence::Broken(why) => return fail(a, clip(why, 500)),
+        Evidence::Broken(why) => return fail(a, broken(clip(why, 500))),
         Evidence::EnvelopeBytes(bytes) => match dsse::parse_envelope(bytes) {
             Ok(e) => {
                 let p = e.payload.clone();
                 (Some(e), p)
             }
-            Err(e) => return fail(a, format!("malformed DSSE envelope: {e}")),
+            Err(e) => return fail(a, broken(format!("malformed DSSE envelope: {e}"))),
         },
         Evidence::Envelope(e) => (Some(e.clone()), e.payload.clone()),
         Evidence::UnsignedStatement(bytes) => (None, bytes.clone()),
@@ -278,7 +285,7 @@ fn assess_one(
 
     // 3. Who signed it.
     let mut verifier: Option<&TrustedKey> = None;
-    let mut key_refusal: Option<String> = None;
+    let mut key_refusal: Option<(Problem, String)> = None;
     match &envelope {
         Some(e) => {
             let msg = pae(&e.payload_type, &e.payload);
@@ -302,18 +309,23 @@ fn assess_one(
                 key_refusal = key_problem(k, repository, now);
             } else {
                 let n = e.signatures.len();
-                return fail(
+                if any_bad_b64 && n == 1 {
+                    return fail(
+                        a,
+                        broken("malformed DSSE envelope: the signature is not valid base64".into()),
+                    );
+                }
+                return fail_as(
                     a,
-                    if any_bad_b64 && n == 1 {
-                        "malformed DSSE envelope: the signature is not valid base64".into()
-                    } else {
-                        format!(
-                            "untrusted signer: none of the envelope's {n} signature{} verifies with any of your {} trusted key{} (signed by a key you do not trust, or the payload was altered)",
-                            if n == 1 { "" } else { "s" },
-                            keyring.len(),
-                            if keyring.len() == 1 { "" } else { "s" }
-                        )
+                    Problem::NoTrustedKey {
+                        trusted_keys: keyring.len(),
                     },
+                    Some(format!(
+                        "untrusted signer: none of the envelope's {n} signature{} verifies with any of your {} trusted key{} (signed by a key you do not trust, or the payload was altered)",
+                        if n == 1 { "" } else { "s" },
+                        keyring.len(),
+                        if keyring.len() == 1 { "" } else { "s" }
+                    )),
                 );
             }
         }
@@ -329,11 +341,11 @@ fn assess_one(
     // 4. The statement itself, and its subject.
     let statement = match statement {
         Ok(s) => s,
-        Err(why) => return fail(a, why),
+        Err(detail) => return fail(a, Problem::BadStatement { detail }),
     };
     let expected = match expected_subject(&f.origin, digest, platform_digests) {
         Ok(d) => d,
-        Err(why) => return fail(a, why),
+        Err(cause) => return fail(a, cause),
     };
     let named = statement.subjects.iter().any(|s| {
         s.digest
@@ -343,34 +355,23 @@ fn assess_one(
             == Some(&expected)
     });
     if !named {
-        let names: Vec<String> = statement
+        let subjects = statement
             .subjects
             .iter()
             .filter_map(|s| {
                 s.digest
                     .get("sha256")
-                    .map(|h| short(&format!("sha256:{h}")))
+                    .map(|h| format!("sha256:{}", clip(h, 64)))
             })
             .collect();
-        return fail(
-            a,
-            format!(
-                "wrong subject: the statement is about {}, not {}; it was made for another image",
-                if names.is_empty() {
-                    "no sha256 digest".to_string()
-                } else {
-                    names.join(", ")
-                },
-                short(&expected)
-            ),
-        );
+        return fail(a, Problem::WrongSubject { subjects, expected });
     }
 
     // 5. May the signer vouch for this repository now?
     match (&envelope, verifier) {
         (Some(_), Some(k)) => {
-            if let Some(why) = key_refusal {
-                return fail(a, format!("signed, but {why}"));
+            if let Some((cause, why)) = key_refusal {
+                return fail_as(a, cause, Some(format!("signed, but {why}")));
             }
             a.verified = true;
             a.reason = format!(
@@ -396,15 +397,20 @@ fn assess_one(
             None => {
                 return fail(
                     a,
-                    format!(
-                        "unsigned: a BuildKit attestation stored in the image index for {}, and no trusted signature covers it",
-                        short(&expected)
-                    ),
+                    Problem::NotCovered {
+                        describes: expected,
+                    },
                 )
             }
         },
         (Some(_), None) => {
-            return fail(a, "untrusted signer".into());
+            return fail_as(
+                a,
+                Problem::NoTrustedKey {
+                    trusted_keys: keyring.len(),
+                },
+                Some("untrusted signer".into()),
+            );
         }
     }
     a

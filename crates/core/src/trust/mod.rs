@@ -9,6 +9,7 @@
 mod backend;
 mod keyring;
 pub mod scope;
+mod standing;
 mod store;
 
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,7 @@ use time::OffsetDateTime;
 
 pub use backend::{KeychainBackend, MemoryBackend, SecretBackend};
 pub(crate) use keyring::Keyring;
+pub use standing::{KeyInfo, KeyState, Standing, Terms, EXPIRING_WITHIN_DAYS};
 pub use store::{ImportReport, KeyQuery, TrustStore};
 
 use crate::keys::{Algorithm, KeyError};
@@ -25,6 +27,7 @@ pub const TRUST_SET_VERSION: u32 = 1;
 /// The `format` marker of the trust-set document.
 pub const TRUST_SET_FORMAT: &str = "vouch-trust-set";
 
+/// Whether a key was revoked (stored; see [`KeyState`] for what a person is shown).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
@@ -68,11 +71,7 @@ pub struct TrustedKey {
 impl TrustedKey {
     /// Whether one of the key's scopes covers `repository` (no scopes: every repository).
     pub fn covers(&self, repository: &str) -> bool {
-        self.scopes.is_empty() || self.scopes.iter().any(|s| scope::matches(s, repository))
-    }
-
-    pub fn is_expired_at(&self, now: OffsetDateTime) -> bool {
-        self.expires_at.is_some_and(|e| e <= now)
+        self.terms().covers(repository)
     }
 
     /// A short form for messages: `acme (sha256:1f2e3d4c5b6a…)`.

@@ -16,7 +16,7 @@ use futures::future::{BoxFuture, Shared};
 use futures::{FutureExt as _, StreamExt};
 use time::OffsetDateTime;
 
-use super::{evaluate, meets_policy, Material, PlatformMaterial, Status, Verdict};
+use super::{evaluate, meets_policy, Material, PlatformMaterial, Problem, Status, Verdict};
 use crate::discovery::{self, Discovered, FoundAttestation};
 use crate::oci::{clip, Descriptor, Digest, Manifest};
 use crate::reference::ImageRef;
@@ -147,10 +147,10 @@ pub async fn verify_each(
     opts: VerifyOptions,
     mut on_result: impl FnMut(usize, Verdict),
 ) {
-    let parsed: Vec<(String, Result<ImageRef, String>)> = refs
+    let parsed: Vec<(String, Result<ImageRef, Problem>)> = refs
         .into_iter()
         .map(|s| {
-            let p = ImageRef::parse(&s).map_err(|e| e.to_string());
+            let p = ImageRef::parse(&s).map_err(|e| Problem::bad_reference(&s, &e));
             (s, p)
         })
         .collect();
@@ -173,7 +173,7 @@ pub async fn verify_each(
                         .await
                         .ok()
                         .map(|t| t.policy_for(&r.repository()));
-                    Verdict::error(&input, Some(r.repository()), None, policy, e.to_string())
+                    Verdict::error(&input, Some(r.repository()), None, policy, e.into())
                 }
                 (Ok(r), Ok(reg)) => {
                     verify_one_with(
@@ -252,9 +252,15 @@ async fn verify_one_with(
     // Every path below judges or describes the image under the trust set, so wait for it.
     let trust = match trust.get().await {
         Ok(t) => t,
-        Err(why) => {
+        Err(message) => {
             return (
-                Verdict::error(input, Some(repository), None, None, why),
+                Verdict::error(
+                    input,
+                    Some(repository),
+                    None,
+                    None,
+                    Problem::TrustUnavailable { message },
+                ),
                 None,
             )
         }
@@ -267,17 +273,15 @@ async fn verify_one_with(
                 Some(repository),
                 None,
                 Some(policy),
-                format!(
-                    "gave up on {} after {} s: the registry is too slow or stalled",
-                    r.registry_host(),
-                    timeout.as_secs()
-                ),
+                Problem::GaveUp {
+                    host: r.registry_host().to_string(),
+                    secs: timeout.as_secs(),
+                },
             ),
             None,
         ),
         Ok(Err((digest, e))) => {
-            let mut v =
-                Verdict::error(input, Some(repository), digest, Some(policy), e.to_string());
+            let mut v = Verdict::error(input, Some(repository), digest, Some(policy), (&e).into());
             if e.is_integrity() {
                 v.status = Status::Invalid;
                 v.reason = format!("{e}; nothing it serves for this image can be trusted");

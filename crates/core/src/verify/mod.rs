@@ -13,9 +13,15 @@
 //! 5. the key is active, not expired, and scoped to the repository; the policy's threshold of
 //!    *distinct* keys is met;
 //! 6. for an index, the index itself passes (platforms are reported separately).
+//!
+//! A verdict that is not `verified` carries its deciding [`Problem`] as `cause` (and each
+//! signature report its own), typed data beside the sentence in `reason` / `problem`; see
+//! [`problem`]. Whether a key may vouch (revoked, expired, out of scope) is decided once, by
+//! [`TrustedKey::standing`], for image signatures and attestations alike.
 
 pub mod fetch;
 mod policy;
+pub mod problem;
 #[cfg(test)]
 mod tests;
 
@@ -27,14 +33,14 @@ use time::OffsetDateTime;
 use crate::cosign::{parse_sign_statement, parse_simple_signing};
 use crate::dsse::decode_b64;
 use crate::reference::identity_repository;
-use crate::trust::{
-    short_fingerprint, KeyStatus, Keyring, PolicyApplied, PolicyMode, TrustSet, TrustedKey,
-};
+use crate::trust::{short_fingerprint, Keyring, PolicyApplied, PolicyMode, TrustSet, TrustedKey};
+use problem::{plural, policy_name, short_digest};
 
 pub use fetch::{
     verify_and_gather, verify_batch, verify_each, verify_one, Gathered, PendingTrust, VerifyOptions,
 };
 pub use policy::{accepted_keys, meets_policy};
+pub use problem::{CheckName, KeyRef, Problem};
 
 pub use crate::cosign::{
     COSIGN_SIGNATURE_TYPE, COSIGN_SIGN_PREDICATE, SIGNATURE_ANNOTATION, SIGSTORE_BUNDLE_MEDIA_TYPE,
@@ -88,7 +94,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Check {
-    pub name: String,
+    pub name: CheckName,
     pub outcome: Outcome,
     pub detail: String,
 }
@@ -102,7 +108,10 @@ pub struct SignatureReport {
     pub publisher: Option<String>,
     /// Whether this signature counts towards the policy.
     pub valid: bool,
+    /// Why it does not count, in words (`None` when it counts).
     pub problem: Option<String>,
+    /// Why it does not count, typed (`problem` is its sentence).
+    pub cause: Option<Problem>,
 }
 
 /// A platform manifest of an image index, with its own status.
@@ -113,6 +122,8 @@ pub struct PlatformVerdict {
     pub digest: String,
     pub status: Status,
     pub reason: String,
+    /// What decided a status other than `verified` (`None` when verified).
+    pub cause: Option<Problem>,
 }
 
 /// The answer for one image: the same in CLI JSON, the app and the core API.
@@ -124,6 +135,10 @@ pub struct Verdict {
     pub digest: Option<String>,
     pub status: Status,
     pub reason: String,
+    /// What decided a status other than `verified`, typed (`None` when verified). `reason` is
+    /// the sentence for a person; for warn and off policies it also says the status is not
+    /// enforced.
+    pub cause: Option<Problem>,
     /// False when the repository's policy is `warn` or `off`: the status is reported, not enforced.
     pub enforced: bool,
     pub checks: Vec<Check>,
@@ -134,14 +149,15 @@ pub struct Verdict {
 
 impl Verdict {
     /// A verdict for an image that could not be checked (bad reference, unreachable registry,
-    /// limits, auth).
+    /// limits, auth); `reason` is the cause's sentence.
     pub fn error(
         reference: &str,
         repository: Option<String>,
         digest: Option<String>,
         policy: Option<PolicyApplied>,
-        reason: String,
+        cause: Problem,
     ) -> Verdict {
+        let reason = cause.to_string();
         let enforced = policy
             .as_ref()
             .is_none_or(|p| p.mode == PolicyMode::Enforce);
@@ -150,8 +166,9 @@ impl Verdict {
             repository,
             digest,
             status: Status::Error,
-            checks: vec![check("resolve", Outcome::Failed, reason.clone())],
+            checks: vec![check(CheckName::Resolve, Outcome::Failed, reason.clone())],
             reason,
+            cause: Some(cause),
             enforced,
             signatures: Vec::new(),
             platforms: Vec::new(),
@@ -192,38 +209,18 @@ pub struct Material {
     pub platforms: Vec<PlatformMaterial>,
 }
 
-fn check(name: &str, outcome: Outcome, detail: impl Into<String>) -> Check {
+fn check(name: CheckName, outcome: Outcome, detail: impl Into<String>) -> Check {
     Check {
-        name: name.to_string(),
+        name,
         outcome,
         detail: detail.into(),
     }
 }
 
-/// Why one signature does not count, in order of how far it got.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Rejection {
-    /// Corrupt or mismatching content (invalid).
-    Broken(String),
-    /// No trusted key verifies it.
-    NoTrustedKey,
-    Notary,
-    Unsupported(String),
-    /// A trusted key verifies it, but the payload is not a signature payload (invalid).
-    BadPayload(String),
-    /// Signed for another digest (invalid).
-    WrongDigest(Vec<String>),
-    /// Signed for another repository (invalid).
-    WrongIdentity(Vec<String>),
-    Revoked,
-    Expired,
-    OutOfScope,
-}
-
 /// The evaluation of one signature.
 struct Assessed<'t> {
     key: Option<&'t TrustedKey>,
-    rejection: Option<Rejection>,
+    rejection: Option<Problem>,
 }
 
 fn clip(s: &str) -> String {
@@ -250,15 +247,21 @@ fn assess<'t>(
         rejection: Some(r),
     };
     let (msg, sig_b64, claim) = match found {
-        Found::Notary { .. } => return reject(Rejection::Notary),
-        Found::Unsupported { what, .. } => return reject(Rejection::Unsupported(what.clone())),
+        Found::Notary { .. } => return reject(Problem::Notary),
+        Found::Unsupported { what, .. } => {
+            return reject(Problem::Unsupported { what: what.clone() })
+        }
         Found::Broken {
             problem, invalid, ..
         } => {
             return reject(if *invalid {
-                Rejection::Broken(problem.clone())
+                Problem::Broken {
+                    detail: problem.clone(),
+                }
             } else {
-                Rejection::Unsupported(problem.clone())
+                Problem::Unsupported {
+                    what: problem.clone(),
+                }
             })
         }
         Found::SimpleSigning {
@@ -282,13 +285,15 @@ fn assess<'t>(
         ),
     };
     let Some(sig) = decode_b64(sig_b64) else {
-        return reject(Rejection::Broken(
-            "the signature annotation is not valid base64".into(),
-        ));
+        return reject(Problem::Broken {
+            detail: "the signature annotation is not valid base64".into(),
+        });
     };
     // Rule 3: a trusted key verifies the exact bytes.
     let Some(key) = keyring.verifier(&msg, &sig) else {
-        return reject(Rejection::NoTrustedKey);
+        return reject(Problem::NoTrustedKey {
+            trusted_keys: keyring.len(),
+        });
     };
     let with_key = |r| Assessed {
         key: Some(key),
@@ -297,95 +302,60 @@ fn assess<'t>(
     // Rule 4: bound to this digest and this repository.
     let claim = match claim {
         Ok(c) => c,
-        Err(why) => return with_key(Some(Rejection::BadPayload(why))),
+        Err(detail) => {
+            return with_key(Some(Problem::BadPayload {
+                key: key.into(),
+                detail,
+            }))
+        }
     };
     if !claim.digests.iter().any(|d| d == digest) {
-        return with_key(Some(Rejection::WrongDigest(claim.digests)));
+        return with_key(Some(Problem::WrongDigest {
+            key: key.into(),
+            signed_for: claim.digests,
+            image: digest.to_string(),
+        }));
     }
     if !claim
         .identities
         .iter()
         .any(|i| identity_repository(i).as_deref() == Some(repository))
     {
-        return with_key(Some(Rejection::WrongIdentity(claim.identities)));
+        return with_key(Some(Problem::WrongIdentity {
+            key: key.into(),
+            signed_for: claim.identities.iter().map(|i| clip(i)).collect(),
+            repository: repository.to_string(),
+        }));
     }
     // Rule 5: the key may vouch for this repository now.
-    if key.status == KeyStatus::Revoked {
-        return with_key(Some(Rejection::Revoked));
-    }
-    if key.is_expired_at(now) {
-        return with_key(Some(Rejection::Expired));
-    }
-    if !key.covers(repository) {
-        return with_key(Some(Rejection::OutOfScope));
-    }
-    with_key(None)
+    with_key(Problem::from_standing(
+        key,
+        key.standing(repository, now),
+        repository,
+    ))
 }
 
-fn problem_text(a: &Assessed<'_>, digest: &str, repository: &str) -> Option<String> {
-    let r = a.rejection.as_ref()?;
-    Some(match r {
-        Rejection::Broken(p) => p.clone(),
-        Rejection::NoTrustedKey => {
-            "does not verify with any trusted key: made with a key you do not trust, or altered"
-                .into()
-        }
-        Rejection::Notary => {
-            "a Notary Project signature; Vouch cannot verify these with plain keys".into()
-        }
-        Rejection::Unsupported(w) => w.clone(),
-        Rejection::BadPayload(p) => p.clone(),
-        Rejection::WrongDigest(d) => format!(
-            "signed for {}, not for this image's {}",
-            list_or_none(d),
-            digest
-        ),
-        Rejection::WrongIdentity(i) => format!(
-            "signed for {}, not for {repository}",
-            list_or_none(&i.iter().map(|s| clip(s)).collect::<Vec<_>>())
-        ),
-        Rejection::Revoked => match a.key.and_then(|k| k.revoked_reason.as_deref()) {
-            Some(why) => format!("the key was revoked ({})", clip(why)),
-            None => "the key was revoked".into(),
-        },
-        Rejection::Expired => match a.key.and_then(|k| k.expires_at) {
-            Some(t) => format!("trust in the key expired at {}", rfc3339(t)),
-            None => "trust in the key expired".into(),
-        },
-        Rejection::OutOfScope => match a.key {
-            Some(k) => format!(
-                "the key is scoped to {}, which does not cover {repository}",
-                k.scopes.join(", ")
-            ),
-            None => format!("the key is not scoped to {repository}"),
-        },
-    })
-}
-
-fn list_or_none(items: &[String]) -> String {
-    if items.is_empty() {
-        "nothing".into()
-    } else {
-        items.join(", ")
-    }
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
-}
-
-fn short_digest(d: &str) -> String {
-    let hex = d.strip_prefix("sha256:").unwrap_or(d);
-    format!("sha256:{}…", hex.get(..12).unwrap_or(hex))
-}
-
-/// The status, reason, checks and signature reports for one digest's material.
+/// The status, reason, cause, checks and signature reports for one digest's material.
 struct Judgement {
     status: Status,
     reason: String,
+    cause: Option<Problem>,
     checks: Vec<Check>,
     signatures: Vec<SignatureReport>,
+}
+
+/// How far a signature got through the rules (the order of the checks): 0 = no trusted key
+/// verifies it, then payload, digest, identity, key status, scope; 6 = it counts.
+fn stage_reached(a: &Assessed<'_>) -> u8 {
+    match (&a.rejection, a.key) {
+        (_, None) => 0,
+        (Some(Problem::BadPayload { .. }), _) => 1,
+        (Some(Problem::WrongDigest { .. }), _) => 2,
+        (Some(Problem::WrongIdentity { .. }), _) => 3,
+        (Some(Problem::Revoked { .. } | Problem::Expired { .. }), _) => 4,
+        (Some(_), _) => 5,
+        (None, _) => 6,
+    }
 }
 
 fn judge(
@@ -407,7 +377,8 @@ fn judge(
             fingerprint: a.key.map(|k| k.fingerprint.clone()),
             publisher: a.key.map(|k| k.publisher.clone()),
             valid: a.rejection.is_none(),
-            problem: problem_text(a, digest, repository),
+            problem: a.rejection.as_ref().map(ToString::to_string),
+            cause: a.rejection.clone(),
         })
         .collect();
 
@@ -422,33 +393,9 @@ fn judge(
         .filter_map(|fp| keyring.by_fingerprint(fp))
         .collect();
 
-    // The funnel: each stage keeps the signatures that passed the previous ones.
-    let crypto: Vec<&Assessed<'_>> = assessed.iter().filter(|a| a.key.is_some()).collect();
-    let payload_ok: Vec<&Assessed<'_>> = crypto
-        .iter()
-        .copied()
-        .filter(|a| !matches!(a.rejection, Some(Rejection::BadPayload(_))))
-        .collect();
-    let digest_ok: Vec<&Assessed<'_>> = payload_ok
-        .iter()
-        .copied()
-        .filter(|a| !matches!(a.rejection, Some(Rejection::WrongDigest(_))))
-        .collect();
-    let identity_ok: Vec<&Assessed<'_>> = digest_ok
-        .iter()
-        .copied()
-        .filter(|a| !matches!(a.rejection, Some(Rejection::WrongIdentity(_))))
-        .collect();
-    let status_ok: Vec<&Assessed<'_>> = identity_ok
-        .iter()
-        .copied()
-        .filter(|a| !matches!(a.rejection, Some(Rejection::Revoked | Rejection::Expired)))
-        .collect();
-    let scope_ok: Vec<&Assessed<'_>> = status_ok
-        .iter()
-        .copied()
-        .filter(|a| a.rejection.is_none())
-        .collect();
+    // The funnel: how many signatures passed each stage (and so reached the next check).
+    let passed = |stage: u8| assessed.iter().filter(|a| stage_reached(a) > stage).count();
+    let crypto = passed(0);
 
     let stage = |prev_empty: bool, passed: bool, pass: String, fail: String| {
         if prev_empty {
@@ -465,71 +412,67 @@ fn judge(
     let mut checks = Vec::new();
     let n = found.len();
     checks.push(if n == 0 {
-        check("signatures_found", Outcome::Failed, "no signature found")
+        check(
+            CheckName::SignaturesFound,
+            Outcome::Failed,
+            "no signature found",
+        )
     } else {
         check(
-            "signatures_found",
+            CheckName::SignaturesFound,
             Outcome::Passed,
             format!("{n} signature{} found", plural(n)),
         )
     });
     let (o, d) = stage(
         n == 0,
-        !crypto.is_empty(),
+        crypto > 0,
         format!(
-            "{} of {n} verif{} with a trusted key",
-            crypto.len(),
-            if crypto.len() == 1 { "ies" } else { "y" }
+            "{crypto} of {n} verif{} with a trusted key",
+            if crypto == 1 { "ies" } else { "y" }
         ),
         format!(
             "none of the {n} signature{} verifies with a trusted key",
             plural(n)
         ),
     );
-    checks.push(check("signature", o, d));
-    let (o, d) = stage(
-        crypto.is_empty(),
-        !payload_ok.is_empty(),
-        "the signed payload is a well-formed image signature".into(),
-        "the signed payload is not a well-formed image signature".into(),
-    );
-    checks.push(check("payload", o, d));
-    let (o, d) = stage(
-        payload_ok.is_empty(),
-        !digest_ok.is_empty(),
-        format!("the payload names {digest}"),
-        format!("the payload names another digest, not {digest}"),
-    );
-    checks.push(check("digest_binding", o, d));
-    let (o, d) = stage(
-        digest_ok.is_empty(),
-        !identity_ok.is_empty(),
-        format!("the payload names {repository}"),
-        format!("the payload names another repository, not {repository}"),
-    );
-    checks.push(check("identity", o, d));
-    let (o, d) = stage(
-        identity_ok.is_empty(),
-        !status_ok.is_empty(),
-        "the key is active and not expired".into(),
-        "the key is revoked or expired".into(),
-    );
-    checks.push(check("key_status", o, d));
-    let (o, d) = stage(
-        status_ok.is_empty(),
-        !scope_ok.is_empty(),
-        format!("the key is scoped to {repository}"),
-        format!("no signing key is scoped to {repository}"),
-    );
-    checks.push(check("scope", o, d));
-    let policy_name = policy
-        .pattern
-        .as_deref()
-        .map(|p| format!("the policy for {p}"))
-        .unwrap_or_else(|| "the default policy".into());
+    checks.push(check(CheckName::Signature, o, d));
+    let funnel: [(CheckName, String, String); 5] = [
+        (
+            CheckName::Payload,
+            "the signed payload is a well-formed image signature".into(),
+            "the signed payload is not a well-formed image signature".into(),
+        ),
+        (
+            CheckName::DigestBinding,
+            format!("the payload names {digest}"),
+            format!("the payload names another digest, not {digest}"),
+        ),
+        (
+            CheckName::Identity,
+            format!("the payload names {repository}"),
+            format!("the payload names another repository, not {repository}"),
+        ),
+        (
+            CheckName::KeyStatus,
+            "the key is active and not expired".into(),
+            "the key is revoked or expired".into(),
+        ),
+        (
+            CheckName::Scope,
+            format!("the key is scoped to {repository}"),
+            format!("no signing key is scoped to {repository}"),
+        ),
+    ];
+    for (i, (name, pass, fail)) in funnel.into_iter().enumerate() {
+        let at = i as u8 + 1;
+        let (o, d) = stage(passed(at - 1) == 0, passed(at) > 0, pass, fail);
+        checks.push(check(name, o, d));
+    }
+    let policy_name = policy_name(policy.pattern.as_deref());
     let policy_met = accepted.len() >= threshold;
     checks.push(check(
-        "policy",
+        CheckName::Policy,
         if policy_met {
             Outcome::Passed
         } else {
@@ -543,167 +486,154 @@ fn judge(
         ),
     ));
 
-    let labels = |keys: &[&TrustedKey]| {
-        keys.iter()
+    if policy_met {
+        let labels = accepted_keys
+            .iter()
             .map(|k| k.label())
             .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let would =
-        format!("a signature by a trusted, active key scoped to {repository} would be accepted");
-
-    if policy_met {
-        let reason = format!(
-            "signed by {} for {repository} at {}",
-            labels(&accepted_keys),
-            short_digest(digest)
-        );
+            .join(", ");
         return Judgement {
             status: Status::Verified,
-            reason,
+            reason: format!(
+                "signed by {labels} for {repository} at {}",
+                short_digest(digest)
+            ),
+            cause: None,
             checks,
             signatures,
         };
     }
 
-    let first = |pred: fn(&Rejection) -> bool| {
-        assessed
-            .iter()
-            .find(|a| a.rejection.as_ref().is_some_and(pred))
-    };
-    let (status, reason) = if let Some(a) = first(|r| matches!(r, Rejection::WrongIdentity(_))) {
-        let named = match &a.rejection {
-            Some(Rejection::WrongIdentity(i)) => {
-                list_or_none(&i.iter().map(|s| clip(s)).collect::<Vec<_>>())
-            }
-            _ => String::new(),
-        };
-        (
-            Status::Invalid,
-            format!(
-                "signed by {} for {named}, not for {repository}: the signature was copied from another repository; a signature naming {repository} would be accepted",
-                a.key.map(|k| k.label()).unwrap_or_default()
-            ),
-        )
-    } else if let Some(a) = first(|r| matches!(r, Rejection::WrongDigest(_))) {
-        let named = match &a.rejection {
-            Some(Rejection::WrongDigest(d)) => {
-                list_or_none(&d.iter().map(|s| short_digest(s)).collect::<Vec<_>>())
-            }
-            _ => String::new(),
-        };
-        (
-            Status::Invalid,
-            format!(
-                "signed by {} for {named}, not for this image ({}): the signature was replayed from another image; a signature naming {} would be accepted",
-                a.key.map(|k| k.label()).unwrap_or_default(),
-                short_digest(digest),
-                short_digest(digest)
-            ),
-        )
-    } else if let Some(a) = first(|r| matches!(r, Rejection::BadPayload(_))) {
-        (
-            Status::Invalid,
-            format!(
-                "signed by {}, but {}",
-                a.key.map(|k| k.label()).unwrap_or_default(),
-                problem_text(a, digest, repository).unwrap_or_default()
-            ),
-        )
-    } else if let Some(a) = first(|r| matches!(r, Rejection::Broken(_))) {
-        (
-            Status::Invalid,
-            format!(
-                "{}; {would}",
-                problem_text(a, digest, repository).unwrap_or_default()
-            ),
-        )
-    } else if !accepted.is_empty() {
-        (
-            Status::Untrusted,
-            format!(
-                "only {} distinct trusted key{} ({}) signed {repository}, but {policy_name} requires {threshold}; several signatures by one key count once",
-                accepted.len(),
-                plural(accepted.len()),
-                labels(&accepted_keys)
-            ),
-        )
-    } else if let Some(a) = first(|r| matches!(r, Rejection::OutOfScope)) {
-        let scopes = a.key.map(|k| k.scopes.join(", ")).unwrap_or_default();
-        (
-            Status::Untrusted,
-            format!(
-                "signed by {} for {repository}, but that key is scoped to {scopes}",
-                a.key.map(|k| k.label()).unwrap_or_default()
-            ),
-        )
-    } else if let Some(a) = first(|r| matches!(r, Rejection::Revoked)) {
-        (
-            Status::Untrusted,
-            format!(
-                "signed by {}, but {}; {would}",
-                a.key.map(|k| k.label()).unwrap_or_default(),
-                problem_text(a, digest, repository).unwrap_or_default()
-            ),
-        )
-    } else if let Some(a) = first(|r| matches!(r, Rejection::Expired)) {
-        (
-            Status::Untrusted,
-            format!(
-                "signed by {}, but {}; {would}",
-                a.key.map(|k| k.label()).unwrap_or_default(),
-                problem_text(a, digest, repository).unwrap_or_default()
-            ),
-        )
-    } else if first(|r| matches!(r, Rejection::NoTrustedKey)).is_some() {
-        let k = assessed
-            .iter()
-            .filter(|a| matches!(a.rejection, Some(Rejection::NoTrustedKey)))
-            .count();
-        (
-            Status::Untrusted,
-            format!(
-                "{k} signature{} found, but none verifies with any of your {} trusted key{} (signed by a key you do not trust, or altered); {would}",
-                plural(k),
-                keyring.len(),
-                plural(keyring.len())
-            ),
-        )
-    } else if first(|r| matches!(r, Rejection::Notary)).is_some() {
-        (
-            Status::Untrusted,
-            format!("only Notary Project signatures were found, which Vouch cannot verify with plain keys; a cosign signature by a trusted key scoped to {repository} would be accepted"),
-        )
-    } else if let Some(a) = first(|r| matches!(r, Rejection::Unsupported(_))) {
-        (
-            Status::Untrusted,
-            format!(
-                "the only signature material found cannot be checked: {}; {would}",
-                problem_text(a, digest, repository).unwrap_or_default()
-            ),
-        )
-    } else {
-        (
-            Status::Unsigned,
-            format!(
-                "no signature found for {repository} at {}; a cosign signature by a trusted key scoped to {repository} would be accepted",
-                short_digest(digest)
-            ),
-        )
-    };
+    let (status, cause) = decide(&assessed, &accepted_keys, digest, repository, policy);
+    let reason = verdict_reason(&cause, &assessed, keyring.len(), repository);
     Judgement {
         status,
         reason,
+        cause: Some(cause),
         checks,
         signatures,
     }
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
+/// What decides a verdict whose policy is not met: the signature problem that got furthest
+/// in this order (copied, replayed, bad payload, broken), else a threshold that some keys
+/// met in part, else the signature problems that say what would have helped.
+fn decide(
+    assessed: &[Assessed<'_>],
+    accepted_keys: &[&TrustedKey],
+    digest: &str,
+    repository: &str,
+    policy: &PolicyApplied,
+) -> (Status, Problem) {
+    let first = |pred: fn(&Problem) -> bool| {
+        assessed
+            .iter()
+            .filter_map(|a| a.rejection.as_ref())
+            .find(|r| pred(r))
+            .cloned()
+    };
+    let invalid: [fn(&Problem) -> bool; 4] = [
+        |r| matches!(r, Problem::WrongIdentity { .. }),
+        |r| matches!(r, Problem::WrongDigest { .. }),
+        |r| matches!(r, Problem::BadPayload { .. }),
+        |r| matches!(r, Problem::Broken { .. }),
+    ];
+    if let Some(p) = invalid.iter().find_map(|pred| first(*pred)) {
+        return (Status::Invalid, p);
+    }
+    if !accepted_keys.is_empty() {
+        return (
+            Status::Untrusted,
+            Problem::ThresholdNotMet {
+                keys: accepted_keys.iter().map(|k| KeyRef::from(*k)).collect(),
+                required: policy.threshold.max(1),
+                policy: policy.pattern.clone(),
+                repository: repository.to_string(),
+            },
+        );
+    }
+    let untrusted: [fn(&Problem) -> bool; 6] = [
+        |r| matches!(r, Problem::OutOfScope { .. }),
+        |r| matches!(r, Problem::Revoked { .. }),
+        |r| matches!(r, Problem::Expired { .. }),
+        |r| matches!(r, Problem::NoTrustedKey { .. }),
+        |r| matches!(r, Problem::Notary),
+        |r| matches!(r, Problem::Unsupported { .. }),
+    ];
+    match untrusted.iter().find_map(|pred| first(*pred)) {
+        Some(p) => (Status::Untrusted, p),
+        None => (
+            Status::Unsigned,
+            Problem::NoSignatures {
+                repository: repository.to_string(),
+                digest: digest.to_string(),
+            },
+        ),
+    }
+}
+
+/// The verdict's sentence for the problem that decided it (its wording predates typed causes
+/// and is pinned by the golden files).
+fn verdict_reason(
+    cause: &Problem,
+    assessed: &[Assessed<'_>],
+    trusted_keys: usize,
+    repository: &str,
+) -> String {
+    let label = cause.key().map(KeyRef::label).unwrap_or_default();
+    let would = |repository: &str| {
+        format!("a signature by a trusted, active key scoped to {repository} would be accepted")
+    };
+    match cause {
+        Problem::WrongIdentity {
+            signed_for,
+            repository,
+            ..
+        } => format!(
+            "signed by {label} for {}, not for {repository}: the signature was copied from another repository; a signature naming {repository} would be accepted",
+            problem::list_or_none(signed_for)
+        ),
+        Problem::WrongDigest {
+            signed_for, image, ..
+        } => format!(
+            "signed by {label} for {}, not for this image ({}): the signature was replayed from another image; a signature naming {} would be accepted",
+            problem::list_or_none(&signed_for.iter().map(|s| short_digest(s)).collect::<Vec<_>>()),
+            short_digest(image),
+            short_digest(image)
+        ),
+        Problem::BadPayload { .. } => format!("signed by {label}, but {cause}"),
+        Problem::OutOfScope {
+            scopes, repository, ..
+        } => format!(
+            "signed by {label} for {repository}, but that key is scoped to {}",
+            scopes.join(", ")
+        ),
+        Problem::Revoked { .. } | Problem::Expired { .. } => format!(
+            "signed by {label}, but {cause}; {}",
+            would(repository)
+        ),
+        Problem::NoTrustedKey { .. } => {
+            let k = assessed
+                .iter()
+                .filter(|a| matches!(a.rejection, Some(Problem::NoTrustedKey { .. })))
+                .count();
+            format!(
+                "{k} signature{} found, but none verifies with any of your {trusted_keys} trusted key{} (signed by a key you do not trust, or altered); {}",
+                plural(k),
+                plural(trusted_keys),
+                would(repository)
+            )
+        }
+        Problem::Notary => format!(
+            "only Notary Project signatures were found, which Vouch cannot verify with plain keys; a cosign signature by a trusted key scoped to {} would be accepted",
+            repository
+        ),
+        Problem::Unsupported { .. } => format!(
+            "the only signature material found cannot be checked: {cause}; {}",
+            would(repository)
+        ),
+        Problem::Broken { .. } => format!("{cause}; {}", would(repository)),
+        other => other.to_string(),
     }
 }
 
@@ -720,7 +650,7 @@ pub fn evaluate(material: &Material, trust: &TrustSet, now: OffsetDateTime) -> V
         now,
     );
     let mut checks = vec![check(
-        "digest",
+        CheckName::Digest,
         Outcome::Passed,
         material.digest_detail.clone(),
     )];
@@ -749,6 +679,7 @@ pub fn evaluate(material: &Material, trust: &TrustSet, now: OffsetDateTime) -> V
                     digest: p.digest.clone(),
                     status: pj.status,
                     reason: pj.reason,
+                    cause: pj.cause,
                 }
             }
             Err(e) => PlatformVerdict {
@@ -756,6 +687,7 @@ pub fn evaluate(material: &Material, trust: &TrustSet, now: OffsetDateTime) -> V
                 digest: p.digest.clone(),
                 status: Status::Error,
                 reason: e.clone(),
+                cause: Some(Problem::Failed { message: e.clone() }),
             },
         })
         .collect();
@@ -765,7 +697,7 @@ pub fn evaluate(material: &Material, trust: &TrustSet, now: OffsetDateTime) -> V
             .filter(|p| p.status == Status::Verified)
             .count();
         checks.push(check(
-            "platforms",
+            CheckName::Platforms,
             Outcome::NotApplicable,
             format!(
                 "image index: the index itself is what is verified; {verified} of {} platform manifest{} verified on their own (listed under platforms)",
@@ -786,18 +718,22 @@ pub fn evaluate(material: &Material, trust: &TrustSet, now: OffsetDateTime) -> V
         _ => {}
     }
     // Safety net for the invariant: verified only if every check passed or did not apply.
-    let status =
-        if j.status == Status::Verified && checks.iter().any(|c| c.outcome == Outcome::Failed) {
-            Status::Invalid
-        } else {
-            j.status
-        };
+    let (status, cause) = match checks.iter().find(|c| c.outcome == Outcome::Failed) {
+        Some(c) if j.status == Status::Verified => (
+            Status::Invalid,
+            Some(Problem::Failed {
+                message: format!("the {} check failed: {}", c.name, c.detail),
+            }),
+        ),
+        _ => (j.status, j.cause),
+    };
     Verdict {
         reference: material.reference.clone(),
         repository: Some(material.repository.clone()),
         digest: Some(material.digest.clone()),
         status,
         reason,
+        cause,
         enforced,
         checks,
         signatures: j.signatures,

@@ -103,8 +103,9 @@ fn a_trusted_p256_signature_verifies() {
     );
     assert_eq!(v.status, Status::Verified, "{}", v.reason);
     assert!(v.enforced);
-    assert!(v.reason.contains("acme"), "{}", v.reason);
+    assert_eq!(v.cause, None);
     assert_eq!(v.signatures.len(), 1);
+    assert_eq!(v.signatures[0].cause, None);
     assert!(v.signatures[0].valid);
     assert_eq!(v.signatures[0].publisher.as_deref(), Some("acme"));
     assert_every_check_passed_when_verified(&v);
@@ -125,11 +126,17 @@ fn no_signature_is_unsigned() {
     let k = key(Algorithm::Ed25519);
     let v = run(vec![], &set(vec![trusted(&k, "acme", &[])]));
     assert_eq!(v.status, Status::Unsigned);
-    assert!(v.reason.contains("would be accepted"), "{}", v.reason);
+    assert_eq!(
+        v.cause,
+        Some(Problem::NoSignatures {
+            repository: REPO.into(),
+            digest: digest('a')
+        })
+    );
     assert_eq!(
         v.checks
             .iter()
-            .find(|c| c.name == "signatures_found")
+            .find(|c| c.name == CheckName::SignaturesFound)
             .map(|c| c.outcome),
         Some(Outcome::Failed)
     );
@@ -146,6 +153,8 @@ fn an_unknown_key_is_untrusted() {
     assert_eq!(v.status, Status::Untrusted);
     assert_eq!(v.signatures[0].fingerprint, None);
     assert!(!v.signatures[0].valid);
+    assert_eq!(v.cause, Some(Problem::NoTrustedKey { trusted_keys: 1 }));
+    assert_eq!(v.signatures[0].cause, v.cause);
 }
 
 #[test]
@@ -156,13 +165,17 @@ fn a_key_scoped_elsewhere_is_untrusted_and_says_where() {
         &set(vec![trusted(&k, "acme", &["ghcr.io/acme/**"])]),
     );
     assert_eq!(v.status, Status::Untrusted);
-    assert!(
-        v.reason.contains("scoped to ghcr.io/acme/**"),
-        "{}",
-        v.reason
+    assert_eq!(
+        v.cause,
+        Some(Problem::OutOfScope {
+            key: KeyRef {
+                fingerprint: k.public_key().fingerprint(),
+                publisher: "acme".into()
+            },
+            scopes: vec!["ghcr.io/acme/**".into()],
+            repository: REPO.into()
+        })
     );
-    assert!(v.reason.contains(REPO), "{}", v.reason);
-    assert!(v.reason.contains("acme (sha256:"), "{}", v.reason);
 }
 
 #[test]
@@ -171,9 +184,15 @@ fn a_revoked_key_is_untrusted() {
     let mut t = trusted(&k, "acme", &[]);
     t.status = KeyStatus::Revoked;
     t.revoked_reason = Some("leaked".into());
+    t.revoked_at = Some(now() - Duration::days(3));
     let v = run(vec![signed(&k, REPO, &digest('a'))], &set(vec![t]));
     assert_eq!(v.status, Status::Untrusted);
-    assert!(v.reason.contains("revoked (leaked)"), "{}", v.reason);
+    assert!(
+        matches!(&v.cause, Some(Problem::Revoked { reason: Some(r), at: Some(at), .. })
+            if r == "leaked" && *at == now() - Duration::days(3)),
+        "{:?}",
+        v.cause
+    );
 }
 
 #[test]
@@ -183,7 +202,12 @@ fn an_expired_key_is_untrusted() {
     t.expires_at = Some(now() - Duration::days(1));
     let v = run(vec![signed(&k, REPO, &digest('a'))], &set(vec![t.clone()]));
     assert_eq!(v.status, Status::Untrusted);
-    assert!(v.reason.contains("expired"), "{}", v.reason);
+    assert!(
+        matches!(v.cause, Some(Problem::Expired { expired_at, checked_at, .. })
+            if expired_at == now() - Duration::days(1) && checked_at == now()),
+        "{:?}",
+        v.cause
+    );
     // Not yet expired: fine.
     t.expires_at = Some(now() + Duration::days(1));
     assert_eq!(
@@ -201,14 +225,15 @@ fn a_signature_copied_from_another_repository_is_invalid() {
     );
     assert_eq!(v.status, Status::Invalid);
     assert!(
-        v.reason.contains("127.0.0.1:5000/acme/other"),
-        "{}",
-        v.reason
+        matches!(&v.cause, Some(Problem::WrongIdentity { signed_for, repository, .. })
+            if signed_for == &["127.0.0.1:5000/acme/other"] && repository == REPO),
+        "{:?}",
+        v.cause
     );
     assert_eq!(
         v.checks
             .iter()
-            .find(|c| c.name == "identity")
+            .find(|c| c.name == CheckName::Identity)
             .map(|c| c.outcome),
         Some(Outcome::Failed)
     );
@@ -222,7 +247,12 @@ fn a_signature_replayed_from_another_digest_is_invalid() {
         &set(vec![trusted(&k, "acme", &[])]),
     );
     assert_eq!(v.status, Status::Invalid);
-    assert!(v.reason.contains("replayed"), "{}", v.reason);
+    assert!(
+        matches!(&v.cause, Some(Problem::WrongDigest { signed_for, image, .. })
+            if signed_for == &[digest('b')] && *image == digest('a')),
+        "{:?}",
+        v.cause
+    );
 }
 
 #[test]
@@ -243,6 +273,7 @@ fn a_tampered_signature_or_payload_never_verifies() {
         &trust,
     );
     assert_eq!(v.status, Status::Untrusted, "{}", v.reason);
+    assert_eq!(v.cause, Some(Problem::NoTrustedKey { trusted_keys: 1 }));
     let mut tampered = payload.clone();
     tampered.extend_from_slice(b" ");
     let v = run(
@@ -263,6 +294,11 @@ fn a_tampered_signature_or_payload_never_verifies() {
         &trust,
     );
     assert_eq!(v.status, Status::Invalid, "{}", v.reason);
+    assert!(
+        matches!(v.cause, Some(Problem::Broken { .. })),
+        "{:?}",
+        v.cause
+    );
 }
 
 #[test]
@@ -278,6 +314,11 @@ fn a_malformed_payload_signed_by_a_trusted_key_is_invalid() {
         &set(vec![trusted(&k, "acme", &[])]),
     );
     assert_eq!(v.status, Status::Invalid);
+    assert!(
+        matches!(&v.cause, Some(Problem::BadPayload { key, .. }) if key.publisher == "acme"),
+        "{:?}",
+        v.cause
+    );
 }
 
 #[test]
@@ -292,6 +333,12 @@ fn content_not_matching_its_digest_is_invalid() {
         &set(vec![trusted(&k, "acme", &[])]),
     );
     assert_eq!(v.status, Status::Invalid);
+    assert_eq!(
+        v.cause,
+        Some(Problem::Broken {
+            detail: "the registry served a blob whose bytes hash to something else".into()
+        })
+    );
 }
 
 fn threshold_two() -> Vec<Policy> {
@@ -315,11 +362,15 @@ fn a_threshold_counts_distinct_keys_not_signatures() {
         &trust,
     );
     assert_eq!(v.status, Status::Untrusted, "{}", v.reason);
-    assert!(v.reason.contains("requires 2"), "{}", v.reason);
+    assert!(
+        matches!(&v.cause, Some(Problem::ThresholdNotMet { keys, required: 2, .. }) if keys.len() == 1),
+        "{:?}",
+        v.cause
+    );
     assert_eq!(
         v.checks
             .iter()
-            .find(|c| c.name == "policy")
+            .find(|c| c.name == CheckName::Policy)
             .map(|c| c.outcome),
         Some(Outcome::Failed)
     );
@@ -402,7 +453,7 @@ fn notary_signatures_are_recognised_not_verified() {
         &set(vec![]),
     );
     assert_eq!(v.status, Status::Untrusted);
-    assert!(v.reason.contains("Notary"), "{}", v.reason);
+    assert_eq!(v.cause, Some(Problem::Notary));
 }
 
 fn dsse(k: &PrivateKey, name: &str, d: &str, predicate: &str) -> Found {
@@ -510,6 +561,7 @@ fn the_verdict_serialises_like_the_ui_contract() {
     assert_eq!(
         keys,
         [
+            "cause",
             "checks",
             "digest",
             "enforced",
@@ -523,13 +575,22 @@ fn the_verdict_serialises_like_the_ui_contract() {
         ]
     );
     assert_eq!(j["status"], "unsigned");
+    assert_eq!(j["cause"]["code"], "no_signatures");
     assert_eq!(j["policy"]["mode"], "enforce");
     assert_eq!(j["policy"]["threshold"], 1);
     assert!(j["policy"]["pattern"].is_null());
     assert_eq!(j["checks"][0]["outcome"], "passed");
     let na = serde_json::to_value(Outcome::NotApplicable).expect("json");
     assert_eq!(na, "not_applicable");
-    let e = Verdict::error("x", None, None, None, "boom".into());
+    let e = Verdict::error(
+        "x",
+        None,
+        None,
+        None,
+        Problem::Failed {
+            message: "boom".into(),
+        },
+    );
     let j = serde_json::to_value(&e).expect("json");
     assert_eq!(j["status"], "error");
     assert!(j["repository"].is_null());
@@ -539,10 +600,11 @@ fn the_verdict_serialises_like_the_ui_contract() {
         publisher: None,
         valid: false,
         problem: None,
+        cause: None,
     };
     assert_eq!(
         serde_json::to_string(&s).expect("json"),
-        r#"{"fingerprint":null,"publisher":null,"valid":false,"problem":null}"#
+        r#"{"fingerprint":null,"publisher":null,"valid":false,"problem":null,"cause":null}"#
     );
 }
 
@@ -562,12 +624,18 @@ async fn a_trust_set_that_fails_to_load_judges_nothing() {
     let verdicts: Vec<Verdict> = verdicts.into_iter().flatten().collect();
     assert_eq!(verdicts.len(), 2);
     assert_eq!(verdicts[0].status, Status::Error);
-    assert!(
-        verdicts[0].reason.contains("keychain is locked"),
-        "{}",
-        verdicts[0].reason
+    assert_eq!(
+        verdicts[0].cause,
+        Some(Problem::TrustUnavailable {
+            message: "the keychain is locked".into()
+        })
     );
     assert_eq!(verdicts[1].status, Status::Error);
+    assert!(
+        matches!(&verdicts[1].cause, Some(Problem::BadReference { input, .. }) if input == "NOT VALID"),
+        "{:?}",
+        verdicts[1].cause
+    );
 }
 
 #[tokio::test]
@@ -583,4 +651,82 @@ async fn a_pending_trust_set_is_awaited_before_judging() {
     );
     let _ = tx.send(Arc::new(TrustSet::default()));
     assert_eq!(handle.await.ok(), Some(Ok(0)));
+}
+
+/// The sentences themselves (the rest of the tests match variants): the words a person reads.
+#[test]
+fn problems_read_as_the_sentences_they_always_were() {
+    let key = KeyRef {
+        fingerprint: digest('1'),
+        publisher: "acme".into(),
+    };
+    let cases = [
+        (
+            Problem::WrongDigest {
+                key: key.clone(),
+                signed_for: vec![digest('b')],
+                image: digest('a'),
+            },
+            format!("signed for {}, not for this image's {}", digest('b'), digest('a')),
+        ),
+        (
+            Problem::WrongIdentity {
+                key: key.clone(),
+                signed_for: vec![],
+                repository: REPO.into(),
+            },
+            format!("signed for nothing, not for {REPO}"),
+        ),
+        (
+            Problem::Revoked {
+                key: key.clone(),
+                reason: Some("leaked\n".into()),
+                at: None,
+            },
+            "the key was revoked (leaked?)".into(),
+        ),
+        (
+            Problem::Expired {
+                key: key.clone(),
+                expired_at: now(),
+                checked_at: now(),
+            },
+            "trust in the key expired at 2027-01-15T08:00:00Z".into(),
+        ),
+        (
+            Problem::OutOfScope {
+                key: key.clone(),
+                scopes: vec!["ghcr.io/acme/**".into(), "quay.io/acme/*".into()],
+                repository: REPO.into(),
+            },
+            format!("the key is scoped to ghcr.io/acme/**, quay.io/acme/*, which does not cover {REPO}"),
+        ),
+        (
+            Problem::ThresholdNotMet {
+                keys: vec![key],
+                required: 2,
+                policy: Some("127.0.0.1:5000/**".into()),
+                repository: REPO.into(),
+            },
+            format!("only 1 distinct trusted key (acme (sha256:111111111111…)) signed {REPO}, but the policy for 127.0.0.1:5000/** requires 2; several signatures by one key count once"),
+        ),
+        (
+            Problem::GaveUp {
+                host: "127.0.0.1:5000".into(),
+                secs: 30,
+            },
+            "gave up on 127.0.0.1:5000 after 30 s: the registry is too slow or stalled".into(),
+        ),
+    ];
+    for (problem, sentence) in cases {
+        assert_eq!(problem.to_string(), sentence);
+        let j = serde_json::to_value(&problem).expect("json");
+        assert_eq!(j["code"], problem.code(), "{j}");
+        let back: Problem = serde_json::from_value(j).expect("round trip");
+        assert_eq!(back, problem);
+    }
+    assert_eq!(
+        serde_json::to_value(CheckName::DigestBinding).expect("json"),
+        "digest_binding"
+    );
 }

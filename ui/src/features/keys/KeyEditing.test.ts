@@ -1,11 +1,9 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import type { KeyInfo } from '../../ipc/types';
-import { key, keys, NOW } from '../../test/fixtures';
+import { key, keys } from '../../test/fixtures';
 import { ipcError, mockBackend } from '../../test/ipc';
 import KeysView from './KeysView.svelte';
-
-const now = (): Date => NOW;
 
 function rowFor(fingerprint: string): HTMLElement {
   const row = screen.getAllByTestId('key-row').find((r) => r.dataset['fingerprint'] === fingerprint);
@@ -37,7 +35,7 @@ describe('Generate signing key', () => {
       }
       return null;
     });
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findByTestId('empty-state');
 
     await fireEvent.click(screen.getByTestId('generate-key-open'));
@@ -61,7 +59,7 @@ describe('Generate signing key', () => {
 
   it('keeps the dialog open with the message when generation fails', async () => {
     mockBackend((cmd) => (cmd === 'generate_key' ? ipcError('keychain', 'Keychain is locked') : []));
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findByTestId('empty-state');
 
     await fireEvent.click(screen.getByTestId('generate-key-open'));
@@ -89,7 +87,7 @@ describe('Edit key', () => {
       }
       return null;
     });
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findByTestId('key-row');
 
     await fireEvent.click(within(rowFor(target.fingerprint)).getByTestId('key-edit'));
@@ -123,7 +121,7 @@ describe('Edit key', () => {
   it('clears the expiry with "Never expires" and leaves everything else as it is', async () => {
     const target = fixture(1); // expires soon
     const calls = mockBackend((cmd) => (cmd === 'edit_key' ? { ...target, expires_at: null } : keys));
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findAllByTestId('key-row');
 
     await fireEvent.click(within(rowFor(target.fingerprint)).getByTestId('key-edit'));
@@ -144,7 +142,7 @@ describe('Edit key', () => {
 describe('Key detail', () => {
   it('shows the full fingerprint in groups of four, every field and the revocation', async () => {
     mockBackend(() => keys);
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findAllByTestId('key-row');
 
     const revoked = fixture(3);
@@ -176,7 +174,7 @@ describe('Key detail', () => {
       }
       return stored;
     });
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findAllByTestId('key-row');
 
     await fireEvent.click(within(rowFor(target.fingerprint)).getByTestId('key-open'));

@@ -1,11 +1,10 @@
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { key, NOW } from '../../test/fixtures';
+import { key } from '../../test/fixtures';
 import { ipcError, mockBackend } from '../../test/ipc';
 import KeysView from './KeysView.svelte';
 
 // Keys to and from files: the core opens the native dialogs; the window never names a path.
-const now = (): Date => NOW;
 const PEM = '-----BEGIN PUBLIC KEY-----\nXYZ\n-----END PUBLIC KEY-----\n';
 
 describe('Key files', () => {
@@ -14,7 +13,7 @@ describe('Key files', () => {
     const calls = mockBackend((cmd) =>
       cmd === 'export_key' ? PEM : cmd === 'export_key_to_file' ? { kind: 'written', path: '/home/ada/Acme.pub' } : [target],
     );
-    render(KeysView, { now });
+    render(KeysView);
     const row = await screen.findByTestId('key-row');
     await fireEvent.click(within(row).getByTestId('key-export'));
     await screen.findByTestId('export-pem');
@@ -31,7 +30,7 @@ describe('Key files', () => {
         ? { kind: 'key', path: '/home/ada/keys/acme.pub', fingerprint: 'sha256:ab', algorithm: 'ed25519', pem: PEM }
         : [],
     );
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findByTestId('empty-state');
 
     await fireEvent.click(screen.getByTestId('add-key-from-file'));
@@ -46,7 +45,7 @@ describe('Key files', () => {
   it('leaves the form as it was when the dialog is cancelled, and shows why a file was refused', async () => {
     let answer: unknown = { kind: 'cancelled' };
     mockBackend((cmd) => (cmd === 'import_key_from_file' ? answer : []));
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findByTestId('empty-state');
     await fireEvent.input(screen.getByTestId('add-key-pem'), { target: { value: 'typed' } });
 

@@ -1,11 +1,9 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import type { KeyInfo } from '../../ipc/types';
-import { key, keys, NOW } from '../../test/fixtures';
+import { key, keys } from '../../test/fixtures';
 import { ipcError, mockBackend } from '../../test/ipc';
 import KeysView from './KeysView.svelte';
-
-const now = (): Date => NOW;
 
 function rowFor(fingerprint: string): HTMLElement {
   const row = screen.getAllByTestId('key-row').find((r) => r.dataset['fingerprint'] === fingerprint);
@@ -16,7 +14,7 @@ function rowFor(fingerprint: string): HTMLElement {
 describe('KeysView', () => {
   it('lists keys with short fingerprint, scopes and status', async () => {
     const calls = mockBackend((cmd) => (cmd === 'list_keys' ? keys : null));
-    render(KeysView, { now });
+    render(KeysView);
 
     const rows = await screen.findAllByTestId('key-row');
     expect(calls.map((c) => c.cmd)).toEqual(['list_keys']);
@@ -32,7 +30,7 @@ describe('KeysView', () => {
     const globex = rowFor(keys[1]?.fingerprint ?? '');
     expect(within(globex).getByTestId('key-scopes').textContent).toContain('ghcr.io/globex/*');
     expect(within(globex).getByTestId('key-scopes').textContent).not.toContain('all repositories');
-    expect(within(globex).getByTestId('key-status').textContent.trim()).toBe('expires soon');
+    expect(within(globex).getByTestId('key-status').textContent.trim()).toBe('expires in 14 days');
     expect(within(globex).getByTestId('has-private')).toBeTruthy();
 
     const initech = rowFor(keys[2]?.fingerprint ?? '');
@@ -50,7 +48,7 @@ describe('KeysView', () => {
 
   it('teaches what to do when there are no keys', async () => {
     mockBackend(() => []);
-    render(KeysView, { now });
+    render(KeysView);
 
     const empty = await screen.findByTestId('empty-state');
     expect(empty.textContent).toContain(
@@ -75,7 +73,7 @@ describe('KeysView', () => {
       }
       return null;
     });
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findByTestId('empty-state');
 
     await fireEvent.input(screen.getByTestId('add-key-pem'), { target: { value: `  ${pem}\n` } });
@@ -108,7 +106,7 @@ describe('KeysView', () => {
 
   it('sends null publisher and no scopes when those fields are left empty', async () => {
     const calls = mockBackend((cmd) => (cmd === 'add_key' ? key() : []));
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findByTestId('empty-state');
 
     await fireEvent.input(screen.getByTestId('add-key-pem'), { target: { value: 'PEM' } });
@@ -125,7 +123,7 @@ describe('KeysView', () => {
     mockBackend((cmd) =>
       cmd === 'add_key' ? ipcError('invalid_key', 'Not a PEM public key: missing BEGIN line') : [],
     );
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findByTestId('empty-state');
 
     await fireEvent.input(screen.getByTestId('add-key-pem'), { target: { value: 'garbage' } });
@@ -139,7 +137,7 @@ describe('KeysView', () => {
 
   it('shows the error when the key list cannot be loaded', async () => {
     mockBackend(() => ipcError('keychain', 'Keychain is locked'));
-    render(KeysView, { now });
+    render(KeysView);
     expect((await screen.findByTestId('error')).textContent).toContain('Keychain is locked');
   });
 
@@ -153,7 +151,7 @@ describe('KeysView', () => {
       }
       return null;
     });
-    render(KeysView, { now });
+    render(KeysView);
     const target = keys[1];
     if (target === undefined) throw new Error('fixture');
 
@@ -179,13 +177,18 @@ describe('KeysView', () => {
     const calls = mockBackend((cmd, args) => {
       if (cmd === 'list_keys') return stored;
       if (cmd === 'revoke_key') {
-        const revoked = { ...target, status: 'revoked' as const, revoked_reason: String(args?.['reason']) };
+        const revoked = {
+          ...target,
+          status: 'revoked' as const,
+          revoked_reason: String(args?.['reason']),
+          state: { kind: 'revoked' as const },
+        };
         stored = stored.map((k) => (k.fingerprint === target.fingerprint ? revoked : k));
         return revoked;
       }
       return null;
     });
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findAllByTestId('key-row');
 
     await fireEvent.click(within(rowFor(target.fingerprint)).getByTestId('key-revoke'));
@@ -209,7 +212,7 @@ describe('KeysView', () => {
     const calls = mockBackend((cmd) =>
       cmd === 'export_key' ? '-----BEGIN PUBLIC KEY-----\nXYZ\n-----END PUBLIC KEY-----\n' : keys,
     );
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findAllByTestId('key-row');
 
     await fireEvent.click(within(rowFor(target.fingerprint)).getByTestId('key-export'));

@@ -1,11 +1,10 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import type { KeyInfo, TrustImportReport } from '../../ipc/types';
-import { key, NOW } from '../../test/fixtures';
+import { key } from '../../test/fixtures';
 import { ipcError, mockBackend } from '../../test/ipc';
 import KeysView from './KeysView.svelte';
 
-const now = (): Date => NOW;
 const DOC = '{"version":1,"keys":[],"policies":[]}';
 
 describe('Trust set', () => {
@@ -26,7 +25,7 @@ describe('Trust set', () => {
       }
       return [];
     });
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findByTestId('empty-state');
 
     await fireEvent.click(screen.getByTestId('trust-import-open'));
@@ -60,7 +59,7 @@ describe('Trust set', () => {
         ? { added: [], unchanged: ['sha256:1'], revoked: [], policies_added: [], conflicts: [] }
         : [],
     );
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findByTestId('empty-state');
     await fireEvent.click(screen.getByTestId('trust-import-open'));
 
@@ -79,7 +78,7 @@ describe('Trust set', () => {
 
   it('shows why an import was refused', async () => {
     mockBackend((cmd) => (cmd === 'import_trust_set' ? ipcError('invalid_trust_set', 'Not a Vouch trust set: missing "version"') : []));
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findByTestId('empty-state');
     await fireEvent.click(screen.getByTestId('trust-import-open'));
     await fireEvent.input(screen.getByTestId('trust-import-text'), { target: { value: '{}' } });
@@ -92,7 +91,7 @@ describe('Trust set', () => {
     const calls = mockBackend((cmd) =>
       cmd === 'export_trust_set' ? DOC : cmd === 'export_trust_set_to_file' ? { kind: 'written', path: '/home/ada/vouch-trust.json' } : [],
     );
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findByTestId('empty-state');
 
     await fireEvent.click(screen.getByTestId('trust-export-open'));
@@ -111,7 +110,7 @@ describe('Trust set', () => {
 
   it('says nothing was saved when the dialog is cancelled', async () => {
     mockBackend((cmd) => (cmd === 'export_trust_set' ? DOC : cmd === 'export_trust_set_to_file' ? { kind: 'cancelled' } : []));
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findByTestId('empty-state');
     await fireEvent.click(screen.getByTestId('trust-export-open'));
     await screen.findByTestId('trust-export-json');
@@ -131,7 +130,7 @@ describe('Trust set', () => {
           ? ipcError('file', 'could not write /etc/trust.json: Permission denied')
           : [],
     );
-    render(KeysView, { now });
+    render(KeysView);
     await screen.findByTestId('empty-state');
     await fireEvent.click(screen.getByTestId('trust-export-open'));
     await screen.findByTestId('trust-export-json');

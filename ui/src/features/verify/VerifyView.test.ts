@@ -255,9 +255,17 @@ describe('VerifyView', () => {
           reason: 'Signed by a key you do not trust.',
           checks: [
             { name: 'signature', outcome: 'failed', detail: 'no trusted signer' },
-            { name: 'rekor', outcome: 'not_applicable', detail: 'offline' },
+            { name: 'scope', outcome: 'not_applicable', detail: 'offline' },
           ],
-          signatures: [{ fingerprint: null, publisher: null, valid: true, problem: 'key is not in your trust store' }],
+          signatures: [
+            {
+              fingerprint: null,
+              publisher: null,
+              valid: false,
+              problem: 'key is not in your trust store',
+              cause: { code: 'no_trusted_key', trusted_keys: 1 },
+            },
+          ],
           policy: { pattern: null, mode: 'warn', threshold: 2 },
         }),
       });

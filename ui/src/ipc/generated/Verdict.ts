@@ -2,6 +2,7 @@
 import type { Check } from "./Check";
 import type { PlatformVerdict } from "./PlatformVerdict";
 import type { PolicyApplied } from "./PolicyApplied";
+import type { Problem } from "./Problem";
 import type { SignatureReport } from "./SignatureReport";
 import type { Status } from "./Status";
 
@@ -9,6 +10,12 @@ import type { Status } from "./Status";
  * The answer for one image: the same in CLI JSON, the app and the core API.
  */
 export type Verdict = { reference: string, repository: string | null, digest: string | null, status: Status, reason: string, 
+/**
+ * What decided a status other than `verified`, typed (`None` when verified). `reason` is
+ * the sentence for a person; for warn and off policies it also says the status is not
+ * enforced.
+ */
+cause: Problem | null, 
 /**
  * False when the repository's policy is `warn` or `off`: the status is reported, not enforced.
  */

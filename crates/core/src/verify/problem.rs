@@ -1,0 +1,515 @@
+//! Typed causes: why a signature does not count, why a verdict is what it is, and the names of
+//! the checks.
+//!
+//! A [`Problem`] carries the data a program needs (`{"code": "wrong_digest", "signed_for": […],
+//! "image": "sha256:…", …}` in JSON) and, through `Display`, the sentence a person reads. The
+//! verdict's `reason` and a signature's `problem` stay the sentences they always were; the
+//! typed `cause` sits next to them. Invariant: a problem's sentence is its `Display`, produced
+//! from the variant's own data (or, for material Vouch could not read and for registry
+//! failures, the detail text the variant carries), so the words and the data cannot disagree.
+//! The verdict's `reason` adds context around it (the key's label, what would be accepted).
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::clip;
+use crate::reference::ReferenceError;
+use crate::registry::RegistryError;
+use crate::trust::{short_fingerprint, Standing, TrustedKey};
+
+/// The trusted key a problem is about: enough to name it and to look it up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct KeyRef {
+    pub fingerprint: String,
+    pub publisher: String,
+}
+
+impl KeyRef {
+    /// `acme (sha256:1f2e3d4c5b6a…)`, as [`TrustedKey::label`].
+    pub fn label(&self) -> String {
+        format!(
+            "{} ({})",
+            self.publisher,
+            short_fingerprint(&self.fingerprint)
+        )
+    }
+}
+
+impl From<&TrustedKey> for KeyRef {
+    fn from(k: &TrustedKey) -> Self {
+        KeyRef {
+            fingerprint: k.fingerprint.clone(),
+            publisher: k.publisher.clone(),
+        }
+    }
+}
+
+/// Why a signature does not count, or what decided a verdict that is not `verified`.
+///
+/// Serialised with its `code` (snake case) beside its fields; `Display` gives the sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "code", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Problem {
+    // --- one signature ---
+    /// Corrupt or mismatching signature material (the image is `invalid`).
+    Broken { detail: String },
+    /// No trusted key verifies the signature.
+    NoTrustedKey { trusted_keys: usize },
+    /// A Notary Project signature, which plain keys cannot verify.
+    Notary,
+    /// Signature material Vouch recognises but cannot check yet.
+    Unsupported { what: String },
+    /// A trusted key verifies it, but the payload is not an image signature (`invalid`).
+    BadPayload { key: KeyRef, detail: String },
+    /// Signed for other digests (`invalid`: replayed from another image).
+    WrongDigest {
+        key: KeyRef,
+        signed_for: Vec<String>,
+        image: String,
+    },
+    /// Signed for other repositories (`invalid`: copied from another repository).
+    WrongIdentity {
+        key: KeyRef,
+        signed_for: Vec<String>,
+        repository: String,
+    },
+    /// The key that signed was revoked.
+    Revoked {
+        key: KeyRef,
+        reason: Option<String>,
+        #[serde(with = "time::serde::rfc3339::option")]
+        #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+        at: Option<OffsetDateTime>,
+    },
+    /// Trust in the key that signed has expired.
+    Expired {
+        key: KeyRef,
+        #[serde(with = "time::serde::rfc3339")]
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
+        expired_at: OffsetDateTime,
+        #[serde(with = "time::serde::rfc3339")]
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
+        checked_at: OffsetDateTime,
+    },
+    /// The key that signed is not scoped to the repository.
+    OutOfScope {
+        key: KeyRef,
+        scopes: Vec<String>,
+        repository: String,
+    },
+
+    // --- one attestation (provenance) ---
+    /// The signed (or stored) content is not a usable in-toto statement.
+    BadStatement { detail: String },
+    /// The statement's subjects (sha256 digests) do not name the image it is attached to.
+    WrongSubject {
+        subjects: Vec<String>,
+        expected: String,
+    },
+    /// A BuildKit attestation that does not say which platform manifest it describes, or names
+    /// one that is not in the index.
+    UnknownPlatform { for_digest: Option<String> },
+    /// An unsigned BuildKit attestation that no trusted image signature covers.
+    NotCovered { describes: String },
+
+    // --- the verdict as a whole ---
+    /// No signature material at all.
+    NoSignatures { repository: String, digest: String },
+    /// Some trusted keys signed, fewer than the policy requires.
+    ThresholdNotMet {
+        keys: Vec<KeyRef>,
+        required: u32,
+        /// The policy's pattern (`None`: the default policy).
+        policy: Option<String>,
+        repository: String,
+    },
+
+    // --- the image could not be checked (status `error`, or `invalid` for a digest mismatch) ---
+    /// The reference is not an image reference.
+    BadReference { input: String, message: String },
+    /// The trust store could not be read.
+    TrustUnavailable { message: String },
+    /// The registry could not be reached.
+    Unreachable { host: String, message: String },
+    /// The registry did not answer one request in time.
+    RegistryTimeout { host: String, message: String },
+    /// The whole check of the image took longer than allowed.
+    GaveUp { host: String, secs: u64 },
+    /// The registry sent more than a limit allows.
+    TooLarge {
+        host: String,
+        limit: u64,
+        message: String,
+    },
+    /// The registry refused access.
+    AccessDenied {
+        host: String,
+        status: u16,
+        message: String,
+    },
+    /// The registry refused a request with an OCI error envelope (e.g. `DENIED`).
+    Refused {
+        host: String,
+        status: Option<u16>,
+        message: String,
+    },
+    /// A credential helper failed or hung.
+    CredentialHelper {
+        host: String,
+        helper: String,
+        message: String,
+    },
+    /// The image (or a part of it) does not exist.
+    NotFound { host: String, message: String },
+    /// The registry answered with an unexpected HTTP status.
+    RegistryStatus {
+        host: String,
+        status: u16,
+        message: String,
+    },
+    /// The registry served bytes that do not hash to their digest.
+    DigestMismatch {
+        host: String,
+        expected: String,
+        actual: String,
+        message: String,
+    },
+    /// The registry's answer was malformed.
+    RegistryProtocol { host: String, message: String },
+    /// Any other failure, in words.
+    Failed { message: String },
+}
+
+impl Problem {
+    /// The snake-case code, as serialised.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Problem::Broken { .. } => "broken",
+            Problem::NoTrustedKey { .. } => "no_trusted_key",
+            Problem::Notary => "notary",
+            Problem::Unsupported { .. } => "unsupported",
+            Problem::BadPayload { .. } => "bad_payload",
+            Problem::WrongDigest { .. } => "wrong_digest",
+            Problem::WrongIdentity { .. } => "wrong_identity",
+            Problem::Revoked { .. } => "revoked",
+            Problem::Expired { .. } => "expired",
+            Problem::OutOfScope { .. } => "out_of_scope",
+            Problem::BadStatement { .. } => "bad_statement",
+            Problem::WrongSubject { .. } => "wrong_subject",
+            Problem::UnknownPlatform { .. } => "unknown_platform",
+            Problem::NotCovered { .. } => "not_covered",
+            Problem::NoSignatures { .. } => "no_signatures",
+            Problem::ThresholdNotMet { .. } => "threshold_not_met",
+            Problem::BadReference { .. } => "bad_reference",
+            Problem::TrustUnavailable { .. } => "trust_unavailable",
+            Problem::Unreachable { .. } => "unreachable",
+            Problem::RegistryTimeout { .. } => "registry_timeout",
+            Problem::GaveUp { .. } => "gave_up",
+            Problem::TooLarge { .. } => "too_large",
+            Problem::AccessDenied { .. } => "access_denied",
+            Problem::Refused { .. } => "refused",
+            Problem::CredentialHelper { .. } => "credential_helper",
+            Problem::NotFound { .. } => "not_found",
+            Problem::RegistryStatus { .. } => "registry_status",
+            Problem::DigestMismatch { .. } => "digest_mismatch",
+            Problem::RegistryProtocol { .. } => "registry_protocol",
+            Problem::Failed { .. } => "failed",
+        }
+    }
+
+    /// The trusted key that verified the signature this problem is about, if one did.
+    pub fn key(&self) -> Option<&KeyRef> {
+        match self {
+            Problem::BadPayload { key, .. }
+            | Problem::WrongDigest { key, .. }
+            | Problem::WrongIdentity { key, .. }
+            | Problem::Revoked { key, .. }
+            | Problem::Expired { key, .. }
+            | Problem::OutOfScope { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+
+    /// Why `key`, which verified a signature, may not vouch for the repository now (`None`:
+    /// it may), from [`TrustedKey::standing`].
+    pub fn from_standing(key: &TrustedKey, standing: Standing, repository: &str) -> Option<Self> {
+        let key_ref = KeyRef::from(key);
+        match standing {
+            Standing::Active => None,
+            Standing::Revoked { reason, at } => Some(Problem::Revoked {
+                key: key_ref,
+                reason,
+                at,
+            }),
+            Standing::Expired {
+                expired_at,
+                checked_at,
+            } => Some(Problem::Expired {
+                key: key_ref,
+                expired_at,
+                checked_at,
+            }),
+            Standing::OutOfScope { scopes } => Some(Problem::OutOfScope {
+                key: key_ref,
+                scopes,
+                repository: repository.to_string(),
+            }),
+        }
+    }
+
+    /// A reference that did not parse.
+    pub fn bad_reference(input: &str, e: &ReferenceError) -> Self {
+        Problem::BadReference {
+            input: clip(input),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<&RegistryError> for Problem {
+    fn from(e: &RegistryError) -> Self {
+        let message = e.to_string();
+        match e {
+            RegistryError::Unreachable { host, .. } => Problem::Unreachable {
+                host: host.clone(),
+                message,
+            },
+            RegistryError::Timeout { host, .. } => Problem::RegistryTimeout {
+                host: host.clone(),
+                message,
+            },
+            RegistryError::TooLarge { host, limit, .. } => Problem::TooLarge {
+                host: host.clone(),
+                limit: *limit,
+                message,
+            },
+            RegistryError::Unauthorized { host, code, .. } => Problem::AccessDenied {
+                host: host.clone(),
+                status: *code,
+                message,
+            },
+            RegistryError::NotFound { host, .. } => Problem::NotFound {
+                host: host.clone(),
+                message,
+            },
+            RegistryError::Status { host, code, .. } => Problem::RegistryStatus {
+                host: host.clone(),
+                status: *code,
+                message,
+            },
+            RegistryError::DigestMismatch {
+                host,
+                expected,
+                actual,
+                ..
+            } => Problem::DigestMismatch {
+                host: host.clone(),
+                expected: expected.clone(),
+                actual: actual.clone(),
+                message,
+            },
+            RegistryError::Protocol { host, .. } => Problem::RegistryProtocol {
+                host: host.clone(),
+                message,
+            },
+            RegistryError::Refused { host, status, .. } => Problem::Refused {
+                host: host.clone(),
+                status: *status,
+                message,
+            },
+            RegistryError::CredentialHelper { host, helper, .. } => Problem::CredentialHelper {
+                host: host.clone(),
+                helper: helper.clone(),
+                message,
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Broken { detail }
+            | Problem::BadPayload { detail, .. }
+            | Problem::BadStatement { detail } => f.write_str(detail),
+            Problem::WrongSubject { subjects, expected } => write!(
+                f,
+                "wrong subject: the statement is about {}, not {}; it was made for another image",
+                if subjects.is_empty() {
+                    "no sha256 digest".to_string()
+                } else {
+                    subjects.iter().map(|s| short_digest(s)).collect::<Vec<_>>().join(", ")
+                },
+                short_digest(expected)
+            ),
+            Problem::UnknownPlatform { for_digest: Some(d) } => write!(
+                f,
+                "the attestation manifest describes {d}, which is not a platform of this index"
+            ),
+            Problem::UnknownPlatform { for_digest: None } => f.write_str(
+                "the attestation manifest does not say which platform manifest it describes",
+            ),
+            Problem::NotCovered { describes } => write!(
+                f,
+                "unsigned: a BuildKit attestation stored in the image index for {}, and no trusted signature covers it",
+                short_digest(describes)
+            ),
+            Problem::Unsupported { what } => f.write_str(what),
+            Problem::NoTrustedKey { .. } => f.write_str(
+                "does not verify with any trusted key: made with a key you do not trust, or altered",
+            ),
+            Problem::Notary => {
+                f.write_str("a Notary Project signature; Vouch cannot verify these with plain keys")
+            }
+            Problem::WrongDigest {
+                signed_for, image, ..
+            } => write!(
+                f,
+                "signed for {}, not for this image's {image}",
+                list_or_none(signed_for)
+            ),
+            Problem::WrongIdentity {
+                signed_for,
+                repository,
+                ..
+            } => write!(
+                f,
+                "signed for {}, not for {repository}",
+                list_or_none(signed_for)
+            ),
+            Problem::Revoked { reason, .. } => match reason {
+                Some(why) => write!(f, "the key was revoked ({})", clip(why)),
+                None => f.write_str("the key was revoked"),
+            },
+            Problem::Expired { expired_at, .. } => {
+                write!(f, "trust in the key expired at {}", rfc3339(*expired_at))
+            }
+            Problem::OutOfScope {
+                scopes, repository, ..
+            } => write!(
+                f,
+                "the key is scoped to {}, which does not cover {repository}",
+                scopes.join(", ")
+            ),
+            Problem::NoSignatures { repository, digest } => write!(
+                f,
+                "no signature found for {repository} at {}; a cosign signature by a trusted key scoped to {repository} would be accepted",
+                short_digest(digest)
+            ),
+            Problem::ThresholdNotMet {
+                keys,
+                required,
+                policy,
+                repository,
+            } => write!(
+                f,
+                "only {} distinct trusted key{} ({}) signed {repository}, but {} requires {required}; several signatures by one key count once",
+                keys.len(),
+                plural(keys.len()),
+                keys.iter().map(KeyRef::label).collect::<Vec<_>>().join(", "),
+                policy_name(policy.as_deref())
+            ),
+            Problem::GaveUp { host, secs } => write!(
+                f,
+                "gave up on {host} after {secs} s: the registry is too slow or stalled"
+            ),
+            Problem::BadReference { message, .. }
+            | Problem::TrustUnavailable { message }
+            | Problem::Unreachable { message, .. }
+            | Problem::RegistryTimeout { message, .. }
+            | Problem::TooLarge { message, .. }
+            | Problem::AccessDenied { message, .. }
+            | Problem::Refused { message, .. }
+            | Problem::CredentialHelper { message, .. }
+            | Problem::NotFound { message, .. }
+            | Problem::RegistryStatus { message, .. }
+            | Problem::DigestMismatch { message, .. }
+            | Problem::RegistryProtocol { message, .. }
+            | Problem::Failed { message } => f.write_str(message),
+        }
+    }
+}
+
+/// The names of the checks a verdict lists, serialised as they always were.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CheckName {
+    /// The image could not be resolved or fetched (error verdicts).
+    Resolve,
+    /// The manifest digest Vouch computed.
+    Digest,
+    SignaturesFound,
+    /// A signature verifies with a trusted key.
+    Signature,
+    /// The signed payload is a well-formed image signature.
+    Payload,
+    DigestBinding,
+    Identity,
+    KeyStatus,
+    Scope,
+    Policy,
+    /// Image index: how the platform manifests fared.
+    Platforms,
+}
+
+impl CheckName {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CheckName::Resolve => "resolve",
+            CheckName::Digest => "digest",
+            CheckName::SignaturesFound => "signatures_found",
+            CheckName::Signature => "signature",
+            CheckName::Payload => "payload",
+            CheckName::DigestBinding => "digest_binding",
+            CheckName::Identity => "identity",
+            CheckName::KeyStatus => "key_status",
+            CheckName::Scope => "scope",
+            CheckName::Policy => "policy",
+            CheckName::Platforms => "platforms",
+        }
+    }
+}
+
+impl std::fmt::Display for CheckName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// "the policy for PATTERN" or "the default policy".
+pub(super) fn policy_name(pattern: Option<&str>) -> String {
+    pattern
+        .map(|p| format!("the policy for {p}"))
+        .unwrap_or_else(|| "the default policy".into())
+}
+
+pub(super) fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+pub(super) fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "nothing".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}
+
+pub(super) fn short_digest(d: &str) -> String {
+    let hex = d.strip_prefix("sha256:").unwrap_or(d);
+    format!("sha256:{}…", hex.get(..12).unwrap_or(hex))
+}
