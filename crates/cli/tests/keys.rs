@@ -224,106 +224,53 @@ fn bad_inputs_get_a_sentence_exit_2_and_leave_the_store_unchanged() {
         &b64_line[..b64_line.len() / 2]
     );
 
-    type Case<'a> = (Vec<String>, Option<&'a [u8]>, &'a str);
-    let cases: Vec<Case<'_>> = vec![
+    let not_base64 = "-----BEGIN PUBLIC KEY-----\nnot base64 at all!!\n-----END PUBLIC KEY-----\n";
+    let missing = env.path("missing.pub");
+    let [p384_pub, private, good, missing] =
+        [&p384_pub, &private, &good, &missing].map(|p| p.to_str().expect("utf8"));
+    // (arguments, stdin, what the sentence names)
+    let cases: &[(&[&str], Option<&str>, &str)] = &[
+        (&["key", "add", "-"], Some(not_base64), "base64"),
+        (&["key", "add", "-"], Some(cert), "certificate"),
+        (&["key", "add", p384_pub], None, "p-384"),
+        (&["key", "add", private], None, "private key"),
+        (&["key", "add", "-"], Some(&truncated), "key"),
+        (&["key", "add", missing], None, "could not read"),
         (
-            vec!["key".into(), "add".into(), "-".into()],
-            Some(b"-----BEGIN PUBLIC KEY-----\nnot base64 at all!!\n-----END PUBLIC KEY-----\n"),
-            "base64",
-        ),
-        (
-            vec!["key".into(), "add".into(), "-".into()],
-            Some(cert.as_bytes()),
-            "certificate",
-        ),
-        (
-            vec![
-                "key".into(),
-                "add".into(),
-                p384_pub.to_string_lossy().into(),
-            ],
-            None,
-            "p-384",
-        ),
-        (
-            vec!["key".into(), "add".into(), private.to_string_lossy().into()],
-            None,
-            "private key",
-        ),
-        (
-            vec!["key".into(), "add".into(), "-".into()],
-            Some(truncated.as_bytes()),
-            "key",
-        ),
-        (
-            vec![
-                "key".into(),
-                "add".into(),
-                env.path("missing.pub").to_string_lossy().into(),
-            ],
-            None,
-            "could not read",
-        ),
-        (
-            vec![
-                "key".into(),
-                "add".into(),
-                good.to_string_lossy().into(),
-                "--scope".into(),
-                "ghcr.io/Acme/*".into(),
-            ],
+            &["key", "add", good, "--scope", "ghcr.io/Acme/*"],
             None,
             "scope",
         ),
         (
-            vec![
-                "key".into(),
-                "add".into(),
-                good.to_string_lossy().into(),
-                "--expires".into(),
-                "tomorrow".into(),
-            ],
+            &["key", "add", good, "--expires", "tomorrow"],
             None,
             "rfc 3339",
         ),
         (
-            vec![
-                "key".into(),
-                "show".into(),
-                "sha256:0000000000000000".into(),
-            ],
+            &["key", "show", "sha256:0000000000000000"],
             None,
             "no trusted key matches",
         ),
+        (&["key", "revoke", "abc"], None, "at least 12 hex digits"),
+        (&["key", "rm", "nobody"], None, "no trusted key matches"),
         (
-            vec!["key".into(), "revoke".into(), "abc".into()],
-            None,
-            "at least 12 hex digits",
-        ),
-        (
-            vec!["key".into(), "rm".into(), "nobody".into()],
-            None,
-            "no trusted key matches",
-        ),
-        (
-            vec![
-                "policy".into(),
-                "set".into(),
-                "ghcr.io/**".into(),
-                "--mode".into(),
-                "enforce".into(),
-                "--threshold".into(),
-                "0".into(),
+            &[
+                "policy",
+                "set",
+                "ghcr.io/**",
+                "--mode",
+                "enforce",
+                "--threshold",
+                "0",
             ],
             None,
             "threshold",
         ),
     ];
-    for (args, stdin, needle) in cases {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    for &(args, stdin, needle) in cases {
         let out = match stdin {
-            Some(s) => env.run_stdin(&args, s),
-            None => env.run(&args),
+            Some(s) => env.run_stdin(args, s.as_bytes()),
+            None => env.run(args),
         };
         eprintln!("case {args:?} -> expecting `{needle}`");
         assert_fails_with(&out, needle);
@@ -543,15 +490,7 @@ fn policies_and_trust_export_import() {
     let (_, p2) = openssl_ed25519(a.dir.path(), "two");
     a.add_key(&p1, "one", &["--scope", "ghcr.io/one/**"]);
     a.add_key(&p2, "two", &[]);
-    a.ok(&[
-        "policy",
-        "set",
-        "ghcr.io/one/**",
-        "--mode",
-        "warn",
-        "--threshold",
-        "2",
-    ]);
+    a.set_policy("ghcr.io/one/**", "warn", &["--threshold", "2"]);
     let policies: serde_json::Value =
         serde_json::from_str(&a.ok(&["policy", "list", "--json"])).expect("json");
     assert_eq!(

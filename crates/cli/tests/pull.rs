@@ -65,18 +65,11 @@ fn code_and_stderr(out: &Output) -> (Option<i32>, String) {
     )
 }
 
-/// A user who trusts one key of their own, `acme`.
-fn user(name: &str) -> Env {
-    let env = Env::new(name);
-    env.generate_key("acme", "ed25519", &[]);
-    env
-}
-
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn unsigned_image_in_an_enforce_scope_is_refused_and_the_engine_never_runs() {
     let reg = real_registry("pull: enforce refuses");
-    let env = user("pull-enforce");
+    let env = Env::with_own_key("pull-enforce");
     push_image(&reg, "pull-enforce/app", "v1", "pull-enforce");
     let engine = FakeEngine::new(0);
     let image = format!("{reg}/pull-enforce/app:v1");
@@ -102,7 +95,7 @@ fn unsigned_image_in_an_enforce_scope_is_refused_and_the_engine_never_runs() {
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn signed_image_is_pulled_pinned_by_its_digest() {
     let reg = real_registry("pull: signed is pulled");
-    let env = user("pull-signed");
+    let env = Env::with_own_key("pull-signed");
     let (digest, image) = env.push_signed(&reg, "pull-signed/app", "acme");
     let engine = FakeEngine::new(0);
     let out = pull(&env, &engine, &image, &[]);
@@ -120,14 +113,8 @@ fn signed_image_is_pulled_pinned_by_its_digest() {
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn unverified_image_in_a_warn_scope_is_pulled_only_with_yes() {
     let reg = real_registry("pull: warn needs --yes");
-    let env = user("pull-warn");
-    env.ok(&[
-        "policy",
-        "set",
-        &format!("{reg}/pull-warn/**"),
-        "--mode",
-        "warn",
-    ]);
+    let env = Env::with_own_key("pull-warn");
+    env.set_policy(&format!("{reg}/pull-warn/**"), "warn", &[]);
     let digest = push_image(&reg, "pull-warn/app", "v1", "pull-warn");
     let image = format!("{reg}/pull-warn/app:v1");
     let engine = FakeEngine::new(0);
@@ -149,7 +136,7 @@ fn unverified_image_in_a_warn_scope_is_pulled_only_with_yes() {
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn an_engine_that_fails_or_is_missing_exits_2() {
     let reg = real_registry("pull: engine failures");
-    let env = user("pull-engine");
+    let env = Env::with_own_key("pull-engine");
     let (digest, image) = env.push_signed(&reg, "pull-engine/app", "acme");
     let failing = FakeEngine::new(125);
     let out = pull(&env, &failing, &image, &[]);

@@ -176,8 +176,7 @@ fn vouch_signatures_are_accepted_by_cosign_and_appended() {
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn unsigned_image_is_unsigned() {
     let reg = real_registry("unsigned");
-    let env = Env::new("verify-unsigned");
-    env.generate_key("acme", "ed25519", &[]);
+    let env = Env::with_own_key("verify-unsigned");
     push_image(&reg, "attack-unsigned/app", "v1", "unsigned");
     let v = assert_status(
         &env,
@@ -223,8 +222,7 @@ fn out_of_scope_key_is_untrusted_and_says_its_scope() {
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn revoked_key_is_untrusted() {
     let reg = real_registry("revoked");
-    let env = Env::new("verify-revoked");
-    env.generate_key("acme", "ed25519", &[]);
+    let env = Env::with_own_key("verify-revoked");
     let (_, image) = env.push_signed(&reg, "attack-revoked/app", "acme");
     assert_status(&env, &image, "verified", 0);
     env.ok(&["key", "revoke", "acme", "--reason", "leaked"]);
@@ -258,8 +256,7 @@ fn expired_key_is_untrusted() {
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn signature_copied_to_another_repository_is_invalid() {
     let reg = real_registry("copied signature");
-    let env = Env::new("verify-copied");
-    env.generate_key("acme", "ed25519", &[]);
+    let env = Env::with_own_key("verify-copied");
     let (digest, original) = env.push_signed(&reg, "attack-copy/original", "acme");
     // Same image bytes (same digest) in another repository, with the signature copied along.
     for (selector, tag) in [
@@ -296,8 +293,7 @@ fn signature_copied_to_another_repository_is_invalid() {
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn signature_replayed_onto_another_digest_is_invalid() {
     let reg = real_registry("replayed signature");
-    let env = Env::new("verify-replay");
-    env.generate_key("acme", "ed25519", &[]);
+    let env = Env::with_own_key("verify-replay");
     let good = push_image(&reg, "attack-replay/app", "good", "replay-good");
     let evil = push_image(&reg, "attack-replay/app", "evil", "replay-evil");
     env.ok(&[
@@ -363,8 +359,7 @@ fn tampered_signature_is_not_verified() {
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn tampered_payload_is_not_verified() {
     let reg = real_registry("tampered payload");
-    let env = Env::new("verify-tamper-payload");
-    env.generate_key("acme", "ed25519", &[]);
+    let env = Env::with_own_key("verify-tamper-payload");
     let (digest, image) = env.push_signed(&reg, "attack-tpay/app", "acme");
     let sig = get_manifest(&reg, "attack-tpay/app", &sig_tag(&digest)).expect("sig");
     let v: Value = serde_json::from_slice(&sig).expect("json");
@@ -389,17 +384,12 @@ fn tampered_payload_is_not_verified() {
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn threshold_met_only_by_duplicate_signatures_is_not_verified() {
     let reg = real_registry("duplicate threshold");
-    let env = Env::new("verify-dup");
-    env.generate_key("acme", "ed25519", &[]);
-    env.ok(&[
-        "policy",
-        "set",
+    let env = Env::with_own_key("verify-dup");
+    env.set_policy(
         &format!("{reg}/attack-dup/**"),
-        "--mode",
         "enforce",
-        "--threshold",
-        "2",
-    ]);
+        &["--threshold", "2"],
+    );
     let (_, image) = env.push_signed(&reg, "attack-dup/app", "acme");
     env.ok(&["sign", &image, "--key", "acme"]);
     let v = assert_status(&env, &image, "untrusted", 1);
@@ -417,15 +407,8 @@ fn threshold_met_only_by_duplicate_signatures_is_not_verified() {
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn warn_mode_reports_but_does_not_fail() {
     let reg = real_registry("warn mode");
-    let env = Env::new("verify-warn");
-    env.generate_key("acme", "ed25519", &[]);
-    env.ok(&[
-        "policy",
-        "set",
-        &format!("{reg}/warn-mode/**"),
-        "--mode",
-        "warn",
-    ]);
+    let env = Env::with_own_key("verify-warn");
+    env.set_policy(&format!("{reg}/warn-mode/**"), "warn", &[]);
     push_image(&reg, "warn-mode/app", "v1", "warn");
     let (v, code, _) = verify_json(&env, &format!("{reg}/warn-mode/app:v1"));
     assert_eq!(v["status"], "unsigned");
@@ -475,8 +458,7 @@ fn unreachable_registry_is_an_error_verdict() {
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn batches_print_an_array_and_read_lists_from_stdin() {
     let reg = real_registry("batch");
-    let env = Env::new("verify-batch");
-    env.generate_key("acme", "ed25519", &[]);
+    let env = Env::with_own_key("verify-batch");
     let (_, image_a) = env.push_signed(&reg, "batch/a", "acme");
     env.push_signed(&reg, "batch/b", "acme");
     let list = format!("# images\n{reg}/batch/a:v1\n\n{reg}/batch/b:v1  # second\n");
@@ -841,16 +823,22 @@ fn hostile_referrers_index_pointing_back_at_the_image_is_ignored() {
     assert_status(&env, &format!("{addr}/evil/app:v1"), "unsigned", 1);
 }
 
-#[test]
-fn hostile_oversize_manifest_is_refused_without_reading_it() {
-    let env = hostile_env("verify-hostile-huge");
-    let addr = hostile::Routes::default()
-        .manifest("v1", hostile::Answer::Huge)
-        .serve();
+/// Serves `answer` as `evil/app:v1` to a user whose registry timeout is 3 s; asserts the
+/// verdict is an error, reached well within 30 s. Returns it and how long it took.
+fn error_verdict_in_time(name: &str, answer: hostile::Answer) -> (Value, std::time::Duration) {
+    let env = hostile_env(name);
+    let addr = hostile::Routes::default().manifest("v1", answer).serve();
     let start = std::time::Instant::now();
     let v = assert_status(&env, &format!("{addr}/evil/app:v1"), "error", 1);
+    let took = start.elapsed();
+    assert!(took < std::time::Duration::from_secs(30), "took {took:?}");
+    (v, took)
+}
+
+#[test]
+fn hostile_oversize_manifest_is_refused_without_reading_it() {
+    let (v, _) = error_verdict_in_time("verify-hostile-huge", hostile::Answer::Huge);
     assert_eq!(v["cause"]["code"], "too_large", "{v:#}");
-    assert!(start.elapsed() < std::time::Duration::from_secs(30));
 }
 
 #[test]
@@ -901,22 +889,8 @@ fn hostile_blob_not_matching_its_digest_is_invalid() {
 
 #[test]
 fn hostile_stalled_response_times_out_as_an_error() {
-    let env = hostile_env("verify-hostile-stall");
-    let addr = hostile::Routes::default()
-        .manifest("v1", hostile::Answer::Stall)
-        .serve();
-    let start = std::time::Instant::now();
-    let v = assert_status(&env, &format!("{addr}/evil/app:v1"), "error", 1);
-    assert!(
-        start.elapsed() < std::time::Duration::from_secs(30),
-        "took {:?}",
-        start.elapsed()
-    );
-    eprintln!(
-        "stalled registry: {} after {:?}",
-        v["reason"],
-        start.elapsed()
-    );
+    let (v, took) = error_verdict_in_time("verify-hostile-stall", hostile::Answer::Stall);
+    eprintln!("stalled registry: {} after {took:?}", v["reason"]);
 }
 
 #[test]

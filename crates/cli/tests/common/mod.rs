@@ -155,6 +155,18 @@ impl Env {
         cmd.output().expect("run vouch")
     }
 
+    /// A user with one signing key of their own in the keychain: `acme`, ed25519.
+    pub fn with_own_key(name: &str) -> Self {
+        let env = Self::new(name);
+        env.generate_key("acme", "ed25519", &[]);
+        env
+    }
+
+    /// `vouch policy set PATTERN --mode MODE [extra...]`.
+    pub fn set_policy(&self, pattern: &str, mode: &str, extra: &[&str]) {
+        self.ok(&[&["policy", "set", pattern, "--mode", mode], extra].concat());
+    }
+
     /// `vouch key add PUBKEY --name NAME [extra...]`; returns stdout.
     pub fn add_key(&self, pubkey: &Path, name: &str, extra: &[&str]) -> String {
         let path = pubkey.to_str().expect("utf8 path");
