@@ -178,7 +178,7 @@ fn add_from_stdin_pasted_text_and_raw_base64() {
     env.ok(&["key", "add", &pasted, "--name", "pasted"]);
     // Raw base64 ed25519: the last 32 bytes of the DER SPKI.
     let der = openssl_der(&p3);
-    let raw = filter("base64", &["-w0"], &der[der.len() - 32..]);
+    let raw = pipe("base64", &["-w0"], &der[der.len() - 32..]);
     let pem = std::fs::read(&p1).expect("read");
     for (name, stdin) in [("stdin", pem), ("raw", raw.into_bytes())] {
         let out = env.run_stdin(&["key", "add", "-", "--name", name], &stdin);

@@ -20,11 +20,11 @@ const DSSE: &str = "application/vnd.dsse.envelope.v1+json";
 // ---------------------------------------------------------------------------------------------
 
 fn b64(b: &[u8]) -> String {
-    filter("base64", &["-w0"], b)
+    pipe("base64", &["-w0"], b)
 }
 
 fn b64_decode(s: &str) -> String {
-    filter("base64", &["-d"], s.as_bytes())
+    pipe("base64", &["-d"], s.as_bytes())
 }
 
 fn cosign_attest(cosign: &Path, key: &Path, kind: &str, predicate: &Path, image: &str) {

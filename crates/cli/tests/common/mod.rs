@@ -264,7 +264,7 @@ pub fn openssl_der(pubkey: &Path) -> Vec<u8> {
 }
 
 /// Runs `program args` with `input` on stdin; returns its stdout as text.
-pub fn filter(program: &str, args: &[&str], input: &[u8]) -> String {
+pub fn pipe(program: &str, args: &[&str], input: &[u8]) -> String {
     let out = Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
@@ -280,7 +280,7 @@ pub fn filter(program: &str, args: &[&str], input: &[u8]) -> String {
 
 /// sha256 of the DER SubjectPublicKeyInfo, computed by openssl and sha256sum.
 pub fn openssl_fingerprint(pubkey: &Path) -> String {
-    let hex = filter("sha256sum", &[], &openssl_der(pubkey));
+    let hex = pipe("sha256sum", &[], &openssl_der(pubkey));
     format!("sha256:{}", hex.split_whitespace().next().expect("hash"))
 }
 
