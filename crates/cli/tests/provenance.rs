@@ -111,10 +111,9 @@ fn cosign_slsa_v02_and_v1_attestations_are_verified_with_builder_and_source() {
     let reg = real_registry("cosign attest → vouch inspect");
     let cosign = cosign();
     let env = Env::new("prov-cosign");
-    let digest = push_image(&reg, "prov-cosign/app", "v1", "prov-cosign");
+    let (digest, key, pubkey) =
+        cosign_signed_image(&cosign, env.dir.path(), &reg, "prov-cosign/app");
     let pinned = format!("{reg}/prov-cosign/app@{digest}");
-    let (key, pubkey) = cosign_keypair(&cosign, env.dir.path());
-    cosign_sign(&cosign, &key, &pinned);
     let p02 = predicate_file(
         &env,
         "p02.json",

@@ -71,9 +71,7 @@ fn cosign_p256_signature_verifies_in_three_requests() {
     let reg = real_registry("cosign → vouch");
     let cosign = cosign();
     let env = Env::new("verify-cosign");
-    let digest = push_image(&reg, "cosign-p256/app", "v1", "cosign-p256");
-    let (key, pubkey) = cosign_keypair(&cosign, env.dir.path());
-    cosign_sign(&cosign, &key, &format!("{reg}/cosign-p256/app@{digest}"));
+    let (digest, _, pubkey) = cosign_signed_image(&cosign, env.dir.path(), &reg, "cosign-p256/app");
     env.add_key(&pubkey, "acme", &[]);
 
     let before = access_log_lines().len();
@@ -238,9 +236,7 @@ fn expired_key_is_untrusted() {
     let reg = real_registry("expired");
     let cosign = cosign();
     let env = Env::new("verify-expired");
-    let (key, pubkey) = cosign_keypair(&cosign, env.dir.path());
-    let digest = push_image(&reg, "attack-expired/app", "v1", "expired");
-    cosign_sign(&cosign, &key, &format!("{reg}/attack-expired/app@{digest}"));
+    let (_, _, pubkey) = cosign_signed_image(&cosign, env.dir.path(), &reg, "attack-expired/app");
     env.add_key(&pubkey, "acme", &["--expires", "2020-01-01T00:00:00Z"]);
     let v = assert_status(
         &env,

@@ -600,6 +600,20 @@ pub fn cosign_on_registry(
     cosign_in(cosign, Path::new("."), &args)
 }
 
+/// Pushes a tiny image `reg/repo:v1` and signs it by digest with a cosign key pair made in
+/// `dir`; returns (digest, cosign.key, cosign.pub).
+pub fn cosign_signed_image(
+    cosign: &Path,
+    dir: &Path,
+    reg: &str,
+    repo: &str,
+) -> (String, PathBuf, PathBuf) {
+    let digest = push_image(reg, repo, "v1", repo);
+    let (key, pubkey) = cosign_keypair(cosign, dir);
+    cosign_sign(cosign, &key, &format!("{reg}/{repo}@{digest}"));
+    (digest, key, pubkey)
+}
+
 /// `cosign sign` with a key file, no transparency log.
 pub fn cosign_sign(cosign: &Path, key: &Path, image: &str) {
     assert_ok(
