@@ -3,14 +3,13 @@
 mod common;
 
 use common::*;
+use std::path::Path;
 use std::process::Command;
 
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn doctor_reports_the_real_secret_service() {
-    if !real_env("doctor") {
-        return;
-    }
+    real_env("doctor");
     let env = Env::new("doctor");
     let out = env.ok(&["doctor", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
@@ -31,24 +30,12 @@ fn doctor_reports_the_real_secret_service() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn doctor_and_key_list_fail_clearly_without_a_keychain() {
-    if !real_env("no keychain") {
-        return;
-    }
+    real_env("no keychain");
     let env = Env::new("nokeychain");
-    let run = |args: &[&str]| {
-        env.cmd()
-            .args(args)
-            .env(
-                "DBUS_SESSION_BUS_ADDRESS",
-                "unix:path=/nonexistent/vouch-test-bus",
-            )
-            .output()
-            .expect("run")
-    };
-    let out = run(&["doctor"]);
+    let out = env.run_without_keychain(&["doctor"]);
     assert_fails_with(&out, "keychain");
     assert!(String::from_utf8_lossy(&out.stdout).contains("unreachable"));
-    let out = run(&["key", "list"]);
+    let out = env.run_without_keychain(&["key", "list"]);
     assert_fails_with(&out, "unreachable");
     // No silent fallback to a file: nothing but (at most) the lock folder was created.
     let leftovers: Vec<_> = walk(&env.path("config"))
@@ -76,9 +63,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn the_key_state_comes_from_the_core_in_list_and_show() {
-    if !real_env("key state") {
-        return;
-    }
+    real_env("key state");
     let env = Env::new("key-state");
     let (_, pubkey) = openssl_ed25519(env.dir.path(), "soon");
     // Three days and a bit from now: "expiring in 4 days" (days left are rounded up).
@@ -109,26 +94,23 @@ fn the_key_state_comes_from_the_core_in_list_and_show() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn add_list_show_export_revoke_rm_persist_across_processes() {
-    if !real_env("key lifecycle") {
-        return;
-    }
+    real_env("key lifecycle");
     let env = Env::new("lifecycle");
     let (_, pubkey) = openssl_ed25519(env.dir.path(), "acme");
     let expected_fp = openssl_fingerprint(&pubkey);
 
-    let out = env.ok(&[
-        "key",
-        "add",
-        pubkey.to_str().expect("utf8"),
-        "--name",
+    let out = env.add_key(
+        &pubkey,
         "acme",
-        "--scope",
-        "ghcr.io/acme/**",
-        "--note",
-        "release key",
-        "--expires",
-        "2099-01-01T00:00:00Z",
-    ]);
+        &[
+            "--scope",
+            "ghcr.io/acme/**",
+            "--note",
+            "release key",
+            "--expires",
+            "2099-01-01T00:00:00Z",
+        ],
+    );
     assert!(out.contains(&expected_fp), "{out}");
     assert!(out.contains("ghcr.io/acme/**"));
 
@@ -162,13 +144,7 @@ fn add_list_show_export_revoke_rm_persist_across_processes() {
     assert_eq!(openssl_fingerprint(&exported), expected_fp);
 
     // Adding the same key again updates it, no duplicate.
-    let out = env.ok(&[
-        "key",
-        "add",
-        pubkey.to_str().expect("utf8"),
-        "--name",
-        "Acme Corp",
-    ]);
+    let out = env.add_key(&pubkey, "Acme Corp", &[]);
     assert!(out.starts_with("Updated"), "{out}");
     let keys = env.keys();
     assert_eq!(keys.len(), 1);
@@ -193,41 +169,21 @@ fn add_list_show_export_revoke_rm_persist_across_processes() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn add_from_stdin_pasted_text_and_raw_base64() {
-    if !real_env("key add inputs") {
-        return;
-    }
+    real_env("key add inputs");
     let env = Env::new("inputs");
     let (_, p1) = openssl_ed25519(env.dir.path(), "one");
     let (_, p2) = openssl_ed25519(env.dir.path(), "two");
     let (_, p3) = openssl_ed25519(env.dir.path(), "three");
-    let out = env.run_stdin(
-        &["key", "add", "-", "--name", "stdin"],
-        &std::fs::read(&p1).expect("read"),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let pasted = std::fs::read_to_string(&p2).expect("read");
     env.ok(&["key", "add", &pasted, "--name", "pasted"]);
     // Raw base64 ed25519: the last 32 bytes of the DER SPKI.
-    let der = openssl(&[
-        "pkey",
-        "-pubin",
-        "-in",
-        p3.to_str().expect("utf8"),
-        "-outform",
-        "DER",
-    ]);
-    let raw = &der[der.len() - 32..];
-    let b64 = base64_encode(raw);
-    let out = env.run_stdin(&["key", "add", "-", "--name", "raw"], b64.as_bytes());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let der = openssl_der(&p3);
+    let raw = pipe("base64", &["-w0"], &der[der.len() - 32..]);
+    let pem = std::fs::read(&p1).expect("read");
+    for (name, stdin) in [("stdin", pem), ("raw", raw.into_bytes())] {
+        let out = env.run_stdin(&["key", "add", "-", "--name", name], &stdin);
+        assert_ok(&out, &format!("key add - ({name})"));
+    }
     let keys = env.keys();
     let fps: Vec<&str> = keys
         .iter()
@@ -238,30 +194,13 @@ fn add_from_stdin_pasted_text_and_raw_base64() {
     }
 }
 
-fn base64_encode(bytes: &[u8]) -> String {
-    let out = Command::new("base64")
-        .arg("-w0")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin.take().expect("stdin").write_all(bytes)?;
-            c.wait_with_output()
-        })
-        .expect("base64");
-    String::from_utf8(out.stdout).expect("utf8")
-}
-
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn bad_inputs_get_a_sentence_exit_2_and_leave_the_store_unchanged() {
-    if !real_env("bad inputs") {
-        return;
-    }
+    real_env("bad inputs");
     let env = Env::new("badinput");
     let (private, good) = openssl_ed25519(env.dir.path(), "good");
-    env.ok(&["key", "add", good.to_str().expect("utf8"), "--name", "good"]);
+    env.add_key(&good, "good", &[]);
     let before = env.keys();
 
     let p384 = env.path("p384.pem");
@@ -285,106 +224,53 @@ fn bad_inputs_get_a_sentence_exit_2_and_leave_the_store_unchanged() {
         &b64_line[..b64_line.len() / 2]
     );
 
-    type Case<'a> = (Vec<String>, Option<&'a [u8]>, &'a str);
-    let cases: Vec<Case<'_>> = vec![
+    let not_base64 = "-----BEGIN PUBLIC KEY-----\nnot base64 at all!!\n-----END PUBLIC KEY-----\n";
+    let missing = env.path("missing.pub");
+    let [p384_pub, private, good, missing] =
+        [&p384_pub, &private, &good, &missing].map(|p| p.to_str().expect("utf8"));
+    // (arguments, stdin, what the sentence names)
+    let cases: &[(&[&str], Option<&str>, &str)] = &[
+        (&["key", "add", "-"], Some(not_base64), "base64"),
+        (&["key", "add", "-"], Some(cert), "certificate"),
+        (&["key", "add", p384_pub], None, "p-384"),
+        (&["key", "add", private], None, "private key"),
+        (&["key", "add", "-"], Some(&truncated), "key"),
+        (&["key", "add", missing], None, "could not read"),
         (
-            vec!["key".into(), "add".into(), "-".into()],
-            Some(b"-----BEGIN PUBLIC KEY-----\nnot base64 at all!!\n-----END PUBLIC KEY-----\n"),
-            "base64",
-        ),
-        (
-            vec!["key".into(), "add".into(), "-".into()],
-            Some(cert.as_bytes()),
-            "certificate",
-        ),
-        (
-            vec![
-                "key".into(),
-                "add".into(),
-                p384_pub.to_string_lossy().into(),
-            ],
-            None,
-            "p-384",
-        ),
-        (
-            vec!["key".into(), "add".into(), private.to_string_lossy().into()],
-            None,
-            "private key",
-        ),
-        (
-            vec!["key".into(), "add".into(), "-".into()],
-            Some(truncated.as_bytes()),
-            "key",
-        ),
-        (
-            vec![
-                "key".into(),
-                "add".into(),
-                env.path("missing.pub").to_string_lossy().into(),
-            ],
-            None,
-            "could not read",
-        ),
-        (
-            vec![
-                "key".into(),
-                "add".into(),
-                good.to_string_lossy().into(),
-                "--scope".into(),
-                "ghcr.io/Acme/*".into(),
-            ],
+            &["key", "add", good, "--scope", "ghcr.io/Acme/*"],
             None,
             "scope",
         ),
         (
-            vec![
-                "key".into(),
-                "add".into(),
-                good.to_string_lossy().into(),
-                "--expires".into(),
-                "tomorrow".into(),
-            ],
+            &["key", "add", good, "--expires", "tomorrow"],
             None,
             "rfc 3339",
         ),
         (
-            vec![
-                "key".into(),
-                "show".into(),
-                "sha256:0000000000000000".into(),
-            ],
+            &["key", "show", "sha256:0000000000000000"],
             None,
             "no trusted key matches",
         ),
+        (&["key", "revoke", "abc"], None, "at least 12 hex digits"),
+        (&["key", "rm", "nobody"], None, "no trusted key matches"),
         (
-            vec!["key".into(), "revoke".into(), "abc".into()],
-            None,
-            "at least 12 hex digits",
-        ),
-        (
-            vec!["key".into(), "rm".into(), "nobody".into()],
-            None,
-            "no trusted key matches",
-        ),
-        (
-            vec![
-                "policy".into(),
-                "set".into(),
-                "ghcr.io/**".into(),
-                "--mode".into(),
-                "enforce".into(),
-                "--threshold".into(),
-                "0".into(),
+            &[
+                "policy",
+                "set",
+                "ghcr.io/**",
+                "--mode",
+                "enforce",
+                "--threshold",
+                "0",
             ],
             None,
             "threshold",
         ),
     ];
-    for (args, stdin, needle) in cases {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    for &(args, stdin, needle) in cases {
         let out = match stdin {
-            Some(s) => env.run_stdin(&args, s),
-            None => env.run(&args),
+            Some(s) => env.run_stdin(args, s.as_bytes()),
+            None => env.run(args),
         };
         eprintln!("case {args:?} -> expecting `{needle}`");
         assert_fails_with(&out, needle);
@@ -395,9 +281,7 @@ fn bad_inputs_get_a_sentence_exit_2_and_leave_the_store_unchanged() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn generate_and_import_signing_keys_keep_private_keys_in_the_keychain() {
-    if !real_env("signing keys") {
-        return;
-    }
+    real_env("signing keys");
     let env = Env::new("signing");
     let ed = env.ok(&["key", "generate", "--name", "me"]);
     let p256 = env.ok(&[
@@ -426,155 +310,62 @@ fn generate_and_import_signing_keys_keep_private_keys_in_the_keychain() {
     );
 
     // The private key is a separate Secret Service item, findable by attributes, never on disk.
-    let item = Command::new("secret-tool")
-        .args([
-            "search",
-            "--all",
-            "service",
-            "vouch",
-            "username",
-            &format!("{}/private/{}", env.profile, ed.trim()),
-        ])
-        .output()
-        .expect("secret-tool");
-    let listing =
-        String::from_utf8_lossy(&item.stdout).to_string() + &String::from_utf8_lossy(&item.stderr);
+    let listing = private_key_items(&env.profile, ed.trim());
     assert!(listing.contains("Vouch signing key"), "{listing}");
     let list = env.ok(&["key", "list", "--json"]);
     assert!(!list.contains("PRIVATE"), "private material in key list");
 
     // Unencrypted PKCS#8 import.
     let (private, pubkey) = openssl_ed25519(env.dir.path(), "imported");
-    let out = env.ok(&[
-        "key",
-        "import-private",
-        private.to_str().expect("utf8"),
-        "--name",
-        "imp",
-    ]);
+    let private = private.to_str().expect("utf8");
+    let out = env.ok(&["key", "import-private", private, "--name", "imp"]);
     assert!(out.contains(&openssl_fingerprint(&pubkey)), "{out}");
 
     // Export an encrypted cosign-format key and import it back into another profile.
     let exported = env.path("exported.key");
-    let out = env
-        .cmd()
-        .args([
-            "key",
-            "export-private",
-            ed.trim(),
-            "--output",
-            exported.to_str().expect("utf8"),
-        ])
-        .env("VOUCH_PASSWORD", "s3cret")
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    export_private(&env, ed.trim(), &exported, "s3cret");
     let text = std::fs::read_to_string(&exported).expect("read");
     assert!(
         text.starts_with("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----"),
         "{text}"
     );
     let other = Env::new("signing-other");
-    let wrong = other
-        .cmd()
-        .args([
-            "key",
-            "import-private",
-            exported.to_str().expect("utf8"),
-            "--name",
-            "x",
-        ])
-        .env("VOUCH_PASSWORD", "wrong")
-        .output()
-        .expect("run");
+    let wrong = other.run_with_password(&import_private(&exported, "x"), "wrong");
     assert_fails_with(&wrong, "passphrase");
     assert!(other.keys().is_empty());
-    let ok = other
-        .cmd()
-        .args([
-            "key",
-            "import-private",
-            exported.to_str().expect("utf8"),
-            "--name",
-            "me-again",
-        ])
-        .env("VOUCH_PASSWORD", "s3cret")
-        .output()
-        .expect("run");
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    other.ok_with_password(&import_private(&exported, "me-again"), "s3cret");
     assert_eq!(other.keys()[0]["fingerprint"], ed.trim());
     other.ok(&["key", "rm", ed.trim()]);
     // Removing the key removed its private item too.
-    let gone = Command::new("secret-tool")
-        .args([
-            "search",
-            "--all",
-            "service",
-            "vouch",
-            "username",
-            &format!("{}/private/{}", other.profile, ed.trim()),
-        ])
-        .output()
-        .expect("secret-tool");
-    assert!(!String::from_utf8_lossy(&gone.stdout).contains("Vouch signing key"));
+    let gone = private_key_items(&other.profile, ed.trim());
+    assert!(!gone.contains("Vouch signing key"), "{gone}");
+}
+
+/// The arguments of `vouch key import-private FILE --name NAME`.
+fn import_private<'a>(file: &'a Path, name: &'a str) -> [&'a str; 5] {
+    let file = file.to_str().expect("utf8");
+    ["key", "import-private", file, "--name", name]
+}
+
+/// `vouch key export-private FINGERPRINT --output FILE`, encrypted with `password`.
+fn export_private(env: &Env, fingerprint: &str, file: &Path, password: &str) {
+    let file = file.to_str().expect("utf8");
+    let args = ["key", "export-private", fingerprint, "--output", file];
+    env.ok_with_password(&args, password);
 }
 
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn keys_made_by_cosign_and_skopeo_import() {
-    if !real_env("cosign/skopeo keys") {
-        return;
-    }
-    let (Some(cosign), Some(skopeo)) = (tool("VOUCH_TEST_COSIGN"), tool("VOUCH_TEST_SKOPEO"))
-    else {
-        return;
-    };
+    real_env("cosign/skopeo keys");
+    let (cosign, skopeo) = (cosign(), skopeo());
     let env = Env::new("peerkeys");
     // cosign generate-key-pair (P-256, ENCRYPTED SIGSTORE PRIVATE KEY).
-    let st = Command::new(&cosign)
-        .args(["generate-key-pair"])
-        .current_dir(env.dir.path())
-        .env("COSIGN_PASSWORD", "pw1")
-        .output()
-        .expect("cosign");
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
-    env.ok(&[
-        "key",
-        "add",
-        env.path("cosign.pub").to_str().expect("utf8"),
-        "--name",
-        "cosign-pub",
-    ]);
-    let out = env
-        .cmd()
-        .args([
-            "key",
-            "import-private",
-            env.path("cosign.key").to_str().expect("utf8"),
-            "--name",
-            "cosign-signer",
-        ])
-        .env("VOUCH_PASSWORD", "pw1")
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let fp = openssl_fingerprint(&env.path("cosign.pub"));
+    let (cosign_key, cosign_pub) = cosign_keypair(&cosign, env.dir.path());
+    env.add_key(&cosign_pub, "cosign-pub", &[]);
+    let import = import_private(&cosign_key, "cosign-signer");
+    env.ok_with_password(&import, COSIGN_PASSWORD);
+    let fp = openssl_fingerprint(&cosign_pub);
     let keys = env.keys();
     assert_eq!(keys.len(), 1, "same key via pub and private: no duplicate");
     assert_eq!(keys[0]["fingerprint"], fp.as_str());
@@ -585,84 +376,23 @@ fn keys_made_by_cosign_and_skopeo_import() {
     let (ed_private, ed_pub) = openssl_ed25519(env.dir.path(), "ed");
     let imp = env.path("imp");
     std::fs::create_dir_all(&imp).expect("mkdir");
-    let st = Command::new(&cosign)
-        .args([
-            "import-key-pair",
-            "--key",
-            ed_private.to_str().expect("utf8"),
-            "--output-key-prefix",
-            "import",
-        ])
-        .current_dir(&imp)
-        .env("COSIGN_PASSWORD", "pw2")
-        .output()
-        .expect("cosign");
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
-    let out = env
-        .cmd()
-        .args([
-            "key",
-            "import-private",
-            imp.join("import.key").to_str().expect("utf8"),
-            "--name",
-            "cosign-ed",
-        ])
-        .env("VOUCH_PASSWORD", "pw2")
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains(&openssl_fingerprint(&ed_pub)));
+    let imported = cosign_import_key(&cosign, &ed_private, &imp, "import");
+    let out = env.ok_with_password(&import_private(&imported, "cosign-ed"), COSIGN_PASSWORD);
+    assert!(out.contains(&openssl_fingerprint(&ed_pub)), "{out}");
 
     // skopeo generate-sigstore-key.
     let pass = env.write("pass", b"pw3");
     let prefix = env.path("skopeo");
-    let st = Command::new(&skopeo)
-        .args([
-            "generate-sigstore-key",
-            "--output-prefix",
-            prefix.to_str().expect("utf8"),
-            "--passphrase-file",
-            pass.to_str().expect("utf8"),
-        ])
-        .output()
-        .expect("skopeo");
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
-    env.ok(&[
-        "key",
-        "add",
-        env.path("skopeo.pub").to_str().expect("utf8"),
-        "--name",
-        "skopeo-pub",
-    ]);
-    let out = env
-        .cmd()
-        .args([
-            "key",
-            "import-private",
-            env.path("skopeo.private").to_str().expect("utf8"),
-            "--name",
-            "skopeo-signer",
-        ])
-        .env("VOUCH_PASSWORD", "pw3")
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut generate = Command::new(&skopeo);
+    generate
+        .args(["generate-sigstore-key", "--output-prefix"])
+        .arg(&prefix)
+        .arg("--passphrase-file")
+        .arg(&pass);
+    run_ok(&mut generate, "skopeo generate-sigstore-key");
+    env.add_key(&env.path("skopeo.pub"), "skopeo-pub", &[]);
+    let private = prefix.with_extension("private");
+    env.ok_with_password(&import_private(&private, "skopeo-signer"), "pw3");
     let keys = env.keys();
     let sk = keys
         .iter()
@@ -680,73 +410,43 @@ fn keys_made_by_cosign_and_skopeo_import() {
         "p256",
     ]);
     let key_path = env.path("vouch-export.key");
-    let out = env
-        .cmd()
-        .args([
-            "key",
-            "export-private",
-            fpv.trim(),
-            "--output",
-            key_path.to_str().expect("utf8"),
-        ])
-        .env("VOUCH_PASSWORD", "pw4")
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    export_private(&env, fpv.trim(), &key_path, COSIGN_PASSWORD);
     let pub_path = env.write(
         "vouch-export.pub",
         env.ok(&["key", "export", fpv.trim()]).as_bytes(),
     );
     let blob = env.write("blob.txt", b"hello from vouch");
     let sig = env.path("blob.sig");
-    let st = Command::new(&cosign)
-        .args([
-            "sign-blob",
-            "--yes",
-            "--tlog-upload=false",
-            "--key",
-            key_path.to_str().expect("utf8"),
-            "--output-signature",
-            sig.to_str().expect("utf8"),
-            blob.to_str().expect("utf8"),
-        ])
-        .env("COSIGN_PASSWORD", "pw4")
-        .output()
-        .expect("cosign");
-    assert!(
-        st.status.success(),
-        "cosign could not load Vouch's exported key: {}",
-        String::from_utf8_lossy(&st.stderr)
+    let [key_path, pub_path, blob, sig] =
+        [&key_path, &pub_path, &blob, &sig].map(|p| p.to_str().expect("utf8"));
+    // cosign can load Vouch's exported key: it signs, and the signature verifies.
+    let sign = [
+        "sign-blob",
+        "--yes",
+        "--tlog-upload=false",
+        "--key",
+        key_path,
+    ];
+    cosign_ok(
+        &cosign,
+        &[&sign[..], &["--output-signature", sig, blob]].concat(),
     );
-    let st = Command::new(&cosign)
-        .args([
-            "verify-blob",
-            "--insecure-ignore-tlog=true",
-            "--key",
-            pub_path.to_str().expect("utf8"),
-            "--signature",
-            sig.to_str().expect("utf8"),
-            blob.to_str().expect("utf8"),
-        ])
-        .output()
-        .expect("cosign");
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
+    let verify = [
+        "verify-blob",
+        "--insecure-ignore-tlog=true",
+        "--key",
+        pub_path,
+    ];
+    cosign_ok(
+        &cosign,
+        &[&verify[..], &["--signature", sig, blob]].concat(),
     );
 }
 
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn a_dozen_concurrent_writers_lose_nothing() {
-    if !real_env("concurrent writers") {
-        return;
-    }
+    real_env("concurrent writers");
     let env = Env::new("concurrent");
     let mut pubs = Vec::new();
     for i in 0..12 {
@@ -783,32 +483,14 @@ fn a_dozen_concurrent_writers_lose_nothing() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn policies_and_trust_export_import() {
-    if !real_env("policy and trust set") {
-        return;
-    }
+    real_env("policy and trust set");
     let a = Env::new("trust-a");
     let b = Env::new("trust-b");
     let (_, p1) = openssl_ed25519(a.dir.path(), "one");
     let (_, p2) = openssl_ed25519(a.dir.path(), "two");
-    a.ok(&[
-        "key",
-        "add",
-        p1.to_str().expect("utf8"),
-        "--name",
-        "one",
-        "--scope",
-        "ghcr.io/one/**",
-    ]);
-    a.ok(&["key", "add", p2.to_str().expect("utf8"), "--name", "two"]);
-    a.ok(&[
-        "policy",
-        "set",
-        "ghcr.io/one/**",
-        "--mode",
-        "warn",
-        "--threshold",
-        "2",
-    ]);
+    a.add_key(&p1, "one", &["--scope", "ghcr.io/one/**"]);
+    a.add_key(&p2, "two", &[]);
+    a.set_policy("ghcr.io/one/**", "warn", &["--threshold", "2"]);
     let policies: serde_json::Value =
         serde_json::from_str(&a.ok(&["policy", "list", "--json"])).expect("json");
     assert_eq!(
@@ -825,15 +507,7 @@ fn policies_and_trust_export_import() {
     assert_eq!(doc["keys"].as_array().map(Vec::len), Some(2));
 
     // b already has key one with another scope: a conflict, local kept.
-    b.ok(&[
-        "key",
-        "add",
-        p1.to_str().expect("utf8"),
-        "--name",
-        "one",
-        "--scope",
-        "ghcr.io/elsewhere/**",
-    ]);
+    b.add_key(&p1, "one", &["--scope", "ghcr.io/elsewhere/**"]);
     let out = b.ok(&["trust", "import", file.to_str().expect("utf8")]);
     assert!(out.contains("1 added"), "{out}");
     assert!(out.contains("1 conflict"), "{out}");

@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use common::*;
 use serde_json::{json, Value};
@@ -21,120 +20,18 @@ const DSSE: &str = "application/vnd.dsse.envelope.v1+json";
 // ---------------------------------------------------------------------------------------------
 
 fn b64(b: &[u8]) -> String {
-    use base64_lite::encode;
-    encode(b)
+    pipe("base64", &["-w0"], b)
 }
 
-/// A tiny base64 encoder, so the tests need no extra dependency.
-mod base64_lite {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    pub(crate) fn encode(b: &[u8]) -> String {
-        let mut out = String::new();
-        for c in b.chunks(3) {
-            let n = (c[0] as u32) << 16
-                | (*c.get(1).unwrap_or(&0) as u32) << 8
-                | *c.get(2).unwrap_or(&0) as u32;
-            for i in 0..4 {
-                if i <= c.len() {
-                    out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-                } else {
-                    out.push('=');
-                }
-            }
-        }
-        out
-    }
-    pub(crate) fn decode(s: &str) -> Vec<u8> {
-        let mut bits = 0u32;
-        let mut n = 0;
-        let mut out = Vec::new();
-        for ch in s.bytes().filter(|c| *c != b'=') {
-            let v = T.iter().position(|t| *t == ch).expect("base64") as u32;
-            bits = bits << 6 | v;
-            n += 6;
-            if n >= 8 {
-                n -= 8;
-                out.push((bits >> n & 0xff) as u8);
-            }
-        }
-        out
-    }
-}
-
-fn get_manifest(reg: &str, repo: &str, selector: &str) -> Option<Value> {
-    let r = parse(&format!("{reg}/{repo}:x"));
-    rt().block_on(async {
-        client(&r)
-            .manifest(&r, selector, false)
-            .await
-            .expect("fetch manifest")
-            .map(|m| serde_json::from_slice(&m.bytes).expect("manifest json"))
-    })
-}
-
-fn get_blob(reg: &str, repo: &str, digest: &str) -> Vec<u8> {
-    let r = parse(&format!("{reg}/{repo}:x"));
-    rt().block_on(async { client(&r).blob(&r, digest, 16 << 20).await.expect("blob") })
-}
-
-fn push_blob(reg: &str, repo: &str, bytes: Vec<u8>) -> String {
-    let r = parse(&format!("{reg}/{repo}:x"));
-    rt().block_on(async { client(&r).push_blob(&r, bytes).await.expect("push blob") })
-}
-
-fn put_manifest(reg: &str, repo: &str, tag: &str, v: &Value) -> String {
-    let r = parse(&format!("{reg}/{repo}:x"));
-    let bytes = serde_json::to_vec(v).expect("json");
-    let mt = v["mediaType"].as_str().unwrap_or(OCI_MANIFEST).to_string();
-    rt().block_on(async {
-        client(&r)
-            .push_manifest(&r, tag, bytes, &mt)
-            .await
-            .expect("put manifest")
-    })
-}
-
-fn att_tag(digest: &str) -> String {
-    vouch_core::oci::Digest::parse(digest)
-        .expect("digest")
-        .attestation_tag()
-}
-
-fn cosign_run(cosign: &Path, args: &[&str]) -> Output {
-    Command::new(cosign)
-        .args(args)
-        .env("COSIGN_PASSWORD", "pw")
-        .output()
-        .expect("cosign")
-}
-
-fn cosign_ok(cosign: &Path, args: &[&str]) {
-    let out = cosign_run(cosign, args);
-    assert!(
-        out.status.success(),
-        "cosign {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+fn b64_decode(s: &str) -> String {
+    pipe("base64", &["-d"], s.as_bytes())
 }
 
 fn cosign_attest(cosign: &Path, key: &Path, kind: &str, predicate: &Path, image: &str) {
-    cosign_ok(
-        cosign,
-        &[
-            "attest",
-            "--yes",
-            "--tlog-upload=false",
-            "--allow-insecure-registry",
-            "--allow-http-registry",
-            "--key",
-            key.to_str().expect("utf8"),
-            "--type",
-            kind,
-            "--predicate",
-            predicate.to_str().expect("utf8"),
-            image,
-        ],
-    );
+    let predicate = predicate.to_str().expect("utf8");
+    let extra = ["--type", kind, "--predicate", predicate];
+    let out = cosign_on_registry(cosign, "attest", key, &extra, image);
+    assert_ok(&out, "cosign attest");
 }
 
 fn slsa02(builder: &str) -> Value {
@@ -170,13 +67,28 @@ fn slsa1() -> Value {
 }
 
 fn inspect_json(env: &Env, image: &str) -> (Value, Option<i32>) {
-    let out = env.run(&["inspect", "--json", image]);
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let v: Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("inspect --json printed no JSON ({e}): {stdout} / {stderr}"));
-    (v, out.status.code())
+    let (v, code, _) = env.json("inspect", image);
+    (v, code)
+}
+
+/// Writes a predicate to a file in `env`'s folder; returns its path.
+fn predicate_file(env: &Env, name: &str, predicate: Value) -> PathBuf {
+    env.write(name, predicate.to_string().as_bytes())
+}
+
+/// `vouch attest IMAGE --key KEY --predicate FILE --type TYPE` by `env`; returns stdout.
+fn vouch_attest(env: &Env, image: &str, key: &str, predicate: &Path, kind: &str) -> String {
+    let predicate = predicate.to_str().expect("utf8");
+    env.ok(&[
+        "attest",
+        image,
+        "--key",
+        key,
+        "--predicate",
+        predicate,
+        "--type",
+        kind,
+    ])
 }
 
 fn attestations(v: &Value) -> Vec<Value> {
@@ -189,19 +101,6 @@ fn find_type<'a>(atts: &'a [Value], t: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {t} attestation in {atts:#?}"))
 }
 
-/// A Vouch signing key in `env`'s keychain; returns (public PEM path, fingerprint).
-fn vouch_key(env: &Env, name: &str, alg: &str) -> (PathBuf, String) {
-    env.ok(&["key", "generate", "--name", name, "--algorithm", alg]);
-    let pem = env.ok(&["key", "export", name]);
-    let path = env.write(&format!("{name}.pub"), pem.as_bytes());
-    let show: Value =
-        serde_json::from_str(&env.ok(&["key", "show", name, "--json"])).expect("json");
-    (
-        path,
-        show["fingerprint"].as_str().unwrap_or_default().to_string(),
-    )
-}
-
 // ---------------------------------------------------------------------------------------------
 // cosign attests → Vouch shows verified SLSA v0.2 and v1 provenance
 // ---------------------------------------------------------------------------------------------
@@ -209,31 +108,21 @@ fn vouch_key(env: &Env, name: &str, alg: &str) -> (PathBuf, String) {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn cosign_slsa_v02_and_v1_attestations_are_verified_with_builder_and_source() {
-    let Some(reg) = real_registry("cosign attest → vouch inspect") else {
-        return;
-    };
-    let Some(cosign) = cosign() else { return };
+    let reg = real_registry("cosign attest → vouch inspect");
+    let cosign = cosign();
     let env = Env::new("prov-cosign");
-    let digest = push_image(&reg, "prov-cosign/app", "v1", "prov-cosign");
+    let (digest, key, pubkey) =
+        cosign_signed_image(&cosign, env.dir.path(), &reg, "prov-cosign/app");
     let pinned = format!("{reg}/prov-cosign/app@{digest}");
-    let (key, pubkey) = cosign_keypair(&cosign, env.dir.path());
-    cosign_sign(&cosign, &key, &pinned);
-    let p02 = env.write(
+    let p02 = predicate_file(
+        &env,
         "p02.json",
-        slsa02("https://github.com/acme/builder@v1")
-            .to_string()
-            .as_bytes(),
+        slsa02("https://github.com/acme/builder@v1"),
     );
-    let p1 = env.write("p1.json", slsa1().to_string().as_bytes());
+    let p1 = predicate_file(&env, "p1.json", slsa1());
     cosign_attest(&cosign, &key, "slsaprovenance", &p02, &pinned);
     cosign_attest(&cosign, &key, "slsaprovenance1", &p1, &pinned);
-    env.ok(&[
-        "key",
-        "add",
-        pubkey.to_str().expect("utf8"),
-        "--name",
-        "acme",
-    ]);
+    env.add_key(&pubkey, "acme", &[]);
     let fp = env.keys()[0]["fingerprint"]
         .as_str()
         .unwrap_or_default()
@@ -323,84 +212,46 @@ fn cosign_slsa_v02_and_v1_attestations_are_verified_with_builder_and_source() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn vouch_attestations_are_accepted_by_cosign_and_appended() {
-    let Some(reg) = real_registry("vouch attest → cosign") else {
-        return;
-    };
-    let Some(cosign) = cosign() else { return };
+    let reg = real_registry("vouch attest → cosign");
+    let cosign = cosign();
     let env = Env::new("prov-vattest");
     let digest = push_image(&reg, "prov-vattest/app", "v1", "prov-vattest");
     let image = format!("{reg}/prov-vattest/app:v1");
     let pinned = format!("{reg}/prov-vattest/app@{digest}");
-    let (pub1, fp1) = vouch_key(&env, "p256", "ecdsa-p256");
-    let (pub2, _) = vouch_key(&env, "ed", "ed25519");
-    let p02 = env.write(
-        "p02.json",
-        slsa02("https://ci.example/vouch-builder")
-            .to_string()
-            .as_bytes(),
-    );
-    let p1 = env.write("p1.json", slsa1().to_string().as_bytes());
+    let (pub1, fp1) = env.generate_key("p256", "ecdsa-p256", &[]);
+    let (pub2, _) = env.generate_key("ed", "ed25519", &[]);
+    let p02 = predicate_file(&env, "p02.json", slsa02("https://ci.example/vouch-builder"));
+    let p1 = predicate_file(&env, "p1.json", slsa1());
 
-    let out = env.ok(&[
-        "attest",
-        &image,
-        "--key",
-        "p256",
-        "--predicate",
-        p02.to_str().expect("utf8"),
-        "--type",
-        "slsaprovenance",
-    ]);
+    let out = vouch_attest(&env, &image, "p256", &p02, "slsaprovenance");
     assert!(out.contains("1 attestation"), "{out}");
     let verify = |pubkey: &Path, kind: &str| {
-        cosign_run(
+        cosign_on_registry(
             &cosign,
-            &[
-                "verify-attestation",
-                "--key",
-                pubkey.to_str().expect("utf8"),
-                "--insecure-ignore-tlog",
-                "--allow-insecure-registry",
-                "--allow-http-registry",
-                "--type",
-                kind,
-                &pinned,
-            ],
+            "verify-attestation",
+            pubkey,
+            &["--type", kind],
+            &pinned,
         )
     };
     let o = verify(&pub1, "slsaprovenance");
-    assert!(
-        o.status.success(),
-        "cosign rejected Vouch's P-256 attestation: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o, "cosign verify-attestation of Vouch's P-256 attestation");
 
     // cosign appends its own; Vouch appends an ed25519 SLSA v1; all survive.
     let (ckey, cpub) = cosign_keypair(&cosign, env.dir.path());
     cosign_attest(&cosign, &ckey, "slsaprovenance", &p02, &pinned);
-    env.ok(&[
-        "attest",
-        &image,
-        "--key",
-        "ed",
-        "--predicate",
-        p1.to_str().expect("utf8"),
-        "--type",
-        "slsaprovenance1",
-    ]);
+    vouch_attest(&env, &image, "ed", &p1, "slsaprovenance1");
     for (k, t, who) in [
         (&pub1, "slsaprovenance", "vouch p256"),
         (&cpub, "slsaprovenance", "cosign"),
         (&pub2, "slsaprovenance1", "vouch ed25519"),
     ] {
-        let o = verify(k, t);
-        assert!(
-            o.status.success(),
-            "{who}'s attestation did not verify with cosign: {}",
-            String::from_utf8_lossy(&o.stderr)
+        assert_ok(
+            &verify(k, t),
+            &format!("cosign verify-attestation of {who}'s"),
         );
     }
-    let att = get_manifest(&reg, "prov-vattest/app", &att_tag(&digest)).expect("att manifest");
+    let att = get_manifest_json(&reg, "prov-vattest/app", &att_tag(&digest)).expect("att manifest");
     assert_eq!(att["layers"].as_array().map(Vec::len), Some(3), "{att:#}");
     assert_eq!(att["layers"][0]["mediaType"], DSSE);
     assert_eq!(att["layers"][0]["annotations"]["predicateType"], SLSA_V02);
@@ -427,57 +278,26 @@ fn vouch_attestations_are_accepted_by_cosign_and_appended() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn tampered_wrong_subject_untrusted_and_malformed_attestations_are_unverified() {
-    let Some(reg) = real_registry("attestation attacks") else {
-        return;
-    };
-    let Some(cosign) = cosign() else { return };
+    let reg = real_registry("attestation attacks");
+    let cosign = cosign();
     let repo = "prov-attack/app";
     let env = Env::new("prov-attack");
     let stranger = Env::new("prov-attack-stranger");
     let x = push_image(&reg, repo, "x", "prov-attack-x");
     let y = push_image(&reg, repo, "y", "prov-attack-y");
     let (key, pubkey) = cosign_keypair(&cosign, env.dir.path());
-    env.ok(&[
-        "key",
-        "add",
-        pubkey.to_str().expect("utf8"),
-        "--name",
-        "acme",
-    ]);
-    let p = env.write(
-        "p.json",
-        slsa02("https://github.com/acme/builder@v1")
-            .to_string()
-            .as_bytes(),
-    );
-    cosign_attest(
-        &cosign,
-        &key,
-        "slsaprovenance",
-        &p,
-        &format!("{reg}/{repo}@{x}"),
-    );
-    cosign_attest(
-        &cosign,
-        &key,
-        "slsaprovenance",
-        &p,
-        &format!("{reg}/{repo}@{y}"),
-    );
+    env.add_key(&pubkey, "acme", &[]);
+    let p = predicate_file(&env, "p.json", slsa02("https://github.com/acme/builder@v1"));
+    for digest in [&x, &y] {
+        let pinned = format!("{reg}/{repo}@{digest}");
+        cosign_attest(&cosign, &key, "slsaprovenance", &p, &pinned);
+    }
     // An untrusted signer attests x (appended by Vouch itself).
-    vouch_key(&stranger, "stranger", "ed25519");
-    stranger.ok(&[
-        "attest",
-        &format!("{reg}/{repo}:x"),
-        "--key",
-        "stranger",
-        "--predicate",
-        p.to_str().expect("utf8"),
-        "--type",
-        "slsaprovenance",
-    ]);
+    stranger.generate_key("stranger", "ed25519", &[]);
+    let x_tag = format!("{reg}/{repo}:x");
+    vouch_attest(&stranger, &x_tag, "stranger", &p, "slsaprovenance");
 
-    let mut att = get_manifest(&reg, repo, &att_tag(&x)).expect("x att");
+    let mut att = get_manifest_json(&reg, repo, &att_tag(&x)).expect("x att");
     let good = att["layers"][0].clone();
     let good_env: Value = serde_json::from_slice(&get_blob(
         &reg,
@@ -485,13 +305,11 @@ fn tampered_wrong_subject_untrusted_and_malformed_attestations_are_unverified() 
         good["digest"].as_str().expect("digest"),
     ))
     .expect("envelope json");
-    let y_att = get_manifest(&reg, repo, &att_tag(&y)).expect("y att");
+    let y_att = get_manifest_json(&reg, repo, &att_tag(&y)).expect("y att");
 
     // Tampered: the builder rewritten, the signature kept.
-    let payload = base64_lite::decode(good_env["payload"].as_str().expect("payload"));
-    let evil = String::from_utf8(payload)
-        .expect("utf8")
-        .replace("acme/builder", "evil/builder");
+    let payload = b64_decode(good_env["payload"].as_str().expect("payload"));
+    let evil = payload.replace("acme/builder", "evil/builder");
     let mut tampered = good_env;
     tampered["payload"] = Value::String(b64(evil.as_bytes()));
     let tampered = serde_json::to_vec(&tampered).expect("json");
@@ -508,7 +326,7 @@ fn tampered_wrong_subject_untrusted_and_malformed_attestations_are_unverified() 
     if let Some(layers) = att["layers"].as_array_mut() {
         layers.extend([layer_t, layer_w, layer_m]);
     }
-    put_manifest(&reg, repo, &att_tag(&x), &att);
+    put_manifest_json(&reg, repo, &att_tag(&x), &att);
 
     let (v, code) = inspect_json(&env, &format!("{reg}/{repo}:x"));
     assert_eq!(code, Some(1), "unsigned image");
@@ -557,69 +375,22 @@ fn tampered_wrong_subject_untrusted_and_malformed_attestations_are_unverified() 
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn buildkit_attestation_manifests_are_unsigned_provenance_not_platforms() {
-    let Some(reg) = real_registry("buildkit index") else {
-        return;
-    };
+    let reg = real_registry("buildkit index");
     let repo = "prov-buildkit/app";
-    let r = parse(&format!("{reg}/{repo}:v1"));
-    let (index_digest, amd64) = rt().block_on(async {
-        let c = client(&r);
-        let mut entries = Vec::new();
-        let mut digests = Vec::new();
-        for arch in ["amd64", "arm64"] {
-            let (m, d) = image_manifest(&c, &r, "buildkit", arch).await;
-            let len = m.len();
-            c.push_manifest(&r, &d, m, OCI_MANIFEST)
-                .await
-                .expect("platform");
-            entries.push(json!({"mediaType": OCI_MANIFEST, "digest": d, "size": len,
-                "platform": {"os": "linux", "architecture": arch}}));
-            digests.push(d);
-        }
-        // What BuildKit writes: an in-toto statement layer per predicate, an empty-ish config.
-        let hex = digests[0].trim_start_matches("sha256:");
-        let statement = serde_json::to_vec(&json!({
+    // What BuildKit writes: an in-toto statement about the amd64 image beside the platforms.
+    let (index_digest, platforms) = push_index(&reg, repo, "v1", "buildkit", |amd64| {
+        let hex = amd64.trim_start_matches("sha256:");
+        Some(json!({
             "_type": "https://in-toto.io/Statement/v0.1",
             "predicateType": SLSA_V02,
             "subject": [{"name": format!("pkg:docker/{repo}@v1?platform=linux%2Famd64"), "digest": {"sha256": hex}}],
             "predicate": slsa02("https://github.com/docker/buildx@v0.20")
         }))
-        .expect("json");
-        let st_len = statement.len();
-        let st_digest = c.push_blob(&r, statement).await.expect("statement");
-        let config = br#"{"architecture":"unknown","os":"unknown","config":{},"rootfs":{"type":"layers","diff_ids":[]}}"#.to_vec();
-        let config_len = config.len();
-        let config_digest = c.push_blob(&r, config).await.expect("config");
-        let att = serde_json::to_vec(&json!({
-            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_len},
-            "layers": [{"mediaType": "application/vnd.in-toto+json", "digest": st_digest, "size": st_len,
-                        "annotations": {"in-toto.io/predicate-type": SLSA_V02}}]
-        }))
-        .expect("json");
-        let att_len = att.len();
-        let att_d = sha256_digest(&att);
-        c.push_manifest(&r, &att_d, att, OCI_MANIFEST)
-            .await
-            .expect("attestation manifest");
-        entries.push(json!({"mediaType": OCI_MANIFEST, "digest": att_d, "size": att_len,
-            "platform": {"os": "unknown", "architecture": "unknown"},
-            "annotations": {"vnd.docker.reference.type": "attestation-manifest",
-                            "vnd.docker.reference.digest": digests[0]}}));
-        let index = serde_json::to_vec(&json!({
-            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-            "manifests": entries
-        }))
-        .expect("json");
-        let d = c
-            .push_manifest(&r, "v1", index, "application/vnd.oci.image.index.v1+json")
-            .await
-            .expect("index");
-        (d, digests[0].clone())
     });
+    let amd64 = &platforms[0].1;
 
     let env = Env::new("prov-buildkit");
-    vouch_key(&env, "acme", "ed25519");
+    env.generate_key("acme", "ed25519", &[]);
     let image = format!("{reg}/{repo}:v1");
     let (v, code) = inspect_json(&env, &image);
     assert_eq!(code, Some(1));
@@ -708,12 +479,9 @@ fn push_attestation_referrer(
     let bundle_len = bundle.len();
     let bundle_digest = push_blob(reg, repo, bundle);
     let empty_digest = push_blob(reg, repo, b"{}".to_vec());
-    let r = parse(&format!("{reg}/{repo}:x"));
-    let subject_len = rt()
-        .block_on(client(&r).manifest(&r, subject, false))
-        .expect("fetch subject")
-        .map(|m| m.bytes.len())
-        .expect("subject manifest");
+    let subject_len = get_manifest(reg, repo, subject)
+        .expect("subject manifest")
+        .len();
     let referrer = json!({
         "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": BUNDLE,
         "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty_digest, "size": 2},
@@ -722,25 +490,20 @@ fn push_attestation_referrer(
     });
     let referrer_bytes = serde_json::to_vec(&referrer).expect("json");
     let referrer_digest = sha256_digest(&referrer_bytes);
-    put_manifest(reg, repo, &referrer_digest, &referrer);
+    put_manifest_json(reg, repo, &referrer_digest, &referrer);
     let fallback = json!({
         "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
         "manifests": [{"mediaType": OCI_MANIFEST, "digest": referrer_digest,
                        "size": referrer_bytes.len(), "artifactType": BUNDLE}]
     });
-    let tag = vouch_core::oci::Digest::parse(subject)
-        .expect("digest")
-        .referrers_tag();
-    put_manifest(reg, repo, &tag, &fallback);
+    put_manifest_json(reg, repo, &referrers_tag(subject), &fallback);
     referrer_digest
 }
 
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn dsse_attestations_arriving_as_oci_referrers_are_shown_and_verified() {
-    let Some(reg) = real_registry("referrer attestation → vouch inspect") else {
-        return;
-    };
+    let reg = real_registry("referrer attestation → vouch inspect");
     let repo = "prov-referrer/app";
     let digest = push_image(&reg, repo, "v1", "prov-referrer");
     let env = Env::new("prov-referrer");
@@ -748,13 +511,7 @@ fn dsse_attestations_arriving_as_oci_referrers_are_shown_and_verified() {
     let attester =
         vouch_core::keys::PrivateKey::generate(vouch_core::keys::Algorithm::Ed25519).expect("key");
     let pem = env.write("attester.pub", attester.public_key().to_pem().as_bytes());
-    env.ok(&[
-        "key",
-        "add",
-        pem.to_str().expect("utf8"),
-        "--name",
-        "builder",
-    ]);
+    env.add_key(&pem, "builder", &[]);
     let fingerprint = attester.public_key().fingerprint();
     let referrer = push_attestation_referrer(&reg, repo, &digest, &attester);
     let image = format!("{reg}/{repo}:v1");
@@ -806,7 +563,7 @@ fn dsse_attestations_arriving_as_oci_referrers_are_shown_and_verified() {
     }
 
     // Signed image: verification does not need the referrers; provenance still reads them.
-    vouch_key(&env, "acme", "ed25519");
+    env.generate_key("acme", "ed25519", &[]);
     env.ok(&["sign", &image, "--key", "acme"]);
     let (v, code) = inspect_json(&env, &image);
     assert_eq!(v["verdict"]["status"], "verified", "{v:#}");

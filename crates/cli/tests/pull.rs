@@ -48,10 +48,11 @@ impl FakeEngine {
     }
 }
 
-fn pull(env: &Env, engine: &FakeEngine, args: &[&str]) -> Output {
+/// `vouch pull IMAGE --engine podman [extra...]` with `engine` as podman.
+fn pull(env: &Env, engine: &FakeEngine, image: &str, extra: &[&str]) -> Output {
     env.cmd()
-        .arg("pull")
-        .args(args)
+        .args(["pull", image, "--engine", "podman"])
+        .args(extra)
         .env("PATH", engine.path_var())
         .output()
         .expect("run vouch pull")
@@ -64,35 +65,17 @@ fn code_and_stderr(out: &Output) -> (Option<i32>, String) {
     )
 }
 
-fn trusted_key(env: &Env) {
-    env.ok(&[
-        "key",
-        "generate",
-        "--name",
-        "acme",
-        "--algorithm",
-        "ed25519",
-    ]);
-}
-
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn unsigned_image_in_an_enforce_scope_is_refused_and_the_engine_never_runs() {
-    let Some(reg) = real_registry("pull: enforce refuses") else {
-        return;
-    };
-    let env = Env::new("pull-enforce");
-    trusted_key(&env);
+    let reg = real_registry("pull: enforce refuses");
+    let env = Env::with_own_key("pull-enforce");
     push_image(&reg, "pull-enforce/app", "v1", "pull-enforce");
     let engine = FakeEngine::new(0);
     let image = format!("{reg}/pull-enforce/app:v1");
     // --yes does not open an enforcing scope.
-    for args in [vec![image.as_str()], vec![image.as_str(), "--yes"]] {
-        let out = pull(
-            &env,
-            &engine,
-            &[&args[..], &["--engine", "podman"]].concat(),
-        );
+    for extra in [&[][..], &["--yes"]] {
+        let out = pull(&env, &engine, &image, extra);
         let (code, stderr) = code_and_stderr(&out);
         assert_eq!(code, Some(1), "{stderr}");
         assert!(
@@ -111,16 +94,11 @@ fn unsigned_image_in_an_enforce_scope_is_refused_and_the_engine_never_runs() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn signed_image_is_pulled_pinned_by_its_digest() {
-    let Some(reg) = real_registry("pull: signed is pulled") else {
-        return;
-    };
-    let env = Env::new("pull-signed");
-    trusted_key(&env);
-    let digest = push_image(&reg, "pull-signed/app", "v1", "pull-signed");
-    let image = format!("{reg}/pull-signed/app:v1");
-    env.ok(&["sign", &image, "--key", "acme"]);
+    let reg = real_registry("pull: signed is pulled");
+    let env = Env::with_own_key("pull-signed");
+    let (digest, image) = env.push_signed(&reg, "pull-signed/app", "acme");
     let engine = FakeEngine::new(0);
-    let out = pull(&env, &engine, &[&image, "--engine", "podman"]);
+    let out = pull(&env, &engine, &image, &[]);
     let (code, stderr) = code_and_stderr(&out);
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(
@@ -134,27 +112,18 @@ fn signed_image_is_pulled_pinned_by_its_digest() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn unverified_image_in_a_warn_scope_is_pulled_only_with_yes() {
-    let Some(reg) = real_registry("pull: warn needs --yes") else {
-        return;
-    };
-    let env = Env::new("pull-warn");
-    trusted_key(&env);
-    env.ok(&[
-        "policy",
-        "set",
-        &format!("{reg}/pull-warn/**"),
-        "--mode",
-        "warn",
-    ]);
+    let reg = real_registry("pull: warn needs --yes");
+    let env = Env::with_own_key("pull-warn");
+    env.set_policy(&format!("{reg}/pull-warn/**"), "warn", &[]);
     let digest = push_image(&reg, "pull-warn/app", "v1", "pull-warn");
     let image = format!("{reg}/pull-warn/app:v1");
     let engine = FakeEngine::new(0);
-    let out = pull(&env, &engine, &[&image, "--engine", "podman"]);
+    let out = pull(&env, &engine, &image, &[]);
     let (code, stderr) = code_and_stderr(&out);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("pass --yes"), "the CLI's hint: {stderr}");
     assert!(engine.calls().is_empty());
-    let out = pull(&env, &engine, &[&image, "--engine", "podman", "--yes"]);
+    let out = pull(&env, &engine, &image, &["--yes"]);
     let (code, stderr) = code_and_stderr(&out);
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(
@@ -166,16 +135,11 @@ fn unverified_image_in_a_warn_scope_is_pulled_only_with_yes() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn an_engine_that_fails_or_is_missing_exits_2() {
-    let Some(reg) = real_registry("pull: engine failures") else {
-        return;
-    };
-    let env = Env::new("pull-engine");
-    trusted_key(&env);
-    let digest = push_image(&reg, "pull-engine/app", "v1", "pull-engine");
-    let image = format!("{reg}/pull-engine/app:v1");
-    env.ok(&["sign", &image, "--key", "acme"]);
+    let reg = real_registry("pull: engine failures");
+    let env = Env::with_own_key("pull-engine");
+    let (digest, image) = env.push_signed(&reg, "pull-engine/app", "acme");
     let failing = FakeEngine::new(125);
-    let out = pull(&env, &failing, &[&image, "--engine", "podman"]);
+    let out = pull(&env, &failing, &image, &[]);
     assert_fails_with(&out, "podman could not pull");
     assert_eq!(failing.calls().len(), 1);
     // Asked for docker, which is not on PATH here: the sentence gives the command to copy.

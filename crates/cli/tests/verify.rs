@@ -16,108 +16,28 @@ use vouch_core::registry::sha256_digest;
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/// Pushes a two-platform index `reg/repo:tag` (plus a BuildKit-style attestation entry);
-/// returns (index digest, [(platform, digest)]).
-fn push_index(reg: &str, repo: &str, tag: &str, seed: &str) -> (String, Vec<(String, String)>) {
-    let r = parse(&format!("{reg}/{repo}:{tag}"));
-    rt().block_on(async {
-        let c = client(&r);
-        let mut entries = Vec::new();
-        let mut platforms = Vec::new();
-        for arch in ["amd64", "arm64"] {
-            let (m, d) = image_manifest(&c, &r, seed, arch).await;
-            let len = m.len();
-            c.push_manifest(&r, &d, m, "application/vnd.oci.image.manifest.v1+json")
-                .await
-                .expect("push platform manifest");
-            entries.push(json!({"mediaType": "application/vnd.oci.image.manifest.v1+json",
-                "digest": d, "size": len, "platform": {"os": "linux", "architecture": arch}}));
-            platforms.push((format!("linux/{arch}"), d));
-        }
-        let (att, att_d) = image_manifest(&c, &r, seed, "unknown").await;
-        let att_len = att.len();
-        c.push_manifest(&r, &att_d, att, "application/vnd.oci.image.manifest.v1+json")
-            .await
-            .expect("push attestation manifest");
-        entries.push(json!({"mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "digest": att_d, "size": att_len, "platform": {"os": "unknown", "architecture": "unknown"},
-            "annotations": {"vnd.docker.reference.type": "attestation-manifest",
-                            "vnd.docker.reference.digest": platforms[0].1}}));
-        let index = serde_json::to_vec(&json!({
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.index.v1+json",
-            "manifests": entries
-        }))
-        .expect("json");
-        let d = c
-            .push_manifest(&r, tag, index, "application/vnd.oci.image.index.v1+json")
-            .await
-            .expect("push index");
-        (d, platforms)
-    })
-}
-
-fn sig_tag(digest: &str) -> String {
-    vouch_core::oci::Digest::parse(digest)
-        .expect("digest")
-        .signature_tag()
-}
-
-/// Reads a manifest by tag or digest.
-fn get_manifest(reg: &str, repo: &str, selector: &str) -> Option<Vec<u8>> {
-    let r = parse(&format!("{reg}/{repo}:x"));
-    rt().block_on(async {
-        client(&r)
-            .manifest(&r, selector, false)
-            .await
-            .expect("fetch manifest")
-            .map(|m| m.bytes)
-    })
-}
-
 /// Writes `manifest` under `tag` of `repo`, copying the blobs it names from `from_repo`.
 fn put_manifest_with_blobs(reg: &str, from_repo: &str, repo: &str, tag: &str, manifest: &[u8]) {
-    let from = parse(&format!("{reg}/{from_repo}:x"));
-    let to = parse(&format!("{reg}/{repo}:x"));
     let v: Value = serde_json::from_slice(manifest).expect("manifest json");
-    let mut digests = vec![v["config"]["digest"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()];
-    for l in v["layers"].as_array().cloned().unwrap_or_default() {
-        digests.push(l["digest"].as_str().unwrap_or_default().to_string());
-    }
-    rt().block_on(async {
-        let cf = client(&from);
+    let layers = v["layers"].as_array().cloned().unwrap_or_default();
+    let digests = std::iter::once(&v["config"])
+        .chain(&layers)
+        .filter_map(|d| d["digest"].as_str().map(str::to_string))
+        .collect::<Vec<_>>();
+    with_repo(reg, from_repo, |cf, from| async move {
+        let to = parse(&format!("{reg}/{repo}:x"));
         let ct = client(&to);
-        for d in digests.iter().filter(|d| !d.is_empty()) {
+        for d in &digests {
             if let Ok(b) = cf.blob(&from, d, 16 << 20).await {
                 ct.push_blob(&to, b).await.expect("copy blob");
             }
         }
-        let mt = v["mediaType"]
-            .as_str()
-            .unwrap_or("application/vnd.oci.image.manifest.v1+json")
-            .to_string();
-        ct.push_manifest(&to, tag, manifest.to_vec(), &mt)
-            .await
-            .expect("put manifest");
     });
-}
-
-fn push_blob(reg: &str, repo: &str, bytes: Vec<u8>) -> String {
-    let r = parse(&format!("{reg}/{repo}:x"));
-    rt().block_on(async { client(&r).push_blob(&r, bytes).await.expect("push blob") })
+    put_manifest(reg, repo, tag, manifest.to_vec());
 }
 
 fn verify_json(env: &Env, image: &str) -> (Value, Option<i32>, String) {
-    let out = env.run(&["verify", "--json", image]);
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let v: Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("verify --json printed no JSON ({e}): {stdout} / {stderr}"));
-    (v, out.status.code(), stderr)
+    env.json("verify", image)
 }
 
 fn assert_status(env: &Env, image: &str, status: &str, code: i32) -> Value {
@@ -137,37 +57,8 @@ fn assert_status(env: &Env, image: &str, status: &str, code: i32) -> Value {
     v
 }
 
-/// A Vouch signing key in `env`'s keychain; returns its public PEM path and fingerprint.
-fn vouch_key(env: &Env, name: &str, alg: &str, scopes: &[&str]) -> (PathBuf, String) {
-    let mut args = vec!["key", "generate", "--name", name, "--algorithm", alg];
-    for s in scopes {
-        args.push("--scope");
-        args.push(s);
-    }
-    env.ok(&args);
-    let pem = env.ok(&["key", "export", name]);
-    let path = env.write(&format!("{name}.pub"), pem.as_bytes());
-    let show: Value =
-        serde_json::from_str(&env.ok(&["key", "show", name, "--json"])).expect("json");
-    (
-        path,
-        show["fingerprint"].as_str().unwrap_or_default().to_string(),
-    )
-}
-
 fn cosign_verify(cosign: &Path, pubkey: &Path, image: &str) -> Output {
-    Command::new(cosign)
-        .args([
-            "verify",
-            "--insecure-ignore-tlog=true",
-            "--allow-insecure-registry",
-            "--allow-http-registry",
-            "--key",
-        ])
-        .arg(pubkey)
-        .arg(image)
-        .output()
-        .expect("cosign")
+    cosign_on_registry(cosign, "verify", pubkey, &[], image)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -177,21 +68,11 @@ fn cosign_verify(cosign: &Path, pubkey: &Path, image: &str) -> Output {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn cosign_p256_signature_verifies_in_three_requests() {
-    let Some(reg) = real_registry("cosign → vouch") else {
-        return;
-    };
-    let Some(cosign) = cosign() else { return };
+    let reg = real_registry("cosign → vouch");
+    let cosign = cosign();
     let env = Env::new("verify-cosign");
-    let digest = push_image(&reg, "cosign-p256/app", "v1", "cosign-p256");
-    let (key, pubkey) = cosign_keypair(&cosign, env.dir.path());
-    cosign_sign(&cosign, &key, &format!("{reg}/cosign-p256/app@{digest}"));
-    env.ok(&[
-        "key",
-        "add",
-        pubkey.to_str().expect("utf8"),
-        "--name",
-        "acme",
-    ]);
+    let (digest, _, pubkey) = cosign_signed_image(&cosign, env.dir.path(), &reg, "cosign-p256/app");
+    env.add_key(&pubkey, "acme", &[]);
 
     let before = access_log_lines().len();
     let v = assert_status(&env, &format!("{reg}/cosign-p256/app:v1"), "verified", 0);
@@ -234,38 +115,14 @@ fn cosign_p256_signature_verifies_in_three_requests() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn cosign_imported_ed25519_key_verifies() {
-    let Some(reg) = real_registry("cosign ed25519 → vouch") else {
-        return;
-    };
-    let Some(cosign) = cosign() else { return };
+    let reg = real_registry("cosign ed25519 → vouch");
+    let cosign = cosign();
     let env = Env::new("verify-cosign-ed");
     let (pem, pubkey) = openssl_ed25519(env.dir.path(), "ed");
-    let out = Command::new(&cosign)
-        .args(["import-key-pair", "--key"])
-        .arg(&pem)
-        .args(["--output-key-prefix", "imported"])
-        .current_dir(env.dir.path())
-        .env("COSIGN_PASSWORD", "pw")
-        .output()
-        .expect("cosign");
-    assert!(
-        out.status.success(),
-        "cosign import-key-pair: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let imported = cosign_import_key(&cosign, &pem, env.dir.path(), "imported");
     let digest = push_image(&reg, "cosign-ed/app", "v1", "cosign-ed");
-    cosign_sign(
-        &cosign,
-        &env.path("imported.key"),
-        &format!("{reg}/cosign-ed/app@{digest}"),
-    );
-    env.ok(&[
-        "key",
-        "add",
-        pubkey.to_str().expect("utf8"),
-        "--name",
-        "edpub",
-    ]);
+    cosign_sign(&cosign, &imported, &format!("{reg}/cosign-ed/app@{digest}"));
+    env.add_key(&pubkey, "edpub", &[]);
     assert_status(&env, &format!("{reg}/cosign-ed/app:v1"), "verified", 0);
 }
 
@@ -276,24 +133,18 @@ fn cosign_imported_ed25519_key_verifies() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn vouch_signatures_are_accepted_by_cosign_and_appended() {
-    let Some(reg) = real_registry("vouch → cosign") else {
-        return;
-    };
-    let Some(cosign) = cosign() else { return };
+    let reg = real_registry("vouch → cosign");
+    let cosign = cosign();
     let env = Env::new("verify-vsign");
     let digest = push_image(&reg, "vsign/app", "v1", "vsign");
     let image = format!("{reg}/vsign/app:v1");
     let pinned = format!("{reg}/vsign/app@{digest}");
-    let (pub1, _) = vouch_key(&env, "first", "ed25519", &[]);
-    let (pub2, _) = vouch_key(&env, "second", "ecdsa-p256", &[]);
+    let (pub1, _) = env.generate_key("first", "ed25519", &[]);
+    let (pub2, _) = env.generate_key("second", "ecdsa-p256", &[]);
 
     env.ok(&["sign", &image, "--key", "first", "-a", "env=test"]);
     let out = cosign_verify(&cosign, &pub1, &pinned);
-    assert!(
-        out.status.success(),
-        "cosign rejected Vouch's ed25519 signature: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out, "cosign verify of Vouch's ed25519 signature");
 
     // Another signer (cosign itself) appends; Vouch's signature survives.
     let (ckey, cpub) = cosign_keypair(&cosign, env.dir.path());
@@ -302,18 +153,10 @@ fn vouch_signatures_are_accepted_by_cosign_and_appended() {
 
     // Vouch appends a second signature; cosign's survives.
     env.ok(&["sign", &image, "--key", "second"]);
-    let out = cosign_verify(&cosign, &cpub, &pinned);
-    assert!(
-        out.status.success(),
-        "cosign's own signature did not survive: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = cosign_verify(&cosign, &pub2, &pinned);
-    assert!(
-        out.status.success(),
-        "cosign rejected Vouch's P-256 signature: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    for (pubkey, whose) in [(&cpub, "cosign's own"), (&pub2, "Vouch's P-256")] {
+        let out = cosign_verify(&cosign, pubkey, &pinned);
+        assert_ok(&out, &format!("cosign verify of {whose} signature"));
+    }
 
     let sig = get_manifest(&reg, "vsign/app", &sig_tag(&digest)).expect("sig manifest");
     let v: Value = serde_json::from_slice(&sig).expect("json");
@@ -330,11 +173,8 @@ fn vouch_signatures_are_accepted_by_cosign_and_appended() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn unsigned_image_is_unsigned() {
-    let Some(reg) = real_registry("unsigned") else {
-        return;
-    };
-    let env = Env::new("verify-unsigned");
-    vouch_key(&env, "acme", "ed25519", &[]);
+    let reg = real_registry("unsigned");
+    let env = Env::with_own_key("verify-unsigned");
     push_image(&reg, "attack-unsigned/app", "v1", "unsigned");
     let v = assert_status(
         &env,
@@ -349,16 +189,12 @@ fn unsigned_image_is_unsigned() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn unknown_key_is_untrusted() {
-    let Some(reg) = real_registry("unknown key") else {
-        return;
-    };
+    let reg = real_registry("unknown key");
     let signer = Env::new("verify-unknown-signer");
     let env = Env::new("verify-unknown");
-    vouch_key(&signer, "stranger", "ed25519", &[]);
-    vouch_key(&env, "acme", "ed25519", &[]);
-    push_image(&reg, "attack-unknown/app", "v1", "unknown");
-    let image = format!("{reg}/attack-unknown/app:v1");
-    signer.ok(&["sign", &image, "--key", "stranger"]);
+    signer.generate_key("stranger", "ed25519", &[]);
+    env.generate_key("acme", "ed25519", &[]);
+    let (_, image) = signer.push_signed(&reg, "attack-unknown/app", "stranger");
     let v = assert_status(&env, &image, "untrusted", 1);
     assert_eq!(v["signatures"][0]["fingerprint"], Value::Null, "{v:#}");
 }
@@ -366,14 +202,10 @@ fn unknown_key_is_untrusted() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn out_of_scope_key_is_untrusted_and_says_its_scope() {
-    let Some(reg) = real_registry("out of scope") else {
-        return;
-    };
+    let reg = real_registry("out of scope");
     let env = Env::new("verify-scope");
-    vouch_key(&env, "acme", "ed25519", &["ghcr.io/acme/**"]);
-    push_image(&reg, "attack-scope/app", "v1", "scope");
-    let image = format!("{reg}/attack-scope/app:v1");
-    env.ok(&["sign", &image, "--key", "acme"]);
+    env.generate_key("acme", "ed25519", &["ghcr.io/acme/**"]);
+    let (_, image) = env.push_signed(&reg, "attack-scope/app", "acme");
     let v = assert_status(&env, &image, "untrusted", 1);
     assert_eq!(v["cause"]["code"], "out_of_scope", "{v:#}");
     assert_eq!(v["cause"]["scopes"], json!(["ghcr.io/acme/**"]), "{v:#}");
@@ -387,14 +219,9 @@ fn out_of_scope_key_is_untrusted_and_says_its_scope() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn revoked_key_is_untrusted() {
-    let Some(reg) = real_registry("revoked") else {
-        return;
-    };
-    let env = Env::new("verify-revoked");
-    vouch_key(&env, "acme", "ed25519", &[]);
-    push_image(&reg, "attack-revoked/app", "v1", "revoked");
-    let image = format!("{reg}/attack-revoked/app:v1");
-    env.ok(&["sign", &image, "--key", "acme"]);
+    let reg = real_registry("revoked");
+    let env = Env::with_own_key("verify-revoked");
+    let (_, image) = env.push_signed(&reg, "attack-revoked/app", "acme");
     assert_status(&env, &image, "verified", 0);
     env.ok(&["key", "revoke", "acme", "--reason", "leaked"]);
     let v = assert_status(&env, &image, "untrusted", 1);
@@ -406,23 +233,11 @@ fn revoked_key_is_untrusted() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn expired_key_is_untrusted() {
-    let Some(reg) = real_registry("expired") else {
-        return;
-    };
-    let Some(cosign) = cosign() else { return };
+    let reg = real_registry("expired");
+    let cosign = cosign();
     let env = Env::new("verify-expired");
-    let (key, pubkey) = cosign_keypair(&cosign, env.dir.path());
-    let digest = push_image(&reg, "attack-expired/app", "v1", "expired");
-    cosign_sign(&cosign, &key, &format!("{reg}/attack-expired/app@{digest}"));
-    env.ok(&[
-        "key",
-        "add",
-        pubkey.to_str().expect("utf8"),
-        "--name",
-        "acme",
-        "--expires",
-        "2020-01-01T00:00:00Z",
-    ]);
+    let (_, _, pubkey) = cosign_signed_image(&cosign, env.dir.path(), &reg, "attack-expired/app");
+    env.add_key(&pubkey, "acme", &["--expires", "2020-01-01T00:00:00Z"]);
     let v = assert_status(
         &env,
         &format!("{reg}/attack-expired/app:v1"),
@@ -436,35 +251,23 @@ fn expired_key_is_untrusted() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn signature_copied_to_another_repository_is_invalid() {
-    let Some(reg) = real_registry("copied signature") else {
-        return;
-    };
-    let env = Env::new("verify-copied");
-    vouch_key(&env, "acme", "ed25519", &[]);
-    let digest = push_image(&reg, "attack-copy/original", "v1", "copied");
-    env.ok(&[
-        "sign",
-        &format!("{reg}/attack-copy/original:v1"),
-        "--key",
-        "acme",
-    ]);
+    let reg = real_registry("copied signature");
+    let env = Env::with_own_key("verify-copied");
+    let (digest, original) = env.push_signed(&reg, "attack-copy/original", "acme");
     // Same image bytes (same digest) in another repository, with the signature copied along.
-    let image = get_manifest(&reg, "attack-copy/original", &digest).expect("image");
-    put_manifest_with_blobs(
-        &reg,
-        "attack-copy/original",
-        "attack-copy/elsewhere",
-        "v1",
-        &image,
-    );
-    let sig = get_manifest(&reg, "attack-copy/original", &sig_tag(&digest)).expect("sig");
-    put_manifest_with_blobs(
-        &reg,
-        "attack-copy/original",
-        "attack-copy/elsewhere",
-        &sig_tag(&digest),
-        &sig,
-    );
+    for (selector, tag) in [
+        (digest.clone(), "v1".to_string()),
+        (sig_tag(&digest), sig_tag(&digest)),
+    ] {
+        let manifest = get_manifest(&reg, "attack-copy/original", &selector).expect("manifest");
+        put_manifest_with_blobs(
+            &reg,
+            "attack-copy/original",
+            "attack-copy/elsewhere",
+            &tag,
+            &manifest,
+        );
+    }
     let v = assert_status(
         &env,
         &format!("{reg}/attack-copy/elsewhere:v1"),
@@ -479,22 +282,14 @@ fn signature_copied_to_another_repository_is_invalid() {
         "{v:#}"
     );
     // The original still verifies.
-    assert_status(
-        &env,
-        &format!("{reg}/attack-copy/original:v1"),
-        "verified",
-        0,
-    );
+    assert_status(&env, &original, "verified", 0);
 }
 
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn signature_replayed_onto_another_digest_is_invalid() {
-    let Some(reg) = real_registry("replayed signature") else {
-        return;
-    };
-    let env = Env::new("verify-replay");
-    vouch_key(&env, "acme", "ed25519", &[]);
+    let reg = real_registry("replayed signature");
+    let env = Env::with_own_key("verify-replay");
     let good = push_image(&reg, "attack-replay/app", "good", "replay-good");
     let evil = push_image(&reg, "attack-replay/app", "evil", "replay-evil");
     env.ok(&[
@@ -531,14 +326,10 @@ fn tamper_first_layer(reg: &str, repo: &str, digest: &str, edit: impl FnOnce(&mu
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn tampered_signature_is_not_verified() {
-    let Some(reg) = real_registry("tampered signature") else {
-        return;
-    };
+    let reg = real_registry("tampered signature");
     let env = Env::new("verify-tamper-sig");
-    vouch_key(&env, "acme", "ecdsa-p256", &[]);
-    let digest = push_image(&reg, "attack-tsig/app", "v1", "tsig");
-    let image = format!("{reg}/attack-tsig/app:v1");
-    env.ok(&["sign", &image, "--key", "acme"]);
+    env.generate_key("acme", "ecdsa-p256", &[]);
+    let (digest, image) = env.push_signed(&reg, "attack-tsig/app", "acme");
     tamper_first_layer(&reg, "attack-tsig/app", &digest, |l| {
         let s = l["annotations"]["dev.cosignproject.cosign/signature"]
             .as_str()
@@ -563,27 +354,16 @@ fn tampered_signature_is_not_verified() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn tampered_payload_is_not_verified() {
-    let Some(reg) = real_registry("tampered payload") else {
-        return;
-    };
-    let env = Env::new("verify-tamper-payload");
-    vouch_key(&env, "acme", "ed25519", &[]);
-    let digest = push_image(&reg, "attack-tpay/app", "v1", "tpay");
-    let image = format!("{reg}/attack-tpay/app:v1");
-    env.ok(&["sign", &image, "--key", "acme"]);
+    let reg = real_registry("tampered payload");
+    let env = Env::with_own_key("verify-tamper-payload");
+    let (digest, image) = env.push_signed(&reg, "attack-tpay/app", "acme");
     let sig = get_manifest(&reg, "attack-tpay/app", &sig_tag(&digest)).expect("sig");
     let v: Value = serde_json::from_slice(&sig).expect("json");
     let payload_digest = v["layers"][0]["digest"]
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let r = parse(&format!("{reg}/attack-tpay/app:v1"));
-    let payload = rt().block_on(async {
-        client(&r)
-            .blob(&r, &payload_digest, 1 << 20)
-            .await
-            .expect("payload")
-    });
+    let payload = get_blob(&reg, "attack-tpay/app", &payload_digest);
     let mut p: Value = serde_json::from_slice(&payload).expect("payload json");
     p["optional"]["env"] = Value::String("tampered".into());
     let tampered = serde_json::to_vec(&p).expect("json");
@@ -599,23 +379,14 @@ fn tampered_payload_is_not_verified() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn threshold_met_only_by_duplicate_signatures_is_not_verified() {
-    let Some(reg) = real_registry("duplicate threshold") else {
-        return;
-    };
-    let env = Env::new("verify-dup");
-    vouch_key(&env, "acme", "ed25519", &[]);
-    env.ok(&[
-        "policy",
-        "set",
+    let reg = real_registry("duplicate threshold");
+    let env = Env::with_own_key("verify-dup");
+    env.set_policy(
         &format!("{reg}/attack-dup/**"),
-        "--mode",
         "enforce",
-        "--threshold",
-        "2",
-    ]);
-    push_image(&reg, "attack-dup/app", "v1", "dup");
-    let image = format!("{reg}/attack-dup/app:v1");
-    env.ok(&["sign", &image, "--key", "acme"]);
+        &["--threshold", "2"],
+    );
+    let (_, image) = env.push_signed(&reg, "attack-dup/app", "acme");
     env.ok(&["sign", &image, "--key", "acme"]);
     let v = assert_status(&env, &image, "untrusted", 1);
     assert_eq!(v["signatures"].as_array().map(Vec::len), Some(2), "{v:#}");
@@ -623,7 +394,7 @@ fn threshold_met_only_by_duplicate_signatures_is_not_verified() {
     assert_eq!(v["cause"]["code"], "threshold_not_met", "{v:#}");
     assert_eq!(v["cause"]["required"], 2, "{v:#}");
     // A second, distinct key meets it.
-    vouch_key(&env, "second", "ecdsa-p256", &[]);
+    env.generate_key("second", "ecdsa-p256", &[]);
     env.ok(&["sign", &image, "--key", "second"]);
     assert_status(&env, &image, "verified", 0);
 }
@@ -631,18 +402,9 @@ fn threshold_met_only_by_duplicate_signatures_is_not_verified() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn warn_mode_reports_but_does_not_fail() {
-    let Some(reg) = real_registry("warn mode") else {
-        return;
-    };
-    let env = Env::new("verify-warn");
-    vouch_key(&env, "acme", "ed25519", &[]);
-    env.ok(&[
-        "policy",
-        "set",
-        &format!("{reg}/warn-mode/**"),
-        "--mode",
-        "warn",
-    ]);
+    let reg = real_registry("warn mode");
+    let env = Env::with_own_key("verify-warn");
+    env.set_policy(&format!("{reg}/warn-mode/**"), "warn", &[]);
     push_image(&reg, "warn-mode/app", "v1", "warn");
     let (v, code, _) = verify_json(&env, &format!("{reg}/warn-mode/app:v1"));
     assert_eq!(v["status"], "unsigned");
@@ -666,20 +428,10 @@ fn verify_without_a_keychain_fails_and_prints_no_verdict() {
     // The keychain is read while the registry is already being asked (performance); when the
     // read fails the command must still fail with the keychain's error, exit 2, and print no
     // verdict — never judge an image without the trust set.
-    let Some(reg) = real_registry("no keychain verify") else {
-        return;
-    };
+    let reg = real_registry("no keychain verify");
     let env = Env::new("verify-nokeychain");
     push_image(&reg, "nokeychain/app", "v1", "nokeychain");
-    let out = env
-        .cmd()
-        .args(["verify", "--json", &format!("{reg}/nokeychain/app:v1")])
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/vouch-test-bus",
-        )
-        .output()
-        .expect("run");
+    let out = env.run_without_keychain(&["verify", "--json", &format!("{reg}/nokeychain/app:v1")]);
     assert_fails_with(&out, "unreachable");
     assert!(
         out.stdout.is_empty(),
@@ -691,9 +443,7 @@ fn verify_without_a_keychain_fails_and_prints_no_verdict() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn unreachable_registry_is_an_error_verdict() {
-    let Some(_) = real_registry("unreachable") else {
-        return;
-    };
+    real_registry("unreachable");
     let env = Env::new("verify-unreachable");
     let v = assert_status(&env, "127.0.0.1:1/nobody/home:v1", "error", 1);
     assert_eq!(v["cause"]["code"], "unreachable", "{v:#}");
@@ -703,30 +453,20 @@ fn unreachable_registry_is_an_error_verdict() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn batches_print_an_array_and_read_lists_from_stdin() {
-    let Some(reg) = real_registry("batch") else {
-        return;
-    };
-    let env = Env::new("verify-batch");
-    vouch_key(&env, "acme", "ed25519", &[]);
-    push_image(&reg, "batch/a", "v1", "batch-a");
-    push_image(&reg, "batch/b", "v1", "batch-b");
-    env.ok(&["sign", &format!("{reg}/batch/a:v1"), "--key", "acme"]);
-    env.ok(&["sign", &format!("{reg}/batch/b:v1"), "--key", "acme"]);
+    let reg = real_registry("batch");
+    let env = Env::with_own_key("verify-batch");
+    let (_, image_a) = env.push_signed(&reg, "batch/a", "acme");
+    env.push_signed(&reg, "batch/b", "acme");
     let list = format!("# images\n{reg}/batch/a:v1\n\n{reg}/batch/b:v1  # second\n");
     let out = env.run_stdin(&["verify", "--json", "--file", "-"], list.as_bytes());
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out, "verify --file -");
     let v: Value = serde_json::from_slice(&out.stdout).expect("json array");
     assert_eq!(v.as_array().map(Vec::len), Some(2));
     assert!(v
         .as_array()
         .is_some_and(|a| a.iter().all(|x| x["status"] == "verified")));
     // One bad among good: exit 1, one line each.
-    let out = env.run(&["verify", &format!("{reg}/batch/a:v1"), "Not/Valid"]);
+    let out = env.run(&["verify", &image_a, "Not/Valid"]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
@@ -771,66 +511,35 @@ fn skopeo_cmd(skopeo: &Path, policy: &Path, regd: &Path) -> Command {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn skopeo_signatures_verify_including_a_multi_arch_index() {
-    let Some(reg) = real_registry("skopeo → vouch") else {
-        return;
-    };
-    let Some(skopeo) = skopeo() else { return };
-    let Some(cosign) = cosign() else { return };
+    let reg = real_registry("skopeo → vouch");
+    let skopeo = skopeo();
+    let cosign = cosign();
     let env = Env::new("verify-skopeo");
     let (key, pubkey) = cosign_keypair(&cosign, env.dir.path());
     let (policy, regd) = skopeo_config(&env, &reg, None);
-    env.ok(&[
-        "key",
-        "add",
-        pubkey.to_str().expect("utf8"),
-        "--name",
-        "skopeo-signer",
-    ]);
-    let passfile = env.write("pass", b"pw");
+    env.add_key(&pubkey, "skopeo-signer", &[]);
+    let passfile = env.write("pass", COSIGN_PASSWORD.as_bytes());
+    // skopeo copies `src` to `dest` on the registry, signing with the cosign key on the way.
+    let signed_copy = |all: &[&str], src: &str, dest: &str| {
+        let mut cmd = skopeo_cmd(&skopeo, &policy, &regd);
+        cmd.arg("copy")
+            .args(all)
+            .args(["--src-tls-verify=false", "--dest-tls-verify=false"])
+            .arg("--sign-by-sigstore-private-key")
+            .arg(&key)
+            .arg("--sign-passphrase-file")
+            .arg(&passfile)
+            .arg(format!("docker://{reg}/{src}"))
+            .arg(format!("docker://{reg}/{dest}"));
+        run_ok(&mut cmd, &format!("skopeo copy {all:?}"));
+    };
 
     push_image(&reg, "skopeo/src", "v1", "skopeo-single");
-    let out = skopeo_cmd(&skopeo, &policy, &regd)
-        .args([
-            "copy",
-            "--src-tls-verify=false",
-            "--dest-tls-verify=false",
-            "--sign-by-sigstore-private-key",
-        ])
-        .arg(&key)
-        .arg("--sign-passphrase-file")
-        .arg(&passfile)
-        .arg(format!("docker://{reg}/skopeo/src:v1"))
-        .arg(format!("docker://{reg}/skopeo/single:v1"))
-        .output()
-        .expect("skopeo");
-    assert!(
-        out.status.success(),
-        "skopeo copy: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    signed_copy(&[], "skopeo/src:v1", "skopeo/single:v1");
     assert_status(&env, &format!("{reg}/skopeo/single:v1"), "verified", 0);
 
-    push_index(&reg, "skopeo/src", "multi", "skopeo-multi");
-    let out = skopeo_cmd(&skopeo, &policy, &regd)
-        .args([
-            "copy",
-            "--all",
-            "--src-tls-verify=false",
-            "--dest-tls-verify=false",
-            "--sign-by-sigstore-private-key",
-        ])
-        .arg(&key)
-        .arg("--sign-passphrase-file")
-        .arg(&passfile)
-        .arg(format!("docker://{reg}/skopeo/src:multi"))
-        .arg(format!("docker://{reg}/skopeo/multi:v1"))
-        .output()
-        .expect("skopeo");
-    assert!(
-        out.status.success(),
-        "skopeo copy --all: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    push_index(&reg, "skopeo/src", "multi", "skopeo-multi", |_| None);
+    signed_copy(&["--all"], "skopeo/src:multi", "skopeo/multi:v1");
     let v = assert_status(&env, &format!("{reg}/skopeo/multi:v1"), "verified", 0);
     let reported: Vec<&str> = v["platforms"]
         .as_array()
@@ -842,8 +551,7 @@ fn skopeo_signatures_verify_including_a_multi_arch_index() {
         "attestation entry must not be a platform: {v:#}"
     );
     // skopeo compresses the layers on the way, so compare with the index it wrote.
-    let index = get_manifest(&reg, "skopeo/multi", "v1").expect("index");
-    let index: Value = serde_json::from_slice(&index).expect("json");
+    let index = get_manifest_json(&reg, "skopeo/multi", "v1").expect("index");
     for i in 0..2 {
         assert_eq!(
             v["platforms"][i]["digest"], index["manifests"][i]["digest"],
@@ -858,20 +566,12 @@ fn skopeo_signatures_verify_including_a_multi_arch_index() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn skopeo_accepts_vouch_signatures_with_a_sigstore_policy() {
-    let Some(reg) = real_registry("vouch → skopeo") else {
-        return;
-    };
-    let Some(skopeo) = skopeo() else { return };
+    let reg = real_registry("vouch → skopeo");
+    let skopeo = skopeo();
     let env = Env::new("verify-skopeo-accepts");
-    let (pubkey, _) = vouch_key(&env, "acme", "ecdsa-p256", &[]);
-    push_image(&reg, "skopeo-accepts/app", "v1", "skopeo-accepts");
+    let (pubkey, _) = env.generate_key("acme", "ecdsa-p256", &[]);
+    env.push_signed(&reg, "skopeo-accepts/app", "acme");
     push_image(&reg, "skopeo-accepts/unsigned", "v1", "skopeo-unsigned");
-    env.ok(&[
-        "sign",
-        &format!("{reg}/skopeo-accepts/app:v1"),
-        "--key",
-        "acme",
-    ]);
     let (policy, regd) = skopeo_config(&env, &reg, Some(&pubkey));
     let copy = |src: &str| {
         skopeo_cmd(&skopeo, &policy, &regd)
@@ -885,11 +585,7 @@ fn skopeo_accepts_vouch_signatures_with_a_sigstore_policy() {
             .expect("skopeo")
     };
     let out = copy("skopeo-accepts/app:v1");
-    assert!(
-        out.status.success(),
-        "skopeo refused Vouch's signature: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out, "skopeo copy of the image Vouch signed");
     // The policy is real: an unsigned image is refused.
     let out = copy("skopeo-accepts/unsigned:v1");
     assert!(
@@ -973,27 +669,94 @@ mod hostile {
         addr
     }
 
-    pub(super) fn manifest_json(layer_digest: &str) -> Vec<u8> {
-        serde_json::to_vec(&json!({
-            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": layer_digest, "size": 2},
-            "layers": []
-        }))
-        .expect("json")
-    }
-
     pub(super) fn body(ct: &str, b: Vec<u8>) -> Answer {
         Answer::Body {
             content_type: ct.into(),
             body: b,
         }
     }
+
+    /// An OCI manifest, as the fake registry serves it.
+    pub(super) fn manifest(b: Vec<u8>) -> Answer {
+        body(OCI_MANIFEST, b)
+    }
+
+    /// What the fake registry answers, by path (404 otherwise).
+    #[derive(Default)]
+    pub(super) struct Routes(HashMap<String, Answer>);
+
+    impl Routes {
+        /// `path` answers with `answer`.
+        pub(super) fn at(mut self, path: &str, answer: Answer) -> Self {
+            self.0.insert(path.to_string(), answer);
+            self
+        }
+
+        /// The manifest `reference` (tag or digest) of `evil/app` answers with `answer`.
+        pub(super) fn manifest(self, reference: &str, answer: Answer) -> Self {
+            self.at(&format!("/v2/evil/app/manifests/{reference}"), answer)
+        }
+
+        /// The blob `digest` of `evil/app` is `bytes`.
+        pub(super) fn blob(self, digest: &str, bytes: Vec<u8>) -> Self {
+            let answer = body("application/octet-stream", bytes);
+            self.at(&format!("/v2/evil/app/blobs/{digest}"), answer)
+        }
+
+        /// The image manifest `m` (digest `d`) as `evil/app:v1` and by its digest.
+        pub(super) fn image(m: &[u8], d: &str) -> Self {
+            Self::default()
+                .manifest("v1", manifest(m.to_vec()))
+                .manifest(d, manifest(m.to_vec()))
+        }
+
+        /// Starts the fake registry; returns its address.
+        pub(super) fn serve(self) -> String {
+            serve(self.0)
+        }
+    }
+
+    /// A tiny image manifest (a config, no layers) and its digest.
+    pub(super) fn image() -> (Vec<u8>, String) {
+        let m = serde_json::to_vec(&json!({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                       "digest": format!("sha256:{}", "1".repeat(64)), "size": 2},
+            "layers": []
+        }))
+        .expect("json");
+        let d = sha256_digest(&m);
+        (m, d)
+    }
+
+    /// `evil/app:v1` with one cosign signature: its payload layer names `payload_digest`
+    /// (claiming `size` bytes) and carries the signature annotation `signature`; the registry
+    /// serves `payload` as that blob. Returns the routes and the image digest.
+    pub(super) fn signed_image(
+        payload_digest: &str,
+        size: usize,
+        signature: &str,
+        payload: Vec<u8>,
+    ) -> (Routes, String) {
+        let (m, d) = image();
+        let sig = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": d, "size": 2},
+            "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+                        "digest": payload_digest, "size": size,
+                        "annotations": {"dev.cosignproject.cosign/signature": signature}}]}))
+        .expect("json");
+        let routes = Routes::default()
+            .manifest("v1", manifest(m))
+            .manifest(&sig_tag(&d), manifest(sig))
+            .blob(payload_digest, payload);
+        (routes, d)
+    }
 }
 
 /// An isolated user with one trusted key: the hostile cases assert that nothing the fake
 /// registry serves comes out `verified`, whatever keys are trusted. They need no keychain (the
 /// trust set is a file passed with `--trust-set`) and no harness, so they run everywhere.
-fn hostile_env(name: &str) -> Option<Env> {
+fn hostile_env(name: &str) -> Env {
     use std::sync::Arc;
     use vouch_core::keys::{Algorithm, PrivateKey};
     use vouch_core::trust::{MemoryBackend, TrustStore};
@@ -1011,22 +774,17 @@ fn hostile_env(name: &str) -> Option<Env> {
     let file = env.write("trust-set.json", &set);
     let file = file.to_str().expect("utf-8 path").to_string();
     // Short timeouts: a stalled fake registry must not hold a test for long.
-    Some(env.with_verify_args(&["--trust-set", &file, "--timeout", "3"]))
+    env.with_verify_args(&["--trust-set", &file, "--timeout", "3"])
 }
 
 #[test]
 fn hostile_manifest_whose_bytes_do_not_match_its_digest_is_invalid() {
-    let Some(env) = hostile_env("verify-hostile-digest") else {
-        return;
-    };
-    let m = hostile::manifest_json(&format!("sha256:{}", "1".repeat(64)));
+    let env = hostile_env("verify-hostile-digest");
+    let (m, _) = hostile::image();
     let claimed = format!("sha256:{}", "2".repeat(64));
-    let mut routes = std::collections::HashMap::new();
-    routes.insert(
-        format!("/v2/evil/app/manifests/{claimed}"),
-        hostile::body(OCI_MANIFEST, m),
-    );
-    let addr = hostile::serve(routes);
+    let addr = hostile::Routes::default()
+        .manifest(&claimed, hostile::manifest(m))
+        .serve();
     let v = assert_status(&env, &format!("{addr}/evil/app@{claimed}"), "invalid", 1);
     assert_eq!(v["cause"]["code"], "digest_mismatch", "{v:#}");
     assert_eq!(v["cause"]["expected"], claimed, "{v:#}");
@@ -1034,109 +792,58 @@ fn hostile_manifest_whose_bytes_do_not_match_its_digest_is_invalid() {
 
 #[test]
 fn hostile_referrers_fallback_answering_with_the_image_is_ignored() {
-    let Some(env) = hostile_env("verify-hostile-fallback") else {
-        return;
-    };
-    let m = hostile::manifest_json(&format!("sha256:{}", "1".repeat(64)));
-    let d = sha256_digest(&m);
-    let mut routes = std::collections::HashMap::new();
-    routes.insert(
-        "/v2/evil/app/manifests/v1".to_string(),
-        hostile::body(OCI_MANIFEST, m.clone()),
-    );
-    routes.insert(
-        format!("/v2/evil/app/manifests/{d}"),
-        hostile::body(OCI_MANIFEST, m.clone()),
-    );
+    let env = hostile_env("verify-hostile-fallback");
+    let (m, d) = hostile::image();
     // The fallback tag answers with the image itself.
-    routes.insert(
-        format!(
-            "/v2/evil/app/manifests/{}",
-            vouch_core::oci::Digest::parse(&d)
-                .expect("digest")
-                .referrers_tag()
-        ),
-        hostile::body(OCI_MANIFEST, m),
-    );
-    let addr = hostile::serve(routes);
+    let addr = hostile::Routes::image(&m, &d)
+        .manifest(&referrers_tag(&d), hostile::manifest(m))
+        .serve();
     let v = assert_status(&env, &format!("{addr}/evil/app:v1"), "unsigned", 1);
     assert_eq!(v["digest"], d.as_str());
 }
 
 #[test]
 fn hostile_referrers_index_pointing_back_at_the_image_is_ignored() {
-    let Some(env) = hostile_env("verify-hostile-selfref") else {
-        return;
-    };
-    let m = hostile::manifest_json(&format!("sha256:{}", "1".repeat(64)));
-    let d = sha256_digest(&m);
-    let index = serde_json::to_vec(
-        &json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+    let env = hostile_env("verify-hostile-selfref");
+    let (m, d) = hostile::image();
+    let index = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": OCI_INDEX,
         "manifests": [{"mediaType": OCI_MANIFEST, "digest": d, "size": m.len(),
-                       "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json"}]}),
-    )
+                       "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json"}]}))
     .expect("json");
-    let mut routes = std::collections::HashMap::new();
-    routes.insert(
-        "/v2/evil/app/manifests/v1".to_string(),
-        hostile::body(OCI_MANIFEST, m.clone()),
-    );
-    routes.insert(
-        format!("/v2/evil/app/manifests/{d}"),
-        hostile::body(OCI_MANIFEST, m),
-    );
-    routes.insert(
-        format!("/v2/evil/app/referrers/{d}"),
-        hostile::body("application/vnd.oci.image.index.v1+json", index),
-    );
-    let addr = hostile::serve(routes);
+    let addr = hostile::Routes::image(&m, &d)
+        .at(
+            &format!("/v2/evil/app/referrers/{d}"),
+            hostile::body(OCI_INDEX, index),
+        )
+        .serve();
     assert_status(&env, &format!("{addr}/evil/app:v1"), "unsigned", 1);
+}
+
+/// Serves `answer` as `evil/app:v1` to a user whose registry timeout is 3 s; asserts the
+/// verdict is an error, reached well within 30 s. Returns it and how long it took.
+fn error_verdict_in_time(name: &str, answer: hostile::Answer) -> (Value, std::time::Duration) {
+    let env = hostile_env(name);
+    let addr = hostile::Routes::default().manifest("v1", answer).serve();
+    let start = std::time::Instant::now();
+    let v = assert_status(&env, &format!("{addr}/evil/app:v1"), "error", 1);
+    let took = start.elapsed();
+    assert!(took < std::time::Duration::from_secs(30), "took {took:?}");
+    (v, took)
 }
 
 #[test]
 fn hostile_oversize_manifest_is_refused_without_reading_it() {
-    let Some(env) = hostile_env("verify-hostile-huge") else {
-        return;
-    };
-    let mut routes = std::collections::HashMap::new();
-    routes.insert(
-        "/v2/evil/app/manifests/v1".to_string(),
-        hostile::Answer::Huge,
-    );
-    let addr = hostile::serve(routes);
-    let start = std::time::Instant::now();
-    let v = assert_status(&env, &format!("{addr}/evil/app:v1"), "error", 1);
+    let (v, _) = error_verdict_in_time("verify-hostile-huge", hostile::Answer::Huge);
     assert_eq!(v["cause"]["code"], "too_large", "{v:#}");
-    assert!(start.elapsed() < std::time::Duration::from_secs(30));
 }
 
 #[test]
 fn hostile_oversize_signature_payload_is_not_verified() {
-    let Some(env) = hostile_env("verify-hostile-bigblob") else {
-        return;
-    };
-    let m = hostile::manifest_json(&format!("sha256:{}", "1".repeat(64)));
-    let d = sha256_digest(&m);
+    let env = hostile_env("verify-hostile-bigblob");
     let big = vec![b'x'; 2 * 1024 * 1024];
     let big_d = sha256_digest(&big);
-    let sig = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": d, "size": 2},
-        "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": big_d, "size": 10,
-                    "annotations": {"dev.cosignproject.cosign/signature": "AAAA"}}]})).expect("json");
-    let mut routes = std::collections::HashMap::new();
-    routes.insert(
-        "/v2/evil/app/manifests/v1".to_string(),
-        hostile::body(OCI_MANIFEST, m),
-    );
-    routes.insert(
-        format!("/v2/evil/app/manifests/{}", sig_tag(&d)),
-        hostile::body(OCI_MANIFEST, sig),
-    );
-    routes.insert(
-        format!("/v2/evil/app/blobs/{big_d}"),
-        hostile::body("application/octet-stream", big),
-    );
-    let addr = hostile::serve(routes);
+    let (routes, _) = hostile::signed_image(&big_d, 10, "AAAA", big);
+    let addr = routes.serve();
     let (v, code, _) = verify_json(&env, &format!("{addr}/evil/app:v1"));
     assert_ne!(v["status"], "verified", "{v:#}");
     assert_eq!(code, Some(1));
@@ -1145,36 +852,17 @@ fn hostile_oversize_signature_payload_is_not_verified() {
 
 #[test]
 fn hostile_malformed_json_and_base64_are_not_verified() {
-    let Some(env) = hostile_env("verify-hostile-malformed") else {
-        return;
-    };
-    let m = hostile::manifest_json(&format!("sha256:{}", "1".repeat(64)));
-    let d = sha256_digest(&m);
+    let env = hostile_env("verify-hostile-malformed");
     let payload = b"{\"critical\": nope".to_vec();
     let pd = sha256_digest(&payload);
-    let sig = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": d, "size": 2},
-        "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": pd, "size": payload.len(),
-                    "annotations": {"dev.cosignproject.cosign/signature": "!!!not base64!!!"}}]})).expect("json");
-    let mut routes = std::collections::HashMap::new();
-    routes.insert(
-        "/v2/evil/app/manifests/v1".to_string(),
-        hostile::body(OCI_MANIFEST, m),
-    );
-    routes.insert(
-        format!("/v2/evil/app/manifests/{}", sig_tag(&d)),
-        hostile::body(OCI_MANIFEST, sig),
-    );
-    routes.insert(
-        format!("/v2/evil/app/blobs/{pd}"),
-        hostile::body("application/octet-stream", payload),
-    );
+    let (routes, _) = hostile::signed_image(&pd, payload.len(), "!!!not base64!!!", payload);
     // And a second image whose manifest is not JSON at all.
-    routes.insert(
-        "/v2/evil/garbage/manifests/v1".to_string(),
-        hostile::body(OCI_MANIFEST, b"\x00\x01 not json".to_vec()),
-    );
-    let addr = hostile::serve(routes);
+    let addr = routes
+        .at(
+            "/v2/evil/garbage/manifests/v1",
+            hostile::manifest(b"\x00\x01 not json".to_vec()),
+        )
+        .serve();
     let v = assert_status(&env, &format!("{addr}/evil/app:v1"), "invalid", 1);
     assert_eq!(
         v["signatures"][0]["cause"],
@@ -1188,56 +876,17 @@ fn hostile_malformed_json_and_base64_are_not_verified() {
 
 #[test]
 fn hostile_blob_not_matching_its_digest_is_invalid() {
-    let Some(env) = hostile_env("verify-hostile-blob") else {
-        return;
-    };
-    let m = hostile::manifest_json(&format!("sha256:{}", "1".repeat(64)));
-    let d = sha256_digest(&m);
+    let env = hostile_env("verify-hostile-blob");
     let claimed = format!("sha256:{}", "3".repeat(64));
-    let sig = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": d, "size": 2},
-        "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": claimed, "size": 5,
-                    "annotations": {"dev.cosignproject.cosign/signature": "AAAA"}}]})).expect("json");
-    let mut routes = std::collections::HashMap::new();
-    routes.insert(
-        "/v2/evil/app/manifests/v1".to_string(),
-        hostile::body(OCI_MANIFEST, m),
-    );
-    routes.insert(
-        format!("/v2/evil/app/manifests/{}", sig_tag(&d)),
-        hostile::body(OCI_MANIFEST, sig),
-    );
-    routes.insert(
-        format!("/v2/evil/app/blobs/{claimed}"),
-        hostile::body("application/octet-stream", b"hello".to_vec()),
-    );
-    let addr = hostile::serve(routes);
+    let (routes, _) = hostile::signed_image(&claimed, 5, "AAAA", b"hello".to_vec());
+    let addr = routes.serve();
     assert_status(&env, &format!("{addr}/evil/app:v1"), "invalid", 1);
 }
 
 #[test]
 fn hostile_stalled_response_times_out_as_an_error() {
-    let Some(env) = hostile_env("verify-hostile-stall") else {
-        return;
-    };
-    let mut routes = std::collections::HashMap::new();
-    routes.insert(
-        "/v2/evil/app/manifests/v1".to_string(),
-        hostile::Answer::Stall,
-    );
-    let addr = hostile::serve(routes);
-    let start = std::time::Instant::now();
-    let v = assert_status(&env, &format!("{addr}/evil/app:v1"), "error", 1);
-    assert!(
-        start.elapsed() < std::time::Duration::from_secs(30),
-        "took {:?}",
-        start.elapsed()
-    );
-    eprintln!(
-        "stalled registry: {} after {:?}",
-        v["reason"],
-        start.elapsed()
-    );
+    let (v, took) = error_verdict_in_time("verify-hostile-stall", hostile::Answer::Stall);
+    eprintln!("stalled registry: {} after {took:?}", v["reason"]);
 }
 
 #[test]

@@ -3,9 +3,9 @@
 
 use anyhow::{Context, Result};
 use vouch_core::provenance::{attest, predicate_type_for};
-use vouch_core::trust::{short_fingerprint, TrustStore};
+use vouch_core::trust::short_fingerprint;
 
-use super::open_store;
+use super::{current_thread_runtime, signing_key};
 use crate::input::read_source;
 use crate::Outcome;
 
@@ -30,17 +30,9 @@ pub(crate) fn run(args: AttestArgs) -> Result<Outcome> {
     let predicate_type = predicate_type_for(&args.predicate_type)?;
     let predicate = read_source(&args.predicate)
         .with_context(|| format!("could not read the predicate `{}`", args.predicate))?;
-    let store = open_store()?;
-    let set = store.load()?;
-    let key = TrustStore::find(&set, &args.key)?;
-    let label = key.label();
-    let private = store.private_key(&key.fingerprint)?;
+    let (label, private) = signing_key(&args.key)?;
     let opts = args.registry.options();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
-    let out = runtime.block_on(attest(
+    let out = current_thread_runtime()?.block_on(attest(
         &args.image,
         &private,
         &predicate,

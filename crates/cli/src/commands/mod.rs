@@ -10,12 +10,31 @@ pub(crate) mod sign;
 pub(crate) mod trust;
 pub(crate) mod verify;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use vouch_core::keys::PrivateKey;
 use vouch_core::trust::TrustStore;
 
 /// The active profile's trust store in the OS keychain.
 pub(crate) fn open_store() -> Result<TrustStore> {
     Ok(TrustStore::open_keychain()?)
+}
+
+/// A trusted key with its private half, named by fingerprint (≥ 12 hex digits) or publisher:
+/// its label (for the sentence that reports what was signed) and the signing key.
+pub(crate) fn signing_key(wanted: &str) -> Result<(String, PrivateKey)> {
+    let store = open_store()?;
+    let set = store.load()?;
+    let key = TrustStore::find(&set, wanted)?;
+    let private = store.private_key(&key.fingerprint)?;
+    Ok((key.label(), private))
+}
+
+/// A runtime on this thread, for the commands that make one registry call at a time.
+pub(crate) fn current_thread_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")
 }
 
 pub(crate) fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {

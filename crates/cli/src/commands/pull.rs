@@ -34,11 +34,7 @@ pub(crate) fn run(args: PullArgs) -> Result<Outcome> {
         registry: args.registry.options(),
         ..Default::default()
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
-    let verdict = runtime
+    let verdict = super::current_thread_runtime()?
         .block_on(verify_batch(
             vec![args.image],
             Arc::new(trust),

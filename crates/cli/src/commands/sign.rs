@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{bail, Context, Result};
-use vouch_core::trust::{short_fingerprint, TrustStore};
+use anyhow::{bail, Result};
+use vouch_core::trust::short_fingerprint;
 
-use super::open_store;
+use super::{current_thread_runtime, signing_key};
 use crate::Outcome;
 
 #[derive(clap::Args)]
@@ -33,17 +33,9 @@ pub(crate) fn run(args: SignArgs) -> Result<Outcome> {
         }
         annotations.insert(k.to_string(), v.to_string());
     }
-    let store = open_store()?;
-    let set = store.load()?;
-    let key = TrustStore::find(&set, &args.key)?;
-    let label = key.label();
-    let private = store.private_key(&key.fingerprint)?;
+    let (label, private) = signing_key(&args.key)?;
     let opts = args.registry.options();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
-    let out = runtime.block_on(vouch_core::sign::sign(
+    let out = current_thread_runtime()?.block_on(vouch_core::sign::sign(
         &args.image,
         &private,
         &annotations,

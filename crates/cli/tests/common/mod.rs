@@ -6,15 +6,16 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use serde_json::json;
+use serde_json::{json, Value};
 use vouch_core::reference::ImageRef;
 pub use vouch_core::registry::RegistryOptions;
 use vouch_core::registry::{sha256_digest, Registry};
 
-/// True when the real test environment is here. Tests that need it are `#[ignore]`d, so a plain
-/// `cargo test` reports them as ignored; the harness runs them with `--include-ignored`. Run
-/// outside the harness with `--include-ignored`, they fail with this sentence: never a silent pass.
-pub fn real_env(what: &str) -> bool {
+/// Asserts that the real test environment is here. Tests that need it are `#[ignore]`d, so a
+/// plain `cargo test` reports them as ignored; the harness runs them with `--include-ignored`.
+/// Run outside the harness with `--include-ignored`, they fail with this sentence: never a
+/// silent pass.
+pub fn real_env(what: &str) {
     let harness = std::env::var("VOUCH_HARNESS").as_deref() == Ok("1");
     assert!(
         harness,
@@ -24,17 +25,33 @@ pub fn real_env(what: &str) -> bool {
         std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
         "{what}: the harness did not provide a D-Bus session"
     );
-    true
 }
 
 /// The path of a tool the harness provides, e.g. `VOUCH_TEST_COSIGN`.
-pub fn tool(var: &str) -> Option<PathBuf> {
+pub fn tool(var: &str) -> PathBuf {
     match std::env::var_os(var) {
-        Some(p) => Some(PathBuf::from(p)),
+        Some(p) => PathBuf::from(p),
         None => panic!(
             "{var} is not set: the harness provides it (scripts/fetch-peers.sh); run through `make test`"
         ),
     }
+}
+
+/// Asserts that a finished process succeeded; otherwise shows `what`, its exit code and stderr.
+pub fn assert_ok(out: &Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what} failed ({:?}): {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs `cmd` to the end and asserts that it succeeded (see [`assert_ok`]).
+pub fn run_ok(cmd: &mut Command, what: &str) -> Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_ok(&out, what);
+    out
 }
 
 /// One isolated Vouch user: its own profile (keychain namespace) and config folder.
@@ -110,13 +127,86 @@ impl Env {
     /// Runs and asserts success; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "vouch {args:?} failed ({:?}): {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_ok(&out, &format!("vouch {args:?}"));
         String::from_utf8(out.stdout).expect("utf8")
+    }
+
+    /// Runs with `VOUCH_PASSWORD` set (the passphrase of a private key file read or written).
+    pub fn run_with_password(&self, args: &[&str], password: &str) -> Output {
+        let mut cmd = self.cmd();
+        cmd.args(args).env("VOUCH_PASSWORD", password);
+        cmd.output().expect("run vouch")
+    }
+
+    /// Runs with `VOUCH_PASSWORD` set and asserts success; returns stdout.
+    pub fn ok_with_password(&self, args: &[&str], password: &str) -> String {
+        let out = self.run_with_password(args, password);
+        assert_ok(&out, &format!("vouch {args:?}"));
+        String::from_utf8(out.stdout).expect("utf8")
+    }
+
+    /// Runs with a D-Bus address where nothing listens: no keychain can be reached.
+    pub fn run_without_keychain(&self, args: &[&str]) -> Output {
+        let mut cmd = self.cmd();
+        cmd.args(args).env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/vouch-test-bus",
+        );
+        cmd.output().expect("run vouch")
+    }
+
+    /// A user with one signing key of their own in the keychain: `acme`, ed25519.
+    pub fn with_own_key(name: &str) -> Self {
+        let env = Self::new(name);
+        env.generate_key("acme", "ed25519", &[]);
+        env
+    }
+
+    /// `vouch policy set PATTERN --mode MODE [extra...]`.
+    pub fn set_policy(&self, pattern: &str, mode: &str, extra: &[&str]) {
+        self.ok(&[&["policy", "set", pattern, "--mode", mode], extra].concat());
+    }
+
+    /// `vouch key add PUBKEY --name NAME [extra...]`; returns stdout.
+    pub fn add_key(&self, pubkey: &Path, name: &str, extra: &[&str]) -> String {
+        let path = pubkey.to_str().expect("utf8 path");
+        self.ok(&[&["key", "add", path, "--name", name], extra].concat())
+    }
+
+    /// A Vouch signing key made in this user's keychain (`--scope` each of `scopes`); returns
+    /// its public PEM path and fingerprint.
+    pub fn generate_key(&self, name: &str, alg: &str, scopes: &[&str]) -> (PathBuf, String) {
+        let mut args = vec!["key", "generate", "--name", name, "--algorithm", alg];
+        for s in scopes {
+            args.extend(["--scope", s]);
+        }
+        self.ok(&args);
+        let pem = self.ok(&["key", "export", name]);
+        let path = self.write(&format!("{name}.pub"), pem.as_bytes());
+        let show: Value =
+            serde_json::from_str(&self.ok(&["key", "show", name, "--json"])).expect("json");
+        let fingerprint = show["fingerprint"].as_str().unwrap_or_default().to_string();
+        (path, fingerprint)
+    }
+
+    /// Pushes a tiny image `reg/repo:v1` and signs it with `key`; returns (digest, `reg/repo:v1`).
+    pub fn push_signed(&self, reg: &str, repo: &str, key: &str) -> (String, String) {
+        let digest = push_image(reg, repo, "v1", repo);
+        let image = format!("{reg}/{repo}:v1");
+        self.ok(&["sign", &image, "--key", key]);
+        (digest, image)
+    }
+
+    /// `vouch VERB --json IMAGE` (verify, inspect): the JSON it printed, its exit code and its
+    /// stderr; asserts it did not panic and did print JSON.
+    pub fn json(&self, verb: &str, image: &str) -> (Value, Option<i32>, String) {
+        let out = self.run(&[verb, "--json", image]);
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        let v: Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("{verb} --json printed no JSON ({e}): {stdout} / {stderr}"));
+        (v, out.status.code(), stderr)
     }
 
     pub fn keys(&self) -> Vec<serde_json::Value> {
@@ -143,16 +233,11 @@ pub fn assert_fails_with(out: &Output, needle: &str) {
 
 /// `openssl` on the machine.
 pub fn openssl(args: &[&str]) -> Vec<u8> {
-    let out = Command::new("openssl")
-        .args(args)
-        .output()
-        .expect("openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    run_ok(
+        Command::new("openssl").args(args),
+        &format!("openssl {args:?}"),
+    )
+    .stdout
 }
 
 /// Makes an ed25519 key pair with openssl; returns (private PEM path, public PEM path).
@@ -172,27 +257,43 @@ pub fn openssl_ed25519(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     (key, pubkey)
 }
 
-/// sha256 of the DER SubjectPublicKeyInfo, computed by openssl and sha256sum's equivalent.
-pub fn openssl_fingerprint(pubkey: &Path) -> String {
-    let der = openssl(&[
-        "pkey",
-        "-pubin",
-        "-in",
-        pubkey.to_str().expect("utf8"),
-        "-outform",
-        "DER",
-    ]);
-    let out = Command::new("sha256sum")
+/// The DER SubjectPublicKeyInfo of a public PEM file, by openssl.
+pub fn openssl_der(pubkey: &Path) -> Vec<u8> {
+    let path = pubkey.to_str().expect("utf8");
+    openssl(&["pkey", "-pubin", "-in", path, "-outform", "DER"])
+}
+
+/// Runs `program args` with `input` on stdin; returns its stdout as text.
+pub fn pipe(program: &str, args: &[&str], input: &[u8]) -> String {
+    let out = Command::new(program)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .and_then(|mut c| {
-            c.stdin.take().expect("stdin").write_all(&der)?;
+            c.stdin.take().expect("stdin").write_all(input)?;
             c.wait_with_output()
         })
-        .expect("sha256sum");
-    let hex = String::from_utf8(out.stdout).expect("utf8");
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    String::from_utf8(out.stdout).expect("utf8")
+}
+
+/// sha256 of the DER SubjectPublicKeyInfo, computed by openssl and sha256sum.
+pub fn openssl_fingerprint(pubkey: &Path) -> String {
+    let hex = pipe("sha256sum", &[], &openssl_der(pubkey));
     format!("sha256:{}", hex.split_whitespace().next().expect("hash"))
+}
+
+/// The Secret Service items of this profile's private key `fingerprint`, as `secret-tool`
+/// lists them (stdout and stderr).
+pub fn private_key_items(profile: &str, fingerprint: &str) -> String {
+    let username = format!("{profile}/private/{fingerprint}");
+    let args = ["search", "--all", "service", "vouch", "username", &username];
+    let out = Command::new("secret-tool")
+        .args(args)
+        .output()
+        .expect("secret-tool");
+    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -201,22 +302,23 @@ pub fn openssl_fingerprint(pubkey: &Path) -> String {
 
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 
-/// The harness registry (`host:port`), or None (skip) outside the harness.
-pub fn real_registry(what: &str) -> Option<String> {
-    if !real_env(what) {
-        return None;
-    }
+pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+
+/// The harness registry (`host:port`); panics outside the harness (see [`real_env`]).
+pub fn real_registry(what: &str) -> String {
+    real_env(what);
     match std::env::var("VOUCH_TEST_REGISTRY") {
-        Ok(r) if !r.is_empty() => Some(r),
+        Ok(r) if !r.is_empty() => r,
         _ => panic!("{what}: VOUCH_HARNESS=1 but VOUCH_TEST_REGISTRY is not set"),
     }
 }
 
-pub fn cosign() -> Option<PathBuf> {
+pub fn cosign() -> PathBuf {
     tool("VOUCH_TEST_COSIGN")
 }
 
-pub fn skopeo() -> Option<PathBuf> {
+pub fn skopeo() -> PathBuf {
     tool("VOUCH_TEST_SKOPEO")
 }
 
@@ -235,6 +337,105 @@ pub fn client(r: &ImageRef) -> std::sync::Arc<Registry> {
     Registry::new(RegistryOptions::default(), [r.registry_host()]).expect("registry client")
 }
 
+/// Runs `f` with a client for `reg/repo` (and that reference) on a fresh runtime.
+pub fn with_repo<T, F: std::future::Future<Output = T>>(
+    reg: &str,
+    repo: &str,
+    f: impl FnOnce(std::sync::Arc<Registry>, ImageRef) -> F,
+) -> T {
+    let r = parse(&format!("{reg}/{repo}:x"));
+    rt().block_on(f(client(&r), r))
+}
+
+/// Reads a manifest by tag or digest (None where there is none).
+pub fn get_manifest(reg: &str, repo: &str, selector: &str) -> Option<Vec<u8>> {
+    with_repo(reg, repo, |c, r| async move {
+        c.manifest(&r, selector, false)
+            .await
+            .expect("fetch manifest")
+            .map(|m| m.bytes)
+    })
+}
+
+/// Reads a manifest by tag or digest, as JSON.
+pub fn get_manifest_json(reg: &str, repo: &str, selector: &str) -> Option<Value> {
+    get_manifest(reg, repo, selector).map(|b| serde_json::from_slice(&b).expect("manifest json"))
+}
+
+pub fn get_blob(reg: &str, repo: &str, digest: &str) -> Vec<u8> {
+    with_repo(reg, repo, |c, r| async move {
+        c.blob(&r, digest, 16 << 20).await.expect("blob")
+    })
+}
+
+pub fn push_blob(reg: &str, repo: &str, bytes: Vec<u8>) -> String {
+    with_repo(reg, repo, |c, r| async move {
+        c.push_blob(&r, bytes).await.expect("push blob")
+    })
+}
+
+/// Writes `manifest` (its own `mediaType`, an OCI manifest where it names none) under `tag`.
+pub fn put_manifest(reg: &str, repo: &str, tag: &str, manifest: Vec<u8>) -> String {
+    let v: Value = serde_json::from_slice(&manifest).expect("manifest json");
+    let mt = v["mediaType"].as_str().unwrap_or(OCI_MANIFEST).to_string();
+    with_repo(reg, repo, |c, r| async move {
+        c.push_manifest(&r, tag, manifest, &mt)
+            .await
+            .expect("put manifest")
+    })
+}
+
+pub fn put_manifest_json(reg: &str, repo: &str, tag: &str, v: &Value) -> String {
+    put_manifest(reg, repo, tag, serde_json::to_vec(v).expect("json"))
+}
+
+fn digest(d: &str) -> vouch_core::oci::Digest {
+    vouch_core::oci::Digest::parse(d).expect("digest")
+}
+
+/// The cosign signature tag of a digest (`sha256-<hex>.sig`).
+pub fn sig_tag(d: &str) -> String {
+    digest(d).signature_tag()
+}
+
+/// The cosign attestation tag of a digest (`sha256-<hex>.att`).
+pub fn att_tag(d: &str) -> String {
+    digest(d).attestation_tag()
+}
+
+/// The referrers fallback tag of a digest (`sha256-<hex>`).
+pub fn referrers_tag(d: &str) -> String {
+    digest(d).referrers_tag()
+}
+
+/// Pushes one layer and the config `config` makes from the layer's digest; returns the
+/// manifest naming them (bytes, digest), not yet pushed. `layer_fields` are the layer
+/// descriptor's other fields (its `mediaType`, any `annotations`).
+async fn one_layer_manifest(
+    c: &Registry,
+    r: &ImageRef,
+    layer: Vec<u8>,
+    layer_fields: Value,
+    config: impl FnOnce(&str) -> Value,
+) -> (Vec<u8>, String) {
+    let layer_len = layer.len();
+    let layer_digest = c.push_blob(r, layer).await.expect("push layer");
+    let config = serde_json::to_vec(&config(&layer_digest)).expect("json");
+    let config_len = config.len();
+    let config_digest = c.push_blob(r, config).await.expect("push config");
+    let mut layer = layer_fields;
+    layer["digest"] = json!(layer_digest);
+    layer["size"] = json!(layer_len);
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_CONFIG, "digest": config_digest, "size": config_len},
+        "layers": [layer]
+    }))
+    .expect("json");
+    let d = sha256_digest(&manifest);
+    (manifest, d)
+}
+
 /// Pushes the blobs of a tiny image (one layer, a config with labels and history) and returns
 /// its manifest (bytes, digest), not yet pushed.
 pub async fn image_manifest(
@@ -244,26 +445,82 @@ pub async fn image_manifest(
     arch: &str,
 ) -> (Vec<u8>, String) {
     let layer = format!("vouch test layer {seed} {arch}").into_bytes();
-    let layer_len = layer.len();
-    let layer_digest = c.push_blob(r, layer).await.expect("push layer");
-    let config = serde_json::to_vec(&json!({
-        "architecture": arch, "os": "linux", "created": "2026-01-02T03:04:05Z",
-        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
-        "config": {"Labels": {"org.opencontainers.image.source": "https://github.com/acme/app",
-                              "org.opencontainers.image.revision": "0123456789abcdef"}},
-        "history": [{"created_by": "ADD x /"}, {"created_by": "CMD [\"/x\"]", "empty_layer": true}]
-    }))
-    .expect("json");
-    let config_len = config.len();
-    let config_digest = c.push_blob(r, config).await.expect("push config");
-    let manifest = serde_json::to_vec(&json!({
-        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_len},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer_len}]
-    }))
-    .expect("json");
-    let d = sha256_digest(&manifest);
-    (manifest, d)
+    let fields = json!({"mediaType": "application/vnd.oci.image.layer.v1.tar"});
+    one_layer_manifest(c, r, layer, fields, |layer_digest| {
+        json!({
+            "architecture": arch, "os": "linux", "created": "2026-01-02T03:04:05Z",
+            "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
+            "config": {"Labels": {"org.opencontainers.image.source": "https://github.com/acme/app",
+                                  "org.opencontainers.image.revision": "0123456789abcdef"}},
+            "history": [{"created_by": "ADD x /"}, {"created_by": "CMD [\"/x\"]", "empty_layer": true}]
+        })
+    })
+    .await
+}
+
+/// What BuildKit writes for an attestation: an in-toto statement layer (annotated with its
+/// predicate type) and an empty-ish config. Returns the manifest (bytes, digest), not yet pushed.
+async fn statement_manifest(c: &Registry, r: &ImageRef, statement: &Value) -> (Vec<u8>, String) {
+    let fields = json!({"mediaType": "application/vnd.in-toto+json",
+        "annotations": {"in-toto.io/predicate-type": statement["predicateType"]}});
+    let layer = serde_json::to_vec(statement).expect("json");
+    one_layer_manifest(c, r, layer, fields, |_| {
+        json!({"architecture": "unknown", "os": "unknown", "config": {},
+               "rootfs": {"type": "layers", "diff_ids": []}})
+    })
+    .await
+}
+
+/// Pushes a two-platform index `reg/repo:tag` (linux/amd64, linux/arm64) with a BuildKit-style
+/// attestation entry for amd64 beside them: a manifest carrying the in-toto statement that
+/// `statement` makes from the amd64 digest, or a plain image manifest where it makes none.
+/// Returns (index digest, [(platform, digest)]).
+pub fn push_index(
+    reg: &str,
+    repo: &str,
+    tag: &str,
+    seed: &str,
+    statement: impl FnOnce(&str) -> Option<Value>,
+) -> (String, Vec<(String, String)>) {
+    let r = parse(&format!("{reg}/{repo}:{tag}"));
+    rt().block_on(async {
+        let c = client(&r);
+        let mut entries = Vec::new();
+        let mut platforms = Vec::new();
+        for arch in ["amd64", "arm64"] {
+            let (m, d) = image_manifest(&c, &r, seed, arch).await;
+            let len = m.len();
+            c.push_manifest(&r, &d, m, OCI_MANIFEST)
+                .await
+                .expect("push platform manifest");
+            entries.push(json!({"mediaType": OCI_MANIFEST, "digest": d, "size": len,
+                "platform": {"os": "linux", "architecture": arch}}));
+            platforms.push((format!("linux/{arch}"), d));
+        }
+        let (att, att_d) = match statement(&platforms[0].1) {
+            Some(s) => statement_manifest(&c, &r, &s).await,
+            None => image_manifest(&c, &r, seed, "unknown").await,
+        };
+        let att_len = att.len();
+        c.push_manifest(&r, &att_d, att, OCI_MANIFEST)
+            .await
+            .expect("push attestation manifest");
+        entries.push(
+            json!({"mediaType": OCI_MANIFEST, "digest": att_d, "size": att_len,
+            "platform": {"os": "unknown", "architecture": "unknown"},
+            "annotations": {"vnd.docker.reference.type": "attestation-manifest",
+                            "vnd.docker.reference.digest": platforms[0].1}}),
+        );
+        let index = serde_json::to_vec(&json!({
+            "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries
+        }))
+        .expect("json");
+        let d = c
+            .push_manifest(&r, tag, index, OCI_INDEX)
+            .await
+            .expect("push index");
+        (d, platforms)
+    })
 }
 
 /// Pushes a tiny single-platform image `reg/repo:tag`; returns its digest.
@@ -278,45 +535,92 @@ pub fn push_image(reg: &str, repo: &str, tag: &str, seed: &str) -> String {
     })
 }
 
-/// `cosign generate-key-pair` in `dir` (password `pw`); returns (cosign.key, cosign.pub).
-pub fn cosign_keypair(cosign: &Path, dir: &Path) -> (PathBuf, PathBuf) {
-    let out = Command::new(cosign)
-        .arg("generate-key-pair")
+// ---------------------------------------------------------------------------------------------
+// cosign
+// ---------------------------------------------------------------------------------------------
+
+/// The password of every key file cosign makes or reads here.
+pub const COSIGN_PASSWORD: &str = "pw";
+
+/// cosign with `args`, in `dir` (key files are written there), with [`COSIGN_PASSWORD`].
+pub fn cosign_in(cosign: &Path, dir: &Path, args: &[&str]) -> Output {
+    Command::new(cosign)
+        .args(args)
         .current_dir(dir)
-        .env("COSIGN_PASSWORD", "pw")
+        .env("COSIGN_PASSWORD", COSIGN_PASSWORD)
         .output()
-        .expect("cosign");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .expect("cosign")
+}
+
+/// cosign with `args`; asserts it succeeded.
+pub fn cosign_ok(cosign: &Path, args: &[&str]) {
+    let out = cosign_in(cosign, Path::new("."), args);
+    assert_ok(&out, &format!("cosign {args:?}"));
+}
+
+/// `cosign generate-key-pair` in `dir`; returns (cosign.key, cosign.pub).
+pub fn cosign_keypair(cosign: &Path, dir: &Path) -> (PathBuf, PathBuf) {
+    let out = cosign_in(cosign, dir, &["generate-key-pair"]);
+    assert_ok(&out, "cosign generate-key-pair");
     (dir.join("cosign.key"), dir.join("cosign.pub"))
 }
 
-/// `cosign sign` with a key file (password `pw`), no transparency log.
-pub fn cosign_sign(cosign: &Path, key: &Path, image: &str) {
-    let out = Command::new(cosign)
-        .args([
-            "sign",
-            "--yes",
-            "--tlog-upload=false",
-            "--allow-insecure-registry",
-            "--allow-http-registry",
-            "--key",
-        ])
-        .arg(key)
-        .arg(image)
-        .env("COSIGN_PASSWORD", "pw")
-        .output()
-        .expect("cosign");
-    assert!(
-        out.status.success(),
-        "cosign sign: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+/// `cosign import-key-pair` of a PEM private key into `dir/PREFIX.key`; returns that path.
+pub fn cosign_import_key(cosign: &Path, private: &Path, dir: &Path, prefix: &str) -> PathBuf {
+    let key = private.to_str().expect("utf8");
+    let args = [
+        "import-key-pair",
+        "--key",
+        key,
+        "--output-key-prefix",
+        prefix,
+    ];
+    assert_ok(&cosign_in(cosign, dir, &args), "cosign import-key-pair");
+    dir.join(format!("{prefix}.key"))
 }
 
+/// cosign `verb` (sign, attest, verify, verify-attestation) with the key file `key` on the
+/// harness registry: plain HTTP allowed, no transparency log (writes upload nothing, reads
+/// require nothing). `extra` goes before the image.
+pub fn cosign_on_registry(
+    cosign: &Path,
+    verb: &str,
+    key: &Path,
+    extra: &[&str],
+    image: &str,
+) -> Output {
+    let tlog: &[&str] = if verb.starts_with("verify") {
+        &["--insecure-ignore-tlog=true"]
+    } else {
+        &["--yes", "--tlog-upload=false"]
+    };
+    let key = key.to_str().expect("utf8");
+    let registry = ["--allow-insecure-registry", "--allow-http-registry"];
+    let args = [&[verb], tlog, &registry, &["--key", key], extra, &[image]].concat();
+    cosign_in(cosign, Path::new("."), &args)
+}
+
+/// Pushes a tiny image `reg/repo:v1` and signs it by digest with a cosign key pair made in
+/// `dir`; returns (digest, cosign.key, cosign.pub).
+pub fn cosign_signed_image(
+    cosign: &Path,
+    dir: &Path,
+    reg: &str,
+    repo: &str,
+) -> (String, PathBuf, PathBuf) {
+    let digest = push_image(reg, repo, "v1", repo);
+    let (key, pubkey) = cosign_keypair(cosign, dir);
+    cosign_sign(cosign, &key, &format!("{reg}/{repo}@{digest}"));
+    (digest, key, pubkey)
+}
+
+/// `cosign sign` with a key file, no transparency log.
+pub fn cosign_sign(cosign: &Path, key: &Path, image: &str) {
+    assert_ok(
+        &cosign_on_registry(cosign, "sign", key, &[], image),
+        "cosign sign",
+    );
+}
 /// The harness registry's access log, one request a line (empty when there is none).
 pub fn access_log_lines() -> Vec<String> {
     std::env::var("VOUCH_TEST_REGISTRY_LOG")
