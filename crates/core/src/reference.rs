@@ -43,7 +43,7 @@ impl ImageRef {
         if s.is_empty() {
             return Err(ReferenceError::Empty);
         }
-        let shown = printable(s);
+        let shown = crate::oci::clip(s, 300);
         if s.chars().any(char::is_whitespace) {
             return Err(ReferenceError::Whitespace(shown));
         }
@@ -364,18 +364,6 @@ pub fn is_loopback_host(registry: &str) -> bool {
     host.parse::<std::net::IpAddr>()
         .map(|ip| ip.is_loopback())
         .unwrap_or(false)
-}
-
-fn printable(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .take(300)
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect();
-    if s.chars().count() > 300 {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]

@@ -52,21 +52,13 @@ fn stranger() -> PrivateKey {
 }
 
 fn trusted(k: &PrivateKey, publisher: &str, scopes: &[&str]) -> TrustedKey {
-    let pk = k.public_key();
-    TrustedKey {
-        fingerprint: pk.fingerprint(),
-        algorithm: pk.algorithm(),
-        publisher: publisher.into(),
-        note: None,
-        scopes: scopes.iter().map(|s| s.to_string()).collect(),
-        status: KeyStatus::Active,
-        revoked_reason: None,
-        revoked_at: None,
-        added_at: now() - Duration::days(100),
-        expires_at: None,
-        has_private: false,
-        public_key: pk.to_pem(),
-    }
+    let scopes = scopes.iter().map(|s| s.to_string()).collect();
+    TrustedKey::new(
+        &k.public_key(),
+        publisher,
+        scopes,
+        now() - Duration::days(100),
+    )
 }
 
 fn set(keys: Vec<TrustedKey>) -> TrustSet {

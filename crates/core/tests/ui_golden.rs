@@ -113,20 +113,8 @@ fn trusted(
     scopes: &[&str],
     tweak: impl FnOnce(&mut TrustedKey),
 ) -> TrustedKey {
-    let mut k = TrustedKey {
-        fingerprint: key.fingerprint(),
-        algorithm: key.algorithm(),
-        publisher: publisher.into(),
-        note: None,
-        scopes: scopes.iter().map(|s| s.to_string()).collect(),
-        status: KeyStatus::Active,
-        revoked_reason: None,
-        revoked_at: None,
-        added_at: datetime!(2026-01-10 09:00 UTC),
-        expires_at: None,
-        has_private: false,
-        public_key: key.to_pem(),
-    };
+    let scopes = scopes.iter().map(|s| s.to_string()).collect();
+    let mut k = TrustedKey::new(key, publisher, scopes, datetime!(2026-01-10 09:00 UTC));
     tweak(&mut k);
     k
 }

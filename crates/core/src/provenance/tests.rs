@@ -1,53 +1,18 @@
 //! Parsing, SLSA mapping and every verification rule, with freshly generated keys.
 
-use base64::Engine as _;
 use serde_json::{json, Value};
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use super::attest::{envelope, statement};
 use super::dsse::{parse_envelope, parse_statement};
 use super::*;
 use crate::keys::{Algorithm, PrivateKey};
-use crate::trust::{KeyStatus, TrustSet, TrustedKey};
+use crate::test_support::{b64, digest, now, set, trusted, REPO};
+use crate::trust::{KeyStatus, TrustSet};
 use crate::verify::{Check, CheckName, Outcome, SignatureReport, Status, Verdict};
-
-const REPO: &str = "127.0.0.1:5000/acme/app";
-
-fn digest(c: char) -> String {
-    format!("sha256:{}", c.to_string().repeat(64))
-}
-
-fn now() -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time")
-}
 
 fn key() -> PrivateKey {
     PrivateKey::generate(Algorithm::EcdsaP256).expect("generate")
-}
-
-fn trusted(k: &PrivateKey, publisher: &str, scopes: &[&str]) -> TrustedKey {
-    let pk = k.public_key();
-    TrustedKey {
-        fingerprint: pk.fingerprint(),
-        algorithm: pk.algorithm(),
-        publisher: publisher.into(),
-        note: None,
-        scopes: scopes.iter().map(|s| s.to_string()).collect(),
-        status: KeyStatus::Active,
-        revoked_reason: None,
-        revoked_at: None,
-        added_at: now() - Duration::days(10),
-        expires_at: None,
-        has_private: false,
-        public_key: pk.to_pem(),
-    }
-}
-
-fn set(keys: Vec<TrustedKey>) -> TrustSet {
-    TrustSet {
-        keys,
-        ..TrustSet::default()
-    }
 }
 
 fn slsa02() -> Value {
@@ -109,10 +74,6 @@ fn assess(f: Fetched, trust: &TrustSet) -> Attestation {
     let mut out = assess_all(&[f], trust, REPO, &digest('a'), &[], None, now());
     assert_eq!(out.len(), 1, "never dropped");
     out.remove(0)
-}
-
-fn b64(b: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(b)
 }
 
 // --- parsing --------------------------------------------------------------------------------

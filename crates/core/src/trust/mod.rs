@@ -20,7 +20,7 @@ pub(crate) use keyring::Keyring;
 pub use standing::{KeyInfo, KeyState, Standing, Terms, EXPIRING_WITHIN_DAYS};
 pub use store::{ImportReport, KeyQuery, TrustStore};
 
-use crate::keys::{Algorithm, KeyError};
+use crate::keys::{Algorithm, KeyError, PublicKey};
 
 /// The version of the trust-set document this build writes.
 pub const TRUST_SET_VERSION: u32 = 1;
@@ -69,6 +69,29 @@ pub struct TrustedKey {
 }
 
 impl TrustedKey {
+    /// A newly trusted, active key: no note, no expiry, no private half, never revoked.
+    pub fn new(
+        key: &PublicKey,
+        publisher: impl Into<String>,
+        scopes: Vec<String>,
+        added_at: OffsetDateTime,
+    ) -> Self {
+        TrustedKey {
+            fingerprint: key.fingerprint(),
+            algorithm: key.algorithm(),
+            publisher: publisher.into(),
+            note: None,
+            scopes,
+            status: KeyStatus::Active,
+            revoked_reason: None,
+            revoked_at: None,
+            added_at,
+            expires_at: None,
+            has_private: false,
+            public_key: key.to_pem(),
+        }
+    }
+
     /// Whether one of the key's scopes covers `repository` (no scopes: every repository).
     pub fn covers(&self, repository: &str) -> bool {
         self.terms().covers(repository)

@@ -150,6 +150,18 @@ impl TrustStore {
         Err(TrustError::NotFound(q.to_string()))
     }
 
+    /// [`TrustStore::find`], for changing the key found.
+    fn find_mut<'s>(
+        set: &'s mut TrustSet,
+        query: KeyQuery<'_>,
+    ) -> Result<&'s mut TrustedKey, TrustError> {
+        let fp = Self::find(set, query)?.fingerprint.clone();
+        set.keys
+            .iter_mut()
+            .find(|k| k.fingerprint == fp)
+            .ok_or_else(|| TrustError::NotFound(query.to_string()))
+    }
+
     /// One key, looked up as [`TrustStore::find`] does.
     pub fn resolve(&self, query: KeyQuery<'_>) -> Result<TrustedKey, TrustError> {
         let set = self.load()?;
@@ -193,12 +205,7 @@ impl TrustStore {
     ) -> Result<TrustedKey, TrustError> {
         let scopes = scopes.map(validate_scopes).transpose()?;
         self.update(|set| {
-            let fp = Self::find(set, query)?.fingerprint.clone();
-            let k = set
-                .keys
-                .iter_mut()
-                .find(|k| k.fingerprint == fp)
-                .ok_or_else(|| TrustError::NotFound(query.to_string()))?;
+            let k = Self::find_mut(set, query)?;
             if let Some(p) = publisher {
                 k.publisher = clean_publisher(Some(p));
             }
@@ -222,12 +229,7 @@ impl TrustStore {
         reason: Option<&str>,
     ) -> Result<TrustedKey, TrustError> {
         self.update(|set| {
-            let fp = Self::find(set, query)?.fingerprint.clone();
-            let k = set
-                .keys
-                .iter_mut()
-                .find(|k| k.fingerprint == fp)
-                .ok_or_else(|| TrustError::NotFound(query.to_string()))?;
+            let k = Self::find_mut(set, query)?;
             if k.status != KeyStatus::Revoked {
                 k.status = KeyStatus::Revoked;
                 k.revoked_at = Some(now());
@@ -516,18 +518,10 @@ fn upsert(
         return Ok((k.clone(), true));
     }
     let k = TrustedKey {
-        fingerprint: fingerprint.to_string(),
-        algorithm: key.algorithm(),
-        publisher: clean_publisher(publisher),
         note: note.map(str::to_string),
-        scopes: scopes.to_vec(),
-        status: KeyStatus::Active,
-        revoked_reason: None,
-        revoked_at: None,
-        added_at: now(),
         expires_at,
         has_private: has_private.unwrap_or(false),
-        public_key: key.to_pem(),
+        ..TrustedKey::new(key, clean_publisher(publisher), scopes.to_vec(), now())
     };
     set.keys.push(k.clone());
     Ok((k, false))

@@ -54,7 +54,7 @@ mod tests {
     use crate::cosign::simple_signing_payload;
     use crate::dsse::encode_b64;
     use crate::keys::{Algorithm, PrivateKey};
-    use crate::trust::{KeyStatus, Policy, PolicyMode};
+    use crate::trust::{Policy, PolicyMode};
     use crate::verify::{evaluate, Material, Source, Status};
 
     const REPO: &str = "127.0.0.1:5000/acme/app";
@@ -65,21 +65,7 @@ mod tests {
     }
 
     fn trusted(k: &PrivateKey, scope: &str) -> TrustedKey {
-        let pk = k.public_key();
-        TrustedKey {
-            fingerprint: pk.fingerprint(),
-            algorithm: pk.algorithm(),
-            publisher: "acme".into(),
-            note: None,
-            scopes: vec![scope.into()],
-            status: KeyStatus::Active,
-            revoked_reason: None,
-            revoked_at: None,
-            added_at: now(),
-            expires_at: None,
-            has_private: false,
-            public_key: pk.to_pem(),
-        }
+        TrustedKey::new(&k.public_key(), "acme", vec![scope.into()], now())
     }
 
     fn signed(k: &PrivateKey) -> Found {

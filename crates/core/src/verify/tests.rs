@@ -2,50 +2,15 @@
 
 use std::sync::Arc;
 
-use base64::Engine as _;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use super::*;
 use crate::keys::{Algorithm, PrivateKey};
-use crate::trust::{KeyStatus, Policy, PolicyMode, TrustSet, TrustedKey};
-
-const REPO: &str = "127.0.0.1:5000/acme/app";
-
-fn digest(c: char) -> String {
-    format!("sha256:{}", c.to_string().repeat(64))
-}
-
-fn now() -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time")
-}
+use crate::test_support::{b64, digest, now, set, trusted, REPO};
+use crate::trust::{KeyStatus, Policy, PolicyMode, TrustSet};
 
 fn key(alg: Algorithm) -> PrivateKey {
     PrivateKey::generate(alg).expect("generate")
-}
-
-fn trusted(k: &PrivateKey, publisher: &str, scopes: &[&str]) -> TrustedKey {
-    let pk = k.public_key();
-    TrustedKey {
-        fingerprint: pk.fingerprint(),
-        algorithm: pk.algorithm(),
-        publisher: publisher.into(),
-        note: None,
-        scopes: scopes.iter().map(|s| s.to_string()).collect(),
-        status: KeyStatus::Active,
-        revoked_reason: None,
-        revoked_at: None,
-        added_at: now() - Duration::days(10),
-        expires_at: None,
-        has_private: false,
-        public_key: pk.to_pem(),
-    }
-}
-
-fn set(keys: Vec<TrustedKey>) -> TrustSet {
-    TrustSet {
-        keys,
-        ..TrustSet::default()
-    }
 }
 
 fn simple_payload(repo: &str, d: &str) -> Vec<u8> {
@@ -53,10 +18,6 @@ fn simple_payload(repo: &str, d: &str) -> Vec<u8> {
         r#"{{"critical":{{"identity":{{"docker-reference":"{repo}"}},"image":{{"docker-manifest-digest":"{d}"}},"type":"cosign container image signature"}},"optional":null}}"#
     )
     .into_bytes()
-}
-
-fn b64(b: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(b)
 }
 
 fn signed(k: &PrivateKey, repo: &str, d: &str) -> Found {

@@ -1,0 +1,45 @@
+//! Fixtures shared by the unit tests: a fixed clock, digests, and trusted keys built the way
+//! the trust store builds them.
+
+use base64::Engine as _;
+use time::{Duration, OffsetDateTime};
+
+use crate::keys::PrivateKey;
+use crate::trust::{TrustSet, TrustedKey};
+
+/// The repository the unit tests sign for.
+pub(crate) const REPO: &str = "127.0.0.1:5000/acme/app";
+
+/// `sha256:` and 64 times `c`.
+pub(crate) fn digest(c: char) -> String {
+    format!("sha256:{}", c.to_string().repeat(64))
+}
+
+/// The fixed clock of the unit tests (2027-01-15T08:00:00Z).
+pub(crate) fn now() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time")
+}
+
+/// `k`'s public half, trusted for `publisher` and `scopes` since ten days before [`now`].
+pub(crate) fn trusted(k: &PrivateKey, publisher: &str, scopes: &[&str]) -> TrustedKey {
+    let scopes = scopes.iter().map(|s| s.to_string()).collect();
+    TrustedKey::new(
+        &k.public_key(),
+        publisher,
+        scopes,
+        now() - Duration::days(10),
+    )
+}
+
+/// A trust set of `keys` and nothing else.
+pub(crate) fn set(keys: Vec<TrustedKey>) -> TrustSet {
+    TrustSet {
+        keys,
+        ..TrustSet::default()
+    }
+}
+
+/// Standard base64 with padding.
+pub(crate) fn b64(b: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
