@@ -70,22 +70,17 @@ pub async fn sign(
     opts: RegistryOptions,
     now: OffsetDateTime,
 ) -> Result<SignOutcome, SignError> {
-    let Subject {
-        image: r,
-        registry,
-        digest,
-    } = Subject::resolve(reference, opts, SignError::NotFound).await?;
-    let repository = r.repository();
+    let subject = Subject::resolve(reference, opts, SignError::NotFound).await?;
+    let (repository, digest) = (subject.image.repository(), &subject.digest);
 
     let body = payload(&repository, digest.as_str(), annotations, now)?;
     let signature = encode_b64(&key.sign(&body));
-    let fingerprint = key.public_key().fingerprint();
-
     let tag = digest.signature_tag();
     let layer = signature_layer(&signature);
-    let (signature_manifest, count) = append_layer(&registry, &r, &tag, body, layer, None)
-        .await
-        .map_err(|e| e.into_error(|tag, why| SignError::ExistingManifest { tag, why }))?;
+    let (signature_manifest, count) =
+        append_layer(&subject.registry, &subject.image, &tag, body, layer, None)
+            .await
+            .map_err(|e| e.into_error(|tag, why| SignError::ExistingManifest { tag, why }))?;
     Ok(SignOutcome {
         reference: reference.to_string(),
         repository,
@@ -93,7 +88,7 @@ pub async fn sign(
         signature_tag: tag,
         signature_manifest,
         signatures: count,
-        fingerprint,
+        fingerprint: key.public_key().fingerprint(),
     })
 }
 

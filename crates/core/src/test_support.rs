@@ -39,6 +39,11 @@ pub(crate) fn set(keys: Vec<TrustedKey>) -> TrustSet {
     }
 }
 
+/// The commonest trust set of the tests: `k` alone, published by `acme`, with no scopes.
+pub(crate) fn acme_only(k: &PrivateKey) -> TrustSet {
+    set(vec![trusted(k, "acme", &[])])
+}
+
 /// Standard base64 with padding.
 pub(crate) fn b64(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)

@@ -112,26 +112,26 @@ pub async fn attest(
     opts: RegistryOptions,
     now: OffsetDateTime,
 ) -> Result<AttestOutcome, AttestError> {
-    let Subject {
-        image: r,
-        registry,
-        digest,
-    } = Subject::resolve(reference, opts, AttestError::NotFound).await?;
-    let repository = r.repository();
+    let subject = Subject::resolve(reference, opts, AttestError::NotFound).await?;
+    let (repository, digest) = (subject.image.repository(), &subject.digest);
 
     let body = statement(&repository, digest.as_str(), predicate, predicate_type)?;
     let env = envelope(&body, key);
-    let fingerprint = key.public_key().fingerprint();
-
     let tag = digest.attestation_tag();
     let layer = attestation_layer(predicate_type);
     let created = now
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let (attestation_manifest, count) =
-        append_layer(&registry, &r, &tag, env, layer, Some(&created))
-            .await
-            .map_err(|e| e.into_error(|tag, why| AttestError::ExistingManifest { tag, why }))?;
+    let (attestation_manifest, count) = append_layer(
+        &subject.registry,
+        &subject.image,
+        &tag,
+        env,
+        layer,
+        Some(&created),
+    )
+    .await
+    .map_err(|e| e.into_error(|tag, why| AttestError::ExistingManifest { tag, why }))?;
     Ok(AttestOutcome {
         reference: reference.to_string(),
         repository,
@@ -140,6 +140,6 @@ pub async fn attest(
         attestation_tag: tag,
         attestation_manifest,
         attestations: count,
-        fingerprint,
+        fingerprint: key.public_key().fingerprint(),
     })
 }

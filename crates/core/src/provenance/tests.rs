@@ -7,7 +7,7 @@ use super::attest::{envelope, statement};
 use super::dsse::{parse_envelope, parse_statement};
 use super::*;
 use crate::keys::{Algorithm, PrivateKey};
-use crate::test_support::{b64, digest, now, set, trusted, REPO};
+use crate::test_support::{acme_only, b64, digest, now, set, trusted, REPO};
 use crate::trust::{KeyStatus, TrustSet};
 use crate::verify::{Check, CheckName, Outcome, SignatureReport, Status, Verdict};
 
@@ -242,7 +242,7 @@ fn other_predicates_map_to_the_empty_model() {
 #[test]
 fn a_trusted_slsa_attestation_is_verified_with_builder_and_source() {
     let k = key();
-    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let trust = acme_only(&k);
     let a = assess(signed_att(&k, &digest('a'), SLSA_V02, &slsa02()), &trust);
     assert!(a.verified, "{a:?}");
     assert_eq!(
@@ -273,7 +273,7 @@ fn a_trusted_slsa_attestation_is_verified_with_builder_and_source() {
 #[test]
 fn a_tampered_payload_is_unverified_and_still_shown() {
     let k = key();
-    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let trust = acme_only(&k);
     let f = signed_att(&k, &digest('a'), SLSA_V02, &slsa02());
     let Evidence::EnvelopeBytes(bytes) = &f.evidence else {
         panic!("envelope")
@@ -304,7 +304,7 @@ fn a_tampered_payload_is_unverified_and_still_shown() {
 #[test]
 fn a_wrong_subject_is_unverified() {
     let k = key();
-    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let trust = acme_only(&k);
     let a = assess(signed_att(&k, &digest('b'), SLSA_V02, &slsa02()), &trust);
     assert!(!a.verified);
     assert_eq!(
@@ -324,7 +324,7 @@ fn a_wrong_subject_is_unverified() {
 fn an_untrusted_signer_is_unverified() {
     let k = key();
     let stranger = key();
-    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let trust = acme_only(&k);
     let a = assess(
         signed_att(&stranger, &digest('a'), SLSA_V02, &slsa02()),
         &trust,
@@ -382,7 +382,7 @@ fn revoked_expired_and_out_of_scope_keys_do_not_vouch() {
 fn keyid_is_only_a_hint() {
     let k = key();
     let other = key();
-    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let trust = acme_only(&k);
     let body = statement(REPO, &digest('a'), br#"{"x":1}"#, "https://example.com/p").expect("s");
     let mut env: Value = serde_json::from_slice(&envelope(&body, &k)).expect("json");
     // A keyid naming another key changes nothing.
@@ -406,7 +406,7 @@ fn keyid_is_only_a_hint() {
 #[test]
 fn malformed_envelopes_and_payloads_are_unverified_with_a_reason() {
     let k = key();
-    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let trust = acme_only(&k);
     let origin = Origin::CosignTag { tag: "t".into() };
     let cases: Vec<Evidence> = vec![
         Evidence::EnvelopeBytes(b"{\"payloadType\":".to_vec()),
@@ -588,7 +588,7 @@ fn verdict(status: Status) -> Verdict {
 fn the_graph_links_image_signatures_keys_publishers_and_provenance() {
     let k = key();
     let fp = k.public_key().fingerprint();
-    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let trust = acme_only(&k);
     let atts = assess_all(
         &[signed_att(&k, &digest('a'), SLSA_V02, &slsa02())],
         &trust,

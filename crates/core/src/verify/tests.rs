@@ -6,7 +6,7 @@ use time::Duration;
 
 use super::*;
 use crate::keys::{Algorithm, PrivateKey};
-use crate::test_support::{b64, digest, now, set, trusted, REPO};
+use crate::test_support::{acme_only, b64, digest, now, set, trusted, REPO};
 use crate::trust::{KeyStatus, Policy, PolicyMode, TrustSet};
 
 fn key(alg: Algorithm) -> PrivateKey {
@@ -45,6 +45,11 @@ fn run(found: Vec<Found>, trust: &TrustSet) -> Verdict {
     evaluate(&material(found), trust, now())
 }
 
+/// The outcome of the check `name` in `v`, if `v` has that check.
+fn outcome_of(v: &Verdict, name: CheckName) -> Option<Outcome> {
+    v.checks.iter().find(|c| c.name == name).map(|c| c.outcome)
+}
+
 fn assert_every_check_passed_when_verified(v: &Verdict) {
     if v.status == Status::Verified {
         assert!(
@@ -58,10 +63,7 @@ fn assert_every_check_passed_when_verified(v: &Verdict) {
 #[test]
 fn a_trusted_p256_signature_verifies() {
     let k = key(Algorithm::EcdsaP256);
-    let v = run(
-        vec![signed(&k, REPO, &digest('a'))],
-        &set(vec![trusted(&k, "acme", &[])]),
-    );
+    let v = run(vec![signed(&k, REPO, &digest('a'))], &acme_only(&k));
     assert_eq!(v.status, Status::Verified, "{}", v.reason);
     assert!(v.enforced);
     assert_eq!(v.cause, None);
@@ -85,7 +87,7 @@ fn a_trusted_ed25519_signature_with_tagged_identity_verifies() {
 #[test]
 fn no_signature_is_unsigned() {
     let k = key(Algorithm::Ed25519);
-    let v = run(vec![], &set(vec![trusted(&k, "acme", &[])]));
+    let v = run(vec![], &acme_only(&k));
     assert_eq!(v.status, Status::Unsigned);
     assert_eq!(
         v.cause,
@@ -95,10 +97,7 @@ fn no_signature_is_unsigned() {
         })
     );
     assert_eq!(
-        v.checks
-            .iter()
-            .find(|c| c.name == CheckName::SignaturesFound)
-            .map(|c| c.outcome),
+        outcome_of(&v, CheckName::SignaturesFound),
         Some(Outcome::Failed)
     );
 }
@@ -107,10 +106,7 @@ fn no_signature_is_unsigned() {
 fn an_unknown_key_is_untrusted() {
     let stranger = key(Algorithm::EcdsaP256);
     let k = key(Algorithm::EcdsaP256);
-    let v = run(
-        vec![signed(&stranger, REPO, &digest('a'))],
-        &set(vec![trusted(&k, "acme", &[])]),
-    );
+    let v = run(vec![signed(&stranger, REPO, &digest('a'))], &acme_only(&k));
     assert_eq!(v.status, Status::Untrusted);
     assert_eq!(v.signatures[0].fingerprint, None);
     assert!(!v.signatures[0].valid);
@@ -182,7 +178,7 @@ fn a_signature_copied_from_another_repository_is_invalid() {
     let k = key(Algorithm::EcdsaP256);
     let v = run(
         vec![signed(&k, "127.0.0.1:5000/acme/other", &digest('a'))],
-        &set(vec![trusted(&k, "acme", &[])]),
+        &acme_only(&k),
     );
     assert_eq!(v.status, Status::Invalid);
     assert!(
@@ -191,22 +187,13 @@ fn a_signature_copied_from_another_repository_is_invalid() {
         "{:?}",
         v.cause
     );
-    assert_eq!(
-        v.checks
-            .iter()
-            .find(|c| c.name == CheckName::Identity)
-            .map(|c| c.outcome),
-        Some(Outcome::Failed)
-    );
+    assert_eq!(outcome_of(&v, CheckName::Identity), Some(Outcome::Failed));
 }
 
 #[test]
 fn a_signature_replayed_from_another_digest_is_invalid() {
     let k = key(Algorithm::EcdsaP256);
-    let v = run(
-        vec![signed(&k, REPO, &digest('b'))],
-        &set(vec![trusted(&k, "acme", &[])]),
-    );
+    let v = run(vec![signed(&k, REPO, &digest('b'))], &acme_only(&k));
     assert_eq!(v.status, Status::Invalid);
     assert!(
         matches!(&v.cause, Some(Problem::WrongDigest { signed_for, image, .. })
@@ -219,7 +206,7 @@ fn a_signature_replayed_from_another_digest_is_invalid() {
 #[test]
 fn a_tampered_signature_or_payload_never_verifies() {
     let k = key(Algorithm::EcdsaP256);
-    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let trust = acme_only(&k);
     let payload = simple_payload(REPO, &digest('a'));
     let mut sig = k.sign(&payload);
     if let Some(last) = sig.last_mut() {
@@ -272,7 +259,7 @@ fn a_malformed_payload_signed_by_a_trusted_key_is_invalid() {
             signature_b64: b64(&k.sign(&payload)),
             payload,
         }],
-        &set(vec![trusted(&k, "acme", &[])]),
+        &acme_only(&k),
     );
     assert_eq!(v.status, Status::Invalid);
     assert!(
@@ -291,7 +278,7 @@ fn content_not_matching_its_digest_is_invalid() {
             problem: "the registry served a blob whose bytes hash to something else".into(),
             invalid: true,
         }],
-        &set(vec![trusted(&k, "acme", &[])]),
+        &acme_only(&k),
     );
     assert_eq!(v.status, Status::Invalid);
     assert_eq!(
@@ -313,7 +300,7 @@ fn threshold_two() -> Vec<Policy> {
 #[test]
 fn a_threshold_counts_distinct_keys_not_signatures() {
     let k = key(Algorithm::Ed25519);
-    let mut trust = set(vec![trusted(&k, "acme", &[])]);
+    let mut trust = acme_only(&k);
     trust.policies = threshold_two();
     let v = run(
         vec![
@@ -328,13 +315,7 @@ fn a_threshold_counts_distinct_keys_not_signatures() {
         "{:?}",
         v.cause
     );
-    assert_eq!(
-        v.checks
-            .iter()
-            .find(|c| c.name == CheckName::Policy)
-            .map(|c| c.outcome),
-        Some(Outcome::Failed)
-    );
+    assert_eq!(outcome_of(&v, CheckName::Policy), Some(Outcome::Failed));
 
     let k2 = key(Algorithm::EcdsaP256);
     trust.keys.push(trusted(&k2, "second", &[]));
@@ -352,7 +333,7 @@ fn a_threshold_counts_distinct_keys_not_signatures() {
 #[test]
 fn a_zero_threshold_still_needs_one_key() {
     let k = key(Algorithm::Ed25519);
-    let mut trust = set(vec![trusted(&k, "acme", &[])]);
+    let mut trust = acme_only(&k);
     trust.policies = vec![Policy {
         pattern: "**".into(),
         mode: PolicyMode::Enforce,
@@ -364,7 +345,7 @@ fn a_zero_threshold_still_needs_one_key() {
 #[test]
 fn warn_mode_reports_the_real_status_not_enforced() {
     let k = key(Algorithm::Ed25519);
-    let mut trust = set(vec![trusted(&k, "acme", &[])]);
+    let mut trust = acme_only(&k);
     trust.policies = vec![Policy {
         pattern: "127.0.0.1:5000/**".into(),
         mode: PolicyMode::Warn,
@@ -387,7 +368,7 @@ fn one_good_signature_among_bad_ones_verifies() {
             signed(&k, REPO, &digest('b')),
             signed(&k, REPO, &digest('a')),
         ],
-        &set(vec![trusted(&k, "acme", &[])]),
+        &acme_only(&k),
     );
     assert_eq!(v.status, Status::Verified, "{}", v.reason);
     assert_eq!(v.signatures.iter().filter(|s| s.valid).count(), 1);
@@ -435,57 +416,46 @@ fn dsse(k: &PrivateKey, name: &str, d: &str, predicate: &str) -> Found {
 #[test]
 fn cosign_v3_dsse_bundles_count() {
     let k = key(Algorithm::EcdsaP256);
-    let trust = set(vec![trusted(&k, "acme", &[])]);
-    assert_eq!(
-        run(
-            vec![dsse(&k, REPO, &digest('a'), COSIGN_SIGN_PREDICATE)],
-            &trust
-        )
-        .status,
-        Status::Verified
-    );
-    assert_eq!(
-        run(
-            vec![dsse(&k, REPO, &digest('b'), COSIGN_SIGN_PREDICATE)],
-            &trust
-        )
-        .status,
-        Status::Invalid
-    );
-    assert_eq!(
-        run(
-            vec![dsse(
-                &k,
-                "127.0.0.1:5000/x/y",
-                &digest('a'),
-                COSIGN_SIGN_PREDICATE
-            )],
-            &trust
-        )
-        .status,
-        Status::Invalid
-    );
-    assert_eq!(
-        run(
-            vec![dsse(
-                &k,
-                REPO,
-                &digest('a'),
-                "https://slsa.dev/provenance/v1"
-            )],
-            &trust
-        )
-        .status,
-        Status::Invalid
-    );
+    let trust = acme_only(&k);
+    let other_repo = "127.0.0.1:5000/x/y";
+    let slsa = "https://slsa.dev/provenance/v1";
+    for (name, d, predicate, expected) in [
+        (REPO, digest('a'), COSIGN_SIGN_PREDICATE, Status::Verified),
+        (REPO, digest('b'), COSIGN_SIGN_PREDICATE, Status::Invalid),
+        (
+            other_repo,
+            digest('a'),
+            COSIGN_SIGN_PREDICATE,
+            Status::Invalid,
+        ),
+        (REPO, digest('a'), slsa, Status::Invalid),
+    ] {
+        let v = run(vec![dsse(&k, name, &d, predicate)], &trust);
+        assert_eq!(v.status, expected, "{name}@{d} {predicate}: {}", v.reason);
+    }
 }
 
 #[test]
-fn pae_matches_the_dsse_spec() {
-    assert_eq!(
-        pae("http://example.com/HelloWorld", b"hello world"),
-        b"DSSEv1 29 http://example.com/HelloWorld 11 hello world".to_vec()
-    );
+fn a_dsse_signature_over_the_bare_payload_instead_of_pae_never_verifies() {
+    let k = key(Algorithm::EcdsaP256);
+    let Found::Dsse {
+        source,
+        payload_type,
+        payload,
+        ..
+    } = dsse(&k, REPO, &digest('a'), COSIGN_SIGN_PREDICATE)
+    else {
+        panic!("dsse() builds a DSSE signature");
+    };
+    let bare = Found::Dsse {
+        source,
+        signature_b64: b64(&k.sign(&payload)),
+        payload_type,
+        payload,
+    };
+    let v = run(vec![bare], &acme_only(&k));
+    assert_eq!(v.status, Status::Untrusted, "{}", v.reason);
+    assert_eq!(v.cause, Some(Problem::NoTrustedKey { trusted_keys: 1 }));
 }
 
 #[test]
@@ -504,7 +474,7 @@ fn index_platforms_are_reported_separately() {
             found: Ok(vec![]),
         },
     ];
-    let v = evaluate(&m, &set(vec![trusted(&k, "acme", &[])]), now());
+    let v = evaluate(&m, &acme_only(&k), now());
     assert_eq!(v.status, Status::Verified);
     assert_eq!(v.platforms.len(), 2);
     assert_eq!(v.platforms[0].status, Status::Verified);
