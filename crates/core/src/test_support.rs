@@ -44,6 +44,13 @@ pub(crate) fn acme_only(k: &PrivateKey) -> TrustSet {
     set(vec![trusted(k, "acme", &[])])
 }
 
+/// A SLSA v0.2 predicate (`tests/fixtures/slsa/v02-predicate.json`, shared with the golden
+/// tests): a git source at a commit, an entry point, times, an invocation id, two materials.
+pub(crate) fn slsa_v02_predicate() -> serde_json::Value {
+    serde_json::from_str(include_str!("../tests/fixtures/slsa/v02-predicate.json"))
+        .expect("the SLSA v0.2 fixture is JSON")
+}
+
 /// Standard base64 with padding.
 pub(crate) fn b64(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)

@@ -10,9 +10,12 @@
 //!
 //! `VOUCH_BLESS=1 cargo test -p vouch-core --test golden` rewrites both sets.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use base64::Engine as _;
+use common::{cosign_tag_signature, set, simple_signing as signed};
+
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 use vouch_core::keys::PrivateKey;
@@ -30,54 +33,24 @@ fn digest(c: char) -> String {
     format!("sha256:{}", c.to_string().repeat(64))
 }
 
-fn fixture_key(name: &str) -> PrivateKey {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/keys")
-        .join(name);
-    let pem = std::fs::read(&path).expect("key fixture");
-    PrivateKey::from_pem(&pem).expect("fixture key parses")
-}
-
 /// Fixed keys: acme (Ed25519), bob (P-256), and a stranger nobody trusts (cosign P-256).
 fn acme() -> PrivateKey {
-    fixture_key("ed25519-pkcs8.pem")
+    common::private_key("ed25519-pkcs8.pem")
 }
 fn bob() -> PrivateKey {
-    fixture_key("p256-pkcs8.pem")
+    common::private_key("p256-pkcs8.pem")
 }
 fn stranger() -> PrivateKey {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys/cosign-p256.key");
-    let pem = std::fs::read(path).expect("key fixture");
-    PrivateKey::from_encrypted_pem(&pem, b"test").expect("fixture key decrypts")
+    common::cosign_key()
 }
 
 fn trusted(k: &PrivateKey, publisher: &str, scopes: &[&str]) -> TrustedKey {
-    let scopes = scopes.iter().map(|s| s.to_string()).collect();
-    TrustedKey::new(
+    common::trusted(
         &k.public_key(),
         publisher,
         scopes,
         now() - Duration::days(100),
     )
-}
-
-fn set(keys: Vec<TrustedKey>) -> TrustSet {
-    TrustSet {
-        keys,
-        ..TrustSet::default()
-    }
-}
-
-fn signed(k: &PrivateKey, repo: &str, d: &str) -> Found {
-    let payload = format!(
-        r#"{{"critical":{{"identity":{{"docker-reference":"{repo}"}},"image":{{"docker-manifest-digest":"{d}"}},"type":"cosign container image signature"}},"optional":null}}"#
-    )
-    .into_bytes();
-    Found::SimpleSigning {
-        source: Source::CosignTag,
-        signature_b64: base64::engine::general_purpose::STANDARD.encode(k.sign(&payload)),
-        payload,
-    }
 }
 
 fn material(found: Vec<Found>) -> Material {
@@ -150,14 +123,10 @@ fn cases() -> Vec<(&'static str, Option<&'static str>, Verdict)> {
             found: Err("the registry answered 500 for the signature tag".into()),
         },
     ];
-    let bad_payload = {
-        let payload = br#"{"critical":{"type":"something else"}}"#.to_vec();
-        Found::SimpleSigning {
-            source: Source::CosignTag,
-            signature_b64: base64::engine::general_purpose::STANDARD.encode(acme().sign(&payload)),
-            payload,
-        }
-    };
+    let bad_payload = cosign_tag_signature(
+        &acme(),
+        br#"{"critical":{"type":"something else"}}"#.to_vec(),
+    );
     vec![
         ("verified", None, run(vec![ok()], &acme_only())),
         ("unsigned", Some("no_signatures"), run(vec![], &acme_only())),

@@ -7,28 +7,12 @@ use super::attest::{envelope, statement};
 use super::dsse::{parse_envelope, parse_statement};
 use super::*;
 use crate::keys::{Algorithm, PrivateKey};
-use crate::test_support::{acme_only, b64, digest, now, set, trusted, REPO};
+use crate::test_support::{acme_only, b64, digest, now, set, slsa_v02_predicate, trusted, REPO};
 use crate::trust::{KeyStatus, TrustSet};
 use crate::verify::{Check, CheckName, Outcome, SignatureReport, Status, Verdict};
 
 fn key() -> PrivateKey {
     PrivateKey::generate(Algorithm::EcdsaP256).expect("generate")
-}
-
-fn slsa02() -> Value {
-    json!({
-        "builder": {"id": "https://github.com/acme/builder@v1"},
-        "buildType": "https://example.com/buildtype/v1",
-        "invocation": {"configSource": {
-            "uri": "git+https://github.com/acme/app@refs/heads/main",
-            "digest": {"sha1": "0123456789abcdef0123456789abcdef01234567"},
-            "entryPoint": ".github/workflows/build.yml"}},
-        "metadata": {"buildStartedOn": "2026-01-02T03:04:05Z", "buildFinishedOn": "2026-01-02T03:09:05Z",
-                     "buildInvocationId": "run-42"},
-        "materials": [{"uri": "git+https://github.com/acme/app@refs/heads/main",
-                       "digest": {"sha1": "0123456789abcdef0123456789abcdef01234567"}},
-                      {"uri": "pkg:docker/golang@1.22", "digest": {"sha256": "ab"}}]
-    })
 }
 
 fn slsa1() -> Value {
@@ -147,7 +131,7 @@ fn statements_v01_and_v1_are_read_and_others_refused() {
 
 #[test]
 fn slsa_v02_maps_to_the_model() {
-    let p = slsa::from_predicate(SLSA_V02, &slsa02());
+    let p = slsa::from_predicate(SLSA_V02, &slsa_v02_predicate());
     assert_eq!(p.slsa_version.as_deref(), Some("v0.2"));
     assert_eq!(
         p.builder_id.as_deref(),
@@ -175,7 +159,7 @@ fn slsa_v02_maps_to_the_model() {
     assert_eq!(p.materials.len(), 2);
 
     // cosign re-serialises v0.2 predicates through in-toto-golang, which writes `buildInvocationID`.
-    let mut cosign_style = slsa02();
+    let mut cosign_style = slsa_v02_predicate();
     cosign_style["metadata"] = json!({"buildInvocationID": "run-43"});
     let p = slsa::from_predicate(SLSA_V02, &cosign_style);
     assert_eq!(p.invocation_id.as_deref(), Some("run-43"));
@@ -243,7 +227,10 @@ fn other_predicates_map_to_the_empty_model() {
 fn a_trusted_slsa_attestation_is_verified_with_builder_and_source() {
     let k = key();
     let trust = acme_only(&k);
-    let a = assess(signed_att(&k, &digest('a'), SLSA_V02, &slsa02()), &trust);
+    let a = assess(
+        signed_att(&k, &digest('a'), SLSA_V02, &slsa_v02_predicate()),
+        &trust,
+    );
     assert!(a.verified, "{a:?}");
     assert_eq!(
         a.signer.as_deref(),
@@ -267,14 +254,20 @@ fn a_trusted_slsa_attestation_is_verified_with_builder_and_source() {
 
     let ed = PrivateKey::generate(Algorithm::Ed25519).expect("ed25519");
     let trust = set(vec![trusted(&ed, "ed", &[])]);
-    assert!(assess(signed_att(&ed, &digest('a'), SLSA_V02, &slsa02()), &trust).verified);
+    assert!(
+        assess(
+            signed_att(&ed, &digest('a'), SLSA_V02, &slsa_v02_predicate()),
+            &trust
+        )
+        .verified
+    );
 }
 
 #[test]
 fn a_tampered_payload_is_unverified_and_still_shown() {
     let k = key();
     let trust = acme_only(&k);
-    let f = signed_att(&k, &digest('a'), SLSA_V02, &slsa02());
+    let f = signed_att(&k, &digest('a'), SLSA_V02, &slsa_v02_predicate());
     let Evidence::EnvelopeBytes(bytes) = &f.evidence else {
         panic!("envelope")
     };
@@ -305,7 +298,10 @@ fn a_tampered_payload_is_unverified_and_still_shown() {
 fn a_wrong_subject_is_unverified() {
     let k = key();
     let trust = acme_only(&k);
-    let a = assess(signed_att(&k, &digest('b'), SLSA_V02, &slsa02()), &trust);
+    let a = assess(
+        signed_att(&k, &digest('b'), SLSA_V02, &slsa_v02_predicate()),
+        &trust,
+    );
     assert!(!a.verified);
     assert_eq!(
         a.cause,
@@ -326,7 +322,7 @@ fn an_untrusted_signer_is_unverified() {
     let stranger = key();
     let trust = acme_only(&k);
     let a = assess(
-        signed_att(&stranger, &digest('a'), SLSA_V02, &slsa02()),
+        signed_att(&stranger, &digest('a'), SLSA_V02, &slsa_v02_predicate()),
         &trust,
     );
     assert!(!a.verified);
@@ -341,7 +337,7 @@ fn revoked_expired_and_out_of_scope_keys_do_not_vouch() {
     revoked.status = KeyStatus::Revoked;
     revoked.revoked_reason = Some("leaked".into());
     let a = assess(
-        signed_att(&k, &digest('a'), SLSA_V02, &slsa02()),
+        signed_att(&k, &digest('a'), SLSA_V02, &slsa_v02_predicate()),
         &set(vec![revoked]),
     );
     assert!(!a.verified);
@@ -354,7 +350,7 @@ fn revoked_expired_and_out_of_scope_keys_do_not_vouch() {
     let mut expired = trusted(&k, "acme", &[]);
     expired.expires_at = Some(now() - Duration::days(1));
     let a = assess(
-        signed_att(&k, &digest('a'), SLSA_V02, &slsa02()),
+        signed_att(&k, &digest('a'), SLSA_V02, &slsa_v02_predicate()),
         &set(vec![expired]),
     );
     assert!(!a.verified);
@@ -366,7 +362,7 @@ fn revoked_expired_and_out_of_scope_keys_do_not_vouch() {
 
     let scoped = trusted(&k, "acme", &["ghcr.io/acme/**"]);
     let a = assess(
-        signed_att(&k, &digest('a'), SLSA_V02, &slsa02()),
+        signed_att(&k, &digest('a'), SLSA_V02, &slsa_v02_predicate()),
         &set(vec![scoped]),
     );
     assert!(!a.verified);
@@ -478,7 +474,7 @@ fn buildkit_statement(for_digest: &str) -> Vec<u8> {
     let hex = for_digest.trim_start_matches("sha256:");
     json!({"_type": STATEMENT_V01, "predicateType": SLSA_V02,
            "subject": [{"name": "pkg:docker/acme/app@v1?platform=linux%2Famd64", "digest": {"sha256": hex}}],
-           "predicate": slsa02()})
+           "predicate": slsa_v02_predicate()})
     .to_string()
     .into_bytes()
 }
@@ -590,7 +586,12 @@ fn the_graph_links_image_signatures_keys_publishers_and_provenance() {
     let fp = k.public_key().fingerprint();
     let trust = acme_only(&k);
     let atts = assess_all(
-        &[signed_att(&k, &digest('a'), SLSA_V02, &slsa02())],
+        &[signed_att(
+            &k,
+            &digest('a'),
+            SLSA_V02,
+            &slsa_v02_predicate(),
+        )],
         &trust,
         REPO,
         &digest('a'),
@@ -720,7 +721,7 @@ fn attestation_problems_read_as_before() {
     revoked.status = KeyStatus::Revoked;
     revoked.revoked_reason = Some("leaked".into());
     let a = assess(
-        signed_att(&k, &digest('a'), SLSA_V02, &slsa02()),
+        signed_att(&k, &digest('a'), SLSA_V02, &slsa_v02_predicate()),
         &set(vec![revoked.clone()]),
     );
     assert_eq!(
