@@ -47,8 +47,17 @@ pub(crate) fn acme_only(k: &PrivateKey) -> TrustSet {
 /// A SLSA v0.2 predicate (`tests/fixtures/slsa/v02-predicate.json`, shared with the golden
 /// tests): a git source at a commit, an entry point, times, an invocation id, two materials.
 pub(crate) fn slsa_v02_predicate() -> serde_json::Value {
-    serde_json::from_str(include_str!("../tests/fixtures/slsa/v02-predicate.json"))
-        .expect("the SLSA v0.2 fixture is JSON")
+    json_fixture(include_str!("../tests/fixtures/slsa/v02-predicate.json"))
+}
+
+/// A SLSA v1 predicate (`tests/fixtures/slsa/v1-predicate.json`): a GitHub Actions workflow
+/// build with its revision in the resolved dependencies.
+pub(crate) fn slsa_v1_predicate() -> serde_json::Value {
+    json_fixture(include_str!("../tests/fixtures/slsa/v1-predicate.json"))
+}
+
+fn json_fixture(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).expect("a checked-in JSON fixture parses")
 }
 
 /// Standard base64 with padding.
