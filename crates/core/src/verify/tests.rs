@@ -29,6 +29,11 @@ fn signed(k: &PrivateKey, repo: &str, d: &str) -> Found {
     }
 }
 
+/// `k`'s signature over the image under test (`REPO` at `digest('a')`).
+fn signed_here(k: &PrivateKey) -> Found {
+    signed(k, REPO, &digest('a'))
+}
+
 fn material(found: Vec<Found>) -> Material {
     Material {
         reference: format!("{REPO}:v1"),
@@ -63,7 +68,7 @@ fn assert_every_check_passed_when_verified(v: &Verdict) {
 #[test]
 fn a_trusted_p256_signature_verifies() {
     let k = key(Algorithm::EcdsaP256);
-    let v = run(vec![signed(&k, REPO, &digest('a'))], &acme_only(&k));
+    let v = run(vec![signed_here(&k)], &acme_only(&k));
     assert_eq!(v.status, Status::Verified, "{}", v.reason);
     assert!(v.enforced);
     assert_eq!(v.cause, None);
@@ -106,7 +111,7 @@ fn no_signature_is_unsigned() {
 fn an_unknown_key_is_untrusted() {
     let stranger = key(Algorithm::EcdsaP256);
     let k = key(Algorithm::EcdsaP256);
-    let v = run(vec![signed(&stranger, REPO, &digest('a'))], &acme_only(&k));
+    let v = run(vec![signed_here(&stranger)], &acme_only(&k));
     assert_eq!(v.status, Status::Untrusted);
     assert_eq!(v.signatures[0].fingerprint, None);
     assert!(!v.signatures[0].valid);
@@ -118,7 +123,7 @@ fn an_unknown_key_is_untrusted() {
 fn a_key_scoped_elsewhere_is_untrusted_and_says_where() {
     let k = key(Algorithm::EcdsaP256);
     let v = run(
-        vec![signed(&k, REPO, &digest('a'))],
+        vec![signed_here(&k)],
         &set(vec![trusted(&k, "acme", &["ghcr.io/acme/**"])]),
     );
     assert_eq!(v.status, Status::Untrusted);
@@ -142,7 +147,7 @@ fn a_revoked_key_is_untrusted() {
     t.status = KeyStatus::Revoked;
     t.revoked_reason = Some("leaked".into());
     t.revoked_at = Some(now() - Duration::days(3));
-    let v = run(vec![signed(&k, REPO, &digest('a'))], &set(vec![t]));
+    let v = run(vec![signed_here(&k)], &set(vec![t]));
     assert_eq!(v.status, Status::Untrusted);
     assert!(
         matches!(&v.cause, Some(Problem::Revoked { reason: Some(r), at: Some(at), .. })
@@ -157,7 +162,7 @@ fn an_expired_key_is_untrusted() {
     let k = key(Algorithm::Ed25519);
     let mut t = trusted(&k, "acme", &[]);
     t.expires_at = Some(now() - Duration::days(1));
-    let v = run(vec![signed(&k, REPO, &digest('a'))], &set(vec![t.clone()]));
+    let v = run(vec![signed_here(&k)], &set(vec![t.clone()]));
     assert_eq!(v.status, Status::Untrusted);
     assert!(
         matches!(v.cause, Some(Problem::Expired { expired_at, checked_at, .. })
@@ -168,7 +173,7 @@ fn an_expired_key_is_untrusted() {
     // Not yet expired: fine.
     t.expires_at = Some(now() + Duration::days(1));
     assert_eq!(
-        run(vec![signed(&k, REPO, &digest('a'))], &set(vec![t])).status,
+        run(vec![signed_here(&k)], &set(vec![t])).status,
         Status::Verified
     );
 }
@@ -302,13 +307,7 @@ fn a_threshold_counts_distinct_keys_not_signatures() {
     let k = key(Algorithm::Ed25519);
     let mut trust = acme_only(&k);
     trust.policies = threshold_two();
-    let v = run(
-        vec![
-            signed(&k, REPO, &digest('a')),
-            signed(&k, REPO, &digest('a')),
-        ],
-        &trust,
-    );
+    let v = run(vec![signed_here(&k), signed_here(&k)], &trust);
     assert_eq!(v.status, Status::Untrusted, "{}", v.reason);
     assert!(
         matches!(&v.cause, Some(Problem::ThresholdNotMet { keys, required: 2, .. }) if keys.len() == 1),
@@ -319,13 +318,7 @@ fn a_threshold_counts_distinct_keys_not_signatures() {
 
     let k2 = key(Algorithm::EcdsaP256);
     trust.keys.push(trusted(&k2, "second", &[]));
-    let v = run(
-        vec![
-            signed(&k, REPO, &digest('a')),
-            signed(&k2, REPO, &digest('a')),
-        ],
-        &trust,
-    );
+    let v = run(vec![signed_here(&k), signed_here(&k2)], &trust);
     assert_eq!(v.status, Status::Verified, "{}", v.reason);
     assert_every_check_passed_when_verified(&v);
 }
@@ -364,9 +357,9 @@ fn one_good_signature_among_bad_ones_verifies() {
     let stranger = key(Algorithm::Ed25519);
     let v = run(
         vec![
-            signed(&stranger, REPO, &digest('a')),
+            signed_here(&stranger),
             signed(&k, REPO, &digest('b')),
-            signed(&k, REPO, &digest('a')),
+            signed_here(&k),
         ],
         &acme_only(&k),
     );
@@ -381,7 +374,7 @@ fn a_key_whose_pem_does_not_match_its_fingerprint_never_vouches() {
     let mut t = trusted(&k, "acme", &[]);
     t.fingerprint = other.public_key().fingerprint();
     assert_eq!(
-        run(vec![signed(&k, REPO, &digest('a'))], &set(vec![t])).status,
+        run(vec![signed_here(&k)], &set(vec![t])).status,
         Status::Untrusted
     );
 }
@@ -461,7 +454,7 @@ fn a_dsse_signature_over_the_bare_payload_instead_of_pae_never_verifies() {
 #[test]
 fn index_platforms_are_reported_separately() {
     let k = key(Algorithm::Ed25519);
-    let mut m = material(vec![signed(&k, REPO, &digest('a'))]);
+    let mut m = material(vec![signed_here(&k)]);
     m.platforms = vec![
         PlatformMaterial {
             platform: "linux/amd64".into(),
