@@ -45,7 +45,17 @@ fn slsa02_att(k: &PrivateKey, subject_digest: &str) -> Fetched {
 }
 
 fn assess(f: Fetched, trust: &TrustSet) -> Attestation {
-    let mut out = assess_all(&[f], trust, REPO, &digest('a'), &[], None, now());
+    assess_in(f, trust, &[], None)
+}
+
+/// [`assess_all`] of `f` alone for the image `REPO@digest('a')` with `platforms` and `cover`.
+fn assess_in(
+    f: Fetched,
+    trust: &TrustSet,
+    platforms: &[String],
+    cover: Option<&ImageCover>,
+) -> Attestation {
+    let mut out = assess_all(&[f], trust, REPO, &digest('a'), platforms, cover, now());
     assert_eq!(out.len(), 1, "never dropped");
     out.remove(0)
 }
@@ -119,47 +129,54 @@ fn statements_v01_and_v1_are_read_and_others_refused() {
     ));
 }
 
-/// Maps `predicate` and compares the whole model, field by field, with `expected` (a checked-in
-/// `tests/fixtures/slsa/*-provenance.json`).
+/// Maps `predicate` and compares the whole model, field by field, with the checked-in
+/// `tests/fixtures/slsa/<expected>-provenance.json`.
 fn assert_maps_to(predicate_type: &str, predicate: &Value, expected: &str) -> BuildProvenance {
+    let path = format!(
+        "{}/tests/fixtures/slsa/{expected}-provenance.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).expect("expected model file");
+    let want: BuildProvenance = serde_json::from_str(&text).expect("expected model");
     let p = slsa::from_predicate(predicate_type, predicate);
-    let want: BuildProvenance = serde_json::from_str(expected).expect("expected model");
     assert_eq!(p, want);
     p
+}
+
+/// The invocation id mapped from `predicate` once `edit` has rewritten it.
+fn invocation_id_after(
+    predicate_type: &str,
+    mut predicate: Value,
+    edit: impl FnOnce(&mut Value),
+) -> Option<String> {
+    edit(&mut predicate);
+    slsa::from_predicate(predicate_type, &predicate).invocation_id
 }
 
 #[test]
 fn slsa_v02_maps_to_the_model() {
     // Version, builder, build type, git source and commit, entry point, times, invocation id.
-    let p = assert_maps_to(
-        SLSA_V02,
-        &slsa_v02_predicate(),
-        include_str!("../../tests/fixtures/slsa/v02-provenance.json"),
-    );
+    let p = assert_maps_to(SLSA_V02, &slsa_v02_predicate(), "v02");
     assert_eq!(p.materials.len(), 2);
 
     // cosign re-serialises v0.2 predicates through in-toto-golang, which writes `buildInvocationID`.
-    let mut cosign_style = slsa_v02_predicate();
-    cosign_style["metadata"] = json!({"buildInvocationID": "run-43"});
-    let p = slsa::from_predicate(SLSA_V02, &cosign_style);
-    assert_eq!(p.invocation_id.as_deref(), Some("run-43"));
+    let id = invocation_id_after(SLSA_V02, slsa_v02_predicate(), |p| {
+        p["metadata"] = json!({"buildInvocationID": "run-43"});
+    });
+    assert_eq!(id.as_deref(), Some("run-43"));
 }
 
 #[test]
 fn slsa_v1_maps_to_the_model_with_the_revision_from_resolved_dependencies() {
     // The revision comes from the git entry of the resolved dependencies; the builder version
     // from `runDetails.builder.version`.
-    let p = assert_maps_to(
-        SLSA_V1,
-        &slsa_v1_predicate(),
-        include_str!("../../tests/fixtures/slsa/v1-provenance.json"),
-    );
+    let p = assert_maps_to(SLSA_V1, &slsa_v1_predicate(), "v1");
     assert_eq!(p.materials.len(), 1);
 
-    let mut cosign_style = slsa_v1_predicate();
-    cosign_style["runDetails"]["metadata"] = json!({"invocationID": "run-9"});
-    let p = slsa::from_predicate(SLSA_V1, &cosign_style);
-    assert_eq!(p.invocation_id.as_deref(), Some("run-9"));
+    let id = invocation_id_after(SLSA_V1, slsa_v1_predicate(), |p| {
+        p["runDetails"]["metadata"] = json!({"invocationID": "run-9"});
+    });
+    assert_eq!(id.as_deref(), Some("run-9"));
 }
 
 #[test]
@@ -379,16 +396,12 @@ fn malformed_envelopes_and_payloads_are_unverified_with_a_reason() {
 
     // Signed by a trusted key, but the payload is not an in-toto statement.
     let payload = br#"{"hello":"world"}"#;
-    let sig = k.sign(&pae(IN_TOTO_PAYLOAD_TYPE, payload));
-    let env = json!({"payloadType": IN_TOTO_PAYLOAD_TYPE, "payload": b64(payload), "signatures": [{"sig": b64(&sig)}]});
-    let a = assess(
-        Fetched {
-            origin: origin.clone(),
-            annotated_predicate_type: None,
-            evidence: Evidence::EnvelopeBytes(serde_json::to_vec(&env).expect("json")),
-        },
-        &trust,
-    );
+    let sealed = |payload_type: &str| Fetched {
+        origin: origin.clone(),
+        annotated_predicate_type: None,
+        evidence: Evidence::EnvelopeBytes(crate::dsse::seal(payload_type, payload, &k)),
+    };
+    let a = assess(sealed(IN_TOTO_PAYLOAD_TYPE), &trust);
     assert!(!a.verified);
     assert!(
         matches!(a.cause, Some(Problem::BadStatement { .. })),
@@ -397,16 +410,7 @@ fn malformed_envelopes_and_payloads_are_unverified_with_a_reason() {
     );
 
     // Signed, but another payload type.
-    let sig = k.sign(&pae("text/plain", payload));
-    let env = json!({"payloadType": "text/plain", "payload": b64(payload), "signatures": [{"sig": b64(&sig)}]});
-    let a = assess(
-        Fetched {
-            origin,
-            annotated_predicate_type: None,
-            evidence: Evidence::EnvelopeBytes(serde_json::to_vec(&env).expect("json")),
-        },
-        &trust,
-    );
+    let a = assess(sealed("text/plain"), &trust);
     assert!(!a.verified);
     assert!(
         matches!(&a.cause, Some(Problem::BadStatement { detail }) if detail.contains("`text/plain`")),
@@ -437,16 +441,7 @@ fn buildkit_statements_are_unsigned_unless_the_index_signature_covers_them() {
     };
     let trust = set(vec![]);
     let platforms = vec![plat];
-    let a = assess_all(
-        std::slice::from_ref(&f),
-        &trust,
-        REPO,
-        &digest('a'),
-        &platforms,
-        None,
-        now(),
-    )
-    .remove(0);
+    let a = assess_in(f.clone(), &trust, &platforms, None);
     assert!(!a.verified);
     assert_eq!(a.protection, Protection::None);
     assert!(a.reason.starts_with("unsigned"), "{}", a.reason);
@@ -459,31 +454,13 @@ fn buildkit_statements_are_unsigned_unless_the_index_signature_covers_them() {
         fingerprint: digest('f'),
         publisher: "acme".into(),
     };
-    let a = assess_all(
-        std::slice::from_ref(&f),
-        &trust,
-        REPO,
-        &digest('a'),
-        &platforms,
-        Some(&cover),
-        now(),
-    )
-    .remove(0);
+    let a = assess_in(f.clone(), &trust, &platforms, Some(&cover));
     assert!(a.verified, "{a:?}");
     assert_eq!(a.protection, Protection::ImageSignature);
     assert_eq!(a.signer, Some(digest('f')));
 
     // Describing a manifest that is not a platform of this index: never verified.
-    let a = assess_all(
-        &[f],
-        &trust,
-        REPO,
-        &digest('a'),
-        &[digest('q')],
-        Some(&cover),
-        now(),
-    )
-    .remove(0);
+    let a = assess_in(f, &trust, &[digest('q')], Some(&cover));
     assert!(!a.verified);
     assert!(
         matches!(
