@@ -5,7 +5,7 @@ use base64::Engine as _;
 use time::{Duration, OffsetDateTime};
 
 use crate::keys::PrivateKey;
-use crate::trust::{TrustSet, TrustedKey};
+use crate::trust::{Policy, PolicyMode, TrustSet, TrustedKey};
 
 /// The repository the unit tests sign for.
 pub(crate) const REPO: &str = "127.0.0.1:5000/acme/app";
@@ -36,6 +36,15 @@ pub(crate) fn set(keys: Vec<TrustedKey>) -> TrustSet {
     TrustSet {
         keys,
         ..TrustSet::default()
+    }
+}
+
+/// A policy for `pattern`.
+pub(crate) fn policy(pattern: &str, mode: PolicyMode, threshold: u32) -> Policy {
+    Policy {
+        pattern: pattern.into(),
+        mode,
+        threshold,
     }
 }
 

@@ -327,6 +327,7 @@ pub fn parse_time(s: &str) -> Result<OffsetDateTime, TrustError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::policy;
 
     /// Regression: core error sentences told window users to run CLI commands (`vouch doctor`,
     /// `vouch key list`, `gnome-keyring-daemon --unlock`). The core says what went wrong; each
@@ -381,21 +382,9 @@ mod tests {
     fn most_specific_policy_wins() {
         let set = TrustSet {
             policies: vec![
-                Policy {
-                    pattern: "ghcr.io/**".into(),
-                    mode: PolicyMode::Warn,
-                    threshold: 1,
-                },
-                Policy {
-                    pattern: "ghcr.io/acme/*".into(),
-                    mode: PolicyMode::Enforce,
-                    threshold: 2,
-                },
-                Policy {
-                    pattern: "ghcr.io/acme/legacy".into(),
-                    mode: PolicyMode::Off,
-                    threshold: 1,
-                },
+                policy("ghcr.io/**", PolicyMode::Warn, 1),
+                policy("ghcr.io/acme/*", PolicyMode::Enforce, 2),
+                policy("ghcr.io/acme/legacy", PolicyMode::Off, 1),
             ],
             ..TrustSet::default()
         };

@@ -54,15 +54,11 @@ mod tests {
     use crate::cosign::simple_signing_payload;
     use crate::dsse::encode_b64;
     use crate::keys::{Algorithm, PrivateKey};
-    use crate::trust::{Policy, PolicyMode};
+    use crate::test_support::{now, policy, REPO};
+    use crate::trust::PolicyMode;
     use crate::verify::{evaluate, Material, Source, Status};
 
-    const REPO: &str = "127.0.0.1:5000/acme/app";
     const DIGEST: &str = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-
-    fn now() -> OffsetDateTime {
-        OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time")
-    }
 
     fn trusted(k: &PrivateKey, scope: &str) -> TrustedKey {
         TrustedKey::new(&k.public_key(), "acme", vec![scope.into()], now())
@@ -100,11 +96,11 @@ mod tests {
             (vec![signed(&a), signed(&a)], 2, false), // one key counts once
         ];
         for (found, threshold, expected) in cases {
-            trust.policies = vec![Policy {
-                pattern: "127.0.0.1:5000/acme/**".into(),
-                mode: PolicyMode::Enforce,
+            trust.policies = vec![policy(
+                "127.0.0.1:5000/acme/**",
+                PolicyMode::Enforce,
                 threshold,
-            }];
+            )];
             let material = Material {
                 reference: format!("{REPO}:v1"),
                 repository: REPO.into(),

@@ -6,7 +6,7 @@ use time::Duration;
 
 use super::*;
 use crate::keys::{Algorithm, PrivateKey};
-use crate::test_support::{acme_only, b64, digest, now, set, trusted, REPO};
+use crate::test_support::{acme_only, b64, digest, now, policy, set, trusted, REPO};
 use crate::trust::{KeyStatus, Policy, PolicyMode, TrustSet};
 
 fn key(alg: Algorithm) -> PrivateKey {
@@ -295,11 +295,7 @@ fn content_not_matching_its_digest_is_invalid() {
 }
 
 fn threshold_two() -> Vec<Policy> {
-    vec![Policy {
-        pattern: "127.0.0.1:5000/acme/**".into(),
-        mode: PolicyMode::Enforce,
-        threshold: 2,
-    }]
+    vec![policy("127.0.0.1:5000/acme/**", PolicyMode::Enforce, 2)]
 }
 
 #[test]
@@ -327,11 +323,7 @@ fn a_threshold_counts_distinct_keys_not_signatures() {
 fn a_zero_threshold_still_needs_one_key() {
     let k = key(Algorithm::Ed25519);
     let mut trust = acme_only(&k);
-    trust.policies = vec![Policy {
-        pattern: "**".into(),
-        mode: PolicyMode::Enforce,
-        threshold: 0,
-    }];
+    trust.policies = vec![policy("**", PolicyMode::Enforce, 0)];
     assert_eq!(run(vec![], &trust).status, Status::Unsigned);
 }
 
@@ -339,11 +331,7 @@ fn a_zero_threshold_still_needs_one_key() {
 fn warn_mode_reports_the_real_status_not_enforced() {
     let k = key(Algorithm::Ed25519);
     let mut trust = acme_only(&k);
-    trust.policies = vec![Policy {
-        pattern: "127.0.0.1:5000/**".into(),
-        mode: PolicyMode::Warn,
-        threshold: 1,
-    }];
+    trust.policies = vec![policy("127.0.0.1:5000/**", PolicyMode::Warn, 1)];
     let v = run(vec![], &trust);
     assert_eq!(v.status, Status::Unsigned);
     assert!(!v.enforced);
