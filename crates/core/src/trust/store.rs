@@ -570,6 +570,13 @@ mod tests {
         (s, mem, dir)
     }
 
+    /// Adds `k` for `publisher` and `scopes`, no note, no expiry.
+    fn add(s: &TrustStore, k: &PublicKey, publisher: &str, scopes: &[&str]) -> (TrustedKey, bool) {
+        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        s.add_public(k, Some(publisher), &scopes, None, None)
+            .expect("add")
+    }
+
     fn pubkey() -> PublicKey {
         PrivateKey::generate(Algorithm::Ed25519)
             .expect("generate")
@@ -580,19 +587,9 @@ mod tests {
     fn add_twice_updates_instead_of_duplicating() {
         let (s, _, _d) = store();
         let k = pubkey();
-        let (a, existed) = s
-            .add_public(&k, Some("acme"), &[], None, None)
-            .expect("add");
+        let (a, existed) = add(&s, &k, "acme", &[]);
         assert!(!existed);
-        let (b, existed) = s
-            .add_public(
-                &k,
-                Some("acme corp"),
-                &["ghcr.io/acme/**".into()],
-                None,
-                None,
-            )
-            .expect("add again");
+        let (b, existed) = add(&s, &k, "acme corp", &["ghcr.io/acme/**"]);
         assert!(existed);
         assert_eq!(a.fingerprint, b.fingerprint);
         let set = s.load().expect("load");
@@ -604,8 +601,7 @@ mod tests {
     #[test]
     fn failed_write_leaves_previous_store_intact() {
         let (s, mem, _d) = store();
-        s.add_public(&pubkey(), Some("one"), &[], None, None)
-            .expect("add");
+        add(&s, &pubkey(), "one", &[]);
         let before = s.load().expect("load");
         mem.fail_writes(true);
         let err = s
@@ -619,9 +615,7 @@ mod tests {
     #[test]
     fn lookup_by_prefix_publisher_and_refusals() {
         let (s, _, _d) = store();
-        let (k, _) = s
-            .add_public(&pubkey(), Some("acme"), &[], None, None)
-            .expect("add");
+        let (k, _) = add(&s, &pubkey(), "acme", &[]);
         let hex = k.fingerprint.trim_start_matches("sha256:");
         assert_eq!(
             s.resolve(&hex[..12]).expect("prefix").fingerprint,
@@ -639,8 +633,7 @@ mod tests {
             Err(TrustError::PrefixTooShort(_))
         ));
         assert!(matches!(s.resolve("nobody"), Err(TrustError::NotFound(_))));
-        s.add_public(&pubkey(), Some("acme"), &[], None, None)
-            .expect("add");
+        add(&s, &pubkey(), "acme", &[]);
         assert!(matches!(
             s.resolve("acme"),
             Err(TrustError::Ambiguous { .. })
@@ -651,9 +644,7 @@ mod tests {
     fn revoke_keeps_key_and_readd_does_not_reactivate() {
         let (s, _, _d) = store();
         let pk = pubkey();
-        let (k, _) = s
-            .add_public(&pk, Some("acme"), &[], None, None)
-            .expect("add");
+        let (k, _) = add(&s, &pk, "acme", &[]);
         let r = s.revoke(&k.fingerprint, Some("leaked")).expect("revoke");
         assert_eq!(r.status, KeyStatus::Revoked);
         assert_eq!(r.revoked_reason.as_deref(), Some("leaked"));
@@ -698,25 +689,9 @@ mod tests {
         let (a, _, _d1) = store();
         let (b, _, _d2) = store();
         let shared = pubkey();
-        let (ka, _) = a
-            .add_public(
-                &shared,
-                Some("acme"),
-                &["ghcr.io/acme/**".into()],
-                None,
-                None,
-            )
-            .expect("add");
-        b.add_public(
-            &shared,
-            Some("acme"),
-            &["ghcr.io/other/**".into()],
-            None,
-            None,
-        )
-        .expect("add");
-        b.add_public(&pubkey(), Some("new"), &[], None, None)
-            .expect("add");
+        let (ka, _) = add(&a, &shared, "acme", &["ghcr.io/acme/**"]);
+        add(&b, &shared, "acme", &["ghcr.io/other/**"]);
+        add(&b, &pubkey(), "new", &[]);
         b.revoke(&ka.fingerprint, Some("compromised"))
             .expect("revoke");
         b.set_policy("ghcr.io/**", PolicyMode::Warn, 1)
