@@ -69,6 +69,11 @@ fn run(found: Vec<Found>, trust: &TrustSet) -> Verdict {
     evaluate(&material(found), trust, now())
 }
 
+/// What `evaluate` says of `found` for the image when only acme is trusted.
+fn trusting_acme(found: Vec<Found>) -> Verdict {
+    run(found, &acme_only())
+}
+
 fn acme_only() -> TrustSet {
     set(vec![trusted(
         &acme(),
@@ -128,46 +133,40 @@ fn cases() -> Vec<(&'static str, Option<&'static str>, Verdict)> {
         br#"{"critical":{"type":"something else"}}"#.to_vec(),
     );
     vec![
-        ("verified", None, run(vec![ok()], &acme_only())),
-        ("unsigned", Some("no_signatures"), run(vec![], &acme_only())),
+        ("verified", None, trusting_acme(vec![ok()])),
+        ("unsigned", Some("no_signatures"), trusting_acme(vec![])),
         (
             "untrusted-unknown-key",
             Some("no_trusted_key"),
-            run(vec![signed(&stranger(), REPO, &digest('a'))], &acme_only()),
+            trusting_acme(vec![signed(&stranger(), REPO, &digest('a'))]),
         ),
         (
             "invalid-wrong-digest",
             Some("wrong_digest"),
-            run(vec![signed(&acme(), REPO, &digest('f'))], &acme_only()),
+            trusting_acme(vec![signed(&acme(), REPO, &digest('f'))]),
         ),
         (
             "invalid-wrong-identity",
             Some("wrong_identity"),
-            run(
-                vec![signed(
-                    &acme(),
-                    "registry.example:5000/acme/other",
-                    &digest('a'),
-                )],
-                &acme_only(),
-            ),
+            trusting_acme(vec![signed(
+                &acme(),
+                "registry.example:5000/acme/other",
+                &digest('a'),
+            )]),
         ),
         (
             "invalid-broken",
             Some("broken"),
-            run(
-                vec![Found::Broken {
-                    source: Source::Referrer(digest('e')),
-                    problem: "the registry served a blob whose bytes hash to something else".into(),
-                    invalid: true,
-                }],
-                &acme_only(),
-            ),
+            trusting_acme(vec![Found::Broken {
+                source: Source::Referrer(digest('e')),
+                problem: "the registry served a blob whose bytes hash to something else".into(),
+                invalid: true,
+            }]),
         ),
         (
             "invalid-bad-payload",
             Some("bad_payload"),
-            run(vec![bad_payload], &acme_only()),
+            trusting_acme(vec![bad_payload]),
         ),
         (
             "error",
@@ -224,24 +223,18 @@ fn cases() -> Vec<(&'static str, Option<&'static str>, Verdict)> {
         (
             "untrusted-notary",
             Some("notary"),
-            run(
-                vec![Found::Notary {
-                    source: Source::Referrer(digest('9')),
-                }],
-                &acme_only(),
-            ),
+            trusting_acme(vec![Found::Notary {
+                source: Source::Referrer(digest('9')),
+            }]),
         ),
         (
             "untrusted-unsupported",
             Some("unsupported"),
-            run(
-                vec![Found::Unsupported {
-                    source: Source::Referrer(digest('8')),
-                    what: "a keyless (Fulcio certificate) signature, which Vouch cannot check yet"
-                        .into(),
-                }],
-                &acme_only(),
-            ),
+            trusting_acme(vec![Found::Unsupported {
+                source: Source::Referrer(digest('8')),
+                what: "a keyless (Fulcio certificate) signature, which Vouch cannot check yet"
+                    .into(),
+            }]),
         ),
         (
             "index-platforms",

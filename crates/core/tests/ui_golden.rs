@@ -344,24 +344,16 @@ fn ui_fixtures_are_what_the_core_returns() {
             )
         })
         .collect();
+    let verified =
+        |i: &Inspection| -> Vec<bool> { i.attestations.iter().map(|a| a.verified).collect() };
     let inspection = inspection(&keys, &trust, true);
     assert_eq!(inspection.verdict.status, Status::Verified);
-    let verified: Vec<bool> = inspection.attestations.iter().map(|a| a.verified).collect();
-    assert_eq!(
-        verified,
-        [true, true, false],
-        "{:#?}",
-        inspection.attestations
-    );
+    let flags = verified(&inspection);
+    assert_eq!(flags, [true, true, false], "{:#?}", inspection.attestations);
     let unsigned = self::inspection(&keys, &trust, false);
     assert_eq!(unsigned.verdict.status, Status::Unsigned);
-    let verified: Vec<bool> = unsigned.attestations.iter().map(|a| a.verified).collect();
-    assert_eq!(
-        verified,
-        [true, false, false],
-        "{:#?}",
-        unsigned.attestations
-    );
+    let flags = verified(&unsigned);
+    assert_eq!(flags, [true, false, false], "{:#?}", unsigned.attestations);
 
     let stale: Vec<String> = [
         golden(
