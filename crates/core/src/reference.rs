@@ -133,22 +133,25 @@ impl ImageRef {
 
     /// The same repository at `digest`.
     pub fn with_digest(&self, digest: &str) -> ImageRef {
-        ImageRef {
-            inner: Reference::with_digest(
-                self.inner.registry().to_string(),
-                self.inner.repository().to_string(),
-                digest.to_string(),
-            ),
-        }
+        self.same_repository(Reference::with_digest, digest)
     }
 
     /// The same repository at `tag`.
     pub fn with_tag(&self, tag: &str) -> ImageRef {
+        self.same_repository(Reference::with_tag, tag)
+    }
+
+    /// This registry and repository, with `at` (a tag or digest) placed by `build`.
+    fn same_repository(
+        &self,
+        build: fn(String, String, String) -> Reference,
+        at: &str,
+    ) -> ImageRef {
         ImageRef {
-            inner: Reference::with_tag(
+            inner: build(
                 self.inner.registry().to_string(),
                 self.inner.repository().to_string(),
-                tag.to_string(),
+                at.to_string(),
             ),
         }
     }
