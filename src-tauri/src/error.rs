@@ -48,6 +48,9 @@ pub(crate) enum ErrorCode {
     Internal,
 }
 
+/// What a command (or the work it runs) gives back to the window.
+pub(crate) type IpcResult<T> = Result<T, IpcError>;
+
 #[derive(Debug, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub(crate) struct IpcError {
@@ -78,6 +81,24 @@ const SEE_SETTINGS: &str = "The Settings screen shows what Vouch can reach on th
 /// Where the window lists the trusted keys.
 const SEE_KEYS: &str = "The Keys screen lists the keys you trust and their fingerprints.";
 
+/// Core error types whose every variant maps to one code.
+macro_rules! one_code {
+    ($($error:ty => $code:ident),* $(,)?) => {$(
+        impl From<$error> for IpcError {
+            fn from(e: $error) -> Self {
+                Self::new(ErrorCode::$code, e.to_string())
+            }
+        }
+    )*};
+}
+
+one_code! {
+    KeyError => BadKey,
+    ExtractError => Extract,
+    ConfigError => Settings,
+    PullError => Pull,
+}
+
 impl From<TrustError> for IpcError {
     fn from(e: TrustError) -> Self {
         use ErrorCode as C;
@@ -106,12 +127,6 @@ impl From<TrustError> for IpcError {
     }
 }
 
-impl From<KeyError> for IpcError {
-    fn from(e: KeyError) -> Self {
-        Self::new(ErrorCode::BadKey, e.to_string())
-    }
-}
-
 impl From<RegistryError> for IpcError {
     fn from(e: RegistryError) -> Self {
         let code = match &e {
@@ -132,24 +147,12 @@ impl From<RegistryError> for IpcError {
     }
 }
 
-impl From<ExtractError> for IpcError {
-    fn from(e: ExtractError) -> Self {
-        Self::new(ErrorCode::Extract, e.to_string())
-    }
-}
-
 impl From<FileError> for IpcError {
     fn from(e: FileError) -> Self {
         match &e {
             FileError::NotAKey { .. } => Self::new(ErrorCode::BadKey, e.to_string()),
             _ => Self::new(ErrorCode::File, e.to_string()),
         }
-    }
-}
-
-impl From<ConfigError> for IpcError {
-    fn from(e: ConfigError) -> Self {
-        Self::new(ErrorCode::Settings, e.to_string())
     }
 }
 
@@ -163,12 +166,6 @@ impl From<Refusal> for IpcError {
             ),
             _ => Self::new(ErrorCode::NotVerified, e.to_string()),
         }
-    }
-}
-
-impl From<PullError> for IpcError {
-    fn from(e: PullError) -> Self {
-        Self::new(ErrorCode::Pull, e.to_string())
     }
 }
 

@@ -14,9 +14,11 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use crate::dsse::{self, DSSE_MEDIA_TYPE, IN_TOTO_PAYLOAD_TYPE};
-use crate::oci::{clip, sha256_digest, IMAGE_CONFIG_MEDIA_TYPE, OCI_IMAGE_MEDIA_TYPE};
-use crate::reference::ImageRef;
-use crate::registry::{Registry, RegistryError};
+use crate::oci::{
+    clip, sha256_digest, Digest, DigestError, IMAGE_CONFIG_MEDIA_TYPE, OCI_IMAGE_MEDIA_TYPE,
+};
+use crate::reference::{ImageRef, ReferenceError};
+use crate::registry::{Registry, RegistryError, RegistryOptions};
 
 /// Media type of a cosign simple-signing layer.
 pub const SIMPLE_SIGNING_MEDIA_TYPE: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
@@ -183,6 +185,50 @@ pub(crate) enum AppendError {
 impl From<RegistryError> for AppendError {
     fn from(e: RegistryError) -> Self {
         Self::Registry(e)
+    }
+}
+
+impl AppendError {
+    /// The caller's error: a registry failure as it is, a foreign manifest through `existing`.
+    pub(crate) fn into_error<E: From<RegistryError>>(self, existing: fn(String, String) -> E) -> E {
+        match self {
+            AppendError::Registry(e) => e.into(),
+            AppendError::Existing { tag, why } => existing(tag, why),
+        }
+    }
+}
+
+/// The image a signature or attestation is attached to: its reference, a client for its
+/// registry, and the manifest digest the registry resolved it to.
+pub(crate) struct Subject {
+    pub(crate) image: ImageRef,
+    pub(crate) registry: std::sync::Arc<Registry>,
+    pub(crate) digest: Digest,
+}
+
+impl Subject {
+    /// Parses `reference` and asks its registry for the manifest; `not_found` is the caller's
+    /// error for an image the registry does not have.
+    pub(crate) async fn resolve<E>(
+        reference: &str,
+        opts: RegistryOptions,
+        not_found: fn(String) -> E,
+    ) -> Result<Self, E>
+    where
+        E: From<ReferenceError> + From<RegistryError> + From<DigestError>,
+    {
+        let image = ImageRef::parse(reference)?;
+        let registry = Registry::new(opts, [image.registry_host()])?;
+        let manifest = registry
+            .manifest(&image, image.manifest_selector(), true)
+            .await?
+            .ok_or_else(|| not_found(image.to_string()))?;
+        let digest = Digest::parse(&manifest.digest)?;
+        Ok(Subject {
+            image,
+            registry,
+            digest,
+        })
     }
 }
 

@@ -19,3 +19,6 @@ pub mod sign;
 pub mod tls;
 pub mod trust;
 pub mod verify;
+
+#[cfg(test)]
+pub(crate) mod test_support;

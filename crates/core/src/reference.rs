@@ -43,7 +43,7 @@ impl ImageRef {
         if s.is_empty() {
             return Err(ReferenceError::Empty);
         }
-        let shown = printable(s);
+        let shown = crate::oci::clip(s, 300);
         if s.chars().any(char::is_whitespace) {
             return Err(ReferenceError::Whitespace(shown));
         }
@@ -133,22 +133,25 @@ impl ImageRef {
 
     /// The same repository at `digest`.
     pub fn with_digest(&self, digest: &str) -> ImageRef {
-        ImageRef {
-            inner: Reference::with_digest(
-                self.inner.registry().to_string(),
-                self.inner.repository().to_string(),
-                digest.to_string(),
-            ),
-        }
+        self.same_repository(Reference::with_digest, digest)
     }
 
     /// The same repository at `tag`.
     pub fn with_tag(&self, tag: &str) -> ImageRef {
+        self.same_repository(Reference::with_tag, tag)
+    }
+
+    /// This registry and repository, with `at` (a tag or digest) placed by `build`.
+    fn same_repository(
+        &self,
+        build: fn(String, String, String) -> Reference,
+        at: &str,
+    ) -> ImageRef {
         ImageRef {
-            inner: Reference::with_tag(
+            inner: build(
                 self.inner.registry().to_string(),
                 self.inner.repository().to_string(),
-                tag.to_string(),
+                at.to_string(),
             ),
         }
     }
@@ -364,18 +367,6 @@ pub fn is_loopback_host(registry: &str) -> bool {
     host.parse::<std::net::IpAddr>()
         .map(|ip| ip.is_loopback())
         .unwrap_or(false)
-}
-
-fn printable(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .take(300)
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect();
-    if s.chars().count() > 300 {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]

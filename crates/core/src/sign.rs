@@ -10,14 +10,12 @@ use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 
-use crate::cosign::{
-    append_layer, signature_layer, simple_signing_payload, AppendError, PayloadError,
-};
+use crate::cosign::{append_layer, signature_layer, simple_signing_payload, PayloadError, Subject};
 use crate::dsse::encode_b64;
 use crate::keys::PrivateKey;
-use crate::oci::{Digest, DigestError};
-use crate::reference::{ImageRef, ReferenceError};
-use crate::registry::{Registry, RegistryError, RegistryOptions};
+use crate::oci::DigestError;
+use crate::reference::ReferenceError;
+use crate::registry::{RegistryError, RegistryOptions};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -72,27 +70,17 @@ pub async fn sign(
     opts: RegistryOptions,
     now: OffsetDateTime,
 ) -> Result<SignOutcome, SignError> {
-    let r = ImageRef::parse(reference)?;
-    let registry = Registry::new(opts, [r.registry_host()])?;
-    let manifest = registry
-        .manifest(&r, r.manifest_selector(), true)
-        .await?
-        .ok_or_else(|| SignError::NotFound(r.to_string()))?;
-    let digest = Digest::parse(&manifest.digest)?;
-    let repository = r.repository();
+    let subject = Subject::resolve(reference, opts, SignError::NotFound).await?;
+    let (repository, digest) = (subject.image.repository(), &subject.digest);
 
     let body = payload(&repository, digest.as_str(), annotations, now)?;
     let signature = encode_b64(&key.sign(&body));
-    let fingerprint = key.public_key().fingerprint();
-
     let tag = digest.signature_tag();
     let layer = signature_layer(&signature);
-    let (signature_manifest, count) = append_layer(&registry, &r, &tag, body, layer, None)
-        .await
-        .map_err(|e| match e {
-            AppendError::Registry(e) => SignError::Registry(e),
-            AppendError::Existing { tag, why } => SignError::ExistingManifest { tag, why },
-        })?;
+    let (signature_manifest, count) =
+        append_layer(&subject.registry, &subject.image, &tag, body, layer, None)
+            .await
+            .map_err(|e| e.into_error(|tag, why| SignError::ExistingManifest { tag, why }))?;
     Ok(SignOutcome {
         reference: reference.to_string(),
         repository,
@@ -100,7 +88,7 @@ pub async fn sign(
         signature_tag: tag,
         signature_manifest,
         signatures: count,
-        fingerprint,
+        fingerprint: key.public_key().fingerprint(),
     })
 }
 

@@ -10,9 +10,12 @@
 //!
 //! `VOUCH_BLESS=1 cargo test -p vouch-core --test golden` rewrites both sets.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use base64::Engine as _;
+use common::{cosign_tag_signature, set, simple_signing as signed};
+
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 use vouch_core::keys::PrivateKey;
@@ -30,62 +33,24 @@ fn digest(c: char) -> String {
     format!("sha256:{}", c.to_string().repeat(64))
 }
 
-fn fixture_key(name: &str) -> PrivateKey {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/keys")
-        .join(name);
-    let pem = std::fs::read(&path).expect("key fixture");
-    PrivateKey::from_pem(&pem).expect("fixture key parses")
-}
-
 /// Fixed keys: acme (Ed25519), bob (P-256), and a stranger nobody trusts (cosign P-256).
 fn acme() -> PrivateKey {
-    fixture_key("ed25519-pkcs8.pem")
+    common::private_key("ed25519-pkcs8.pem")
 }
 fn bob() -> PrivateKey {
-    fixture_key("p256-pkcs8.pem")
+    common::private_key("p256-pkcs8.pem")
 }
 fn stranger() -> PrivateKey {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys/cosign-p256.key");
-    let pem = std::fs::read(path).expect("key fixture");
-    PrivateKey::from_encrypted_pem(&pem, b"test").expect("fixture key decrypts")
+    common::cosign_key()
 }
 
 fn trusted(k: &PrivateKey, publisher: &str, scopes: &[&str]) -> TrustedKey {
-    let pk = k.public_key();
-    TrustedKey {
-        fingerprint: pk.fingerprint(),
-        algorithm: pk.algorithm(),
-        publisher: publisher.into(),
-        note: None,
-        scopes: scopes.iter().map(|s| s.to_string()).collect(),
-        status: KeyStatus::Active,
-        revoked_reason: None,
-        revoked_at: None,
-        added_at: now() - Duration::days(100),
-        expires_at: None,
-        has_private: false,
-        public_key: pk.to_pem(),
-    }
-}
-
-fn set(keys: Vec<TrustedKey>) -> TrustSet {
-    TrustSet {
-        keys,
-        ..TrustSet::default()
-    }
-}
-
-fn signed(k: &PrivateKey, repo: &str, d: &str) -> Found {
-    let payload = format!(
-        r#"{{"critical":{{"identity":{{"docker-reference":"{repo}"}},"image":{{"docker-manifest-digest":"{d}"}},"type":"cosign container image signature"}},"optional":null}}"#
+    common::trusted(
+        &k.public_key(),
+        publisher,
+        scopes,
+        now() - Duration::days(100),
     )
-    .into_bytes();
-    Found::SimpleSigning {
-        source: Source::CosignTag,
-        signature_b64: base64::engine::general_purpose::STANDARD.encode(k.sign(&payload)),
-        payload,
-    }
 }
 
 fn material(found: Vec<Found>) -> Material {
@@ -102,6 +67,11 @@ fn material(found: Vec<Found>) -> Material {
 
 fn run(found: Vec<Found>, trust: &TrustSet) -> Verdict {
     evaluate(&material(found), trust, now())
+}
+
+/// What `evaluate` says of `found` for the image when only acme is trusted.
+fn trusting_acme(found: Vec<Found>) -> Verdict {
+    run(found, &acme_only())
 }
 
 fn acme_only() -> TrustSet {
@@ -158,55 +128,45 @@ fn cases() -> Vec<(&'static str, Option<&'static str>, Verdict)> {
             found: Err("the registry answered 500 for the signature tag".into()),
         },
     ];
-    let bad_payload = {
-        let payload = br#"{"critical":{"type":"something else"}}"#.to_vec();
-        Found::SimpleSigning {
-            source: Source::CosignTag,
-            signature_b64: base64::engine::general_purpose::STANDARD.encode(acme().sign(&payload)),
-            payload,
-        }
-    };
+    let bad_payload = cosign_tag_signature(
+        &acme(),
+        br#"{"critical":{"type":"something else"}}"#.to_vec(),
+    );
     vec![
-        ("verified", None, run(vec![ok()], &acme_only())),
-        ("unsigned", Some("no_signatures"), run(vec![], &acme_only())),
+        ("verified", None, trusting_acme(vec![ok()])),
+        ("unsigned", Some("no_signatures"), trusting_acme(vec![])),
         (
             "untrusted-unknown-key",
             Some("no_trusted_key"),
-            run(vec![signed(&stranger(), REPO, &digest('a'))], &acme_only()),
+            trusting_acme(vec![signed(&stranger(), REPO, &digest('a'))]),
         ),
         (
             "invalid-wrong-digest",
             Some("wrong_digest"),
-            run(vec![signed(&acme(), REPO, &digest('f'))], &acme_only()),
+            trusting_acme(vec![signed(&acme(), REPO, &digest('f'))]),
         ),
         (
             "invalid-wrong-identity",
             Some("wrong_identity"),
-            run(
-                vec![signed(
-                    &acme(),
-                    "registry.example:5000/acme/other",
-                    &digest('a'),
-                )],
-                &acme_only(),
-            ),
+            trusting_acme(vec![signed(
+                &acme(),
+                "registry.example:5000/acme/other",
+                &digest('a'),
+            )]),
         ),
         (
             "invalid-broken",
             Some("broken"),
-            run(
-                vec![Found::Broken {
-                    source: Source::Referrer(digest('e')),
-                    problem: "the registry served a blob whose bytes hash to something else".into(),
-                    invalid: true,
-                }],
-                &acme_only(),
-            ),
+            trusting_acme(vec![Found::Broken {
+                source: Source::Referrer(digest('e')),
+                problem: "the registry served a blob whose bytes hash to something else".into(),
+                invalid: true,
+            }]),
         ),
         (
             "invalid-bad-payload",
             Some("bad_payload"),
-            run(vec![bad_payload], &acme_only()),
+            trusting_acme(vec![bad_payload]),
         ),
         (
             "error",
@@ -263,24 +223,18 @@ fn cases() -> Vec<(&'static str, Option<&'static str>, Verdict)> {
         (
             "untrusted-notary",
             Some("notary"),
-            run(
-                vec![Found::Notary {
-                    source: Source::Referrer(digest('9')),
-                }],
-                &acme_only(),
-            ),
+            trusting_acme(vec![Found::Notary {
+                source: Source::Referrer(digest('9')),
+            }]),
         ),
         (
             "untrusted-unsupported",
             Some("unsupported"),
-            run(
-                vec![Found::Unsupported {
-                    source: Source::Referrer(digest('8')),
-                    what: "a keyless (Fulcio certificate) signature, which Vouch cannot check yet"
-                        .into(),
-                }],
-                &acme_only(),
-            ),
+            trusting_acme(vec![Found::Unsupported {
+                source: Source::Referrer(digest('8')),
+                what: "a keyless (Fulcio certificate) signature, which Vouch cannot check yet"
+                    .into(),
+            }]),
         ),
         (
             "index-platforms",

@@ -6,8 +6,11 @@
 //! sentence changes, this test fails; `VOUCH_BLESS=1 cargo test -p vouch-core --test ui_golden`
 //! rewrites the files (then review the diff and run the UI tests).
 
+mod common;
+
 use std::path::PathBuf;
 
+use common::simple_signing;
 use serde::Serialize;
 use serde_json::{json, Value};
 use time::macros::datetime;
@@ -21,9 +24,7 @@ use vouch_core::provenance::{
 };
 use vouch_core::reference::ImageRef;
 use vouch_core::trust::{KeyInfo, KeyStatus, Policy, PolicyMode, TrustSet, TrustedKey};
-use vouch_core::verify::{
-    evaluate, Found, Material, PlatformMaterial, Problem, Source, Status, Verdict,
-};
+use vouch_core::verify::{evaluate, Found, Material, PlatformMaterial, Problem, Status, Verdict};
 
 /// The UI tests run their clock at this instant too (`NOW` in ui/src/test/fixtures.ts).
 const NOW: OffsetDateTime = datetime!(2026-03-01 12:00 UTC);
@@ -33,17 +34,6 @@ const MANIFEST_MEDIA_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
 
 fn digest(hex_pair: &str) -> String {
     format!("sha256:{}", hex_pair.repeat(32))
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/keys")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
-}
-
-fn private(name: &str) -> PrivateKey {
-    PrivateKey::from_pem(&fixture(name)).expect("fixture private key")
 }
 
 /// The four publishers the UI tests know, with fixed keys and times.
@@ -57,15 +47,15 @@ struct Keys {
 impl Keys {
     fn load() -> Keys {
         Keys {
-            acme: private("ed25519-pkcs8.pem"),
-            globex: private("p256-pkcs8.pem"),
-            umbrella: PrivateKey::from_encrypted_pem(&fixture("cosign-p256.key"), b"test")
-                .expect("fixture cosign key"),
+            acme: common::private_key("ed25519-pkcs8.pem"),
+            globex: common::private_key("p256-pkcs8.pem"),
+            umbrella: common::cosign_key(),
         }
     }
 
     fn trusted(&self) -> Vec<TrustedKey> {
-        let initech = PublicKey::parse(&fixture("rsa2048.pub")).expect("fixture public key");
+        let initech =
+            PublicKey::parse(&common::key_file("rsa2048.pub")).expect("fixture public key");
         vec![
             trusted(
                 &self.acme.public_key(),
@@ -113,41 +103,9 @@ fn trusted(
     scopes: &[&str],
     tweak: impl FnOnce(&mut TrustedKey),
 ) -> TrustedKey {
-    let mut k = TrustedKey {
-        fingerprint: key.fingerprint(),
-        algorithm: key.algorithm(),
-        publisher: publisher.into(),
-        note: None,
-        scopes: scopes.iter().map(|s| s.to_string()).collect(),
-        status: KeyStatus::Active,
-        revoked_reason: None,
-        revoked_at: None,
-        added_at: datetime!(2026-01-10 09:00 UTC),
-        expires_at: None,
-        has_private: false,
-        public_key: key.to_pem(),
-    };
+    let mut k = common::trusted(key, publisher, scopes, datetime!(2026-01-10 09:00 UTC));
     tweak(&mut k);
     k
-}
-
-/// A cosign simple-signing signature by `key` over `repository@digest`.
-fn signature(key: &PrivateKey, repository: &str, digest: &str) -> Found {
-    use base64::Engine as _;
-    let payload = json!({
-        "critical": {
-            "identity": {"docker-reference": repository},
-            "image": {"docker-manifest-digest": digest},
-            "type": "cosign container image signature",
-        },
-        "optional": null,
-    });
-    let payload = serde_json::to_vec(&payload).expect("json");
-    Found::SimpleSigning {
-        source: Source::CosignTag,
-        signature_b64: base64::engine::general_purpose::STANDARD.encode(key.sign(&payload)),
-        payload,
-    }
 }
 
 fn material(tag: &str, digest: &str, found: Vec<Found>) -> Material {
@@ -166,18 +124,22 @@ fn material(tag: &str, digest: &str, found: Vec<Found>) -> Material {
 fn verdicts(keys: &Keys, trust: &TrustSet) -> Vec<(Status, Verdict)> {
     let d = digest("1a");
     let verified = evaluate(
-        &material("v1", &d, vec![signature(&keys.acme, REPO, &d)]),
+        &material("v1", &d, vec![simple_signing(&keys.acme, REPO, &d)]),
         trust,
         NOW,
     );
     let unsigned = evaluate(&material("v2", &d, Vec::new()), trust, NOW);
     let untrusted = evaluate(
-        &material("v3", &d, vec![signature(&keys.umbrella, REPO, &d)]),
+        &material("v3", &d, vec![simple_signing(&keys.umbrella, REPO, &d)]),
         trust,
         NOW,
     );
     let invalid = evaluate(
-        &material("v4", &d, vec![signature(&keys.acme, REPO, &digest("ff"))]),
+        &material(
+            "v4",
+            &d,
+            vec![simple_signing(&keys.acme, REPO, &digest("ff"))],
+        ),
         trust,
         NOW,
     );
@@ -193,18 +155,13 @@ fn verdicts(keys: &Keys, trust: &TrustSet) -> Vec<(Status, Verdict)> {
     ]
 }
 
+/// The shared SLSA v0.2 predicate, as a make build with one material.
 fn slsa_v02() -> Value {
-    json!({
-        "builder": {"id": "https://github.com/acme/builder@v1"},
-        "buildType": "https://example.com/buildtypes/make@v1",
-        "invocation": {"configSource": {
-            "uri": "git+https://github.com/acme/app@refs/heads/main",
-            "digest": {"sha1": "0123456789abcdef0123456789abcdef01234567"},
-            "entryPoint": ".github/workflows/build.yml"}},
-        "metadata": {"buildStartedOn": "2026-01-02T03:04:05Z", "buildFinishedOn": "2026-01-02T03:09:05Z",
-                     "buildInvocationId": "run-42"},
-        "materials": [{"uri": "pkg:docker/golang@1.22", "digest": {"sha256": "4d".repeat(32)}}]
-    })
+    let mut p = common::slsa_v02_predicate();
+    p["buildType"] = json!("https://example.com/buildtypes/make@v1");
+    p["materials"] =
+        json!([{"uri": "pkg:docker/golang@1.22", "digest": {"sha256": "4d".repeat(32)}}]);
+    p
 }
 
 fn slsa_v1(subject: &str, digest: &str) -> Vec<u8> {
@@ -237,7 +194,7 @@ fn slsa_v1(subject: &str, digest: &str) -> Vec<u8> {
 fn inspection(keys: &Keys, trust: &TrustSet, signed: bool) -> Inspection {
     let (index, amd64, arm64) = (digest("1a"), digest("2b"), digest("3c"));
     let sign = |d: &str| match signed {
-        true => vec![signature(&keys.acme, REPO, d)],
+        true => vec![simple_signing(&keys.acme, REPO, d)],
         false => Vec::new(),
     };
     let mut m = material("v1", &index, sign(&index));
@@ -387,24 +344,16 @@ fn ui_fixtures_are_what_the_core_returns() {
             )
         })
         .collect();
+    let verified =
+        |i: &Inspection| -> Vec<bool> { i.attestations.iter().map(|a| a.verified).collect() };
     let inspection = inspection(&keys, &trust, true);
     assert_eq!(inspection.verdict.status, Status::Verified);
-    let verified: Vec<bool> = inspection.attestations.iter().map(|a| a.verified).collect();
-    assert_eq!(
-        verified,
-        [true, true, false],
-        "{:#?}",
-        inspection.attestations
-    );
+    let flags = verified(&inspection);
+    assert_eq!(flags, [true, true, false], "{:#?}", inspection.attestations);
     let unsigned = self::inspection(&keys, &trust, false);
     assert_eq!(unsigned.verdict.status, Status::Unsigned);
-    let verified: Vec<bool> = unsigned.attestations.iter().map(|a| a.verified).collect();
-    assert_eq!(
-        verified,
-        [true, false, false],
-        "{:#?}",
-        unsigned.attestations
-    );
+    let flags = verified(&unsigned);
+    assert_eq!(flags, [true, false, false], "{:#?}", unsigned.attestations);
 
     let stale: Vec<String> = [
         golden(

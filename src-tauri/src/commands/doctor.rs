@@ -3,9 +3,9 @@
 use vouch_core::doctor::DoctorReport;
 
 use super::blocking;
-use crate::error::IpcError;
+use crate::error::IpcResult;
 
 #[tauri::command]
-pub(crate) async fn doctor() -> Result<DoctorReport, IpcError> {
+pub(crate) async fn doctor() -> IpcResult<DoctorReport> {
     blocking(|| Ok(DoctorReport::gather())).await
 }

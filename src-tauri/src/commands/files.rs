@@ -14,13 +14,12 @@
 use std::path::PathBuf;
 
 use serde::Serialize;
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, Manager};
 use tauri_plugin_dialog::{DialogExt, FileDialogBuilder, FilePath};
 use vouch_core::extract::{read_key_file, KeyFile};
 
-use super::{blocking, with_store};
-use crate::error::{ErrorCode, IpcError};
-use crate::state::AppState;
+use super::{blocking, with_store, Shared};
+use crate::error::{ErrorCode, IpcError, IpcResult};
 
 /// What a save dialog led to.
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -48,9 +47,9 @@ pub(crate) enum KeyChoice {
 #[tauri::command]
 pub(crate) async fn export_key_to_file(
     app: AppHandle,
-    state: State<'_, AppState>,
+    state: Shared<'_>,
     fingerprint: String,
-) -> Result<Saved, IpcError> {
+) -> IpcResult<Saved> {
     let key = with_store(&state, move |s| Ok(s.resolve(&fingerprint)?)).await?;
     let dialog = dialog(&app)
         .set_title(format!("Export the public key of {}", key.publisher))
@@ -64,8 +63,8 @@ pub(crate) async fn export_key_to_file(
 #[tauri::command]
 pub(crate) async fn export_trust_set_to_file(
     app: AppHandle,
-    state: State<'_, AppState>,
-) -> Result<Saved, IpcError> {
+    state: Shared<'_>,
+) -> IpcResult<Saved> {
     let json = with_store(&state, |s| Ok(s.export_set()?.to_json()?)).await?;
     let dialog = dialog(&app)
         .set_title("Export the trust set")
@@ -76,7 +75,7 @@ pub(crate) async fn export_trust_set_to_file(
 
 /// Reads a public key from a file the user chooses; the window then asks whether to trust it.
 #[tauri::command]
-pub(crate) async fn import_key_from_file(app: AppHandle) -> Result<KeyChoice, IpcError> {
+pub(crate) async fn import_key_from_file(app: AppHandle) -> IpcResult<KeyChoice> {
     let dialog = dialog(&app)
         .set_title("Import a public key")
         .add_filter("Public key", &["pub", "pem", "key", "der"])
@@ -100,7 +99,7 @@ fn dialog(app: &AppHandle) -> FileDialogBuilder<tauri::Wry> {
     }
 }
 
-async fn save(dialog: FileDialogBuilder<tauri::Wry>, bytes: Vec<u8>) -> Result<Saved, IpcError> {
+async fn save(dialog: FileDialogBuilder<tauri::Wry>, bytes: Vec<u8>) -> IpcResult<Saved> {
     let Some(path) = choose(dialog, Mode::Save).await? else {
         return Ok(Saved::Cancelled);
     };
@@ -120,10 +119,7 @@ enum Mode {
 }
 
 /// Shows the dialog and waits for the user's choice; `None` when cancelled.
-async fn choose(
-    dialog: FileDialogBuilder<tauri::Wry>,
-    mode: Mode,
-) -> Result<Option<PathBuf>, IpcError> {
+async fn choose(dialog: FileDialogBuilder<tauri::Wry>, mode: Mode) -> IpcResult<Option<PathBuf>> {
     if let Some(answer) = test_answer() {
         return Ok(answer);
     }

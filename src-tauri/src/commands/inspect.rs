@@ -3,41 +3,34 @@
 
 use std::path::PathBuf;
 
-use tauri::State;
 use vouch_core::extract::{classify_path, extract, DroppedFile, Extracted};
 use vouch_core::provenance::{inspect, Inspection};
 use vouch_core::reference::ImageRef;
 use vouch_core::registry::Registry;
 
-use super::{blocking, load_trust, on_runtime, verify_options};
-use crate::error::IpcError;
-use crate::state::AppState;
+use super::{blocking, load_trust, on_runtime, verify_options, Shared};
+use crate::error::IpcResult;
 
 /// Extracts image references from text or a file's contents.
 #[tauri::command]
 pub(crate) async fn extract_references(
     file_name: Option<String>,
     contents: String,
-) -> Result<Extracted, IpcError> {
+) -> IpcResult<Extracted> {
     blocking(move || Ok(extract(file_name.as_deref(), contents.as_bytes())?)).await
 }
 
 /// Classifies files dropped on the window (read only, bounded): public keys are offered for
 /// import, everything else is searched for image references.
 #[tauri::command]
-pub(crate) async fn inspect_dropped_files(
-    paths: Vec<PathBuf>,
-) -> Result<Vec<DroppedFile>, IpcError> {
+pub(crate) async fn inspect_dropped_files(paths: Vec<PathBuf>) -> IpcResult<Vec<DroppedFile>> {
     blocking(move || Ok(paths.iter().map(|p| classify_path(p)).collect())).await
 }
 
 /// The verdict, metadata, attestations and provenance graph of one image (what `vouch inspect`
 /// shows). The window renders the graph; it never computes it.
 #[tauri::command]
-pub(crate) async fn inspect_image(
-    state: State<'_, AppState>,
-    reference: String,
-) -> Result<Inspection, IpcError> {
+pub(crate) async fn inspect_image(state: Shared<'_>, reference: String) -> IpcResult<Inspection> {
     let trust = load_trust(&state).await?;
     on_runtime(move |rt| {
         let opts = verify_options();

@@ -1,21 +1,27 @@
 //! Trusted keys: list, add, generate, edit, revoke, remove, export as text.
 
 use serde::Deserialize;
-use tauri::State;
 use vouch_core::keys::{Algorithm, PublicKey};
-use vouch_core::trust::{parse_time, KeyInfo, TrustedKey};
+use vouch_core::trust::{parse_time, KeyInfo, TrustStore, TrustedKey};
 
-use super::with_store;
-use crate::error::{ErrorCode, IpcError};
-use crate::state::AppState;
+use super::{with_store, Shared};
+use crate::error::{ErrorCode, IpcError, IpcResult};
 
 /// A key as the window shows it: with its state now, computed by the core.
 fn key_info(key: TrustedKey) -> KeyInfo {
     KeyInfo::at(key, time::OffsetDateTime::now_utc())
 }
 
+/// Runs `f` with the trust store, as [`with_store`] does, and shows the key it returns.
+async fn with_key(
+    state: &Shared<'_>,
+    f: impl FnOnce(TrustStore) -> IpcResult<TrustedKey> + Send + 'static,
+) -> IpcResult<KeyInfo> {
+    with_store(state, f).await.map(key_info)
+}
+
 #[tauri::command]
-pub(crate) async fn list_keys(state: State<'_, AppState>) -> Result<Vec<KeyInfo>, IpcError> {
+pub(crate) async fn list_keys(state: Shared<'_>) -> IpcResult<Vec<KeyInfo>> {
     let keys = with_store(&state, |s| Ok(s.load()?.keys)).await?;
     Ok(keys.into_iter().map(key_info).collect())
 }
@@ -32,7 +38,7 @@ pub(crate) struct AddKeyArgs {
 }
 
 /// An optional RFC 3339 time from a form: blank means none.
-fn optional_time(text: Option<&str>) -> Result<Option<time::OffsetDateTime>, IpcError> {
+fn optional_time(text: Option<&str>) -> IpcResult<Option<time::OffsetDateTime>> {
     Ok(text
         .filter(|e| !e.trim().is_empty())
         .map(parse_time)
@@ -40,11 +46,8 @@ fn optional_time(text: Option<&str>) -> Result<Option<time::OffsetDateTime>, Ipc
 }
 
 #[tauri::command]
-pub(crate) async fn add_key(
-    state: State<'_, AppState>,
-    args: AddKeyArgs,
-) -> Result<KeyInfo, IpcError> {
-    with_store(&state, move |s| {
+pub(crate) async fn add_key(state: Shared<'_>, args: AddKeyArgs) -> IpcResult<KeyInfo> {
+    with_key(&state, move |s| {
         let key = PublicKey::parse(args.pem.as_bytes())?;
         let expires = optional_time(args.expires_at.as_deref())?;
         let (k, _) = s.add_public(
@@ -57,27 +60,22 @@ pub(crate) async fn add_key(
         Ok(k)
     })
     .await
-    .map(key_info)
 }
 
 #[tauri::command]
 pub(crate) async fn revoke_key(
-    state: State<'_, AppState>,
+    state: Shared<'_>,
     fingerprint: String,
     reason: Option<String>,
-) -> Result<KeyInfo, IpcError> {
-    with_store(&state, move |s| {
+) -> IpcResult<KeyInfo> {
+    with_key(&state, move |s| {
         Ok(s.revoke(&fingerprint, reason.as_deref())?)
     })
     .await
-    .map(key_info)
 }
 
 #[tauri::command]
-pub(crate) async fn remove_key(
-    state: State<'_, AppState>,
-    fingerprint: String,
-) -> Result<(), IpcError> {
+pub(crate) async fn remove_key(state: Shared<'_>, fingerprint: String) -> IpcResult<()> {
     with_store(&state, move |s| {
         s.remove(&fingerprint)?;
         Ok(())
@@ -87,10 +85,7 @@ pub(crate) async fn remove_key(
 
 /// The key's PEM, to show and copy (saving it goes through `files::export_key_to_file`).
 #[tauri::command]
-pub(crate) async fn export_key(
-    state: State<'_, AppState>,
-    fingerprint: String,
-) -> Result<String, IpcError> {
+pub(crate) async fn export_key(state: Shared<'_>, fingerprint: String) -> IpcResult<String> {
     with_store(&state, move |s| Ok(s.resolve(&fingerprint)?.public_key)).await
 }
 
@@ -105,11 +100,8 @@ pub(crate) struct GenerateKeyArgs {
 }
 
 #[tauri::command]
-pub(crate) async fn generate_key(
-    state: State<'_, AppState>,
-    args: GenerateKeyArgs,
-) -> Result<KeyInfo, IpcError> {
-    with_store(&state, move |s| {
+pub(crate) async fn generate_key(state: Shared<'_>, args: GenerateKeyArgs) -> IpcResult<KeyInfo> {
+    with_key(&state, move |s| {
         let algorithm: Algorithm = args
             .algorithm
             .parse()
@@ -117,7 +109,6 @@ pub(crate) async fn generate_key(
         Ok(s.generate(&args.publisher, algorithm, &args.scopes)?)
     })
     .await
-    .map(key_info)
 }
 
 #[derive(Deserialize)]
@@ -134,11 +125,8 @@ pub(crate) struct EditKeyArgs {
 }
 
 #[tauri::command]
-pub(crate) async fn edit_key(
-    state: State<'_, AppState>,
-    args: EditKeyArgs,
-) -> Result<KeyInfo, IpcError> {
-    with_store(&state, move |s| {
+pub(crate) async fn edit_key(state: Shared<'_>, args: EditKeyArgs) -> IpcResult<KeyInfo> {
+    with_key(&state, move |s| {
         let expires = if args.clear_expiry {
             Some(None)
         } else {
@@ -157,5 +145,4 @@ pub(crate) async fn edit_key(
         )?)
     })
     .await
-    .map(key_info)
 }

@@ -22,8 +22,11 @@ use tauri::State;
 use vouch_core::trust::{TrustSet, TrustStore};
 use vouch_core::verify::VerifyOptions;
 
-use crate::error::IpcError;
+use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
+
+/// The app's state, as a command receives it.
+pub(crate) type Shared<'r> = State<'r, AppState>;
 
 /// Every IPC command, registered once: the handler for `main` and, for tests, the names.
 macro_rules! ipc_commands {
@@ -66,8 +69,8 @@ ipc_commands![
 
 /// Runs blocking core work (keychain D-Bus calls, files, processes) off the async runtime.
 pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, IpcError> + Send + 'static,
-) -> Result<T, IpcError> {
+    f: impl FnOnce() -> IpcResult<T> + Send + 'static,
+) -> IpcResult<T> {
     tauri::async_runtime::spawn_blocking(f)
         .await
         .map_err(|e| IpcError::internal(format!("a background task failed: {e}")))?
@@ -75,23 +78,23 @@ pub(crate) async fn blocking<T: Send + 'static>(
 
 /// Runs `f` with the trust store, both on a blocking thread.
 pub(crate) async fn with_store<T: Send + 'static>(
-    state: &State<'_, AppState>,
-    f: impl FnOnce(TrustStore) -> Result<T, IpcError> + Send + 'static,
-) -> Result<T, IpcError> {
+    state: &Shared<'_>,
+    f: impl FnOnce(TrustStore) -> IpcResult<T> + Send + 'static,
+) -> IpcResult<T> {
     let state = state.inner().clone();
     blocking(move || f(state.store()?)).await
 }
 
 /// The active profile's trust set.
-pub(crate) async fn load_trust(state: &State<'_, AppState>) -> Result<TrustSet, IpcError> {
+pub(crate) async fn load_trust(state: &Shared<'_>) -> IpcResult<TrustSet> {
     with_store(state, |s| Ok(s.load()?)).await
 }
 
 /// Runs async core work on its own current-thread runtime on a blocking thread (the core's
 /// futures borrow their inputs and are not all `Send`).
 pub(crate) async fn on_runtime<T: Send + 'static>(
-    f: impl FnOnce(&tokio::runtime::Runtime) -> Result<T, IpcError> + Send + 'static,
-) -> Result<T, IpcError> {
+    f: impl FnOnce(&tokio::runtime::Runtime) -> IpcResult<T> + Send + 'static,
+) -> IpcResult<T> {
     blocking(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -3,14 +3,12 @@
 
 use serde::Serialize;
 use tauri::ipc::Channel;
-use tauri::State;
 use vouch_core::pull::{plan, run, Confirmation, Engine};
 use vouch_core::verify::Status;
 
 use super::verify::verify_single;
-use super::{blocking, load_trust};
-use crate::error::IpcError;
-use crate::state::AppState;
+use super::{blocking, load_trust, Shared};
+use crate::error::IpcResult;
 
 /// Output of a pull, streamed line by line.
 #[derive(Clone, Serialize)]
@@ -39,11 +37,11 @@ pub(crate) struct PullOutcome {
 /// for an unverified image in a `warn`/`off` scope.
 #[tauri::command]
 pub(crate) async fn pull_image(
-    state: State<'_, AppState>,
+    state: Shared<'_>,
     reference: String,
     accept_unverified: bool,
     on_event: Channel<PullEvent>,
-) -> Result<PullOutcome, IpcError> {
+) -> IpcResult<PullOutcome> {
     let verdict = verify_single(load_trust(&state).await?, reference).await?;
     let plan = plan(&verdict, Confirmation::from_flag(accept_unverified))?;
     let Some((engine, path)) = Engine::find(None) else {

@@ -4,13 +4,11 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use tauri::ipc::Channel;
-use tauri::State;
 use vouch_core::trust::TrustSet;
 use vouch_core::verify::{verify_batch, Verdict};
 
-use super::{load_trust, on_runtime, verify_options};
-use crate::error::IpcError;
-use crate::state::AppState;
+use super::{load_trust, on_runtime, verify_options, Shared};
+use crate::error::{IpcError, IpcResult};
 
 /// What `verify_images` streams to the window, in order per image.
 #[derive(Clone, Serialize)]
@@ -25,10 +23,10 @@ pub(crate) enum VerifyEvent {
 /// Resolves when every image has its verdict.
 #[tauri::command]
 pub(crate) async fn verify_images(
-    state: State<'_, AppState>,
+    state: Shared<'_>,
     references: Vec<String>,
     on_event: Channel<VerifyEvent>,
-) -> Result<(), IpcError> {
+) -> IpcResult<()> {
     let trust = load_trust(&state).await?;
     for (index, reference) in references.iter().enumerate() {
         // A closed channel means the window went away; the batch result is then moot.
@@ -55,7 +53,7 @@ pub(crate) async fn verify_images(
 }
 
 /// The verdict for one image, checked now.
-pub(crate) async fn verify_single(trust: TrustSet, reference: String) -> Result<Verdict, IpcError> {
+pub(crate) async fn verify_single(trust: TrustSet, reference: String) -> IpcResult<Verdict> {
     on_runtime(move |rt| {
         let verdicts = rt.block_on(verify_batch(
             vec![reference],

@@ -408,52 +408,51 @@ fn variable_substitution() {
 
 #[test]
 fn dispatch_and_sniffing() {
-    let kind = |name: Option<&str>, text: &str| extract(name, text.as_bytes()).map(|e| e.kind);
-    assert_eq!(kind(Some("images.txt"), "nginx\n"), Ok(SourceKind::Text));
-    assert_eq!(
-        kind(Some("C:\\work\\Docker-Compose.Dev.YML"), "services: {}\n"),
-        Ok(SourceKind::Compose)
-    );
-    assert_eq!(
-        kind(Some("compose.override.yaml"), "services: {}\n"),
-        Ok(SourceKind::Compose)
-    );
-    assert_eq!(
-        kind(Some("pod.yml"), "kind: Pod\nspec: {}\n"),
-        Ok(SourceKind::Kubernetes)
-    );
-    assert_eq!(
-        kind(Some("app.containerfile"), "FROM x\n"),
-        Ok(SourceKind::Dockerfile)
-    );
-    assert_eq!(
-        kind(Some("Dockerfile.dockerignore-like.txt"), "FROM x\n"),
-        Ok(SourceKind::Dockerfile)
-    );
-    assert_eq!(
-        kind(Some("   "), "FROM nginx\n"),
-        Ok(SourceKind::Dockerfile)
-    );
-    assert_eq!(
-        kind(None, "services:\n  a:\n    image: x\n"),
-        Ok(SourceKind::Compose)
-    );
-    assert_eq!(
-        kind(None, "# syntax=docker/dockerfile:1\nRUN x\n"),
-        Ok(SourceKind::Dockerfile)
-    );
-    assert_eq!(
-        kind(None, "ARG V=1\nFROM x:$V\n"),
-        Ok(SourceKind::Dockerfile)
-    );
-    assert_eq!(
-        kind(None, "from here on, use nginx:1\n"),
-        Ok(SourceKind::Text)
-    );
-    assert_eq!(
-        kind(None, "- apiVersion: v1\n  kind: Pod\n"),
-        Ok(SourceKind::Kubernetes)
-    );
+    for (name, text, expected) in [
+        (Some("images.txt"), "nginx\n", SourceKind::Text),
+        (
+            Some("C:\\work\\Docker-Compose.Dev.YML"),
+            "services: {}\n",
+            SourceKind::Compose,
+        ),
+        (
+            Some("compose.override.yaml"),
+            "services: {}\n",
+            SourceKind::Compose,
+        ),
+        (
+            Some("pod.yml"),
+            "kind: Pod\nspec: {}\n",
+            SourceKind::Kubernetes,
+        ),
+        (
+            Some("app.containerfile"),
+            "FROM x\n",
+            SourceKind::Dockerfile,
+        ),
+        (
+            Some("Dockerfile.dockerignore-like.txt"),
+            "FROM x\n",
+            SourceKind::Dockerfile,
+        ),
+        (Some("   "), "FROM nginx\n", SourceKind::Dockerfile),
+        (None, "services:\n  a:\n    image: x\n", SourceKind::Compose),
+        (
+            None,
+            "# syntax=docker/dockerfile:1\nRUN x\n",
+            SourceKind::Dockerfile,
+        ),
+        (None, "ARG V=1\nFROM x:$V\n", SourceKind::Dockerfile),
+        (None, "from here on, use nginx:1\n", SourceKind::Text),
+        (
+            None,
+            "- apiVersion: v1\n  kind: Pod\n",
+            SourceKind::Kubernetes,
+        ),
+    ] {
+        let kind = extract(name, text.as_bytes()).map(|e| e.kind);
+        assert_eq!(kind, Ok(expected), "{name:?} {text:?}");
+    }
     // Unnamed text that only looks like YAML is read as text, saying so.
     let got = extract(None, b"services:\n  web:\n  image: [nginx:1.27\n").expect("text");
     assert_eq!(

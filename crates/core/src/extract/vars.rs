@@ -40,12 +40,16 @@ pub(super) fn substitute(
     lookup: &dyn Fn(&str) -> Option<String>,
     dollar_escape: bool,
 ) -> Result<String, Unresolved> {
-    let mut missing = Vec::new();
-    let out = subst(input, lookup, dollar_escape, &mut missing, 0)?;
-    if missing.is_empty() {
+    let mut run = Substitution {
+        lookup,
+        dollar_escape,
+        missing: Vec::new(),
+    };
+    let out = run.subst(input, 0)?;
+    if run.missing.is_empty() {
         Ok(out)
     } else {
-        Err(Unresolved::Missing(missing))
+        Err(Unresolved::Missing(run.missing))
     }
 }
 
@@ -55,55 +59,6 @@ fn is_name_start(c: char) -> bool {
 
 fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
-}
-
-fn subst(
-    input: &str,
-    lookup: &dyn Fn(&str) -> Option<String>,
-    dollar_escape: bool,
-    missing: &mut Vec<String>,
-    depth: usize,
-) -> Result<String, Unresolved> {
-    if depth > 16 {
-        return Err(Unresolved::Malformed);
-    }
-    let mut out = String::with_capacity(input.len());
-    let mut rest = input;
-    while let Some(i) = rest.find('$') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        let next = after.chars().next();
-        match next {
-            Some('$') if dollar_escape => {
-                out.push('$');
-                rest = &after[1..];
-            }
-            Some('{') => {
-                let body_and_more = &after[1..];
-                let end = closing_brace(body_and_more).ok_or(Unresolved::Malformed)?;
-                let body = &body_and_more[..end];
-                rest = &body_and_more[end + 1..];
-                out.push_str(&expand_braced(body, lookup, dollar_escape, missing, depth)?);
-            }
-            Some(c) if is_name_start(c) => {
-                let len = after
-                    .find(|c: char| !is_name_char(c))
-                    .unwrap_or(after.len());
-                let name = &after[..len];
-                match lookup(name) {
-                    Some(v) => out.push_str(&v),
-                    None => push_missing(missing, name),
-                }
-                rest = &after[len..];
-            }
-            _ => {
-                out.push('$');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    Ok(out)
 }
 
 /// Byte index of the `}` closing a `${`, counting nested `${ … }`.
@@ -122,55 +77,100 @@ fn closing_brace(s: &str) -> Option<usize> {
     None
 }
 
-fn expand_braced(
-    body: &str,
-    lookup: &dyn Fn(&str) -> Option<String>,
+/// One substitution: where values come from, whether `$$` is an escape, and the variables
+/// found missing so far (each once, in order of appearance).
+struct Substitution<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
     dollar_escape: bool,
-    missing: &mut Vec<String>,
-    depth: usize,
-) -> Result<String, Unresolved> {
-    let name_len = body.find(|c: char| !is_name_char(c)).unwrap_or(body.len());
-    let name = &body[..name_len];
-    if !name.chars().next().is_some_and(is_name_start) {
-        return Err(Unresolved::Malformed);
-    }
-    let op_and_word = &body[name_len..];
-    let value = lookup(name);
-    let (op, word) = if let Some(w) = op_and_word.strip_prefix(":-") {
-        (":-", w)
-    } else if let Some(w) = op_and_word.strip_prefix(":+") {
-        (":+", w)
-    } else if let Some(w) = op_and_word.strip_prefix(":?") {
-        (":?", w)
-    } else if op_and_word.is_empty() {
-        ("", "")
-    } else {
-        match op_and_word.split_at(1) {
-            ("-", w) => ("-", w),
-            ("+", w) => ("+", w),
-            ("?", w) => ("?", w),
-            _ => return Err(Unresolved::Malformed),
-        }
-    };
-    let set_nonempty = value.as_deref().is_some_and(|v| !v.is_empty());
-    let word_value =
-        |missing: &mut Vec<String>| subst(word, lookup, dollar_escape, missing, depth + 1);
-    Ok(match (op, value) {
-        ("", Some(v)) | ("-", Some(v)) | ("?", Some(v)) => v,
-        (":-", Some(v)) | (":?", Some(v)) if set_nonempty => v,
-        (":-", _) | ("-", None) => word_value(missing)?,
-        (":+", _) if set_nonempty => word_value(missing)?,
-        ("+", Some(_)) => word_value(missing)?,
-        (":+", _) | ("+", None) => String::new(),
-        _ => {
-            push_missing(missing, name);
-            String::new()
-        }
-    })
+    missing: Vec<String>,
 }
 
-fn push_missing(missing: &mut Vec<String>, name: &str) {
-    if !missing.iter().any(|m| m == name) {
-        missing.push(name.to_owned());
+impl Substitution<'_> {
+    fn subst(&mut self, input: &str, depth: usize) -> Result<String, Unresolved> {
+        if depth > 16 {
+            return Err(Unresolved::Malformed);
+        }
+        let mut out = String::with_capacity(input.len());
+        let mut rest = input;
+        while let Some(i) = rest.find('$') {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 1..];
+            let next = after.chars().next();
+            match next {
+                Some('$') if self.dollar_escape => {
+                    out.push('$');
+                    rest = &after[1..];
+                }
+                Some('{') => {
+                    let body_and_more = &after[1..];
+                    let end = closing_brace(body_and_more).ok_or(Unresolved::Malformed)?;
+                    let body = &body_and_more[..end];
+                    rest = &body_and_more[end + 1..];
+                    out.push_str(&self.expand_braced(body, depth)?);
+                }
+                Some(c) if is_name_start(c) => {
+                    let len = after
+                        .find(|c: char| !is_name_char(c))
+                        .unwrap_or(after.len());
+                    let name = &after[..len];
+                    match (self.lookup)(name) {
+                        Some(v) => out.push_str(&v),
+                        None => self.push_missing(name),
+                    }
+                    rest = &after[len..];
+                }
+                _ => {
+                    out.push('$');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    fn expand_braced(&mut self, body: &str, depth: usize) -> Result<String, Unresolved> {
+        let name_len = body.find(|c: char| !is_name_char(c)).unwrap_or(body.len());
+        let name = &body[..name_len];
+        if !name.chars().next().is_some_and(is_name_start) {
+            return Err(Unresolved::Malformed);
+        }
+        let op_and_word = &body[name_len..];
+        let value = (self.lookup)(name);
+        let (op, word) = if let Some(w) = op_and_word.strip_prefix(":-") {
+            (":-", w)
+        } else if let Some(w) = op_and_word.strip_prefix(":+") {
+            (":+", w)
+        } else if let Some(w) = op_and_word.strip_prefix(":?") {
+            (":?", w)
+        } else if op_and_word.is_empty() {
+            ("", "")
+        } else {
+            match op_and_word.split_at(1) {
+                ("-", w) => ("-", w),
+                ("+", w) => ("+", w),
+                ("?", w) => ("?", w),
+                _ => return Err(Unresolved::Malformed),
+            }
+        };
+        let set_nonempty = value.as_deref().is_some_and(|v| !v.is_empty());
+        Ok(match (op, value) {
+            ("", Some(v)) | ("-", Some(v)) | ("?", Some(v)) => v,
+            (":-", Some(v)) | (":?", Some(v)) if set_nonempty => v,
+            (":-", _) | ("-", None) => self.subst(word, depth + 1)?,
+            (":+", _) if set_nonempty => self.subst(word, depth + 1)?,
+            ("+", Some(_)) => self.subst(word, depth + 1)?,
+            (":+", _) | ("+", None) => String::new(),
+            _ => {
+                self.push_missing(name);
+                String::new()
+            }
+        })
+    }
+
+    fn push_missing(&mut self, name: &str) {
+        if !self.missing.iter().any(|m| m == name) {
+            self.missing.push(name.to_owned());
+        }
     }
 }

@@ -11,11 +11,11 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use super::{IN_TOTO_PAYLOAD_TYPE, SLSA_V02, SLSA_V1, STATEMENT_V01};
-use crate::cosign::{append_layer, attestation_layer, AppendError};
+use crate::cosign::{append_layer, attestation_layer, Subject};
 use crate::keys::PrivateKey;
-use crate::oci::{Digest, DigestError};
-use crate::reference::{ImageRef, ReferenceError};
-use crate::registry::{Registry, RegistryError, RegistryOptions};
+use crate::oci::DigestError;
+use crate::reference::ReferenceError;
+use crate::registry::{RegistryError, RegistryOptions};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -112,31 +112,26 @@ pub async fn attest(
     opts: RegistryOptions,
     now: OffsetDateTime,
 ) -> Result<AttestOutcome, AttestError> {
-    let r = ImageRef::parse(reference)?;
-    let registry = Registry::new(opts, [r.registry_host()])?;
-    let manifest = registry
-        .manifest(&r, r.manifest_selector(), true)
-        .await?
-        .ok_or_else(|| AttestError::NotFound(r.to_string()))?;
-    let digest = Digest::parse(&manifest.digest)?;
-    let repository = r.repository();
+    let subject = Subject::resolve(reference, opts, AttestError::NotFound).await?;
+    let (repository, digest) = (subject.image.repository(), &subject.digest);
 
     let body = statement(&repository, digest.as_str(), predicate, predicate_type)?;
     let env = envelope(&body, key);
-    let fingerprint = key.public_key().fingerprint();
-
     let tag = digest.attestation_tag();
     let layer = attestation_layer(predicate_type);
     let created = now
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let (attestation_manifest, count) =
-        append_layer(&registry, &r, &tag, env, layer, Some(&created))
-            .await
-            .map_err(|e| match e {
-                AppendError::Registry(e) => AttestError::Registry(e),
-                AppendError::Existing { tag, why } => AttestError::ExistingManifest { tag, why },
-            })?;
+    let (attestation_manifest, count) = append_layer(
+        &subject.registry,
+        &subject.image,
+        &tag,
+        env,
+        layer,
+        Some(&created),
+    )
+    .await
+    .map_err(|e| e.into_error(|tag, why| AttestError::ExistingManifest { tag, why }))?;
     Ok(AttestOutcome {
         reference: reference.to_string(),
         repository,
@@ -145,6 +140,6 @@ pub async fn attest(
         attestation_tag: tag,
         attestation_manifest,
         attestations: count,
-        fingerprint,
+        fingerprint: key.public_key().fingerprint(),
     })
 }

@@ -50,6 +50,11 @@ pub struct MaterialRef {
     pub digest: BTreeMap<String, String>,
 }
 
+/// [`s`] of the first of `ptrs` that holds a string.
+fn first(v: &Value, ptrs: &[&str]) -> Option<String> {
+    ptrs.iter().find_map(|ptr| s(v, ptr))
+}
+
 fn s(v: &Value, ptr: &str) -> Option<String> {
     match v.pointer(ptr)? {
         Value::String(t) if !t.trim().is_empty() => Some(clip(t.trim(), MAX_FIELD)),
@@ -159,8 +164,10 @@ fn v02(p: &Value) -> BuildProvenance {
         started_on: s(p, "/metadata/buildStartedOn"),
         finished_on: s(p, "/metadata/buildFinishedOn"),
         // The spec says `buildInvocationId`; in-toto-golang (cosign) writes `buildInvocationID`.
-        invocation_id: s(p, "/metadata/buildInvocationId")
-            .or_else(|| s(p, "/metadata/buildInvocationID")),
+        invocation_id: first(
+            p,
+            &["/metadata/buildInvocationId", "/metadata/buildInvocationID"],
+        ),
         materials: mats,
         materials_omitted: omitted,
     }
@@ -172,16 +179,21 @@ fn v1(p: &Value) -> BuildProvenance {
         .pointer("/buildDefinition/externalParameters")
         .cloned()
         .unwrap_or(Value::Null);
-    let source_uri = s(&ext, "/source")
-        .or_else(|| s(&ext, "/source/uri"))
-        .or_else(|| s(&ext, "/configSource/uri"))
-        .or_else(|| s(&ext, "/workflow/repository"))
-        .or_else(|| s(&ext, "/repository"))
-        .or_else(|| {
-            mats.iter()
-                .find(|m| m.uri.as_deref().is_some_and(|u| u.starts_with("git+")))
-                .and_then(|m| m.uri.clone())
-        });
+    let source_uri = first(
+        &ext,
+        &[
+            "/source",
+            "/source/uri",
+            "/configSource/uri",
+            "/workflow/repository",
+            "/repository",
+        ],
+    )
+    .or_else(|| {
+        mats.iter()
+            .find(|m| m.uri.as_deref().is_some_and(|u| u.starts_with("git+")))
+            .and_then(|m| m.uri.clone())
+    });
     let source_revision = revision(&digest_map(ext.pointer("/configSource/digest")))
         .or_else(|| revision(&digest_map(ext.pointer("/source/digest"))))
         .or_else(|| s(&ext, "/revision"))
@@ -209,15 +221,25 @@ fn v1(p: &Value) -> BuildProvenance {
         build_type: s(p, "/buildDefinition/buildType"),
         source_uri,
         source_revision,
-        entry_point: s(&ext, "/configSource/path")
-            .or_else(|| s(&ext, "/workflow/path"))
-            .or_else(|| s(&ext, "/entryPoint"))
-            .or_else(|| s(&ext, "/path")),
+        entry_point: first(
+            &ext,
+            &[
+                "/configSource/path",
+                "/workflow/path",
+                "/entryPoint",
+                "/path",
+            ],
+        ),
         started_on: s(p, "/runDetails/metadata/startedOn"),
         finished_on: s(p, "/runDetails/metadata/finishedOn"),
         // The spec says `invocationId`; in-toto-golang (cosign) writes `invocationID`.
-        invocation_id: s(p, "/runDetails/metadata/invocationId")
-            .or_else(|| s(p, "/runDetails/metadata/invocationID")),
+        invocation_id: first(
+            p,
+            &[
+                "/runDetails/metadata/invocationId",
+                "/runDetails/metadata/invocationID",
+            ],
+        ),
         materials: mats,
         materials_omitted: omitted,
     }

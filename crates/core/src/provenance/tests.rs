@@ -1,86 +1,20 @@
 //! Parsing, SLSA mapping and every verification rule, with freshly generated keys.
 
-use base64::Engine as _;
 use serde_json::{json, Value};
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use super::attest::{envelope, statement};
 use super::dsse::{parse_envelope, parse_statement};
 use super::*;
 use crate::keys::{Algorithm, PrivateKey};
-use crate::trust::{KeyStatus, TrustSet, TrustedKey};
+use crate::test_support::{
+    acme_only, b64, digest, now, set, slsa_v02_predicate, slsa_v1_predicate, trusted, REPO,
+};
+use crate::trust::{KeyStatus, TrustSet};
 use crate::verify::{Check, CheckName, Outcome, SignatureReport, Status, Verdict};
-
-const REPO: &str = "127.0.0.1:5000/acme/app";
-
-fn digest(c: char) -> String {
-    format!("sha256:{}", c.to_string().repeat(64))
-}
-
-fn now() -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time")
-}
 
 fn key() -> PrivateKey {
     PrivateKey::generate(Algorithm::EcdsaP256).expect("generate")
-}
-
-fn trusted(k: &PrivateKey, publisher: &str, scopes: &[&str]) -> TrustedKey {
-    let pk = k.public_key();
-    TrustedKey {
-        fingerprint: pk.fingerprint(),
-        algorithm: pk.algorithm(),
-        publisher: publisher.into(),
-        note: None,
-        scopes: scopes.iter().map(|s| s.to_string()).collect(),
-        status: KeyStatus::Active,
-        revoked_reason: None,
-        revoked_at: None,
-        added_at: now() - Duration::days(10),
-        expires_at: None,
-        has_private: false,
-        public_key: pk.to_pem(),
-    }
-}
-
-fn set(keys: Vec<TrustedKey>) -> TrustSet {
-    TrustSet {
-        keys,
-        ..TrustSet::default()
-    }
-}
-
-fn slsa02() -> Value {
-    json!({
-        "builder": {"id": "https://github.com/acme/builder@v1"},
-        "buildType": "https://example.com/buildtype/v1",
-        "invocation": {"configSource": {
-            "uri": "git+https://github.com/acme/app@refs/heads/main",
-            "digest": {"sha1": "0123456789abcdef0123456789abcdef01234567"},
-            "entryPoint": ".github/workflows/build.yml"}},
-        "metadata": {"buildStartedOn": "2026-01-02T03:04:05Z", "buildFinishedOn": "2026-01-02T03:09:05Z",
-                     "buildInvocationId": "run-42"},
-        "materials": [{"uri": "git+https://github.com/acme/app@refs/heads/main",
-                       "digest": {"sha1": "0123456789abcdef0123456789abcdef01234567"}},
-                      {"uri": "pkg:docker/golang@1.22", "digest": {"sha256": "ab"}}]
-    })
-}
-
-fn slsa1() -> Value {
-    json!({
-        "buildDefinition": {
-            "buildType": "https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1",
-            "externalParameters": {"workflow": {"ref": "refs/heads/main",
-                "repository": "https://github.com/acme/app", "path": ".github/workflows/release.yml"}},
-            "resolvedDependencies": [{"uri": "git+https://github.com/acme/app@refs/heads/main",
-                                      "digest": {"gitCommit": "fedcba9876543210fedcba9876543210fedcba98"}}]
-        },
-        "runDetails": {
-            "builder": {"id": "https://github.com/actions/runner", "version": {"runner": "2.1"}},
-            "metadata": {"invocationId": "https://github.com/acme/app/actions/runs/1",
-                         "startedOn": "2026-02-01T00:00:00Z", "finishedOn": "2026-02-01T00:10:00Z"}
-        }
-    })
 }
 
 fn signed_att(
@@ -105,14 +39,25 @@ fn signed_att(
     }
 }
 
-fn assess(f: Fetched, trust: &TrustSet) -> Attestation {
-    let mut out = assess_all(&[f], trust, REPO, &digest('a'), &[], None, now());
-    assert_eq!(out.len(), 1, "never dropped");
-    out.remove(0)
+/// `k`'s attestation of the shared SLSA v0.2 predicate about `subject_digest`.
+fn slsa02_att(k: &PrivateKey, subject_digest: &str) -> Fetched {
+    signed_att(k, subject_digest, SLSA_V02, &slsa_v02_predicate())
 }
 
-fn b64(b: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(b)
+fn assess(f: Fetched, trust: &TrustSet) -> Attestation {
+    assess_in(f, trust, &[], None)
+}
+
+/// [`assess_all`] of `f` alone for the image `REPO@digest('a')` with `platforms` and `cover`.
+fn assess_in(
+    f: Fetched,
+    trust: &TrustSet,
+    platforms: &[String],
+    cover: Option<&ImageCover>,
+) -> Attestation {
+    let mut out = assess_all(&[f], trust, REPO, &digest('a'), platforms, cover, now());
+    assert_eq!(out.len(), 1, "never dropped");
+    out.remove(0)
 }
 
 // --- parsing --------------------------------------------------------------------------------
@@ -184,71 +129,54 @@ fn statements_v01_and_v1_are_read_and_others_refused() {
     ));
 }
 
+/// Maps `predicate` and compares the whole model, field by field, with the checked-in
+/// `tests/fixtures/slsa/<expected>-provenance.json`.
+fn assert_maps_to(predicate_type: &str, predicate: &Value, expected: &str) -> BuildProvenance {
+    let path = format!(
+        "{}/tests/fixtures/slsa/{expected}-provenance.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).expect("expected model file");
+    let want: BuildProvenance = serde_json::from_str(&text).expect("expected model");
+    let p = slsa::from_predicate(predicate_type, predicate);
+    assert_eq!(p, want);
+    p
+}
+
+/// The invocation id mapped from `predicate` once `edit` has rewritten it.
+fn invocation_id_after(
+    predicate_type: &str,
+    mut predicate: Value,
+    edit: impl FnOnce(&mut Value),
+) -> Option<String> {
+    edit(&mut predicate);
+    slsa::from_predicate(predicate_type, &predicate).invocation_id
+}
+
 #[test]
 fn slsa_v02_maps_to_the_model() {
-    let p = slsa::from_predicate(SLSA_V02, &slsa02());
-    assert_eq!(p.slsa_version.as_deref(), Some("v0.2"));
-    assert_eq!(
-        p.builder_id.as_deref(),
-        Some("https://github.com/acme/builder@v1")
-    );
-    assert_eq!(
-        p.build_type.as_deref(),
-        Some("https://example.com/buildtype/v1")
-    );
-    assert_eq!(
-        p.source_uri.as_deref(),
-        Some("git+https://github.com/acme/app@refs/heads/main")
-    );
-    assert_eq!(
-        p.source_revision.as_deref(),
-        Some("0123456789abcdef0123456789abcdef01234567")
-    );
-    assert_eq!(
-        p.entry_point.as_deref(),
-        Some(".github/workflows/build.yml")
-    );
-    assert_eq!(p.started_on.as_deref(), Some("2026-01-02T03:04:05Z"));
-    assert_eq!(p.finished_on.as_deref(), Some("2026-01-02T03:09:05Z"));
-    assert_eq!(p.invocation_id.as_deref(), Some("run-42"));
+    // Version, builder, build type, git source and commit, entry point, times, invocation id.
+    let p = assert_maps_to(SLSA_V02, &slsa_v02_predicate(), "v02");
     assert_eq!(p.materials.len(), 2);
 
     // cosign re-serialises v0.2 predicates through in-toto-golang, which writes `buildInvocationID`.
-    let mut cosign_style = slsa02();
-    cosign_style["metadata"] = json!({"buildInvocationID": "run-43"});
-    let p = slsa::from_predicate(SLSA_V02, &cosign_style);
-    assert_eq!(p.invocation_id.as_deref(), Some("run-43"));
+    let id = invocation_id_after(SLSA_V02, slsa_v02_predicate(), |p| {
+        p["metadata"] = json!({"buildInvocationID": "run-43"});
+    });
+    assert_eq!(id.as_deref(), Some("run-43"));
 }
 
 #[test]
 fn slsa_v1_maps_to_the_model_with_the_revision_from_resolved_dependencies() {
-    let p = slsa::from_predicate(SLSA_V1, &slsa1());
-    assert_eq!(p.slsa_version.as_deref(), Some("v1"));
-    assert_eq!(
-        p.builder_id.as_deref(),
-        Some("https://github.com/actions/runner")
-    );
-    assert_eq!(p.builder_version.as_deref(), Some("runner=2.1"));
-    assert_eq!(p.source_uri.as_deref(), Some("https://github.com/acme/app"));
-    assert_eq!(
-        p.source_revision.as_deref(),
-        Some("fedcba9876543210fedcba9876543210fedcba98")
-    );
-    assert_eq!(
-        p.entry_point.as_deref(),
-        Some(".github/workflows/release.yml")
-    );
-    assert_eq!(
-        p.invocation_id.as_deref(),
-        Some("https://github.com/acme/app/actions/runs/1")
-    );
-    assert_eq!(p.started_on.as_deref(), Some("2026-02-01T00:00:00Z"));
+    // The revision comes from the git entry of the resolved dependencies; the builder version
+    // from `runDetails.builder.version`.
+    let p = assert_maps_to(SLSA_V1, &slsa_v1_predicate(), "v1");
     assert_eq!(p.materials.len(), 1);
 
-    let mut cosign_style = slsa1();
-    cosign_style["runDetails"]["metadata"] = json!({"invocationID": "run-9"});
-    let p = slsa::from_predicate(SLSA_V1, &cosign_style);
-    assert_eq!(p.invocation_id.as_deref(), Some("run-9"));
+    let id = invocation_id_after(SLSA_V1, slsa_v1_predicate(), |p| {
+        p["runDetails"]["metadata"] = json!({"invocationID": "run-9"});
+    });
+    assert_eq!(id.as_deref(), Some("run-9"));
 }
 
 #[test]
@@ -281,8 +209,8 @@ fn other_predicates_map_to_the_empty_model() {
 #[test]
 fn a_trusted_slsa_attestation_is_verified_with_builder_and_source() {
     let k = key();
-    let trust = set(vec![trusted(&k, "acme", &[])]);
-    let a = assess(signed_att(&k, &digest('a'), SLSA_V02, &slsa02()), &trust);
+    let trust = acme_only(&k);
+    let a = assess(slsa02_att(&k, &digest('a')), &trust);
     assert!(a.verified, "{a:?}");
     assert_eq!(
         a.signer.as_deref(),
@@ -297,7 +225,10 @@ fn a_trusted_slsa_attestation_is_verified_with_builder_and_source() {
         Some("https://github.com/acme/builder@v1")
     );
 
-    let v1 = assess(signed_att(&k, &digest('a'), SLSA_V1, &slsa1()), &trust);
+    let v1 = assess(
+        signed_att(&k, &digest('a'), SLSA_V1, &slsa_v1_predicate()),
+        &trust,
+    );
     assert!(v1.verified, "{v1:?}");
     assert_eq!(
         v1.provenance.source_uri.as_deref(),
@@ -306,14 +237,14 @@ fn a_trusted_slsa_attestation_is_verified_with_builder_and_source() {
 
     let ed = PrivateKey::generate(Algorithm::Ed25519).expect("ed25519");
     let trust = set(vec![trusted(&ed, "ed", &[])]);
-    assert!(assess(signed_att(&ed, &digest('a'), SLSA_V02, &slsa02()), &trust).verified);
+    assert!(assess(slsa02_att(&ed, &digest('a')), &trust).verified);
 }
 
 #[test]
 fn a_tampered_payload_is_unverified_and_still_shown() {
     let k = key();
-    let trust = set(vec![trusted(&k, "acme", &[])]);
-    let f = signed_att(&k, &digest('a'), SLSA_V02, &slsa02());
+    let trust = acme_only(&k);
+    let f = slsa02_att(&k, &digest('a'));
     let Evidence::EnvelopeBytes(bytes) = &f.evidence else {
         panic!("envelope")
     };
@@ -343,8 +274,8 @@ fn a_tampered_payload_is_unverified_and_still_shown() {
 #[test]
 fn a_wrong_subject_is_unverified() {
     let k = key();
-    let trust = set(vec![trusted(&k, "acme", &[])]);
-    let a = assess(signed_att(&k, &digest('b'), SLSA_V02, &slsa02()), &trust);
+    let trust = acme_only(&k);
+    let a = assess(slsa02_att(&k, &digest('b')), &trust);
     assert!(!a.verified);
     assert_eq!(
         a.cause,
@@ -363,11 +294,8 @@ fn a_wrong_subject_is_unverified() {
 fn an_untrusted_signer_is_unverified() {
     let k = key();
     let stranger = key();
-    let trust = set(vec![trusted(&k, "acme", &[])]);
-    let a = assess(
-        signed_att(&stranger, &digest('a'), SLSA_V02, &slsa02()),
-        &trust,
-    );
+    let trust = acme_only(&k);
+    let a = assess(slsa02_att(&stranger, &digest('a')), &trust);
     assert!(!a.verified);
     assert_eq!(a.signer, None);
     assert_eq!(a.cause, Some(Problem::NoTrustedKey { trusted_keys: 1 }));
@@ -379,10 +307,7 @@ fn revoked_expired_and_out_of_scope_keys_do_not_vouch() {
     let mut revoked = trusted(&k, "acme", &[]);
     revoked.status = KeyStatus::Revoked;
     revoked.revoked_reason = Some("leaked".into());
-    let a = assess(
-        signed_att(&k, &digest('a'), SLSA_V02, &slsa02()),
-        &set(vec![revoked]),
-    );
+    let a = assess(slsa02_att(&k, &digest('a')), &set(vec![revoked]));
     assert!(!a.verified);
     assert!(
         matches!(&a.cause, Some(Problem::Revoked { reason: Some(r), .. }) if r == "leaked"),
@@ -392,10 +317,7 @@ fn revoked_expired_and_out_of_scope_keys_do_not_vouch() {
 
     let mut expired = trusted(&k, "acme", &[]);
     expired.expires_at = Some(now() - Duration::days(1));
-    let a = assess(
-        signed_att(&k, &digest('a'), SLSA_V02, &slsa02()),
-        &set(vec![expired]),
-    );
+    let a = assess(slsa02_att(&k, &digest('a')), &set(vec![expired]));
     assert!(!a.verified);
     assert!(
         matches!(&a.cause, Some(Problem::Expired { expired_at, .. }) if *expired_at == now() - Duration::days(1)),
@@ -404,10 +326,7 @@ fn revoked_expired_and_out_of_scope_keys_do_not_vouch() {
     );
 
     let scoped = trusted(&k, "acme", &["ghcr.io/acme/**"]);
-    let a = assess(
-        signed_att(&k, &digest('a'), SLSA_V02, &slsa02()),
-        &set(vec![scoped]),
-    );
+    let a = assess(slsa02_att(&k, &digest('a')), &set(vec![scoped]));
     assert!(!a.verified);
     assert!(
         matches!(&a.cause, Some(Problem::OutOfScope { scopes, repository, .. })
@@ -421,7 +340,7 @@ fn revoked_expired_and_out_of_scope_keys_do_not_vouch() {
 fn keyid_is_only_a_hint() {
     let k = key();
     let other = key();
-    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let trust = acme_only(&k);
     let body = statement(REPO, &digest('a'), br#"{"x":1}"#, "https://example.com/p").expect("s");
     let mut env: Value = serde_json::from_slice(&envelope(&body, &k)).expect("json");
     // A keyid naming another key changes nothing.
@@ -445,7 +364,7 @@ fn keyid_is_only_a_hint() {
 #[test]
 fn malformed_envelopes_and_payloads_are_unverified_with_a_reason() {
     let k = key();
-    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let trust = acme_only(&k);
     let origin = Origin::CosignTag { tag: "t".into() };
     let cases: Vec<Evidence> = vec![
         Evidence::EnvelopeBytes(b"{\"payloadType\":".to_vec()),
@@ -477,16 +396,12 @@ fn malformed_envelopes_and_payloads_are_unverified_with_a_reason() {
 
     // Signed by a trusted key, but the payload is not an in-toto statement.
     let payload = br#"{"hello":"world"}"#;
-    let sig = k.sign(&pae(IN_TOTO_PAYLOAD_TYPE, payload));
-    let env = json!({"payloadType": IN_TOTO_PAYLOAD_TYPE, "payload": b64(payload), "signatures": [{"sig": b64(&sig)}]});
-    let a = assess(
-        Fetched {
-            origin: origin.clone(),
-            annotated_predicate_type: None,
-            evidence: Evidence::EnvelopeBytes(serde_json::to_vec(&env).expect("json")),
-        },
-        &trust,
-    );
+    let sealed = |payload_type: &str| Fetched {
+        origin: origin.clone(),
+        annotated_predicate_type: None,
+        evidence: Evidence::EnvelopeBytes(crate::dsse::seal(payload_type, payload, &k)),
+    };
+    let a = assess(sealed(IN_TOTO_PAYLOAD_TYPE), &trust);
     assert!(!a.verified);
     assert!(
         matches!(a.cause, Some(Problem::BadStatement { .. })),
@@ -495,16 +410,7 @@ fn malformed_envelopes_and_payloads_are_unverified_with_a_reason() {
     );
 
     // Signed, but another payload type.
-    let sig = k.sign(&pae("text/plain", payload));
-    let env = json!({"payloadType": "text/plain", "payload": b64(payload), "signatures": [{"sig": b64(&sig)}]});
-    let a = assess(
-        Fetched {
-            origin,
-            annotated_predicate_type: None,
-            evidence: Evidence::EnvelopeBytes(serde_json::to_vec(&env).expect("json")),
-        },
-        &trust,
-    );
+    let a = assess(sealed("text/plain"), &trust);
     assert!(!a.verified);
     assert!(
         matches!(&a.cause, Some(Problem::BadStatement { detail }) if detail.contains("`text/plain`")),
@@ -517,7 +423,7 @@ fn buildkit_statement(for_digest: &str) -> Vec<u8> {
     let hex = for_digest.trim_start_matches("sha256:");
     json!({"_type": STATEMENT_V01, "predicateType": SLSA_V02,
            "subject": [{"name": "pkg:docker/acme/app@v1?platform=linux%2Famd64", "digest": {"sha256": hex}}],
-           "predicate": slsa02()})
+           "predicate": slsa_v02_predicate()})
     .to_string()
     .into_bytes()
 }
@@ -535,16 +441,7 @@ fn buildkit_statements_are_unsigned_unless_the_index_signature_covers_them() {
     };
     let trust = set(vec![]);
     let platforms = vec![plat];
-    let a = assess_all(
-        std::slice::from_ref(&f),
-        &trust,
-        REPO,
-        &digest('a'),
-        &platforms,
-        None,
-        now(),
-    )
-    .remove(0);
+    let a = assess_in(f.clone(), &trust, &platforms, None);
     assert!(!a.verified);
     assert_eq!(a.protection, Protection::None);
     assert!(a.reason.starts_with("unsigned"), "{}", a.reason);
@@ -557,31 +454,13 @@ fn buildkit_statements_are_unsigned_unless_the_index_signature_covers_them() {
         fingerprint: digest('f'),
         publisher: "acme".into(),
     };
-    let a = assess_all(
-        std::slice::from_ref(&f),
-        &trust,
-        REPO,
-        &digest('a'),
-        &platforms,
-        Some(&cover),
-        now(),
-    )
-    .remove(0);
+    let a = assess_in(f.clone(), &trust, &platforms, Some(&cover));
     assert!(a.verified, "{a:?}");
     assert_eq!(a.protection, Protection::ImageSignature);
     assert_eq!(a.signer, Some(digest('f')));
 
     // Describing a manifest that is not a platform of this index: never verified.
-    let a = assess_all(
-        &[f],
-        &trust,
-        REPO,
-        &digest('a'),
-        &[digest('q')],
-        Some(&cover),
-        now(),
-    )
-    .remove(0);
+    let a = assess_in(f, &trust, &[digest('q')], Some(&cover));
     assert!(!a.verified);
     assert!(
         matches!(
@@ -627,9 +506,9 @@ fn verdict(status: Status) -> Verdict {
 fn the_graph_links_image_signatures_keys_publishers_and_provenance() {
     let k = key();
     let fp = k.public_key().fingerprint();
-    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let trust = acme_only(&k);
     let atts = assess_all(
-        &[signed_att(&k, &digest('a'), SLSA_V02, &slsa02())],
+        &[slsa02_att(&k, &digest('a'))],
         &trust,
         REPO,
         &digest('a'),
@@ -758,10 +637,7 @@ fn attestation_problems_read_as_before() {
     let mut revoked = trusted(&k, "acme", &[]);
     revoked.status = KeyStatus::Revoked;
     revoked.revoked_reason = Some("leaked".into());
-    let a = assess(
-        signed_att(&k, &digest('a'), SLSA_V02, &slsa02()),
-        &set(vec![revoked.clone()]),
-    );
+    let a = assess(slsa02_att(&k, &digest('a')), &set(vec![revoked.clone()]));
     assert_eq!(
         a.reason,
         format!(

@@ -93,6 +93,22 @@ impl RegistryError {
         matches!(self, RegistryError::DigestMismatch { .. })
     }
 
+    /// The registry the failure came from.
+    pub fn host(&self) -> &str {
+        match self {
+            RegistryError::Unreachable { host, .. }
+            | RegistryError::Timeout { host, .. }
+            | RegistryError::TooLarge { host, .. }
+            | RegistryError::Unauthorized { host, .. }
+            | RegistryError::NotFound { host, .. }
+            | RegistryError::Refused { host, .. }
+            | RegistryError::Status { host, .. }
+            | RegistryError::DigestMismatch { host, .. }
+            | RegistryError::Protocol { host, .. }
+            | RegistryError::CredentialHelper { host, .. } => host,
+        }
+    }
+
     /// The registry's error envelope, when it sent one.
     pub fn envelope(&self) -> Option<&ErrorEnvelope> {
         match self {

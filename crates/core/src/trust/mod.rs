@@ -20,7 +20,7 @@ pub(crate) use keyring::Keyring;
 pub use standing::{KeyInfo, KeyState, Standing, Terms, EXPIRING_WITHIN_DAYS};
 pub use store::{ImportReport, KeyQuery, TrustStore};
 
-use crate::keys::{Algorithm, KeyError};
+use crate::keys::{Algorithm, KeyError, PublicKey};
 
 /// The version of the trust-set document this build writes.
 pub const TRUST_SET_VERSION: u32 = 1;
@@ -69,6 +69,29 @@ pub struct TrustedKey {
 }
 
 impl TrustedKey {
+    /// A newly trusted, active key: no note, no expiry, no private half, never revoked.
+    pub fn new(
+        key: &PublicKey,
+        publisher: impl Into<String>,
+        scopes: Vec<String>,
+        added_at: OffsetDateTime,
+    ) -> Self {
+        TrustedKey {
+            fingerprint: key.fingerprint(),
+            algorithm: key.algorithm(),
+            publisher: publisher.into(),
+            note: None,
+            scopes,
+            status: KeyStatus::Active,
+            revoked_reason: None,
+            revoked_at: None,
+            added_at,
+            expires_at: None,
+            has_private: false,
+            public_key: key.to_pem(),
+        }
+    }
+
     /// Whether one of the key's scopes covers `repository` (no scopes: every repository).
     pub fn covers(&self, repository: &str) -> bool {
         self.terms().covers(repository)
@@ -304,6 +327,7 @@ pub fn parse_time(s: &str) -> Result<OffsetDateTime, TrustError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::policy;
 
     /// Regression: core error sentences told window users to run CLI commands (`vouch doctor`,
     /// `vouch key list`, `gnome-keyring-daemon --unlock`). The core says what went wrong; each
@@ -358,21 +382,9 @@ mod tests {
     fn most_specific_policy_wins() {
         let set = TrustSet {
             policies: vec![
-                Policy {
-                    pattern: "ghcr.io/**".into(),
-                    mode: PolicyMode::Warn,
-                    threshold: 1,
-                },
-                Policy {
-                    pattern: "ghcr.io/acme/*".into(),
-                    mode: PolicyMode::Enforce,
-                    threshold: 2,
-                },
-                Policy {
-                    pattern: "ghcr.io/acme/legacy".into(),
-                    mode: PolicyMode::Off,
-                    threshold: 1,
-                },
+                policy("ghcr.io/**", PolicyMode::Warn, 1),
+                policy("ghcr.io/acme/*", PolicyMode::Enforce, 2),
+                policy("ghcr.io/acme/legacy", PolicyMode::Off, 1),
             ],
             ..TrustSet::default()
         };

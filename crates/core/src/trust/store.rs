@@ -150,6 +150,18 @@ impl TrustStore {
         Err(TrustError::NotFound(q.to_string()))
     }
 
+    /// [`TrustStore::find`], for changing the key found.
+    fn find_mut<'s>(
+        set: &'s mut TrustSet,
+        query: KeyQuery<'_>,
+    ) -> Result<&'s mut TrustedKey, TrustError> {
+        let fp = Self::find(set, query)?.fingerprint.clone();
+        set.keys
+            .iter_mut()
+            .find(|k| k.fingerprint == fp)
+            .ok_or_else(|| TrustError::NotFound(query.to_string()))
+    }
+
     /// One key, looked up as [`TrustStore::find`] does.
     pub fn resolve(&self, query: KeyQuery<'_>) -> Result<TrustedKey, TrustError> {
         let set = self.load()?;
@@ -193,12 +205,7 @@ impl TrustStore {
     ) -> Result<TrustedKey, TrustError> {
         let scopes = scopes.map(validate_scopes).transpose()?;
         self.update(|set| {
-            let fp = Self::find(set, query)?.fingerprint.clone();
-            let k = set
-                .keys
-                .iter_mut()
-                .find(|k| k.fingerprint == fp)
-                .ok_or_else(|| TrustError::NotFound(query.to_string()))?;
+            let k = Self::find_mut(set, query)?;
             if let Some(p) = publisher {
                 k.publisher = clean_publisher(Some(p));
             }
@@ -222,12 +229,7 @@ impl TrustStore {
         reason: Option<&str>,
     ) -> Result<TrustedKey, TrustError> {
         self.update(|set| {
-            let fp = Self::find(set, query)?.fingerprint.clone();
-            let k = set
-                .keys
-                .iter_mut()
-                .find(|k| k.fingerprint == fp)
-                .ok_or_else(|| TrustError::NotFound(query.to_string()))?;
+            let k = Self::find_mut(set, query)?;
             if k.status != KeyStatus::Revoked {
                 k.status = KeyStatus::Revoked;
                 k.revoked_at = Some(now());
@@ -516,18 +518,10 @@ fn upsert(
         return Ok((k.clone(), true));
     }
     let k = TrustedKey {
-        fingerprint: fingerprint.to_string(),
-        algorithm: key.algorithm(),
-        publisher: clean_publisher(publisher),
         note: note.map(str::to_string),
-        scopes: scopes.to_vec(),
-        status: KeyStatus::Active,
-        revoked_reason: None,
-        revoked_at: None,
-        added_at: now(),
         expires_at,
         has_private: has_private.unwrap_or(false),
-        public_key: key.to_pem(),
+        ..TrustedKey::new(key, clean_publisher(publisher), scopes.to_vec(), now())
     };
     set.keys.push(k.clone());
     Ok((k, false))
@@ -576,6 +570,13 @@ mod tests {
         (s, mem, dir)
     }
 
+    /// Adds `k` for `publisher` and `scopes`, no note, no expiry.
+    fn add(s: &TrustStore, k: &PublicKey, publisher: &str, scopes: &[&str]) -> (TrustedKey, bool) {
+        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        s.add_public(k, Some(publisher), &scopes, None, None)
+            .expect("add")
+    }
+
     fn pubkey() -> PublicKey {
         PrivateKey::generate(Algorithm::Ed25519)
             .expect("generate")
@@ -586,19 +587,9 @@ mod tests {
     fn add_twice_updates_instead_of_duplicating() {
         let (s, _, _d) = store();
         let k = pubkey();
-        let (a, existed) = s
-            .add_public(&k, Some("acme"), &[], None, None)
-            .expect("add");
+        let (a, existed) = add(&s, &k, "acme", &[]);
         assert!(!existed);
-        let (b, existed) = s
-            .add_public(
-                &k,
-                Some("acme corp"),
-                &["ghcr.io/acme/**".into()],
-                None,
-                None,
-            )
-            .expect("add again");
+        let (b, existed) = add(&s, &k, "acme corp", &["ghcr.io/acme/**"]);
         assert!(existed);
         assert_eq!(a.fingerprint, b.fingerprint);
         let set = s.load().expect("load");
@@ -610,8 +601,7 @@ mod tests {
     #[test]
     fn failed_write_leaves_previous_store_intact() {
         let (s, mem, _d) = store();
-        s.add_public(&pubkey(), Some("one"), &[], None, None)
-            .expect("add");
+        add(&s, &pubkey(), "one", &[]);
         let before = s.load().expect("load");
         mem.fail_writes(true);
         let err = s
@@ -625,9 +615,7 @@ mod tests {
     #[test]
     fn lookup_by_prefix_publisher_and_refusals() {
         let (s, _, _d) = store();
-        let (k, _) = s
-            .add_public(&pubkey(), Some("acme"), &[], None, None)
-            .expect("add");
+        let (k, _) = add(&s, &pubkey(), "acme", &[]);
         let hex = k.fingerprint.trim_start_matches("sha256:");
         assert_eq!(
             s.resolve(&hex[..12]).expect("prefix").fingerprint,
@@ -645,8 +633,7 @@ mod tests {
             Err(TrustError::PrefixTooShort(_))
         ));
         assert!(matches!(s.resolve("nobody"), Err(TrustError::NotFound(_))));
-        s.add_public(&pubkey(), Some("acme"), &[], None, None)
-            .expect("add");
+        add(&s, &pubkey(), "acme", &[]);
         assert!(matches!(
             s.resolve("acme"),
             Err(TrustError::Ambiguous { .. })
@@ -657,9 +644,7 @@ mod tests {
     fn revoke_keeps_key_and_readd_does_not_reactivate() {
         let (s, _, _d) = store();
         let pk = pubkey();
-        let (k, _) = s
-            .add_public(&pk, Some("acme"), &[], None, None)
-            .expect("add");
+        let (k, _) = add(&s, &pk, "acme", &[]);
         let r = s.revoke(&k.fingerprint, Some("leaked")).expect("revoke");
         assert_eq!(r.status, KeyStatus::Revoked);
         assert_eq!(r.revoked_reason.as_deref(), Some("leaked"));
@@ -704,25 +689,9 @@ mod tests {
         let (a, _, _d1) = store();
         let (b, _, _d2) = store();
         let shared = pubkey();
-        let (ka, _) = a
-            .add_public(
-                &shared,
-                Some("acme"),
-                &["ghcr.io/acme/**".into()],
-                None,
-                None,
-            )
-            .expect("add");
-        b.add_public(
-            &shared,
-            Some("acme"),
-            &["ghcr.io/other/**".into()],
-            None,
-            None,
-        )
-        .expect("add");
-        b.add_public(&pubkey(), Some("new"), &[], None, None)
-            .expect("add");
+        let (ka, _) = add(&a, &shared, "acme", &["ghcr.io/acme/**"]);
+        add(&b, &shared, "acme", &["ghcr.io/other/**"]);
+        add(&b, &pubkey(), "new", &[]);
         b.revoke(&ka.fingerprint, Some("compromised"))
             .expect("revoke");
         b.set_policy("ghcr.io/**", PolicyMode::Warn, 1)

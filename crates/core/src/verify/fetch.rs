@@ -205,7 +205,7 @@ pub async fn verify_one(
     now: OffsetDateTime,
     timeout: Duration,
 ) -> Verdict {
-    verify_one_with(registry, r, input, TrustWait::Ready(trust), now, timeout)
+    verify_and_gather(registry, r, input, trust, now, timeout)
         .await
         .0
 }

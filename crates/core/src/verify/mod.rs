@@ -32,6 +32,7 @@ use time::OffsetDateTime;
 
 use crate::cosign::{parse_sign_statement, parse_simple_signing};
 use crate::dsse::decode_b64;
+use crate::oci::clip;
 use crate::reference::identity_repository;
 use crate::trust::{short_fingerprint, Keyring, PolicyApplied, PolicyMode, TrustSet, TrustedKey};
 use problem::{plural, policy_name, short_digest};
@@ -223,18 +224,6 @@ struct Assessed<'t> {
     rejection: Option<Problem>,
 }
 
-fn clip(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .take(120)
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect();
-    if s.chars().count() > 120 {
-        out.push('…');
-    }
-    out
-}
-
 fn assess<'t>(
     found: &Found,
     keyring: &Keyring<'t>,
@@ -323,7 +312,7 @@ fn assess<'t>(
     {
         return with_key(Some(Problem::WrongIdentity {
             key: key.into(),
-            signed_for: claim.identities.iter().map(|i| clip(i)).collect(),
+            signed_for: claim.identities.iter().map(|i| clip(i, 120)).collect(),
             repository: repository.to_string(),
         }));
     }

@@ -54,32 +54,14 @@ mod tests {
     use crate::cosign::simple_signing_payload;
     use crate::dsse::encode_b64;
     use crate::keys::{Algorithm, PrivateKey};
-    use crate::trust::{KeyStatus, Policy, PolicyMode};
+    use crate::test_support::{now, policy, REPO};
+    use crate::trust::PolicyMode;
     use crate::verify::{evaluate, Material, Source, Status};
 
-    const REPO: &str = "127.0.0.1:5000/acme/app";
     const DIGEST: &str = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
-    fn now() -> OffsetDateTime {
-        OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time")
-    }
-
     fn trusted(k: &PrivateKey, scope: &str) -> TrustedKey {
-        let pk = k.public_key();
-        TrustedKey {
-            fingerprint: pk.fingerprint(),
-            algorithm: pk.algorithm(),
-            publisher: "acme".into(),
-            note: None,
-            scopes: vec![scope.into()],
-            status: KeyStatus::Active,
-            revoked_reason: None,
-            revoked_at: None,
-            added_at: now(),
-            expires_at: None,
-            has_private: false,
-            public_key: pk.to_pem(),
-        }
+        TrustedKey::new(&k.public_key(), "acme", vec![scope.into()], now())
     }
 
     fn signed(k: &PrivateKey) -> Found {
@@ -114,11 +96,11 @@ mod tests {
             (vec![signed(&a), signed(&a)], 2, false), // one key counts once
         ];
         for (found, threshold, expected) in cases {
-            trust.policies = vec![Policy {
-                pattern: "127.0.0.1:5000/acme/**".into(),
-                mode: PolicyMode::Enforce,
+            trust.policies = vec![policy(
+                "127.0.0.1:5000/acme/**",
+                PolicyMode::Enforce,
                 threshold,
-            }];
+            )];
             let material = Material {
                 reference: format!("{REPO}:v1"),
                 repository: REPO.into(),

@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::clip;
+use crate::oci::clip;
 use crate::reference::ReferenceError;
 use crate::registry::RegistryError;
 use crate::trust::{short_fingerprint, Standing, TrustedKey};
@@ -263,7 +263,7 @@ impl Problem {
     /// A reference that did not parse.
     pub fn bad_reference(input: &str, e: &ReferenceError) -> Self {
         Problem::BadReference {
-            input: clip(input),
+            input: clip(input, 120),
             message: e.to_string(),
         }
     }
@@ -272,56 +272,42 @@ impl Problem {
 impl From<&RegistryError> for Problem {
     fn from(e: &RegistryError) -> Self {
         let message = e.to_string();
+        let host = e.host().to_string();
         match e {
-            RegistryError::Unreachable { host, .. } => Problem::Unreachable {
-                host: host.clone(),
-                message,
-            },
-            RegistryError::Timeout { host, .. } => Problem::RegistryTimeout {
-                host: host.clone(),
-                message,
-            },
-            RegistryError::TooLarge { host, limit, .. } => Problem::TooLarge {
-                host: host.clone(),
+            RegistryError::Unreachable { .. } => Problem::Unreachable { host, message },
+            RegistryError::Timeout { .. } => Problem::RegistryTimeout { host, message },
+            RegistryError::TooLarge { limit, .. } => Problem::TooLarge {
+                host,
                 limit: *limit,
                 message,
             },
-            RegistryError::Unauthorized { host, code, .. } => Problem::AccessDenied {
-                host: host.clone(),
+            RegistryError::Unauthorized { code, .. } => Problem::AccessDenied {
+                host,
                 status: *code,
                 message,
             },
-            RegistryError::NotFound { host, .. } => Problem::NotFound {
-                host: host.clone(),
-                message,
-            },
-            RegistryError::Status { host, code, .. } => Problem::RegistryStatus {
-                host: host.clone(),
+            RegistryError::NotFound { .. } => Problem::NotFound { host, message },
+            RegistryError::Status { code, .. } => Problem::RegistryStatus {
+                host,
                 status: *code,
                 message,
             },
             RegistryError::DigestMismatch {
-                host,
-                expected,
-                actual,
-                ..
+                expected, actual, ..
             } => Problem::DigestMismatch {
-                host: host.clone(),
+                host,
                 expected: expected.clone(),
                 actual: actual.clone(),
                 message,
             },
-            RegistryError::Protocol { host, .. } => Problem::RegistryProtocol {
-                host: host.clone(),
-                message,
-            },
-            RegistryError::Refused { host, status, .. } => Problem::Refused {
-                host: host.clone(),
+            RegistryError::Protocol { .. } => Problem::RegistryProtocol { host, message },
+            RegistryError::Refused { status, .. } => Problem::Refused {
+                host,
                 status: *status,
                 message,
             },
-            RegistryError::CredentialHelper { host, helper, .. } => Problem::CredentialHelper {
-                host: host.clone(),
+            RegistryError::CredentialHelper { helper, .. } => Problem::CredentialHelper {
+                host,
                 helper: helper.clone(),
                 message,
             },
@@ -381,7 +367,7 @@ impl std::fmt::Display for Problem {
                 list_or_none(signed_for)
             ),
             Problem::Revoked { reason, .. } => match reason {
-                Some(why) => write!(f, "the key was revoked ({})", clip(why)),
+                Some(why) => write!(f, "the key was revoked ({})", clip(why, 120)),
                 None => f.write_str("the key was revoked"),
             },
             Problem::Expired { expired_at, .. } => {

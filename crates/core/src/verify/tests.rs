@@ -2,50 +2,15 @@
 
 use std::sync::Arc;
 
-use base64::Engine as _;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use super::*;
 use crate::keys::{Algorithm, PrivateKey};
-use crate::trust::{KeyStatus, Policy, PolicyMode, TrustSet, TrustedKey};
-
-const REPO: &str = "127.0.0.1:5000/acme/app";
-
-fn digest(c: char) -> String {
-    format!("sha256:{}", c.to_string().repeat(64))
-}
-
-fn now() -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time")
-}
+use crate::test_support::{acme_only, b64, digest, now, policy, set, trusted, REPO};
+use crate::trust::{KeyStatus, Policy, PolicyMode, TrustSet};
 
 fn key(alg: Algorithm) -> PrivateKey {
     PrivateKey::generate(alg).expect("generate")
-}
-
-fn trusted(k: &PrivateKey, publisher: &str, scopes: &[&str]) -> TrustedKey {
-    let pk = k.public_key();
-    TrustedKey {
-        fingerprint: pk.fingerprint(),
-        algorithm: pk.algorithm(),
-        publisher: publisher.into(),
-        note: None,
-        scopes: scopes.iter().map(|s| s.to_string()).collect(),
-        status: KeyStatus::Active,
-        revoked_reason: None,
-        revoked_at: None,
-        added_at: now() - Duration::days(10),
-        expires_at: None,
-        has_private: false,
-        public_key: pk.to_pem(),
-    }
-}
-
-fn set(keys: Vec<TrustedKey>) -> TrustSet {
-    TrustSet {
-        keys,
-        ..TrustSet::default()
-    }
 }
 
 fn simple_payload(repo: &str, d: &str) -> Vec<u8> {
@@ -55,10 +20,6 @@ fn simple_payload(repo: &str, d: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-fn b64(b: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(b)
-}
-
 fn signed(k: &PrivateKey, repo: &str, d: &str) -> Found {
     let payload = simple_payload(repo, d);
     Found::SimpleSigning {
@@ -66,6 +27,11 @@ fn signed(k: &PrivateKey, repo: &str, d: &str) -> Found {
         signature_b64: b64(&k.sign(&payload)),
         payload,
     }
+}
+
+/// `k`'s signature over the image under test (`REPO` at `digest('a')`).
+fn signed_here(k: &PrivateKey) -> Found {
+    signed(k, REPO, &digest('a'))
 }
 
 fn material(found: Vec<Found>) -> Material {
@@ -84,6 +50,11 @@ fn run(found: Vec<Found>, trust: &TrustSet) -> Verdict {
     evaluate(&material(found), trust, now())
 }
 
+/// The outcome of the check `name` in `v`, if `v` has that check.
+fn outcome_of(v: &Verdict, name: CheckName) -> Option<Outcome> {
+    v.checks.iter().find(|c| c.name == name).map(|c| c.outcome)
+}
+
 fn assert_every_check_passed_when_verified(v: &Verdict) {
     if v.status == Status::Verified {
         assert!(
@@ -97,10 +68,7 @@ fn assert_every_check_passed_when_verified(v: &Verdict) {
 #[test]
 fn a_trusted_p256_signature_verifies() {
     let k = key(Algorithm::EcdsaP256);
-    let v = run(
-        vec![signed(&k, REPO, &digest('a'))],
-        &set(vec![trusted(&k, "acme", &[])]),
-    );
+    let v = run(vec![signed_here(&k)], &acme_only(&k));
     assert_eq!(v.status, Status::Verified, "{}", v.reason);
     assert!(v.enforced);
     assert_eq!(v.cause, None);
@@ -124,7 +92,7 @@ fn a_trusted_ed25519_signature_with_tagged_identity_verifies() {
 #[test]
 fn no_signature_is_unsigned() {
     let k = key(Algorithm::Ed25519);
-    let v = run(vec![], &set(vec![trusted(&k, "acme", &[])]));
+    let v = run(vec![], &acme_only(&k));
     assert_eq!(v.status, Status::Unsigned);
     assert_eq!(
         v.cause,
@@ -134,10 +102,7 @@ fn no_signature_is_unsigned() {
         })
     );
     assert_eq!(
-        v.checks
-            .iter()
-            .find(|c| c.name == CheckName::SignaturesFound)
-            .map(|c| c.outcome),
+        outcome_of(&v, CheckName::SignaturesFound),
         Some(Outcome::Failed)
     );
 }
@@ -146,10 +111,7 @@ fn no_signature_is_unsigned() {
 fn an_unknown_key_is_untrusted() {
     let stranger = key(Algorithm::EcdsaP256);
     let k = key(Algorithm::EcdsaP256);
-    let v = run(
-        vec![signed(&stranger, REPO, &digest('a'))],
-        &set(vec![trusted(&k, "acme", &[])]),
-    );
+    let v = run(vec![signed_here(&stranger)], &acme_only(&k));
     assert_eq!(v.status, Status::Untrusted);
     assert_eq!(v.signatures[0].fingerprint, None);
     assert!(!v.signatures[0].valid);
@@ -161,7 +123,7 @@ fn an_unknown_key_is_untrusted() {
 fn a_key_scoped_elsewhere_is_untrusted_and_says_where() {
     let k = key(Algorithm::EcdsaP256);
     let v = run(
-        vec![signed(&k, REPO, &digest('a'))],
+        vec![signed_here(&k)],
         &set(vec![trusted(&k, "acme", &["ghcr.io/acme/**"])]),
     );
     assert_eq!(v.status, Status::Untrusted);
@@ -185,7 +147,7 @@ fn a_revoked_key_is_untrusted() {
     t.status = KeyStatus::Revoked;
     t.revoked_reason = Some("leaked".into());
     t.revoked_at = Some(now() - Duration::days(3));
-    let v = run(vec![signed(&k, REPO, &digest('a'))], &set(vec![t]));
+    let v = run(vec![signed_here(&k)], &set(vec![t]));
     assert_eq!(v.status, Status::Untrusted);
     assert!(
         matches!(&v.cause, Some(Problem::Revoked { reason: Some(r), at: Some(at), .. })
@@ -200,7 +162,7 @@ fn an_expired_key_is_untrusted() {
     let k = key(Algorithm::Ed25519);
     let mut t = trusted(&k, "acme", &[]);
     t.expires_at = Some(now() - Duration::days(1));
-    let v = run(vec![signed(&k, REPO, &digest('a'))], &set(vec![t.clone()]));
+    let v = run(vec![signed_here(&k)], &set(vec![t.clone()]));
     assert_eq!(v.status, Status::Untrusted);
     assert!(
         matches!(v.cause, Some(Problem::Expired { expired_at, checked_at, .. })
@@ -211,7 +173,7 @@ fn an_expired_key_is_untrusted() {
     // Not yet expired: fine.
     t.expires_at = Some(now() + Duration::days(1));
     assert_eq!(
-        run(vec![signed(&k, REPO, &digest('a'))], &set(vec![t])).status,
+        run(vec![signed_here(&k)], &set(vec![t])).status,
         Status::Verified
     );
 }
@@ -221,7 +183,7 @@ fn a_signature_copied_from_another_repository_is_invalid() {
     let k = key(Algorithm::EcdsaP256);
     let v = run(
         vec![signed(&k, "127.0.0.1:5000/acme/other", &digest('a'))],
-        &set(vec![trusted(&k, "acme", &[])]),
+        &acme_only(&k),
     );
     assert_eq!(v.status, Status::Invalid);
     assert!(
@@ -230,22 +192,13 @@ fn a_signature_copied_from_another_repository_is_invalid() {
         "{:?}",
         v.cause
     );
-    assert_eq!(
-        v.checks
-            .iter()
-            .find(|c| c.name == CheckName::Identity)
-            .map(|c| c.outcome),
-        Some(Outcome::Failed)
-    );
+    assert_eq!(outcome_of(&v, CheckName::Identity), Some(Outcome::Failed));
 }
 
 #[test]
 fn a_signature_replayed_from_another_digest_is_invalid() {
     let k = key(Algorithm::EcdsaP256);
-    let v = run(
-        vec![signed(&k, REPO, &digest('b'))],
-        &set(vec![trusted(&k, "acme", &[])]),
-    );
+    let v = run(vec![signed(&k, REPO, &digest('b'))], &acme_only(&k));
     assert_eq!(v.status, Status::Invalid);
     assert!(
         matches!(&v.cause, Some(Problem::WrongDigest { signed_for, image, .. })
@@ -258,7 +211,7 @@ fn a_signature_replayed_from_another_digest_is_invalid() {
 #[test]
 fn a_tampered_signature_or_payload_never_verifies() {
     let k = key(Algorithm::EcdsaP256);
-    let trust = set(vec![trusted(&k, "acme", &[])]);
+    let trust = acme_only(&k);
     let payload = simple_payload(REPO, &digest('a'));
     let mut sig = k.sign(&payload);
     if let Some(last) = sig.last_mut() {
@@ -311,7 +264,7 @@ fn a_malformed_payload_signed_by_a_trusted_key_is_invalid() {
             signature_b64: b64(&k.sign(&payload)),
             payload,
         }],
-        &set(vec![trusted(&k, "acme", &[])]),
+        &acme_only(&k),
     );
     assert_eq!(v.status, Status::Invalid);
     assert!(
@@ -330,7 +283,7 @@ fn content_not_matching_its_digest_is_invalid() {
             problem: "the registry served a blob whose bytes hash to something else".into(),
             invalid: true,
         }],
-        &set(vec![trusted(&k, "acme", &[])]),
+        &acme_only(&k),
     );
     assert_eq!(v.status, Status::Invalid);
     assert_eq!(
@@ -342,48 +295,26 @@ fn content_not_matching_its_digest_is_invalid() {
 }
 
 fn threshold_two() -> Vec<Policy> {
-    vec![Policy {
-        pattern: "127.0.0.1:5000/acme/**".into(),
-        mode: PolicyMode::Enforce,
-        threshold: 2,
-    }]
+    vec![policy("127.0.0.1:5000/acme/**", PolicyMode::Enforce, 2)]
 }
 
 #[test]
 fn a_threshold_counts_distinct_keys_not_signatures() {
     let k = key(Algorithm::Ed25519);
-    let mut trust = set(vec![trusted(&k, "acme", &[])]);
+    let mut trust = acme_only(&k);
     trust.policies = threshold_two();
-    let v = run(
-        vec![
-            signed(&k, REPO, &digest('a')),
-            signed(&k, REPO, &digest('a')),
-        ],
-        &trust,
-    );
+    let v = run(vec![signed_here(&k), signed_here(&k)], &trust);
     assert_eq!(v.status, Status::Untrusted, "{}", v.reason);
     assert!(
         matches!(&v.cause, Some(Problem::ThresholdNotMet { keys, required: 2, .. }) if keys.len() == 1),
         "{:?}",
         v.cause
     );
-    assert_eq!(
-        v.checks
-            .iter()
-            .find(|c| c.name == CheckName::Policy)
-            .map(|c| c.outcome),
-        Some(Outcome::Failed)
-    );
+    assert_eq!(outcome_of(&v, CheckName::Policy), Some(Outcome::Failed));
 
     let k2 = key(Algorithm::EcdsaP256);
     trust.keys.push(trusted(&k2, "second", &[]));
-    let v = run(
-        vec![
-            signed(&k, REPO, &digest('a')),
-            signed(&k2, REPO, &digest('a')),
-        ],
-        &trust,
-    );
+    let v = run(vec![signed_here(&k), signed_here(&k2)], &trust);
     assert_eq!(v.status, Status::Verified, "{}", v.reason);
     assert_every_check_passed_when_verified(&v);
 }
@@ -391,24 +322,16 @@ fn a_threshold_counts_distinct_keys_not_signatures() {
 #[test]
 fn a_zero_threshold_still_needs_one_key() {
     let k = key(Algorithm::Ed25519);
-    let mut trust = set(vec![trusted(&k, "acme", &[])]);
-    trust.policies = vec![Policy {
-        pattern: "**".into(),
-        mode: PolicyMode::Enforce,
-        threshold: 0,
-    }];
+    let mut trust = acme_only(&k);
+    trust.policies = vec![policy("**", PolicyMode::Enforce, 0)];
     assert_eq!(run(vec![], &trust).status, Status::Unsigned);
 }
 
 #[test]
 fn warn_mode_reports_the_real_status_not_enforced() {
     let k = key(Algorithm::Ed25519);
-    let mut trust = set(vec![trusted(&k, "acme", &[])]);
-    trust.policies = vec![Policy {
-        pattern: "127.0.0.1:5000/**".into(),
-        mode: PolicyMode::Warn,
-        threshold: 1,
-    }];
+    let mut trust = acme_only(&k);
+    trust.policies = vec![policy("127.0.0.1:5000/**", PolicyMode::Warn, 1)];
     let v = run(vec![], &trust);
     assert_eq!(v.status, Status::Unsigned);
     assert!(!v.enforced);
@@ -422,11 +345,11 @@ fn one_good_signature_among_bad_ones_verifies() {
     let stranger = key(Algorithm::Ed25519);
     let v = run(
         vec![
-            signed(&stranger, REPO, &digest('a')),
+            signed_here(&stranger),
             signed(&k, REPO, &digest('b')),
-            signed(&k, REPO, &digest('a')),
+            signed_here(&k),
         ],
-        &set(vec![trusted(&k, "acme", &[])]),
+        &acme_only(&k),
     );
     assert_eq!(v.status, Status::Verified, "{}", v.reason);
     assert_eq!(v.signatures.iter().filter(|s| s.valid).count(), 1);
@@ -439,7 +362,7 @@ fn a_key_whose_pem_does_not_match_its_fingerprint_never_vouches() {
     let mut t = trusted(&k, "acme", &[]);
     t.fingerprint = other.public_key().fingerprint();
     assert_eq!(
-        run(vec![signed(&k, REPO, &digest('a'))], &set(vec![t])).status,
+        run(vec![signed_here(&k)], &set(vec![t])).status,
         Status::Untrusted
     );
 }
@@ -474,63 +397,52 @@ fn dsse(k: &PrivateKey, name: &str, d: &str, predicate: &str) -> Found {
 #[test]
 fn cosign_v3_dsse_bundles_count() {
     let k = key(Algorithm::EcdsaP256);
-    let trust = set(vec![trusted(&k, "acme", &[])]);
-    assert_eq!(
-        run(
-            vec![dsse(&k, REPO, &digest('a'), COSIGN_SIGN_PREDICATE)],
-            &trust
-        )
-        .status,
-        Status::Verified
-    );
-    assert_eq!(
-        run(
-            vec![dsse(&k, REPO, &digest('b'), COSIGN_SIGN_PREDICATE)],
-            &trust
-        )
-        .status,
-        Status::Invalid
-    );
-    assert_eq!(
-        run(
-            vec![dsse(
-                &k,
-                "127.0.0.1:5000/x/y",
-                &digest('a'),
-                COSIGN_SIGN_PREDICATE
-            )],
-            &trust
-        )
-        .status,
-        Status::Invalid
-    );
-    assert_eq!(
-        run(
-            vec![dsse(
-                &k,
-                REPO,
-                &digest('a'),
-                "https://slsa.dev/provenance/v1"
-            )],
-            &trust
-        )
-        .status,
-        Status::Invalid
-    );
+    let trust = acme_only(&k);
+    let other_repo = "127.0.0.1:5000/x/y";
+    let slsa = "https://slsa.dev/provenance/v1";
+    for (name, d, predicate, expected) in [
+        (REPO, digest('a'), COSIGN_SIGN_PREDICATE, Status::Verified),
+        (REPO, digest('b'), COSIGN_SIGN_PREDICATE, Status::Invalid),
+        (
+            other_repo,
+            digest('a'),
+            COSIGN_SIGN_PREDICATE,
+            Status::Invalid,
+        ),
+        (REPO, digest('a'), slsa, Status::Invalid),
+    ] {
+        let v = run(vec![dsse(&k, name, &d, predicate)], &trust);
+        assert_eq!(v.status, expected, "{name}@{d} {predicate}: {}", v.reason);
+    }
 }
 
 #[test]
-fn pae_matches_the_dsse_spec() {
-    assert_eq!(
-        pae("http://example.com/HelloWorld", b"hello world"),
-        b"DSSEv1 29 http://example.com/HelloWorld 11 hello world".to_vec()
-    );
+fn a_dsse_signature_over_the_bare_payload_instead_of_pae_never_verifies() {
+    let k = key(Algorithm::EcdsaP256);
+    let Found::Dsse {
+        source,
+        payload_type,
+        payload,
+        ..
+    } = dsse(&k, REPO, &digest('a'), COSIGN_SIGN_PREDICATE)
+    else {
+        panic!("dsse() builds a DSSE signature");
+    };
+    let bare = Found::Dsse {
+        source,
+        signature_b64: b64(&k.sign(&payload)),
+        payload_type,
+        payload,
+    };
+    let v = run(vec![bare], &acme_only(&k));
+    assert_eq!(v.status, Status::Untrusted, "{}", v.reason);
+    assert_eq!(v.cause, Some(Problem::NoTrustedKey { trusted_keys: 1 }));
 }
 
 #[test]
 fn index_platforms_are_reported_separately() {
     let k = key(Algorithm::Ed25519);
-    let mut m = material(vec![signed(&k, REPO, &digest('a'))]);
+    let mut m = material(vec![signed_here(&k)]);
     m.platforms = vec![
         PlatformMaterial {
             platform: "linux/amd64".into(),
@@ -543,7 +455,7 @@ fn index_platforms_are_reported_separately() {
             found: Ok(vec![]),
         },
     ];
-    let v = evaluate(&m, &set(vec![trusted(&k, "acme", &[])]), now());
+    let v = evaluate(&m, &acme_only(&k), now());
     assert_eq!(v.status, Status::Verified);
     assert_eq!(v.platforms.len(), 2);
     assert_eq!(v.platforms[0].status, Status::Verified);
