@@ -82,8 +82,8 @@ pub fn simple_signing_payload(
         },
         "optional": Value::Object(optional)
     });
-    // Serialising a JSON value cannot fail.
-    Ok(serde_json::to_vec(&doc).unwrap_or_default())
+    // A JSON value's text (Display) cannot fail: no serialiser error to turn into empty bytes.
+    Ok(doc.to_string().into_bytes())
 }
 
 /// Reads a simple-signing payload: what it binds to, or the sentence saying why it is not one.
@@ -267,8 +267,8 @@ fn attachment_config(layers: &[Value], created: Option<&str>) -> Vec<u8> {
     if let (Some(c), Some(obj)) = (created, config.as_object_mut()) {
         obj.insert("created".into(), json!(c));
     }
-    // Serialising a JSON value cannot fail.
-    serde_json::to_vec(&config).unwrap_or_default()
+    // A JSON value's text (Display) cannot fail: no serialiser error to turn into empty bytes.
+    config.to_string().into_bytes()
 }
 
 /// Pushes `blob` and appends it, described by `layer` (media type and annotations; size and
@@ -316,8 +316,8 @@ pub(crate) async fn append_layer(
 
     let count = layers.len();
     let manifest = attachment_manifest(layers, &config_digest, config_len, manifest_annotations);
-    // Serialising a JSON value cannot fail.
-    let bytes = serde_json::to_vec(&manifest).unwrap_or_default();
+    // A JSON value's text (Display) cannot fail: no serialiser error to turn into empty bytes.
+    let bytes = manifest.to_string().into_bytes();
     let digest = registry
         .push_manifest(r, tag, bytes, OCI_IMAGE_MEDIA_TYPE)
         .await?;

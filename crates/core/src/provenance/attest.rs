@@ -94,8 +94,8 @@ pub fn statement(
         "subject": [{"name": repository, "digest": {"sha256": hex}}],
         "predicate": predicate,
     });
-    // Serialising a JSON value cannot fail.
-    Ok(serde_json::to_vec(&doc).unwrap_or_default())
+    // A JSON value's text (Display) cannot fail: no serialiser error to turn into empty bytes.
+    Ok(doc.to_string().into_bytes())
 }
 
 /// A DSSE envelope over `payload` (in-toto), signed with `key` ([`crate::dsse::seal`]).
