@@ -25,6 +25,20 @@ pub struct Settings {
     pub insecure_registries: Vec<String>,
     #[serde(default)]
     pub theme: Theme,
+    /// Registries searched by `vouch search` and the window's search field.
+    #[serde(default)]
+    pub registries: Vec<RegistryEntry>,
+}
+
+/// A registry the person configured for search.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RegistryEntry {
+    /// `host[:port]`.
+    pub host: String,
+    /// Reached over plain HTTP.
+    #[serde(default)]
+    pub insecure: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +80,8 @@ impl Settings {
     }
 
     pub fn save_to(&self, path: &Path) -> Result<(), ConfigError> {
-        for h in &self.insecure_registries {
+        let hosts = self.registries.iter().map(|r| &r.host);
+        for h in self.insecure_registries.iter().chain(hosts) {
             let ok = !h.is_empty()
                 && h.chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
@@ -105,6 +120,10 @@ mod tests {
         let s = Settings {
             insecure_registries: vec!["registry.internal:5000".into()],
             theme: Theme::Dark,
+            registries: vec![RegistryEntry {
+                host: "registry.internal:5000".into(),
+                insecure: true,
+            }],
         };
         s.save_to(&path).expect("save");
         assert_eq!(Settings::load_from(&path).expect("load"), s);
@@ -120,6 +139,7 @@ mod tests {
         let bad = Settings {
             insecure_registries: vec!["http://x".into()],
             theme: Theme::System,
+            registries: Vec::new(),
         };
         assert!(matches!(bad.save_to(&path), Err(ConfigError::BadHost(_))));
         // The malformed file was not replaced by a failed save.

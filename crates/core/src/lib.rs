@@ -15,6 +15,7 @@ pub mod provenance;
 pub mod pull;
 pub mod reference;
 pub mod registry;
+pub mod search;
 pub mod sign;
 pub mod tls;
 pub mod trust;

@@ -102,6 +102,51 @@ impl AuthCache {
     }
 }
 
+/// What a request reads: a repository, or a registry's catalog (`GET /v2/_catalog`), which
+/// has its own token scope (`registry:catalog:*`).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Resource<'a> {
+    Repository(&'a ImageRef),
+    /// The catalog of this host.
+    Catalog(&'a str),
+}
+
+impl Resource<'_> {
+    pub(super) fn host(&self) -> &str {
+        match self {
+            Resource::Repository(r) => r.registry_host(),
+            Resource::Catalog(host) => host,
+        }
+    }
+
+    /// The auth-cache key: the repository path, or `_catalog` (no repository path can start
+    /// with `_`, so the two never collide).
+    pub(super) fn key(&self) -> &str {
+        match self {
+            Resource::Repository(r) => r.path(),
+            Resource::Catalog(_) => "_catalog",
+        }
+    }
+
+    fn scope(&self, push: bool) -> String {
+        match self {
+            Resource::Repository(r) => format!(
+                "repository:{}:{}",
+                r.path(),
+                if push { "pull,push" } else { "pull" }
+            ),
+            Resource::Catalog(_) => "registry:catalog:*".into(),
+        }
+    }
+
+    fn name(&self) -> String {
+        match self {
+            Resource::Repository(r) => r.repository(),
+            Resource::Catalog(host) => format!("the catalog of {host}"),
+        }
+    }
+}
+
 /// A `WWW-Authenticate` challenge.
 #[derive(Debug, PartialEq, Eq)]
 enum Challenge {
@@ -190,11 +235,11 @@ impl Registry {
     /// Answers a `WWW-Authenticate` challenge; true when a retry makes sense.
     pub(super) async fn answer_challenge(
         &self,
-        r: &ImageRef,
+        r: Resource<'_>,
         challenge: &str,
         push: bool,
     ) -> Result<bool, RegistryError> {
-        let host = r.registry_host().to_string();
+        let host = r.host().to_string();
         let (realm, service) = match Challenge::parse(challenge) {
             Challenge::Unusable => return Ok(false),
             Challenge::Basic => {
@@ -210,17 +255,13 @@ impl Registry {
                     ))
                 ));
                 self.auth
-                    .insert(&host, r.path(), push, CachedAuth::Basic { header });
+                    .insert(&host, r.key(), push, CachedAuth::Basic { header });
                 return Ok(true);
             }
             Challenge::Bearer { realm, service } => (realm, service),
         };
         let creds = self.credentials.for_host(&host).await?;
-        let scope = format!(
-            "repository:{}:{}",
-            r.path(),
-            if push { "pull,push" } else { "pull" }
-        );
+        let scope = r.scope(push);
         let mut req = self
             .http
             .get(realm.as_str())
@@ -231,7 +272,7 @@ impl Registry {
         if let Some(c) = &creds {
             req = req.basic_auth(&c.username, Some(c.password.as_str()));
         }
-        let what = format!("a token for {}", r.repository());
+        let what = format!("a token for {}", r.name());
         let resp = req
             .send()
             .await
@@ -264,7 +305,7 @@ impl Registry {
             })?;
         self.auth.insert(
             &host,
-            r.path(),
+            r.key(),
             push,
             CachedAuth::Bearer {
                 token,

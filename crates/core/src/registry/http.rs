@@ -7,7 +7,7 @@
 //! a `404` is an absence (`Ok(None)`) only when it says nothing else. Headers carrying
 //! credentials are never logged.
 
-use super::auth::CachedAuth;
+use super::auth::{CachedAuth, Resource};
 use super::error::{ErrorEnvelope, RegistryError};
 use super::{Registry, RegistryOptions};
 use crate::reference::ImageRef;
@@ -44,14 +44,28 @@ impl Registry {
         push: bool,
         what: &str,
     ) -> Result<Option<reqwest::Response>, RegistryError> {
-        let host = r.registry_host().to_string();
+        self.get_for(Resource::Repository(r), url, accept, push, what)
+            .await
+    }
+
+    /// [`Registry::get`] for any resource (a repository or the catalog, each with its own
+    /// token scope and auth-cache entry).
+    pub(super) async fn get_for(
+        &self,
+        r: Resource<'_>,
+        url: &str,
+        accept: Option<&str>,
+        push: bool,
+        what: &str,
+    ) -> Result<Option<reqwest::Response>, RegistryError> {
+        let host = r.host().to_string();
         let mut retried = false;
         loop {
             let mut req = self.http.get(url);
             if let Some(a) = accept {
                 req = req.header(reqwest::header::ACCEPT, a);
             }
-            match self.auth.get(&host, r.path(), push) {
+            match self.auth.get(&host, r.key(), push) {
                 Some(CachedAuth::Bearer { token, .. }) => req = req.bearer_auth(token.as_str()),
                 Some(CachedAuth::Basic { header }) => {
                     req = req.header(reqwest::header::AUTHORIZATION, header.as_str())

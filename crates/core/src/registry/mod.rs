@@ -41,6 +41,7 @@ mod auth;
 mod credentials;
 pub mod error;
 mod http;
+pub mod listing;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -51,6 +52,7 @@ use crate::reference::{is_loopback_host, ImageRef};
 
 use auth::AuthCache;
 use credentials::{CredentialOptions, Credentials};
+pub use listing::PublicAnswer;
 pub use error::{ErrorEnvelope, HelperProblem, OciError, OciErrorCode, RegistryError};
 
 /// Largest manifest accepted (issue: ≤ 4 MiB).
@@ -369,12 +371,14 @@ impl Registry {
 }
 
 /// Registries listed as insecure in Vouch's configuration file
-/// (`{"insecure_registries": ["host:port", …]}` in [`crate::paths::config_path`]); an absent or
-/// unreadable file lists none.
+/// (`{"insecure_registries": ["host:port", …]}` in [`crate::paths::config_path`], and the
+/// searched `registries` marked `insecure`); an absent or unreadable file lists none.
 pub fn configured_insecure() -> Vec<String> {
-    crate::config::Settings::load()
-        .map(|s| s.insecure_registries)
-        .unwrap_or_default()
+    let settings = crate::config::Settings::load().unwrap_or_default();
+    let searched = settings.registries.into_iter().filter(|r| r.insecure);
+    let mut out = settings.insecure_registries;
+    out.extend(searched.map(|r| r.host));
+    out
 }
 
 /// `sha256:<hex>` of `bytes` (its home is [`crate::oci`]; kept here for existing callers).
