@@ -73,3 +73,105 @@ fn json_fixture(text: &str) -> serde_json::Value {
 pub(crate) fn b64(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
 }
+
+/// A deliberately faulty fake HTTP server on 127.0.0.1:0 — used because no real registry
+/// answers DENIED, TOOMANYREQUESTS or a stuck credential helper's challenge on demand, and this
+/// machine has no network to reach Docker Hub. It
+/// answers `(method, path)` from a table, `404` with an empty body otherwise, one request
+/// per connection.
+pub(crate) mod fake {
+    use std::collections::HashMap;
+    use std::io::{Read, Write};
+    use std::sync::Arc;
+
+    #[derive(Clone)]
+    pub(crate) struct Answer {
+        pub(crate) status: u16,
+        pub(crate) headers: Vec<(&'static str, String)>,
+        pub(crate) body: Vec<u8>,
+        /// When set, a request without `Authorization: Bearer <this>` gets a `401` whose
+        /// challenge points at this server's `/token`.
+        pub(crate) bearer: Option<&'static str>,
+    }
+
+    impl Answer {
+        pub(crate) fn new(status: u16, body: &[u8]) -> Answer {
+            Answer {
+                status,
+                headers: vec![],
+                body: body.to_vec(),
+                bearer: None,
+            }
+        }
+    }
+
+    pub(crate) fn envelope(status: u16, code: &str, message: &str) -> Answer {
+        let body = serde_json::json!({"errors": [{"code": code, "message": message}]});
+        let mut a = Answer::new(status, &serde_json::to_vec(&body).expect("json"));
+        a.headers.push(("Content-Type", "application/json".into()));
+        a
+    }
+
+    /// Every request seen, as `METHOD path authorization-header`.
+    pub(crate) type Log = Arc<std::sync::Mutex<Vec<String>>>;
+
+    /// Serves `routes` until the test process ends; returns `127.0.0.1:<port>` and the log.
+    pub(crate) fn serve(routes: HashMap<(&'static str, String), Answer>) -> (String, Log) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr").to_string();
+        let log = Log::default();
+        let (seen, here) = (log.clone(), addr.clone());
+        std::thread::spawn(move || {
+            for mut s in listener.incoming().flatten() {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).is_ok_and(|n| n == 1) {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).to_string();
+                let header = |name: &str| {
+                    head.lines().find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+                    })
+                };
+                let mut words = head.split_whitespace();
+                let method = words.next().unwrap_or("").to_string();
+                let path = words.next().unwrap_or("/");
+                let path = path.split('?').next().unwrap_or("/").to_string();
+                let auth = header("authorization").unwrap_or_default();
+                if let Ok(mut l) = seen.lock() {
+                    l.push(format!("{method} {path} {auth}"));
+                }
+                let len: usize = header("content-length")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                let mut body = vec![0u8; len.min(1 << 20)];
+                let _ = s.read_exact(&mut body);
+                let mut a = routes
+                    .get(&(method.as_str(), path))
+                    .cloned()
+                    .unwrap_or(Answer::new(404, b""));
+                if a.bearer.is_some_and(|t| auth != format!("Bearer {t}")) {
+                    a = Answer::new(401, b"");
+                    let realm = format!("http://{here}/token");
+                    let ch = format!("Bearer realm=\"{realm}\",service=\"fake\"");
+                    a.headers.push(("WWW-Authenticate", ch));
+                }
+                let mut out = format!(
+                    "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                    a.status,
+                    a.body.len()
+                );
+                for (k, v) in &a.headers {
+                    out.push_str(&format!("{k}: {v}\r\n"));
+                }
+                out.push_str("\r\n");
+                let _ = s
+                    .write_all(out.as_bytes())
+                    .and_then(|_| s.write_all(&a.body));
+            }
+        });
+        (addr, log)
+    }
+}

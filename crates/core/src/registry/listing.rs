@@ -132,9 +132,7 @@ impl Registry {
                     .to_string(),
             ),
         };
-        let body = self
-            .read_capped(&host, resp, MAX_LIST_BYTES, what)
-            .await?;
+        let body = self.read_capped(&host, resp, MAX_LIST_BYTES, what).await?;
         let json: serde_json::Value = serde_json::from_slice(&body)
             .map_err(|e| protocol(format!("the list is not JSON ({e})")))?;
         let names = match json.get(field) {
@@ -297,7 +295,10 @@ mod tests {
             ),
             Ok(Some("a".into()))
         );
-        assert_eq!(next_last(r#"</v2/_catalog?last=a>; rel="prev""#, p), Ok(None));
+        assert_eq!(
+            next_last(r#"</v2/_catalog?last=a>; rel="prev""#, p),
+            Ok(None)
+        );
         assert_eq!(next_last("", p), Ok(None));
         for bad in [
             "/v2/_catalog?last=a; rel=\"next\"",

@@ -52,8 +52,8 @@ use crate::reference::{is_loopback_host, ImageRef};
 
 use auth::AuthCache;
 use credentials::{CredentialOptions, Credentials};
-pub use listing::PublicAnswer;
 pub use error::{ErrorEnvelope, HelperProblem, OciError, OciErrorCode, RegistryError};
+pub use listing::PublicAnswer;
 
 /// Largest manifest accepted (issue: ≤ 4 MiB).
 pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
@@ -387,110 +387,11 @@ pub use crate::oci::sha256_digest;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::fake;
     use credentials::tests::rt;
     use std::collections::HashMap;
-    use std::io::{Read as _, Write as _};
 
     const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-
-    /// A deliberately faulty fake registry on 127.0.0.1:0 — used because no real registry
-    /// answers DENIED, TOOMANYREQUESTS or a stuck credential helper's challenge on demand. It
-    /// answers `(method, path)` from a table, `404` with an empty body otherwise, one request
-    /// per connection.
-    mod fake {
-        use super::*;
-
-        #[derive(Clone)]
-        pub(super) struct Answer {
-            pub(super) status: u16,
-            pub(super) headers: Vec<(&'static str, String)>,
-            pub(super) body: Vec<u8>,
-            /// When set, a request without `Authorization: Bearer <this>` gets a `401` whose
-            /// challenge points at this server's `/token`.
-            pub(super) bearer: Option<&'static str>,
-        }
-
-        impl Answer {
-            pub(super) fn new(status: u16, body: &[u8]) -> Answer {
-                Answer {
-                    status,
-                    headers: vec![],
-                    body: body.to_vec(),
-                    bearer: None,
-                }
-            }
-        }
-
-        pub(super) fn envelope(status: u16, code: &str, message: &str) -> Answer {
-            let body = serde_json::json!({"errors": [{"code": code, "message": message}]});
-            let mut a = Answer::new(status, &serde_json::to_vec(&body).expect("json"));
-            a.headers.push(("Content-Type", "application/json".into()));
-            a
-        }
-
-        /// Every request seen, as `METHOD path authorization-header`.
-        pub(super) type Log = Arc<std::sync::Mutex<Vec<String>>>;
-
-        /// Serves `routes` until the test process ends; returns `127.0.0.1:<port>` and the log.
-        pub(super) fn serve(routes: HashMap<(&'static str, String), Answer>) -> (String, Log) {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-            let addr = listener.local_addr().expect("addr").to_string();
-            let log = Log::default();
-            let (seen, here) = (log.clone(), addr.clone());
-            std::thread::spawn(move || {
-                for mut s in listener.incoming().flatten() {
-                    let mut head = Vec::new();
-                    let mut byte = [0u8; 1];
-                    while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).is_ok_and(|n| n == 1) {
-                        head.push(byte[0]);
-                    }
-                    let head = String::from_utf8_lossy(&head).to_string();
-                    let header = |name: &str| {
-                        head.lines().find_map(|l| {
-                            let (k, v) = l.split_once(':')?;
-                            k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
-                        })
-                    };
-                    let mut words = head.split_whitespace();
-                    let method = words.next().unwrap_or("").to_string();
-                    let path = words.next().unwrap_or("/");
-                    let path = path.split('?').next().unwrap_or("/").to_string();
-                    let auth = header("authorization").unwrap_or_default();
-                    if let Ok(mut l) = seen.lock() {
-                        l.push(format!("{method} {path} {auth}"));
-                    }
-                    let len: usize = header("content-length")
-                        .and_then(|v| v.parse().ok())
-                        .unwrap_or(0);
-                    let mut body = vec![0u8; len.min(1 << 20)];
-                    let _ = s.read_exact(&mut body);
-                    let mut a = routes
-                        .get(&(method.as_str(), path))
-                        .cloned()
-                        .unwrap_or(Answer::new(404, b""));
-                    if a.bearer.is_some_and(|t| auth != format!("Bearer {t}")) {
-                        a = Answer::new(401, b"");
-                        let realm = format!("http://{here}/token");
-                        let ch = format!("Bearer realm=\"{realm}\",service=\"fake\"");
-                        a.headers.push(("WWW-Authenticate", ch));
-                    }
-                    let mut out = format!(
-                        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-                        a.status,
-                        a.body.len()
-                    );
-                    for (k, v) in &a.headers {
-                        out.push_str(&format!("{k}: {v}\r\n"));
-                    }
-                    out.push_str("\r\n");
-                    let _ = s
-                        .write_all(out.as_bytes())
-                        .and_then(|_| s.write_all(&a.body));
-                }
-            });
-            (addr, log)
-        }
-    }
 
     /// A client for `addr/evil/app:v1` that reads no auth file of the person running the tests.
     fn client_for(addr: &str) -> (Arc<Registry>, ImageRef) {

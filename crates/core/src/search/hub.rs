@@ -64,7 +64,11 @@ pub fn retry_after(answer: &PublicAnswer, now_epoch: i64) -> Option<u64> {
         .rate_limit_reset
         .as_deref()
         .and_then(|v| v.trim().parse::<i64>().ok())?;
-    Some(u64::try_from(reset.saturating_sub(now_epoch)).unwrap_or(0).max(1))
+    Some(
+        u64::try_from(reset.saturating_sub(now_epoch))
+            .unwrap_or(0)
+            .max(1),
+    )
 }
 
 /// Candidates from one search answer's body.
@@ -85,8 +89,8 @@ pub fn parse_answer(body: &[u8]) -> Result<Vec<Candidate>, String> {
         #[serde(default)]
         is_official: bool,
     }
-    let a: Answer =
-        serde_json::from_slice(body).map_err(|e| format!("its answer is not a search result ({e})"))?;
+    let a: Answer = serde_json::from_slice(body)
+        .map_err(|e| format!("its answer is not a search result ({e})"))?;
     Ok(a.results
         .into_iter()
         .filter_map(|h| {

@@ -214,10 +214,12 @@ impl Candidate {
     /// A candidate named by a reference (`nginx`, `host:5000/team/app`); `None` when it is
     /// not one.
     pub fn named(name: &str, source: Source) -> Option<Candidate> {
-        let r = ImageRef::parse(name).ok()?;
+        let repository = ImageRef::parse(name).ok()?.repository();
+        // The registry as the normalised name spells it (`docker.io`, not the API host).
+        let registry = repository.split('/').next().unwrap_or_default().to_string();
         Some(Candidate {
-            repository: r.repository(),
-            registry: r.registry_host().to_string(),
+            repository,
+            registry,
             source,
             description: None,
             stars: None,
@@ -370,7 +372,11 @@ pub async fn tags(
         detail: e.to_string(),
     })?;
     Ok(registry
-        .tags(&r, page_size, crate::registry::listing::MAX_LIST_PAGES * page_size.max(1))
+        .tags(
+            &r,
+            page_size,
+            crate::registry::listing::MAX_LIST_PAGES * page_size.max(1),
+        )
         .await?)
 }
 
@@ -422,7 +428,8 @@ pub async fn search(
     now: time::OffsetDateTime,
 ) -> SearchResults {
     let mut notes = Vec::new();
-    let mut candidates = known_repositories(&scope_repositories(trust), Source::TrustedScope, query);
+    let mut candidates =
+        known_repositories(&scope_repositories(trust), Source::TrustedScope, query);
     candidates.extend(known_repositories(&opts.history, Source::History, query));
     let catalogs = futures::future::join_all(
         opts.registries
@@ -438,12 +445,11 @@ pub async fn search(
     let (catalogs, hub) = futures::join!(catalogs, hub);
     for (src, answer) in opts.registries.iter().zip(catalogs) {
         match answer {
-            Ok(names) => candidates.extend(
-                names
-                    .iter()
-                    .filter(|n| matches(n, query))
-                    .filter_map(|n| Candidate::named(&format!("{}/{n}", src.host), Source::Registry)),
-            ),
+            Ok(names) => {
+                candidates.extend(names.iter().filter(|n| matches(n, query)).filter_map(|n| {
+                    Candidate::named(&format!("{}/{n}", src.host), Source::Registry)
+                }))
+            }
             Err(e) => notes.push(note(Source::Registry, &src.host, e.to_string())),
         }
     }
