@@ -44,6 +44,11 @@ enum Command {
     Pull(commands::pull::PullArgs),
     /// Attest an image (in-toto statement, DSSE-signed, cosign-compatible; appends)
     Attest(commands::attest::AttestArgs),
+    /// Find repositories in your registries, on Docker Hub and in your trusted scopes, with who
+    /// covers each
+    Search(commands::search::SearchArgs),
+    /// List a repository's tags
+    Tags(commands::search::TagsArgs),
     /// Report what Vouch can reach here: keychain, docker/podman, configuration
     Doctor {
         #[arg(long)]
@@ -76,6 +81,8 @@ fn main() -> ExitCode {
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Attest(args) => commands::attest::run(args),
         Command::Pull(args) => commands::pull::run(args),
+        Command::Search(args) => commands::search::run_search(args),
+        Command::Tags(args) => commands::search::run_tags(args),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -58,6 +58,18 @@ pub enum ConfigError {
     BadHost(String),
 }
 
+/// Checks that `h` is a registry host (`host` or `host:port`), as the settings store them.
+pub fn check_host(h: &str) -> Result<(), ConfigError> {
+    let ok = !h.is_empty()
+        && h.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::BadHost(h.to_string()))
+    }
+}
+
 impl Settings {
     /// Reads the settings; a missing file means the defaults.
     pub fn load() -> Result<Self, ConfigError> {
@@ -82,12 +94,7 @@ impl Settings {
     pub fn save_to(&self, path: &Path) -> Result<(), ConfigError> {
         let hosts = self.registries.iter().map(|r| &r.host);
         for h in self.insecure_registries.iter().chain(hosts) {
-            let ok = !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-            if !ok {
-                return Err(ConfigError::BadHost(h.clone()));
-            }
+            check_host(h)?;
         }
         let err = |source| ConfigError::Write {
             path: path.display().to_string(),

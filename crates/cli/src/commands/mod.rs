@@ -6,6 +6,7 @@ pub(crate) mod inspect;
 pub(crate) mod key;
 pub(crate) mod policy;
 pub(crate) mod pull;
+pub(crate) mod search;
 pub(crate) mod sign;
 pub(crate) mod trust;
 pub(crate) mod verify;
