@@ -12,6 +12,7 @@ use vouch_core::doctor::DoctorReport;
 use vouch_core::extract::{DroppedFile, Extracted};
 use vouch_core::keys::Algorithm;
 use vouch_core::provenance::Inspection;
+use vouch_core::search::SearchResults;
 use vouch_core::trust::{ImportReport, KeyInfo, Policy, TrustedKey};
 use vouch_core::verify::Verdict;
 
@@ -34,5 +35,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     DroppedFile::export_all(&cfg)?;
     DoctorReport::export_all(&cfg)?;
     Settings::export_all(&cfg)?;
+    SearchResults::export_all(&cfg)?;
     Ok(())
 }

@@ -169,7 +169,7 @@ function verdictFor(reference: string): Verdict {
   };
 }
 
-let settings: Settings = { insecure_registries: ['registry.lab.internal:5000'], theme: 'system' };
+let settings: Settings = { insecure_registries: ['registry.lab.internal:5000'], theme: 'system', registries: [] };
 
 function pull(channel: unknown, reference: string, accept: boolean): Promise<PullOutcome> {
   const v = verdictFor(reference);

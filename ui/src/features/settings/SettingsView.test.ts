@@ -60,7 +60,9 @@ describe('SettingsView: registries and theme', () => {
       const custom = overrides[cmd];
       if (custom !== undefined) return custom(args);
       if (cmd === 'doctor') return doctorReport;
-      if (cmd === 'get_settings') return { insecure_registries: ['registry.internal:5000'], theme: 'system' };
+      // A searched registry the window does not edit yet: every save must keep it.
+      if (cmd === 'get_settings')
+        return { insecure_registries: ['registry.internal:5000'], theme: 'system', registries: [{ host: 'search.example:5000', insecure: false }] };
       if (cmd === 'save_settings') return args?.['settings'];
       return null;
     });
@@ -90,7 +92,7 @@ describe('SettingsView: registries and theme', () => {
       expect(screen.getByTestId('settings-notice').textContent).toContain('Registries saved.');
     });
     expect(calls.filter((c) => c.cmd === 'save_settings').map((c) => c.args)).toEqual([
-      { settings: { insecure_registries: ['lab.example:5000'], theme: 'system' } },
+      { settings: { insecure_registries: ['lab.example:5000'], theme: 'system', registries: [{ host: 'search.example:5000', insecure: false }] } },
     ]);
     expect(screen.getByTestId<HTMLButtonElement>('settings-save').disabled).toBe(true);
     // Credentials are explained, never shown.
@@ -127,7 +129,13 @@ describe('SettingsView: registries and theme', () => {
     expect(localStorage.getItem('vouch.theme')).toBe('dark');
     await waitFor(() => {
       expect(calls.filter((c) => c.cmd === 'save_settings').map((c) => c.args)).toEqual([
-        { settings: { insecure_registries: ['registry.internal:5000'], theme: 'dark' } },
+        {
+          settings: {
+            insecure_registries: ['registry.internal:5000'],
+            theme: 'dark',
+            registries: [{ host: 'search.example:5000', insecure: false }],
+          },
+        },
       ]);
     });
     expect(screen.getAllByTestId('settings-insecure-item')).toHaveLength(2); // the edit is still there
@@ -137,7 +145,7 @@ describe('SettingsView: registries and theme', () => {
   });
 
   it('uses the theme from the settings file when it loads', async () => {
-    backend({ get_settings: () => ({ insecure_registries: [], theme: 'dark' }) });
+    backend({ get_settings: () => ({ insecure_registries: [], theme: 'dark', registries: [] }) });
     render(SettingsView);
     await waitFor(() => {
       expect(document.documentElement.dataset['theme']).toBe('dark');
