@@ -110,17 +110,18 @@ pub(crate) fn run_search(args: SearchArgs) -> Result<Outcome> {
 /// One result, three lines: name and source; tags; who covers it and the policy.
 fn print_result(r: &SearchResult) {
     let mut head = format!("{}  ({})", r.repository, r.source.as_str());
-    if r.official {
+    let hub = &r.details;
+    if hub.official {
         head.push_str("  official");
     }
-    if let Some(s) = r.stars {
+    if let Some(s) = hub.stars {
         head.push_str(&format!("  {s} stars"));
     }
-    if let Some(p) = r.pulls {
+    if let Some(p) = hub.pulls {
         head.push_str(&format!("  {p} pulls"));
     }
     println!("{head}");
-    if let Some(d) = &r.description {
+    if let Some(d) = &hub.description {
         println!("    {d}");
     }
     if !r.tags.is_empty() {

@@ -82,20 +82,6 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// An answer from a public JSON API: its status, the headers a client must respect, and the
-/// body (at most the limit asked for; a failure body at most 64 KiB).
-#[derive(Debug, Clone)]
-pub struct PublicAnswer {
-    pub status: u16,
-    /// `Retry-After`, as sent.
-    pub retry_after: Option<String>,
-    /// `X-RateLimit-Reset` (seconds since the epoch), as sent.
-    pub rate_limit_reset: Option<String>,
-    /// `X-RateLimit-Remaining`, as sent.
-    pub rate_limit_remaining: Option<String>,
-    pub body: Vec<u8>,
-}
-
 impl Registry {
     /// One page of a list endpoint; the names and the `last` to continue from.
     async fn list_page(
@@ -275,6 +261,20 @@ pub(crate) fn percent_encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// An answer from a public JSON API: its status, the headers a client must respect, and the
+/// body (at most the limit asked for; a failure body at most 64 KiB).
+#[derive(Debug, Clone)]
+pub struct PublicAnswer {
+    pub status: u16,
+    /// `Retry-After`, as sent.
+    pub retry_after: Option<String>,
+    /// `X-RateLimit-Reset` (seconds since the epoch), as sent.
+    pub rate_limit_reset: Option<String>,
+    /// `X-RateLimit-Remaining`, as sent.
+    pub rate_limit_remaining: Option<String>,
+    pub body: Vec<u8>,
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! the time Docker Hub named (`Retry-After`, else `X-RateLimit-Reset`) before asking again, and
 //! the note says how long; a malformed answer is a sentence.
 
-use super::{note, Candidate, Note, SearchCache, Source};
+use super::{note, Candidate, HubDetails, Note, SearchCache, Source};
 use crate::registry::{PublicAnswer, Registry, RegistryError};
 
 /// The environment variable that replaces Docker Hub's address (tests, mirrors).
@@ -99,13 +99,15 @@ pub fn parse_answer(body: &[u8]) -> Result<Vec<Candidate>, String> {
             if c.registry != "docker.io" {
                 return None;
             }
-            c.description = h
-                .short_description
-                .map(|d| crate::registry::error::sanitize(&d))
-                .filter(|d| !d.is_empty());
-            c.stars = h.star_count;
-            c.pulls = h.pull_count;
-            c.official = h.is_official;
+            c.details = HubDetails {
+                description: h
+                    .short_description
+                    .map(|d| crate::registry::error::sanitize(&d))
+                    .filter(|d| !d.is_empty()),
+                stars: h.star_count,
+                pulls: h.pull_count,
+                official: h.is_official,
+            };
             Some(c)
         })
         .collect())

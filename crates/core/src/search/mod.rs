@@ -77,14 +77,35 @@ pub struct SearchResult {
     pub trusted_by: Vec<String>,
     /// The policy that applies to it.
     pub policy: PolicyApplied,
-    /// Docker Hub's description.
+    /// What Docker Hub says of it (empty for other sources).
+    #[serde(flatten)]
+    #[cfg_attr(feature = "ts", ts(flatten))]
+    pub details: HubDetails,
+}
+
+/// What Docker Hub's search says of a repository; every field absent elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct HubDetails {
+    /// Its short description.
     pub description: Option<String>,
-    /// Docker Hub's star count.
+    /// Its star count.
     pub stars: Option<u64>,
-    /// Docker Hub's pull count.
+    /// Its pull count.
     pub pulls: Option<u64>,
     /// A Docker official image.
     pub official: bool,
+}
+
+impl HubDetails {
+    /// Fills what `self` lacks from `other`.
+    fn merge(&mut self, other: HubDetails) {
+        self.description = self.description.take().or(other.description);
+        self.stars = self.stars.or(other.stars);
+        self.pulls = self.pulls.or(other.pulls);
+        self.official |= other.official;
+    }
 }
 
 /// Why a source gave nothing, or less than it could.
@@ -204,10 +225,7 @@ pub struct Candidate {
     pub repository: String,
     pub registry: String,
     pub source: Source,
-    pub description: Option<String>,
-    pub stars: Option<u64>,
-    pub pulls: Option<u64>,
-    pub official: bool,
+    pub details: HubDetails,
 }
 
 impl Candidate {
@@ -221,10 +239,7 @@ impl Candidate {
             repository,
             registry,
             source,
-            description: None,
-            stars: None,
-            pulls: None,
-            official: false,
+            details: HubDetails::default(),
         })
     }
 }
@@ -310,10 +325,7 @@ pub fn merge_and_rank(
             if r.source != c.source && !r.also_from.contains(&c.source) {
                 r.also_from.push(c.source);
             }
-            r.description = r.description.take().or(c.description);
-            r.stars = r.stars.or(c.stars);
-            r.pulls = r.pulls.or(c.pulls);
-            r.official |= c.official;
+            r.details.merge(c.details);
             continue;
         }
         index.insert(c.repository.clone(), merged.len());
@@ -325,10 +337,7 @@ pub fn merge_and_rank(
             source: c.source,
             also_from: Vec::new(),
             tags: Vec::new(),
-            description: c.description,
-            stars: c.stars,
-            pulls: c.pulls,
-            official: c.official,
+            details: c.details,
         });
     }
     merged.sort_by(|a, b| {
@@ -336,9 +345,9 @@ pub fn merge_and_rank(
             (
                 match_rank(&r.repository, query),
                 r.trusted_by.is_empty(),
-                !r.official,
+                !r.details.official,
                 r.source.rank(),
-                std::cmp::Reverse(r.stars.unwrap_or(0)),
+                std::cmp::Reverse(r.details.stars.unwrap_or(0)),
             )
         };
         key(a)

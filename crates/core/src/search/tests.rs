@@ -100,10 +100,10 @@ fn results_say_who_covers_them_and_which_policy_applies() {
 #[test]
 fn merging_keeps_one_result_per_repository_and_ranks_it() {
     let mut hub_nginx = candidate("nginx", Source::DockerHub);
-    hub_nginx.official = true;
-    hub_nginx.stars = Some(20_000);
+    hub_nginx.details.official = true;
+    hub_nginx.details.stars = Some(20_000);
     let mut hub_fork = candidate("someone/nginx-fork", Source::DockerHub);
-    hub_fork.stars = Some(90_000);
+    hub_fork.details.stars = Some(90_000);
     let found = merge_and_rank(
         vec![
             hub_fork,
@@ -138,7 +138,10 @@ fn merging_keeps_one_result_per_repository_and_ranks_it() {
         (nginx.source, &nginx.also_from[..]),
         (Source::History, &[Source::DockerHub][..])
     );
-    assert_eq!((nginx.official, nginx.stars), (true, Some(20_000)));
+    assert_eq!(
+        (nginx.details.official, nginx.details.stars),
+        (true, Some(20_000))
+    );
     assert_eq!(nginx.registry, "docker.io");
     let cut = merge_and_rank(found_candidates(), "a", &trust(), now(), 2);
     assert_eq!(cut.len(), 2);
@@ -173,6 +176,19 @@ fn hub_answer(status: u16, headers: Vec<(&'static str, String)>, body: &[u8]) ->
     format!("http://{addr}")
 }
 
+/// `search` with no trust set, a fresh cache and a fresh client.
+fn search_untrusted(query: &str, opts: &SearchOptions) -> SearchResults {
+    let cache = SearchCache::default();
+    rt().block_on(search(
+        &client(),
+        &cache,
+        query,
+        opts,
+        &TrustSet::default(),
+        now(),
+    ))
+}
+
 fn hub_only(base_url: String) -> SearchOptions {
     SearchOptions {
         docker_hub: Some(hub::HubOptions { base_url }),
@@ -190,14 +206,7 @@ fn docker_hub_results_are_normalised_and_flagged() {
         {"repo_name": "evil.example/x", "star_count": 1}
     ]});
     let base = hub_answer(200, vec![], &serde_json::to_vec(&body).expect("json"));
-    let out = rt().block_on(search(
-        &client(),
-        &SearchCache::default(),
-        "nginx",
-        &hub_only(base),
-        &TrustSet::default(),
-        now(),
-    ));
+    let out = search_untrusted("nginx", &hub_only(base));
     assert!(out.notes.is_empty(), "{:?}", out.notes);
     let names: Vec<&str> = out.results.iter().map(|r| r.repository.as_str()).collect();
     assert_eq!(
@@ -205,10 +214,13 @@ fn docker_hub_results_are_normalised_and_flagged() {
         ["docker.io/library/nginx", "docker.io/bitnami/nginx"]
     );
     let n = &out.results[0];
-    assert!(n.official);
-    assert_eq!((n.stars, n.pulls), (Some(20000), Some(1_000_000_000)));
+    assert!(n.details.official);
     assert_eq!(
-        n.description.as_deref(),
+        (n.details.stars, n.details.pulls),
+        (Some(20000), Some(1_000_000_000))
+    );
+    assert_eq!(
+        n.details.description.as_deref(),
         Some("Official build [2J of Nginx.")
     );
     assert_eq!(n.source, Source::DockerHub);
@@ -278,14 +290,7 @@ fn offline_docker_hub_is_skipped_with_a_note() {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let out = rt().block_on(search(
-        &client(),
-        &SearchCache::default(),
-        "x",
-        &hub_only(format!("http://127.0.0.1:{port}")),
-        &TrustSet::default(),
-        now(),
-    ));
+    let out = search_untrusted("x", &hub_only(format!("http://127.0.0.1:{port}")));
     assert_eq!(out.notes.len(), 1, "{:?}", out.notes);
     assert!(
         out.notes[0]
@@ -300,14 +305,7 @@ fn offline_docker_hub_is_skipped_with_a_note() {
 #[test]
 fn a_malformed_docker_hub_answer_is_a_sentence() {
     let base = hub_answer(200, vec![], b"{\"results\": 3}");
-    let out = rt().block_on(search(
-        &client(),
-        &SearchCache::default(),
-        "x",
-        &hub_only(base),
-        &TrustSet::default(),
-        now(),
-    ));
+    let out = search_untrusted("x", &hub_only(base));
     assert!(
         out.notes[0]
             .message
@@ -347,14 +345,7 @@ fn malformed_catalogs_are_notes() {
             page_size: 2,
             ..SearchOptions::default()
         };
-        let out = rt().block_on(search(
-            &client(),
-            &SearchCache::default(),
-            "",
-            &opts,
-            &TrustSet::default(),
-            now(),
-        ));
+        let out = search_untrusted("", &opts);
         assert!(out.results.is_empty());
         assert_eq!(out.notes.len(), 1, "{:?}", out.notes);
         let m = &out.notes[0].message;

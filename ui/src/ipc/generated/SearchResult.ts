@@ -35,15 +35,15 @@ trusted_by: Array<string>,
  */
 policy: PolicyApplied, 
 /**
- * Docker Hub's description.
+ * Its short description.
  */
 description: string | null, 
 /**
- * Docker Hub's star count.
+ * Its star count.
  */
 stars: number | null, 
 /**
- * Docker Hub's pull count.
+ * Its pull count.
  */
 pulls: number | null, 
 /**
