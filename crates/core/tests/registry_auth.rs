@@ -134,5 +134,11 @@ fn real_registry_refuses_a_wrong_password_as_unauthorized_and_takes_a_helpers_cr
         assert_eq!(pushed, sha256_digest(&manifest));
         let got = c.manifest(&r, "v1", false).await.expect("read").expect("pushed");
         assert_eq!(got.bytes, manifest);
+        // The catalog and the tag list are read with the same credentials (the catalog under
+        // its own auth-cache entry), a page of one name at a time.
+        let host = r.registry_host().to_string();
+        let catalog = c.catalog(&host, 1, 100).await.expect("catalog");
+        assert_eq!(catalog, [r.path()]);
+        assert_eq!(c.tags(&r, 1, 100).await.expect("tags"), ["v1"]);
     });
 }
