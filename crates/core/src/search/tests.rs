@@ -358,3 +358,47 @@ fn malformed_catalogs_are_notes() {
         assert!(m.contains(want), "{m}");
     }
 }
+
+/// A stand-in registry whose catalog and tag list need a Bearer token (the token server is the
+/// same stand-in): the catalog is read under its own auth-cache entry, and a result's tags
+/// under its repository's.
+#[test]
+fn catalogs_behind_a_token_are_read() {
+    let ok = |body: &str| fake::Answer {
+        bearer: Some("t0k3n"),
+        ..fake::Answer::new(200, body.as_bytes())
+    };
+    let routes = HashMap::from([
+        (
+            ("GET", "/token".to_string()),
+            fake::Answer::new(200, br#"{"token":"t0k3n","expires_in":300}"#),
+        ),
+        (
+            ("GET", "/v2/_catalog".to_string()),
+            ok(r#"{"repositories":["team/app","team/db"]}"#),
+        ),
+        (
+            ("GET", "/v2/team/app/tags/list".to_string()),
+            ok(r#"{"name":"team/app","tags":["v1","sha256-x.sig"]}"#),
+        ),
+    ]);
+    let (addr, log) = fake::serve(routes);
+    let opts = SearchOptions {
+        registries: vec![RegistrySource { host: addr.clone() }],
+        docker_hub: None,
+        ..SearchOptions::default()
+    };
+    let out = search_untrusted("APP", &opts);
+    assert!(out.notes.is_empty(), "{:?}", out.notes);
+    assert_eq!(out.results.len(), 1);
+    assert_eq!(out.results[0].repository, format!("{addr}/team/app"));
+    assert_eq!(out.results[0].tags, ["v1"]);
+    let seen = log.lock().expect("log").clone();
+    let tokens = seen.iter().filter(|l| l.starts_with("GET /token")).count();
+    // One token for the catalog, one for the repository: different scopes.
+    assert_eq!(tokens, 2, "{seen:?}");
+    assert!(
+        seen.contains(&"GET /v2/_catalog Bearer t0k3n".to_string()),
+        "{seen:?}"
+    );
+}
