@@ -1,6 +1,6 @@
 //! The trust store proper: read, change and write the trust set of one profile.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -85,21 +85,10 @@ impl TrustStore {
     }
 
     fn lock(&self) -> Result<File, TrustError> {
-        let err = |source| TrustError::Lock {
+        crate::paths::take_lock(&self.lock_path).map_err(|source| TrustError::Lock {
             path: self.lock_path.display().to_string(),
             source,
-        };
-        if let Some(dir) = self.lock_path.parent() {
-            std::fs::create_dir_all(dir).map_err(err)?;
-        }
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&self.lock_path)
-            .map_err(err)?;
-        file.lock().map_err(err)?;
-        Ok(file)
+        })
     }
 
     /// Read, change, write under the lock. When `change` fails nothing is written; when the
