@@ -142,20 +142,12 @@ impl History {
         self.read_locked()
     }
 
-    /// Records finished verdicts reached at `at` (the last one given becomes the newest) and
-    /// returns the history as written. Keeps at most [`HISTORY_LIMIT`] entries.
-    pub fn record(
-        &self,
-        verdicts: &[Verdict],
-        at: OffsetDateTime,
-    ) -> Result<HistoryRead, HistoryError> {
+    /// Records finished checks (the last one given becomes the newest) and returns the
+    /// history as written. Keeps at most [`HISTORY_LIMIT`] entries.
+    pub fn record(&self, mut entries: Vec<HistoryEntry>) -> Result<HistoryRead, HistoryError> {
         let _guard = self.lock()?;
         let mut read = self.read_locked()?;
-        let mut entries: Vec<HistoryEntry> = verdicts
-            .iter()
-            .rev()
-            .map(|v| HistoryEntry::of(v, at))
-            .collect();
+        entries.reverse();
         entries.append(&mut read.entries);
         entries.truncate(HISTORY_LIMIT);
         read.entries = entries;
@@ -263,6 +255,15 @@ mod tests {
         (h, dir)
     }
 
+    fn record(h: &History, refs: &[&str], second: i64) {
+        h.record(
+            refs.iter()
+                .map(|r| HistoryEntry::of(&failed(r), at(second)))
+                .collect(),
+        )
+        .expect("record");
+    }
+
     fn failed(reference: &str) -> Verdict {
         Verdict::error(
             reference,
@@ -283,9 +284,8 @@ mod tests {
     fn records_newest_first_with_what_the_core_decided() {
         let (h, _d) = history();
         assert_eq!(h.read().expect("read"), HistoryRead::default());
-        h.record(&[failed("a"), failed("b")], at(0))
-            .expect("record");
-        h.record(&[failed("a")], at(1)).expect("record");
+        record(&h, &["a", "b"], 0);
+        record(&h, &["a"], 1);
         let read = h.read().expect("read");
         assert_eq!(read.warning, None);
         let refs: Vec<&str> = read.entries.iter().map(|e| e.reference.as_str()).collect();
@@ -302,11 +302,10 @@ mod tests {
     #[test]
     fn keeps_at_most_the_limit_and_drops_the_oldest() {
         let (h, _d) = history();
-        let many: Vec<Verdict> = (0..HISTORY_LIMIT)
-            .map(|i| failed(&format!("old{i}")))
-            .collect();
-        h.record(&many, at(0)).expect("record");
-        h.record(&[failed("new")], at(1)).expect("record");
+        let many: Vec<String> = (0..HISTORY_LIMIT).map(|i| format!("old{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        record(&h, &many, 0);
+        record(&h, &["new"], 1);
         let read = h.read().expect("read");
         assert_eq!(read.entries.len(), HISTORY_LIMIT);
         assert_eq!(read.entries[0].reference, "new");
@@ -337,7 +336,7 @@ mod tests {
         );
         assert_eq!(std::fs::read(&aside[0]).expect("read"), b"{not json");
         // Recording afterwards starts a fresh file and leaves the kept one alone.
-        h.record(&[failed("a")], at(0)).expect("record");
+        record(&h, &["a"], 0);
         assert_eq!(h.read().expect("read").entries.len(), 1);
         assert_eq!(std::fs::read(&aside[0]).expect("read"), b"{not json");
     }
@@ -365,8 +364,7 @@ mod tests {
                 let h = h.clone();
                 s.spawn(move || {
                     for i in 0..10 {
-                        h.record(&[failed(&format!("t{t}-{i}"))], at(i))
-                            .expect("record");
+                        record(&h, &[&format!("t{t}-{i}")], i);
                     }
                 });
             }
