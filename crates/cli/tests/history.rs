@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use common::*;
 use serde_json::{json, Value};
+use vouch_core::history::History;
 
 /// An empty trust set in a file: `vouch verify --trust-set` then needs no keychain.
 fn empty_trust_set(env: &Env) -> PathBuf {
@@ -83,11 +84,7 @@ fn a_corrupt_history_is_reported_and_kept_aside() {
         "{stderr}"
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
-    let kept: Vec<PathBuf> = std::fs::read_dir(file.parent().expect("folder"))
-        .expect("list")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.to_string_lossy().contains(".corrupt-"))
-        .collect();
+    let kept = History::at(file, env.path("unused.lock")).kept_aside();
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert_eq!(
         std::fs::read(&kept[0]).expect("read"),
@@ -104,8 +101,8 @@ fn rechecking_an_empty_history_says_so() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn history_is_recorded_and_rechecked_against_the_registry() {
-    let reg = real_registry("history recheck");
     let env = Env::with_own_key("history-recheck");
+    let reg = real_registry("history recheck");
     let (digest, signed) = env.push_signed(&reg, "history/signed", "acme");
     let unsigned_digest = push_image(&reg, "history/unsigned", "v1", "history-unsigned");
     let unsigned = format!("{reg}/history/unsigned:v1");

@@ -29,30 +29,32 @@ pub const HISTORY_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryEntry {
-    pub reference: String,
-    /// The normalized repository, when the reference could be parsed.
-    pub repository: Option<String>,
-    pub digest: Option<String>,
-    pub status: Status,
-    pub reason: String,
-    /// The code of the problem that decided the status (`None` when verified).
-    pub cause: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub checked_at: OffsetDateTime,
+    pub status: Status,
+    /// The reference as it was given (typed, dropped or listed), before normalization.
+    pub reference: String,
+    /// The normalized repository, when the reference could be parsed.
+    pub repository: Option<String>,
+    /// The digest the verdict was reached for; `None` when it could not be resolved.
+    pub digest: Option<String>,
+    pub reason: String,
+    /// The code of the problem that decided the status (`None` when verified).
+    pub cause: Option<String>,
 }
 
 impl HistoryEntry {
     /// What is remembered of a verdict reached at `at`.
     pub fn of(verdict: &Verdict, at: OffsetDateTime) -> Self {
         Self {
+            checked_at: at,
+            status: verdict.status,
             reference: verdict.reference.clone(),
             repository: verdict.repository.clone(),
             digest: verdict.digest.clone(),
-            status: verdict.status,
             reason: verdict.reason.clone(),
             cause: verdict.cause.as_ref().map(|c| c.code().to_string()),
-            checked_at: at,
         }
     }
 }
@@ -133,6 +135,32 @@ impl History {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The unreadable files set aside so far (`<file>.corrupt-<unix time>`), oldest first.
+    pub fn kept_aside(&self) -> Vec<PathBuf> {
+        let Some(name) = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+        else {
+            return Vec::new();
+        };
+        let prefix = format!("{name}.corrupt-");
+        let folder = self.path.parent().unwrap_or(Path::new("."));
+        let mut kept: Vec<PathBuf> = std::fs::read_dir(folder)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| {
+                        p.file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with(&prefix))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        kept.sort();
+        kept
     }
 
     /// The past checks, newest first. A missing file is an empty history; an unparsable one is
@@ -324,11 +352,7 @@ mod tests {
         assert!(read.entries.is_empty());
         let warning = read.warning.expect("a warning");
         assert!(warning.contains("could not be read"), "{warning}");
-        let aside: Vec<PathBuf> = std::fs::read_dir(d.path().join("history"))
-            .expect("list")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.to_string_lossy().contains(".corrupt-"))
-            .collect();
+        let aside = h.kept_aside();
         assert_eq!(aside.len(), 1, "{aside:?}");
         assert!(
             warning.contains(&aside[0].display().to_string()),

@@ -4,12 +4,20 @@ import type { Status } from "./Status";
 /**
  * One finished check.
  */
-export type HistoryEntry = { reference: string, 
+export type HistoryEntry = { checked_at: string, status: Status, 
+/**
+ * The reference as it was given (typed, dropped or listed), before normalization.
+ */
+reference: string, 
 /**
  * The normalized repository, when the reference could be parsed.
  */
-repository: string | null, digest: string | null, status: Status, reason: string, 
+repository: string | null, 
+/**
+ * The digest the verdict was reached for; `None` when it could not be resolved.
+ */
+digest: string | null, reason: string, 
 /**
  * The code of the problem that decided the status (`None` when verified).
  */
-cause: string | null, checked_at: string, };
+cause: string | null, };
