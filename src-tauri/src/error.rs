@@ -232,6 +232,7 @@ mod tests {
                 "file",
             ),
             (ConfigError::BadHost("a b".into()).into(), "settings"),
+            (HistoryError::Serialize("no".into()).into(), "history"),
             (
                 Refusal::Unresolved {
                     reason: "unreachable".into(),
