@@ -7,6 +7,7 @@
 use serde::Serialize;
 use vouch_core::config::ConfigError;
 use vouch_core::extract::{ExtractError, FileError};
+use vouch_core::history::HistoryError;
 use vouch_core::keys::KeyError;
 use vouch_core::pull::{PullError, Refusal};
 use vouch_core::registry::RegistryError;
@@ -39,6 +40,8 @@ pub(crate) enum ErrorCode {
     RegistryNotFound,
     Registry,
     Settings,
+    /// The history file could not be locked, read or written.
+    History,
     /// The pull gate refused: not verified in an enforcing scope, or nothing to pin.
     NotVerified,
     /// The pull gate wants the user's confirmation (warn/off scope).
@@ -96,6 +99,7 @@ one_code! {
     KeyError => BadKey,
     ExtractError => Extract,
     ConfigError => Settings,
+    HistoryError => History,
     PullError => Pull,
 }
 
@@ -228,6 +232,7 @@ mod tests {
                 "file",
             ),
             (ConfigError::BadHost("a b".into()).into(), "settings"),
+            (HistoryError::Serialize("no".into()).into(), "history"),
             (
                 Refusal::Unresolved {
                     reason: "unreachable".into(),

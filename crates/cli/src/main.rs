@@ -36,6 +36,9 @@ enum Command {
     Trust(commands::trust::TrustCmd),
     /// Verify images: are they signed by keys you trust, for their repository and digest?
     Verify(commands::verify::VerifyArgs),
+    /// The images checked in this profile, newest first (shared with the window); --recheck
+    /// verifies them again
+    History(commands::history::HistoryArgs),
     /// Sign an image with a key held in the keychain (cosign-compatible; appends)
     Sign(commands::sign::SignArgs),
     /// Show an image's verdict, metadata and attestations (who built it, from what source)
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Trust(cmd) => commands::trust::run(cmd),
         Command::Doctor { json } => commands::doctor::run(json),
         Command::Verify(args) => commands::verify::run(args),
+        Command::History(args) => commands::history::run(args),
         Command::Sign(args) => commands::sign::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Attest(args) => commands::attest::run(args),

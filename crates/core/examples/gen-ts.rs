@@ -10,10 +10,11 @@ use ts_rs::{Config, TS};
 use vouch_core::config::Settings;
 use vouch_core::doctor::DoctorReport;
 use vouch_core::extract::{DroppedFile, Extracted};
+use vouch_core::history::HistoryRead;
 use vouch_core::keys::Algorithm;
 use vouch_core::provenance::Inspection;
 use vouch_core::search::SearchResults;
-use vouch_core::trust::{ImportReport, KeyInfo, Policy, TrustedKey};
+use vouch_core::trust::{DefaultPolicy, ImportReport, KeyInfo, Policy, TrustedKey};
 use vouch_core::verify::Verdict;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -30,6 +31,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     KeyInfo::export_all(&cfg)?;
     Algorithm::export_all(&cfg)?;
     Policy::export_all(&cfg)?;
+    DefaultPolicy::export_all(&cfg)?;
+    HistoryRead::export_all(&cfg)?;
     ImportReport::export_all(&cfg)?;
     Extracted::export_all(&cfg)?;
     DroppedFile::export_all(&cfg)?;

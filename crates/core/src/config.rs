@@ -96,19 +96,13 @@ impl Settings {
         for h in self.insecure_registries.iter().chain(hosts) {
             check_host(h)?;
         }
-        let err = |source| ConfigError::Write {
-            path: path.display().to_string(),
-            source,
-        };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(err)?;
-        }
-        let tmp = path.with_extension("json.tmp");
         let json = serde_json::to_vec_pretty(self).map_err(|e| ConfigError::Serialize {
             detail: e.to_string(),
         })?;
-        std::fs::write(&tmp, json).map_err(err)?;
-        std::fs::rename(&tmp, path).map_err(err)
+        crate::paths::write_atomically(path, &json).map_err(|source| ConfigError::Write {
+            path: path.display().to_string(),
+            source,
+        })
     }
 }
 

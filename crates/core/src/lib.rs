@@ -8,6 +8,7 @@ pub mod discovery;
 pub mod doctor;
 pub mod dsse;
 pub mod extract;
+pub mod history;
 pub mod keys;
 pub mod oci;
 pub mod paths;

@@ -1,6 +1,7 @@
-//! Where Vouch keeps its few files (configuration, lock files) and which profile is active.
+//! Where Vouch keeps its few files (configuration, history, lock files) and which profile is active.
 
-use std::path::PathBuf;
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
 
 use crate::trust::TrustError;
 
@@ -56,9 +57,42 @@ pub fn config_path() -> PathBuf {
     config_dir().join("config.json")
 }
 
+/// One profile's history of past checks.
+pub fn history_path(profile: &str) -> PathBuf {
+    config_dir().join("history").join(format!("{profile}.json"))
+}
+
 /// The lock file that serialises writers of one profile's trust set.
 pub fn lock_path(profile: &str) -> PathBuf {
     config_dir().join("locks").join(format!("{profile}.lock"))
+}
+
+/// Opens (creating it and its folder) and exclusively locks `path`; the lock lasts as long as
+/// the returned file.
+pub(crate) fn take_lock(path: &Path) -> std::io::Result<File> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)?;
+    file.lock()?;
+    Ok(file)
+}
+
+/// Replaces `path` with `bytes` in one rename (a temporary file beside it, its folder created),
+/// so a reader sees the old content or the new, never part of either.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 pub(crate) mod doctor;
 pub(crate) mod files;
+pub(crate) mod history;
 pub(crate) mod inspect;
 pub(crate) mod keys;
 pub(crate) mod policies;
@@ -53,6 +54,10 @@ ipc_commands![
     policies::list_policies,
     policies::set_policy,
     policies::remove_policy,
+    policies::get_default_policy,
+    policies::set_default_policy,
+    history::list_history,
+    history::clear_history,
     trust::export_trust_set,
     trust::import_trust_set,
     files::export_key_to_file,

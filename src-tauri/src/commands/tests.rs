@@ -8,6 +8,7 @@ fn source(module: &str) -> &'static str {
     match module {
         "doctor" => include_str!("doctor.rs"),
         "files" => include_str!("files.rs"),
+        "history" => include_str!("history.rs"),
         "inspect" => include_str!("inspect.rs"),
         "keys" => include_str!("keys.rs"),
         "policies" => include_str!("policies.rs"),

@@ -1,9 +1,11 @@
 //! Verifying images, streamed to the window as each verdict is ready.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use tauri::ipc::Channel;
+use time::OffsetDateTime;
+use vouch_core::history::HistoryEntry;
 use vouch_core::trust::TrustSet;
 use vouch_core::verify::{verify_batch, Verdict};
 
@@ -20,13 +22,17 @@ pub(crate) enum VerifyEvent {
 }
 
 /// Verifies a batch concurrently, streaming a `started` then a `finished` event per image.
-/// Resolves when every image has its verdict.
+/// Resolves when every image has its verdict, once they are recorded in the profile's history:
+/// with `null`, or a sentence when the history could not be written (the verdicts stand).
+///
+/// Cancelling a batch does not exist yet; when it does, a cancelled image has no verdict and
+/// must not be recorded (only `Finished` verdicts reach `checked`).
 #[tauri::command]
 pub(crate) async fn verify_images(
     state: Shared<'_>,
     references: Vec<String>,
     on_event: Channel<VerifyEvent>,
-) -> IpcResult<()> {
+) -> IpcResult<Option<String>> {
     let trust = load_trust(&state).await?;
     for (index, reference) in references.iter().enumerate() {
         // A closed channel means the window went away; the batch result is then moot.
@@ -36,18 +42,29 @@ pub(crate) async fn verify_images(
         });
     }
     on_runtime(move |rt| {
+        let checked = Mutex::new(Vec::with_capacity(references.len()));
         rt.block_on(verify_batch(
             references,
             Arc::new(trust),
             verify_options(),
             |index, verdict| {
+                let entry = HistoryEntry::of(&verdict, OffsetDateTime::now_utc());
+                if let Ok(mut checked) = checked.lock() {
+                    checked.push((index, entry));
+                }
                 let _ = on_event.send(VerifyEvent::Finished {
                     index,
                     verdict: Box::new(verdict),
                 });
             },
         ));
-        Ok(())
+        // Recorded in input order, as `vouch verify` records them. A poisoned lock (a panic in
+        // the callback) still holds every entry pushed before it.
+        let mut checked = checked.into_inner().unwrap_or_else(|e| e.into_inner());
+        checked.sort_by_key(|(index, _)| *index);
+        Ok(super::history::record(
+            checked.into_iter().map(|(_, e)| e).collect(),
+        ))
     })
     .await
 }

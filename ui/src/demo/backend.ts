@@ -3,11 +3,13 @@
 /* eslint-disable @typescript-eslint/only-throw-error */
 import type {
   AddKeyArgs,
+  DefaultPolicy,
   DoctorReport,
   DroppedFile,
   EditKeyArgs,
   Extracted,
   GenerateKeyArgs,
+  HistoryEntry,
   KeyInfo,
   Policy,
   PolicyMode,
@@ -204,6 +206,22 @@ function pull(channel: unknown, reference: string, accept: boolean): Promise<Pul
   });
 }
 
+/** What the core remembers of a verdict (stand-in for `HistoryEntry::of`; tests use it too). */
+export function historyEntry(v: Verdict, at: string): HistoryEntry {
+  return {
+    reference: v.reference,
+    repository: v.repository,
+    digest: v.digest,
+    status: v.status,
+    reason: v.reason,
+    cause: v.cause?.code ?? null,
+    checked_at: at,
+  };
+}
+
+let defaultPolicy: DefaultPolicy = { mode: 'enforce', threshold: 1 };
+let history: HistoryEntry[] = [];
+
 function stream(channel: unknown, references: string[]): Promise<null> {
   const id = (channel as { id: number }).id;
   const internals = (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__;
@@ -217,7 +235,9 @@ function stream(channel: unknown, references: string[]): Promise<null> {
         send({ kind: 'started', index, reference });
       }, 150 * index);
       setTimeout(() => {
-        send({ kind: 'finished', index, verdict: verdictFor(reference) });
+        const verdict = verdictFor(reference);
+        history = [historyEntry(verdict, new Date().toISOString()), ...history].slice(0, 500);
+        send({ kind: 'finished', index, verdict });
         if (index === references.length - 1) resolve(null);
       }, 700 + 450 * index);
     });
@@ -288,6 +308,16 @@ export function demoBackend(cmd: string, payload: unknown): unknown {
         : [...policies, policy];
       return policy;
     }
+    case 'get_default_policy':
+      return defaultPolicy;
+    case 'set_default_policy':
+      defaultPolicy = { mode: args?.['mode'] as PolicyMode, threshold: Number(args?.['threshold']) };
+      return defaultPolicy;
+    case 'list_history':
+      return { entries: history, warning: null };
+    case 'clear_history':
+      history = [];
+      return null;
     case 'remove_policy': {
       const before = policies.length;
       policies = policies.filter((p) => p.pattern !== need(args, 'pattern'));

@@ -3,12 +3,14 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
 import type {
   AddKeyArgs,
+  DefaultPolicy,
   DoctorReport,
   DroppedFile,
   EditKeyArgs,
   Extracted,
   FileDragEvent,
   GenerateKeyArgs,
+  HistoryRead,
   Inspection,
   IpcErrorPayload,
   KeyChoice,
@@ -118,14 +120,21 @@ export function exportKey(fingerprint: string): Promise<string> {
 
 /**
  * Checks the references; `onEvent` receives `started`/`finished` events as they stream in.
- * Resolves when every reference has been checked.
+ * Resolves when every reference has been checked and the core has recorded the verdicts in the
+ * profile's history: with null, or a sentence when they could not be recorded.
  */
-export async function verifyImages(
-  references: string[],
-  onEvent: (event: VerifyEvent) => void,
-): Promise<void> {
+export function verifyImages(references: string[], onEvent: (event: VerifyEvent) => void): Promise<string | null> {
   const channel = new Channel<VerifyEvent>(onEvent);
-  await call<null>('verify_images', { references, onEvent: channel });
+  return call<string | null>('verify_images', { references, onEvent: channel });
+}
+
+/** The profile's past checks, newest first, as the core keeps them (shared with the CLI). */
+export function listHistory(): Promise<HistoryRead> {
+  return call<HistoryRead>('list_history');
+}
+
+export async function clearHistory(): Promise<void> {
+  await call<null>('clear_history');
 }
 
 export function generateKey(args: GenerateKeyArgs): Promise<KeyInfo> {
@@ -142,6 +151,15 @@ export function listPolicies(): Promise<Policy[]> {
 
 export function setPolicy(pattern: string, mode: PolicyMode, threshold: number): Promise<Policy> {
   return call<Policy>('set_policy', { pattern, mode, threshold });
+}
+
+/** The policy where no pattern matches. */
+export function getDefaultPolicy(): Promise<DefaultPolicy> {
+  return call<DefaultPolicy>('get_default_policy');
+}
+
+export function setDefaultPolicy(mode: PolicyMode, threshold: number): Promise<DefaultPolicy> {
+  return call<DefaultPolicy>('set_default_policy', { mode, threshold });
 }
 
 /** True when a policy with that pattern existed and was removed. */

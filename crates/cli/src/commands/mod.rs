@@ -2,6 +2,7 @@
 
 pub(crate) mod attest;
 pub(crate) mod doctor;
+pub(crate) mod history;
 pub(crate) mod inspect;
 pub(crate) mod key;
 pub(crate) mod policy;

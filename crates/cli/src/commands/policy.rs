@@ -2,16 +2,22 @@
 
 use anyhow::Result;
 use clap::Subcommand;
-use vouch_core::trust::PolicyMode;
+use serde::Serialize;
+use vouch_core::trust::{DefaultPolicy, Policy, PolicyMode};
 
 use super::{open_store, print_json};
 use crate::Outcome;
 
 #[derive(Subcommand)]
 pub(crate) enum PolicyCmd {
-    /// Set the policy of repositories matching GLOB (most specific pattern wins)
+    /// Set the policy of repositories matching GLOB (most specific pattern wins), or with
+    /// --default the policy where no pattern matches
     Set {
-        glob: String,
+        #[arg(required_unless_present = "default", conflicts_with = "default")]
+        glob: Option<String>,
+        /// Set the default policy: what applies where no pattern matches
+        #[arg(long)]
+        default: bool,
         #[arg(long)]
         mode: PolicyMode,
         /// Distinct trusted keys that must have signed
@@ -20,7 +26,7 @@ pub(crate) enum PolicyCmd {
     },
     /// Remove the policy of GLOB
     Rm { glob: String },
-    /// List policies
+    /// List the default policy and the policies of patterns
     List {
         #[arg(long)]
         json: bool,
@@ -32,18 +38,22 @@ pub(crate) fn run(cmd: PolicyCmd) -> Result<Outcome> {
     match cmd {
         PolicyCmd::Set {
             glob,
+            default,
             mode,
             threshold,
-        } => {
-            let p = store.set_policy(&glob, mode, threshold)?;
-            println!(
-                "Policy for {}: {}, {} distinct key{}",
-                p.pattern,
-                p.mode,
-                p.threshold,
-                if p.threshold == 1 { "" } else { "s" }
-            );
-        }
+        } => match glob {
+            Some(glob) if !default => {
+                let p = store.set_policy(&glob, mode, threshold)?;
+                println!("Policy for {}: {}", p.pattern, terms(p.mode, p.threshold));
+            }
+            _ => {
+                let d = store.set_default_policy(mode, threshold)?;
+                println!(
+                    "Default policy (where no pattern matches): {}",
+                    terms(d.mode, d.threshold)
+                );
+            }
+        },
         PolicyCmd::Rm { glob } => {
             if store.remove_policy(&glob)? {
                 println!("Removed the policy for {glob}");
@@ -53,15 +63,37 @@ pub(crate) fn run(cmd: PolicyCmd) -> Result<Outcome> {
         }
         PolicyCmd::List { json } => {
             let set = store.load()?;
+            let default = set.default_policy();
             if json {
-                print_json(&set.policies)?;
+                print_json(&PolicyList {
+                    default,
+                    policies: &set.policies,
+                })?;
             } else {
-                println!("default: enforce, 1 key (where no pattern matches)");
+                println!(
+                    "default: {} (where no pattern matches)",
+                    terms(default.mode, default.threshold)
+                );
                 for p in &set.policies {
-                    println!("{}: {}, {} key(s)", p.pattern, p.mode, p.threshold);
+                    println!("{}: {}", p.pattern, terms(p.mode, p.threshold));
                 }
             }
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// What `policy list --json` prints: the default policy and the policies of patterns.
+#[derive(Serialize)]
+struct PolicyList<'a> {
+    default: DefaultPolicy,
+    policies: &'a [Policy],
+}
+
+/// `enforce, 2 distinct keys`.
+fn terms(mode: PolicyMode, threshold: u32) -> String {
+    format!(
+        "{mode}, {threshold} distinct key{}",
+        if threshold == 1 { "" } else { "s" }
+    )
 }

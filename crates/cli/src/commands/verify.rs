@@ -4,6 +4,8 @@ use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
+use time::OffsetDateTime;
+use vouch_core::history::{History, HistoryEntry};
 use vouch_core::trust::TrustSet;
 use vouch_core::verify::{verify_each, PendingTrust, Status, Verdict, VerifyOptions};
 
@@ -28,6 +30,23 @@ pub(crate) struct VerifyArgs {
     /// keychain's: for CI runners with no keychain, or a team's reviewed trust list
     #[arg(long = "trust-set", value_name = "FILE")]
     trust_set: Option<String>,
+    /// Do not record these verdicts in the profile's history (`vouch history`)
+    #[arg(long = "no-history")]
+    no_history: bool,
+}
+
+impl VerifyArgs {
+    /// Verifying `images` again, recorded in the history like any check.
+    pub(crate) fn again(images: Vec<String>, json: bool, registry: super::RegistryFlags) -> Self {
+        Self {
+            images,
+            file: None,
+            json,
+            registry,
+            trust_set: None,
+            no_history: false,
+        }
+    }
 }
 
 /// References from a list: one per line, blank lines and `#` comments ignored.
@@ -100,8 +119,13 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
     let mut printer = Printer::new(std::io::stdout().lock(), total, args.json);
     let mut bar = Progress::new(progress.then(std::io::stderr), total);
     let mut blocked = false;
+    // What the history will hold, in input order; a few short strings per image.
+    let mut checked: Vec<Option<HistoryEntry>> = vec![None; total];
     runtime.block_on(verify_each(refs, trust, opts, |i, v| {
         blocked |= v.blocks();
+        if let Some(slot) = checked.get_mut(i).filter(|_| !args.no_history) {
+            *slot = Some(HistoryEntry::of(&v, OffsetDateTime::now_utc()));
+        }
         let failed = load_error.lock().map(|e| e.is_some()).unwrap_or(true);
         bar.around(|| {
             if !failed {
@@ -114,10 +138,31 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
         return Err(e);
     }
     drop(printer.finish()?);
+    if !args.no_history {
+        record(checked.into_iter().flatten().collect());
+    }
     if blocked {
         Ok(Outcome::NotVerified)
     } else {
         Ok(Outcome::Ok)
+    }
+}
+
+/// Records finished checks in the profile's history. A history that cannot be written is a
+/// warning on stderr, not a failed verification.
+fn record(entries: Vec<HistoryEntry>) {
+    let written = vouch_core::paths::profile()
+        .map_err(anyhow::Error::from)
+        .and_then(|profile| Ok(History::for_profile(&profile).record(entries)?));
+    match written {
+        Ok(read) => {
+            if let Some(warning) = read.warning {
+                eprintln!("vouch: warning: {warning}");
+            }
+        }
+        Err(e) => {
+            eprintln!("vouch: warning: these verdicts were not recorded in the history: {e:#}")
+        }
     }
 }
 
@@ -182,25 +227,33 @@ impl<W: std::io::Write> Printer<W> {
     }
 }
 
-fn human_line(v: &Verdict) -> String {
-    let word = match v.status {
+/// The status as the human output shows it.
+pub(crate) fn status_word(status: Status) -> &'static str {
+    match status {
         Status::Verified => "VERIFIED",
         Status::Unsigned => "UNSIGNED",
         Status::Untrusted => "UNTRUSTED",
         Status::Invalid => "INVALID",
         Status::Error => "ERROR",
         _ => "UNKNOWN",
-    };
+    }
+}
+
+/// `@sha256:` and the first 12 hex digits, or nothing without a digest.
+pub(crate) fn at_digest(digest: Option<&str>) -> String {
+    digest
+        .map(|d| format!("@{}", d.get(..19).unwrap_or(d)))
+        .unwrap_or_default()
+}
+
+fn human_line(v: &Verdict) -> String {
+    let word = status_word(v.status);
     let enforced = if v.enforced || v.status == Status::Verified {
         ""
     } else {
         " (not enforced)"
     };
-    let at = v
-        .digest
-        .as_deref()
-        .map(|d| format!("@{}", d.get(..19).unwrap_or(d)))
-        .unwrap_or_default();
+    let at = at_digest(v.digest.as_deref());
     let mut line = format!("{word:<9}{enforced} {}{at}  {}", v.reference, v.reason);
     for p in &v.platforms {
         line.push_str(&format!(

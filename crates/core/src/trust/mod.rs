@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 pub use backend::{KeychainBackend, MemoryBackend, SecretBackend};
 pub(crate) use keyring::Keyring;
 pub use standing::{KeyInfo, KeyState, Standing, Terms, EXPIRING_WITHIN_DAYS};
-pub use store::{ImportReport, KeyQuery, TrustStore};
+pub use store::{ImportReport, KeyQuery, TrustStore, DEFAULT_POLICY_LABEL};
 
 use crate::keys::{Algorithm, KeyError, PublicKey};
 
@@ -170,6 +170,25 @@ pub struct PolicyApplied {
     pub threshold: u32,
 }
 
+/// The policy where no pattern matches. A document without one (every version-1 document
+/// written before it existed) means enforce with threshold 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DefaultPolicy {
+    pub mode: PolicyMode,
+    /// How many distinct trusted keys must have signed.
+    pub threshold: u32,
+}
+
+impl Default for DefaultPolicy {
+    fn default() -> Self {
+        Self {
+            mode: PolicyMode::Enforce,
+            threshold: 1,
+        }
+    }
+}
+
 /// The whole public trust set: what one keychain item holds, and what `trust export` writes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrustSet {
@@ -179,6 +198,10 @@ pub struct TrustSet {
     pub keys: Vec<TrustedKey>,
     #[serde(default)]
     pub policies: Vec<Policy>,
+    /// Set only once a person chose one; absent means [`DefaultPolicy::default`]. Not written
+    /// when absent, so a document that never had one reads and writes back byte for byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_policy: Option<DefaultPolicy>,
 }
 
 impl Default for TrustSet {
@@ -188,6 +211,7 @@ impl Default for TrustSet {
             version: TRUST_SET_VERSION,
             keys: Vec::new(),
             policies: Vec::new(),
+            default_policy: None,
         }
     }
 }
@@ -237,7 +261,7 @@ impl TrustSet {
     }
 
     /// The policy for `repository`: the most specific matching pattern wins
-    /// (containers-policy.json semantics); otherwise enforce with threshold 1.
+    /// (containers-policy.json semantics); otherwise the default policy (pattern `None`).
     pub fn policy_for(&self, repository: &str) -> PolicyApplied {
         self.policies
             .iter()
@@ -248,11 +272,19 @@ impl TrustSet {
                 mode: p.mode,
                 threshold: p.threshold,
             })
-            .unwrap_or(PolicyApplied {
-                pattern: None,
-                mode: PolicyMode::Enforce,
-                threshold: 1,
+            .unwrap_or_else(|| {
+                let d = self.default_policy();
+                PolicyApplied {
+                    pattern: None,
+                    mode: d.mode,
+                    threshold: d.threshold,
+                }
             })
+    }
+
+    /// The policy where no pattern matches: the one set, or enforce with threshold 1.
+    pub fn default_policy(&self) -> DefaultPolicy {
+        self.default_policy.unwrap_or_default()
     }
 
     pub fn key(&self, fingerprint: &str) -> Option<&TrustedKey> {
@@ -376,6 +408,47 @@ mod tests {
         assert_eq!(p.mode, PolicyMode::Enforce);
         assert_eq!(p.threshold, 1);
         assert_eq!(p.pattern, None);
+    }
+
+    #[test]
+    fn a_set_default_policy_applies_where_no_pattern_matches() {
+        let set = TrustSet {
+            policies: vec![policy("ghcr.io/**", PolicyMode::Enforce, 1)],
+            default_policy: Some(DefaultPolicy {
+                mode: PolicyMode::Warn,
+                threshold: 2,
+            }),
+            ..TrustSet::default()
+        };
+        let p = set.policy_for("quay.io/x/y");
+        assert_eq!(
+            (p.pattern, p.mode, p.threshold),
+            (None, PolicyMode::Warn, 2)
+        );
+        let scoped = set.policy_for("ghcr.io/acme/app");
+        assert_eq!(scoped.mode, PolicyMode::Enforce);
+        assert_eq!(scoped.pattern.as_deref(), Some("ghcr.io/**"));
+    }
+
+    /// A version-1 document without `default_policy` reads as enforce/1 and is written back
+    /// without the field; one with it keeps it through a round trip.
+    #[test]
+    fn default_policy_is_optional_in_the_document_and_round_trips() {
+        let old = br#"{"format":"vouch-trust-set","version":1,"keys":[],"policies":[]}"#;
+        let set = TrustSet::from_json(old).expect("v1 document");
+        assert_eq!(set.default_policy, None);
+        assert_eq!(set.default_policy(), DefaultPolicy::default());
+        let text = String::from_utf8(set.to_json().expect("json")).expect("utf8");
+        assert!(!text.contains("default_policy"), "{text}");
+        let with = TrustSet {
+            default_policy: Some(DefaultPolicy {
+                mode: PolicyMode::Off,
+                threshold: 1,
+            }),
+            ..TrustSet::default()
+        };
+        let back = TrustSet::from_json(&with.to_json().expect("json")).expect("read back");
+        assert_eq!(back, with);
     }
 
     #[test]

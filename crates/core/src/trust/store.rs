@@ -1,6 +1,6 @@
 //! The trust store proper: read, change and write the trust set of one profile.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -10,7 +10,8 @@ use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 use super::{
-    scope, KeyStatus, Policy, PolicyMode, SecretBackend, TrustError, TrustSet, TrustedKey,
+    scope, DefaultPolicy, KeyStatus, Policy, PolicyMode, SecretBackend, TrustError, TrustSet,
+    TrustedKey,
 };
 use crate::keys::{Algorithm, PrivateKey, PublicKey};
 
@@ -25,6 +26,9 @@ pub struct TrustStore {
     profile: String,
     lock_path: PathBuf,
 }
+
+/// How reports name the default policy (it has no pattern).
+pub const DEFAULT_POLICY_LABEL: &str = "default policy";
 
 /// What `trust import` did.
 #[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
@@ -81,21 +85,10 @@ impl TrustStore {
     }
 
     fn lock(&self) -> Result<File, TrustError> {
-        let err = |source| TrustError::Lock {
+        crate::paths::take_lock(&self.lock_path).map_err(|source| TrustError::Lock {
             path: self.lock_path.display().to_string(),
             source,
-        };
-        if let Some(dir) = self.lock_path.parent() {
-            std::fs::create_dir_all(dir).map_err(err)?;
-        }
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&self.lock_path)
-            .map_err(err)?;
-        file.lock().map_err(err)?;
-        Ok(file)
+        })
     }
 
     /// Read, change, write under the lock. When `change` fails nothing is written; when the
@@ -346,11 +339,7 @@ impl TrustStore {
         threshold: u32,
     ) -> Result<Policy, TrustError> {
         let pattern = scope::validate(pattern)?;
-        if threshold == 0 {
-            return Err(TrustError::BadPolicy(
-                "the threshold must be at least 1 distinct key".into(),
-            ));
-        }
+        check_threshold(threshold)?;
         let policy = Policy {
             pattern,
             mode,
@@ -360,6 +349,20 @@ impl TrustStore {
             set.policies.retain(|p| p.pattern != policy.pattern);
             set.policies.push(policy.clone());
             Ok(policy.clone())
+        })
+    }
+
+    /// Sets the policy that applies where no pattern matches.
+    pub fn set_default_policy(
+        &self,
+        mode: PolicyMode,
+        threshold: u32,
+    ) -> Result<DefaultPolicy, TrustError> {
+        check_threshold(threshold)?;
+        let policy = DefaultPolicy { mode, threshold };
+        self.update(|set| {
+            set.default_policy = Some(policy);
+            Ok(policy)
         })
     }
 
@@ -397,6 +400,10 @@ impl TrustStore {
         }
         for p in &incoming.policies {
             scope::validate(&p.pattern)?;
+            check_threshold(p.threshold)?;
+        }
+        if let Some(d) = &incoming.default_policy {
+            check_threshold(d.threshold)?;
         }
         self.update(|set| {
             let mut report = ImportReport::default();
@@ -459,9 +466,33 @@ impl TrustStore {
                     )),
                 }
             }
+            // The default policy is merged like a pattern's: adopted when none was set here,
+            // otherwise a difference is a conflict and the local value is kept.
+            match (set.default_policy, incoming.default_policy) {
+                (_, None) => {}
+                (None, Some(d)) => {
+                    report.policies_added.push(DEFAULT_POLICY_LABEL.to_string());
+                    set.default_policy = Some(d);
+                }
+                (Some(l), Some(d)) if l == d => {}
+                (Some(l), Some(d)) => report.conflicts.push(format!(
+                    "{DEFAULT_POLICY_LABEL}: {} threshold {} here vs {} threshold {} in the file (kept the local value)",
+                    l.mode, l.threshold, d.mode, d.threshold
+                )),
+            }
             Ok(report)
         })
     }
+}
+
+/// A threshold counts distinct keys: at least one.
+fn check_threshold(threshold: u32) -> Result<(), TrustError> {
+    if threshold == 0 {
+        return Err(TrustError::BadPolicy(
+            "the threshold must be at least 1 distinct key".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn now() -> OffsetDateTime {
@@ -682,6 +713,44 @@ mod tests {
         let removed = s.remove(&k.fingerprint).expect("remove");
         assert!(removed.has_private);
         assert!(!mem.item_names().iter().any(|n| n.contains("/private/")));
+    }
+
+    #[test]
+    fn default_policy_is_set_exported_and_imported_like_a_policy() {
+        let (a, _, _d1) = store();
+        let (b, _, _d2) = store();
+        let (c, _, _d3) = store();
+        assert!(matches!(
+            a.set_default_policy(PolicyMode::Warn, 0),
+            Err(TrustError::BadPolicy(_))
+        ));
+        assert_eq!(a.load().expect("load").default_policy, None);
+        let set = a.set_default_policy(PolicyMode::Warn, 2).expect("set");
+        let exported = a.export_set().expect("export");
+        assert_eq!(exported.default_policy, Some(set));
+        let read_back = TrustSet::from_json(&exported.to_json().expect("json")).expect("read");
+        assert_eq!(read_back.default_policy, Some(set));
+        // None here: adopted, and reported as added.
+        let report = b.import_set(&read_back).expect("import");
+        assert_eq!(
+            report.policies_added,
+            vec![DEFAULT_POLICY_LABEL.to_string()]
+        );
+        assert_eq!(b.load().expect("load").default_policy(), set);
+        // A different one here: a conflict, the local value kept.
+        c.set_default_policy(PolicyMode::Off, 1).expect("set");
+        let report = c.import_set(&read_back).expect("import");
+        assert!(report.policies_added.is_empty());
+        assert_eq!(report.conflicts.len(), 1, "{:?}", report.conflicts);
+        assert!(report.conflicts[0]
+            .contains("default policy: off threshold 1 here vs warn threshold 2"));
+        assert_eq!(
+            c.load().expect("load").default_policy(),
+            DefaultPolicy {
+                mode: PolicyMode::Off,
+                threshold: 1
+            }
+        );
     }
 
     #[test]

@@ -1,15 +1,25 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import type { Policy, PolicyMode } from '../../ipc/types';
+import type { DefaultPolicy, Policy, PolicyMode } from '../../ipc/types';
 import { ipcError, mockBackend } from '../../test/ipc';
 import KeysView from './KeysView.svelte';
 import PoliciesPanel from './PoliciesPanel.svelte';
 
 /** A tiny in-memory policy store behaving like the core's. */
-function policyBackend(initial: Policy[]): { calls: ReturnType<typeof mockBackend>; stored: () => Policy[] } {
+function policyBackend(
+  initial: Policy[],
+  initialDefault: DefaultPolicy = { mode: 'enforce', threshold: 1 },
+): { calls: ReturnType<typeof mockBackend>; stored: () => Policy[]; storedDefault: () => DefaultPolicy } {
   let stored = [...initial];
+  let fallback = initialDefault;
   const calls = mockBackend((cmd, args) => {
     if (cmd === 'list_policies') return stored;
+    if (cmd === 'get_default_policy') return fallback;
+    if (cmd === 'set_default_policy') {
+      if (Number(args?.['threshold']) < 1) return ipcError('bad_policy', 'bad policy: the threshold must be at least 1 distinct key');
+      fallback = { mode: args?.['mode'] as PolicyMode, threshold: Number(args?.['threshold']) };
+      return fallback;
+    }
     if (cmd === 'set_policy') {
       const policy = { pattern: String(args?.['pattern']), mode: args?.['mode'] as PolicyMode, threshold: Number(args?.['threshold']) };
       stored = stored.some((p) => p.pattern === policy.pattern)
@@ -25,7 +35,7 @@ function policyBackend(initial: Policy[]): { calls: ReturnType<typeof mockBacken
     if (cmd === 'list_keys') return [];
     return null;
   });
-  return { calls, stored: () => stored };
+  return { calls, stored: () => stored, storedDefault: () => fallback };
 }
 
 function row(pattern: string): HTMLElement {
@@ -39,10 +49,43 @@ describe('Policies', () => {
     policyBackend([]);
     render(PoliciesPanel);
     const empty = await screen.findByTestId('empty-state');
-    expect(empty.textContent).toContain('every image is enforced with 1 trusted signature');
+    expect(empty.textContent).toContain('the default policy applies to every image');
     const panel = screen.getByTestId('policies-panel');
     expect(panel.textContent).toContain('Where no pattern matches: enforce, 1 key.');
     expect(panel.textContent).toContain('The most specific pattern wins');
+  });
+
+  it('shows the default policy the core holds and changes it in place', async () => {
+    const { calls, storedDefault } = policyBackend([], { mode: 'warn', threshold: 2 });
+    render(PoliciesPanel);
+    const fallback = await screen.findByTestId('default-policy');
+    expect(screen.getByTestId('default-policy-summary').textContent).toContain('Where no pattern matches: warn, 2 keys.');
+    expect(within(fallback).getByTestId<HTMLSelectElement>('policy-mode').value).toBe('warn');
+    expect(within(fallback).getByTestId<HTMLInputElement>('policy-threshold').value).toBe('2');
+
+    await fireEvent.change(within(fallback).getByTestId('policy-mode'), { target: { value: 'enforce' } });
+    await waitFor(() => {
+      expect(screen.getByTestId('default-policy').dataset['mode']).toBe('enforce');
+    });
+    await fireEvent.change(within(screen.getByTestId('default-policy')).getByTestId('policy-threshold'), { target: { value: '1' } });
+    await waitFor(() => {
+      expect(storedDefault()).toEqual({ mode: 'enforce', threshold: 1 });
+    });
+    expect(calls.filter((c) => c.cmd === 'set_default_policy').map((c) => c.args)).toEqual([
+      { mode: 'enforce', threshold: 2 },
+      { mode: 'enforce', threshold: 1 },
+    ]);
+    expect(screen.getByTestId('default-policy-summary').textContent).toContain('Where no pattern matches: enforce, 1 key.');
+    expect(calls.some((c) => c.cmd === 'set_policy')).toBe(false);
+  });
+
+  it('refuses a default threshold below 1 without calling the core', async () => {
+    const { calls } = policyBackend([]);
+    render(PoliciesPanel);
+    const fallback = await screen.findByTestId('default-policy');
+    await fireEvent.change(within(fallback).getByTestId('policy-threshold'), { target: { value: '0' } });
+    expect((await screen.findByTestId('error')).textContent).toContain('from 1 to 10');
+    expect(calls.some((c) => c.cmd === 'set_default_policy')).toBe(false);
   });
 
   it('lists policies with their mode and threshold', async () => {
@@ -126,7 +169,10 @@ describe('Policies', () => {
   });
 
   it('shows the core error when saving fails', async () => {
-    mockBackend((cmd) => (cmd === 'set_policy' ? ipcError('invalid_pattern', 'Patterns must name a registry') : []));
+    mockBackend((cmd) => {
+      if (cmd === 'set_policy') return ipcError('invalid_pattern', 'Patterns must name a registry');
+      return cmd === 'get_default_policy' ? { mode: 'enforce', threshold: 1 } : [];
+    });
     render(PoliciesPanel);
     await screen.findByTestId('empty-state');
     await fireEvent.input(screen.getByTestId('policy-add-pattern'), { target: { value: 'acme' } });

@@ -59,7 +59,7 @@ export class VerifySession {
   private nextId = 0;
   private readonly history: HistoryStore | null;
 
-  /** `history` records every finished verdict (null: nothing is recorded). */
+  /** `history` is re-read after each batch the core recorded (null: no history shown). */
   constructor(history: HistoryStore | null = historyStore) {
     this.history = history;
   }
@@ -159,10 +159,11 @@ export class VerifySession {
     const ids = batch.map((r) => r.id);
     this.active += 1;
     try {
-      await verifyImages(
+      const warning = await verifyImages(
         batch.map((r) => r.reference),
         (event) => this.apply(ids, event),
       );
+      void this.history?.recorded(warning);
     } catch (e) {
       this.error = errorMessage(e);
       this.settle(ids, this.error);
@@ -175,7 +176,6 @@ export class VerifySession {
 
   /** Applies one streamed event to its row; `ids` maps the batch's indexes to rows. */
   private apply(ids: number[], event: VerifyEvent): void {
-    if (event.kind === 'finished') this.history?.record(event.verdict); // even if the row is gone
     const row = this.rows.find((r) => r.id === ids[event.index]);
     if (row === undefined) return; // removed from the list meanwhile
     if (event.kind === 'started') {
