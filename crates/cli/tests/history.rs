@@ -144,7 +144,11 @@ fn the_default_policy_is_set_listed_applied_and_shared() {
     let reg = real_registry("default policy");
     let a = Env::new("default-policy-a");
     let listed = |env: &Env| -> Value {
-        serde_json::from_str(&env.ok(&["policy", "list", "--json"])).expect("json")
+        let policies: Value =
+            serde_json::from_str(&env.ok(&["policy", "list", "--json"])).expect("json");
+        let default: Value =
+            serde_json::from_str(&env.ok(&["policy", "default", "--json"])).expect("json");
+        json!({"default": default, "policies": policies})
     };
     assert_eq!(
         listed(&a),

@@ -2,8 +2,7 @@
 
 use anyhow::Result;
 use clap::Subcommand;
-use serde::Serialize;
-use vouch_core::trust::{DefaultPolicy, Policy, PolicyMode};
+use vouch_core::trust::PolicyMode;
 
 use super::{open_store, print_json};
 use crate::Outcome;
@@ -26,8 +25,14 @@ pub(crate) enum PolicyCmd {
     },
     /// Remove the policy of GLOB
     Rm { glob: String },
-    /// List the default policy and the policies of patterns
+    /// List the default policy and the policies of patterns (`--json`: the patterns' policies,
+    /// an array as always; `vouch policy default --json` gives the default)
     List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the default policy: what applies where no pattern matches
+    Default {
         #[arg(long)]
         json: bool,
     },
@@ -65,10 +70,8 @@ pub(crate) fn run(cmd: PolicyCmd) -> Result<Outcome> {
             let set = store.load()?;
             let default = set.default_policy();
             if json {
-                print_json(&PolicyList {
-                    default,
-                    policies: &set.policies,
-                })?;
+                // The array scripts already read; the default has its own verb.
+                print_json(&set.policies)?;
             } else {
                 println!(
                     "default: {} (where no pattern matches)",
@@ -79,15 +82,19 @@ pub(crate) fn run(cmd: PolicyCmd) -> Result<Outcome> {
                 }
             }
         }
+        PolicyCmd::Default { json } => {
+            let default = store.load()?.default_policy();
+            if json {
+                print_json(&default)?;
+            } else {
+                println!(
+                    "default: {} (where no pattern matches)",
+                    terms(default.mode, default.threshold)
+                );
+            }
+        }
     }
     Ok(Outcome::Ok)
-}
-
-/// What `policy list --json` prints: the default policy and the policies of patterns.
-#[derive(Serialize)]
-struct PolicyList<'a> {
-    default: DefaultPolicy,
-    policies: &'a [Policy],
 }
 
 /// `enforce, 2 distinct keys`.

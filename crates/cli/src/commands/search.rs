@@ -81,6 +81,7 @@ pub(crate) fn run_search(args: SearchArgs) -> Result<Outcome> {
         docker_hub: (!args.no_docker_hub).then(Default::default),
         limit: usize::try_from(args.limit).unwrap_or(20),
         page_size,
+        history: history_repositories(),
         ..SearchOptions::default()
     };
     let now = time::OffsetDateTime::now_utc();
@@ -156,4 +157,32 @@ pub(crate) fn run_tags(args: TagsArgs) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// The repositories of this profile's history, newest first. A history that cannot be read
+/// adds nothing to the search, with a note saying why.
+fn history_repositories() -> Vec<String> {
+    let read = vouch_core::paths::profile()
+        .map_err(|e| e.to_string())
+        .and_then(|p| {
+            vouch_core::history::History::for_profile(&p)
+                .read()
+                .map_err(|e| e.to_string())
+        });
+    let read = match read {
+        Ok(read) => read,
+        Err(why) => {
+            eprintln!("note: the history is not searched: {why}");
+            return Vec::new();
+        }
+    };
+    if let Some(warning) = &read.warning {
+        eprintln!("note: {warning}");
+    }
+    let mut seen = std::collections::HashSet::new();
+    read.entries
+        .into_iter()
+        .filter_map(|e| e.repository)
+        .filter(|r| seen.insert(r.clone()))
+        .collect()
 }
