@@ -14,8 +14,11 @@ use vouch_core::reference::{identity_repository, is_loopback_host, ImageRef};
 use vouch_core::trust::{scope, TrustSet};
 use vouch_core::{cosign, dsse, extract, registry};
 
+/// A target's body: the fuzzer's bytes in, a panic when something is wrong.
+pub type Target = fn(&[u8]);
+
 /// Every target, by the name of its binary and of its corpus folder (fuzz/corpus/<name>/).
-pub const ALL: &[(&str, fn(&[u8]))] = &[
+pub const ALL: &[(&str, Target)] = &[
     ("reference", reference),
     ("public_key", public_key),
     ("private_key", private_key),
@@ -108,7 +111,10 @@ pub fn manifest(data: &[u8]) {
     };
     let _ = (m.is_index(), m.kind());
     let descriptors = m.layers.iter().chain(&m.manifests);
-    for d in descriptors.chain(m.config.as_ref()).chain(m.subject.as_ref()) {
+    for d in descriptors
+        .chain(m.config.as_ref())
+        .chain(m.subject.as_ref())
+    {
         let _ = (d.sha256(), d.is_attestation(), d.platform_label());
     }
 }

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 pub mod targets;
 
 fn corpus_dir(target: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus").join(target)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/corpus")
+        .join(target)
 }
 
 #[test]
@@ -36,5 +38,8 @@ fn every_corpus_file_is_handled_without_a_panic() {
             replayed += 1;
         }
     }
-    assert!(replayed >= targets::ALL.len(), "only {replayed} corpus files replayed");
+    assert!(
+        replayed >= targets::ALL.len(),
+        "only {replayed} corpus files replayed"
+    );
 }

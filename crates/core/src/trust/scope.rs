@@ -304,7 +304,11 @@ mod tests {
             for n in &names {
                 let ps = std::str::from_utf8(p).unwrap_or_default();
                 let ns = std::str::from_utf8(n).unwrap_or_default();
-                assert_eq!(matches(ps, ns), backtracking_matches(ps, ns), "{ps:?} vs {ns:?}");
+                assert_eq!(
+                    matches(ps, ns),
+                    backtracking_matches(ps, ns),
+                    "{ps:?} vs {ns:?}"
+                );
                 compared += 1;
             }
         }
