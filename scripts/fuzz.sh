@@ -31,7 +31,7 @@ fi
 # Runs from the repository root: cargo-fuzz finds fuzz/ there, and builds into fuzz/target/.
 unset CARGO_TARGET_DIR
 targets="${FUZZ_TARGETS:-$(cargo +nightly fuzz list)}"
-cargo +nightly fuzz build
+for t in $targets; do cargo +nightly fuzz build "$t"; done
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
