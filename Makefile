@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 TAURI := ui/node_modules/.bin/tauri
 
-.PHONY: deps run app app-debug cli test lint screenshots clean
+.PHONY: deps run app app-debug cli test lint fuzz screenshots clean
 
 deps: ## install system packages (apt), npm packages and the peer tools
 	scripts/install-deps.sh
@@ -22,6 +22,11 @@ run: app ## build and open the Vouch window
 
 test: deps ## every test, against the real registry, Secret Service, peers and window
 	tests/harness/with-env.sh scripts/run-tests.sh
+
+# cargo-fuzz on nightly: every parser of outside data for FUZZ_SECONDS each (scripts/fuzz.sh).
+FUZZ_SECONDS ?= 60
+fuzz: ## fuzz every parser of outside data for FUZZ_SECONDS (default 60) each: executions and crashes per target (needs nightly)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 screenshots: deps ## drive the real window through the main flow and save docs/screenshots/*.png
 	cargo build -p vouch-cli

@@ -406,6 +406,27 @@ fn variable_substitution() {
     assert_eq!(ok(&deep), Err(Unresolved::Malformed));
 }
 
+/// Regression (found by the fuzz target `compose`, then `dockerfile`): a variable name followed
+/// by a multi-byte character (`${A€}`) split the text inside the character and panicked.
+#[test]
+fn variable_name_followed_by_a_multibyte_character_is_malformed() {
+    let env = |_: &str| None;
+    for input in ["${A€}", "${A\u{fffd}x}", "x ${NAME_1é-d} y"] {
+        assert_eq!(
+            vars::substitute(input, &env, true),
+            Err(vars::Unresolved::Malformed),
+            "{input:?}"
+        );
+    }
+    let compose = extract_compose("services:\n  web:\n    image: \"nginx:${TAG€}\"\n")
+        .expect("the YAML parses");
+    assert!(compose.references.is_empty());
+    assert_eq!(compose.problems.len(), 1, "{:?}", compose.problems);
+    let dockerfile = extract_dockerfile("ARG A=1\nFROM alpine:${A€}\n");
+    assert!(dockerfile.references.is_empty());
+    assert_eq!(dockerfile.problems.len(), 1, "{:?}", dockerfile.problems);
+}
+
 #[test]
 fn dispatch_and_sniffing() {
     for (name, text, expected) in [

@@ -145,13 +145,15 @@ impl Substitution<'_> {
             (":?", w)
         } else if op_and_word.is_empty() {
             ("", "")
+        } else if let Some(w) = op_and_word.strip_prefix('-') {
+            ("-", w)
+        } else if let Some(w) = op_and_word.strip_prefix('+') {
+            ("+", w)
+        } else if let Some(w) = op_and_word.strip_prefix('?') {
+            ("?", w)
         } else {
-            match op_and_word.split_at(1) {
-                ("-", w) => ("-", w),
-                ("+", w) => ("+", w),
-                ("?", w) => ("?", w),
-                _ => return Err(Unresolved::Malformed),
-            }
+            // Anything else after the name, a multi-byte character included (no byte split).
+            return Err(Unresolved::Malformed);
         };
         let set_nonempty = value.as_deref().is_some_and(|v| !v.is_empty());
         Ok(match (op, value) {

@@ -179,6 +179,21 @@ impl Challenge {
     }
 }
 
+/// What Vouch reads from a `WWW-Authenticate` header, as text (the scheme and, for `Bearer`,
+/// realm and service). Exists only so the fuzz target `www_authenticate` and its corpus replay
+/// can reach the private parser; the registry client never calls it.
+#[doc(hidden)]
+pub fn parse_www_authenticate(header: &str) -> String {
+    format!("{:?}", Challenge::parse(header))
+}
+
+/// Whether a token server's answer holds a token (its lifetime parsed too), for the fuzz target
+/// `token_answer` and its corpus replay. Never returns the token.
+#[doc(hidden)]
+pub fn token_answer_is_usable(body: &[u8]) -> bool {
+    parse_token_answer(body).is_ok()
+}
+
 fn parse_challenge_params(challenge: &str) -> HashMap<String, String> {
     let rest = challenge
         .trim_start()

@@ -51,6 +51,8 @@ use oci_client::client::{ClientConfig, ClientProtocol};
 use crate::reference::{is_loopback_host, ImageRef};
 
 use auth::AuthCache;
+#[doc(hidden)]
+pub use auth::{parse_www_authenticate, token_answer_is_usable};
 use credentials::{CredentialOptions, Credentials};
 pub use error::{ErrorEnvelope, HelperProblem, OciError, OciErrorCode, RegistryError};
 pub use listing::PublicAnswer;
