@@ -20,6 +20,7 @@ use crate::dsse::{self, DsseError, Envelope, RawEnvelope, DSSE_MEDIA_TYPE, MAX_A
 use crate::oci::{clip, Descriptor, Digest, Manifest};
 use crate::reference::ImageRef;
 use crate::registry::{ReferrersAnswer, Registry, RegistryError, MAX_PAYLOAD_BYTES};
+use crate::verify::problem::plural;
 
 /// Notary Project signature artifact type.
 pub const NOTARY_ARTIFACT_TYPE: &str = "application/vnd.cncf.notary.signature";
@@ -116,14 +117,6 @@ pub enum BundleContent {
     Signatures(Vec<Found>),
     /// A DSSE attestation.
     Attestation(FoundAttestation),
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 /// Reads the cosign signature tag `sha256-<hex>.sig` for `digest` into `into`: one

@@ -90,8 +90,10 @@ pub enum Refusal {
 
 /// Decides whether the image of `verdict` may be pulled, and pinned to what.
 pub fn plan(verdict: &Verdict, confirmation: Confirmation) -> Result<PullPlan, Refusal> {
+    // Only `sha256:` + 64 lower-case hex is handed to an engine: anything else could be read as
+    // an option or another reference.
     let pinned = match (&verdict.repository, &verdict.digest) {
-        (Some(repository), Some(digest)) if is_sha256_digest(digest) => {
+        (Some(repository), Some(digest)) if crate::oci::is_sha256_digest(digest) => {
             format!("{repository}@{digest}")
         }
         _ => {
@@ -125,14 +127,6 @@ pub fn plan(verdict: &Verdict, confirmation: Confirmation) -> Result<PullPlan, R
             reason: verdict.reason.clone(),
         }),
     }
-}
-
-/// `sha256:` and 64 lower-case hex digits: what Vouch hashes manifests to. Anything else is not
-/// handed to an engine (it could be read as an option or another reference).
-fn is_sha256_digest(digest: &str) -> bool {
-    digest
-        .strip_prefix("sha256:")
-        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
 }
 
 /// The container engine that pulls.

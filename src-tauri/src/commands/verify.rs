@@ -1,13 +1,13 @@
 //! Verifying images, streamed to the window as each verdict is ready.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde::Serialize;
 use tauri::ipc::Channel;
 use time::OffsetDateTime;
 use vouch_core::history::HistoryEntry;
 use vouch_core::trust::TrustSet;
-use vouch_core::verify::{verify_batch, Verdict};
+use vouch_core::verify::{verify_batch, verify_each, PendingTrust, Verdict};
 
 use super::{load_trust, on_runtime, verify_options, Shared};
 use crate::error::{IpcError, IpcResult};
@@ -42,15 +42,15 @@ pub(crate) async fn verify_images(
         });
     }
     on_runtime(move |rt| {
-        let checked = Mutex::new(Vec::with_capacity(references.len()));
-        rt.block_on(verify_batch(
+        // One slot per image: recorded in input order, as `vouch verify` records them.
+        let mut checked: Vec<Option<HistoryEntry>> = vec![None; references.len()];
+        rt.block_on(verify_each(
             references,
-            Arc::new(trust),
+            PendingTrust::ready(Arc::new(trust)),
             verify_options(),
             |index, verdict| {
-                let entry = HistoryEntry::of(&verdict, OffsetDateTime::now_utc());
-                if let Ok(mut checked) = checked.lock() {
-                    checked.push((index, entry));
+                if let Some(slot) = checked.get_mut(index) {
+                    *slot = Some(HistoryEntry::of(&verdict, OffsetDateTime::now_utc()));
                 }
                 let _ = on_event.send(VerifyEvent::Finished {
                     index,
@@ -58,12 +58,8 @@ pub(crate) async fn verify_images(
                 });
             },
         ));
-        // Recorded in input order, as `vouch verify` records them. A poisoned lock (a panic in
-        // the callback) still holds every entry pushed before it.
-        let mut checked = checked.into_inner().unwrap_or_else(|e| e.into_inner());
-        checked.sort_by_key(|(index, _)| *index);
         Ok(super::history::record(
-            checked.into_iter().map(|(_, e)| e).collect(),
+            checked.into_iter().flatten().collect(),
         ))
     })
     .await

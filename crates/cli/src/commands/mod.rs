@@ -58,7 +58,15 @@ pub(crate) struct RegistryFlags {
 impl RegistryFlags {
     /// The registry options: these flags plus the hosts marked insecure in the settings.
     pub(crate) fn options(self) -> vouch_core::registry::RegistryOptions {
-        let mut insecure = vouch_core::registry::configured_insecure();
+        self.options_with(vouch_core::registry::configured_insecure())
+    }
+
+    /// The registry options with `insecure` (from settings the caller already loaded) and the
+    /// hosts these flags add.
+    pub(crate) fn options_with(
+        self,
+        mut insecure: Vec<String>,
+    ) -> vouch_core::registry::RegistryOptions {
         insecure.extend(self.insecure);
         vouch_core::registry::RegistryOptions {
             insecure,

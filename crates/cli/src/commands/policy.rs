@@ -47,11 +47,13 @@ pub(crate) fn run(cmd: PolicyCmd) -> Result<Outcome> {
             mode,
             threshold,
         } => match glob {
-            Some(glob) if !default => {
+            // clap refuses a GLOB together with --default, and requires one of them.
+            Some(glob) => {
                 let p = store.set_policy(&glob, mode, threshold)?;
                 println!("Policy for {}: {}", p.pattern, terms(p.mode, p.threshold));
             }
-            _ => {
+            None => {
+                debug_assert!(default);
                 let d = store.set_default_policy(mode, threshold)?;
                 println!(
                     "Default policy (where no pattern matches): {}",

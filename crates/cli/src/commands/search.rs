@@ -55,16 +55,20 @@ impl ListingFlags {
     /// A registry client for `hosts` (loopback ones over plain HTTP) and the page size.
     fn client<'a>(
         self,
+        settings: &Settings,
         hosts: impl IntoIterator<Item = &'a str>,
     ) -> Result<(std::sync::Arc<Registry>, usize)> {
         let page = usize::try_from(self.page_size).unwrap_or(100);
-        Ok((Registry::new(self.registry.options(), hosts)?, page))
+        let options = self
+            .registry
+            .options_with(vouch_core::registry::insecure_in(settings));
+        Ok((Registry::new(options, hosts)?, page))
     }
 }
 
 pub(crate) fn run_search(args: SearchArgs) -> Result<Outcome> {
     let settings = Settings::load()?;
-    let mut hosts: Vec<String> = settings.registries.into_iter().map(|r| r.host).collect();
+    let mut hosts: Vec<String> = settings.registries.iter().map(|r| r.host.clone()).collect();
     for h in args.registries {
         check_host(&h)?;
         if !hosts.contains(&h) {
@@ -72,7 +76,9 @@ pub(crate) fn run_search(args: SearchArgs) -> Result<Outcome> {
         }
     }
     let trust = open_store()?.load()?;
-    let (registry, page_size) = args.listing.client(hosts.iter().map(String::as_str))?;
+    let (registry, page_size) = args
+        .listing
+        .client(&settings, hosts.iter().map(String::as_str))?;
     let opts = SearchOptions {
         registries: hosts
             .iter()
@@ -145,7 +151,9 @@ fn print_result(r: &SearchResult) {
 
 pub(crate) fn run_tags(args: TagsArgs) -> Result<Outcome> {
     let r = vouch_core::reference::ImageRef::parse(&args.repository)?;
-    let (registry, page_size) = args.listing.client([r.registry_host()])?;
+    let (registry, page_size) = args
+        .listing
+        .client(&Settings::load().unwrap_or_default(), [r.registry_host()])?;
     let tags = current_thread_runtime()?
         .block_on(search::tags(&registry, &r.repository(), page_size))
         .with_context(|| format!("could not list the tags of {}", r.repository()))?;

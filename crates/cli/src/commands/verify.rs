@@ -69,39 +69,40 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
     if refs.is_empty() {
         bail!("no image to verify; give IMAGE arguments or --file LIST");
     }
-    // Performance: the keychain read (a D-Bus round trip to the Secret Service) runs on its own
-    // thread while the registry is already being asked; nothing is judged before it arrives,
-    // and when it fails the command fails with its error, printing no verdict.
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    match args.trust_set {
+    let load_error: Arc<Mutex<Option<anyhow::Error>>> = Arc::default();
+    let trust = match args.trust_set {
+        // A trust set from a file: read before anything else, its errors fail the command.
         Some(file) => {
-            let loaded = read_source(&file).and_then(|bytes| {
+            let set = read_source(&file).and_then(|bytes| {
                 TrustSet::from_json(&bytes)
                     .with_context(|| format!("`{file}` is not a trust set Vouch can use"))
-            });
-            let _ = tx.send(Ok(loaded?));
+            })?;
+            PendingTrust::ready(Arc::new(set))
         }
+        // Performance: the keychain read (a D-Bus round trip to the Secret Service) runs on its
+        // own thread while the registry is already being asked; nothing is judged before it
+        // arrives, and when it fails the command fails with its error, printing no verdict.
         None => {
+            let (tx, rx) = tokio::sync::oneshot::channel();
             std::thread::spawn(move || {
                 let _ = tx.send(open_store().and_then(|s| Ok(s.load()?)));
             });
+            let stash = load_error.clone();
+            PendingTrust::from_future(async move {
+                let loaded = match rx.await {
+                    Ok(loaded) => loaded,
+                    Err(_) => Err(anyhow::anyhow!("the trust store could not be read")),
+                };
+                loaded.map(Arc::new).map_err(|e| {
+                    let why = format!("{e:#}");
+                    if let Ok(mut slot) = stash.lock() {
+                        *slot = Some(e);
+                    }
+                    why
+                })
+            })
         }
-    }
-    let load_error: Arc<Mutex<Option<anyhow::Error>>> = Arc::default();
-    let stash = load_error.clone();
-    let trust = PendingTrust::from_future(async move {
-        let loaded = match rx.await {
-            Ok(loaded) => loaded,
-            Err(_) => Err(anyhow::anyhow!("the trust store could not be read")),
-        };
-        loaded.map(Arc::new).map_err(|e| {
-            let why = format!("{e:#}");
-            if let Ok(mut slot) = stash.lock() {
-                *slot = Some(e);
-            }
-            why
-        })
-    });
+    };
     let opts = VerifyOptions {
         registry: args.registry.options(),
         ..VerifyOptions::default()

@@ -22,7 +22,7 @@ use crate::oci::{is_sha256_digest, Descriptor, Digest, Manifest};
 use crate::reference::ImageRef;
 use crate::registry::{Registry, RegistryError, MAX_MANIFEST_BYTES};
 use crate::trust::TrustSet;
-use crate::verify::{accepted_keys, verify_and_gather, Gathered, Status, Verdict, VerifyOptions};
+use crate::verify::{verify_and_gather, Gathered, Status, Verdict, VerifyOptions};
 
 /// Most platform manifests whose config is read for metadata.
 const MAX_PLATFORM_DETAILS: usize = 16;
@@ -76,23 +76,17 @@ pub async fn inspect(
     let mut attestations = Vec::new();
     if let Some(g) = gathered {
         let material = &g.material;
-        // The key that verified the image, from the material it was judged on.
+        // The key that verified the image: the verdict's first counted signature (judged on
+        // this material; no second pass over the signatures).
         let cover = (verdict.status == Status::Verified)
-            .then(|| {
-                accepted_keys(
-                    &material.found,
-                    trust,
-                    &material.digest,
-                    &material.repository,
-                    now,
-                )
-                .first()
-                .map(|k| ImageCover {
-                    fingerprint: k.fingerprint.clone(),
-                    publisher: k.publisher.clone(),
+            .then(|| verdict.signatures.iter().find(|s| s.valid))
+            .flatten()
+            .and_then(|s| {
+                Some(ImageCover {
+                    fingerprint: s.fingerprint.clone()?,
+                    publisher: s.publisher.clone()?,
                 })
-            })
-            .flatten();
+            });
         let pinned = r.with_digest(&material.digest);
         match tokio::time::timeout(
             opts.image_timeout,

@@ -376,10 +376,14 @@ impl Registry {
 /// (`{"insecure_registries": ["host:port", …]}` in [`crate::paths::config_path`], and the
 /// searched `registries` marked `insecure`); an absent or unreadable file lists none.
 pub fn configured_insecure() -> Vec<String> {
-    let settings = crate::config::Settings::load().unwrap_or_default();
-    let searched = settings.registries.into_iter().filter(|r| r.insecure);
-    let mut out = settings.insecure_registries;
-    out.extend(searched.map(|r| r.host));
+    insecure_in(&crate::config::Settings::load().unwrap_or_default())
+}
+
+/// The insecure registries of `settings` already loaded (see [`configured_insecure`]).
+pub fn insecure_in(settings: &crate::config::Settings) -> Vec<String> {
+    let searched = settings.registries.iter().filter(|r| r.insecure);
+    let mut out = settings.insecure_registries.clone();
+    out.extend(searched.map(|r| r.host.clone()));
     out
 }
 

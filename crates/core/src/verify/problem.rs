@@ -474,7 +474,7 @@ pub(super) fn policy_name(pattern: Option<&str>) -> String {
         .unwrap_or_else(|| "the default policy".into())
 }
 
-pub(super) fn plural(n: usize) -> &'static str {
+pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
     } else {
