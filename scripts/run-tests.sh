@@ -29,4 +29,4 @@ section "UI unit tests (Vitest)"
 section "end-to-end: the real window through WebKitWebDriver"
 VOUCH_APP_BINARY="$root/target/debug/vouch-app" VOUCH_CLI="$root/target/debug/vouch" \
   node --test --test-concurrency=1 --test-timeout=240000 \
-    tests/e2e/window.test.mjs tests/e2e/flow.test.mjs tests/e2e/drop.test.mjs
+    tests/e2e/*.test.mjs

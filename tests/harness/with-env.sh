@@ -124,4 +124,12 @@ echo "harness: Xvfb on $DISPLAY" >&2
 [ -x "$root/.tools/bin/skopeo" ] && export VOUCH_TEST_SKOPEO="$root/.tools/bin/skopeo"
 export VOUCH_HARNESS=1 VOUCH_PROFILE=test
 
+# More services (authenticating registries, TLS, …): each file in services/ is sourced here, in
+# name order, with free_port, $work and pids+=() at hand; it exports what its tests read.
+for service in "$root"/tests/harness/services/*.sh; do
+  [ -e "$service" ] || continue
+  # shellcheck source=/dev/null
+  . "$service"
+done
+
 "$@"
