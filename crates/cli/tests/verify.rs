@@ -757,22 +757,8 @@ mod hostile {
 /// registry serves comes out `verified`, whatever keys are trusted. They need no keychain (the
 /// trust set is a file passed with `--trust-set`) and no harness, so they run everywhere.
 fn hostile_env(name: &str) -> Env {
-    use std::sync::Arc;
-    use vouch_core::keys::{Algorithm, PrivateKey};
-    use vouch_core::trust::{MemoryBackend, TrustStore};
     let env = Env::new(name);
-    let store = TrustStore::new(
-        Arc::new(MemoryBackend::new()),
-        "hostile",
-        env.path("hostile.lock"),
-    );
-    let key = PrivateKey::generate(Algorithm::Ed25519).expect("key");
-    store
-        .add_public(&key.public_key(), Some("acme"), &[], None, None)
-        .expect("trust the key");
-    let set = store.export_set().expect("export").to_json().expect("json");
-    let file = env.write("trust-set.json", &set);
-    let file = file.to_str().expect("utf-8 path").to_string();
+    let file = trust_set_file(&env, &[(&test_key().public_key(), "acme")]);
     // Short timeouts: a stalled fake registry must not hold a test for long.
     env.with_verify_args(&["--trust-set", &file, "--timeout", "3"])
 }

@@ -22,6 +22,12 @@ use crate::registry::{Registry, RegistryError, RegistryOptions};
 
 /// Media type of a cosign simple-signing layer.
 pub const SIMPLE_SIGNING_MEDIA_TYPE: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
+/// The artifact type of a cosign signature stored as an OCI 1.1 referrer (`cosign sign
+/// --registry-referrers-mode=oci-1-1`): its config media type, simple-signing layers.
+pub const SIGNATURE_ARTIFACT_TYPE: &str = "application/vnd.dev.cosign.artifact.sig.v1+json";
+/// The OCI empty descriptor's media type; cosign (go-containerregistry) lists its sigstore
+/// bundle referrers under it in the fallback index.
+pub const OCI_EMPTY_MEDIA_TYPE: &str = "application/vnd.oci.empty.v1+json";
 /// The layer annotation holding the base64 signature.
 pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
 /// The `critical.type` of a cosign image signature payload.

@@ -13,8 +13,8 @@
 use serde::Deserialize;
 
 use crate::cosign::{
-    COSIGN_SIGN_PREDICATE, PREDICATE_TYPE_ANNOTATION, SIGNATURE_ANNOTATION,
-    SIGSTORE_BUNDLE_MEDIA_TYPE, SIMPLE_SIGNING_MEDIA_TYPE,
+    COSIGN_SIGN_PREDICATE, OCI_EMPTY_MEDIA_TYPE, PREDICATE_TYPE_ANNOTATION, SIGNATURE_ANNOTATION,
+    SIGNATURE_ARTIFACT_TYPE, SIGSTORE_BUNDLE_MEDIA_TYPE, SIMPLE_SIGNING_MEDIA_TYPE,
 };
 use crate::dsse::{self, DsseError, Envelope, RawEnvelope, DSSE_MEDIA_TYPE, MAX_ATTESTATION_BYTES};
 use crate::oci::{clip, Descriptor, Digest, Manifest};
@@ -155,8 +155,21 @@ pub async fn cosign_signatures(
         layers.len(),
         plural(layers.len())
     ));
+    simple_signing_layers(registry, r, layers, Source::CosignTag, into).await
+}
+
+/// Reads cosign simple-signing layers (of the `.sig` tag or of a cosign signature referrer)
+/// into `into`: one [`Found`] per layer, at most [`MAX_SIGNATURES`], each payload a bounded blob
+/// hashed against its digest; what cannot be read is said so.
+async fn simple_signing_layers(
+    registry: &Registry,
+    r: &ImageRef,
+    layers: Vec<&Descriptor>,
+    source: Source,
+    into: &mut Discovered,
+) -> Result<(), RegistryError> {
     let broken = |problem: String, invalid: bool| Found::Broken {
-        source: Source::CosignTag,
+        source: source.clone(),
         problem,
         invalid,
     };
@@ -198,10 +211,11 @@ pub async fn cosign_signatures(
         }
         let sig = sig.clone();
         let d = layer.digest.clone();
+        let (source, broken) = (source.clone(), &broken);
         fetches.push(async move {
             match registry.blob(r, &d, MAX_PAYLOAD_BYTES).await {
                 Ok(payload) => Ok(Found::SimpleSigning {
-                    source: Source::CosignTag,
+                    source,
                     payload,
                     signature_b64: sig,
                 }),
@@ -327,8 +341,24 @@ pub async fn layer_evidence(
     }
 }
 
-/// Reads the referrers of `digest` into `into`: the OCI referrers API, else the fallback tag
-/// `sha256-<hex>`. Each referrer naming this digest as its subject is read: Notary signatures,
+/// Whether a referrer listed with `artifact_type` may hold image signatures or attestations
+/// Vouch reads: none declared, Notary, sigstore bundles, cosign's signature artifact, and the
+/// empty type cosign lists its bundles under. (What the index says is only a hint: each
+/// referrer manifest read is judged by its own content.)
+fn worth_reading(artifact_type: &str) -> bool {
+    artifact_type.is_empty()
+        || [
+            NOTARY_ARTIFACT_TYPE,
+            SIGNATURE_ARTIFACT_TYPE,
+            OCI_EMPTY_MEDIA_TYPE,
+        ]
+        .contains(&artifact_type)
+        || artifact_type.starts_with("application/vnd.dev.sigstore.bundle")
+}
+
+/// Reads the referrers of `digest` into `into`: the OCI referrers API (every page), else the
+/// fallback tag `sha256-<hex>`. Each referrer naming this digest as its subject is read, at most
+/// [`MAX_SIGNATURES`] (more are said so): Notary signatures, cosign signature artifacts and
 /// sigstore bundles (image signatures into [`Discovered::signatures`], attestations into
 /// [`Discovered::attestations`]).
 pub async fn referrers(
@@ -338,11 +368,11 @@ pub async fn referrers(
     into: &mut Discovered,
 ) -> Result<(), RegistryError> {
     into.referrers_consulted = true;
-    let (bytes, how) = match registry.referrers(r, digest.as_str()).await? {
-        ReferrersAnswer::Index(b) => (b, "referrers API"),
+    let (pages, how) = match registry.referrers(r, digest.as_str()).await? {
+        ReferrersAnswer::Index(pages) => (pages, "referrers API"),
         ReferrersAnswer::NotSupported => {
             match registry.manifest(r, &digest.referrers_tag(), false).await? {
-                Some(m) => (m.bytes, "referrers fallback tag"),
+                Some(m) => (vec![m.bytes], "referrers fallback tag"),
                 None => {
                     into.sources
                         .push("referrers: none (no API, no fallback tag)".into());
@@ -351,36 +381,51 @@ pub async fn referrers(
             }
         }
     };
-    let Ok(index) = Manifest::parse(&bytes) else {
-        into.sources
-            .push(format!("{how}: malformed answer, ignored"));
-        return Ok(());
-    };
-    if !index.is_index() {
-        // Some registries answer the fallback tag with the image itself.
-        into.sources.push(format!(
-            "{how}: answered with something that is not an index, ignored"
-        ));
-        return Ok(());
-    }
-    let mut count = 0usize;
-    for entry in index.manifests.iter().take(MAX_SIGNATURES) {
-        let at = entry.artifact_type.as_deref().unwrap_or("");
-        let interesting = at.is_empty()
-            || at == NOTARY_ARTIFACT_TYPE
-            || at.starts_with("application/vnd.dev.sigstore.bundle");
-        let Ok(entry_digest) = entry.sha256() else {
-            continue;
+    let mut entries = Vec::new();
+    for page in &pages {
+        let Ok(index) = Manifest::parse(page) else {
+            into.sources
+                .push(format!("{how}: malformed answer, ignored"));
+            return Ok(());
         };
-        if !interesting || entry_digest == *digest {
-            continue;
+        if !index.is_index() {
+            // Some registries answer the fallback tag with the image itself.
+            into.sources.push(format!(
+                "{how}: answered with something that is not an index, ignored"
+            ));
+            return Ok(());
         }
+        entries.extend(index.manifests);
+    }
+    let mut wanted = entries.iter().filter_map(|entry| {
+        let at = entry.artifact_type.as_deref().unwrap_or("");
+        let entry_digest = entry.sha256().ok()?;
+        (worth_reading(at) && entry_digest != *digest).then_some(entry_digest)
+    });
+    let mut count = 0usize;
+    for entry_digest in wanted.by_ref().take(MAX_SIGNATURES) {
         if referrer(registry, r, digest, &entry_digest, into).await? {
             count += 1;
         }
     }
+    let unread = wanted.count();
+    if unread > 0 {
+        into.signatures.push(Found::Broken {
+            source: Source::Referrer(digest.to_string()),
+            problem: format!(
+                "{unread} more referrer{} past the first {MAX_SIGNATURES} were not read",
+                plural(unread)
+            ),
+            invalid: false,
+        });
+    }
+    let over = if pages.len() > 1 {
+        format!(" (over {} pages)", pages.len())
+    } else {
+        String::new()
+    };
     into.sources.push(format!(
-        "{how}: {count} referrer{} for this digest",
+        "{how}: {count} referrer{} for this digest{over}",
         plural(count)
     ));
     Ok(())
@@ -418,6 +463,16 @@ async fn referrer(
     }
     if rm.kind() == NOTARY_ARTIFACT_TYPE {
         into.signatures.push(Found::Notary { source });
+        return Ok(true);
+    }
+    // cosign's OCI 1.1 signature: the `.sig` manifest's layers, stored as a referrer.
+    let signing: Vec<&Descriptor> = rm
+        .layers
+        .iter()
+        .filter(|l| l.media_type == SIMPLE_SIGNING_MEDIA_TYPE)
+        .collect();
+    if rm.kind() == SIGNATURE_ARTIFACT_TYPE || !signing.is_empty() {
+        simple_signing_layers(registry, r, signing, source, into).await?;
         return Ok(true);
     }
     let Some(layer) = rm.layers.iter().find(|l| {

@@ -2,6 +2,8 @@
 //! the real parts the harness (`tests/harness/with-env.sh`) starts.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod proxy;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -214,6 +216,27 @@ impl Env {
         serde_json::from_str::<Vec<serde_json::Value>>(&out)
             .expect("key list --json is a JSON array")
     }
+}
+
+/// Writes a trust set trusting each `(key, publisher)` (no scopes) to `env`'s folder, the way
+/// `vouch trust export` writes one; returns its path for `vouch verify --trust-set`. The
+/// keychain is not involved.
+pub fn trust_set_file(env: &Env, keys: &[(&vouch_core::keys::PublicKey, &str)]) -> String {
+    use std::sync::Arc;
+    use vouch_core::trust::{MemoryBackend, TrustStore};
+    let store = TrustStore::new(
+        Arc::new(MemoryBackend::new()),
+        "file",
+        env.path("trust-set.lock"),
+    );
+    for (key, publisher) in keys {
+        store
+            .add_public(key, Some(publisher), &[], None, None)
+            .expect("trust the key");
+    }
+    let set = store.export_set().expect("export").to_json().expect("json");
+    let file = env.write("trust-set.json", &set);
+    file.to_str().expect("utf-8 path").to_string()
 }
 
 /// Asserts exit code 2 with one clear sentence on stderr containing `needle`.
@@ -521,6 +544,84 @@ pub fn push_index(
             .expect("push index");
         (d, platforms)
     })
+}
+
+/// A cosign simple-signing signature of `digest` naming `identity` (the repository as Vouch
+/// will be asked for it: `host:port/name`), made with `key`: its payload blob is pushed to
+/// `reg/repo`; returns the layer descriptor (with the signature annotation) that names it.
+pub fn signature_layer(
+    reg: &str,
+    repo: &str,
+    digest: &str,
+    identity: &str,
+    key: &vouch_core::keys::PrivateKey,
+) -> Value {
+    let now = time::OffsetDateTime::now_utc();
+    let payload =
+        vouch_core::sign::payload(identity, digest, &Default::default(), now).expect("payload");
+    let signature = vouch_core::dsse::encode_b64(&key.sign(&payload));
+    let len = payload.len();
+    let payload_digest = push_blob(reg, repo, payload);
+    json!({"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+           "digest": payload_digest, "size": len,
+           "annotations": {"dev.cosignproject.cosign/signature": signature}})
+}
+
+/// Pushes to `reg/repo` a manifest holding `layers` with a config of media type `config_type`
+/// (and `artifact_type`, `subject` `{mediaType, digest, size}` when given), under `tag` or by
+/// its digest; returns (digest, size).
+pub fn push_artifact(
+    reg: &str,
+    repo: &str,
+    tag: Option<&str>,
+    config_type: &str,
+    artifact_type: Option<&str>,
+    layers: Vec<Value>,
+    subject: Option<Value>,
+) -> (String, usize) {
+    let config = push_blob(reg, repo, b"{}".to_vec());
+    let mut m = json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": config_type, "digest": config, "size": 2},
+        "layers": layers});
+    if let Some(at) = artifact_type {
+        m["artifactType"] = json!(at);
+    }
+    if let Some(s) = subject {
+        m["subject"] = s;
+    }
+    let bytes = serde_json::to_vec(&m).expect("json");
+    let (d, len) = (sha256_digest(&bytes), bytes.len());
+    put_manifest(reg, repo, tag.unwrap_or(&d), bytes);
+    (d, len)
+}
+
+/// Pushes `reg/repo:v1` (a tiny image) and a cosign `.sig` signature of it naming `identity`,
+/// by `key`; returns the image digest.
+pub fn push_signed_for(
+    reg: &str,
+    repo: &str,
+    identity: &str,
+    key: &vouch_core::keys::PrivateKey,
+) -> String {
+    let digest = push_image(reg, repo, "v1", repo);
+    let layer = signature_layer(reg, repo, &digest, identity, key);
+    let config = "application/vnd.oci.image.config.v1+json";
+    push_artifact(
+        reg,
+        repo,
+        Some(&sig_tag(&digest)),
+        config,
+        None,
+        vec![layer],
+        None,
+    );
+    digest
+}
+
+/// An ed25519 key made in this process (never in a keychain).
+pub fn test_key() -> vouch_core::keys::PrivateKey {
+    use vouch_core::keys::{Algorithm, PrivateKey};
+    PrivateKey::generate(Algorithm::Ed25519).expect("key")
 }
 
 /// Pushes a tiny single-platform image `reg/repo:tag`; returns its digest.

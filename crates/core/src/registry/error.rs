@@ -53,6 +53,17 @@ pub enum RegistryError {
         status: Option<u16>,
         envelope: ErrorEnvelope,
     },
+    /// The registry asked (`Retry-After` on a `429` or `503`) to wait longer than Vouch waits
+    /// for one request.
+    #[error("the registry {host} is limiting requests (HTTP {status}) and asked to wait {wait_secs} s before fetching {what} again, longer than Vouch waits; try again after {retry_at}")]
+    RateLimited {
+        host: String,
+        what: String,
+        status: u16,
+        wait_secs: u64,
+        /// When the registry will answer again, `YYYY-MM-DD HH:MM:SS UTC`.
+        retry_at: String,
+    },
     #[error("the registry {host} answered HTTP {code} for {what}")]
     Status {
         host: String,
@@ -82,6 +93,20 @@ pub enum RegistryError {
     },
 }
 
+/// `t` as `YYYY-MM-DD HH:MM:SS UTC`.
+pub(crate) fn utc_time(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 fn http_note(status: Option<u16>) -> String {
     status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
 }
@@ -103,6 +128,7 @@ impl RegistryError {
             | RegistryError::NotFound { host, .. }
             | RegistryError::Refused { host, .. }
             | RegistryError::Status { host, .. }
+            | RegistryError::RateLimited { host, .. }
             | RegistryError::DigestMismatch { host, .. }
             | RegistryError::Protocol { host, .. }
             | RegistryError::CredentialHelper { host, .. } => host,
@@ -167,6 +193,21 @@ impl RegistryError {
         while let Some(s) = src {
             detail = format!("{detail}: {s}");
             src = s.source();
+        }
+        if e.is_redirect() {
+            return RegistryError::Protocol {
+                host: host.into(),
+                what: what.into(),
+                detail: format!("it redirected the request in a loop or too many times ({detail})"),
+            };
+        }
+        if e.is_body() || e.is_decode() {
+            // The answer had begun: the registry was reached, its answer broke off.
+            return RegistryError::Protocol {
+                host: host.into(),
+                what: what.into(),
+                detail: format!("the answer broke off before its end ({detail})"),
+            };
         }
         RegistryError::Unreachable {
             host: host.into(),

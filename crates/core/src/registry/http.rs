@@ -6,6 +6,15 @@
 //! [`MAX_ERROR_BODY`] bytes, and its OCI error envelope is kept ([`RegistryError::Refused`]);
 //! a `404` is an absence (`Ok(None)`) only when it says nothing else. Headers carrying
 //! credentials are never logged.
+//!
+//! Retries: a GET (idempotent; pushes go through oci-client and are never retried) that gets
+//! `429`, `500`, `502`, `503` or `504`, or fails before any answer for a reason other than a
+//! timeout or a redirect, is sent again at most [`MAX_ATTEMPTS`] times in all, after
+//! [`FIRST_BACKOFF`] doubled each time — or after the `Retry-After` the registry sent, when that
+//! fits in what Vouch waits in all for one GET (the smaller of [`MAX_RETRY_WAIT`] and the request
+//! timeout). A longer `Retry-After` ends the request at once with
+//! [`RegistryError::RateLimited`], whose sentence says when to try again. Every attempt has the
+//! request timeout, and the image its own limit above them.
 
 use super::auth::{CachedAuth, Resource};
 use super::error::{ErrorEnvelope, RegistryError};
@@ -14,6 +23,62 @@ use crate::reference::ImageRef;
 
 /// Most bytes read of a failure answer (an error envelope is a few hundred).
 pub(crate) const MAX_ERROR_BODY: u64 = 64 * 1024;
+/// Most times one GET is sent (the first and the retries).
+pub(crate) const MAX_ATTEMPTS: u32 = 3;
+/// The wait before the first retry when the registry names none; doubled for each next one.
+pub(crate) const FIRST_BACKOFF: std::time::Duration = std::time::Duration::from_millis(250);
+/// Most time spent waiting between the attempts of one GET, `Retry-After` included.
+pub(crate) const MAX_RETRY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The retry budget of one GET.
+struct Retries {
+    attempts: u32,
+    waited: std::time::Duration,
+    /// The most one GET may wait in all: [`MAX_RETRY_WAIT`], or the request timeout if shorter.
+    budget: std::time::Duration,
+}
+
+impl Retries {
+    fn new(request_timeout: std::time::Duration) -> Retries {
+        Retries {
+            attempts: 1,
+            waited: std::time::Duration::ZERO,
+            budget: MAX_RETRY_WAIT.min(request_timeout),
+        }
+    }
+
+    /// The backoff before the next attempt, if one is left.
+    fn backoff(&self) -> Option<std::time::Duration> {
+        (self.attempts < MAX_ATTEMPTS).then(|| FIRST_BACKOFF * 2u32.pow(self.attempts - 1))
+    }
+
+    /// Waits `wait` and counts one more attempt.
+    async fn wait(&mut self, wait: std::time::Duration) {
+        self.attempts += 1;
+        self.waited += wait;
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Whether an answer with this status is worth sending the GET again.
+fn retryable(status: reqwest::StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
+}
+
+/// A `Retry-After` value: delay-seconds or an HTTP date (relative to `now`); `None` when it is
+/// neither.
+pub(crate) fn parse_retry_after(
+    value: &str,
+    now: time::OffsetDateTime,
+) -> Option<std::time::Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(std::time::Duration::from_secs(secs));
+    }
+    let at =
+        time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
+    Some(std::time::Duration::try_from(at - now).unwrap_or_default())
+}
 
 /// The one HTTP client of a [`Registry`]: rustls with `crate::tls`'s roots, loaded on the first
 /// handshake (never, for a plain-HTTP registry).
@@ -60,6 +125,7 @@ impl Registry {
     ) -> Result<Option<reqwest::Response>, RegistryError> {
         let host = r.host().to_string();
         let mut retried = false;
+        let mut retries = Retries::new(self.opts.request_timeout);
         loop {
             let mut req = self.http.get(url);
             if let Some(a) = accept {
@@ -72,11 +138,26 @@ impl Registry {
                 }
                 None => {}
             }
-            let resp = req
-                .send()
-                .await
-                .map_err(|e| self.map_reqwest(&host, what, e))?;
+            let resp = match req.send().await {
+                Ok(resp) => resp,
+                // Failed before any answer (refused, reset): an idempotent GET may go again.
+                Err(e) if !e.is_timeout() && !e.is_redirect() => match retries.backoff() {
+                    Some(wait) if retries.waited + wait <= retries.budget => {
+                        retries.wait(wait).await;
+                        continue;
+                    }
+                    _ => return Err(self.map_reqwest(&host, what, e)),
+                },
+                Err(e) => return Err(self.map_reqwest(&host, what, e)),
+            };
             let status = resp.status();
+            if retryable(status) {
+                if let Some(wait) = self.retry_wait(&host, what, &resp, &retries)? {
+                    drop(resp);
+                    retries.wait(wait).await;
+                    continue;
+                }
+            }
             if status == reqwest::StatusCode::UNAUTHORIZED && !retried {
                 let challenge = resp
                     .headers()
@@ -107,6 +188,41 @@ impl Registry {
                 } if envelope.is_absence() => Ok(None),
                 other => Err(other),
             };
+        }
+    }
+
+    /// How long to wait before sending a GET again after `resp` (a retryable status): its
+    /// `Retry-After` when it sent one, else the backoff. `Ok(None)`: no attempt left, the
+    /// answer stands. A `Retry-After` past the budget is [`RegistryError::RateLimited`].
+    fn retry_wait(
+        &self,
+        host: &str,
+        what: &str,
+        resp: &reqwest::Response,
+        retries: &Retries,
+    ) -> Result<Option<std::time::Duration>, RegistryError> {
+        let now = time::OffsetDateTime::now_utc();
+        let asked = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, now));
+        let Some(backoff) = retries.backoff() else {
+            return Ok(None);
+        };
+        let wait = asked.unwrap_or(backoff);
+        if retries.waited + wait <= retries.budget {
+            return Ok(Some(wait));
+        }
+        match asked {
+            Some(asked) => Err(RegistryError::RateLimited {
+                host: host.into(),
+                what: what.into(),
+                status: resp.status().as_u16(),
+                wait_secs: asked.as_secs().max(1),
+                retry_at: super::error::utc_time(now + asked),
+            }),
+            None => Ok(None),
         }
     }
 
@@ -161,5 +277,48 @@ impl Registry {
 
     pub(super) fn map_reqwest(&self, host: &str, what: &str, e: reqwest::Error) -> RegistryError {
         RegistryError::from_reqwest(host, what, self.opts.request_timeout, e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        let now = time::macros::datetime!(2026-11-29 21:00:00 UTC);
+        assert_eq!(
+            parse_retry_after(" 120 ", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 29 Nov 2026 21:01:30 GMT", now),
+            Some(Duration::from_secs(90))
+        );
+        // A date already past: go again now.
+        assert_eq!(
+            parse_retry_after("Sun, 29 Nov 2026 20:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        for junk in ["", "soon", "-5", "1.5"] {
+            assert_eq!(parse_retry_after(junk, now), None, "{junk}");
+        }
+    }
+
+    #[test]
+    fn retries_are_bounded_in_number_and_in_time() {
+        let mut r = Retries::new(Duration::from_secs(20));
+        assert_eq!(r.budget, MAX_RETRY_WAIT);
+        assert_eq!(r.backoff(), Some(FIRST_BACKOFF));
+        r.attempts = 2;
+        assert_eq!(r.backoff(), Some(FIRST_BACKOFF * 2));
+        r.attempts = MAX_ATTEMPTS;
+        assert_eq!(r.backoff(), None);
+        // A short request timeout bounds the waits too.
+        assert_eq!(
+            Retries::new(Duration::from_secs(3)).budget,
+            Duration::from_secs(3)
+        );
     }
 }

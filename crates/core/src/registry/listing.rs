@@ -21,6 +21,25 @@ pub const MAX_LIST_PAGES: usize = 100;
 /// The `last` value of a `Link: <…>; rel="next"` header: `Ok(None)` when there is no next
 /// page, an error sentence when the header is not a link the distribution spec describes.
 pub fn next_last(link: &str, expected_path: &str) -> Result<Option<String>, String> {
+    let Some(query) = next_query(link, expected_path)? else {
+        return Ok(None);
+    };
+    let last = query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == "last")
+        .map(|(_, v)| percent_decode(v));
+    match last {
+        Some(Some(v)) if !v.is_empty() => Ok(Some(v)),
+        _ => Err("its Link header names no `last` to continue from".into()),
+    }
+}
+
+/// The query of the `rel="next"` target of a `Link` header (`Ok(None)`: no next page), when the
+/// target is `expected_path` on the same host (a relative link, or an absolute one whose path is
+/// it); an error sentence otherwise. The query is returned as sent (opaque to the caller, as
+/// the OCI referrers API allows).
+pub(crate) fn next_query(link: &str, expected_path: &str) -> Result<Option<String>, String> {
     for part in link.split(',') {
         let part = part.trim();
         if part.is_empty() {
@@ -51,15 +70,7 @@ pub fn next_last(link: &str, expected_path: &str) -> Result<Option<String>, Stri
                 super::error::sanitize(path)
             ));
         }
-        let last = query
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .find(|(k, _)| *k == "last")
-            .map(|(_, v)| percent_decode(v));
-        return match last {
-            Some(Some(v)) if !v.is_empty() => Ok(Some(v)),
-            _ => Err("its Link header names no `last` to continue from".into()),
-        };
+        return Ok(Some(query.to_string()));
     }
     Ok(None)
 }

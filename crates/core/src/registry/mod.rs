@@ -62,6 +62,10 @@ pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
 /// Largest signature payload or bundle accepted (issue: ≤ 1 MiB).
 pub const MAX_PAYLOAD_BYTES: u64 = 1024 * 1024;
 
+/// Most pages of the referrers API read for one digest (a registry that keeps answering
+/// `next` is cut here; [`crate::discovery::MAX_SIGNATURES`] bounds what is read of them).
+pub const MAX_REFERRER_PAGES: usize = 8;
+
 /// Every media type a manifest GET accepts.
 pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
 
@@ -102,8 +106,8 @@ pub struct FetchedManifest {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ReferrersAnswer {
-    /// The registry implements the API; the body is an image index.
-    Index(Vec<u8>),
+    /// The registry implements the API; one image index per page, in order.
+    Index(Vec<Vec<u8>>),
     /// `404`: no referrers API here; use the fallback tag.
     NotSupported,
 }
@@ -256,32 +260,59 @@ impl Registry {
         }))
     }
 
-    /// Asks the OCI 1.1 referrers API for the referrers of `digest`.
+    /// Asks the OCI 1.1 referrers API for the referrers of `digest`, following its pages
+    /// (`Link: <…>; rel="next"` on the same host and path, at most [`MAX_REFERRER_PAGES`]).
     pub async fn referrers(
         &self,
         r: &ImageRef,
         digest: &str,
     ) -> Result<ReferrersAnswer, RegistryError> {
-        let url = format!("{}/referrers/{}", self.base(r), digest);
+        let path = format!("/v2/{}/referrers/{}", r.path(), digest);
+        let host = r.registry_host();
         let what = format!("the referrers of {}@{}", r.repository(), digest);
-        match self
-            .get(
-                r,
-                &url,
-                Some("application/vnd.oci.image.index.v1+json"),
-                false,
-                &what,
-            )
-            .await?
-        {
-            None => Ok(ReferrersAnswer::NotSupported),
-            Some(resp) => {
-                let bytes = self
-                    .read_capped(r.registry_host(), resp, MAX_MANIFEST_BYTES, &what)
-                    .await?;
-                Ok(ReferrersAnswer::Index(bytes))
+        let mut pages = Vec::new();
+        let mut query: Option<String> = None;
+        while pages.len() < MAX_REFERRER_PAGES {
+            let mut url = format!("{}://{host}{path}", self.scheme(host));
+            if let Some(q) = query.as_deref().filter(|q| !q.is_empty()) {
+                url = format!("{url}?{q}");
+            }
+            let accept = Some("application/vnd.oci.image.index.v1+json");
+            let Some(resp) = self.get(r, &url, accept, false, &what).await? else {
+                if pages.is_empty() {
+                    return Ok(ReferrersAnswer::NotSupported);
+                }
+                // A later page that vanished: what was read so far stands.
+                break;
+            };
+            let link = resp
+                .headers()
+                .get(reqwest::header::LINK)
+                .map(|v| v.to_str().map(str::to_string));
+            pages.push(
+                self.read_capped(host, resp, MAX_MANIFEST_BYTES, &what)
+                    .await?,
+            );
+            let protocol = |detail: String| RegistryError::Protocol {
+                host: host.into(),
+                what: what.clone(),
+                detail,
+            };
+            let next = match link {
+                None => None,
+                Some(Err(_)) => return Err(protocol("its Link header is not text".into())),
+                Some(Ok(l)) => listing::next_query(&l, &path).map_err(protocol)?,
+            };
+            match next {
+                None => break,
+                // A next page that is this page again would loop.
+                Some(n) if Some(&n) == query.as_ref() => {
+                    return Err(protocol("its Link header repeats the same page".into()))
+                }
+                Some(n) => query = Some(n),
             }
         }
+        Ok(ReferrersAnswer::Index(pages))
     }
 
     /// Pulls the blob `digest` of `r`'s repository, at most `limit` bytes, and checks that the

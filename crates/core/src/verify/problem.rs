@@ -306,6 +306,11 @@ impl From<&RegistryError> for Problem {
                 status: *status,
                 message,
             },
+            RegistryError::RateLimited { status, .. } => Problem::Refused {
+                host,
+                status: Some(*status),
+                message,
+            },
             RegistryError::CredentialHelper { helper, .. } => Problem::CredentialHelper {
                 host,
                 helper: helper.clone(),
