@@ -9,8 +9,6 @@ use std::path::{Path, PathBuf};
 use common::*;
 use serde_json::{json, Value};
 
-use vouch_core::registry::sha256_digest;
-
 const SLSA_V02: &str = "https://slsa.dev/provenance/v0.2";
 const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
 const DSSE: &str = "application/vnd.dsse.envelope.v1+json";
@@ -458,46 +456,21 @@ fn push_attestation_referrer(
     subject: &str,
     key: &vouch_core::keys::PrivateKey,
 ) -> String {
-    const BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
     let hex = subject.trim_start_matches("sha256:");
-    let statement = serde_json::to_vec(&json!({
+    let statement = json!({
         "_type": "https://in-toto.io/Statement/v1",
         "predicateType": SLSA_V1,
         "subject": [{"name": format!("{reg}/{repo}"), "digest": {"sha256": hex}}],
         "predicate": slsa1()
-    }))
-    .expect("json");
-    let pt = "application/vnd.in-toto+json";
-    let sig = key.sign(&vouch_core::verify::pae(pt, &statement));
-    let bundle = serde_json::to_vec(&json!({
-        "mediaType": BUNDLE,
-        "verificationMaterial": {"publicKey": {"hint": ""}},
-        "dsseEnvelope": {"payload": b64(&statement), "payloadType": pt,
-                         "signatures": [{"sig": b64(&sig), "keyid": ""}]}
-    }))
-    .expect("json");
-    let bundle_len = bundle.len();
-    let bundle_digest = push_blob(reg, repo, bundle);
-    let empty_digest = push_blob(reg, repo, b"{}".to_vec());
-    let subject_len = get_manifest(reg, repo, subject)
-        .expect("subject manifest")
-        .len();
-    let referrer = json!({
-        "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": BUNDLE,
-        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty_digest, "size": 2},
-        "layers": [{"mediaType": BUNDLE, "digest": bundle_digest, "size": bundle_len}],
-        "subject": {"mediaType": OCI_MANIFEST, "digest": subject, "size": subject_len}
     });
-    let referrer_bytes = serde_json::to_vec(&referrer).expect("json");
-    let referrer_digest = sha256_digest(&referrer_bytes);
-    put_manifest_json(reg, repo, &referrer_digest, &referrer);
-    let fallback = json!({
-        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-        "manifests": [{"mediaType": OCI_MANIFEST, "digest": referrer_digest,
-                       "size": referrer_bytes.len(), "artifactType": BUNDLE}]
-    });
-    put_manifest_json(reg, repo, &referrers_tag(subject), &fallback);
-    referrer_digest
+    let (referrer, len) = push_bundle_referrer(reg, repo, subject, &statement, key);
+    put_fallback_index(
+        reg,
+        repo,
+        subject,
+        &[(referrer.clone(), len, SIGSTORE_BUNDLE)],
+    );
+    referrer
 }
 
 #[test]

@@ -595,6 +595,65 @@ pub fn push_artifact(
     (d, len)
 }
 
+/// The descriptor of `digest` (a manifest of `reg/repo`) as a referrer's `subject`.
+pub fn subject_of(reg: &str, repo: &str, digest: &str) -> Value {
+    let len = get_manifest(reg, repo, digest)
+        .expect("subject manifest")
+        .len();
+    json!({"mediaType": OCI_MANIFEST, "digest": digest, "size": len})
+}
+
+/// The sigstore bundle media type (cosign v3).
+pub const SIGSTORE_BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
+/// Pushes to `reg/repo`, as a referrer of `subject` (by digest, no tag), a sigstore bundle whose
+/// DSSE envelope holds `statement` (an in-toto statement) signed by `key`, as cosign v3 writes
+/// one; returns the referrer manifest's (digest, size). No fallback index is written.
+pub fn push_bundle_referrer(
+    reg: &str,
+    repo: &str,
+    subject: &str,
+    statement: &Value,
+    key: &vouch_core::keys::PrivateKey,
+) -> (String, usize) {
+    use vouch_core::dsse::encode_b64;
+    let statement = serde_json::to_vec(statement).expect("json");
+    let pt = "application/vnd.in-toto+json";
+    let sig = key.sign(&vouch_core::verify::pae(pt, &statement));
+    let bundle = serde_json::to_vec(&json!({
+        "mediaType": SIGSTORE_BUNDLE,
+        "verificationMaterial": {"publicKey": {"hint": ""}},
+        "dsseEnvelope": {"payload": encode_b64(&statement), "payloadType": pt,
+                         "signatures": [{"sig": encode_b64(&sig), "keyid": ""}]}
+    }))
+    .expect("json");
+    let bundle_len = bundle.len();
+    let bundle_digest = push_blob(reg, repo, bundle);
+    let layer = json!({"mediaType": SIGSTORE_BUNDLE, "digest": bundle_digest, "size": bundle_len});
+    let subject = subject_of(reg, repo, subject);
+    let empty = "application/vnd.oci.empty.v1+json";
+    push_artifact(
+        reg,
+        repo,
+        None,
+        empty,
+        Some(SIGSTORE_BUNDLE),
+        vec![layer],
+        Some(subject),
+    )
+}
+
+/// Writes the referrers fallback index `sha256-<hex>` of `subject` listing `entries`
+/// (`(digest, size, artifactType)`), replacing any there.
+pub fn put_fallback_index(reg: &str, repo: &str, subject: &str, entries: &[(String, usize, &str)]) {
+    let manifests: Vec<Value> = entries
+        .iter()
+        .map(|(d, size, at)| json!({"mediaType": OCI_MANIFEST, "digest": d, "size": size, "artifactType": at}))
+        .collect();
+    let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests});
+    put_manifest_json(reg, repo, &referrers_tag(subject), &index);
+}
+
 /// Pushes `reg/repo:v1` (a tiny image) and a cosign `.sig` signature of it naming `identity`,
 /// by `key`; returns the image digest.
 pub fn push_signed_for(
