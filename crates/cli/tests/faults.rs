@@ -332,8 +332,7 @@ fn a_wrong_content_length_is_an_error_or_invalid() {
 fn a_manifest_that_changes_between_two_reads_is_invalid() {
     let reg = real_registry("changing manifest");
     let other = push_image(&reg, "faults/changing-other", "v1", "changing-other");
-    let other_bytes = get_manifest(&reg, "faults/changing-other", &other).expect("manifest");
-    let changed = other_bytes.clone();
+    let changed = get_manifest(&reg, "faults/changing-other", &other).expect("manifest");
     let f = faulty("changing", move |r| {
         let manifest =
             r.method == "GET" && r.path().contains("/manifests/") && !r.path().contains("sha256-");

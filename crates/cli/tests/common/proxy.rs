@@ -127,10 +127,16 @@ struct Answer {
     body: Vec<u8>,
 }
 
+/// A request as read off the wire.
+struct Incoming {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
 /// Reads a request head and its body (by `Content-Length`).
-fn read_request(
-    s: &mut TcpStream,
-) -> std::io::Result<(String, String, Vec<(String, String)>, Vec<u8>)> {
+fn read_request(s: &mut TcpStream) -> std::io::Result<Incoming> {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -155,7 +161,12 @@ fn read_request(
         .unwrap_or(0);
     let mut body = vec![0u8; len];
     s.read_exact(&mut body)?;
-    Ok((method, target, headers, body))
+    Ok(Incoming {
+        method,
+        target,
+        headers,
+        body,
+    })
 }
 
 /// Framing headers the proxy sets itself.
@@ -235,7 +246,12 @@ fn serve_one(
     log: &Mutex<Vec<String>>,
     counts: &Mutex<HashMap<String, usize>>,
 ) -> std::io::Result<()> {
-    let (method, target, headers, body) = read_request(&mut s)?;
+    let Incoming {
+        method,
+        target,
+        headers,
+        body,
+    } = read_request(&mut s)?;
     let auth = headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
