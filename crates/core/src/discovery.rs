@@ -598,6 +598,22 @@ mod tests {
         )
     }
 
+    /// cosign 2.5 lists its OCI 1.1 signatures as its signature artifact and its bundles under
+    /// the empty type in the fallback index: both are read (they were skipped), SBOMs are not.
+    #[test]
+    fn referrers_worth_reading_include_what_cosign_writes() {
+        for at in [
+            "",
+            NOTARY_ARTIFACT_TYPE,
+            SIGNATURE_ARTIFACT_TYPE,
+            OCI_EMPTY_MEDIA_TYPE,
+            SIGSTORE_BUNDLE_MEDIA_TYPE,
+        ] {
+            assert!(worth_reading(at), "{at}");
+        }
+        assert!(!worth_reading("application/spdx+json"));
+    }
+
     #[test]
     fn signature_bundles_are_signatures() {
         let st = format!(

@@ -141,13 +141,15 @@ impl Registry {
             let resp = match req.send().await {
                 Ok(resp) => resp,
                 // Failed before any answer (refused, reset): an idempotent GET may go again.
-                Err(e) if !e.is_timeout() && !e.is_redirect() => match retries.backoff() {
-                    Some(wait) if retries.waited + wait <= retries.budget => {
-                        retries.wait(wait).await;
-                        continue;
+                Err(e) if !e.is_timeout() && !e.is_redirect() && !e.is_builder() => {
+                    match retries.backoff() {
+                        Some(wait) if retries.waited + wait <= retries.budget => {
+                            retries.wait(wait).await;
+                            continue;
+                        }
+                        _ => return Err(self.map_reqwest(&host, what, e)),
                     }
-                    _ => return Err(self.map_reqwest(&host, what, e)),
-                },
+                }
                 Err(e) => return Err(self.map_reqwest(&host, what, e)),
             };
             let status = resp.status();

@@ -633,6 +633,39 @@ mod tests {
         );
     }
 
+    /// The referrers API's pages: a `Link` is followed on the same host and path only, and a
+    /// page naming itself as the next one ends the reading with a sentence instead of a loop.
+    #[test]
+    fn referrers_pages_follow_links_on_the_same_path_only() {
+        let d = format!("sha256:{}", "a".repeat(64));
+        let path = format!("/v2/evil/app/referrers/{d}");
+        let index = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+        let serve = |link: Option<String>| {
+            let mut a = fake::Answer::new(200, index);
+            a.headers.extend(link.map(|l| ("Link", l)));
+            fake::serve(HashMap::from([(route("GET", &path), a)])).0
+        };
+        let read = |addr: String| {
+            let (c, r) = client_for(&addr);
+            rt().block_on(async { c.referrers(&r, &d).await })
+        };
+        match read(serve(None)) {
+            Ok(ReferrersAnswer::Index(pages)) => assert_eq!(pages, vec![index.to_vec()]),
+            other => panic!("{other:?}"),
+        }
+        let elsewhere = read(serve(Some(
+            r#"</v2/other/referrers/x?n=1>; rel="next""#.into(),
+        )));
+        let e = elsewhere.expect_err("a link to another path");
+        assert!(
+            e.to_string().contains("points at /v2/other/referrers/x"),
+            "{e}"
+        );
+        let again = read(serve(Some(format!(r#"<{path}?n=1&last=b>; rel="next""#))));
+        let e = again.expect_err("a page that never ends");
+        assert!(e.to_string().contains("repeats the same page"), "{e}");
+    }
+
     #[test]
     fn digests_are_sha256_of_bytes() {
         assert_eq!(
