@@ -91,6 +91,21 @@ fn on(which: fn(&Request) -> bool, fault: Fault) -> impl Fn(&Request) -> Fault {
     move |r| if which(r) { fault.clone() } else { Fault::Pass }
 }
 
+/// `fault` on the image manifest, then on the signature payload: each ends `error` with the
+/// cause `code` and a reason saying `says`.
+fn on_manifest_and_payload(prefix: &str, fault: Fault, code: &str, says: &str) {
+    for (part, which) in [
+        ("manifest", is_tag as fn(&Request) -> bool),
+        ("blob", is_blob),
+    ] {
+        let f = faulty(&format!("{prefix}-{part}"), on(which, fault.clone()));
+        let v = f.fails("error");
+        assert_eq!(v["cause"]["code"], code, "{v:#}");
+        let reason = v["reason"].as_str().unwrap_or_default();
+        assert!(reason.contains(says), "{reason}");
+    }
+}
+
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn through_the_proxy_untouched_the_image_verifies() {
@@ -103,32 +118,24 @@ fn through_the_proxy_untouched_the_image_verifies() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn a_connection_reset_mid_body_is_an_error() {
-    for (name, which) in [
-        ("reset-manifest", is_tag as fn(&Request) -> bool),
-        ("reset-blob", is_blob),
-    ] {
-        let f = faulty(name, on(which, Fault::ResetMidBody));
-        let v = f.fails("error");
-        assert_eq!(v["cause"]["code"], "registry_protocol", "{v:#}");
-        let reason = v["reason"].as_str().unwrap_or_default();
-        assert!(reason.contains("broke off before its end"), "{reason}");
-    }
+    on_manifest_and_payload(
+        "reset",
+        Fault::ResetMidBody,
+        "registry_protocol",
+        "broke off before its end",
+    );
 }
 
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn a_body_that_drips_times_out_as_an_error() {
     let drip = Fault::Drip(Duration::from_millis(400));
-    for (name, which) in [
-        ("drip-manifest", is_tag as fn(&Request) -> bool),
-        ("drip-blob", is_blob),
-    ] {
-        let f = faulty(name, on(which, drip.clone()));
-        let v = f.fails("error");
-        assert_eq!(v["cause"]["code"], "registry_timeout", "{v:#}");
-        let reason = v["reason"].as_str().unwrap_or_default();
-        assert!(reason.contains(&format!("within {TIMEOUT} s")), "{reason}");
-    }
+    on_manifest_and_payload(
+        "drip",
+        drip,
+        "registry_timeout",
+        &format!("within {TIMEOUT} s"),
+    );
 }
 
 #[test]
@@ -295,16 +302,12 @@ fn a_redirect_to_another_host_gets_no_token_and_its_bytes_are_checked() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn a_truncated_body_is_an_error() {
-    for (name, which) in [
-        ("truncated-manifest", is_tag as fn(&Request) -> bool),
-        ("truncated-blob", is_blob),
-    ] {
-        let f = faulty(name, on(which, Fault::Truncate));
-        let v = f.fails("error");
-        assert_eq!(v["cause"]["code"], "registry_protocol", "{v:#}");
-        let reason = v["reason"].as_str().unwrap_or_default();
-        assert!(reason.contains("broke off before its end"), "{reason}");
-    }
+    on_manifest_and_payload(
+        "truncated",
+        Fault::Truncate,
+        "registry_protocol",
+        "broke off before its end",
+    );
 }
 
 #[test]
