@@ -2,8 +2,11 @@
 //!
 //! Three places, in the order Vouch asks: the cosign tags `sha256-<hex>.sig` (signatures) and
 //! `sha256-<hex>.att` (attestations, read for provenance only); the OCI referrers API
-//! (`/v2/<name>/referrers/<digest>`); when the registry has no API, the referrers fallback tag
-//! `sha256-<hex>`. Verification and provenance both read through here.
+//! (`/v2/<name>/referrers/<digest>`, every page); when the registry has no API, the referrers
+//! fallback tag `sha256-<hex>`. Among the referrers: cosign's OCI 1.1 signatures (its signature
+//! artifact, simple-signing layers like the `.sig` tag's), sigstore bundles (cosign v3
+//! signatures and attestations) and Notary Project signatures (recognised, not verifiable).
+//! Verification and provenance both read through here.
 //!
 //! Invariant: nothing found is dropped on the way. Every item comes back, with where it came
 //! from ([`Source`]): image signatures as [`Found`] (including what is broken or unsupported,
