@@ -87,7 +87,11 @@ pub fn trust_lock_path(profile: &str) -> PathBuf {
         return PathBuf::from(d).join("vouch").join("locks").join(file);
     }
     match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        Some(h) => PathBuf::from(h).join(".cache").join("vouch").join("locks").join(file),
+        Some(h) => PathBuf::from(h)
+            .join(".cache")
+            .join("vouch")
+            .join("locks")
+            .join(file),
         None => config_dir().join("locks").join(file),
     }
 }

@@ -105,6 +105,14 @@ impl KeychainBackend {
                 backend,
                 detail: describe(&e),
             },
+            KeyringError::PlatformFailure(_)
+                if matches!(action, "write" | "delete") && is_cut_off(&e) =>
+            {
+                TrustError::KeychainLostMidWrite {
+                    backend,
+                    detail: describe(&e),
+                }
+            }
             KeyringError::PlatformFailure(_) if is_unreachable(&e) => {
                 TrustError::KeychainUnreachable {
                     backend,
@@ -121,7 +129,8 @@ impl KeychainBackend {
 }
 
 /// Why a locked keychain is refused rather than unlocked.
-const LOCKED_DETAIL: &str = "the collection that holds Vouch's items is locked, and Vouch does not \
+const LOCKED_DETAIL: &str =
+    "the collection that holds Vouch's items is locked, and Vouch does not \
      open an unlock prompt (it would wait for an answer that may never come); nothing was read or \
      written";
 
@@ -136,8 +145,10 @@ impl KeychainBackend {
     fn plain_session(
         &self,
         action: &str,
-    ) -> Result<std::sync::MutexGuard<'_, secret_service::blocking::SecretService<'static>>, TrustError>
-    {
+    ) -> Result<
+        std::sync::MutexGuard<'_, secret_service::blocking::SecretService<'static>>,
+        TrustError,
+    > {
         self.plain.lock().map_err(|_| TrustError::KeychainRefused {
             backend: self.name.clone(),
             action: action.into(),
@@ -186,7 +197,10 @@ impl KeychainBackend {
             // A new item goes into the default collection. Without one, keyring-core reports
             // the problem itself (no prompt is involved).
             if let Ok(collection) = ss.get_default_collection() {
-                if collection.is_locked().map_err(|e| self.ss_error("write", e))? {
+                if collection
+                    .is_locked()
+                    .map_err(|e| self.ss_error("write", e))?
+                {
                     return Err(self.locked());
                 }
             }
@@ -207,6 +221,12 @@ fn describe(e: &KeyringError) -> String {
     // keyring-core's messages name the platform failure; they never include the secret.
     let s = e.to_string();
     s.trim_end_matches('.').to_string()
+}
+
+/// The keychain's end of the connection went away before it answered a call already sent.
+fn is_cut_off(e: &KeyringError) -> bool {
+    let s = e.to_string().to_lowercase();
+    s.contains("noreply") || s.contains("disconnected")
 }
 
 fn is_unreachable(e: &KeyringError) -> bool {
