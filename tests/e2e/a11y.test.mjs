@@ -136,6 +136,45 @@ async function assertAccessible(view) {
   }
   await setTheme('light');
   assert.deepEqual(serious, [], `serious or critical violations:\n${serious.join('\n')}`);
+  const rings = await assertFocusRings(view);
+  console.log(`a11y: ${view}: ${rings} focusable elements, each with a visible focus ring`);
+}
+
+/**
+ * Tabs through every focusable element of the screen (from the top) and asserts that each one,
+ * focused by the keyboard, draws a focus ring: its outline or box shadow differs from when the
+ * focus has moved on. Returns how many elements were visited.
+ */
+async function assertFocusRings(view) {
+  await s.cmd('POST', '/execute/sync', { script: 'document.activeElement?.blur(); window.__ring = null; window.__seen = new Set();', args: [] });
+  const missing = [];
+  let visited = 0;
+  for (let i = 0; i < 150; i++) {
+    await keys(KEY.Tab);
+    await settled();
+    const step = await s.cmd('POST', '/execute/sync', {
+      script: `const look = (e) => { const c = getComputedStyle(e); return c.outlineStyle === 'none' || parseFloat(c.outlineWidth) === 0 ? 'none ' + c.boxShadow : c.outlineStyle + ' ' + c.outlineWidth + ' ' + c.outlineColor + ' ' + c.boxShadow; };
+        const before = window.__ring;
+        let previous = null;
+        if (before && before.el.isConnected && before.el !== document.activeElement) {
+          previous = { name: before.name, ringed: before.focused !== look(before.el), focused: before.focused, after: look(before.el) };
+        }
+        const e = document.activeElement;
+        if (!e || e === document.body) { window.__ring = null; return { previous, name: null }; }
+        const name = (e.dataset.testid || e.id || e.tagName.toLowerCase()) + ' "' + (e.getAttribute('aria-label') || e.textContent.trim().slice(0, 30)) + '"';
+        window.__ring = { el: e, name, focused: look(e) };
+        const again = window.__seen.has(e);
+        window.__seen.add(e);
+        return { previous, name, again };`,
+      args: [],
+    });
+    if (step.previous && !step.previous.ringed) missing.push(`${step.previous.name}: focused "${step.previous.focused}" = unfocused "${step.previous.after}"`);
+    if (step.name === null || step.again) break;
+    visited += 1;
+  }
+  assert.deepEqual(missing, [], `${view}: elements without a visible focus ring:\n${missing.join('\n')}`);
+  assert.ok(visited > 0, `${view}: Tab focused nothing`);
+  return visited;
 }
 
 test('every view passes axe-core in the light and dark themes', { skip }, async (t) => {
