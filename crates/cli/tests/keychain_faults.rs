@@ -154,17 +154,36 @@ fn core_store(env: &Env) -> TrustStore {
     )
 }
 
-/// Runs `f` on another thread and waits at most `limit` for its answer.
-fn bounded<T: Send + 'static>(
-    limit: Duration,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Option<(T, Duration)> {
+/// Calls vouch-core on another thread: `call` must fail with [`TrustError::KeychainLocked`]
+/// within [`LOCKED_WITHIN`].
+fn assert_core_says_locked(
+    what: &str,
+    call: impl FnOnce() -> Result<(), TrustError> + Send + 'static,
+) {
     let (tx, rx) = mpsc::channel();
     let start = Instant::now();
     std::thread::spawn(move || {
-        let _ = tx.send(f());
+        let _ = tx.send(call());
     });
-    rx.recv_timeout(limit).ok().map(|v| (v, start.elapsed()))
+    let result = rx
+        .recv_timeout(Duration::from_secs(20))
+        .unwrap_or_else(|_| panic!("TrustStore::{what} hung on the locked keychain"));
+    let took = start.elapsed();
+    match result {
+        Err(TrustError::KeychainLocked { .. }) => {}
+        other => panic!("TrustStore::{what} on a locked keychain: {other:?}"),
+    }
+    assert!(took < LOCKED_WITHIN, "TrustStore::{what} took {took:?}");
+}
+
+/// `vouch ARGS` as `env`, started (not waited for), its stderr piped.
+fn spawn_vouch(env: &Env, args: &[&str]) -> Child {
+    env.cmd()
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("vouch {args:?}: {e}"))
 }
 
 #[test]
@@ -190,13 +209,7 @@ fn a_locked_keychain_is_reported_as_locked_at_once_and_no_unlock_prompt_is_opene
         vec!["key", "list"],
         vec!["key", "add", other, "--name", "Other"],
     ] {
-        let child = env
-            .cmd()
-            .args(&args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn vouch");
+        let child = spawn_vouch(&env, &args);
         let (status, stderr, took) =
             wait_bounded(child, Duration::from_secs(20)).unwrap_or_else(|| {
                 panic!("`vouch {args:?}` hung on the locked keychain (killed after 20 s)")
@@ -210,34 +223,18 @@ fn a_locked_keychain_is_reported_as_locked_at_once_and_no_unlock_prompt_is_opene
         assert!(took < LOCKED_WITHIN, "vouch {args:?} took {took:?}");
     }
 
-    // The core call the app makes: a typed error, as quickly.
-    let store = core_store(&env);
-    let store = Arc::new(store);
-    for (what, call) in [
-        ("load", {
-            let s = Arc::clone(&store);
-            Box::new(move || s.load().map(|_| ()))
-                as Box<dyn FnOnce() -> Result<(), TrustError> + Send>
-        }),
-        ("add_public", {
-            let s = Arc::clone(&store);
-            let key = PrivateKey::generate(Algorithm::Ed25519)
-                .expect("generate")
-                .public_key();
-            Box::new(move || {
-                s.add_public(&key, Some("Core"), &[], None, None)
-                    .map(|_| ())
-            })
-        }),
-    ] {
-        let (result, took) = bounded(Duration::from_secs(20), call)
-            .unwrap_or_else(|| panic!("TrustStore::{what} hung on the locked keychain"));
-        match result {
-            Err(TrustError::KeychainLocked { .. }) => {}
-            other => panic!("TrustStore::{what} on a locked keychain: {other:?}"),
-        }
-        assert!(took < LOCKED_WITHIN, "TrustStore::{what} took {took:?}");
-    }
+    // The core calls the app makes: a typed error, as quickly.
+    let store = Arc::new(core_store(&env));
+    let s = Arc::clone(&store);
+    assert_core_says_locked("load", move || s.load().map(|_| ()));
+    let key = PrivateKey::generate(Algorithm::Ed25519)
+        .expect("generate")
+        .public_key();
+    assert_core_says_locked("add_public", move || {
+        store
+            .add_public(&key, Some("Core"), &[], None, None)
+            .map(|_| ())
+    });
 
     // Unlocked again: the trust set is what it was (nothing was written while locked).
     drop(_restore);
@@ -293,13 +290,10 @@ fn killing_the_keychain_daemon_in_the_middle_of_a_write_leaves_the_previous_trus
             .expect("dbus-monitor started");
         let daemon = keychain_pid();
 
-        let writer = env
-            .cmd()
-            .args(["key", "add", path.to_str().expect("utf-8"), "--name", "New"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn vouch key add");
+        let writer = spawn_vouch(
+            &env,
+            &["key", "add", path.to_str().expect("utf-8"), "--name", "New"],
+        );
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let line = lines
