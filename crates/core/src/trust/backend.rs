@@ -129,6 +129,7 @@ impl KeychainBackend {
 }
 
 /// Why a locked keychain is refused rather than unlocked.
+#[cfg(target_os = "linux")]
 const LOCKED_DETAIL: &str =
     "the collection that holds Vouch's items is locked, and Vouch does not \
      open an unlock prompt (it would wait for an answer that may never come); nothing was read or \
