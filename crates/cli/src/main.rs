@@ -120,6 +120,9 @@ fn hint(e: &anyhow::Error) -> Option<&'static str> {
                 TrustError::NotFound(_) => {
                     Some("`vouch key list` shows the fingerprints and publishers you have")
                 }
+                TrustError::KeychainLostMidWrite { .. } => Some(
+                    "`vouch key list` and `vouch policy list` show whether the change was made",
+                ),
                 TrustError::NoPrivateKey(_) => Some(
                     "only keys made with `vouch key generate` or imported with \
                      `vouch key import-private` can sign",

@@ -62,9 +62,38 @@ pub fn history_path(profile: &str) -> PathBuf {
     config_dir().join("history").join(format!("{profile}.json"))
 }
 
+/// A lock file under the configuration folder, for what lives there (a profile's history).
+pub fn lock_path(name: &str) -> PathBuf {
+    config_dir().join("locks").join(format!("{name}.lock"))
+}
+
 /// The lock file that serialises writers of one profile's trust set.
-pub fn lock_path(profile: &str) -> PathBuf {
-    config_dir().join("locks").join(format!("{profile}.lock"))
+///
+/// The trust set lives in the keychain, not in the configuration folder, so its lock must not
+/// depend on where a process keeps its configuration: the CLI run with another
+/// `XDG_CONFIG_HOME` or `VOUCH_CONFIG_DIR` than the app writes the same keychain item and must
+/// wait for the same lock. The keychain belongs to the user's login session, and so does
+/// `$XDG_RUNTIME_DIR` (one per user and session, private to them, on a tmpfs): the lock is
+/// `$XDG_RUNTIME_DIR/vouch/locks/<profile>.trust.lock`. Without a runtime folder (macOS,
+/// Windows, a bare session) it is under the home folder, never under an overridable folder:
+/// `~/.cache/vouch/locks/` (the platform's local data folder on Windows).
+pub fn trust_lock_path(profile: &str) -> PathBuf {
+    let file = format!("{profile}.trust.lock");
+    if let Some(d) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d).join("vouch").join("locks").join(file);
+    }
+    #[cfg(target_os = "windows")]
+    if let Some(d) = std::env::var_os("LOCALAPPDATA").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d).join("vouch").join("locks").join(file);
+    }
+    match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        Some(h) => PathBuf::from(h)
+            .join(".cache")
+            .join("vouch")
+            .join("locks")
+            .join(file),
+        None => config_dir().join("locks").join(file),
+    }
 }
 
 /// Opens (creating it and its folder) and exclusively locks `path`; the lock lasts as long as

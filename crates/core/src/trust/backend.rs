@@ -105,6 +105,14 @@ impl KeychainBackend {
                 backend,
                 detail: describe(&e),
             },
+            KeyringError::PlatformFailure(_)
+                if matches!(action, "write" | "delete") && is_cut_off(&e) =>
+            {
+                TrustError::KeychainLostMidWrite {
+                    backend,
+                    detail: describe(&e),
+                }
+            }
             KeyringError::PlatformFailure(_) if is_unreachable(&e) => {
                 TrustError::KeychainUnreachable {
                     backend,
@@ -120,10 +128,106 @@ impl KeychainBackend {
     }
 }
 
+/// Why a locked keychain is refused rather than unlocked.
+#[cfg(target_os = "linux")]
+const LOCKED_DETAIL: &str =
+    "the collection that holds Vouch's items is locked, and Vouch does not \
+     open an unlock prompt (it would wait for an answer that may never come); nothing was read or \
+     written";
+
+/// The attributes of one of Vouch's items.
+#[cfg(target_os = "linux")]
+fn item_attributes(item: &str) -> HashMap<&str, &str> {
+    HashMap::from([("service", SERVICE), ("username", item)])
+}
+
+#[cfg(target_os = "linux")]
+impl KeychainBackend {
+    fn plain_session(
+        &self,
+        action: &str,
+    ) -> Result<
+        std::sync::MutexGuard<'_, secret_service::blocking::SecretService<'static>>,
+        TrustError,
+    > {
+        self.plain.lock().map_err(|_| TrustError::KeychainRefused {
+            backend: self.name.clone(),
+            action: action.into(),
+            detail: "an earlier keychain call failed midway".into(),
+        })
+    }
+
+    fn locked(&self) -> TrustError {
+        TrustError::KeychainLocked {
+            backend: self.name.clone(),
+            detail: LOCKED_DETAIL.into(),
+        }
+    }
+
+    fn ss_error(&self, action: &str, e: secret_service::Error) -> TrustError {
+        let detail = describe_ss(&e);
+        match e {
+            secret_service::Error::Locked => self.locked(),
+            _ if is_unreachable_text(&detail) => TrustError::KeychainUnreachable {
+                backend: self.name.clone(),
+                detail,
+            },
+            _ => TrustError::KeychainRefused {
+                backend: self.name.clone(),
+                action: action.into(),
+                detail,
+            },
+        }
+    }
+
+    /// keyring-core's Secret Service store unlocks a locked item or collection before using it,
+    /// which opens the desktop's unlock prompt and waits, without a time limit, for someone to
+    /// answer it: `vouch` in a terminal, a script or the app would hang. So every keychain call
+    /// first asks over the plain session (no prompt, one round trip) whether what it will touch
+    /// is locked, and refuses with [`TrustError::KeychainLocked`] if so: the item itself, and
+    /// for a write that creates it, the default collection it will be created in.
+    fn refuse_if_locked(&self, item: &str, writing: bool) -> Result<(), TrustError> {
+        let ss = self.plain_session(if writing { "write" } else { "read" })?;
+        let found = ss
+            .search_items(item_attributes(item))
+            .map_err(|e| self.ss_error("read", e))?;
+        if !found.locked.is_empty() {
+            return Err(self.locked());
+        }
+        if writing && found.unlocked.is_empty() {
+            // A new item goes into the default collection. Without one, keyring-core reports
+            // the problem itself (no prompt is involved).
+            if let Ok(collection) = ss.get_default_collection() {
+                if collection
+                    .is_locked()
+                    .map_err(|e| self.ss_error("write", e))?
+                {
+                    return Err(self.locked());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+impl KeychainBackend {
+    /// The macOS and Windows stores never block on a prompt of their own making here.
+    fn refuse_if_locked(&self, _item: &str, _writing: bool) -> Result<(), TrustError> {
+        Ok(())
+    }
+}
+
 fn describe(e: &KeyringError) -> String {
     // keyring-core's messages name the platform failure; they never include the secret.
     let s = e.to_string();
     s.trim_end_matches('.').to_string()
+}
+
+/// The keychain's end of the connection went away before it answered a call already sent.
+fn is_cut_off(e: &KeyringError) -> bool {
+    let s = e.to_string().to_lowercase();
+    s.contains("noreply") || s.contains("disconnected")
 }
 
 fn is_unreachable(e: &KeyringError) -> bool {
@@ -160,36 +264,22 @@ impl SecretBackend for KeychainBackend {
     #[cfg(target_os = "linux")]
     fn get_public(&self, item: &str) -> Result<Option<Vec<u8>>, TrustError> {
         {
-            let ss = self.plain.lock().map_err(|_| TrustError::KeychainRefused {
-                backend: self.name.clone(),
-                action: "read".into(),
-                detail: "an earlier keychain call failed midway".into(),
-            })?;
-            let refused = |e: secret_service::Error| {
-                let detail = describe_ss(&e);
-                match e {
-                    secret_service::Error::Locked => TrustError::KeychainLocked {
-                        backend: self.name.clone(),
-                        detail,
-                    },
-                    _ if is_unreachable_text(&detail) => TrustError::KeychainUnreachable {
-                        backend: self.name.clone(),
-                        detail,
-                    },
-                    _ => TrustError::KeychainRefused {
-                        backend: self.name.clone(),
-                        action: "read".into(),
-                        detail,
-                    },
+            let ss = self.plain_session("read")?;
+            let found = ss
+                .search_items(item_attributes(item))
+                .map_err(|e| self.ss_error("read", e))?;
+            if !found.locked.is_empty() {
+                return Err(self.locked());
+            }
+            match found.unlocked.as_slice() {
+                [] => return Ok(None),
+                [one] => {
+                    return one
+                        .get_secret()
+                        .map(Some)
+                        .map_err(|e| self.ss_error("read", e))
                 }
-            };
-            let attributes = HashMap::from([("service", SERVICE), ("username", item)]);
-            let found = ss.search_items(attributes).map_err(refused)?;
-            match (found.unlocked.as_slice(), found.locked.is_empty()) {
-                ([], true) => return Ok(None),
-                ([one], true) => return one.get_secret().map(Some).map_err(refused),
-                // Locked (needs the unlock prompt) or ambiguous: the regular path below handles
-                // and reports both exactly as for any other item.
+                // Ambiguous: the regular path below handles and reports it as for any other item.
                 _ => {}
             }
         }
@@ -197,6 +287,7 @@ impl SecretBackend for KeychainBackend {
     }
 
     fn get(&self, item: &str) -> Result<Option<Vec<u8>>, TrustError> {
+        self.refuse_if_locked(item, false)?;
         match self.entry(item, None)?.get_secret() {
             Ok(v) => Ok(Some(v)),
             Err(KeyringError::NoEntry) => Ok(None),
@@ -205,12 +296,14 @@ impl SecretBackend for KeychainBackend {
     }
 
     fn set(&self, item: &str, label: &str, value: &[u8]) -> Result<(), TrustError> {
+        self.refuse_if_locked(item, true)?;
         self.entry(item, Some(label))?
             .set_secret(value)
             .map_err(|e| self.map_err("write", e))
     }
 
     fn delete(&self, item: &str) -> Result<(), TrustError> {
+        self.refuse_if_locked(item, false)?;
         match self.entry(item, None)?.delete_credential() {
             Ok(()) | Err(KeyringError::NoEntry) => Ok(()),
             Err(e) => Err(self.map_err("delete", e)),

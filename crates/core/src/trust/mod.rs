@@ -299,6 +299,11 @@ pub enum TrustError {
     KeychainUnreachable { backend: String, detail: String },
     #[error("the keychain ({backend}) is locked: {detail}")]
     KeychainLocked { backend: String, detail: String },
+    /// The keychain went away while a write was on its way (its daemon died or restarted): the
+    /// write may or may not have happened. It is one keychain call replacing one item, so the
+    /// trust set is whole either way.
+    #[error("the keychain ({backend}) stopped answering in the middle of a write ({detail}): the trust set is as it was or already holds this change, never part of it; read it again to know which")]
+    KeychainLostMidWrite { backend: String, detail: String },
     #[error("the keychain ({backend}) refused to {action}: {detail}; the trust store was left unchanged")]
     KeychainRefused {
         backend: String,
@@ -375,6 +380,10 @@ mod tests {
             TrustError::KeychainLocked {
                 backend: s("Secret Service"),
                 detail: s("locked"),
+            },
+            TrustError::KeychainLostMidWrite {
+                backend: s("Secret Service"),
+                detail: s("no reply"),
             },
             TrustError::NotFound(s("acme")),
             TrustError::NoPrivateKey(s("acme")),

@@ -56,7 +56,7 @@ impl TrustStore {
     pub fn open_keychain() -> Result<Self, TrustError> {
         let profile = crate::paths::profile()?;
         let backend = Arc::new(super::KeychainBackend::connect()?);
-        let lock = crate::paths::lock_path(&profile);
+        let lock = crate::paths::trust_lock_path(&profile);
         Ok(Self::new(backend, &profile, lock))
     }
 
