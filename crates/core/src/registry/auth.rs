@@ -3,12 +3,22 @@
 //! send the person's credentials. Tokens obtained this way are handed to oci-client's token
 //! cache for pushes, so those never probe `GET /v2/` either.
 //!
+//! Tokens are cached per (registry, repository or catalog, scope) for the life of the
+//! [`Registry`] — one batch. One token request per key: the first request of a key without
+//! auth goes alone (the others of the batch wait for it, then use its token), so a batch of N
+//! images of one repository behind a token service costs N × 3 requests + 2 (the first
+//! challenge and the token). A `401` for a request that carried a token gets one new token and
+//! one retry (a token revoked or expired early), never more.
+//!
 //! Invariants: a token or a `Basic` header lives only in [`AuthCache`] and in request headers —
 //! never in an error, a log or a `Debug` output; a token is dropped a little before it expires;
-//! a push token also serves pulls of the same repository, never the reverse.
+//! a push token also serves pulls of the same repository, never the reverse. Requests carry it
+//! only to the registry's own host: a redirect elsewhere (blob storage) drops `Authorization`
+//! (reqwest removes it when the host or port changes), and credentials go only to the realm
+//! the registry named.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -17,7 +27,8 @@ use oci_client::token_cache::{RegistryToken, RegistryTokenType};
 use oci_client::RegistryOperation;
 use zeroize::Zeroizing;
 
-use super::error::{ErrorEnvelope, RegistryError};
+use super::credentials::CredentialSource;
+use super::error::{sanitize, ErrorEnvelope, RegistryError};
 use super::Registry;
 use crate::reference::ImageRef;
 
@@ -33,7 +44,30 @@ pub(crate) enum CachedAuth {
     },
     Basic {
         header: Zeroizing<String>,
+        /// Where the credentials came from, for the sentence when they are refused.
+        source: Option<CredentialSource>,
     },
+}
+
+impl CachedAuth {
+    /// Adds this auth to a request.
+    pub(crate) fn apply(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self {
+            CachedAuth::Bearer { token, .. } => req.bearer_auth(token.as_str()),
+            CachedAuth::Basic { header, .. } => {
+                req.header(reqwest::header::AUTHORIZATION, header.as_str())
+            }
+        }
+    }
+
+    /// Whether two auths would send the same header.
+    fn same(&self, other: &CachedAuth) -> bool {
+        match (self, other) {
+            (CachedAuth::Bearer { token: a, .. }, CachedAuth::Bearer { token: b, .. }) => a == b,
+            (CachedAuth::Basic { header: a, .. }, CachedAuth::Basic { header: b, .. }) => a == b,
+            _ => false,
+        }
+    }
 }
 
 type AuthKey = (String, String, bool);
@@ -43,7 +77,12 @@ type AuthKey = (String, String, bool);
 pub(crate) struct AuthCache {
     entries: Mutex<HashMap<AuthKey, CachedAuth>>,
     open_hosts: Mutex<HashSet<String>>,
+    /// One lock per key: held by the request that is finding out (or renewing) the key's auth.
+    flights: Mutex<HashMap<AuthKey, Arc<tokio::sync::Mutex<()>>>>,
 }
+
+/// The right to find out a key's auth; others asking for the same key wait until it is dropped.
+pub(crate) type Flight = tokio::sync::OwnedMutexGuard<()>;
 
 impl std::fmt::Debug for AuthCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -87,6 +126,15 @@ impl AuthCache {
         }
     }
 
+    async fn flight(&self, host: &str, path: &str, push: bool) -> Flight {
+        let lock = match self.flights.lock() {
+            Ok(mut m) => m.entry(key(host, path, push)).or_default().clone(),
+            // A poisoned map: no sharing, every request finds out alone (still correct).
+            Err(_) => Arc::default(),
+        };
+        lock.lock_owned().await
+    }
+
     /// Remembers that `host` answered without asking for auth.
     pub(crate) fn mark_open(&self, host: &str) {
         if let Ok(mut open) = self.open_hosts.lock() {
@@ -109,13 +157,23 @@ pub(super) enum Resource<'a> {
     Repository(&'a ImageRef),
     /// The catalog of this host.
     Catalog(&'a str),
+    /// The registry itself (`GET /v2/`): any valid token, no scope.
+    Base(&'a str),
 }
 
 impl Resource<'_> {
     pub(super) fn host(&self) -> &str {
         match self {
             Resource::Repository(r) => r.registry_host(),
-            Resource::Catalog(host) => host,
+            Resource::Catalog(host) | Resource::Base(host) => host,
+        }
+    }
+
+    /// The repository path, when this is a repository.
+    fn repo(&self) -> Option<&str> {
+        match self {
+            Resource::Repository(r) => Some(r.path()),
+            Resource::Catalog(_) | Resource::Base(_) => None,
         }
     }
 
@@ -125,17 +183,19 @@ impl Resource<'_> {
         match self {
             Resource::Repository(r) => r.path(),
             Resource::Catalog(_) => "_catalog",
+            Resource::Base(_) => "_base",
         }
     }
 
-    fn scope(&self, push: bool) -> String {
+    fn scope(&self, push: bool) -> Option<String> {
         match self {
-            Resource::Repository(r) => format!(
+            Resource::Repository(r) => Some(format!(
                 "repository:{}:{}",
                 r.path(),
                 if push { "pull,push" } else { "pull" }
-            ),
-            Resource::Catalog(_) => "registry:catalog:*".into(),
+            )),
+            Resource::Catalog(_) => Some("registry:catalog:*".into()),
+            Resource::Base(_) => None,
         }
     }
 
@@ -143,6 +203,7 @@ impl Resource<'_> {
         match self {
             Resource::Repository(r) => r.repository(),
             Resource::Catalog(host) => format!("the catalog of {host}"),
+            Resource::Base(host) => format!("the registry {host}"),
         }
     }
 }
@@ -247,18 +308,58 @@ fn parse_token_answer(body: &[u8]) -> Result<(Zeroizing<String>, Duration), &'st
 }
 
 impl Registry {
-    /// Answers a `WWW-Authenticate` challenge; true when a retry makes sense.
+    /// The auth a request for `r` carries, and — when the key has none yet and the host may want
+    /// some — the right to find it out: the first such request goes alone and the others wait
+    /// for it, then use what it found (one challenge and one token request per key).
+    pub(super) async fn auth_for_request(
+        &self,
+        r: Resource<'_>,
+        push: bool,
+    ) -> (Option<CachedAuth>, Option<Flight>) {
+        let (host, key) = (r.host(), r.key());
+        if let Some(a) = self.auth.get(host, key, push) {
+            return (Some(a), None);
+        }
+        if self.auth.is_open(host) {
+            return (None, None);
+        }
+        let flight = self.auth.flight(host, key, push).await;
+        match self.auth.get(host, key, push) {
+            Some(a) => (Some(a), None),
+            None if self.auth.is_open(host) => (None, None),
+            None => (None, Some(flight)),
+        }
+    }
+
+    /// Answers a `WWW-Authenticate` challenge to a request that carried `sent`; true when a
+    /// retry makes sense. Holds the key's flight while it works (taking it unless `flight`
+    /// already is), and when another request renewed the key's auth meanwhile, uses that.
     pub(super) async fn answer_challenge(
         &self,
         r: Resource<'_>,
         challenge: &str,
         push: bool,
+        sent: Option<&CachedAuth>,
+        flight: Option<Flight>,
     ) -> Result<bool, RegistryError> {
         let host = r.host().to_string();
+        let _flight = match flight {
+            Some(f) => f,
+            None => self.auth.flight(&host, r.key(), push).await,
+        };
+        if let Some(now) = self.auth.get(&host, r.key(), push) {
+            if !sent.is_some_and(|s| s.same(&now)) {
+                return Ok(true);
+            }
+        }
         let (realm, service) = match Challenge::parse(challenge) {
             Challenge::Unusable => return Ok(false),
             Challenge::Basic => {
-                let Some(c) = self.credentials.for_host(&host).await? else {
+                if matches!(sent, Some(CachedAuth::Basic { .. })) {
+                    // The credentials were refused: sending them again would not help.
+                    return Ok(false);
+                }
+                let Some(c) = self.credentials.for_repository(&host, r.repo()).await? else {
                     return Ok(false);
                 };
                 let header = Zeroizing::new(format!(
@@ -269,18 +370,18 @@ impl Registry {
                         c.password.as_str()
                     ))
                 ));
+                let source = c.source.clone();
                 self.auth
-                    .insert(&host, r.key(), push, CachedAuth::Basic { header });
+                    .insert(&host, r.key(), push, CachedAuth::Basic { header, source });
                 return Ok(true);
             }
             Challenge::Bearer { realm, service } => (realm, service),
         };
-        let creds = self.credentials.for_host(&host).await?;
-        let scope = r.scope(push);
-        let mut req = self
-            .http
-            .get(realm.as_str())
-            .query(&[("scope", scope.as_str())]);
+        let creds = self.credentials.for_repository(&host, r.repo()).await?;
+        let mut req = self.http.get(realm.as_str());
+        if let Some(scope) = r.scope(push) {
+            req = req.query(&[("scope", scope.as_str())]);
+        }
         if let Some(service) = &service {
             req = req.query(&[("service", service.as_str())]);
         }
@@ -298,8 +399,11 @@ impl Registry {
                 .read_capped(&host, resp, super::http::MAX_ERROR_BODY, &what)
                 .await
                 .unwrap_or_default();
-            // A token server's 404 is not an absence of the image: it refused the token.
             let envelope = ErrorEnvelope::parse(&body);
+            if let (Some(c), 401 | 403) = (&creds, status) {
+                return Err(rejected(&host, what, status, c.source.as_ref(), &body));
+            }
+            // A token server's 404 is not an absence of the image: it refused the token.
             return Err(match envelope {
                 None => RegistryError::Unauthorized {
                     host,
@@ -328,6 +432,46 @@ impl Registry {
             },
         );
         Ok(true)
+    }
+
+    /// The error for a `401` that stands after the challenge was answered: credentials refused
+    /// when the request carried the person's `Basic` credentials, otherwise the registry's
+    /// refusal as it said it.
+    pub(super) async fn unauthorized(
+        &self,
+        host: &str,
+        what: &str,
+        sent: Option<&CachedAuth>,
+        resp: reqwest::Response,
+    ) -> RegistryError {
+        match sent {
+            Some(CachedAuth::Basic { source, .. }) => {
+                let status = resp.status().as_u16();
+                let body = self
+                    .read_capped(host, resp, super::http::MAX_ERROR_BODY, what)
+                    .await
+                    .unwrap_or_default();
+                rejected(host, what.to_string(), status, source.as_ref(), &body)
+            }
+            _ => self.refusal(host, what, resp).await,
+        }
+    }
+
+    /// Whether `host` answers `GET /v2/` with the credentials Vouch finds for it (a token when
+    /// it asks for one): `Ok` or the sentence saying why not.
+    pub async fn check_access(&self, host: &str) -> Result<(), RegistryError> {
+        let url = format!("{}://{}/v2/", self.scheme(host), host);
+        let what = format!("the API root of {host}");
+        match self
+            .get_for(Resource::Base(host), &url, None, false, &what)
+            .await?
+        {
+            Some(_) => Ok(()),
+            None => Err(RegistryError::NotFound {
+                host: host.into(),
+                what,
+            }),
+        }
     }
 
     /// Makes sure a push-scoped token (if the registry wants one) is cached and handed to
@@ -366,7 +510,7 @@ impl Registry {
                     .await;
             }
             Some(CachedAuth::Basic { .. }) => {
-                if let Some(c) = self.credentials.known(&host).await {
+                if let Some(c) = self.credentials.known(&host, Some(r.path())).await {
                     let (u, p) = (c.username.clone(), c.password.to_string());
                     oci.store_auth_if_needed(&host, &RegistryAuth::Basic(u.clone(), p.clone()))
                         .await;
@@ -378,6 +522,31 @@ impl Registry {
             None => {}
         }
         Ok(())
+    }
+}
+
+/// [`RegistryError::CredentialsRejected`] from a refusal's body: an OCI envelope, or a token
+/// service's `{"details": …}` (Docker Hub), bounded and sanitized; never the credentials.
+fn rejected(
+    host: &str,
+    what: String,
+    code: u16,
+    source: Option<&CredentialSource>,
+    body: &[u8],
+) -> RegistryError {
+    let detail = match ErrorEnvelope::parse(body) {
+        Some(e) => e.to_string(),
+        None => serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v.get("details")?.as_str().map(sanitize))
+            .unwrap_or_default(),
+    };
+    RegistryError::CredentialsRejected {
+        host: host.into(),
+        what,
+        code,
+        from: source.map_or_else(|| "the auth files".into(), ToString::to_string),
+        detail,
     }
 }
 

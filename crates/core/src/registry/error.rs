@@ -72,6 +72,17 @@ pub enum RegistryError {
         what: String,
         detail: String,
     },
+    /// The registry (or its token service) refused the credentials Vouch sent: a wrong or stale
+    /// password. `from` says where they came from (a file and entry, or a helper), never them.
+    #[error("the registry {host} refused the credentials from {from} for {what} (HTTP {code}){}", detail_note(.detail))]
+    CredentialsRejected {
+        host: String,
+        what: String,
+        code: u16,
+        from: String,
+        /// What the registry said (bounded, sanitized), or empty.
+        detail: String,
+    },
     /// The credential helper configured for `host` (`credHelpers` / `credsStore`) failed.
     #[error("the credential helper {helper} for {host} {problem}")]
     CredentialHelper {
@@ -80,6 +91,14 @@ pub enum RegistryError {
         helper: String,
         problem: HelperProblem,
     },
+}
+
+fn detail_note(detail: &str) -> String {
+    if detail.is_empty() {
+        String::new()
+    } else {
+        format!(": {detail}")
+    }
 }
 
 fn http_note(status: Option<u16>) -> String {
@@ -105,6 +124,7 @@ impl RegistryError {
             | RegistryError::Status { host, .. }
             | RegistryError::DigestMismatch { host, .. }
             | RegistryError::Protocol { host, .. }
+            | RegistryError::CredentialsRejected { host, .. }
             | RegistryError::CredentialHelper { host, .. } => host,
         }
     }

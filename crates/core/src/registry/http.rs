@@ -7,7 +7,7 @@
 //! a `404` is an absence (`Ok(None)`) only when it says nothing else. Headers carrying
 //! credentials are never logged.
 
-use super::auth::{CachedAuth, Resource};
+use super::auth::Resource;
 use super::error::{ErrorEnvelope, RegistryError};
 use super::{Registry, RegistryOptions};
 use crate::reference::ImageRef;
@@ -61,35 +61,35 @@ impl Registry {
         let host = r.host().to_string();
         let mut retried = false;
         loop {
+            let (sent, flight) = self.auth_for_request(r, push).await;
             let mut req = self.http.get(url);
             if let Some(a) = accept {
                 req = req.header(reqwest::header::ACCEPT, a);
             }
-            match self.auth.get(&host, r.key(), push) {
-                Some(CachedAuth::Bearer { token, .. }) => req = req.bearer_auth(token.as_str()),
-                Some(CachedAuth::Basic { header }) => {
-                    req = req.header(reqwest::header::AUTHORIZATION, header.as_str())
-                }
-                None => {}
+            if let Some(a) = &sent {
+                req = a.apply(req);
             }
             let resp = req
                 .send()
                 .await
                 .map_err(|e| self.map_reqwest(&host, what, e))?;
             let status = resp.status();
-            if status == reqwest::StatusCode::UNAUTHORIZED && !retried {
+            if status == reqwest::StatusCode::UNAUTHORIZED {
                 let challenge = resp
                     .headers()
                     .get(reqwest::header::WWW_AUTHENTICATE)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string);
-                retried = true;
-                if let Some(ch) = challenge {
-                    if self.answer_challenge(r, &ch, push).await? {
+                if let (Some(ch), false) = (challenge, retried) {
+                    retried = true;
+                    if self
+                        .answer_challenge(r, &ch, push, sent.as_ref(), flight)
+                        .await?
+                    {
                         continue;
                     }
                 }
-                return Err(self.refusal(&host, what, resp).await);
+                return Err(self.unauthorized(&host, what, sent.as_ref(), resp).await);
             }
             if !retried {
                 self.auth.mark_open(&host);

@@ -38,6 +38,7 @@
 //! answer are never logged nor put in error messages.
 
 mod auth;
+pub mod check;
 mod credentials;
 pub mod error;
 mod http;
@@ -53,6 +54,7 @@ use crate::reference::{is_loopback_host, ImageRef};
 use auth::AuthCache;
 #[doc(hidden)]
 pub use auth::{parse_www_authenticate, token_answer_is_usable};
+pub use credentials::{CredentialEntry, CredentialSource};
 use credentials::{CredentialOptions, Credentials};
 pub use error::{ErrorEnvelope, HelperProblem, OciError, OciErrorCode, RegistryError};
 pub use listing::PublicAnswer;
@@ -584,7 +586,7 @@ mod tests {
             Some(dir.path()),
         ));
         let _ = creds.files.set(vec![
-            serde_json::json!({"credHelpers": {addr.as_str(): "vouchtest-stuck"}}),
+            serde_json::json!({"credHelpers": {addr.as_str(): "vouchtest-stuck"}}).into(),
         ]);
         Arc::get_mut(&mut c).expect("the only handle").credentials = creds;
         let start = std::time::Instant::now();
