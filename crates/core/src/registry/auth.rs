@@ -553,6 +553,9 @@ fn rejected(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::credentials::tests::rt;
+    use crate::registry::tests::{client_for, route};
+    use crate::test_support::fake;
 
     #[test]
     fn challenge_params_are_parsed() {
@@ -627,5 +630,170 @@ mod tests {
             "expired tokens are dropped"
         );
         assert_eq!(format!("{c:?}"), "AuthCache { .. }");
+    }
+
+    /// A registry behind a token service (the fake stand-in: it serves one fixed token and a
+    /// blob that redirects, which the harness's filesystem-backed distribution never does).
+    fn token_registry(token: &'static str, blob: &[u8], storage: &str) -> (String, fake::Log) {
+        token_registry_issuing(token, token, blob, storage)
+    }
+
+    /// [`token_registry`] whose token service issues `issued` while the registry accepts only
+    /// `token`.
+    fn token_registry_issuing(
+        issued: &str,
+        token: &'static str,
+        blob: &[u8],
+        storage: &str,
+    ) -> (String, fake::Log) {
+        let mut routes = HashMap::new();
+        let body = format!(r#"{{"token":"{issued}","expires_in":300}}"#);
+        routes.insert(
+            route("GET", "/token"),
+            fake::Answer::new(200, body.as_bytes()),
+        );
+        let guarded = |a: fake::Answer| fake::Answer {
+            bearer: Some(token),
+            ..a
+        };
+        let m = "/v2/evil/app/manifests/v1";
+        routes.insert(route("GET", m), guarded(fake::Answer::new(200, b"{}")));
+        let digest = crate::oci::sha256_digest(blob);
+        let mut redirect = fake::Answer::new(307, b"");
+        redirect
+            .headers
+            .push(("Location", format!("http://{storage}/storage/{digest}")));
+        let b = format!("/v2/evil/app/blobs/{digest}");
+        routes.insert(route("GET", &b), guarded(redirect));
+        fake::serve(routes)
+    }
+
+    fn lines(log: &fake::Log) -> Vec<String> {
+        log.lock().expect("log").clone()
+    }
+
+    /// Blob storage on another host (here: another port of loopback, which is another origin)
+    /// never sees the registry's token: the redirect drops `Authorization`. A stand-in server:
+    /// distribution with filesystem storage serves blobs itself and never redirects.
+    #[test]
+    fn a_redirect_to_storage_on_another_host_drops_the_token() {
+        let token = "tok-never-leaves-the-registry";
+        let blob = b"signature payload".to_vec();
+        let digest = crate::oci::sha256_digest(&blob);
+        let mut storage_routes = HashMap::new();
+        storage_routes.insert(
+            route("GET", &format!("/storage/{digest}")),
+            fake::Answer::new(200, &blob),
+        );
+        let (storage, storage_log) = fake::serve(storage_routes);
+        let (addr, log) = token_registry(token, &blob, &storage);
+        let (c, r) = client_for(&addr);
+        let got = rt().block_on(c.blob(&r, &digest, 1024)).expect("the blob");
+        assert_eq!(got, blob);
+        let registry = lines(&log);
+        assert!(
+            registry
+                .iter()
+                .any(|l| l.ends_with(&format!("Bearer {token}"))),
+            "the registry got the token: {registry:?}"
+        );
+        let storage = lines(&storage_log);
+        assert_eq!(
+            storage,
+            [format!("GET /storage/{digest} ")],
+            "no Authorization"
+        );
+    }
+
+    /// The defect: N images of one repository started together each met the challenge and
+    /// each asked for a token. Now the first goes alone and the others use its token.
+    #[test]
+    fn concurrent_requests_share_one_challenge_and_one_token() {
+        let (addr, log) = token_registry("tok-shared", b"x", "127.0.0.1:9");
+        let (c, r) = client_for(&addr);
+        let n = 8;
+        rt().block_on(async {
+            let gets = (0..n).map(|_| c.manifest(&r, "v1", false));
+            for got in futures::future::join_all(gets).await {
+                assert!(got.expect("with the token").is_some());
+            }
+        });
+        let log = lines(&log);
+        let count = |p: &str| log.iter().filter(|l| l.starts_with(p)).count();
+        assert_eq!(count("GET /token"), 1, "{log:?}");
+        // One challenge, then every image with the token: n + 1 manifest requests.
+        assert_eq!(count("GET /v2/evil/app/manifests/v1"), n + 1, "{log:?}");
+    }
+
+    /// A token the registry stops accepting before its time (revoked, or a skewed clock) is
+    /// renewed once and the request retried; a renewed token refused again is an error, not a
+    /// loop of token requests.
+    #[test]
+    fn a_401_for_a_cached_token_renews_it_once() {
+        let (addr, log) = token_registry("tok-new", b"x", "127.0.0.1:9");
+        let (c, r) = client_for(&addr);
+        let stale = |t: &str| CachedAuth::Bearer {
+            token: Zeroizing::new(t.into()),
+            until: Instant::now() + Duration::from_secs(300),
+        };
+        c.auth
+            .insert(r.registry_host(), r.path(), false, stale("tok-revoked"));
+        let got = rt().block_on(c.manifest(&r, "v1", false)).expect("renewed");
+        assert!(got.is_some());
+        let seen = lines(&log);
+        let m = "GET /v2/evil/app/manifests/v1";
+        assert_eq!(
+            seen,
+            [
+                format!("{m} Bearer tok-revoked"),
+                "GET /token ".to_string(),
+                format!("{m} Bearer tok-new"),
+            ]
+        );
+
+        // A token service whose fresh tokens are refused too: one renewal, then the sentence.
+        let (addr, log) =
+            token_registry_issuing("tok-refused", "tok-accepted", b"x", "127.0.0.1:9");
+        let (c, r) = client_for(&addr);
+        c.auth
+            .insert(r.registry_host(), r.path(), false, stale("tok-stale"));
+        let e = rt()
+            .block_on(c.manifest(&r, "v1", false))
+            .expect_err("refused twice");
+        assert!(!format!("{e} {e:?}").contains("tok-"), "{e}");
+        let seen = lines(&log);
+        assert_eq!(
+            seen,
+            [
+                format!("{m} Bearer tok-stale"),
+                "GET /token ".to_string(),
+                format!("{m} Bearer tok-refused"),
+            ]
+        );
+    }
+
+    /// Refused credentials are a sentence naming where they came from, never the password.
+    #[test]
+    fn refused_credentials_name_their_source_not_the_secret() {
+        let src = CredentialSource {
+            file: "/home/a/.docker/config.json".into(),
+            entry: super::super::CredentialEntry::Auths {
+                key: "registry.example".into(),
+            },
+        };
+        let body = br#"{"details":"incorrect username or password"}"#;
+        let e = rejected(
+            "registry.example",
+            "a token for x".into(),
+            401,
+            Some(&src),
+            body,
+        );
+        assert_eq!(
+            e.to_string(),
+            "the registry registry.example refused the credentials from the `auths` entry \
+             `registry.example` of /home/a/.docker/config.json for a token for x (HTTP 401): \
+             incorrect username or password"
+        );
     }
 }

@@ -402,7 +402,7 @@ mod tests {
     const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 
     /// A client for `addr/evil/app:v1` that reads no auth file of the person running the tests.
-    fn client_for(addr: &str) -> (Arc<Registry>, ImageRef) {
+    pub(super) fn client_for(addr: &str) -> (Arc<Registry>, ImageRef) {
         let r = ImageRef::parse(&format!("{addr}/evil/app:v1")).expect("reference");
         let opts = RegistryOptions {
             request_timeout: Duration::from_secs(5),
@@ -413,7 +413,7 @@ mod tests {
         (c, r)
     }
 
-    fn route(method: &'static str, path: &str) -> (&'static str, String) {
+    pub(super) fn route(method: &'static str, path: &str) -> (&'static str, String) {
         (method, path.to_string())
     }
 
