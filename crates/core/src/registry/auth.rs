@@ -370,7 +370,7 @@ impl Registry {
                         c.password.as_str()
                     ))
                 ));
-                let source = c.source.clone();
+                let source = c.source;
                 self.auth
                     .insert(&host, r.key(), push, CachedAuth::Basic { header, source });
                 return Ok(true);
