@@ -378,6 +378,10 @@ impl Registry {
             Challenge::Bearer { realm, service } => (realm, service),
         };
         let creds = self.credentials.for_repository(&host, r.repo()).await?;
+        let what = format!("a token for {}", r.name());
+        if creds.is_some() {
+            self.check_realm(&host, &what, &realm)?;
+        }
         let mut req = self.http.get(realm.as_str());
         if let Some(scope) = r.scope(push) {
             req = req.query(&[("scope", scope.as_str())]);
@@ -388,7 +392,6 @@ impl Registry {
         if let Some(c) = &creds {
             req = req.basic_auth(&c.username, Some(c.password.as_str()));
         }
-        let what = format!("a token for {}", r.name());
         let resp = req
             .send()
             .await
@@ -432,6 +435,36 @@ impl Registry {
             },
         );
         Ok(true)
+    }
+
+    /// Credentials go to a token service over HTTPS only, or over plain HTTP to a host reached
+    /// that way anyway (loopback, or listed as insecure): a registry must not be able to have
+    /// them sent in clear text by naming an `http://` realm.
+    fn check_realm(&self, host: &str, what: &str, realm: &str) -> Result<(), RegistryError> {
+        let refuse = |detail: String| RegistryError::Protocol {
+            host: host.into(),
+            what: what.into(),
+            detail,
+        };
+        let url = reqwest::Url::parse(realm)
+            .map_err(|_| refuse("its challenge names a token service that is not a URL".into()))?;
+        let realm_host = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            (None, _) => return Err(refuse("its token service URL names no host".into())),
+        };
+        match url.scheme() {
+            "https" => Ok(()),
+            "http" if self.scheme(&realm_host) == "http" => Ok(()),
+            "http" => Err(refuse(format!(
+                "its token service {} is plain HTTP; credentials are sent only over HTTPS \
+                 (or to a host listed as insecure)",
+                sanitize(&realm_host)
+            ))),
+            _ => Err(refuse(
+                "its token service URL is neither HTTPS nor HTTP".into(),
+            )),
+        }
     }
 
     /// The error for a `401` that stands after the challenge was answered: credentials refused
@@ -770,6 +803,43 @@ mod tests {
                 format!("{m} Bearer tok-refused"),
             ]
         );
+    }
+
+    /// A registry naming a plain-HTTP token service on a host that is not loopback nor insecure
+    /// does not get the credentials sent there in clear text (an anonymous token request would
+    /// still be tried: it carries nothing).
+    #[test]
+    fn credentials_never_go_to_a_plain_http_token_service_elsewhere() {
+        let mut routes = HashMap::new();
+        let challenge = "Bearer realm=\"http://tokens.example.invalid/token\",service=\"x\"";
+        routes.insert(
+            route("GET", "/v2/evil/app/manifests/v1"),
+            fake::Answer {
+                headers: vec![("WWW-Authenticate", challenge.into())],
+                ..fake::Answer::new(401, b"")
+            },
+        );
+        let (addr, _) = fake::serve(routes);
+        let (mut c, r) = client_for(&addr);
+        let creds = super::super::credentials::Credentials::new(
+            super::super::credentials::tests::opts(Duration::from_secs(5), None),
+        );
+        let b64 = base64::engine::general_purpose::STANDARD.encode("alice:pw-in-clear");
+        let _ = creds.files.set(vec![
+            serde_json::json!({"auths": {addr.as_str(): {"auth": b64}}}).into(),
+        ]);
+        Arc::get_mut(&mut c).expect("the only handle").credentials = creds;
+        let e = rt()
+            .block_on(c.manifest(&r, "v1", false))
+            .expect_err("refused before sending");
+        let shown = e.to_string();
+        assert!(
+            shown.contains(
+                "tokens.example.invalid is plain HTTP; credentials are sent only over HTTPS"
+            ),
+            "{shown}"
+        );
+        assert!(!shown.contains("pw-in-clear"), "{shown}");
     }
 
     /// Refused credentials are a sentence naming where they came from, never the password.
