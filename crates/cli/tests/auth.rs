@@ -76,6 +76,11 @@ fn verify(env: &Env, auth: &Path, image: &str) -> Value {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
+    // A JWT starts with the base64 of `{"`: no token is printed, whatever happened.
+    assert!(
+        !format!("{stdout}{stderr}").contains("eyJ"),
+        "a token is shown: {stdout} {stderr}"
+    );
     serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("no JSON ({e}): {stdout} / {stderr}"))
 }
 
