@@ -1,8 +1,7 @@
 //! What Vouch can reach on this computer.
 
 use vouch_core::doctor::DoctorReport;
-use vouch_core::registry::check::{check_registries, configured_hosts, RegistryAccess};
-use vouch_core::registry::RegistryOptions;
+use vouch_core::registry::check::{check_configured, RegistryAccess};
 
 use super::{blocking, on_runtime};
 use crate::error::IpcResult;
@@ -18,13 +17,7 @@ pub(crate) async fn doctor() -> IpcResult<DoctorReport> {
 pub(crate) async fn check_registry_access() -> IpcResult<Vec<RegistryAccess>> {
     on_runtime(|rt| {
         let settings = vouch_core::config::Settings::load()?;
-        let hosts = configured_hosts(&settings);
-        let opts = RegistryOptions {
-            insecure: vouch_core::registry::insecure_in(&settings),
-            request_timeout: std::time::Duration::from_secs(10),
-            ..RegistryOptions::default()
-        };
-        Ok(rt.block_on(check_registries(&hosts, opts)))
+        Ok(rt.block_on(check_configured(&settings)))
     })
     .await
 }

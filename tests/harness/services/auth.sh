@@ -30,23 +30,13 @@ auth_start_registry() {
   echo "harness: the registry of $1 did not start" >&2; cat "$2" >&2; exit 2
 }
 
-# Writes a distribution config: $1 file, $2 port, $3 storage dir, $4 the auth section.
+# Writes a distribution config: $1 file, $2 port, $3 storage dir, $4 the auth section; the rest
+# (access log, delete enabled) as the anonymous registry's ($work/registry.yml, with-env.sh).
 auth_registry_config() {
-  cat >"$1" <<YAML
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: false
-storage:
-  filesystem:
-    rootdirectory: $3
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:$2
-$4
-YAML
+  sed -e "s|^    rootdirectory: .*|    rootdirectory: $3|" -e "s|^  addr: .*|  addr: 127.0.0.1:$2|" \
+    "$work/registry.yml" >"$1"
+  printf '%s\n' "$4" >>"$1"
+  grep -q "addr: 127.0.0.1:$2" "$1" || { echo "harness: could not derive $1 from $work/registry.yml" >&2; exit 2; }
 }
 
 command -v htpasswd >/dev/null || { echo "harness: htpasswd is missing (apache2-utils; scripts/install-deps.sh)" >&2; exit 2; }

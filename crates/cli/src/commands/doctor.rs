@@ -3,8 +3,7 @@
 use anyhow::{bail, Result};
 use serde::Serialize;
 use vouch_core::doctor::DoctorReport;
-use vouch_core::registry::check::{check_registries, configured_hosts, RegistryAccess};
-use vouch_core::registry::RegistryOptions;
+use vouch_core::registry::check::{check_configured, RegistryAccess};
 
 use super::print_json;
 use crate::Outcome;
@@ -36,16 +35,10 @@ pub(crate) fn run(json: bool) -> Result<Outcome> {
 
 fn registries() -> Result<Vec<RegistryAccess>> {
     let settings = vouch_core::config::Settings::load().unwrap_or_default();
-    let hosts = configured_hosts(&settings);
-    let opts = RegistryOptions {
-        insecure: vouch_core::registry::insecure_in(&settings),
-        request_timeout: std::time::Duration::from_secs(10),
-        ..RegistryOptions::default()
-    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    Ok(rt.block_on(check_registries(&hosts, opts)))
+    Ok(rt.block_on(check_configured(&settings)))
 }
 
 fn print_text(d: &Doctor) {

@@ -96,6 +96,17 @@ pub async fn check_registries(hosts: &[String], opts: RegistryOptions) -> Vec<Re
     futures::future::join_all(checks).await
 }
 
+/// Checks every registry [`configured_hosts`] names, reaching the settings' insecure registries
+/// over plain HTTP, each request limited to 10 s: what `vouch doctor` and the app show.
+pub async fn check_configured(settings: &crate::config::Settings) -> Vec<RegistryAccess> {
+    let opts = RegistryOptions {
+        insecure: super::insecure_in(settings),
+        request_timeout: Duration::from_secs(10),
+        ..RegistryOptions::default()
+    };
+    check_registries(&configured_hosts(settings), opts).await
+}
+
 fn failed(e: &RegistryError) -> ConnectionCheck {
     ConnectionCheck {
         ok: false,
