@@ -34,8 +34,10 @@
 //! Credentials come from `REGISTRY_AUTH_FILE`, the containers `auth.json`
 //! (`$XDG_RUNTIME_DIR/containers/auth.json`, `~/.config/containers/auth.json`) and docker's
 //! `config.json` (`auths`, `credHelpers`, `credsStore`, running `docker-credential-<name> get`
-//! for at most [`RegistryOptions::credential_helper_timeout`]). Tokens, passwords and a helper's
-//! answer are never logged nor put in error messages.
+//! for at most [`RegistryOptions::credential_helper_timeout`]), in podman's and docker's order
+//! (`credentials`, and docs/credentials.md). Tokens, passwords and a helper's answer are never
+//! logged nor put in error messages; `check` says, per configured registry, where its
+//! credentials come from and whether `GET /v2/` succeeds with them.
 
 mod auth;
 pub mod check;
