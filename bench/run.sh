@@ -161,6 +161,10 @@ sample=$sample
 EOF
 say "requests: vouch cold $req_vouch_cold, again $req_vouch_again, batch $req_batch/$n; cosign $req_cosign; skopeo $req_skopeo"
 
+# Behind a token service (the harness's token-auth registry and issuer): its own script, which
+# can run alone.
+"$root/bench/auth-requests.sh" "$vouch" "$seed" "$out"
+
 # --- 2. batch ----------------------------------------------------------------------------------
 say "batch: vouch verify --file ($n images, $runs runs)"
 hyperfine -N --warmup 1 --runs "$runs" --export-json "$out/batch-vouch.json" \

@@ -14,6 +14,8 @@ packages=(
   # test environment: Secret Service, registry, display, WebDriver, screenshots, drag and drop
   gnome-keyring libsecret-tools dbus dbus-x11 docker-registry xvfb xauth webkit2gtk-driver
   imagemagick xdotool python3-gi gir1.2-gtk-3.0 openssl jq librsvg2-bin
+  # authenticating registries (tests/harness/services/auth.sh): bcrypt htpasswd, the token issuer
+  apache2-utils python3-cryptography
   # benchmarks (make bench): timing, max RSS
   hyperfine time
 )

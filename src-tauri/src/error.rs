@@ -137,7 +137,7 @@ impl From<RegistryError> for IpcError {
             RegistryError::Unreachable { .. } | RegistryError::Timeout { .. } => {
                 ErrorCode::RegistryUnreachable
             }
-            RegistryError::Unauthorized { .. } => {
+            RegistryError::Unauthorized { .. } | RegistryError::CredentialsRejected { .. } => {
                 return Self::hinted(
                     ErrorCode::RegistryDenied,
                     &e,

@@ -133,7 +133,10 @@ fn hint(e: &anyhow::Error) -> Option<&'static str> {
                 _ => None,
             };
         }
-        if let Some(vouch_core::registry::RegistryError::Unauthorized { .. }) = cause.downcast_ref()
+        if let Some(
+            vouch_core::registry::RegistryError::Unauthorized { .. }
+            | vouch_core::registry::RegistryError::CredentialsRejected { .. },
+        ) = cause.downcast_ref()
         {
             return Some(
                 "log in with `docker login HOST` (or podman login), or set REGISTRY_AUTH_FILE",

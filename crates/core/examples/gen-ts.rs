@@ -13,6 +13,7 @@ use vouch_core::extract::{DroppedFile, Extracted};
 use vouch_core::history::HistoryRead;
 use vouch_core::keys::Algorithm;
 use vouch_core::provenance::Inspection;
+use vouch_core::registry::check::RegistryAccess;
 use vouch_core::search::SearchResults;
 use vouch_core::trust::{DefaultPolicy, ImportReport, KeyInfo, Policy, TrustedKey};
 use vouch_core::verify::Verdict;
@@ -39,5 +40,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     DoctorReport::export_all(&cfg)?;
     Settings::export_all(&cfg)?;
     SearchResults::export_all(&cfg)?;
+    RegistryAccess::export_all(&cfg)?;
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! Registry auth against a real registry: the harness's CNCF distribution binary
 //! (`docker-registry`), started here a second time with htpasswd auth, and credentials from a
 //! docker `config.json` naming a credential helper (a fixture script on `PATH`). The real
-//! registry answers `401 UNAUTHORIZED` (an OCI envelope) for a wrong password, and accepts the
+//! registry answers `401 UNAUTHORIZED` (an OCI envelope) for a wrong password — refused
+//! credentials, named by the helper that gave them — and accepts the
 //! helper's credentials for reads and oci-client pushes.
 //!
 //! One test in this binary on purpose: it sets `PATH` and `DOCKER_CONFIG` for the process,
@@ -12,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::json;
 use vouch_core::reference::ImageRef;
-use vouch_core::registry::{sha256_digest, OciErrorCode, Registry, RegistryError, RegistryOptions};
+use vouch_core::registry::{sha256_digest, Registry, RegistryError, RegistryOptions};
 
 /// bcrypt (cost 4, fast) of the throwaway password `vouch-pw`, for user `alice`.
 const HTPASSWD: &str = "alice:$2b$04$VI4cgy4mRobib945RDzU9uqDvhkCWWDFCvmB.L2rOP4ay4gGCKDlW\n";
@@ -98,7 +99,8 @@ fn real_registry_refuses_a_wrong_password_as_unauthorized_and_takes_a_helpers_cr
         .build()
         .expect("runtime");
 
-    // A wrong password: distribution answers 401 with an UNAUTHORIZED envelope.
+    // A wrong password: distribution answers 401 with an UNAUTHORIZED envelope, and the error
+    // says the credentials were refused and which helper gave them.
     let c = use_helper("vouchtest-wrong");
     let e = rt
         .block_on(c.manifest(&r, "v1", false))
@@ -107,11 +109,10 @@ fn real_registry_refuses_a_wrong_password_as_unauthorized_and_takes_a_helpers_cr
     assert!(
         matches!(
             &e,
-            RegistryError::Refused {
-                status: Some(401),
-                ..
-            }
-        ) && e.has_code(&OciErrorCode::Unauthorized),
+            RegistryError::CredentialsRejected { code: 401, from, detail, .. }
+                if from.starts_with("docker-credential-vouchtest-wrong (credHelpers in ")
+                    && detail.starts_with("UNAUTHORIZED")
+        ),
         "{e:?}"
     );
     assert!(!e.to_string().contains("not-the-password"), "{e}");

@@ -44,6 +44,7 @@ macro_rules! ipc_commands {
 
 ipc_commands![
     doctor::doctor,
+    doctor::check_registry_access,
     keys::list_keys,
     keys::add_key,
     keys::revoke_key,

@@ -19,6 +19,7 @@ import type {
   PolicyMode,
   PullEvent,
   PullOutcome,
+  RegistryAccess,
   Saved,
   Settings,
   TrustImportReport,
@@ -79,6 +80,11 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 export function doctor(): Promise<DoctorReport> {
   return call<DoctorReport>('doctor');
+}
+
+/** Per configured registry: where its credentials come from and a "test connection". */
+export function checkRegistryAccess(): Promise<RegistryAccess[]> {
+  return call<RegistryAccess[]>('check_registry_access');
 }
 
 export function listKeys(): Promise<KeyInfo[]> {

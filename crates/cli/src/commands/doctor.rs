@@ -1,41 +1,84 @@
 //! `vouch doctor`: what this machine offers Vouch.
 
 use anyhow::{bail, Result};
+use serde::Serialize;
 use vouch_core::doctor::DoctorReport;
+use vouch_core::registry::check::{check_configured, RegistryAccess};
 
 use super::print_json;
 use crate::Outcome;
 
+/// The report and the registries' access, as `--json` prints them.
+#[derive(Serialize)]
+struct Doctor {
+    #[serde(flatten)]
+    report: DoctorReport,
+    /// Per configured registry (Vouch's settings and the auth files): where its credentials
+    /// come from and whether `GET /v2/` with them succeeds.
+    registries: Vec<RegistryAccess>,
+}
+
 pub(crate) fn run(json: bool) -> Result<Outcome> {
-    let r = DoctorReport::gather();
+    let report = DoctorReport::gather();
+    let registries = registries()?;
+    let d = Doctor { report, registries };
     if json {
-        print_json(&r)?;
+        print_json(&d)?;
     } else {
-        println!("vouch {}", r.version);
-        println!("profile:  {}", r.profile);
-        println!("config:   {}", r.config_path);
-        println!(
-            "keychain: {} ({}) — {}",
-            if r.keychain.reachable {
-                "reachable"
-            } else {
-                "unreachable"
-            },
-            r.keychain.backend,
-            r.keychain.detail
-        );
-        for p in &r.pullers {
-            match &p.path {
-                Some(path) => println!("{:<8}  found at {path}", p.name),
-                None => println!(
-                    "{:<8}  not found (verified images can still be pinned by digest and copied)",
-                    p.name
-                ),
-            }
-        }
+        print_text(&d);
     }
-    if !r.keychain.reachable {
-        bail!("the keychain is unreachable: {}", r.keychain.detail);
+    if !d.report.keychain.reachable {
+        bail!("the keychain is unreachable: {}", d.report.keychain.detail);
     }
     Ok(Outcome::Ok)
+}
+
+fn registries() -> Result<Vec<RegistryAccess>> {
+    let settings = vouch_core::config::Settings::load().unwrap_or_default();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(rt.block_on(check_configured(&settings)))
+}
+
+fn print_text(d: &Doctor) {
+    let r = &d.report;
+    println!("vouch {}", r.version);
+    println!("profile:  {}", r.profile);
+    println!("config:   {}", r.config_path);
+    println!(
+        "keychain: {} ({}) — {}",
+        if r.keychain.reachable {
+            "reachable"
+        } else {
+            "unreachable"
+        },
+        r.keychain.backend,
+        r.keychain.detail
+    );
+    for p in &r.pullers {
+        match &p.path {
+            Some(path) => println!("{:<8}  found at {path}", p.name),
+            None => println!(
+                "{:<8}  not found (verified images can still be pinned by digest and copied)",
+                p.name
+            ),
+        }
+    }
+    if d.registries.is_empty() {
+        println!("registries: none configured (Vouch's settings and the auth files name none)");
+    }
+    for a in &d.registries {
+        println!("registry: {}", a.host);
+        match &a.credentials {
+            Some(source) => println!("  credentials: {source}"),
+            None => println!("  credentials: none found (anonymous)"),
+        }
+        let verdict = if a.connection.ok { "ok" } else { "failed" };
+        if a.connection.ok {
+            println!("  connection:  {verdict}");
+        } else {
+            println!("  connection:  {verdict}: {}", a.connection.detail);
+        }
+    }
 }

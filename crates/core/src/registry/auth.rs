@@ -3,12 +3,22 @@
 //! send the person's credentials. Tokens obtained this way are handed to oci-client's token
 //! cache for pushes, so those never probe `GET /v2/` either.
 //!
+//! Tokens are cached per (registry, repository or catalog, scope) for the life of the
+//! [`Registry`] — one batch. One token request per key: the first request of a key without
+//! auth goes alone (the others of the batch wait for it, then use its token), so a batch of N
+//! images of one repository behind a token service costs N × 3 requests + 2 (the first
+//! challenge and the token). A `401` for a request that carried a token gets one new token and
+//! one retry (a token revoked or expired early), never more.
+//!
 //! Invariants: a token or a `Basic` header lives only in [`AuthCache`] and in request headers —
 //! never in an error, a log or a `Debug` output; a token is dropped a little before it expires;
-//! a push token also serves pulls of the same repository, never the reverse.
+//! a push token also serves pulls of the same repository, never the reverse. Requests carry it
+//! only to the registry's own host: a redirect elsewhere (blob storage) drops `Authorization`
+//! (reqwest removes it when the host or port changes), and credentials go only to the realm
+//! the registry named.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -17,7 +27,8 @@ use oci_client::token_cache::{RegistryToken, RegistryTokenType};
 use oci_client::RegistryOperation;
 use zeroize::Zeroizing;
 
-use super::error::{ErrorEnvelope, RegistryError};
+use super::credentials::CredentialSource;
+use super::error::{sanitize, ErrorEnvelope, RegistryError};
 use super::Registry;
 use crate::reference::ImageRef;
 
@@ -33,7 +44,30 @@ pub(crate) enum CachedAuth {
     },
     Basic {
         header: Zeroizing<String>,
+        /// Where the credentials came from, for the sentence when they are refused.
+        source: Option<CredentialSource>,
     },
+}
+
+impl CachedAuth {
+    /// Adds this auth to a request.
+    pub(crate) fn apply(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self {
+            CachedAuth::Bearer { token, .. } => req.bearer_auth(token.as_str()),
+            CachedAuth::Basic { header, .. } => {
+                req.header(reqwest::header::AUTHORIZATION, header.as_str())
+            }
+        }
+    }
+
+    /// Whether two auths would send the same header.
+    fn same(&self, other: &CachedAuth) -> bool {
+        match (self, other) {
+            (CachedAuth::Bearer { token: a, .. }, CachedAuth::Bearer { token: b, .. }) => a == b,
+            (CachedAuth::Basic { header: a, .. }, CachedAuth::Basic { header: b, .. }) => a == b,
+            _ => false,
+        }
+    }
 }
 
 type AuthKey = (String, String, bool);
@@ -43,7 +77,12 @@ type AuthKey = (String, String, bool);
 pub(crate) struct AuthCache {
     entries: Mutex<HashMap<AuthKey, CachedAuth>>,
     open_hosts: Mutex<HashSet<String>>,
+    /// One lock per key: held by the request that is finding out (or renewing) the key's auth.
+    flights: Mutex<HashMap<AuthKey, Arc<tokio::sync::Mutex<()>>>>,
 }
+
+/// The right to find out a key's auth; others asking for the same key wait until it is dropped.
+pub(crate) type Flight = tokio::sync::OwnedMutexGuard<()>;
 
 impl std::fmt::Debug for AuthCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -87,6 +126,15 @@ impl AuthCache {
         }
     }
 
+    async fn flight(&self, host: &str, path: &str, push: bool) -> Flight {
+        let lock = match self.flights.lock() {
+            Ok(mut m) => m.entry(key(host, path, push)).or_default().clone(),
+            // A poisoned map: no sharing, every request finds out alone (still correct).
+            Err(_) => Arc::default(),
+        };
+        lock.lock_owned().await
+    }
+
     /// Remembers that `host` answered without asking for auth.
     pub(crate) fn mark_open(&self, host: &str) {
         if let Ok(mut open) = self.open_hosts.lock() {
@@ -109,13 +157,23 @@ pub(super) enum Resource<'a> {
     Repository(&'a ImageRef),
     /// The catalog of this host.
     Catalog(&'a str),
+    /// The registry itself (`GET /v2/`): any valid token, no scope.
+    Base(&'a str),
 }
 
 impl Resource<'_> {
     pub(super) fn host(&self) -> &str {
         match self {
             Resource::Repository(r) => r.registry_host(),
-            Resource::Catalog(host) => host,
+            Resource::Catalog(host) | Resource::Base(host) => host,
+        }
+    }
+
+    /// The repository path, when this is a repository.
+    fn repo(&self) -> Option<&str> {
+        match self {
+            Resource::Repository(r) => Some(r.path()),
+            Resource::Catalog(_) | Resource::Base(_) => None,
         }
     }
 
@@ -125,17 +183,19 @@ impl Resource<'_> {
         match self {
             Resource::Repository(r) => r.path(),
             Resource::Catalog(_) => "_catalog",
+            Resource::Base(_) => "_base",
         }
     }
 
-    fn scope(&self, push: bool) -> String {
+    fn scope(&self, push: bool) -> Option<String> {
         match self {
-            Resource::Repository(r) => format!(
+            Resource::Repository(r) => Some(format!(
                 "repository:{}:{}",
                 r.path(),
                 if push { "pull,push" } else { "pull" }
-            ),
-            Resource::Catalog(_) => "registry:catalog:*".into(),
+            )),
+            Resource::Catalog(_) => Some("registry:catalog:*".into()),
+            Resource::Base(_) => None,
         }
     }
 
@@ -143,6 +203,7 @@ impl Resource<'_> {
         match self {
             Resource::Repository(r) => r.repository(),
             Resource::Catalog(host) => format!("the catalog of {host}"),
+            Resource::Base(host) => format!("the registry {host}"),
         }
     }
 }
@@ -247,18 +308,58 @@ fn parse_token_answer(body: &[u8]) -> Result<(Zeroizing<String>, Duration), &'st
 }
 
 impl Registry {
-    /// Answers a `WWW-Authenticate` challenge; true when a retry makes sense.
+    /// The auth a request for `r` carries, and — when the key has none yet and the host may want
+    /// some — the right to find it out: the first such request goes alone and the others wait
+    /// for it, then use what it found (one challenge and one token request per key).
+    pub(super) async fn auth_for_request(
+        &self,
+        r: Resource<'_>,
+        push: bool,
+    ) -> (Option<CachedAuth>, Option<Flight>) {
+        let (host, key) = (r.host(), r.key());
+        if let Some(a) = self.auth.get(host, key, push) {
+            return (Some(a), None);
+        }
+        if self.auth.is_open(host) {
+            return (None, None);
+        }
+        let flight = self.auth.flight(host, key, push).await;
+        match self.auth.get(host, key, push) {
+            Some(a) => (Some(a), None),
+            None if self.auth.is_open(host) => (None, None),
+            None => (None, Some(flight)),
+        }
+    }
+
+    /// Answers a `WWW-Authenticate` challenge to a request that carried `sent`; true when a
+    /// retry makes sense. Holds the key's flight while it works (taking it unless `flight`
+    /// already is), and when another request renewed the key's auth meanwhile, uses that.
     pub(super) async fn answer_challenge(
         &self,
         r: Resource<'_>,
         challenge: &str,
         push: bool,
+        sent: Option<&CachedAuth>,
+        flight: Option<Flight>,
     ) -> Result<bool, RegistryError> {
         let host = r.host().to_string();
+        let _flight = match flight {
+            Some(f) => f,
+            None => self.auth.flight(&host, r.key(), push).await,
+        };
+        if let Some(now) = self.auth.get(&host, r.key(), push) {
+            if !sent.is_some_and(|s| s.same(&now)) {
+                return Ok(true);
+            }
+        }
         let (realm, service) = match Challenge::parse(challenge) {
             Challenge::Unusable => return Ok(false),
             Challenge::Basic => {
-                let Some(c) = self.credentials.for_host(&host).await? else {
+                if matches!(sent, Some(CachedAuth::Basic { .. })) {
+                    // The credentials were refused: sending them again would not help.
+                    return Ok(false);
+                }
+                let Some(c) = self.credentials.for_repository(&host, r.repo()).await? else {
                     return Ok(false);
                 };
                 let header = Zeroizing::new(format!(
@@ -269,25 +370,28 @@ impl Registry {
                         c.password.as_str()
                     ))
                 ));
+                let source = c.source;
                 self.auth
-                    .insert(&host, r.key(), push, CachedAuth::Basic { header });
+                    .insert(&host, r.key(), push, CachedAuth::Basic { header, source });
                 return Ok(true);
             }
             Challenge::Bearer { realm, service } => (realm, service),
         };
-        let creds = self.credentials.for_host(&host).await?;
-        let scope = r.scope(push);
-        let mut req = self
-            .http
-            .get(realm.as_str())
-            .query(&[("scope", scope.as_str())]);
+        let creds = self.credentials.for_repository(&host, r.repo()).await?;
+        let what = format!("a token for {}", r.name());
+        if creds.is_some() {
+            self.check_realm(&host, &what, &realm)?;
+        }
+        let mut req = self.http.get(realm.as_str());
+        if let Some(scope) = r.scope(push) {
+            req = req.query(&[("scope", scope.as_str())]);
+        }
         if let Some(service) = &service {
             req = req.query(&[("service", service.as_str())]);
         }
         if let Some(c) = &creds {
             req = req.basic_auth(&c.username, Some(c.password.as_str()));
         }
-        let what = format!("a token for {}", r.name());
         let resp = req
             .send()
             .await
@@ -298,8 +402,11 @@ impl Registry {
                 .read_capped(&host, resp, super::http::MAX_ERROR_BODY, &what)
                 .await
                 .unwrap_or_default();
-            // A token server's 404 is not an absence of the image: it refused the token.
             let envelope = ErrorEnvelope::parse(&body);
+            if let (Some(c), 401 | 403) = (&creds, status) {
+                return Err(rejected(&host, what, status, c.source.as_ref(), &body));
+            }
+            // A token server's 404 is not an absence of the image: it refused the token.
             return Err(match envelope {
                 None => RegistryError::Unauthorized {
                     host,
@@ -328,6 +435,76 @@ impl Registry {
             },
         );
         Ok(true)
+    }
+
+    /// Credentials go to a token service over HTTPS only, or over plain HTTP to a host reached
+    /// that way anyway (loopback, or listed as insecure): a registry must not be able to have
+    /// them sent in clear text by naming an `http://` realm.
+    fn check_realm(&self, host: &str, what: &str, realm: &str) -> Result<(), RegistryError> {
+        let refuse = |detail: String| RegistryError::Protocol {
+            host: host.into(),
+            what: what.into(),
+            detail,
+        };
+        let url = reqwest::Url::parse(realm)
+            .map_err(|_| refuse("its challenge names a token service that is not a URL".into()))?;
+        let realm_host = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            (None, _) => return Err(refuse("its token service URL names no host".into())),
+        };
+        match url.scheme() {
+            "https" => Ok(()),
+            "http" if self.scheme(&realm_host) == "http" => Ok(()),
+            "http" => Err(refuse(format!(
+                "its token service {} is plain HTTP; credentials are sent only over HTTPS \
+                 (or to a host listed as insecure)",
+                sanitize(&realm_host)
+            ))),
+            _ => Err(refuse(
+                "its token service URL is neither HTTPS nor HTTP".into(),
+            )),
+        }
+    }
+
+    /// The error for a `401` that stands after the challenge was answered: credentials refused
+    /// when the request carried the person's `Basic` credentials, otherwise the registry's
+    /// refusal as it said it.
+    pub(super) async fn unauthorized(
+        &self,
+        host: &str,
+        what: &str,
+        sent: Option<&CachedAuth>,
+        resp: reqwest::Response,
+    ) -> RegistryError {
+        match sent {
+            Some(CachedAuth::Basic { source, .. }) => {
+                let status = resp.status().as_u16();
+                let body = self
+                    .read_capped(host, resp, super::http::MAX_ERROR_BODY, what)
+                    .await
+                    .unwrap_or_default();
+                rejected(host, what.to_string(), status, source.as_ref(), &body)
+            }
+            _ => self.refusal(host, what, resp).await,
+        }
+    }
+
+    /// Whether `host` answers `GET /v2/` with the credentials Vouch finds for it (a token when
+    /// it asks for one): `Ok` or the sentence saying why not.
+    pub async fn check_access(&self, host: &str) -> Result<(), RegistryError> {
+        let url = format!("{}://{}/v2/", self.scheme(host), host);
+        let what = format!("the API root of {host}");
+        match self
+            .get_for(Resource::Base(host), &url, None, false, &what)
+            .await?
+        {
+            Some(_) => Ok(()),
+            None => Err(RegistryError::NotFound {
+                host: host.into(),
+                what,
+            }),
+        }
     }
 
     /// Makes sure a push-scoped token (if the registry wants one) is cached and handed to
@@ -366,7 +543,7 @@ impl Registry {
                     .await;
             }
             Some(CachedAuth::Basic { .. }) => {
-                if let Some(c) = self.credentials.known(&host).await {
+                if let Some(c) = self.credentials.known(&host, Some(r.path())).await {
                     let (u, p) = (c.username.clone(), c.password.to_string());
                     oci.store_auth_if_needed(&host, &RegistryAuth::Basic(u.clone(), p.clone()))
                         .await;
@@ -381,9 +558,37 @@ impl Registry {
     }
 }
 
+/// [`RegistryError::CredentialsRejected`] from a refusal's body: an OCI envelope, or a token
+/// service's `{"details": …}` (Docker Hub), bounded and sanitized; never the credentials.
+fn rejected(
+    host: &str,
+    what: String,
+    code: u16,
+    source: Option<&CredentialSource>,
+    body: &[u8],
+) -> RegistryError {
+    let detail = match ErrorEnvelope::parse(body) {
+        Some(e) => e.to_string(),
+        None => serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v.get("details")?.as_str().map(sanitize))
+            .unwrap_or_default(),
+    };
+    RegistryError::CredentialsRejected {
+        host: host.into(),
+        what,
+        code,
+        from: source.map_or_else(|| "the auth files".into(), ToString::to_string),
+        detail,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::credentials::tests::rt;
+    use crate::registry::tests::{client_for, route};
+    use crate::test_support::fake;
 
     #[test]
     fn challenge_params_are_parsed() {
@@ -458,5 +663,207 @@ mod tests {
             "expired tokens are dropped"
         );
         assert_eq!(format!("{c:?}"), "AuthCache { .. }");
+    }
+
+    /// A registry behind a token service (the fake stand-in: it serves one fixed token and a
+    /// blob that redirects, which the harness's filesystem-backed distribution never does).
+    fn token_registry(token: &'static str, blob: &[u8], storage: &str) -> (String, fake::Log) {
+        token_registry_issuing(token, token, blob, storage)
+    }
+
+    /// [`token_registry`] whose token service issues `issued` while the registry accepts only
+    /// `token`.
+    fn token_registry_issuing(
+        issued: &str,
+        token: &'static str,
+        blob: &[u8],
+        storage: &str,
+    ) -> (String, fake::Log) {
+        let mut routes = HashMap::new();
+        let body = format!(r#"{{"token":"{issued}","expires_in":300}}"#);
+        routes.insert(
+            route("GET", "/token"),
+            fake::Answer::new(200, body.as_bytes()),
+        );
+        let guarded = |a: fake::Answer| fake::Answer {
+            bearer: Some(token),
+            ..a
+        };
+        let m = "/v2/evil/app/manifests/v1";
+        routes.insert(route("GET", m), guarded(fake::Answer::new(200, b"{}")));
+        let digest = crate::oci::sha256_digest(blob);
+        let mut redirect = fake::Answer::new(307, b"");
+        redirect
+            .headers
+            .push(("Location", format!("http://{storage}/storage/{digest}")));
+        let b = format!("/v2/evil/app/blobs/{digest}");
+        routes.insert(route("GET", &b), guarded(redirect));
+        fake::serve(routes)
+    }
+
+    fn lines(log: &fake::Log) -> Vec<String> {
+        log.lock().expect("log").clone()
+    }
+
+    /// Blob storage on another host (here: another port of loopback, which is another origin)
+    /// never sees the registry's token: the redirect drops `Authorization`. A stand-in server:
+    /// distribution with filesystem storage serves blobs itself and never redirects.
+    #[test]
+    fn a_redirect_to_storage_on_another_host_drops_the_token() {
+        let token = "tok-never-leaves-the-registry";
+        let blob = b"signature payload".to_vec();
+        let digest = crate::oci::sha256_digest(&blob);
+        let mut storage_routes = HashMap::new();
+        storage_routes.insert(
+            route("GET", &format!("/storage/{digest}")),
+            fake::Answer::new(200, &blob),
+        );
+        let (storage, storage_log) = fake::serve(storage_routes);
+        let (addr, log) = token_registry(token, &blob, &storage);
+        let (c, r) = client_for(&addr);
+        let got = rt().block_on(c.blob(&r, &digest, 1024)).expect("the blob");
+        assert_eq!(got, blob);
+        let registry = lines(&log);
+        assert!(
+            registry
+                .iter()
+                .any(|l| l.ends_with(&format!("Bearer {token}"))),
+            "the registry got the token: {registry:?}"
+        );
+        let storage = lines(&storage_log);
+        assert_eq!(
+            storage,
+            [format!("GET /storage/{digest} ")],
+            "no Authorization"
+        );
+    }
+
+    /// The defect: N images of one repository started together each met the challenge and
+    /// each asked for a token. Now the first goes alone and the others use its token.
+    #[test]
+    fn concurrent_requests_share_one_challenge_and_one_token() {
+        let (addr, log) = token_registry("tok-shared", b"x", "127.0.0.1:9");
+        let (c, r) = client_for(&addr);
+        let n = 8;
+        rt().block_on(async {
+            let gets = (0..n).map(|_| c.manifest(&r, "v1", false));
+            for got in futures::future::join_all(gets).await {
+                assert!(got.expect("with the token").is_some());
+            }
+        });
+        let log = lines(&log);
+        let count = |p: &str| log.iter().filter(|l| l.starts_with(p)).count();
+        assert_eq!(count("GET /token"), 1, "{log:?}");
+        // One challenge, then every image with the token: n + 1 manifest requests.
+        assert_eq!(count("GET /v2/evil/app/manifests/v1"), n + 1, "{log:?}");
+    }
+
+    /// A token the registry stops accepting before its time (revoked, or a skewed clock) is
+    /// renewed once and the request retried; a renewed token refused again is an error, not a
+    /// loop of token requests.
+    #[test]
+    fn a_401_for_a_cached_token_renews_it_once() {
+        let (addr, log) = token_registry("tok-new", b"x", "127.0.0.1:9");
+        let (c, r) = client_for(&addr);
+        let stale = |t: &str| CachedAuth::Bearer {
+            token: Zeroizing::new(t.into()),
+            until: Instant::now() + Duration::from_secs(300),
+        };
+        c.auth
+            .insert(r.registry_host(), r.path(), false, stale("tok-revoked"));
+        let got = rt().block_on(c.manifest(&r, "v1", false)).expect("renewed");
+        assert!(got.is_some());
+        let seen = lines(&log);
+        let m = "GET /v2/evil/app/manifests/v1";
+        assert_eq!(
+            seen,
+            [
+                format!("{m} Bearer tok-revoked"),
+                "GET /token ".to_string(),
+                format!("{m} Bearer tok-new"),
+            ]
+        );
+
+        // A token service whose fresh tokens are refused too: one renewal, then the sentence.
+        let (addr, log) =
+            token_registry_issuing("tok-refused", "tok-accepted", b"x", "127.0.0.1:9");
+        let (c, r) = client_for(&addr);
+        c.auth
+            .insert(r.registry_host(), r.path(), false, stale("tok-stale"));
+        let e = rt()
+            .block_on(c.manifest(&r, "v1", false))
+            .expect_err("refused twice");
+        assert!(!format!("{e} {e:?}").contains("tok-"), "{e}");
+        let seen = lines(&log);
+        assert_eq!(
+            seen,
+            [
+                format!("{m} Bearer tok-stale"),
+                "GET /token ".to_string(),
+                format!("{m} Bearer tok-refused"),
+            ]
+        );
+    }
+
+    /// A registry naming a plain-HTTP token service on a host that is not loopback nor insecure
+    /// does not get the credentials sent there in clear text (an anonymous token request would
+    /// still be tried: it carries nothing).
+    #[test]
+    fn credentials_never_go_to_a_plain_http_token_service_elsewhere() {
+        let mut routes = HashMap::new();
+        let challenge = "Bearer realm=\"http://tokens.example.invalid/token\",service=\"x\"";
+        routes.insert(
+            route("GET", "/v2/evil/app/manifests/v1"),
+            fake::Answer {
+                headers: vec![("WWW-Authenticate", challenge.into())],
+                ..fake::Answer::new(401, b"")
+            },
+        );
+        let (addr, _) = fake::serve(routes);
+        let (mut c, r) = client_for(&addr);
+        let creds = super::super::credentials::Credentials::new(
+            super::super::credentials::tests::opts(Duration::from_secs(5), None),
+        );
+        let b64 = base64::engine::general_purpose::STANDARD.encode("alice:pw-in-clear");
+        let _ = creds.files.set(vec![
+            serde_json::json!({"auths": {addr.as_str(): {"auth": b64}}}).into(),
+        ]);
+        Arc::get_mut(&mut c).expect("the only handle").credentials = creds;
+        let e = rt()
+            .block_on(c.manifest(&r, "v1", false))
+            .expect_err("refused before sending");
+        let shown = e.to_string();
+        assert!(
+            shown.contains(
+                "tokens.example.invalid is plain HTTP; credentials are sent only over HTTPS"
+            ),
+            "{shown}"
+        );
+        assert!(!shown.contains("pw-in-clear"), "{shown}");
+    }
+
+    /// Refused credentials are a sentence naming where they came from, never the password.
+    #[test]
+    fn refused_credentials_name_their_source_not_the_secret() {
+        let src = CredentialSource {
+            file: "/home/a/.docker/config.json".into(),
+            entry: super::super::CredentialEntry::Auths {
+                key: "registry.example".into(),
+            },
+        };
+        let body = br#"{"details":"incorrect username or password"}"#;
+        let e = rejected(
+            "registry.example",
+            "a token for x".into(),
+            401,
+            Some(&src),
+            body,
+        );
+        assert_eq!(
+            e.to_string(),
+            "the registry registry.example refused the credentials from the `auths` entry \
+             `registry.example` of /home/a/.docker/config.json for a token for x (HTTP 401): \
+             incorrect username or password"
+        );
     }
 }

@@ -83,6 +83,17 @@ pub enum RegistryError {
         what: String,
         detail: String,
     },
+    /// The registry (or its token service) refused the credentials Vouch sent: a wrong or stale
+    /// password. `from` says where they came from (a file and entry, or a helper), never them.
+    #[error("the registry {host} refused the credentials from {from} for {what} (HTTP {code}){}", detail_note(.detail))]
+    CredentialsRejected {
+        host: String,
+        what: String,
+        code: u16,
+        from: String,
+        /// What the registry said (bounded, sanitized), or empty.
+        detail: String,
+    },
     /// The credential helper configured for `host` (`credHelpers` / `credsStore`) failed.
     #[error("the credential helper {helper} for {host} {problem}")]
     CredentialHelper {
@@ -105,6 +116,14 @@ pub(crate) fn utc_time(t: time::OffsetDateTime) -> String {
         t.minute(),
         t.second()
     )
+}
+
+fn detail_note(detail: &str) -> String {
+    if detail.is_empty() {
+        String::new()
+    } else {
+        format!(": {detail}")
+    }
 }
 
 fn http_note(status: Option<u16>) -> String {
@@ -131,6 +150,7 @@ impl RegistryError {
             | RegistryError::RateLimited { host, .. }
             | RegistryError::DigestMismatch { host, .. }
             | RegistryError::Protocol { host, .. }
+            | RegistryError::CredentialsRejected { host, .. }
             | RegistryError::CredentialHelper { host, .. } => host,
         }
     }

@@ -16,7 +16,7 @@
 //! [`RegistryError::RateLimited`], whose sentence says when to try again. Every attempt has the
 //! request timeout, and the image its own limit above them.
 
-use super::auth::{CachedAuth, Resource};
+use super::auth::Resource;
 use super::error::{ErrorEnvelope, RegistryError};
 use super::{Registry, RegistryOptions};
 use crate::reference::ImageRef;
@@ -127,16 +127,13 @@ impl Registry {
         let mut retried = false;
         let mut retries = Retries::new(self.opts.request_timeout);
         loop {
+            let (sent, flight) = self.auth_for_request(r, push).await;
             let mut req = self.http.get(url);
             if let Some(a) = accept {
                 req = req.header(reqwest::header::ACCEPT, a);
             }
-            match self.auth.get(&host, r.key(), push) {
-                Some(CachedAuth::Bearer { token, .. }) => req = req.bearer_auth(token.as_str()),
-                Some(CachedAuth::Basic { header }) => {
-                    req = req.header(reqwest::header::AUTHORIZATION, header.as_str())
-                }
-                None => {}
+            if let Some(a) = &sent {
+                req = a.apply(req);
             }
             let resp = match req.send().await {
                 Ok(resp) => resp,
@@ -160,19 +157,22 @@ impl Registry {
                     continue;
                 }
             }
-            if status == reqwest::StatusCode::UNAUTHORIZED && !retried {
+            if status == reqwest::StatusCode::UNAUTHORIZED {
                 let challenge = resp
                     .headers()
                     .get(reqwest::header::WWW_AUTHENTICATE)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string);
-                retried = true;
-                if let Some(ch) = challenge {
-                    if self.answer_challenge(r, &ch, push).await? {
+                if let (Some(ch), false) = (challenge, retried) {
+                    retried = true;
+                    if self
+                        .answer_challenge(r, &ch, push, sent.as_ref(), flight)
+                        .await?
+                    {
                         continue;
                     }
                 }
-                return Err(self.refusal(&host, what, resp).await);
+                return Err(self.unauthorized(&host, what, sent.as_ref(), resp).await);
             }
             if !retried {
                 self.auth.mark_open(&host);

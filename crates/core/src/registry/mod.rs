@@ -34,10 +34,13 @@
 //! Credentials come from `REGISTRY_AUTH_FILE`, the containers `auth.json`
 //! (`$XDG_RUNTIME_DIR/containers/auth.json`, `~/.config/containers/auth.json`) and docker's
 //! `config.json` (`auths`, `credHelpers`, `credsStore`, running `docker-credential-<name> get`
-//! for at most [`RegistryOptions::credential_helper_timeout`]). Tokens, passwords and a helper's
-//! answer are never logged nor put in error messages.
+//! for at most [`RegistryOptions::credential_helper_timeout`]), in podman's and docker's order
+//! (`credentials`, and docs/credentials.md). Tokens, passwords and a helper's answer are never
+//! logged nor put in error messages; `check` says, per configured registry, where its
+//! credentials come from and whether `GET /v2/` succeeds with them.
 
 mod auth;
+pub mod check;
 mod credentials;
 pub mod error;
 mod http;
@@ -53,6 +56,7 @@ use crate::reference::{is_loopback_host, ImageRef};
 use auth::AuthCache;
 #[doc(hidden)]
 pub use auth::{parse_www_authenticate, token_answer_is_usable};
+pub use credentials::{CredentialEntry, CredentialSource};
 use credentials::{CredentialOptions, Credentials};
 pub use error::{ErrorEnvelope, HelperProblem, OciError, OciErrorCode, RegistryError};
 pub use listing::PublicAnswer;
@@ -431,7 +435,7 @@ mod tests {
     const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 
     /// A client for `addr/evil/app:v1` that reads no auth file of the person running the tests.
-    fn client_for(addr: &str) -> (Arc<Registry>, ImageRef) {
+    pub(super) fn client_for(addr: &str) -> (Arc<Registry>, ImageRef) {
         let r = ImageRef::parse(&format!("{addr}/evil/app:v1")).expect("reference");
         let opts = RegistryOptions {
             request_timeout: Duration::from_secs(5),
@@ -442,7 +446,7 @@ mod tests {
         (c, r)
     }
 
-    fn route(method: &'static str, path: &str) -> (&'static str, String) {
+    pub(super) fn route(method: &'static str, path: &str) -> (&'static str, String) {
         (method, path.to_string())
     }
 
@@ -615,7 +619,7 @@ mod tests {
             Some(dir.path()),
         ));
         let _ = creds.files.set(vec![
-            serde_json::json!({"credHelpers": {addr.as_str(): "vouchtest-stuck"}}),
+            serde_json::json!({"credHelpers": {addr.as_str(): "vouchtest-stuck"}}).into(),
         ]);
         Arc::get_mut(&mut c).expect("the only handle").credentials = creds;
         let start = std::time::Instant::now();

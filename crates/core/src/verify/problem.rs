@@ -281,7 +281,8 @@ impl From<&RegistryError> for Problem {
                 limit: *limit,
                 message,
             },
-            RegistryError::Unauthorized { code, .. } => Problem::AccessDenied {
+            RegistryError::Unauthorized { code, .. }
+            | RegistryError::CredentialsRejected { code, .. } => Problem::AccessDenied {
                 host,
                 status: *code,
                 message,
