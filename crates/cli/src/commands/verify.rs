@@ -236,6 +236,7 @@ pub(crate) fn status_word(status: Status) -> &'static str {
         Status::Untrusted => "UNTRUSTED",
         Status::Invalid => "INVALID",
         Status::Error => "ERROR",
+        Status::Cancelled => "CANCELLED",
         _ => "UNKNOWN",
     }
 }
