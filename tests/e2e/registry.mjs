@@ -66,3 +66,13 @@ export async function putManifest(registry, repo, ref, manifest) {
   });
   if (r.status !== 201) throw new Error(`manifest put: ${r.status} ${await r.text()}`);
 }
+
+/** Tampers with the cosign signature of `repo@digest`: flips one base64 character of it. */
+export async function tamperSignature(registry, repo, digest) {
+  const sigTag = digest.replace(':', '-') + '.sig';
+  const sig = await getManifest(registry, repo, sigTag);
+  const ann = sig.layers[0].annotations;
+  const b64 = ann['dev.cosignproject.cosign/signature'];
+  ann['dev.cosignproject.cosign/signature'] = b64.slice(0, 5) + (b64[5] === 'A' ? 'B' : 'A') + b64.slice(6);
+  await putManifest(registry, repo, sigTag, sig);
+}
