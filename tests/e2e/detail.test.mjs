@@ -1,11 +1,12 @@
 // What the window says about each image, read in the real window: the reasons of the unsigned
 // and tampered rows (the core's sentences), the detail view of an attested image with its
-// provenance graph (signer and builder), text dropped on the window, and verify-then-pull.
+// provenance graph (signer and builder), text dropped on the window, and verify-then-pull with
+// Debian's podman (scripts/fetch-peers.sh puts it in .tools) into a throwaway storage root.
 // A publisher (its own profile) signs and attests with the CLI; the window's profile trusts it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,9 @@ const PUBLISHER = 'Detail Release';
 const repo = (name) => `detail-${process.pid}/${name}`;
 const refs = {};
 let s;
+/** The podman the window finds on its PATH, and the environment it pulls with. */
+const podman = path.join(here, '../../.tools/bin/podman');
+let podmanEnv;
 
 function vouch(args, profile) {
   return execFileSync(cli, args, { env: { ...process.env, ...(profile ? { VOUCH_PROFILE: profile } : {}) } }).toString();
@@ -57,8 +61,40 @@ before(async () => {
   vouch(['attest', refs.attested, '--key', fingerprint, '--predicate', PREDICATE, '--type', 'slsaprovenance'], publisher);
   vouch(['sign', refs.tampered, '--key', fingerprint], publisher);
   await tamperSignature(registry, repo('tampered'), cliVerdict(refs.tampered).digest);
+  podmanEnv = throwawayPodman(dir);
+  // The window inherits this environment: its PATH finds this podman and no docker.
+  Object.assign(process.env, podmanEnv);
   s = await Session.start(app);
 });
+
+/**
+ * Storage, registries and signature policy for podman, all in `dir` or the harness's throwaway
+ * HOME: the plain-HTTP harness registry is allowed, images go to a storage root of their own.
+ */
+function throwawayPodman(dir) {
+  if (!existsSync(podman)) throw new Error(`no podman at ${podman}: run scripts/fetch-peers.sh`);
+  const bin = path.join(dir, 'bin');
+  mkdirSync(bin);
+  symlinkSync(podman, path.join(bin, 'podman'));
+  const storage = path.join(dir, 'storage.conf');
+  writeFileSync(storage, `[storage]\ndriver = "vfs"\ngraphroot = "${dir}/root"\nrunroot = "${dir}/runroot"\n`);
+  const registries = path.join(dir, 'registries.conf');
+  writeFileSync(registries, `[[registry]]\nlocation = "${registry}"\ninsecure = true\n`);
+  const policyDir = path.join(process.env.HOME, '.config', 'containers');
+  mkdirSync(policyDir, { recursive: true });
+  writeFileSync(path.join(policyDir, 'policy.json'), '{"default": [{"type": "insecureAcceptAnything"}]}\n');
+  return {
+    PATH: `${bin}:/usr/bin:/bin`,
+    CONTAINERS_STORAGE_CONF: storage,
+    CONTAINERS_REGISTRIES_CONF: registries,
+  };
+}
+
+/** The digests of the images in podman's throwaway storage. */
+function pulledDigests() {
+  const out = execFileSync(podman, ['images', '--digests', '--format', 'json'], { env: { ...process.env, ...podmanEnv } });
+  return JSON.parse(out.toString()).flatMap((i) => [i.Digest, ...(i.Digests ?? [])]);
+}
 
 after(async () => {
   await s?.stop();
@@ -163,5 +199,56 @@ test('text dropped on the window is extracted', { skip }, async () => {
     );
     assert.deepEqual(found, [refs.plain, refs.attested], await textOf(preview));
     assert.match(await s.text('[data-testid="verify-found"]'), /2 images found/);
+  });
+});
+
+/** Waits for the pull log of `row` to end; returns its phase and text. */
+async function pullEnded(row) {
+  const end = Date.now() + 120_000;
+  while (Date.now() < end) {
+    const logs = await s.findAll(`${row} [data-testid="pull-log"]`);
+    if (logs.length === 1) {
+      const phase = await s.attr(logs[0], 'data-phase');
+      if (phase !== 'running') return { phase, text: await textOf(logs[0]) };
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`the pull in ${row} never ended`);
+}
+
+test('verify then pull: a verified image is pulled by digest with podman; a warn-scope image asks first', { skip }, async () => {
+  await withShot('detail-pull', async () => {
+    await s.click('[data-testid="verify-clear"]').catch(() => {});
+    const rows = await check('attested', 'warned');
+    const attested = cliVerdict(refs.attested);
+    const pinned = `${registry}/${repo('attested')}@${attested.digest}`;
+    const pull = await inRow(rows.attested, '[data-testid="verdict-pull"]');
+    assert.equal(await s.attr(pull, 'data-availability'), 'pull');
+    await s.cmd('POST', `/element/${pull}/click`, {});
+    const done = await pullEnded(rowSelector('attested'));
+    assert.equal(done.phase, 'done', done.text);
+    assert.match(done.text, new RegExp(`Pulled ${pinned.replace(/[.]/g, '\\.')} with podman`));
+    assert.ok(pulledDigests().includes(attested.digest), `podman's storage holds ${attested.digest}`);
+
+    // Unsigned in a warn scope: pulling asks first, and saying no pulls nothing.
+    const warned = cliVerdict(refs.warned);
+    assert.equal(warned.status, 'unsigned');
+    assert.equal(warned.enforced, false);
+    const warnPull = await inRow(rows.warned, '[data-testid="verdict-pull"]');
+    assert.equal(await s.attr(warnPull, 'data-availability'), 'confirm');
+    await s.cmd('POST', `/element/${warnPull}/click`, {});
+    assert.equal((await s.text('[data-testid="pull-confirm-reason"]')).trim(), warned.reason);
+    await s.click('[data-testid="pull-confirm-cancel"]');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal((await s.findAll('[data-testid="pull-confirm-reason"]')).length, 0, 'the question is gone');
+    assert.equal((await s.findAll(`${rowSelector('warned')} [data-testid="pull-log"]`)).length, 0, 'nothing was pulled');
+    assert.ok(!pulledDigests().includes(warned.digest), 'declined: podman holds no copy');
+
+    // Confirmed: pulled, pinned by its digest.
+    await s.cmd('POST', `/element/${warnPull}/click`, {});
+    await s.click('[data-testid="pull-confirm-accept"]');
+    const accepted = await pullEnded(rowSelector('warned'));
+    assert.equal(accepted.phase, 'done', accepted.text);
+    assert.ok(pulledDigests().includes(warned.digest), `podman's storage holds ${warned.digest}`);
   });
 });

@@ -1,5 +1,9 @@
 // Pushes small, distinct images to the real test registry with the OCI distribution API.
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 const sha256 = (buf) => `sha256:${createHash('sha256').update(buf).digest('hex')}`;
 
@@ -18,9 +22,20 @@ async function pushBlob(registry, repo, bytes) {
   return { digest, size: bytes.length };
 }
 
+/** A real tar layer (one small file of random bytes), so that engines can unpack it. */
+function tarLayer() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vouch-layer-'));
+  try {
+    writeFileSync(path.join(dir, 'random.bin'), randomBytes(256));
+    return execFileSync('tar', ['-c', '--owner=0', '--group=0', '-C', dir, 'random.bin']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Pushes a one-layer image as `registry/repo:tag`; returns its manifest digest. */
 export async function pushImage(registry, repo, tag) {
-  const layer = randomBytes(256);
+  const layer = tarLayer();
   const config = Buffer.from(
     JSON.stringify({
       architecture: 'amd64',
