@@ -135,6 +135,7 @@ test('a batch of 200 cancelled midway: rows say cancelled, the registry stops be
     assert.match(text, /Cancelled/);
     assert.match(text, /cancelled before its check finished; nothing was concluded about this image/);
     assert.match(await s.text('[data-testid="verify-summary"]'), new RegExp(`${cancelled} cancelled`));
+    if (process.env.VOUCH_SCREENSHOTS_DIR) await s.screenshotTo(process.env.VOUCH_SCREENSHOTS_DIR, 'cancelled');
 
     // The registry stops being asked. Requests in flight at the cancel were dropped by the app,
     // but the registry logs each when it has finished with it, so let those land first.
