@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# fetch-peers.sh: install the peer tools cosign 2.5 and skopeo 1.18 from
-# Debian 13 (trixie) into <repo>/.tools/, without touching the system's apt or
-# dpkg state. Vouch's interop tests use these tools.
+# fetch-peers.sh: install the peer tools cosign 2.5, skopeo 1.18 and podman 5.4
+# from Debian 13 (trixie) into <repo>/.tools/, without touching the system's apt
+# or dpkg state. Vouch's interop tests use these tools; the window's
+# verify-then-pull test pulls with this podman into a throwaway storage root.
 #
 # Layout it creates (.tools/ is git-ignored):
 #   .tools/apt/      private APT configuration: sources.list, lists, cache,
 #                    and an empty dpkg status file
 #   .tools/debs/     the .deb files that were downloaded (kept for auditing)
 #   .tools/trixie/   those .debs unpacked with `dpkg-deb -x` (never installed)
-#   .tools/bin/      wrappers `cosign` and `skopeo`; they work from any cwd and
-#                    from any clone location
+#   .tools/bin/      wrappers `cosign`, `skopeo` and `podman`; they work from
+#                    any cwd (podman: see its wrapper for why it is bound to
+#                    this clone's location; a moved clone reinstalls it)
 #
 # Usage: scripts/fetch-peers.sh [--force]
 #   --force  reinstall even if working tools are already in place.
@@ -33,7 +35,10 @@ set -euo pipefail
 SUITE=trixie
 WANT_COSIGN=2.5   # major.minor we require
 WANT_SKOPEO=1.18
-TOP_PACKAGES=(cosign skopeo)
+WANT_PODMAN=5.4
+# podman needs conmon, crun and netavark to start (none of them runs for a pull);
+# patchelf (run from .tools, never installed) points podman at trixie's loader.
+TOP_PACKAGES=(cosign skopeo podman conmon crun netavark patchelf)
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_ROOT=$(cd -- "$SCRIPT_DIR/.." && pwd -P)
@@ -63,17 +68,23 @@ skopeo_version() {
   # "skopeo version 1.18.0"
   "$1" --version 2>/dev/null | awk '{ print $3; exit }' || true
 }
+podman_version() {
+  # "podman version 5.4.2"
+  "$1" --version 2>/dev/null | awk '{ print $3; exit }' || true
+}
 # matches VERSION WANT: does VERSION (e.g. v2.5.0 or 1.18.0) have major.minor WANT?
 matches() { [[ "${1#v}" == "$2" || "${1#v}" == "$2".* ]]; }
 
 report_and_exit_if_current() {
-  local cv sv
-  [[ -x "$BIN/cosign" && -x "$BIN/skopeo" ]] || return 0
+  local cv sv pv
+  [[ -x "$BIN/cosign" && -x "$BIN/skopeo" && -x "$BIN/podman" ]] || return 0
   cv=$(cosign_version "$BIN/cosign")
   sv=$(skopeo_version "$BIN/skopeo")
-  if matches "$cv" "$WANT_COSIGN" && matches "$sv" "$WANT_SKOPEO"; then
+  pv=$(podman_version "$BIN/podman")
+  if matches "$cv" "$WANT_COSIGN" && matches "$sv" "$WANT_SKOPEO" && matches "$pv" "$WANT_PODMAN"; then
     echo "cosign $cv ($BIN/cosign)"
     echo "skopeo $sv ($BIN/skopeo)"
+    echo "podman $pv ($BIN/podman)"
     exit 0
   fi
 }
@@ -181,15 +192,20 @@ candidate() {
 for pkg in "${TOP_PACKAGES[@]}"; do
   v=$(candidate "$pkg")
   [[ -n "$v" && "$v" != "(none)" ]] || die "Debian $SUITE has no package named '$pkg'"
-  if [[ $pkg == cosign ]]; then want=$WANT_COSIGN; else want=$WANT_SKOPEO; fi
+  case $pkg in
+    cosign) want=$WANT_COSIGN ;;
+    skopeo) want=$WANT_SKOPEO ;;
+    podman) want=$WANT_PODMAN ;;
+    *) continue ;;
+  esac
   upstream=${v#*:}; upstream=${upstream%%[-+~]*}
   matches "$upstream" "$want" || die "$SUITE has $pkg $v, expected $want.x"
 done
 COSIGN_DEB_VERSION=$(candidate cosign)
 COSIGN_UPSTREAM=${COSIGN_DEB_VERSION#*:}; COSIGN_UPSTREAM=v${COSIGN_UPSTREAM%%[-+~]*}
 
-# Dependency closure, limited to shared-library packages (lib*). cosign and
-# skopeo are Go binaries, so at run time they only need the shared libraries
+# Dependency closure, limited to shared-library packages (lib*). cosign,
+# skopeo and podman are Go binaries, so at run time they only need the shared libraries
 # they link against. The full Depends closure has 79 packages: gnupg, iptables
 # and CNI plugins (via golang-github-containers-common) plus the base system
 # that those pull in. None of that is needed to run the binaries. After
@@ -277,11 +293,47 @@ root=\$(cd -- "\$here/../$SUITE" && pwd -P)
 libpath="${libpath_expr%:}"
 exec "\$root/$LOADER" --library-path "\$libpath" --argv0 "\$0" "\$root/usr/bin/skopeo" "\$@"
 EOF
-chmod 0755 "$BIN/.cosign.new" "$BIN/.skopeo.new"
+
+# podman re-executes itself (/proc/self/exe) to unpack layers, so it cannot run
+# through the loader like skopeo (the re-executed program would be the loader):
+# its ELF interpreter is set to trixie's loader in this rootfs instead (an
+# absolute path; the quick path above reinstalls when the clone has moved), and
+# the wrapper gives it trixie's libraries. containers.conf points podman at the
+# conmon, crun and netavark unpacked here; storage and registries are the
+# caller's (CONTAINERS_STORAGE_CONF, CONTAINERS_REGISTRIES_CONF).
+libpath_abs=$(printf '%s:' "${LIBDIRS[@]/#/$ROOTFS/}")
+"$ROOTFS/$LOADER" --library-path "${libpath_abs%:}" \
+  "$ROOTFS/usr/bin/patchelf" --set-interpreter "$ROOTFS/$LOADER" "$ROOTFS/usr/bin/podman" ||
+  die "patchelf could not set podman's interpreter"
+mkdir -p "$TOOLS/podman"
+cat > "$TOOLS/podman/containers.conf" <<EOF
+# Generated by scripts/fetch-peers.sh: podman from Debian $SUITE, run from .tools.
+[engine]
+conmon_path = ["$ROOTFS/usr/bin/conmon"]
+helper_binaries_dir = ["$ROOTFS/usr/lib/podman"]
+events_logger = "none"
+cgroup_manager = "cgroupfs"
+runtime = "crun"
+[engine.runtimes]
+crun = ["$ROOTFS/usr/bin/crun"]
+EOF
+cat > "$BIN/.podman.new" <<EOF
+#!/usr/bin/env bash
+# Generated by scripts/fetch-peers.sh: podman from Debian $SUITE, its interpreter
+# set to trixie's loader in $ROOTFS. Give it a storage root
+# (CONTAINERS_STORAGE_CONF or --root/--runroot) and, for a plain-HTTP registry,
+# CONTAINERS_REGISTRIES_CONF; the host has no /etc/containers configuration.
+set -euo pipefail
+export LD_LIBRARY_PATH="${libpath_abs%:}\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}"
+export CONTAINERS_CONF="\${CONTAINERS_CONF:-$TOOLS/podman/containers.conf}"
+export PODMAN_IGNORE_CGROUPSV1_WARNING=1
+exec "$ROOTFS/usr/bin/podman" "\$@"
+EOF
+chmod 0755 "$BIN/.cosign.new" "$BIN/.skopeo.new" "$BIN/.podman.new"
 
 # --- verify before putting the wrappers in place ---------------------------
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp" "$BIN/.cosign.new" "$BIN/.skopeo.new"' EXIT
+trap 'rm -rf "$tmp" "$BIN/.cosign.new" "$BIN/.skopeo.new" "$BIN/.podman.new"' EXIT
 
 # 1. Every shared library skopeo needs resolves inside .tools/trixie.
 lp=$(printf '%s:' "${LIBDIRS[@]/#/$ROOTFS/}")
@@ -296,6 +348,8 @@ cv=$(cosign_version "$BIN/.cosign.new")
 sv=$(skopeo_version "$BIN/.skopeo.new")
 matches "$cv" "$WANT_COSIGN" || die "cosign reports '$cv', expected v$WANT_COSIGN.x"
 matches "$sv" "$WANT_SKOPEO" || die "skopeo reports '$sv', expected $WANT_SKOPEO.x"
+pv=$(podman_version "$BIN/.podman.new")
+matches "$pv" "$WANT_PODMAN" || die "podman reports '$pv', expected $WANT_PODMAN.x"
 
 # 3. skopeo has sigstore support compiled in: it can generate a sigstore key pair.
 printf 'fetch-peers-test\n' > "$tmp/passphrase"
@@ -316,9 +370,11 @@ mkdir "$tmp/cosign"
 # All good: put the wrappers in place (atomic renames).
 mv -f "$BIN/.cosign.new" "$BIN/cosign"
 mv -f "$BIN/.skopeo.new" "$BIN/skopeo"
+mv -f "$BIN/.podman.new" "$BIN/podman"
 
 # apt's binary package caches (about 80 MB) are only needed while resolving.
 rm -f "$APT_DIR"/cache/*.bin
 
 echo "cosign $(cosign_version "$BIN/cosign") ($BIN/cosign)"
 echo "skopeo $(skopeo_version "$BIN/skopeo") ($BIN/skopeo)"
+echo "podman $(podman_version "$BIN/podman") ($BIN/podman)"

@@ -3,7 +3,8 @@
 the X display that offers the given files as text/uri-list when dragged. xdotool performs the
 drag (press on this window, move onto the Vouch window, release): a real native drag and drop,
 which WebDriver's own actions cannot produce in WebKitGTK. Exits when the drag ends.
-Usage: dragsource.py X Y FILE..."""
+Usage: dragsource.py X Y FILE...      (offers the files as text/uri-list)
+       dragsource.py X Y --text TEXT  (offers TEXT as plain text, as from an editor)"""
 import sys
 from pathlib import Path
 
@@ -14,15 +15,20 @@ gi.require_version("Gdk", "3.0")
 from gi.repository import Gdk, GLib, Gtk  # noqa: E402
 
 x, y = int(sys.argv[1]), int(sys.argv[2])
-uris = [Path(p).resolve().as_uri() for p in sys.argv[3:]]
+text = sys.argv[4] if sys.argv[3:4] == ["--text"] else None
+uris = [] if text is not None else [Path(p).resolve().as_uri() for p in sys.argv[3:]]
 
 win = Gtk.Window(title="vouch-drag-source")
 win.set_default_size(120, 80)
 win.move(x, y)
 button = Gtk.Button(label="drag me")
 button.drag_source_set(Gdk.ModifierType.BUTTON1_MASK, [], Gdk.DragAction.COPY)
-button.drag_source_add_uri_targets()
-button.connect("drag-data-get", lambda _w, _ctx, data, _info, _t: data.set_uris(uris))
+if text is not None:
+    button.drag_source_add_text_targets()
+    button.connect("drag-data-get", lambda _w, _ctx, data, _info, _t: data.set_text(text, -1))
+else:
+    button.drag_source_add_uri_targets()
+    button.connect("drag-data-get", lambda _w, _ctx, data, _info, _t: data.set_uris(uris))
 button.connect("drag-end", lambda *_a: GLib.timeout_add(300, Gtk.main_quit))
 win.add(button)
 win.connect("destroy", Gtk.main_quit)

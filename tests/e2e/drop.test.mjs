@@ -2,19 +2,18 @@
 // text/uri-list and xdotool drags it onto the window under Xvfb.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Session, requireEnv } from './webdriver.mjs';
 import { pushImage } from './registry.mjs';
+import { nativeDrop } from './nativedrop.mjs';
 
 const app = requireEnv('VOUCH_APP_BINARY');
 const registry = requireEnv('VOUCH_TEST_REGISTRY');
 const skip = !app || !registry || !process.env.DISPLAY ? 'needs the harness: run through `make test`' : false;
 if (skip) console.warn(`\n!!! SKIPPING native drop tests: ${skip}\n`);
-const here = path.dirname(fileURLToPath(import.meta.url));
 
 let s;
 let dir;
@@ -29,37 +28,6 @@ before(async () => {
 after(async () => {
   await s?.stop();
 });
-
-/** Drags `files` from a GTK window at the bottom-right corner onto the middle of the screen. */
-async function nativeDrop(files) {
-  const src = spawn('/usr/bin/python3', [path.join(here, 'dragsource.py'), '1160', '800', ...files], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise((resolve, reject) => {
-    src.stdout.on('data', (d) => String(d).includes('ready') && resolve());
-    src.on('exit', (code) => reject(new Error(`drag source exited early (${code})`)));
-  });
-  await new Promise((r) => setTimeout(r, 500));
-  const xdo = (...a) => execFileSync('xdotool', a.map(String));
-  xdo('mousemove', 1200, 830);
-  xdo('mousedown', 1);
-  for (const [x, y] of [[1190, 820], [1150, 780], [900, 600], [620, 420], [600, 400]]) {
-    xdo('mousemove', x, y);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  await new Promise((r) => setTimeout(r, 400));
-  xdo('mouseup', 1);
-  await new Promise((resolve) => {
-    const t = setTimeout(() => {
-      src.kill();
-      resolve();
-    }, 5000);
-    src.on('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
-}
 
 async function withShot(name, fn) {
   try {

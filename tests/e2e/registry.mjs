@@ -1,5 +1,9 @@
 // Pushes small, distinct images to the real test registry with the OCI distribution API.
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 const sha256 = (buf) => `sha256:${createHash('sha256').update(buf).digest('hex')}`;
 
@@ -18,9 +22,20 @@ async function pushBlob(registry, repo, bytes) {
   return { digest, size: bytes.length };
 }
 
+/** A real tar layer (one small file of random bytes), so that engines can unpack it. */
+function tarLayer() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vouch-layer-'));
+  try {
+    writeFileSync(path.join(dir, 'random.bin'), randomBytes(256));
+    return execFileSync('tar', ['-c', '--owner=0', '--group=0', '-C', dir, 'random.bin']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Pushes a one-layer image as `registry/repo:tag`; returns its manifest digest. */
 export async function pushImage(registry, repo, tag) {
-  const layer = randomBytes(256);
+  const layer = tarLayer();
   const config = Buffer.from(
     JSON.stringify({
       architecture: 'amd64',
@@ -65,4 +80,14 @@ export async function putManifest(registry, repo, ref, manifest) {
     body: Buffer.from(JSON.stringify(manifest)),
   });
   if (r.status !== 201) throw new Error(`manifest put: ${r.status} ${await r.text()}`);
+}
+
+/** Tampers with the cosign signature of `repo@digest`: flips one base64 character of it. */
+export async function tamperSignature(registry, repo, digest) {
+  const sigTag = digest.replace(':', '-') + '.sig';
+  const sig = await getManifest(registry, repo, sigTag);
+  const ann = sig.layers[0].annotations;
+  const b64 = ann['dev.cosignproject.cosign/signature'];
+  ann['dev.cosignproject.cosign/signature'] = b64.slice(0, 5) + (b64[5] === 'A' ? 'B' : 'A') + b64.slice(6);
+  await putManifest(registry, repo, sigTag, sig);
 }

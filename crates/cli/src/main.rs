@@ -63,6 +63,8 @@ enum Command {
 pub(crate) enum Outcome {
     Ok,
     NotVerified,
+    /// Stopped by Ctrl+C: 130, as a shell reports a command ended by SIGINT.
+    Interrupted,
 }
 
 fn main() -> ExitCode {
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::NotVerified) => ExitCode::from(1),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(e) => {
             eprintln!("vouch: {e:#}");
             if let Some(h) = hint(&e) {

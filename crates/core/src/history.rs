@@ -171,8 +171,10 @@ impl History {
     }
 
     /// Records finished checks (the last one given becomes the newest) and returns the
-    /// history as written. Keeps at most [`HISTORY_LIMIT`] entries.
+    /// history as written. Keeps at most [`HISTORY_LIMIT`] entries. A cancelled check
+    /// ([`Status::Cancelled`]) concluded nothing and is left out.
     pub fn record(&self, mut entries: Vec<HistoryEntry>) -> Result<HistoryRead, HistoryError> {
+        entries.retain(|e| e.status != Status::Cancelled);
         let _guard = self.lock()?;
         let mut read = self.read_locked()?;
         entries.reverse();
@@ -325,6 +327,26 @@ mod tests {
         assert_eq!(first.repository.as_deref(), Some("docker.io/library/a"));
         assert_eq!(first.checked_at, at(1));
         assert_eq!(read.references(), ["a", "b"]);
+    }
+
+    #[test]
+    fn cancelled_checks_are_never_recorded() {
+        let (h, _d) = history();
+        let cancelled = Verdict::cancelled("b", Some("docker.io/library/b".into()));
+        h.record(vec![
+            HistoryEntry::of(&failed("a"), at(0)),
+            HistoryEntry::of(&cancelled, at(0)),
+            HistoryEntry::of(&failed("c"), at(0)),
+        ])
+        .expect("record");
+        let refs: Vec<String> = h
+            .read()
+            .expect("read")
+            .entries
+            .into_iter()
+            .map(|e| e.reference)
+            .collect();
+        assert_eq!(refs, ["c", "a"]);
     }
 
     #[test]

@@ -152,6 +152,10 @@ fn verdicts(keys: &Keys, trust: &TrustSet) -> Vec<(Status, Verdict)> {
         (Status::Untrusted, untrusted),
         (Status::Invalid, invalid),
         (Status::Error, error),
+        (
+            Status::Cancelled,
+            Verdict::cancelled(&format!("{REPO}:v5"), Some(REPO.to_string())),
+        ),
     ]
 }
 

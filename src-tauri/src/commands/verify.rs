@@ -25,14 +25,15 @@ pub(crate) enum VerifyEvent {
 /// Resolves when every image has its verdict, once they are recorded in the profile's history:
 /// with `null`, or a sentence when the history could not be written (the verdicts stand).
 ///
-/// Cancelling a batch does not exist yet; when it does, a cancelled image has no verdict and
-/// must not be recorded (only `Finished` verdicts reach `checked`).
+/// [`cancel_verification`] stops it: the images not finished then come back `cancelled`
+/// (still as `finished` events) and the core's history leaves them out.
 #[tauri::command]
 pub(crate) async fn verify_images(
     state: Shared<'_>,
     references: Vec<String>,
     on_event: Channel<VerifyEvent>,
 ) -> IpcResult<Option<String>> {
+    let batch = state.batches().start();
     let trust = load_trust(&state).await?;
     for (index, reference) in references.iter().enumerate() {
         // A closed channel means the window went away; the batch result is then moot.
@@ -41,13 +42,15 @@ pub(crate) async fn verify_images(
             reference: reference.clone(),
         });
     }
+    let mut opts = verify_options();
+    opts.cancel = batch.cancel();
     on_runtime(move |rt| {
         // One slot per image: recorded in input order, as `vouch verify` records them.
         let mut checked: Vec<Option<HistoryEntry>> = vec![None; references.len()];
         rt.block_on(verify_each(
             references,
             PendingTrust::ready(Arc::new(trust)),
-            verify_options(),
+            opts,
             |index, verdict| {
                 if let Some(slot) = checked.get_mut(index) {
                     *slot = Some(HistoryEntry::of(&verdict, OffsetDateTime::now_utc()));
@@ -58,11 +61,20 @@ pub(crate) async fn verify_images(
                 });
             },
         ));
+        drop(batch);
         Ok(super::history::record(
             checked.into_iter().flatten().collect(),
         ))
     })
     .await
+}
+
+/// Cancels every batch running now (Cancel button, Esc): requests in flight are dropped, no
+/// image starts, and the images not finished come back `cancelled`. Answers how many batches
+/// were running.
+#[tauri::command]
+pub(crate) async fn cancel_verification(state: Shared<'_>) -> IpcResult<usize> {
+    Ok(state.batches().cancel_all())
 }
 
 /// The verdict for one image, checked now.

@@ -222,6 +222,26 @@ export function historyEntry(v: Verdict, at: string): HistoryEntry {
 let defaultPolicy: DefaultPolicy = { mode: 'enforce', threshold: 1 };
 let history: HistoryEntry[] = [];
 
+/** The demo batches running now: each entry stops its batch (the stand-in for the core's Cancel). */
+const runningBatches = new Set<() => void>();
+
+function cancelledVerdict(reference: string): Verdict {
+  const reason = 'cancelled before its check finished; nothing was concluded about this image';
+  return {
+    reference,
+    repository: null,
+    digest: null,
+    status: 'cancelled',
+    reason,
+    cause: { code: 'cancelled' },
+    enforced: true,
+    checks: [],
+    signatures: [],
+    platforms: [],
+    policy: null,
+  };
+}
+
 function stream(channel: unknown, references: string[]): Promise<null> {
   const id = (channel as { id: number }).id;
   const internals = (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__;
@@ -230,16 +250,35 @@ function stream(channel: unknown, references: string[]): Promise<null> {
     internals.runCallback(id, { index: seq++, message: event });
   };
   return new Promise((resolve) => {
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    const finished = new Set<number>();
+    const stop = (): void => {
+      timers.forEach(clearTimeout);
+      references.forEach((reference, index) => {
+        if (!finished.has(index)) send({ kind: 'finished', index, verdict: cancelledVerdict(reference) });
+      });
+      runningBatches.delete(stop);
+      resolve(null);
+    };
+    runningBatches.add(stop);
     references.forEach((reference, index) => {
-      setTimeout(() => {
-        send({ kind: 'started', index, reference });
-      }, 150 * index);
-      setTimeout(() => {
-        const verdict = verdictFor(reference);
-        history = [historyEntry(verdict, new Date().toISOString()), ...history].slice(0, 500);
-        send({ kind: 'finished', index, verdict });
-        if (index === references.length - 1) resolve(null);
-      }, 700 + 450 * index);
+      timers.push(
+        setTimeout(() => {
+          send({ kind: 'started', index, reference });
+        }, 150 * index),
+      );
+      timers.push(
+        setTimeout(() => {
+          const verdict = verdictFor(reference);
+          history = [historyEntry(verdict, new Date().toISOString()), ...history].slice(0, 500);
+          finished.add(index);
+          send({ kind: 'finished', index, verdict });
+          if (finished.size === references.length) {
+            runningBatches.delete(stop);
+            resolve(null);
+          }
+        }, 700 + 450 * index),
+      );
     });
   });
 }
@@ -368,6 +407,13 @@ export function demoBackend(cmd: string, payload: unknown): unknown {
       });
     case 'verify_images':
       return stream(args?.['onEvent'], args?.['references'] as string[]);
+    case 'cancel_verification': {
+      const stops = [...runningBatches];
+      stops.forEach((stop) => {
+        stop();
+      });
+      return stops.length;
+    }
     case 'inspect_image':
       return new Promise((resolve) =>
         setTimeout(() => {

@@ -134,6 +134,11 @@ export function verifyImages(references: string[], onEvent: (event: VerifyEvent)
   return call<string | null>('verify_images', { references, onEvent: channel });
 }
 
+/** Cancels the batches running now; the core answers how many there were. */
+export function cancelVerification(): Promise<number> {
+  return call<number>('cancel_verification');
+}
+
 /** The profile's past checks, newest first, as the core keeps them (shared with the CLI). */
 export function listHistory(): Promise<HistoryRead> {
   return call<HistoryRead>('list_history');

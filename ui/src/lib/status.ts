@@ -30,6 +30,11 @@ export const STATUS_META: Record<DisplayStatus, StatusMeta> = {
     icon: 'octagon-alert',
     description: 'The image could not be checked.',
   },
+  cancelled: {
+    label: 'Cancelled',
+    icon: 'ban',
+    description: 'The check was cancelled before it finished; nothing was concluded.',
+  },
   checking: {
     label: 'Checking',
     icon: 'spinner',
@@ -43,5 +48,6 @@ export const DISPLAY_STATUSES: DisplayStatus[] = [
   'untrusted',
   'invalid',
   'error',
+  'cancelled',
   'checking',
 ];

@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use time::OffsetDateTime;
 use vouch_core::history::{History, HistoryEntry};
 use vouch_core::trust::TrustSet;
-use vouch_core::verify::{verify_each, PendingTrust, Status, Verdict, VerifyOptions};
+use vouch_core::verify::{verify_each, Cancel, PendingTrust, Status, Verdict, VerifyOptions};
 
 use super::open_store;
 use crate::input::read_source;
@@ -103,8 +103,10 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
             })
         }
     };
+    let cancel = Cancel::new();
     let opts = VerifyOptions {
         registry: args.registry.options(),
+        cancel: cancel.clone(),
         ..VerifyOptions::default()
     };
     let total = refs.len();
@@ -122,6 +124,9 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
     let mut blocked = false;
     // What the history will hold, in input order; a few short strings per image.
     let mut checked: Vec<Option<HistoryEntry>> = vec![None; total];
+    // Ctrl+C stops the batch: the requests in flight are dropped, the images not finished print
+    // as CANCELLED, and the history leaves them out.
+    cancel_on_ctrl_c(&runtime, cancel.clone());
     runtime.block_on(verify_each(refs, trust, opts, |i, v| {
         blocked |= v.blocks();
         if let Some(slot) = checked.get_mut(i).filter(|_| !args.no_history) {
@@ -142,11 +147,38 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
     if !args.no_history {
         record(checked.into_iter().flatten().collect());
     }
+    if cancel.is_cancelled() {
+        eprintln!("vouch: interrupted; the images not checked are listed as cancelled");
+        return Ok(Outcome::Interrupted);
+    }
     if blocked {
         Ok(Outcome::NotVerified)
     } else {
         Ok(Outcome::Ok)
     }
+}
+
+/// Throws `cancel` on Ctrl+C. On Unix the handler is in place when this returns, so a Ctrl+C
+/// that comes at once is not lost to the default action (ending the process mid-output).
+fn cancel_on_ctrl_c(runtime: &tokio::runtime::Runtime, cancel: Cancel) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let _inside = runtime.enter();
+        if let Ok(mut interrupts) = signal(SignalKind::interrupt()) {
+            runtime.spawn(async move {
+                if interrupts.recv().await.is_some() {
+                    cancel.cancel();
+                }
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            cancel.cancel();
+        }
+    });
 }
 
 /// Records finished checks in the profile's history. A history that cannot be written is a
@@ -236,6 +268,7 @@ pub(crate) fn status_word(status: Status) -> &'static str {
         Status::Untrusted => "UNTRUSTED",
         Status::Invalid => "INVALID",
         Status::Error => "ERROR",
+        Status::Cancelled => "CANCELLED",
         _ => "UNKNOWN",
     }
 }

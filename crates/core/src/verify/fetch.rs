@@ -16,7 +16,7 @@ use futures::future::{BoxFuture, Shared};
 use futures::{FutureExt as _, StreamExt};
 use time::OffsetDateTime;
 
-use super::{evaluate, meets_policy, Material, PlatformMaterial, Problem, Status, Verdict};
+use super::{evaluate, meets_policy, Cancel, Material, PlatformMaterial, Problem, Status, Verdict};
 use crate::discovery::{self, Discovered, FoundAttestation};
 use crate::oci::{clip, Descriptor, Digest, Manifest};
 use crate::reference::ImageRef;
@@ -34,6 +34,9 @@ pub struct VerifyOptions {
     pub concurrency: usize,
     /// Limit for everything about one image.
     pub image_timeout: Duration,
+    /// Stops the batch: once thrown, requests in flight are dropped, no image starts, and every
+    /// image not finished ends [`Status::Cancelled`].
+    pub cancel: Cancel,
 }
 
 impl Default for VerifyOptions {
@@ -48,6 +51,7 @@ impl Default for VerifyOptions {
             // containerd open when pulling.
             concurrency: 16,
             image_timeout: Duration::from_secs(60),
+            cancel: Cancel::default(),
         }
     }
 }
@@ -141,6 +145,10 @@ pub async fn verify_batch(
 /// that must stop, like the CLI, checks the load itself). Each verdict is handed to
 /// `on_result(index, verdict)` as it finishes (completion order) and then dropped, so memory
 /// does not grow with the number of images (the CLI prints them in input order).
+///
+/// When `opts.cancel` is thrown, the requests in flight are dropped, no further image is
+/// started, and every image without a verdict yet is handed over as [`Verdict::cancelled`]
+/// (still one call per image).
 pub async fn verify_each(
     refs: Vec<String>,
     trust: PendingTrust,
@@ -165,28 +173,38 @@ pub async fn verify_each(
     let opts = &opts;
     let mut stream = futures::stream::iter(parsed.into_iter().enumerate())
         .map(|(i, (input, p))| async move {
-            let v = match (p, registry) {
-                (Err(e), _) => Verdict::error(&input, None, None, None, e),
-                (Ok(r), Err(e)) => {
-                    let policy = trust
-                        .get()
+            let repository = p.as_ref().ok().map(ImageRef::repository);
+            let check = async {
+                match (p, registry) {
+                    (Err(e), _) => Verdict::error(&input, None, None, None, e),
+                    (Ok(r), Err(e)) => {
+                        let policy = trust
+                            .get()
+                            .await
+                            .ok()
+                            .map(|t| t.policy_for(&r.repository()));
+                        Verdict::error(&input, Some(r.repository()), None, policy, e.into())
+                    }
+                    (Ok(r), Ok(reg)) => {
+                        verify_one_with(
+                            reg,
+                            &r,
+                            &input,
+                            TrustWait::Pending(trust),
+                            now,
+                            opts.image_timeout,
+                        )
                         .await
-                        .ok()
-                        .map(|t| t.policy_for(&r.repository()));
-                    Verdict::error(&input, Some(r.repository()), None, policy, e.into())
+                        .0
+                    }
                 }
-                (Ok(r), Ok(reg)) => {
-                    verify_one_with(
-                        reg,
-                        &r,
-                        &input,
-                        TrustWait::Pending(trust),
-                        now,
-                        opts.image_timeout,
-                    )
-                    .await
-                    .0
-                }
+            };
+            // Cancelling wins: an image not started is never polled (no request), and one in
+            // flight is dropped with its requests.
+            let v = tokio::select! {
+                biased;
+                () = opts.cancel.cancelled() => Verdict::cancelled(&input, repository),
+                v = check => v,
             };
             (i, v)
         })

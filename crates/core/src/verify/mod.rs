@@ -19,6 +19,7 @@
 //! [`problem`]. Whether a key may vouch (revoked, expired, out of scope) is decided once, by
 //! [`TrustedKey::standing`], for image signatures and attestations alike.
 
+mod cancel;
 pub mod fetch;
 mod policy;
 pub mod problem;
@@ -37,6 +38,7 @@ use crate::reference::identity_repository;
 use crate::trust::{short_fingerprint, Keyring, PolicyApplied, PolicyMode, TrustSet, TrustedKey};
 use problem::{plural, policy_name, short_digest};
 
+pub use cancel::Cancel;
 pub use fetch::{
     verify_and_gather, verify_batch, verify_each, verify_one, Gathered, PendingTrust, VerifyOptions,
 };
@@ -61,6 +63,9 @@ pub enum Status {
     Untrusted,
     Invalid,
     Error,
+    /// The batch was cancelled before this image's check finished: nothing was concluded, and
+    /// it is never recorded in the history.
+    Cancelled,
 }
 
 impl Status {
@@ -71,6 +76,7 @@ impl Status {
             Status::Untrusted => "untrusted",
             Status::Invalid => "invalid",
             Status::Error => "error",
+            Status::Cancelled => "cancelled",
         }
     }
 }
@@ -174,6 +180,26 @@ impl Verdict {
             signatures: Vec::new(),
             platforms: Vec::new(),
             policy,
+        }
+    }
+
+    /// The outcome of an image whose check was stopped before it finished: no status was
+    /// reached, so it is `cancelled` (not `error`), names no digest and is not enforced as a
+    /// judgement (it still blocks a gate, since nothing was verified).
+    pub fn cancelled(reference: &str, repository: Option<String>) -> Verdict {
+        let cause = Problem::Cancelled;
+        Verdict {
+            reference: reference.to_string(),
+            repository,
+            digest: None,
+            status: Status::Cancelled,
+            reason: cause.to_string(),
+            cause: Some(cause),
+            enforced: true,
+            checks: Vec::new(),
+            signatures: Vec::new(),
+            platforms: Vec::new(),
+            policy: None,
         }
     }
 

@@ -181,6 +181,10 @@ pub enum Problem {
     RegistryProtocol { host: String, message: String },
     /// Any other failure, in words.
     Failed { message: String },
+
+    // --- the check did not finish (status `cancelled`) ---
+    /// The batch was cancelled before this image's check finished.
+    Cancelled,
 }
 
 impl Problem {
@@ -217,6 +221,7 @@ impl Problem {
             Problem::DigestMismatch { .. } => "digest_mismatch",
             Problem::RegistryProtocol { .. } => "registry_protocol",
             Problem::Failed { .. } => "failed",
+            Problem::Cancelled => "cancelled",
         }
     }
 
@@ -403,6 +408,9 @@ impl std::fmt::Display for Problem {
                 plural(keys.len()),
                 keys.iter().map(KeyRef::label).collect::<Vec<_>>().join(", "),
                 policy_name(policy.as_deref())
+            ),
+            Problem::Cancelled => f.write_str(
+                "cancelled before its check finished; nothing was concluded about this image",
             ),
             Problem::GaveUp { host, secs } => write!(
                 f,

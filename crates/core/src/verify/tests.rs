@@ -551,6 +551,50 @@ async fn a_trust_set_that_fails_to_load_judges_nothing() {
 }
 
 #[tokio::test]
+async fn a_batch_cancelled_before_it_starts_checks_nothing() {
+    // The trust set never arrives: an image that started would wait for it forever, so the
+    // batch returning at all shows that none started.
+    let trust = PendingTrust::from_future(futures::future::pending());
+    let cancel = Cancel::new();
+    cancel.cancel();
+    let opts = VerifyOptions {
+        cancel,
+        ..VerifyOptions::default()
+    };
+    let mut verdicts = vec![None, None];
+    let batch = verify_each(
+        vec!["127.0.0.1:1/acme/app:v1".into(), "NOT VALID".into()],
+        trust,
+        opts,
+        |i, v| verdicts[i] = Some(v),
+    );
+    tokio::time::timeout(std::time::Duration::from_secs(5), batch)
+        .await
+        .expect("a cancelled batch returns at once");
+    for v in verdicts {
+        let v = v.expect("every image gets an outcome");
+        assert_eq!(v.status, Status::Cancelled);
+        assert_eq!(v.cause, Some(Problem::Cancelled));
+        assert!(!v.reason.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn cancel_wakes_whoever_waits_for_it() {
+    let cancel = Cancel::new();
+    assert!(!cancel.is_cancelled());
+    let waiting = cancel.clone();
+    let handle = tokio::spawn(async move { waiting.cancelled().await });
+    tokio::task::yield_now().await;
+    assert!(!handle.is_finished());
+    cancel.cancel();
+    cancel.cancel();
+    handle.await.expect("woken");
+    assert!(cancel.is_cancelled());
+    assert_eq!(format!("{cancel:?}"), "Cancel(true)");
+}
+
+#[tokio::test]
 async fn a_pending_trust_set_is_awaited_before_judging() {
     let (tx, rx) = tokio::sync::oneshot::channel::<Arc<TrustSet>>();
     let trust = PendingTrust::from_future(async move { rx.await.map_err(|e| e.to_string()) });

@@ -99,6 +99,94 @@ describe('VerifyView', () => {
     expect(screen.getByTestId('verify-summary').textContent).toBe('1 verified · 1 unsigned');
   });
 
+  /**
+   * Starts a batch of three whose backend answers `cancel_verification` the way the core does:
+   * the images not finished come back `cancelled` and the batch then ends.
+   */
+  async function batchOfThree(): Promise<{ calls: ReturnType<typeof mockBackend>; finishOne: () => void }> {
+    let channel: unknown = null;
+    let sent = 0;
+    const done = deferred<null>();
+    const send = (event: VerifyEvent): void => {
+      sendOnChannel(channel, sent++, event);
+    };
+    const calls = mockBackend((cmd, args) => {
+      if (cmd === 'extract_references') return extractLines(String(args?.['contents']));
+      if (cmd === 'verify_images') {
+        if (channel !== null) return new Promise(() => {}); // a later batch: still running
+        channel = args?.['onEvent'];
+        return done.promise;
+      }
+      if (cmd === 'cancel_verification') {
+        for (const index of [1, 2]) {
+          send({ kind: 'finished', index, verdict: verdict({ reference: `img${index}` }, 'cancelled') });
+        }
+        done.resolve(null);
+        return 1;
+      }
+      return null;
+    });
+    render(VerifyView, { session: new VerifySession() });
+    await typeAndCheck('img0\nimg1\nimg2');
+    await screen.findByTestId('verify-cancel');
+    return {
+      calls,
+      finishOne: () => {
+        send({ kind: 'finished', index: 0, verdict: verdict({ reference: 'img0' }, 'unsigned') });
+      },
+    };
+  }
+
+  async function expectCancelled(calls: ReturnType<typeof mockBackend>): Promise<void> {
+    await waitFor(() => {
+      expect(statuses()).toEqual(['unsigned', 'cancelled', 'cancelled']);
+    });
+    expect(calls.filter((c) => c.cmd === 'cancel_verification')).toHaveLength(1);
+    const row = screen.getAllByTestId('verdict-row')[2] as HTMLElement;
+    expect(within(row).getByTestId('status-badge').textContent.trim()).toBe('Cancelled');
+    expect(within(row).getByTestId('verdict-reason').textContent).toBe(verdicts.cancelled.reason);
+    expect(within(row).getByTestId('verdict-reason').textContent).toContain('cancelled before its check finished');
+    // Nothing to open or pull for an image nobody judged.
+    expect(within(row).getByTestId('verdict-toggle').getAttribute('aria-expanded')).toBeNull();
+    expect(screen.getByTestId('verify-summary').textContent).toBe('1 unsigned · 2 cancelled');
+    await waitFor(() => {
+      expect(screen.queryByTestId('verify-cancel')).toBeNull();
+    });
+  }
+
+  it('shows Cancel only while a batch runs, and cancelling marks the unfinished rows cancelled', async () => {
+    const { calls, finishOne } = await batchOfThree();
+    expect(screen.getByTestId('verify-cancel').getAttribute('aria-keyshortcuts')).toBe('Escape');
+    finishOne();
+    await waitFor(() => {
+      expect(statuses()).toEqual(['unsigned', 'checking', 'checking']);
+    });
+    await fireEvent.click(screen.getByTestId('verify-cancel'));
+    await expectCancelled(calls);
+  });
+
+  it('cancels a running batch with Esc', async () => {
+    const { calls, finishOne } = await batchOfThree();
+    finishOne();
+    await fireEvent.keyDown(window, { key: 'Escape' });
+    await expectCancelled(calls);
+    // Esc with nothing running asks the core nothing.
+    await fireEvent.keyDown(window, { key: 'Escape' });
+    expect(calls.filter((c) => c.cmd === 'cancel_verification')).toHaveLength(1);
+  });
+
+  it('checks a cancelled row again when its reference is added again', async () => {
+    const { calls, finishOne } = await batchOfThree();
+    finishOne();
+    await fireEvent.click(screen.getByTestId('verify-cancel'));
+    await expectCancelled(calls);
+    await typeAndCheck('img1');
+    await waitFor(() => {
+      expect(statuses()).toEqual(['unsigned', 'checking', 'cancelled']);
+    });
+    expect(calls.filter((c) => c.cmd === 'verify_images').at(-1)?.args?.['references']).toEqual(['img1']);
+  });
+
   it('lists the problems the core reports and checks nothing when it found no references', async () => {
     const calls = mockBackend((cmd) =>
       cmd === 'extract_references'

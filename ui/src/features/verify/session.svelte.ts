@@ -1,4 +1,4 @@
-import { errorMessage, extractReferences, pullImage, verifyImages } from '../../ipc/api';
+import { cancelVerification, errorMessage, extractReferences, pullImage, verifyImages } from '../../ipc/api';
 import type { DisplayStatus, Extracted, ExtractedReference, PullOutcome, Verdict, VerifyEvent } from '../../ipc/types';
 import { historyStore, type HistoryStore } from '../history/history.svelte';
 
@@ -54,6 +54,8 @@ export class VerifySession {
   error: string | null = $state(null);
   /** The reference whose detail (inspection) page is open, if any. */
   inspecting: string | null = $state(null);
+  /** Set from Cancel (or Esc) until the batches in flight have ended. */
+  cancelling = $state(false);
   /** Batches in flight (a drop can start one while another runs). */
   private active = $state(0);
   private nextId = 0;
@@ -170,6 +172,7 @@ export class VerifySession {
       return;
     } finally {
       this.active -= 1;
+      if (this.active === 0) this.cancelling = false;
     }
     this.settle(ids, 'No result came back for this image.');
   }
@@ -184,9 +187,25 @@ export class VerifySession {
         row.reason = STARTED;
       }
     } else {
-      row.verdict = event.verdict;
+      // A cancelled image has no verdict to open or pull from: only its status and sentence.
+      row.verdict = event.verdict.status === 'cancelled' ? null : event.verdict;
       row.status = event.verdict.status;
       row.reason = event.verdict.reason;
+    }
+  }
+
+  /**
+   * Cancels the batches in flight: the core drops their requests, starts no further image and
+   * answers `cancelled` for every image not finished (which it leaves out of the history).
+   */
+  async cancel(): Promise<void> {
+    if (!this.running || this.cancelling) return;
+    this.cancelling = true;
+    try {
+      await cancelVerification();
+    } catch (e) {
+      this.error = errorMessage(e);
+      this.cancelling = false;
     }
   }
 

@@ -3,4 +3,4 @@
 /**
  * The verdict's one-word status.
  */
-export type Status = "verified" | "unsigned" | "untrusted" | "invalid" | "error";
+export type Status = "verified" | "unsigned" | "untrusted" | "invalid" | "error" | "cancelled";

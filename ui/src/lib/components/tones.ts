@@ -5,6 +5,7 @@ export type Tone =
   | 'untrusted'
   | 'invalid'
   | 'error'
+  | 'cancelled'
   | 'checking'
   | 'warning'
   | 'neutral';
