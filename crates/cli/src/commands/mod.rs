@@ -56,22 +56,22 @@ pub(crate) struct RegistryFlags {
 }
 
 impl RegistryFlags {
-    /// The registry options: these flags plus the hosts marked insecure in the settings.
+    /// The registry options: these flags plus the settings' insecure hosts and CA files.
     pub(crate) fn options(self) -> vouch_core::registry::RegistryOptions {
-        self.options_with(vouch_core::registry::configured_insecure())
+        self.options_with(&vouch_core::config::Settings::load().unwrap_or_default())
     }
 
-    /// The registry options with `insecure` (from settings the caller already loaded) and the
-    /// hosts these flags add.
+    /// The registry options from `settings` (already loaded by the caller) and these flags.
     pub(crate) fn options_with(
         self,
-        mut insecure: Vec<String>,
+        settings: &vouch_core::config::Settings,
     ) -> vouch_core::registry::RegistryOptions {
-        insecure.extend(self.insecure);
-        vouch_core::registry::RegistryOptions {
-            insecure,
+        let mut opts = vouch_core::registry::RegistryOptions {
             request_timeout: std::time::Duration::from_secs(self.timeout),
             ..Default::default()
         }
+        .with_settings(settings);
+        opts.insecure.extend(self.insecure);
+        opts
     }
 }

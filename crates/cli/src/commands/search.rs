@@ -59,9 +59,7 @@ impl ListingFlags {
         hosts: impl IntoIterator<Item = &'a str>,
     ) -> Result<(std::sync::Arc<Registry>, usize)> {
         let page = usize::try_from(self.page_size).unwrap_or(100);
-        let options = self
-            .registry
-            .options_with(vouch_core::registry::insecure_in(settings));
+        let options = self.registry.options_with(settings);
         Ok((Registry::new(options, hosts)?, page))
     }
 }

@@ -278,7 +278,7 @@ impl Registry {
         let creds = self.credentials.for_host(&host).await?;
         let scope = r.scope(push);
         let mut req = self
-            .http
+            .client_for(&host)
             .get(realm.as_str())
             .query(&[("scope", scope.as_str())]);
         if let Some(service) = &service {

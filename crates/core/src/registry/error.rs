@@ -72,6 +72,16 @@ pub enum RegistryError {
         what: String,
         detail: String,
     },
+    /// The TLS connection was refused, for a reason [`TlsProblem`] names. Never followed by a
+    /// plain-HTTP attempt.
+    #[error("could not connect securely to the registry {host}: {problem}")]
+    Tls { host: String, problem: TlsProblem },
+    /// The registry's own TLS files (`certs.d`, the settings' CA file) cannot be used.
+    #[error("the TLS files for the registry {host} cannot be used: {problem}")]
+    TlsSetup {
+        host: String,
+        problem: crate::tls::TlsSetupError,
+    },
     /// The credential helper configured for `host` (`credHelpers` / `credsStore`) failed.
     #[error("the credential helper {helper} for {host} {problem}")]
     CredentialHelper {
@@ -105,6 +115,8 @@ impl RegistryError {
             | RegistryError::Status { host, .. }
             | RegistryError::DigestMismatch { host, .. }
             | RegistryError::Protocol { host, .. }
+            | RegistryError::Tls { host, .. }
+            | RegistryError::TlsSetup { host, .. }
             | RegistryError::CredentialHelper { host, .. } => host,
         }
     }
@@ -155,6 +167,12 @@ impl RegistryError {
         timeout: Duration,
         e: reqwest::Error,
     ) -> RegistryError {
+        if let Some(problem) = crate::tls::failure_in(&e).and_then(TlsProblem::from_rustls) {
+            return RegistryError::Tls {
+                host: host.into(),
+                problem,
+            };
+        }
         if e.is_timeout() {
             return RegistryError::Timeout {
                 host: host.into(),
@@ -227,6 +245,95 @@ impl RegistryError {
             },
         }
     }
+}
+
+/// Why a TLS connection to a registry failed, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TlsProblem {
+    /// The chain does not lead to a trusted CA (the platform's or the host's own).
+    #[error("its certificate was issued by an unknown certificate authority (unknown CA)")]
+    UnknownCa,
+    /// The certificate's validity ended; `not_after` is when (RFC 3339), when known.
+    #[error("its certificate has expired{}", .not_after.as_ref().map(|t| format!(" (valid until {t})")).unwrap_or_default())]
+    Expired { not_after: Option<String> },
+    /// The certificate does not name the host connected to.
+    #[error("its certificate is for {}, not {expected} (wrong host name)", names(.presented))]
+    WrongName {
+        expected: String,
+        presented: Vec<String>,
+    },
+    /// The server asked for a client certificate and none is configured for the host.
+    #[error("it requires a client certificate, and none is configured for this registry")]
+    ClientCertificateRequired,
+    /// The server did not accept the client certificate presented.
+    #[error("it did not accept the client certificate configured for this registry")]
+    ClientCertificateRefused,
+    /// Any other certificate or handshake failure.
+    #[error("{detail}")]
+    Other { detail: String },
+}
+
+fn names(presented: &[String]) -> String {
+    if presented.is_empty() {
+        "no host name".into()
+    } else {
+        presented.join(", ")
+    }
+}
+
+impl TlsProblem {
+    /// The problem a rustls error stands for; `None` for errors that are not about the peer
+    /// (none today, kept for errors added later).
+    pub fn from_rustls(e: &rustls::Error) -> Option<TlsProblem> {
+        use rustls::{AlertDescription as A, CertificateError as C};
+        Some(match e {
+            rustls::Error::InvalidCertificate(c) => match c {
+                C::UnknownIssuer => TlsProblem::UnknownCa,
+                C::Expired => TlsProblem::Expired { not_after: None },
+                C::ExpiredContext { not_after, .. } => TlsProblem::Expired {
+                    not_after: rfc3339(not_after.as_secs()),
+                },
+                C::NotValidForName => TlsProblem::WrongName {
+                    expected: "this host".into(),
+                    presented: Vec::new(),
+                },
+                C::NotValidForNameContext {
+                    expected,
+                    presented,
+                } => TlsProblem::WrongName {
+                    expected: sanitize(&server_name(expected)),
+                    presented: presented.iter().take(8).map(|n| sanitize(n)).collect(),
+                },
+                other => TlsProblem::Other {
+                    detail: format!("its certificate was refused: {other:?}"),
+                },
+            },
+            rustls::Error::AlertReceived(A::CertificateRequired) => {
+                TlsProblem::ClientCertificateRequired
+            }
+            rustls::Error::AlertReceived(
+                A::BadCertificate | A::UnknownCA | A::CertificateUnknown,
+            ) => TlsProblem::ClientCertificateRefused,
+            other => TlsProblem::Other {
+                detail: format!("the TLS handshake failed: {other}"),
+            },
+        })
+    }
+}
+
+fn server_name(n: &rustls::pki_types::ServerName<'_>) -> String {
+    match n {
+        rustls::pki_types::ServerName::DnsName(d) => d.as_ref().to_string(),
+        rustls::pki_types::ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn rfc3339(secs: u64) -> Option<String> {
+    let t = time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()?;
+    t.format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }
 
 /// What went wrong running a credential helper. Never holds what the helper printed on stdout

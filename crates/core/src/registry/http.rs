@@ -15,10 +15,13 @@ use crate::reference::ImageRef;
 /// Most bytes read of a failure answer (an error envelope is a few hundred).
 pub(crate) const MAX_ERROR_BODY: u64 = 64 * 1024;
 
-/// The one HTTP client of a [`Registry`]: rustls with `crate::tls`'s roots, loaded on the first
-/// handshake (never, for a plain-HTTP registry).
-pub(super) fn client(opts: &RegistryOptions) -> Result<reqwest::Client, RegistryError> {
-    let tls = crate::tls::client_config().map_err(|e| RegistryError::Unreachable {
+/// An HTTP client of a [`Registry`]: rustls with `crate::tls`'s roots, loaded on the first
+/// handshake (never, for a plain-HTTP registry), plus a host's own material when given.
+pub(super) fn client(
+    opts: &RegistryOptions,
+    host: Option<&crate::tls::HostTls>,
+) -> Result<reqwest::Client, RegistryError> {
+    let tls = crate::tls::client_config_for(host).map_err(|e| RegistryError::Unreachable {
         host: "(any)".into(),
         detail: format!("could not set up TLS: {e}"),
     })?;
@@ -61,7 +64,7 @@ impl Registry {
         let host = r.host().to_string();
         let mut retried = false;
         loop {
-            let mut req = self.http.get(url);
+            let mut req = self.client_for(&host).get(url);
             if let Some(a) = accept {
                 req = req.header(reqwest::header::ACCEPT, a);
             }

@@ -27,9 +27,11 @@
 //! oci-client push; only a `404` that says nothing but "unknown" (`MANIFEST_UNKNOWN`,
 //! `NAME_UNKNOWN`, `BLOB_UNKNOWN`) is an absence.
 //!
-//! Transport: HTTPS with the system's roots (rustls with the platform verifier's checks); plain
-//! HTTP only for loopback addresses and `localhost` (docker's default) and hosts the person lists
-//! as insecure.
+//! Transport (`transport`): HTTPS with the system's roots (rustls with the platform verifier's
+//! checks) plus a host's own CAs and client certificate from the `certs.d` folders containers
+//! tools and docker read, or a CA file in the settings; plain HTTP only for hosts the person
+//! lists as insecure and loopback hosts that do not speak TLS at all (probed once per process).
+//! A certificate failure is never followed by a plain-HTTP attempt.
 //!
 //! Credentials come from `REGISTRY_AUTH_FILE`, the containers `auth.json`
 //! (`$XDG_RUNTIME_DIR/containers/auth.json`, `~/.config/containers/auth.json`) and docker's
@@ -42,20 +44,23 @@ mod credentials;
 pub mod error;
 mod http;
 pub mod listing;
+mod transport;
 
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use oci_client::client::{ClientConfig, ClientProtocol};
 
-use crate::reference::{is_loopback_host, ImageRef};
+use crate::reference::ImageRef;
 
 use auth::AuthCache;
 #[doc(hidden)]
 pub use auth::{parse_www_authenticate, token_answer_is_usable};
 use credentials::{CredentialOptions, Credentials};
-pub use error::{ErrorEnvelope, HelperProblem, OciError, OciErrorCode, RegistryError};
+pub use error::{ErrorEnvelope, HelperProblem, OciError, OciErrorCode, RegistryError, TlsProblem};
 pub use listing::PublicAnswer;
+pub use transport::ca_files_in;
 
 /// Largest manifest accepted (issue: ≤ 4 MiB).
 pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
@@ -68,8 +73,13 @@ pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, a
 /// How to reach registries.
 #[derive(Debug, Clone)]
 pub struct RegistryOptions {
-    /// Hosts (`host[:port]`) reached over plain HTTP besides loopback ones.
+    /// Hosts (`host[:port]`) reached over plain HTTP (unless they have TLS material).
     pub insecure: Vec<String>,
+    /// The `certs.d` roots searched for a host's CAs and client certificate
+    /// ([`crate::tls::certs_d_dirs`] by default).
+    pub certs_d: Vec<PathBuf>,
+    /// CA files from the settings, per host (`host[:port]`), added to the host's `certs.d` CAs.
+    pub ca_files: Vec<(String, PathBuf)>,
     /// Limit for one HTTP request, headers to last byte.
     pub request_timeout: Duration,
     pub connect_timeout: Duration,
@@ -82,6 +92,8 @@ impl Default for RegistryOptions {
     fn default() -> Self {
         RegistryOptions {
             insecure: Vec::new(),
+            certs_d: crate::tls::certs_d_dirs(),
+            ca_files: Vec::new(),
             request_timeout: Duration::from_secs(20),
             connect_timeout: Duration::from_secs(10),
             credential_helper_timeout: Duration::from_secs(5),
@@ -112,9 +124,10 @@ pub enum ReferrersAnswer {
 pub struct Registry {
     /// Built on first use by a push (see the module docs: it costs two CA-bundle loads).
     oci: OnceLock<oci_client::Client>,
+    /// The client of hosts without TLS material of their own.
     http: reqwest::Client,
+    routes: transport::Routes,
     opts: RegistryOptions,
-    insecure_hosts: Vec<String>,
     auth: AuthCache,
     credentials: Credentials,
 }
@@ -122,26 +135,19 @@ pub struct Registry {
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Registry")
-            .field("insecure_hosts", &self.insecure_hosts)
+            .field("insecure", &self.opts.insecure)
             .finish_non_exhaustive()
     }
 }
 
 impl Registry {
-    /// A client for the given registries (hosts as `ImageRef::registry_host` names them).
+    /// A client for the given registries (hosts as `ImageRef::registry_host` names them; each
+    /// host's route is decided on its first request, see `transport`).
     pub fn new<'a>(
         opts: RegistryOptions,
-        hosts: impl IntoIterator<Item = &'a str>,
+        _hosts: impl IntoIterator<Item = &'a str>,
     ) -> Result<Arc<Registry>, RegistryError> {
-        let mut insecure_hosts: Vec<String> = hosts
-            .into_iter()
-            .filter(|h| is_loopback_host(h) || opts.insecure.iter().any(|i| i == h))
-            .map(str::to_string)
-            .collect();
-        insecure_hosts.extend(opts.insecure.iter().cloned());
-        insecure_hosts.sort();
-        insecure_hosts.dedup();
-        let http = http::client(&opts)?;
+        let http = http::client(&opts, None)?;
         let credentials = Credentials::new(CredentialOptions {
             helper_timeout: opts.credential_helper_timeout,
             helper_path: None,
@@ -149,20 +155,25 @@ impl Registry {
         Ok(Arc::new(Registry {
             oci: OnceLock::new(),
             http,
+            routes: transport::Routes::default(),
             opts,
-            insecure_hosts,
             auth: AuthCache::default(),
             credentials,
         }))
     }
 
-    /// The oci-client (pushes only), built on first use.
+    /// The oci-client (pushes only), built on first use — after the pushed host's route is
+    /// decided (every push asks for it first): plain HTTP for the hosts decided so, and the
+    /// CAs of hosts with their own.
     fn oci(&self) -> Result<&oci_client::Client, RegistryError> {
         if let Some(c) = self.oci.get() {
             return Ok(c);
         }
+        let mut plain = self.opts.insecure.clone();
+        plain.extend(self.routes.plain_hosts());
         let config = ClientConfig {
-            protocol: ClientProtocol::HttpsExcept(self.insecure_hosts.clone()),
+            protocol: ClientProtocol::HttpsExcept(plain),
+            extra_root_certificates: self.routes.extra_roots(),
             read_timeout: Some(self.opts.request_timeout),
             connect_timeout: Some(self.opts.connect_timeout),
             platform_resolver: None,
@@ -184,17 +195,10 @@ impl Registry {
         })
     }
 
-    fn scheme(&self, host: &str) -> &'static str {
-        if self.insecure_hosts.iter().any(|h| h == host) || is_loopback_host(host) {
-            "http"
-        } else {
-            "https"
-        }
-    }
-
-    fn base(&self, r: &ImageRef) -> String {
+    async fn base(&self, r: &ImageRef) -> Result<String, RegistryError> {
         let host = r.registry_host();
-        format!("{}://{}/v2/{}", self.scheme(host), host, r.path())
+        let scheme = self.scheme(host).await?;
+        Ok(format!("{scheme}://{host}/v2/{}", r.path()))
     }
 
     /// Fetches the manifest `selector` (tag or digest) of `r`'s repository, at most
@@ -206,7 +210,7 @@ impl Registry {
         selector: &str,
         push: bool,
     ) -> Result<Option<FetchedManifest>, RegistryError> {
-        let url = format!("{}/manifests/{}", self.base(r), selector);
+        let url = format!("{}/manifests/{}", self.base(r).await?, selector);
         let sep = if selector.starts_with("sha256:") {
             '@'
         } else {
@@ -262,7 +266,7 @@ impl Registry {
         r: &ImageRef,
         digest: &str,
     ) -> Result<ReferrersAnswer, RegistryError> {
-        let url = format!("{}/referrers/{}", self.base(r), digest);
+        let url = format!("{}/referrers/{}", self.base(r).await?, digest);
         let what = format!("the referrers of {}@{}", r.repository(), digest);
         match self
             .get(
@@ -296,7 +300,7 @@ impl Registry {
     ) -> Result<Vec<u8>, RegistryError> {
         let host = r.registry_host().to_string();
         let what = format!("the blob {}@{}", r.repository(), digest);
-        let url = format!("{}/blobs/{}", self.base(r), digest);
+        let url = format!("{}/blobs/{}", self.base(r).await?, digest);
         let timeout = self.opts.request_timeout;
         let fetch = async {
             match self.get(r, &url, None, false, &what).await? {
@@ -332,6 +336,7 @@ impl Registry {
         let host = r.registry_host().to_string();
         let digest = sha256_digest(&data);
         let what = format!("the blob {}@{}", r.repository(), digest);
+        self.push_route(&host).await?;
         self.ensure_push_auth(r).await?;
         self.oci()?
             .push_blob(r.oci(), data, &digest)
@@ -354,6 +359,7 @@ impl Registry {
         let target = r.with_tag(tag);
         let digest = sha256_digest(&bytes);
         let what = format!("the manifest {}:{}", r.repository(), tag);
+        self.push_route(&host).await?;
         self.ensure_push_auth(r).await?;
         let ct = reqwest::header::HeaderValue::from_str(media_type).map_err(|_| {
             RegistryError::Protocol {
@@ -369,6 +375,16 @@ impl Registry {
                 RegistryError::from_oci_client(&host, &what, self.opts.request_timeout, e)
             })?;
         Ok(digest)
+    }
+}
+
+impl RegistryOptions {
+    /// These options plus what `settings` say: their insecure registries and per-registry CA
+    /// files.
+    pub fn with_settings(mut self, settings: &crate::config::Settings) -> RegistryOptions {
+        self.insecure.extend(insecure_in(settings));
+        self.ca_files.extend(ca_files_in(settings));
+        self
     }
 }
 
