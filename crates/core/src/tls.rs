@@ -76,14 +76,14 @@ pub fn failure_in<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a ru
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
             return Some(tls);
         }
-        let wrapped = e
+        // An I/O error may wrap another I/O error wrapping the rustls one (hyper does).
+        next = match e
             .downcast_ref::<std::io::Error>()
             .and_then(|io| io.get_ref())
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>());
-        if wrapped.is_some() {
-            return wrapped;
-        }
-        next = e.source();
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
     }
     None
 }
@@ -321,6 +321,10 @@ mod handshake {
         assert!(
             chain.contains("invalid peer certificate"),
             "refused, but not for its certificate: {chain}"
+        );
+        assert!(
+            super::failure_in(&err).is_some(),
+            "no rustls error found in {err:?}"
         );
     }
 }

@@ -303,7 +303,11 @@ impl TlsProblem {
                     presented,
                 } => TlsProblem::WrongName {
                     expected: sanitize(&server_name(expected)),
-                    presented: presented.iter().take(8).map(|n| sanitize(n)).collect(),
+                    presented: presented
+                        .iter()
+                        .take(8)
+                        .map(|n| presented_name(n))
+                        .collect(),
                 },
                 other => TlsProblem::Other {
                     detail: format!("its certificate was refused: {other:?}"),
@@ -320,6 +324,15 @@ impl TlsProblem {
             },
         })
     }
+}
+
+/// A name as webpki reports it (`DnsName("a.example")`, `IpAddress(127.0.0.1)`), as written.
+fn presented_name(n: &str) -> String {
+    let inner = n
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .unwrap_or(n);
+    sanitize(inner.trim_matches('"'))
 }
 
 fn server_name(n: &rustls::pki_types::ServerName<'_>) -> String {
@@ -590,6 +603,51 @@ pub(crate) fn sanitize(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sentences of the TLS refusals, from the rustls errors they stand for.
+    #[test]
+    fn tls_refusals_say_the_host_and_the_reason() {
+        use rustls::pki_types::{ServerName, UnixTime};
+        use rustls::CertificateError as C;
+        let shown = |e: rustls::Error| {
+            let problem = TlsProblem::from_rustls(&e).expect("a TLS problem");
+            RegistryError::Tls {
+                host: "127.0.0.1:5443".into(),
+                problem,
+            }
+            .to_string()
+        };
+        let prefix = "could not connect securely to the registry 127.0.0.1:5443: ";
+        assert_eq!(
+            shown(rustls::Error::InvalidCertificate(C::UnknownIssuer)),
+            format!("{prefix}its certificate was issued by an unknown certificate authority (unknown CA)")
+        );
+        let expired = C::ExpiredContext {
+            time: UnixTime::since_unix_epoch(Duration::from_secs(1_700_000_000)),
+            not_after: UnixTime::since_unix_epoch(Duration::from_secs(1_600_000_000)),
+        };
+        assert_eq!(
+            shown(rustls::Error::InvalidCertificate(expired)),
+            format!("{prefix}its certificate has expired (valid until 2020-09-13T12:26:40Z)")
+        );
+        let name = ServerName::try_from("localhost").expect("name");
+        let wrong = C::NotValidForNameContext {
+            expected: name,
+            presented: vec![
+                "IpAddress(127.0.0.1)".into(),
+                "DnsName(\"a.example\")".into(),
+            ],
+        };
+        assert_eq!(
+            shown(rustls::Error::InvalidCertificate(wrong)),
+            format!("{prefix}its certificate is for 127.0.0.1, a.example, not localhost (wrong host name)")
+        );
+        let alert = rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired);
+        assert_eq!(
+            shown(alert),
+            format!("{prefix}it requires a client certificate, and none is configured for this registry")
+        );
+    }
 
     #[test]
     fn envelopes_keep_codes_and_messages() {

@@ -8,7 +8,7 @@
 //! credentials are never logged.
 
 use super::auth::{CachedAuth, Resource};
-use super::error::{ErrorEnvelope, RegistryError};
+use super::error::{ErrorEnvelope, RegistryError, TlsProblem};
 use super::{Registry, RegistryOptions};
 use crate::reference::ImageRef;
 
@@ -163,6 +163,17 @@ impl Registry {
     }
 
     pub(super) fn map_reqwest(&self, host: &str, what: &str, e: reqwest::Error) -> RegistryError {
-        RegistryError::from_reqwest(host, what, self.opts.request_timeout, e)
+        match RegistryError::from_reqwest(host, what, self.opts.request_timeout, e) {
+            // A server refusing "the" client certificate when none was configured asked for one
+            // (TLS 1.3 servers may say `bad_certificate` where they mean `certificate_required`).
+            RegistryError::Tls {
+                host,
+                problem: TlsProblem::ClientCertificateRefused,
+            } if !self.presents_client_certificate(&host) => RegistryError::Tls {
+                host,
+                problem: TlsProblem::ClientCertificateRequired,
+            },
+            other => other,
+        }
     }
 }

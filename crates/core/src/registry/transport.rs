@@ -109,6 +109,12 @@ impl Registry {
         Ok(())
     }
 
+    /// Whether requests to `host` present a client certificate.
+    pub(super) fn presents_client_certificate(&self, host: &str) -> bool {
+        let route = self.routes.decided(host);
+        route.is_some_and(|r| r.tls.is_some_and(|t| t.has_client_certificate()))
+    }
+
     /// The client for `host` when its route is decided, else the shared one.
     pub(super) fn client_for(&self, host: &str) -> reqwest::Client {
         self.routes
