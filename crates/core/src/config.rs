@@ -42,6 +42,7 @@ pub struct RegistryEntry {
     /// A PEM file of CA certificates trusted for this registry besides the system's (added to
     /// those of its `certs.d` folder). Absent: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub ca_file: Option<String>,
 }
 

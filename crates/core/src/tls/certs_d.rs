@@ -263,7 +263,7 @@ mod tests {
             b"not read: etc wins",
         );
         write(&docker.join("other.example/ca.crt"), &cert);
-        let dirs = vec![user, etc.clone(), docker];
+        let dirs = vec![user, etc, docker];
 
         let got = for_host(&dirs, "reg.example:5000", None)
             .expect("readable")
