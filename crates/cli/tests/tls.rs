@@ -140,11 +140,24 @@ fn a_ca_file_in_the_settings_is_trusted_for_its_registry() {
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn an_unknown_ca_is_refused_naming_the_host_and_never_retried_over_http() {
     let tls = var("tls unknown CA", "VOUCH_TEST_REGISTRY_TLS");
-    let env = Env::new("tls-unknown-ca");
+    let env = Env::with_own_key("tls-unknown-ca");
     seed("tls/unknown-ca");
     let tap = Tap::to(&tls);
     let empty = certs_d(&env, &[]);
-    let (v, code) = verify(&env, &empty, &format!("{}/tls/unknown-ca:v1", tap.addr));
+    let image = format!("{}/tls/unknown-ca:v1", tap.addr);
+    // Signing is refused the same way, with the CLI's hint.
+    let out = vouch(&env, &empty, &["sign", &image, "--key", "acme"]);
+    assert_fails_with(&out, "unknown certificate authority (unknown CA)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("registry {}", tap.addr)),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: if you trust this registry's CA"),
+        "{stderr}"
+    );
+    let (v, code) = verify(&env, &empty, &image);
     assert_refused(
         &v,
         code,
@@ -213,7 +226,7 @@ fn a_client_certificate_in_certs_d_is_presented_and_its_absence_is_a_sentence() 
         var(what, "VOUCH_TEST_TLS_CLIENT_CERT"),
         var(what, "VOUCH_TEST_TLS_CLIENT_KEY"),
     );
-    let env = Env::new("tls-client-cert");
+    let env = Env::with_own_key("tls-client-cert");
     let digest = seed("tls/client-cert");
     let image = format!("{mtls}/tls/client-cert:v1");
 
@@ -239,7 +252,7 @@ fn a_client_certificate_in_certs_d_is_presented_and_its_absence_is_a_sentence() 
         &cosign_in(&cosign, env.dir.path(), &args),
         "cosign sign (mTLS)",
     );
-    env.add_key(&cosign_pub, "acme", &[]);
+    env.add_key(&cosign_pub, "cosigner", &[]);
 
     // containers' names: client.cert + client.key beside the CA.
     let containers = certs_d(
@@ -256,6 +269,9 @@ fn a_client_certificate_in_certs_d_is_presented_and_its_absence_is_a_sentence() 
     let (v, code) = verify(&env, &containers, &image);
     assert_eq!(v["status"], "verified", "{v:#}");
     assert_eq!(code, Some(0));
+    // Pushing cannot present a client certificate yet: a sentence, not a failed handshake.
+    let out = vouch(&env, &containers, &["sign", &image, "--key", "acme"]);
+    assert_fails_with(&out, "client certificate is not supported yet");
 
     // docker's names (`<name>.cert` + `<name>.key`) in a root of its own.
     let docker = env.path("docker-certs.d");
@@ -404,4 +420,44 @@ fn forward(mut client: TcpStream, upstream: &str, log: &Mutex<Vec<u8>>) {
     });
     let _ = std::io::copy(&mut client, &mut server);
     let _ = server.shutdown(std::net::Shutdown::Write);
+}
+
+/// The cost of the HTTPS-first probe on a plain-HTTP loopback registry, per process: `vouch
+/// verify` of one signed image, alternately with the host listed as insecure (no probe) and
+/// without (one probe). Prints both; fails only when the probe costs like a timeout (≥ 100 ms
+/// on the fastest runs), which is the defect to catch.
+#[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
+fn the_https_first_probe_costs_little() {
+    let plain = real_registry("tls probe cost");
+    let env = Env::with_own_key("tls-probe-cost");
+    let (_, image) = env.push_signed(&plain, "tls/probe-cost", "acme");
+    let empty = certs_d(&env, &[]);
+    let run = |extra: &[&str]| {
+        let start = std::time::Instant::now();
+        let out = vouch(&env, &empty, &[&["verify", &image], extra].concat());
+        assert_ok(&out, "vouch verify");
+        start.elapsed()
+    };
+    let (mut probed, mut listed) = (Vec::new(), Vec::new());
+    for _ in 0..15 {
+        probed.push(run(&[]));
+        listed.push(run(&["--insecure-registry", &plain]));
+    }
+    probed.sort();
+    listed.sort();
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    eprintln!(
+        "vouch verify, one image, plain HTTP on loopback: with the probe min {:.1} ms / median {:.1} ms; \
+         listed insecure (no probe) min {:.1} ms / median {:.1} ms",
+        ms(probed[0]),
+        ms(probed[7]),
+        ms(listed[0]),
+        ms(listed[7])
+    );
+    assert!(
+        ms(probed[0]) - ms(listed[0]) < 100.0,
+        "the probe costs {:.1} ms",
+        ms(probed[0]) - ms(listed[0])
+    );
 }
