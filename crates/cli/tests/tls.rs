@@ -274,19 +274,18 @@ fn a_client_certificate_in_certs_d_is_presented_and_its_absence_is_a_sentence() 
     assert_fails_with(&out, "client certificate is not supported yet");
 
     // docker's names (`<name>.cert` + `<name>.key`) in a root of its own.
-    let docker = env.path("docker-certs.d");
-    let folder = docker.join(&mtls);
-    std::fs::create_dir_all(&folder).expect("docker folder");
-    for (name, from) in [("ca.crt", &ca), ("vouch.cert", &cert), ("vouch.key", &key)] {
-        std::fs::copy(from, folder.join(name)).expect("copy");
-    }
+    let docker = certs_d(
+        &env,
+        &[(
+            &mtls,
+            &[("ca.crt", &ca), ("vouch.cert", &cert), ("vouch.key", &key)],
+        )],
+    );
     let (v, _) = verify(&env, &docker, &image);
     assert_eq!(v["status"], "verified", "{v:#}");
 
     // The CA alone: the registry asks for a client certificate and gets none.
-    let ca_only = env.path("ca-only");
-    std::fs::create_dir_all(ca_only.join(&mtls)).expect("folder");
-    std::fs::copy(&ca, ca_only.join(&mtls).join("ca.crt")).expect("copy");
+    let ca_only = certs_d(&env, &[(&mtls, &[("ca.crt", &ca)])]);
     let (v, code) = verify(&env, &ca_only, &image);
     assert_refused(
         &v,

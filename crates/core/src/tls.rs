@@ -17,6 +17,8 @@
 
 mod certs_d;
 mod probe;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use certs_d::{certs_d_dirs, for_host, HostTls, TlsSetupError, CERTS_D_ENV};
 pub(crate) use probe::{speaks_tls, Speaks};
@@ -223,24 +225,8 @@ mod tests {
 /// must be refused for the certificate (the verifier really verifies), and the roots get loaded.
 #[cfg(test)]
 mod handshake {
-    use std::io::{BufRead as _, BufReader};
-    use std::process::{Child, Command, Stdio};
-
-    struct Server(Child);
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-
-    fn openssl_available() -> bool {
-        Command::new("openssl")
-            .arg("version")
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-    }
+    use super::testing::{openssl_available, s_server};
+    use std::process::Command;
 
     #[tokio::test]
     async fn a_self_signed_registry_is_refused() {
@@ -271,39 +257,13 @@ mod handshake {
             "{}",
             String::from_utf8_lossy(&made.stderr)
         );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("free port");
-        let mut child = Command::new("openssl")
-            .args(["s_server", "-www", "-accept"])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-key")
-            .arg(&key)
-            .arg("-cert")
-            .arg(&cert)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("openssl s_server");
-        let stdout = child.stdout.take().expect("stdout");
-        let server = Server(child);
-        // s_server prints ACCEPT once it listens.
-        let mut lines = BufReader::new(stdout).lines();
-        assert!(
-            lines.any(|l| l.is_ok_and(|l| l.contains("ACCEPT"))),
-            "s_server did not start"
-        );
+        let server = s_server(&cert, &key);
 
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(super::client_config().expect("config"))
             .build()
             .expect("client");
-        let result = client
-            .get(format!("https://127.0.0.1:{port}/"))
-            .send()
-            .await;
+        let result = client.get(format!("https://{}/", server.addr)).send().await;
         drop(server);
         let err = match result {
             Ok(r) => panic!("a self-signed server was accepted: {}", r.status()),

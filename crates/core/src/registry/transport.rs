@@ -201,3 +201,65 @@ pub fn ca_files_in(settings: &crate::config::Settings) -> Vec<(String, PathBuf)>
     });
     with_ca.collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::ImageRef;
+    use crate::registry::TlsProblem;
+    use crate::tls::testing::{mint_ca_and_server, openssl_available, s_server};
+    use std::time::Duration;
+
+    fn client(certs_d: &std::path::Path, insecure: &[String]) -> Arc<Registry> {
+        let opts = RegistryOptions {
+            insecure: insecure.to_vec(),
+            certs_d: vec![certs_d.to_path_buf()],
+            request_timeout: Duration::from_secs(5),
+            ..RegistryOptions::default()
+        };
+        let c = Registry::new(opts, []).expect("client");
+        let _ = c.credentials.files.set(Vec::new());
+        c
+    }
+
+    /// A real TLS server on loopback (openssl s_server, which answers any GET with a page):
+    /// with its CA in a `certs.d` folder it is reached over HTTPS even though it is also listed
+    /// as insecure; without, the loopback probe finds TLS and the certificate is refused as an
+    /// unknown CA — an error, never a plain-HTTP retry.
+    #[tokio::test]
+    async fn a_ca_means_https_and_a_refused_certificate_is_never_retried_over_http() {
+        if !openssl_available() {
+            eprintln!("!!! SKIPPING: openssl is not installed");
+            return;
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (ca, cert, key) = mint_ca_and_server(dir.path());
+        let server = s_server(&cert, &key);
+        let host = server.addr.clone();
+        let r = ImageRef::parse(&format!("{host}/evil/app:v1")).expect("reference");
+        let with_ca = dir.path().join("certs.d");
+        std::fs::create_dir_all(with_ca.join(&host)).expect("host folder");
+        std::fs::copy(&ca, with_ca.join(&host).join("ca.crt")).expect("copy");
+
+        let c = client(&with_ca, std::slice::from_ref(&host));
+        let got = c
+            .manifest(&r, "v1", false)
+            .await
+            .expect("reached over HTTPS");
+        let page = got.map(|m| String::from_utf8_lossy(&m.bytes).to_string());
+        assert!(
+            page.is_some_and(|p| p.contains("s_server")),
+            "not the TLS server's page"
+        );
+        assert_eq!(c.scheme(&host).await.expect("scheme"), "https");
+
+        let empty = dir.path().join("empty");
+        let c = client(&empty, &[]);
+        let e = c.manifest(&r, "v1", false).await.expect_err("unknown CA");
+        assert!(
+            matches!(&e, RegistryError::Tls { problem: TlsProblem::UnknownCa, host: h } if *h == host),
+            "{e:?}"
+        );
+        assert_eq!(c.scheme(&host).await.expect("scheme"), "https");
+    }
+}

@@ -218,22 +218,11 @@ fn shown(path: &Path) -> String {
 mod tests {
     use super::*;
 
-    /// A self-signed certificate (PEM) made with the openssl CLI, or `None` without it.
-    fn pem_cert_and_key(dir: &Path) -> Option<(Vec<u8>, Vec<u8>)> {
-        let (key, cert) = (dir.join("k.pem"), dir.join("c.pem"));
-        let ok = std::process::Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
-            .args(["ec_paramgen_curve:P-256", "-nodes", "-days", "1"])
-            .args(["-subj", "/CN=test", "-keyout"])
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .output()
-            .ok()?
-            .status
-            .success();
-        ok.then(|| Some((std::fs::read(cert).ok()?, std::fs::read(key).ok()?)))
-            .flatten()
+    /// A certificate and its key (PEM), minted with the openssl CLI.
+    fn pem_cert_and_key(dir: &Path) -> (Vec<u8>, Vec<u8>) {
+        let (_, cert, key) = crate::tls::testing::mint_ca_and_server(dir);
+        let read = |p: PathBuf| std::fs::read(p).expect("minted file");
+        (read(cert), read(key))
     }
 
     fn write(path: &Path, bytes: &[u8]) {
@@ -247,9 +236,7 @@ mod tests {
     #[test]
     fn folders_are_read_as_containers_tools_read_them() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let Some((cert, key)) = pem_cert_and_key(dir.path()) else {
-            panic!("openssl is needed to mint a test certificate");
-        };
+        let (cert, key) = pem_cert_and_key(dir.path());
         let (user, etc, docker) = (
             dir.path().join("user"),
             dir.path().join("etc"),
