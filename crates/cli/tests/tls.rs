@@ -269,9 +269,38 @@ fn a_client_certificate_in_certs_d_is_presented_and_its_absence_is_a_sentence() 
     let (v, code) = verify(&env, &containers, &image);
     assert_eq!(v["status"], "verified", "{v:#}");
     assert_eq!(code, Some(0));
-    // Pushing cannot present a client certificate yet: a sentence, not a failed handshake.
+    // Vouch signs over the same mutual TLS, and the image then has both signatures.
     let out = vouch(&env, &containers, &["sign", &image, "--key", "acme"]);
-    assert_fails_with(&out, "client certificate is not supported yet");
+    assert_ok(&out, "vouch sign (mTLS)");
+    let (v, _) = verify(&env, &containers, &image);
+    assert_eq!(v["status"], "verified", "{v:#}");
+    let publishers: Vec<&str> = v["signatures"]
+        .as_array()
+        .map(|s| s.iter().filter_map(|s| s["publisher"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        publishers.contains(&"acme") && publishers.contains(&"cosigner"),
+        "{v:#}"
+    );
+    // And cosign, over the same mutual TLS, accepts Vouch's signature.
+    let acme_pub = env.write("acme.pub", env.ok(&["key", "export", "acme"]).as_bytes());
+    let args = [
+        "verify",
+        "--insecure-ignore-tlog=true",
+        "--key",
+        acme_pub.to_str().expect("utf8"),
+        "--registry-cacert",
+        &ca,
+        "--registry-client-cert",
+        &cert,
+        "--registry-client-key",
+        &key,
+        &signed,
+    ];
+    assert_ok(
+        &cosign_in(&cosign, env.dir.path(), &args),
+        "cosign verify (mTLS)",
+    );
 
     // docker's names (`<name>.cert` + `<name>.key`) in a root of its own.
     let docker = certs_d(

@@ -40,6 +40,7 @@
 //! answer are never logged nor put in error messages.
 
 mod auth;
+mod client_push;
 mod credentials;
 pub mod error;
 mod http;
@@ -331,13 +332,19 @@ impl Registry {
         Ok(out)
     }
 
-    /// Pushes a blob (through oci-client) unless the registry already has it.
+    /// Pushes a blob (through oci-client, or `client_push` for a host that wants a client
+    /// certificate) unless the registry already has it.
     pub async fn push_blob(&self, r: &ImageRef, data: Vec<u8>) -> Result<String, RegistryError> {
         let host = r.registry_host().to_string();
         let digest = sha256_digest(&data);
         let what = format!("the blob {}@{}", r.repository(), digest);
-        self.push_route(&host).await?;
+        let own_client = self.pushes_with_client_certificate(&host).await?;
         self.ensure_push_auth(r).await?;
+        if own_client {
+            self.push_blob_presenting_certificate(r, data, &digest, &what)
+                .await?;
+            return Ok(digest);
+        }
         self.oci()?
             .push_blob(r.oci(), data, &digest)
             .await
@@ -347,7 +354,8 @@ impl Registry {
         Ok(digest)
     }
 
-    /// Pushes a manifest under `tag` (through oci-client); returns its digest.
+    /// Pushes a manifest under `tag` (through oci-client, or `client_push` for a host that wants
+    /// a client certificate); returns its digest.
     pub async fn push_manifest(
         &self,
         r: &ImageRef,
@@ -359,8 +367,13 @@ impl Registry {
         let target = r.with_tag(tag);
         let digest = sha256_digest(&bytes);
         let what = format!("the manifest {}:{}", r.repository(), tag);
-        self.push_route(&host).await?;
+        let own_client = self.pushes_with_client_certificate(&host).await?;
         self.ensure_push_auth(r).await?;
+        if own_client {
+            self.push_manifest_presenting_certificate(r, tag, bytes, media_type, &what)
+                .await?;
+            return Ok(digest);
+        }
         let ct = reqwest::header::HeaderValue::from_str(media_type).map_err(|_| {
             RegistryError::Protocol {
                 host: host.clone(),

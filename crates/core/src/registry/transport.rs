@@ -95,20 +95,6 @@ impl Registry {
         Ok(self.route(host).await?.scheme)
     }
 
-    /// Decides `host`'s route before a push (oci-client is built from the routes decided).
-    /// Pushes cannot present a client certificate yet: a host configured with one is refused
-    /// with a sentence rather than failing in the handshake.
-    pub(super) async fn push_route(&self, host: &str) -> Result<(), RegistryError> {
-        let route = self.route(host).await?;
-        if route.tls.is_some_and(|t| t.has_client_certificate()) {
-            return Err(RegistryError::Unreachable {
-                host: host.into(),
-                detail: "pushing to a registry that asks for a client certificate is not supported yet (reading from it is)".into(),
-            });
-        }
-        Ok(())
-    }
-
     /// Whether requests to `host` present a client certificate.
     pub(super) fn presents_client_certificate(&self, host: &str) -> bool {
         let route = self.routes.decided(host);
