@@ -234,24 +234,22 @@ fn a_client_certificate_in_certs_d_is_presented_and_its_absence_is_a_sentence() 
     let cosign = cosign();
     let (cosign_key, cosign_pub) = cosign_keypair(&cosign, env.dir.path());
     let signed = format!("{mtls}/tls/client-cert@{digest}");
-    let args = [
-        "sign",
-        "--yes",
-        "--tlog-upload=false",
-        "--key",
-        cosign_key.to_str().expect("utf8"),
-        "--registry-cacert",
-        &ca,
-        "--registry-client-cert",
-        &cert,
-        "--registry-client-key",
-        &key,
-        &signed,
-    ];
-    assert_ok(
-        &cosign_in(&cosign, env.dir.path(), &args),
-        "cosign sign (mTLS)",
-    );
+    // cosign `VERB… --key KEY_FILE` on the image over mutual TLS, checking the server's CA.
+    let cosign_mtls = |verb: &[&str], key_file: &Path, what: &str| {
+        let tls = [
+            "--registry-cacert",
+            ca.as_str(),
+            "--registry-client-cert",
+            cert.as_str(),
+            "--registry-client-key",
+            key.as_str(),
+        ];
+        let key_flag = ["--key", key_file.to_str().expect("utf8")];
+        let args = [verb, &key_flag[..], &tls[..], &[signed.as_str()]].concat();
+        assert_ok(&cosign_in(&cosign, env.dir.path(), &args), what);
+    };
+    let sign = ["sign", "--yes", "--tlog-upload=false"];
+    cosign_mtls(&sign, &cosign_key, "cosign sign (mTLS)");
     env.add_key(&cosign_pub, "cosigner", &[]);
 
     // containers' names: client.cert + client.key beside the CA.
@@ -284,23 +282,8 @@ fn a_client_certificate_in_certs_d_is_presented_and_its_absence_is_a_sentence() 
     );
     // And cosign, over the same mutual TLS, accepts Vouch's signature.
     let acme_pub = env.write("acme.pub", env.ok(&["key", "export", "acme"]).as_bytes());
-    let args = [
-        "verify",
-        "--insecure-ignore-tlog=true",
-        "--key",
-        acme_pub.to_str().expect("utf8"),
-        "--registry-cacert",
-        &ca,
-        "--registry-client-cert",
-        &cert,
-        "--registry-client-key",
-        &key,
-        &signed,
-    ];
-    assert_ok(
-        &cosign_in(&cosign, env.dir.path(), &args),
-        "cosign verify (mTLS)",
-    );
+    let verify_flags = ["verify", "--insecure-ignore-tlog=true"];
+    cosign_mtls(&verify_flags, &acme_pub, "cosign verify (mTLS)");
 
     // docker's names (`<name>.cert` + `<name>.key`) in a root of its own.
     let docker = certs_d(
