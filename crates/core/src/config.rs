@@ -20,7 +20,8 @@ pub enum Theme {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Settings {
-    /// Registries (`host[:port]`) reached over plain HTTP besides loopback ones.
+    /// Registries (`host[:port]`) reached over plain HTTP (unless they have TLS material; loopback
+    /// hosts that do not speak TLS are too).
     #[serde(default)]
     pub insecure_registries: Vec<String>,
     #[serde(default)]

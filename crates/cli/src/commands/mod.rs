@@ -47,7 +47,7 @@ pub(crate) fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> 
 /// How to reach registries: the flags every command that talks to one shares.
 #[derive(clap::Args)]
 pub(crate) struct RegistryFlags {
-    /// Reach HOST (or HOST:PORT) over plain HTTP (loopback and localhost always are); repeatable
+    /// Reach HOST (or HOST:PORT) over plain HTTP unless it has a CA in certs.d (loopback hosts are when they do not speak TLS); repeatable
     #[arg(long = "insecure-registry", value_name = "HOST")]
     insecure: Vec<String>,
     /// Give up on a registry request after SECONDS

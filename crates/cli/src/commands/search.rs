@@ -52,7 +52,7 @@ struct ListingFlags {
 }
 
 impl ListingFlags {
-    /// A registry client for `hosts` (loopback ones over plain HTTP) and the page size.
+    /// A registry client for `hosts` and the page size.
     fn client<'a>(
         self,
         settings: &Settings,
