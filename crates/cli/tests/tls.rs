@@ -136,6 +136,62 @@ fn a_ca_file_in_the_settings_is_trusted_for_its_registry() {
     assert_eq!(v["status"], "unsigned", "{v:#}");
 }
 
+/// A host's own CA is added to the platform's roots, not put in their place: with the
+/// harness CA made a platform root (`SSL_CERT_FILE`, which the platform verifier reads on
+/// Linux) and an unrelated CA in the host's folder, the registry is still reached; with the
+/// unrelated CA alone it is refused.
+#[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
+fn a_hosts_own_ca_is_added_to_the_platform_roots_not_put_in_their_place() {
+    let tls = var("tls added roots", "VOUCH_TEST_REGISTRY_TLS");
+    let ca = var("tls added roots", "VOUCH_TEST_TLS_CA");
+    let env = Env::new("tls-added-roots");
+    seed("tls/added-roots");
+    let other = env.path("other-ca.crt");
+    let other_key = env.path("other-ca.key");
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=unrelated CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-keyout",
+        other_key.to_str().expect("utf8"),
+        "-out",
+        other.to_str().expect("utf8"),
+    ]);
+    let root = certs_d(
+        &env,
+        &[(&tls, &[("other.crt", other.to_str().expect("utf8"))])],
+    );
+    let image = format!("{tls}/tls/added-roots:v1");
+    let verdict = |platform_ca: Option<&str>| {
+        let mut cmd = env.cmd();
+        cmd.args(["verify", "--json", &image])
+            .env("VOUCH_CERTS_D_DIRS", &root)
+            .env_remove("SSL_CERT_DIR");
+        match platform_ca {
+            Some(file) => cmd.env("SSL_CERT_FILE", file),
+            None => cmd.env_remove("SSL_CERT_FILE"),
+        };
+        let out = cmd.output().expect("run vouch");
+        let v = serde_json::from_slice::<Value>(&out.stdout).expect("a JSON verdict");
+        (v, out.status.code())
+    };
+    let (v, _) = verdict(Some(&ca));
+    assert_eq!(v["status"], "unsigned", "{v:#}");
+    let (v, code) = verdict(None);
+    assert_refused(&v, code, &["unknown CA"]);
+}
+
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn an_unknown_ca_is_refused_naming_the_host_and_never_retried_over_http() {
