@@ -119,21 +119,27 @@ fn a_tls_registry_whose_ca_is_in_certs_d_signs_and_verifies() {
 
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
-fn a_ca_file_in_the_settings_is_trusted_for_its_registry() {
+fn a_ca_file_in_the_settings_means_https_even_for_a_registry_marked_insecure() {
     let tls = var("tls settings CA", "VOUCH_TEST_REGISTRY_TLS");
     let ca = var("tls settings CA", "VOUCH_TEST_TLS_CA");
-    let env = Env::new("tls-settings-ca");
+    let env = Env::with_own_key("tls-settings-ca");
     seed("tls/settings-ca");
     let image = format!("{tls}/tls/settings-ca:v1");
     let empty = certs_d(&env, &[]);
     let config = env.path("config");
     std::fs::create_dir_all(&config).expect("config dir");
-    let settings = serde_json::json!({"registries": [{"host": tls, "ca_file": ca}]});
+    let entry = serde_json::json!({"host": tls, "insecure": true, "ca_file": ca});
+    let settings = serde_json::json!({"registries": [entry]});
     std::fs::write(config.join("config.json"), settings.to_string()).expect("settings");
 
-    // Reached: the image is unsigned, which it can only say after reading it.
-    let (v, _) = verify(&env, &empty, &image);
-    assert_eq!(v["status"], "unsigned", "{v:#}");
+    // Read and pushed over HTTPS with the settings' CA: signed, then verified.
+    assert_ok(
+        &vouch(&env, &empty, &["sign", &image, "--key", "acme"]),
+        "vouch sign with the settings' CA",
+    );
+    let (v, code) = verify(&env, &empty, &image);
+    assert_eq!(v["status"], "verified", "{v:#}");
+    assert_eq!(code, Some(0));
 }
 
 /// A host's own CA is added to the platform's roots, not put in their place: with the

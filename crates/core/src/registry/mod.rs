@@ -170,7 +170,10 @@ impl Registry {
         if let Some(c) = self.oci.get() {
             return Ok(c);
         }
-        let mut plain = self.opts.insecure.clone();
+        // Hosts listed insecure but given a CA were decided HTTPS: not in this list.
+        let undecided = self.opts.insecure.iter();
+        let undecided = undecided.filter(|h| self.routes.decided(h).is_none());
+        let mut plain: Vec<String> = undecided.cloned().collect();
         plain.extend(self.routes.plain_hosts());
         let config = ClientConfig {
             protocol: ClientProtocol::HttpsExcept(plain),
