@@ -145,6 +145,21 @@ fn hint(e: &anyhow::Error) -> Option<&'static str> {
                 "log in with `docker login HOST` (or podman login), or set REGISTRY_AUTH_FILE",
             );
         }
+        if let Some(vouch_core::registry::RegistryError::Tls { problem, .. }) = cause.downcast_ref()
+        {
+            use vouch_core::registry::TlsProblem;
+            return match problem {
+                TlsProblem::UnknownCa => Some(
+                    "if you trust this registry's CA, put its certificate in \
+                     ~/.config/containers/certs.d/HOST:PORT/ca.crt (or /etc/containers/certs.d/…)",
+                ),
+                TlsProblem::ClientCertificateRequired => Some(
+                    "put client.cert and client.key in \
+                     ~/.config/containers/certs.d/HOST:PORT/ (or /etc/containers/certs.d/…)",
+                ),
+                _ => None,
+            };
+        }
         if let Some(KeyError::PrivateKeyGivenAsPublic) = cause.downcast_ref::<KeyError>() {
             return Some("import a signing key with `vouch key import-private`");
         }

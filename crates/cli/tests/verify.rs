@@ -635,6 +635,11 @@ mod hostile {
                                 Ok(1) => buf.push(byte[0]),
                                 _ => return,
                             }
+                            if !buf[0].is_ascii_uppercase() {
+                                // Not HTTP (a TLS ClientHello): answer as plain servers do.
+                                let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+                                return;
+                            }
                         }
                         let head = String::from_utf8_lossy(&buf).to_string();
                         let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();

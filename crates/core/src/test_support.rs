@@ -127,6 +127,15 @@ pub(crate) mod fake {
                 let mut byte = [0u8; 1];
                 while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).is_ok_and(|n| n == 1) {
                     head.push(byte[0]);
+                    if !head[0].is_ascii_uppercase() {
+                        // Not HTTP (a TLS ClientHello): answer as plain HTTP servers do, unlogged.
+                        let _ =
+                            s.write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+                        break;
+                    }
+                }
+                if !head.first().is_some_and(u8::is_ascii_uppercase) {
+                    continue;
                 }
                 let head = String::from_utf8_lossy(&head).to_string();
                 let header = |name: &str| {

@@ -7,6 +7,21 @@
 //! insecure hosts), and it is pure waste there. Go's crypto/tls (cosign, skopeo) loads the roots
 //! lazily too. The verification itself is the platform verifier's, unchanged: same roots, same
 //! WebPKI checks, same errors; a failure to load roots fails the handshake, never skips checks.
+//!
+//! Per-registry material (`certs_d`): CA certificates and a client certificate from the
+//! `certs.d` folders containers tools and docker use, and a CA file from the settings. A host's
+//! CAs are added to the platform roots (never replace them); its verifier is just as lazy.
+//! `probe` tells a loopback server that speaks TLS from one that does not, without looking at
+//! certificates. [`failure_in`] finds the rustls error behind an HTTP client's error, so a
+//! refusal can say which certificate check failed.
+
+mod certs_d;
+mod probe;
+#[cfg(test)]
+pub(crate) mod testing;
+
+pub use certs_d::{certs_d_dirs, for_host, HostTls, TlsSetupError, CERTS_D_ENV};
+pub(crate) use probe::{speaks_tls, Speaks};
 
 use std::sync::{Arc, OnceLock};
 
@@ -35,27 +50,69 @@ pub fn install_default_provider() {
 /// A rustls client configuration for registry connections: TLS 1.2 and 1.3, HTTP/1.1 (the
 /// HTTP stack is built without HTTP/2), server certificates checked by [`LazyPlatformVerifier`].
 pub fn client_config() -> Result<rustls::ClientConfig, rustls::Error> {
-    let mut config = rustls::ClientConfig::builder_with_provider(provider())
+    client_config_for(None)
+}
+
+/// [`client_config`] for a registry with its own material: its CAs trusted besides the
+/// platform's roots, its client certificate presented when the server asks for one.
+pub fn client_config_for(host: Option<&HostTls>) -> Result<rustls::ClientConfig, rustls::Error> {
+    let extra = host.map(|h| h.roots.clone()).unwrap_or_default();
+    let verifier = LazyPlatformVerifier::with_extra_roots(provider(), extra);
+    let builder = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(LazyPlatformVerifier::new(provider())))
-        .with_no_client_auth();
+        .with_custom_certificate_verifier(Arc::new(verifier));
+    let mut config = match host.and_then(HostTls::identity) {
+        Some((chain, key)) => builder.with_client_auth_cert(chain, key)?,
+        None => builder.with_no_client_auth(),
+    };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
+}
+
+/// The rustls error somewhere in `e`'s chain (an I/O error wrapping one included: `io::Error`'s
+/// `source` skips what it wraps, so each is opened).
+pub fn failure_in<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        // An I/O error may wrap another I/O error wrapping the rustls one (hyper does).
+        next = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    None
 }
 
 /// `rustls_platform_verifier::Verifier`, built on the first certificate it is asked to check.
 #[derive(Debug)]
 pub struct LazyPlatformVerifier {
     provider: Arc<CryptoProvider>,
+    /// CAs trusted besides the platform's (a registry's own, from `certs.d` or the settings).
+    extra_roots: Vec<CertificateDer<'static>>,
     /// The platform verifier, or why it could not be built (no roots found, say).
     inner: OnceLock<Result<rustls_platform_verifier::Verifier, String>>,
 }
 
 impl LazyPlatformVerifier {
     pub fn new(provider: Arc<CryptoProvider>) -> LazyPlatformVerifier {
+        Self::with_extra_roots(provider, Vec::new())
+    }
+
+    /// A verifier trusting `extra_roots` as well as the platform's roots.
+    pub fn with_extra_roots(
+        provider: Arc<CryptoProvider>,
+        extra_roots: Vec<CertificateDer<'static>>,
+    ) -> LazyPlatformVerifier {
         LazyPlatformVerifier {
             provider,
+            extra_roots,
             inner: OnceLock::new(),
         }
     }
@@ -68,7 +125,14 @@ impl LazyPlatformVerifier {
     fn inner(&self) -> Result<&rustls_platform_verifier::Verifier, rustls::Error> {
         self.inner
             .get_or_init(|| {
-                rustls_platform_verifier::Verifier::new(self.provider.clone()).map_err(|e| {
+                let provider = self.provider.clone();
+                let built = if self.extra_roots.is_empty() {
+                    rustls_platform_verifier::Verifier::new(provider)
+                } else {
+                    let extra = self.extra_roots.clone();
+                    rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider)
+                };
+                built.map_err(|e| {
                     format!("could not load the system's trusted certificate authorities: {e}")
                 })
             })
@@ -161,24 +225,8 @@ mod tests {
 /// must be refused for the certificate (the verifier really verifies), and the roots get loaded.
 #[cfg(test)]
 mod handshake {
-    use std::io::{BufRead as _, BufReader};
-    use std::process::{Child, Command, Stdio};
-
-    struct Server(Child);
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-
-    fn openssl_available() -> bool {
-        Command::new("openssl")
-            .arg("version")
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-    }
+    use super::testing::{openssl_available, s_server};
+    use std::process::Command;
 
     #[tokio::test]
     async fn a_self_signed_registry_is_refused() {
@@ -209,39 +257,13 @@ mod handshake {
             "{}",
             String::from_utf8_lossy(&made.stderr)
         );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("free port");
-        let mut child = Command::new("openssl")
-            .args(["s_server", "-www", "-accept"])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-key")
-            .arg(&key)
-            .arg("-cert")
-            .arg(&cert)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("openssl s_server");
-        let stdout = child.stdout.take().expect("stdout");
-        let server = Server(child);
-        // s_server prints ACCEPT once it listens.
-        let mut lines = BufReader::new(stdout).lines();
-        assert!(
-            lines.any(|l| l.is_ok_and(|l| l.contains("ACCEPT"))),
-            "s_server did not start"
-        );
+        let server = s_server(&cert, &key);
 
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(super::client_config().expect("config"))
             .build()
             .expect("client");
-        let result = client
-            .get(format!("https://127.0.0.1:{port}/"))
-            .send()
-            .await;
+        let result = client.get(format!("https://{}/", server.addr)).send().await;
         drop(server);
         let err = match result {
             Ok(r) => panic!("a self-signed server was accepted: {}", r.status()),
@@ -259,6 +281,10 @@ mod handshake {
         assert!(
             chain.contains("invalid peer certificate"),
             "refused, but not for its certificate: {chain}"
+        );
+        assert!(
+            super::failure_in(&err).is_some(),
+            "no rustls error found in {err:?}"
         );
     }
 }

@@ -112,9 +112,10 @@ pub(crate) async fn on_runtime<T: Send + 'static>(
     .await
 }
 
-/// Verification options from the settings (registries reached over plain HTTP).
+/// Verification options from the settings (registries reached over plain HTTP, CA files).
 pub(crate) fn verify_options() -> VerifyOptions {
     let mut opts = VerifyOptions::default();
-    opts.registry.insecure = vouch_core::registry::configured_insecure();
+    let settings = vouch_core::config::Settings::load().unwrap_or_default();
+    opts.registry = std::mem::take(&mut opts.registry).with_settings(&settings);
     opts
 }

@@ -47,7 +47,7 @@ pub(crate) fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> 
 /// How to reach registries: the flags every command that talks to one shares.
 #[derive(clap::Args)]
 pub(crate) struct RegistryFlags {
-    /// Reach HOST (or HOST:PORT) over plain HTTP (loopback and localhost always are); repeatable
+    /// Reach HOST (or HOST:PORT) over plain HTTP unless it has a CA in certs.d (loopback hosts are when they do not speak TLS); repeatable
     #[arg(long = "insecure-registry", value_name = "HOST")]
     insecure: Vec<String>,
     /// Give up on a registry request after SECONDS
@@ -56,22 +56,22 @@ pub(crate) struct RegistryFlags {
 }
 
 impl RegistryFlags {
-    /// The registry options: these flags plus the hosts marked insecure in the settings.
+    /// The registry options: these flags plus the settings' insecure hosts and CA files.
     pub(crate) fn options(self) -> vouch_core::registry::RegistryOptions {
-        self.options_with(vouch_core::registry::configured_insecure())
+        self.options_with(&vouch_core::config::Settings::load().unwrap_or_default())
     }
 
-    /// The registry options with `insecure` (from settings the caller already loaded) and the
-    /// hosts these flags add.
+    /// The registry options from `settings` (already loaded by the caller) and these flags.
     pub(crate) fn options_with(
         self,
-        mut insecure: Vec<String>,
+        settings: &vouch_core::config::Settings,
     ) -> vouch_core::registry::RegistryOptions {
-        insecure.extend(self.insecure);
-        vouch_core::registry::RegistryOptions {
-            insecure,
+        let mut opts = vouch_core::registry::RegistryOptions {
             request_timeout: std::time::Duration::from_secs(self.timeout),
             ..Default::default()
         }
+        .with_settings(settings);
+        opts.insecure.extend(self.insecure);
+        opts
     }
 }

@@ -52,16 +52,14 @@ struct ListingFlags {
 }
 
 impl ListingFlags {
-    /// A registry client for `hosts` (loopback ones over plain HTTP) and the page size.
+    /// A registry client for `hosts` and the page size.
     fn client<'a>(
         self,
         settings: &Settings,
         hosts: impl IntoIterator<Item = &'a str>,
     ) -> Result<(std::sync::Arc<Registry>, usize)> {
         let page = usize::try_from(self.page_size).unwrap_or(100);
-        let options = self
-            .registry
-            .options_with(vouch_core::registry::insecure_in(settings));
+        let options = self.registry.options_with(settings);
         Ok((Registry::new(options, hosts)?, page))
     }
 }

@@ -380,9 +380,9 @@ impl Registry {
         let creds = self.credentials.for_repository(&host, r.repo()).await?;
         let what = format!("a token for {}", r.name());
         if creds.is_some() {
-            self.check_realm(&host, &what, &realm)?;
+            self.check_realm(&host, &what, &realm).await?;
         }
-        let mut req = self.http.get(realm.as_str());
+        let mut req = self.client_for(&host).get(realm.as_str());
         if let Some(scope) = r.scope(push) {
             req = req.query(&[("scope", scope.as_str())]);
         }
@@ -440,7 +440,7 @@ impl Registry {
     /// Credentials go to a token service over HTTPS only, or over plain HTTP to a host reached
     /// that way anyway (loopback, or listed as insecure): a registry must not be able to have
     /// them sent in clear text by naming an `http://` realm.
-    fn check_realm(&self, host: &str, what: &str, realm: &str) -> Result<(), RegistryError> {
+    async fn check_realm(&self, host: &str, what: &str, realm: &str) -> Result<(), RegistryError> {
         let refuse = |detail: String| RegistryError::Protocol {
             host: host.into(),
             what: what.into(),
@@ -453,9 +453,10 @@ impl Registry {
             (Some(h), None) => h.to_string(),
             (None, _) => return Err(refuse("its token service URL names no host".into())),
         };
+        let plain_anyway = url.scheme() == "http" && self.scheme(&realm_host).await? == "http";
         match url.scheme() {
             "https" => Ok(()),
-            "http" if self.scheme(&realm_host) == "http" => Ok(()),
+            "http" if plain_anyway => Ok(()),
             "http" => Err(refuse(format!(
                 "its token service {} is plain HTTP; credentials are sent only over HTTPS \
                  (or to a host listed as insecure)",
@@ -493,7 +494,7 @@ impl Registry {
     /// Whether `host` answers `GET /v2/` with the credentials Vouch finds for it (a token when
     /// it asks for one): `Ok` or the sentence saying why not.
     pub async fn check_access(&self, host: &str) -> Result<(), RegistryError> {
-        let url = format!("{}://{}/v2/", self.scheme(host), host);
+        let url = format!("{}://{}/v2/", self.scheme(host).await?, host);
         let what = format!("the API root of {host}");
         match self
             .get_for(Resource::Base(host), &url, None, false, &what)

@@ -94,6 +94,16 @@ pub enum RegistryError {
         /// What the registry said (bounded, sanitized), or empty.
         detail: String,
     },
+    /// The TLS connection was refused, for a reason [`TlsProblem`] names. Never followed by a
+    /// plain-HTTP attempt.
+    #[error("could not connect securely to the registry {host}: {problem}")]
+    Tls { host: String, problem: TlsProblem },
+    /// The registry's own TLS files (`certs.d`, the settings' CA file) cannot be used.
+    #[error("the TLS files for the registry {host} cannot be used: {problem}")]
+    TlsSetup {
+        host: String,
+        problem: crate::tls::TlsSetupError,
+    },
     /// The credential helper configured for `host` (`credHelpers` / `credsStore`) failed.
     #[error("the credential helper {helper} for {host} {problem}")]
     CredentialHelper {
@@ -151,6 +161,8 @@ impl RegistryError {
             | RegistryError::DigestMismatch { host, .. }
             | RegistryError::Protocol { host, .. }
             | RegistryError::CredentialsRejected { host, .. }
+            | RegistryError::Tls { host, .. }
+            | RegistryError::TlsSetup { host, .. }
             | RegistryError::CredentialHelper { host, .. } => host,
         }
     }
@@ -201,6 +213,12 @@ impl RegistryError {
         timeout: Duration,
         e: reqwest::Error,
     ) -> RegistryError {
+        if let Some(problem) = crate::tls::failure_in(&e).and_then(TlsProblem::from_rustls) {
+            return RegistryError::Tls {
+                host: host.into(),
+                problem,
+            };
+        }
         if e.is_timeout() {
             return RegistryError::Timeout {
                 host: host.into(),
@@ -288,6 +306,108 @@ impl RegistryError {
             },
         }
     }
+}
+
+/// Why a TLS connection to a registry failed, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TlsProblem {
+    /// The chain does not lead to a trusted CA (the platform's or the host's own).
+    #[error("its certificate was issued by an unknown certificate authority (unknown CA)")]
+    UnknownCa,
+    /// The certificate's validity ended; `not_after` is when (RFC 3339), when known.
+    #[error("its certificate has expired{}", .not_after.as_ref().map(|t| format!(" (valid until {t})")).unwrap_or_default())]
+    Expired { not_after: Option<String> },
+    /// The certificate does not name the host connected to.
+    #[error("its certificate is for {}, not {expected} (wrong host name)", names(.presented))]
+    WrongName {
+        expected: String,
+        presented: Vec<String>,
+    },
+    /// The server asked for a client certificate and none is configured for the host.
+    #[error("it requires a client certificate, and none is configured for this registry")]
+    ClientCertificateRequired,
+    /// The server did not accept the client certificate presented.
+    #[error("it did not accept the client certificate configured for this registry")]
+    ClientCertificateRefused,
+    /// Any other certificate or handshake failure.
+    #[error("{detail}")]
+    Other { detail: String },
+}
+
+fn names(presented: &[String]) -> String {
+    if presented.is_empty() {
+        "no host name".into()
+    } else {
+        presented.join(", ")
+    }
+}
+
+impl TlsProblem {
+    /// The problem a rustls error stands for; `None` for errors that are not about the peer
+    /// (none today, kept for errors added later).
+    pub fn from_rustls(e: &rustls::Error) -> Option<TlsProblem> {
+        use rustls::{AlertDescription as A, CertificateError as C};
+        Some(match e {
+            rustls::Error::InvalidCertificate(c) => match c {
+                C::UnknownIssuer => TlsProblem::UnknownCa,
+                C::Expired => TlsProblem::Expired { not_after: None },
+                C::ExpiredContext { not_after, .. } => TlsProblem::Expired {
+                    not_after: rfc3339(not_after.as_secs()),
+                },
+                C::NotValidForName => TlsProblem::WrongName {
+                    expected: "this host".into(),
+                    presented: Vec::new(),
+                },
+                C::NotValidForNameContext {
+                    expected,
+                    presented,
+                } => TlsProblem::WrongName {
+                    expected: sanitize(&server_name(expected)),
+                    presented: presented
+                        .iter()
+                        .take(8)
+                        .map(|n| presented_name(n))
+                        .collect(),
+                },
+                other => TlsProblem::Other {
+                    detail: format!("its certificate was refused: {other:?}"),
+                },
+            },
+            rustls::Error::AlertReceived(A::CertificateRequired) => {
+                TlsProblem::ClientCertificateRequired
+            }
+            rustls::Error::AlertReceived(
+                A::BadCertificate | A::UnknownCA | A::CertificateUnknown,
+            ) => TlsProblem::ClientCertificateRefused,
+            other => TlsProblem::Other {
+                detail: format!("the TLS handshake failed: {other}"),
+            },
+        })
+    }
+}
+
+/// A name as webpki reports it (`DnsName("a.example")`, `IpAddress(127.0.0.1)`), as written.
+fn presented_name(n: &str) -> String {
+    let inner = n
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .unwrap_or(n);
+    sanitize(inner.trim_matches('"'))
+}
+
+fn server_name(n: &rustls::pki_types::ServerName<'_>) -> String {
+    match n {
+        rustls::pki_types::ServerName::DnsName(d) => d.as_ref().to_string(),
+        rustls::pki_types::ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn rfc3339(secs: u64) -> Option<String> {
+    let t = time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()?;
+    t.format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }
 
 /// What went wrong running a credential helper. Never holds what the helper printed on stdout
@@ -544,6 +664,51 @@ pub(crate) fn sanitize(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sentences of the TLS refusals, from the rustls errors they stand for.
+    #[test]
+    fn tls_refusals_say_the_host_and_the_reason() {
+        use rustls::pki_types::{ServerName, UnixTime};
+        use rustls::CertificateError as C;
+        let shown = |e: rustls::Error| {
+            let problem = TlsProblem::from_rustls(&e).expect("a TLS problem");
+            RegistryError::Tls {
+                host: "127.0.0.1:5443".into(),
+                problem,
+            }
+            .to_string()
+        };
+        let prefix = "could not connect securely to the registry 127.0.0.1:5443: ";
+        assert_eq!(
+            shown(rustls::Error::InvalidCertificate(C::UnknownIssuer)),
+            format!("{prefix}its certificate was issued by an unknown certificate authority (unknown CA)")
+        );
+        let expired = C::ExpiredContext {
+            time: UnixTime::since_unix_epoch(Duration::from_secs(1_700_000_000)),
+            not_after: UnixTime::since_unix_epoch(Duration::from_secs(1_600_000_000)),
+        };
+        assert_eq!(
+            shown(rustls::Error::InvalidCertificate(expired)),
+            format!("{prefix}its certificate has expired (valid until 2020-09-13T12:26:40Z)")
+        );
+        let name = ServerName::try_from("localhost").expect("name");
+        let wrong = C::NotValidForNameContext {
+            expected: name,
+            presented: vec![
+                "IpAddress(127.0.0.1)".into(),
+                "DnsName(\"a.example\")".into(),
+            ],
+        };
+        assert_eq!(
+            shown(rustls::Error::InvalidCertificate(wrong)),
+            format!("{prefix}its certificate is for 127.0.0.1, a.example, not localhost (wrong host name)")
+        );
+        let alert = rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired);
+        assert_eq!(
+            shown(alert),
+            format!("{prefix}it requires a client certificate, and none is configured for this registry")
+        );
+    }
 
     #[test]
     fn envelopes_keep_codes_and_messages() {

@@ -17,7 +17,7 @@
 //! request timeout, and the image its own limit above them.
 
 use super::auth::Resource;
-use super::error::{ErrorEnvelope, RegistryError};
+use super::error::{ErrorEnvelope, RegistryError, TlsProblem};
 use super::{Registry, RegistryOptions};
 use crate::reference::ImageRef;
 
@@ -80,10 +80,13 @@ pub(crate) fn parse_retry_after(
     Some(std::time::Duration::try_from(at - now).unwrap_or_default())
 }
 
-/// The one HTTP client of a [`Registry`]: rustls with `crate::tls`'s roots, loaded on the first
-/// handshake (never, for a plain-HTTP registry).
-pub(super) fn client(opts: &RegistryOptions) -> Result<reqwest::Client, RegistryError> {
-    let tls = crate::tls::client_config().map_err(|e| RegistryError::Unreachable {
+/// An HTTP client of a [`Registry`]: rustls with `crate::tls`'s roots, loaded on the first
+/// handshake (never, for a plain-HTTP registry), plus a host's own material when given.
+pub(super) fn client(
+    opts: &RegistryOptions,
+    host: Option<&crate::tls::HostTls>,
+) -> Result<reqwest::Client, RegistryError> {
+    let tls = crate::tls::client_config_for(host).map_err(|e| RegistryError::Unreachable {
         host: "(any)".into(),
         detail: format!("could not set up TLS: {e}"),
     })?;
@@ -128,7 +131,7 @@ impl Registry {
         let mut retries = Retries::new(self.opts.request_timeout);
         loop {
             let (sent, flight) = self.auth_for_request(r, push).await;
-            let mut req = self.http.get(url);
+            let mut req = self.client_for(&host).get(url);
             if let Some(a) = accept {
                 req = req.header(reqwest::header::ACCEPT, a);
             }
@@ -278,7 +281,18 @@ impl Registry {
     }
 
     pub(super) fn map_reqwest(&self, host: &str, what: &str, e: reqwest::Error) -> RegistryError {
-        RegistryError::from_reqwest(host, what, self.opts.request_timeout, e)
+        match RegistryError::from_reqwest(host, what, self.opts.request_timeout, e) {
+            // A server refusing "the" client certificate when none was configured asked for one
+            // (TLS 1.3 servers may say `bad_certificate` where they mean `certificate_required`).
+            RegistryError::Tls {
+                host,
+                problem: TlsProblem::ClientCertificateRefused,
+            } if !self.presents_client_certificate(&host) => RegistryError::Tls {
+                host,
+                problem: TlsProblem::ClientCertificateRequired,
+            },
+            other => other,
+        }
     }
 }
 

@@ -105,7 +105,7 @@ impl Registry {
         what: &str,
     ) -> Result<(Vec<String>, Option<String>), RegistryError> {
         let host = r.host().to_string();
-        let mut url = format!("{}://{host}{path}?n={n}", self.scheme(&host));
+        let mut url = format!("{}://{host}{path}?n={n}", self.scheme(&host).await?);
         if let Some(l) = last {
             url.push_str("&last=");
             url.push_str(&percent_encode(l));

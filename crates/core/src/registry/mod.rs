@@ -27,9 +27,11 @@
 //! oci-client push; only a `404` that says nothing but "unknown" (`MANIFEST_UNKNOWN`,
 //! `NAME_UNKNOWN`, `BLOB_UNKNOWN`) is an absence.
 //!
-//! Transport: HTTPS with the system's roots (rustls with the platform verifier's checks); plain
-//! HTTP only for loopback addresses and `localhost` (docker's default) and hosts the person lists
-//! as insecure.
+//! Transport (`transport`): HTTPS with the system's roots (rustls with the platform verifier's
+//! checks) plus a host's own CAs and client certificate from the `certs.d` folders containers
+//! tools and docker read, or a CA file in the settings; plain HTTP only for hosts the person
+//! lists as insecure and loopback hosts that do not speak TLS at all (probed once per process).
+//! A certificate failure is never followed by a plain-HTTP attempt.
 //!
 //! Credentials come from `REGISTRY_AUTH_FILE`, the containers `auth.json`
 //! (`$XDG_RUNTIME_DIR/containers/auth.json`, `~/.config/containers/auth.json`) and docker's
@@ -41,25 +43,29 @@
 
 mod auth;
 pub mod check;
+mod client_push;
 mod credentials;
 pub mod error;
 mod http;
 pub mod listing;
+mod transport;
 
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use oci_client::client::{ClientConfig, ClientProtocol};
 
-use crate::reference::{is_loopback_host, ImageRef};
+use crate::reference::ImageRef;
 
 use auth::AuthCache;
 #[doc(hidden)]
 pub use auth::{parse_www_authenticate, token_answer_is_usable};
 pub use credentials::{CredentialEntry, CredentialSource};
 use credentials::{CredentialOptions, Credentials};
-pub use error::{ErrorEnvelope, HelperProblem, OciError, OciErrorCode, RegistryError};
+pub use error::{ErrorEnvelope, HelperProblem, OciError, OciErrorCode, RegistryError, TlsProblem};
 pub use listing::PublicAnswer;
+pub use transport::ca_files_in;
 
 /// Largest manifest accepted (issue: ≤ 4 MiB).
 pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
@@ -76,8 +82,13 @@ pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, a
 /// How to reach registries.
 #[derive(Debug, Clone)]
 pub struct RegistryOptions {
-    /// Hosts (`host[:port]`) reached over plain HTTP besides loopback ones.
+    /// Hosts (`host[:port]`) reached over plain HTTP (unless they have TLS material).
     pub insecure: Vec<String>,
+    /// The `certs.d` roots searched for a host's CAs and client certificate
+    /// ([`crate::tls::certs_d_dirs`] by default).
+    pub certs_d: Vec<PathBuf>,
+    /// CA files from the settings, per host (`host[:port]`), added to the host's `certs.d` CAs.
+    pub ca_files: Vec<(String, PathBuf)>,
     /// Limit for one HTTP request, headers to last byte.
     pub request_timeout: Duration,
     pub connect_timeout: Duration,
@@ -90,6 +101,8 @@ impl Default for RegistryOptions {
     fn default() -> Self {
         RegistryOptions {
             insecure: Vec::new(),
+            certs_d: crate::tls::certs_d_dirs(),
+            ca_files: Vec::new(),
             request_timeout: Duration::from_secs(20),
             connect_timeout: Duration::from_secs(10),
             credential_helper_timeout: Duration::from_secs(5),
@@ -120,9 +133,10 @@ pub enum ReferrersAnswer {
 pub struct Registry {
     /// Built on first use by a push (see the module docs: it costs two CA-bundle loads).
     oci: OnceLock<oci_client::Client>,
+    /// The client of hosts without TLS material of their own.
     http: reqwest::Client,
+    routes: transport::Routes,
     opts: RegistryOptions,
-    insecure_hosts: Vec<String>,
     auth: AuthCache,
     credentials: Credentials,
 }
@@ -130,26 +144,19 @@ pub struct Registry {
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Registry")
-            .field("insecure_hosts", &self.insecure_hosts)
+            .field("insecure", &self.opts.insecure)
             .finish_non_exhaustive()
     }
 }
 
 impl Registry {
-    /// A client for the given registries (hosts as `ImageRef::registry_host` names them).
+    /// A client for the given registries (hosts as `ImageRef::registry_host` names them; each
+    /// host's route is decided on its first request, see `transport`).
     pub fn new<'a>(
         opts: RegistryOptions,
-        hosts: impl IntoIterator<Item = &'a str>,
+        _hosts: impl IntoIterator<Item = &'a str>,
     ) -> Result<Arc<Registry>, RegistryError> {
-        let mut insecure_hosts: Vec<String> = hosts
-            .into_iter()
-            .filter(|h| is_loopback_host(h) || opts.insecure.iter().any(|i| i == h))
-            .map(str::to_string)
-            .collect();
-        insecure_hosts.extend(opts.insecure.iter().cloned());
-        insecure_hosts.sort();
-        insecure_hosts.dedup();
-        let http = http::client(&opts)?;
+        let http = http::client(&opts, None)?;
         let credentials = Credentials::new(CredentialOptions {
             helper_timeout: opts.credential_helper_timeout,
             helper_path: None,
@@ -157,20 +164,28 @@ impl Registry {
         Ok(Arc::new(Registry {
             oci: OnceLock::new(),
             http,
+            routes: transport::Routes::default(),
             opts,
-            insecure_hosts,
             auth: AuthCache::default(),
             credentials,
         }))
     }
 
-    /// The oci-client (pushes only), built on first use.
+    /// The oci-client (pushes only), built on first use — after the pushed host's route is
+    /// decided (every push asks for it first): plain HTTP for the hosts decided so, and the
+    /// CAs of hosts with their own.
     fn oci(&self) -> Result<&oci_client::Client, RegistryError> {
         if let Some(c) = self.oci.get() {
             return Ok(c);
         }
+        // Hosts listed insecure but given a CA were decided HTTPS: not in this list.
+        let undecided = self.opts.insecure.iter();
+        let undecided = undecided.filter(|h| self.routes.decided(h).is_none());
+        let mut plain: Vec<String> = undecided.cloned().collect();
+        plain.extend(self.routes.plain_hosts());
         let config = ClientConfig {
-            protocol: ClientProtocol::HttpsExcept(self.insecure_hosts.clone()),
+            protocol: ClientProtocol::HttpsExcept(plain),
+            extra_root_certificates: self.routes.extra_roots(),
             read_timeout: Some(self.opts.request_timeout),
             connect_timeout: Some(self.opts.connect_timeout),
             platform_resolver: None,
@@ -192,17 +207,10 @@ impl Registry {
         })
     }
 
-    fn scheme(&self, host: &str) -> &'static str {
-        if self.insecure_hosts.iter().any(|h| h == host) || is_loopback_host(host) {
-            "http"
-        } else {
-            "https"
-        }
-    }
-
-    fn base(&self, r: &ImageRef) -> String {
+    async fn base(&self, r: &ImageRef) -> Result<String, RegistryError> {
         let host = r.registry_host();
-        format!("{}://{}/v2/{}", self.scheme(host), host, r.path())
+        let scheme = self.scheme(host).await?;
+        Ok(format!("{scheme}://{host}/v2/{}", r.path()))
     }
 
     /// Fetches the manifest `selector` (tag or digest) of `r`'s repository, at most
@@ -214,7 +222,7 @@ impl Registry {
         selector: &str,
         push: bool,
     ) -> Result<Option<FetchedManifest>, RegistryError> {
-        let url = format!("{}/manifests/{}", self.base(r), selector);
+        let url = format!("{}/manifests/{}", self.base(r).await?, selector);
         let sep = if selector.starts_with("sha256:") {
             '@'
         } else {
@@ -277,7 +285,7 @@ impl Registry {
         let mut pages = Vec::new();
         let mut query: Option<String> = None;
         while pages.len() < MAX_REFERRER_PAGES {
-            let mut url = format!("{}://{host}{path}", self.scheme(host));
+            let mut url = format!("{}://{host}{path}", self.scheme(host).await?);
             if let Some(q) = query.as_deref().filter(|q| !q.is_empty()) {
                 url = format!("{url}?{q}");
             }
@@ -331,7 +339,7 @@ impl Registry {
     ) -> Result<Vec<u8>, RegistryError> {
         let host = r.registry_host().to_string();
         let what = format!("the blob {}@{}", r.repository(), digest);
-        let url = format!("{}/blobs/{}", self.base(r), digest);
+        let url = format!("{}/blobs/{}", self.base(r).await?, digest);
         let timeout = self.opts.request_timeout;
         let fetch = async {
             match self.get(r, &url, None, false, &what).await? {
@@ -362,12 +370,19 @@ impl Registry {
         Ok(out)
     }
 
-    /// Pushes a blob (through oci-client) unless the registry already has it.
+    /// Pushes a blob (through oci-client, or `client_push` for a host that wants a client
+    /// certificate) unless the registry already has it.
     pub async fn push_blob(&self, r: &ImageRef, data: Vec<u8>) -> Result<String, RegistryError> {
         let host = r.registry_host().to_string();
         let digest = sha256_digest(&data);
         let what = format!("the blob {}@{}", r.repository(), digest);
+        let own_client = self.pushes_with_client_certificate(&host).await?;
         self.ensure_push_auth(r).await?;
+        if own_client {
+            self.push_blob_presenting_certificate(r, data, &digest, &what)
+                .await?;
+            return Ok(digest);
+        }
         self.oci()?
             .push_blob(r.oci(), data, &digest)
             .await
@@ -377,7 +392,8 @@ impl Registry {
         Ok(digest)
     }
 
-    /// Pushes a manifest under `tag` (through oci-client); returns its digest.
+    /// Pushes a manifest under `tag` (through oci-client, or `client_push` for a host that wants
+    /// a client certificate); returns its digest.
     pub async fn push_manifest(
         &self,
         r: &ImageRef,
@@ -389,7 +405,13 @@ impl Registry {
         let target = r.with_tag(tag);
         let digest = sha256_digest(&bytes);
         let what = format!("the manifest {}:{}", r.repository(), tag);
+        let own_client = self.pushes_with_client_certificate(&host).await?;
         self.ensure_push_auth(r).await?;
+        if own_client {
+            self.push_manifest_presenting_certificate(r, tag, bytes, media_type, &what)
+                .await?;
+            return Ok(digest);
+        }
         let ct = reqwest::header::HeaderValue::from_str(media_type).map_err(|_| {
             RegistryError::Protocol {
                 host: host.clone(),
@@ -404,6 +426,16 @@ impl Registry {
                 RegistryError::from_oci_client(&host, &what, self.opts.request_timeout, e)
             })?;
         Ok(digest)
+    }
+}
+
+impl RegistryOptions {
+    /// These options plus what `settings` say: their insecure registries and per-registry CA
+    /// files.
+    pub fn with_settings(mut self, settings: &crate::config::Settings) -> RegistryOptions {
+        self.insecure.extend(insecure_in(settings));
+        self.ca_files.extend(ca_files_in(settings));
+        self
     }
 }
 

@@ -279,7 +279,9 @@ impl From<&RegistryError> for Problem {
         let message = e.to_string();
         let host = e.host().to_string();
         match e {
-            RegistryError::Unreachable { .. } => Problem::Unreachable { host, message },
+            RegistryError::Unreachable { .. }
+            | RegistryError::Tls { .. }
+            | RegistryError::TlsSetup { .. } => Problem::Unreachable { host, message },
             RegistryError::Timeout { .. } => Problem::RegistryTimeout { host, message },
             RegistryError::TooLarge { limit, .. } => Problem::TooLarge {
                 host,

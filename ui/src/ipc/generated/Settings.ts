@@ -4,7 +4,8 @@ import type { Theme } from "./Theme";
 
 export type Settings = { 
 /**
- * Registries (`host[:port]`) reached over plain HTTP besides loopback ones.
+ * Registries (`host[:port]`) reached over plain HTTP (unless they have TLS material; loopback
+ * hosts that do not speak TLS are too).
  */
 insecure_registries: Array<string>, theme: Theme, 
 /**
