@@ -144,6 +144,12 @@ fn read_request(s: &mut TcpStream) -> std::io::Result<Incoming> {
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
         head.push(byte[0]);
+        if !head[0].is_ascii_uppercase() {
+            // Not HTTP (Vouch's TLS ClientHello on a loopback host): answer as the real
+            // registry does, so Vouch learns this host speaks plain HTTP.
+            s.write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")?;
+            return Err(std::io::ErrorKind::InvalidData.into());
+        }
     }
     let head = String::from_utf8_lossy(&head).to_string();
     let mut lines = head.split("\r\n");
