@@ -156,6 +156,18 @@ export class Session {
     return this.cmd('POST', '/execute/sync', { script, args });
   }
 
+  /**
+   * Waits until no CSS transition or animation runs (a colour caught halfway between two themes
+   * is neither of them).
+   */
+  settled() {
+    return this.cmd('POST', '/execute/async', {
+      script: `const done = arguments[arguments.length - 1];
+        requestAnimationFrame(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))).then(() => done(true)));`,
+      args: [],
+    });
+  }
+
   /** Resizes the window (the harness display is 1280×900). */
   setWindowSize(width, height) {
     return this.cmd('POST', '/window/rect', { width, height });
