@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,8 @@ const DAY = 86_400_000;
 const LAB = 'registry.lab.internal:5000';
 
 let s;
+/** This file's own folder: the window's settings, the publishers' exported keys. */
+let work;
 const R = (repo) => `${registry}/${repo}`;
 /** The batch checked on Verify: reference → the status the core must give it. */
 const BATCH = {};
@@ -59,7 +61,7 @@ function cliVerdicts(refs) {
 function publisher(name, algorithm, trust) {
   const profile = `pub-${name.toLowerCase().replace(/[^a-z]+/g, '-')}-${process.pid}`;
   const fingerprint = vouch(['key', 'generate', '--name', name, '--algorithm', algorithm], profile).trim();
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'vouch-screens-')), 'key.pub');
+  const file = path.join(work, `${profile}.pub`);
   writeFileSync(file, vouch(['key', 'export', fingerprint], profile));
   vouch(['key', 'add', file, '--name', name, ...trust]);
   return { name, profile, fingerprint };
@@ -75,7 +77,9 @@ before(async () => {
   if (skip) return;
   // The window's profile and settings folder are this file's own: nothing from other tests shows.
   process.env.VOUCH_PROFILE = 'default';
-  process.env.VOUCH_CONFIG_DIR = mkdtempSync(path.join(tmpdir(), 'vouch-screens-config-'));
+  work = mkdtempSync(path.join(tmpdir(), 'vouch-screens-'));
+  process.env.VOUCH_CONFIG_DIR = path.join(work, 'config');
+  mkdirSync(process.env.VOUCH_CONFIG_DIR);
   writeFileSync(
     path.join(process.env.VOUCH_CONFIG_DIR, 'config.json'),
     JSON.stringify({ insecure_registries: [LAB], theme: 'system', registries: [{ host: registry, insecure: true }] }),
@@ -123,6 +127,7 @@ before(async () => {
 
 after(async () => {
   await s?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -139,7 +144,9 @@ async function theme(name) {
 /** Saves the window as `<file>.png` for the docs (only under `make screenshots`). */
 async function save(file) {
   if (!shotsDir) return;
-  await s.movePointer(2, 700); // over the sidebar's empty part: no hover highlight in the shot
+  // The X pointer over the sidebar's empty part, so that no hover highlight shows (WebKitGTK
+  // keeps hovering where the last click was, whatever WebDriver's pointer actions say).
+  execFileSync('xdotool', ['mousemove', '3', '700']);
   await s.settled();
   await sleep(100); // and let the last frame paint
   await s.screenshotTo(shotsDir, file);
@@ -248,7 +255,9 @@ test('Verify: a batch where every row says what it is and why, as the core says 
     assert.match(reason('sandbox/tool'), /warn-only policy: reported, not enforced/);
     assert.match(await s.text('[data-testid="verify-summary"]'), /2 verified · 2 unsigned · 2 untrusted · 1 invalid · 1 error/);
     // The results fill the window (the empty input box is above them).
-    await s.execute('document.querySelector(\'[data-testid="verify-summary"]\').scrollIntoView();');
+    await s.execute(
+      'document.activeElement?.blur(); document.querySelector(\'[data-testid="verify-summary"]\').scrollIntoView();',
+    );
   });
 });
 

@@ -168,14 +168,6 @@ export class Session {
     });
   }
 
-  /** Moves the mouse pointer to the viewport's point (x, y), e.g. off anything it would highlight. */
-  movePointer(x, y) {
-    const move = { type: 'pointerMove', x, y, origin: 'viewport', duration: 0 };
-    return this.cmd('POST', '/actions', {
-      actions: [{ type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions: [move] }],
-    });
-  }
-
   /** Resizes the window (the harness display is 1280×900). */
   setWindowSize(width, height) {
     return this.cmd('POST', '/window/rect', { width, height });
