@@ -171,6 +171,14 @@ async function screen(name, fn, toDark = () => theme('dark')) {
   }
 }
 
+/** The left edges (whole pixels) of the elements matching `css`. */
+function lefts(css) {
+  return s.execute(
+    'return [...document.querySelectorAll(arguments[0])].map((el) => Math.round(el.getBoundingClientRect().left));',
+    css,
+  );
+}
+
 /** `[data-testid=TESTID]` elements as {data attributes…, text}, read in one round trip. */
 function rowsOf(testid) {
   return s.execute(
@@ -193,6 +201,9 @@ test('Keys: every trusted key loaded, with its scopes and state', { skip }, asyn
     assert.match(row(keys.old), /Acme CI \(2025\)[\s\S]*revoked/);
     assert.match(row(keys.own), /Platform Team[\s\S]*team\/\*\*/);
     await s.waitFor(`[data-testid="key-row"][data-fingerprint="${keys.own.fingerprint}"] [data-testid="has-private"]`);
+    // Layout: every row's Edit button in the same column, the revoked key's too (it has no Revoke).
+    const edits = await lefts('[data-testid="key-edit"]');
+    assert.equal(new Set(edits).size, 1, `Edit buttons at ${edits}`);
   });
 });
 
@@ -223,6 +234,11 @@ test('Policies: the default policy and the scoped ones', { skip }, async () => {
     const fallback = await s.waitFor('[data-testid="default-policy"]');
     assert.equal(await s.attr(fallback, 'data-mode'), 'enforce');
     assert.match(await s.text('[data-testid="default-policy-summary"]'), /enforce, 1 key/);
+    // Layout: the default policy's mode and threshold sit right above the patterns' ones.
+    const modes = await lefts('[data-testid="policy-mode"]');
+    const thresholds = await lefts('[data-testid="policy-threshold"]');
+    assert.equal(new Set(modes).size, 1, `mode selects at ${modes}`);
+    assert.equal(new Set(thresholds).size, 1, `threshold fields at ${thresholds}`);
   });
   await s.click('[data-testid="keys-tab-keys"]');
 });
@@ -254,6 +270,13 @@ test('Verify: a batch where every row says what it is and why, as the core says 
     assert.match(reason('acme/payments'), /2/);
     assert.match(reason('sandbox/tool'), /warn-only policy: reported, not enforced/);
     assert.match(await s.text('[data-testid="verify-summary"]'), /2 verified · 2 unsigned · 2 untrusted · 1 invalid · 1 error/);
+    // Layout: a reason is a sentence; it gets most of the row's width, not a narrow column.
+    const narrow = await s.execute(
+      `return [...document.querySelectorAll('[data-testid="verdict-row"]')]
+         .filter((r) => r.querySelector('[data-testid="verdict-reason"]').offsetWidth < 0.6 * r.offsetWidth)
+         .map((r) => r.dataset.reference);`,
+    );
+    assert.deepEqual(narrow, [], 'reasons squeezed beside the reference');
     // The results fill the window (the empty input box is above them).
     await s.execute(
       'document.activeElement?.blur(); document.querySelector(\'[data-testid="verify-summary"]\').scrollIntoView();',
@@ -272,6 +295,11 @@ test('Detail: the attested image with its provenance graph, signer and builder',
     assert.match(graph, /github\.com\/actions\/runner/);
     assert.match(await s.text('[data-testid="attestation-signer"]'), /Acme Release/);
     assert.match(await s.text('[data-testid="inspect-verdict"]'), /Verified/);
+    // Layout: the verdict's full digests wrap inside their card instead of running out of it.
+    const overflow = await s.execute(
+      'const card = document.querySelector(\'section[aria-labelledby="verdict-title"]\'); return card.scrollWidth - card.clientWidth;',
+    );
+    assert.ok(overflow <= 0, `the Verdict card's content is ${overflow}px wider than the card`);
   });
   await s.click('[data-testid="inspect-back"]');
 });
