@@ -28,12 +28,12 @@ FUZZ_SECONDS ?= 60
 fuzz: ## fuzz every parser of outside data for FUZZ_SECONDS (default 60) each: executions and crashes per target (needs nightly)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
-screenshots: deps ## drive the real window through the main flow and save docs/screenshots/*.png
+screenshots: deps ## put the real window in every screen, light and dark, and save docs/screenshots/*.png
 	cargo build -p vouch-cli
 	$(TAURI) build --debug --no-bundle
 	tests/harness/with-env.sh env VOUCH_APP_BINARY=$(CURDIR)/target/debug/vouch-app \
 	  VOUCH_CLI=$(CURDIR)/target/debug/vouch VOUCH_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots \
-	  node --test --test-concurrency=1 --test-timeout=240000 tests/e2e/window.test.mjs tests/e2e/flow.test.mjs
+	  node --test --test-concurrency=1 --test-timeout=240000 tests/e2e/screens.test.mjs
 
 lint: deps ## fmt, clippy -D warnings, rustdoc, cargo deny, generated IPC types up to date, TypeScript/Svelte checks and eslint
 	cargo fmt --all --check

@@ -13,7 +13,6 @@ const registry = requireEnv('VOUCH_TEST_REGISTRY');
 const skip = !app || !cli || !registry ? 'needs the harness: run through `make test`' : false;
 if (skip) console.warn(`\n!!! SKIPPING window flow tests: ${skip}\n`);
 
-const shotsDir = process.env.VOUCH_SCREENSHOTS_DIR; // set by `make screenshots`
 let s;
 let fingerprint;
 let pem;
@@ -55,7 +54,6 @@ after(async () => {
 async function step(name, fn) {
   try {
     await fn();
-    if (shotsDir) await s.screenshotTo(shotsDir, name);
   } catch (e) {
     const file = await s.screenshot(`failure-${name}`).catch(() => 'none');
     e.message += `\n(screenshot: ${file})`;

@@ -28,6 +28,25 @@ export function requireEnv(name) {
   return v;
 }
 
+/**
+ * Calls `probe` until it returns something other than undefined (and returns that), at most
+ * `timeoutMs`; the error names `what` and the last thing seen (`probe` may set `seen.last`).
+ */
+export async function poll(what, probe, timeoutMs = 60_000) {
+  const seen = { last: undefined };
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    try {
+      const v = await probe(seen);
+      if (v !== undefined) return v;
+    } catch (e) {
+      seen.last = e.message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(seen.last)}`);
+}
+
 export class Session {
   static async start(appBinary) {
     const port = await freePort();
@@ -124,6 +143,34 @@ export class Session {
 
   async attr(id, name) {
     return this.cmd('GET', `/element/${id}/attribute/${name}`);
+  }
+
+  /** The first element matching `css` inside element `id`. */
+  async within(id, css) {
+    const el = await this.cmd('POST', `/element/${id}/element`, { using: 'css selector', value: css });
+    return el[ELEMENT];
+  }
+
+  /** Runs `script` (a function body; `arguments` holds `args`) in the page and returns its value. */
+  execute(script, ...args) {
+    return this.cmd('POST', '/execute/sync', { script, args });
+  }
+
+  /**
+   * Waits until no CSS transition or animation runs (a colour caught halfway between two themes
+   * is neither of them).
+   */
+  settled() {
+    return this.cmd('POST', '/execute/async', {
+      script: `const done = arguments[arguments.length - 1];
+        requestAnimationFrame(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))).then(() => done(true)));`,
+      args: [],
+    });
+  }
+
+  /** Resizes the window (the harness display is 1280×900). */
+  setWindowSize(width, height) {
+    return this.cmd('POST', '/window/rect', { width, height });
   }
 
   /** Waits until `css` exists (and, with `pred`, until pred(text) holds); returns its id. */

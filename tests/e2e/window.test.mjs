@@ -72,7 +72,6 @@ test('Settings renders the doctor report from vouch-core over IPC', { skip }, as
     assert.doesNotMatch(now, /unreachable/i);
     assert.match(await s.text('[data-testid="doctor-profile"]'), /test/);
     await s.screenshot('settings');
-    if (process.env.VOUCH_SCREENSHOTS_DIR) await s.screenshotTo(process.env.VOUCH_SCREENSHOTS_DIR, 'settings');
   });
 });
 
