@@ -62,15 +62,7 @@ after(async () => {
   await s?.stop();
 });
 
-async function withShot(name, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    const file = await s.screenshot(`failure-a11y-${name}`).catch(() => 'none');
-    e.message += `\n(screenshot: ${file})`;
-    throw e;
-  }
-}
+const withShot = (name, fn) => s.shotOnFailure(`a11y-${name}`, fn);
 
 /** Runs axe-core on the whole document; returns its violations (injecting it when missing). */
 async function axe() {

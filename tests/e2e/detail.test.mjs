@@ -100,15 +100,7 @@ after(async () => {
   await s?.stop();
 });
 
-async function withShot(name, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    const file = await s.screenshot(`failure-${name}`).catch(() => 'none');
-    e.message += `\n(screenshot: ${file})`;
-    throw e;
-  }
-}
+const withShot = (name, fn) => s.shotOnFailure(name, fn);
 
 const rowSelector = (name) => `[data-testid="verdict-row"][data-reference="${refs[name]}"]`;
 

@@ -29,15 +29,7 @@ after(async () => {
   await s?.stop();
 });
 
-async function withShot(name, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    const file = await s.screenshot(`failure-${name}`).catch(() => 'none');
-    e.message += `\n(screenshot: ${file})`;
-    throw e;
-  }
-}
+const withShot = (name, fn) => s.shotOnFailure(name, fn);
 
 test('dropping a compose file lists its images on Verify', { skip }, async () => {
   await withShot('drop-compose', async () => {

@@ -51,15 +51,7 @@ after(async () => {
   await s?.stop();
 });
 
-async function step(name, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    const file = await s.screenshot(`failure-${name}`).catch(() => 'none');
-    e.message += `\n(screenshot: ${file})`;
-    throw e;
-  }
-}
+const step = (name, fn) => s.shotOnFailure(name, fn);
 
 async function rows() {
   const ids = await s.findAll('[data-testid="verdict-row"]');

@@ -191,6 +191,17 @@ export class Session {
     throw new Error(`timed out waiting for ${css}${pred ? ` (last text: ${JSON.stringify(last)})` : ''}`);
   }
 
+  /** Runs `fn`; if it throws, saves `failure-NAME.png` and names it in the error. */
+  async shotOnFailure(name, fn) {
+    try {
+      await fn();
+    } catch (e) {
+      const file = await this.screenshot(`failure-${name}`).catch(() => 'none');
+      e.message += `\n(screenshot: ${file})`;
+      throw e;
+    }
+  }
+
   /** Saves a screenshot of the window into the artifacts folder. */
   async screenshot(name) {
     const dir = process.env.VOUCH_TEST_ARTIFACTS ?? 'tests/artifacts';

@@ -38,15 +38,7 @@ after(async () => {
   await s?.stop();
 });
 
-async function withShot(name, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    const file = await s.screenshot(`failure-${name}`).catch(() => 'none');
-    e.message += `\n(screenshot: ${file})`;
-    throw e;
-  }
-}
+const withShot = (name, fn) => s.shotOnFailure(name, fn);
 
 test('the window is titled Vouch and shows the trusted key from the keychain', { skip }, async () => {
   await withShot('keys', async () => {
