@@ -158,17 +158,13 @@ async function save(file) {
  * A failure keeps a screenshot of what the window showed.
  */
 async function screen(name, fn, toDark = () => theme('dark')) {
-  try {
+  await s.shotOnFailure(`screens-${name}`, async () => {
     await fn();
     await theme('light');
     await save(name);
     await toDark();
     await save(`${name}-dark`);
-  } catch (e) {
-    const file = await s.screenshot(`failure-screens-${name}`).catch(() => 'none');
-    e.message += `\n(screenshot: ${file})`;
-    throw e;
-  }
+  });
 }
 
 /** The left edges (whole pixels) of the elements matching `css`. */
