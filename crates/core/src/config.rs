@@ -39,6 +39,11 @@ pub struct RegistryEntry {
     /// Reached over plain HTTP.
     #[serde(default)]
     pub insecure: bool,
+    /// A PEM file of CA certificates to trust for this registry besides the system's; `None`
+    /// (absent from the file) when it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub ca_file: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +61,8 @@ pub enum ConfigError {
     Serialize { detail: String },
     #[error("`{0}` is not a registry host: use host or host:port, e.g. registry.internal:5000")]
     BadHost(String),
+    #[error("the CA file `{file}` of {host} is not an absolute path: choose the file again")]
+    RelativeCaFile { host: String, file: String },
 }
 
 /// Checks that `h` is a registry host (`host` or `host:port`), as the settings store them.
@@ -96,6 +103,17 @@ impl Settings {
         for h in self.insecure_registries.iter().chain(hosts) {
             check_host(h)?;
         }
+        for r in &self.registries {
+            match &r.ca_file {
+                Some(f) if !Path::new(f).is_absolute() => {
+                    return Err(ConfigError::RelativeCaFile {
+                        host: r.host.clone(),
+                        file: f.clone(),
+                    })
+                }
+                _ => {}
+            }
+        }
         let json = serde_json::to_vec_pretty(self).map_err(|e| ConfigError::Serialize {
             detail: e.to_string(),
         })?;
@@ -124,6 +142,7 @@ mod tests {
             registries: vec![RegistryEntry {
                 host: "registry.internal:5000".into(),
                 insecure: true,
+                ca_file: Some("/etc/vouch/internal-ca.pem".into()),
             }],
         };
         s.save_to(&path).expect("save");
@@ -143,6 +162,16 @@ mod tests {
             registries: Vec::new(),
         };
         assert!(matches!(bad.save_to(&path), Err(ConfigError::BadHost(_))));
+        let relative = Settings {
+            registries: vec![RegistryEntry {
+                host: "registry.internal:5000".into(),
+                insecure: false,
+                ca_file: Some("certs/ca.pem".into()),
+            }],
+            ..Settings::default()
+        };
+        let e = relative.save_to(&path).expect_err("relative CA file");
+        assert!(e.to_string().contains("not an absolute path"), "{e}");
         // The malformed file was not replaced by a failed save.
         assert_eq!(std::fs::read(&path).expect("read"), b"{not json");
     }

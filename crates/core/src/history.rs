@@ -78,6 +78,17 @@ impl HistoryRead {
             .map(|e| e.reference.clone())
             .collect()
     }
+
+    /// The distinct repositories, newest first: what a search finds among past checks.
+    pub fn repositories(&self) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        self.entries
+            .iter()
+            .filter_map(|e| e.repository.as_deref())
+            .filter(|r| seen.insert(*r))
+            .map(str::to_string)
+            .collect()
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -325,6 +336,10 @@ mod tests {
         assert_eq!(first.repository.as_deref(), Some("docker.io/library/a"));
         assert_eq!(first.checked_at, at(1));
         assert_eq!(read.references(), ["a", "b"]);
+        assert_eq!(
+            read.repositories(),
+            ["docker.io/library/a", "docker.io/library/b"]
+        );
     }
 
     #[test]

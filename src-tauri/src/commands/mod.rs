@@ -12,6 +12,7 @@ pub(crate) mod inspect;
 pub(crate) mod keys;
 pub(crate) mod policies;
 pub(crate) mod pull;
+pub(crate) mod search;
 pub(crate) mod settings;
 pub(crate) mod trust;
 pub(crate) mod verify;
@@ -63,11 +64,15 @@ ipc_commands![
     files::export_key_to_file,
     files::export_trust_set_to_file,
     files::import_key_from_file,
+    files::choose_ca_file,
     verify::verify_images,
     inspect::extract_references,
     inspect::inspect_dropped_files,
     inspect::inspect_image,
     pull::pull_image,
+    search::search_repositories,
+    search::cancel_search,
+    search::list_tags,
     settings::get_settings,
     settings::save_settings,
 ];

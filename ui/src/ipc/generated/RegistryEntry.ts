@@ -11,4 +11,9 @@ host: string,
 /**
  * Reached over plain HTTP.
  */
-insecure: boolean, };
+insecure: boolean, 
+/**
+ * A PEM file of CA certificates to trust for this registry besides the system's; `None`
+ * (absent from the file) when it has none.
+ */
+ca_file?: string | null, };
