@@ -100,6 +100,57 @@ describe('SettingsView: registries and theme', () => {
     expect(screen.getByTestId('settings-profile').textContent).toContain('default');
   });
 
+  it('edits the registries search uses: add with plain HTTP, a CA file from the native dialog, remove', async () => {
+    let answer: unknown = { kind: 'chosen', path: '/home/ada/certs/lab-ca.pem', certificates: 1 };
+    const calls = backend({ choose_ca_file: () => answer });
+    render(SettingsView);
+
+    const items = () => screen.getAllByTestId('settings-search-item').map((i) => i.dataset['host']);
+    expect((await screen.findAllByTestId('settings-search-item')).map((i) => i.dataset['host'])).toEqual([
+      'search.example:5000',
+    ]);
+    await fireEvent.input(screen.getByTestId('settings-search-input'), { target: { value: 'https://lab.example:5000/' } });
+    await fireEvent.click(screen.getByTestId('settings-search-new-insecure'));
+    await fireEvent.click(screen.getByTestId('settings-search-add'));
+    expect(items()).toEqual(['search.example:5000', 'lab.example:5000']);
+    // The same host twice is refused with a sentence.
+    await fireEvent.input(screen.getByTestId('settings-search-input'), { target: { value: 'lab.example:5000' } });
+    await fireEvent.click(screen.getByTestId('settings-search-add'));
+    expect(screen.getByRole('alert').textContent).toContain('lab.example:5000 is already in the list.');
+
+    // The CA file comes from the native dialog the core opens: the window names no path.
+    const choose = screen.getAllByTestId('settings-search-ca-choose');
+    await fireEvent.click(choose[1] as HTMLElement);
+    await waitFor(() => {
+      expect(screen.getByTestId('settings-search-ca').textContent).toContain('/home/ada/certs/lab-ca.pem');
+    });
+    expect(calls.filter((c) => c.cmd === 'choose_ca_file').map((c) => c.args)).toEqual([{}]);
+    // Cancelling the dialog changes nothing; a file without a certificate is the core's sentence.
+    answer = { kind: 'cancelled' };
+    await fireEvent.click(screen.getAllByTestId('settings-search-ca-choose')[1] as HTMLElement);
+    answer = ipcError('file', '/home/ada/key.pem holds no PEM certificate (a block starting -----BEGIN CERTIFICATE-----)');
+    await fireEvent.click(screen.getAllByTestId('settings-search-ca-choose')[0] as HTMLElement);
+    expect((await screen.findByTestId('settings-search-ca-problem')).textContent).toContain('holds no PEM certificate');
+    expect(screen.getAllByTestId('settings-search-ca')).toHaveLength(1);
+
+    await fireEvent.click(screen.getAllByTestId('settings-search-remove')[0] as HTMLElement);
+    expect(items()).toEqual(['lab.example:5000']);
+    await fireEvent.click(screen.getByTestId('settings-save'));
+    await waitFor(() => {
+      expect(screen.getByTestId('settings-notice').textContent).toContain('Registries saved.');
+    });
+    expect(calls.filter((c) => c.cmd === 'save_settings').map((c) => c.args)).toEqual([
+      {
+        settings: {
+          insecure_registries: ['registry.internal:5000'],
+          theme: 'system',
+          registries: [{ host: 'lab.example:5000', insecure: true, ca_file: '/home/ada/certs/lab-ca.pem' }],
+        },
+      },
+    ]);
+    expect(screen.getByTestId<HTMLButtonElement>('settings-save').disabled).toBe(true);
+  });
+
   it('shows the core’s sentence for a bad host', async () => {
     backend({
       save_settings: () =>
