@@ -98,7 +98,8 @@ describe('search field', () => {
     // Docker Hub offline: a quiet note, not an error.
     const note = screen.getByTestId('search-note');
     expect(note.dataset['source']).toBe('docker-hub');
-    expect(note.textContent).toContain('Docker Hub was not searched');
+    expect(note.textContent.trim()).toBe('Docker Hub was not searched: it cannot be reached from here.');
+    expect(note.title).toContain('Connection refused'); // the detail, on hover
     expect(screen.queryByRole('alert')).toBeNull();
     expect(screen.getByTestId('search-popup').querySelector('.problem')).toBeNull();
   });
