@@ -214,6 +214,53 @@ mod tests {
         assert_eq!(rt.block_on(newest.run(async { 7 })), Some(7));
     }
 
+    /// A registry that accepts the catalog request and never answers: superseding the search
+    /// must close the connection (the request stops), not leave it waiting for its timeout.
+    #[test]
+    fn a_superseded_search_closes_its_requests() {
+        use std::io::Read;
+        use std::sync::mpsc;
+        use std::time::Duration;
+
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let host = listener.local_addr().expect("address").to_string();
+        let (accepted_tx, accepted) = mpsc::channel();
+        let (closed_tx, closed) = mpsc::channel();
+        std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().expect("accept");
+            let _ = accepted_tx.send(());
+            let mut buf = [0u8; 1024];
+            // Read until the client closes the connection (0 bytes) or breaks it.
+            while matches!(conn.read(&mut buf), Ok(n) if n > 0) {}
+            let _ = closed_tx.send(());
+        });
+        let searches = Searches::default();
+        let ticket = searches.ticket();
+        let cache = Arc::clone(&searches.cache);
+        let searched = host.clone();
+        let search = std::thread::spawn(move || {
+            let registry = Registry::new(Default::default(), [searched.as_str()]).expect("client");
+            let opts = SearchOptions {
+                registries: vec![RegistrySource { host: searched }],
+                docker_hub: None,
+                ..SearchOptions::default()
+            };
+            let trust = vouch_core::trust::TrustSet::default();
+            let now = time::OffsetDateTime::now_utc();
+            runtime()
+                .block_on(ticket.run(search::search(&registry, &cache, "app", &opts, &trust, now)))
+        });
+        accepted
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the search asked the registry");
+        let _newer = searches.ticket();
+        let answer = search.join().expect("the search thread");
+        assert_eq!(answer, None, "superseded");
+        closed
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the superseded search closed its connection");
+    }
+
     #[test]
     fn cancel_supersedes_the_search_in_flight_even_when_taken_before_it_waits() {
         let searches = Searches::default();
