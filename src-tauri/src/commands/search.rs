@@ -223,7 +223,7 @@ mod tests {
         use std::time::Duration;
 
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let host = listener.local_addr().expect("address").to_string();
+        let searched = listener.local_addr().expect("address").to_string();
         let (accepted_tx, accepted) = mpsc::channel();
         let (closed_tx, closed) = mpsc::channel();
         std::thread::spawn(move || {
@@ -237,7 +237,6 @@ mod tests {
         let searches = Searches::default();
         let ticket = searches.ticket();
         let cache = Arc::clone(&searches.cache);
-        let searched = host.clone();
         let search = std::thread::spawn(move || {
             let registry = Registry::new(Default::default(), [searched.as_str()]).expect("client");
             let opts = SearchOptions {
