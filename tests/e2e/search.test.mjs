@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Session, requireEnv } from './webdriver.mjs';
@@ -26,6 +26,7 @@ const repository = () => `${registry}/${name}`;
 const publisher = 'Gizmo Builders';
 let s;
 let fingerprint;
+let caFile;
 
 function vouch(args, profile) {
   return execFileSync(cli, args, { env: { ...process.env, ...(profile ? { VOUCH_PROFILE: profile } : {}) } }).toString();
@@ -42,9 +43,16 @@ before(async () => {
   await pushImage(registry, uncovered, '1.0');
   vouch(['sign', `${repository()}:v1`, '--key', fingerprint], signer);
   // The user trusts the publisher for this repository only (a key file, as `vouch key add` takes).
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'vouch-search-')), 'gizmo.pub');
+  const dir = mkdtempSync(path.join(tmpdir(), 'vouch-search-'));
+  const file = path.join(dir, 'gizmo.pub');
   writeFileSync(file, pem);
   vouch(['key', 'add', file, '--name', publisher, '--scope', `${registry}/searchdemo/**`]);
+  // A CA certificate for the registry entry. Native dialogs cannot be driven through WebDriver:
+  // this test-only hook (debug builds; read by Rust from the app's environment) answers them.
+  caFile = path.join(dir, 'registry-ca.pem');
+  const subject = ['-subj', '/CN=Vouch e2e CA', '-days', '1', '-nodes'];
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ed25519', '-keyout', path.join(dir, 'ca.key'), '-out', caFile, ...subject]);
+  process.env.VOUCH_TEST_DIALOG_ANSWER = caFile;
   s = await Session.start(app);
   await s.waitFor('[data-testid="nav-keys"]');
 });
@@ -115,8 +123,13 @@ test('Settings → Registries adds the registry search lists', { skip }, async (
     await s.click('[data-testid="nav-settings"]');
     await s.type('[data-testid="settings-search-input"]', registry);
     await s.click('[data-testid="settings-search-add"]');
+    const entry = `[data-testid="settings-search-item"][data-host="${registry}"]`;
+    await s.click(`${entry} [data-testid="settings-search-ca-choose"]`);
+    await s.waitFor(`${entry} [data-testid="settings-search-ca"]`, (t) => t.includes(caFile));
     await s.click('[data-testid="settings-save"]');
     await s.waitFor('[data-testid="settings-notice"]', (t) => /Registries saved/.test(t));
+    const config = JSON.parse(readFileSync(JSON.parse(vouch(['doctor', '--json'])).config_path, 'utf8'));
+    assert.deepEqual(config.registries, [{ host: registry, insecure: false, ca_file: caFile }]);
     // What the core stored is what `vouch search` reads too.
     const found = JSON.parse(vouch(['search', 'gizmo', '--json', '--no-docker-hub']));
     assert.ok(
