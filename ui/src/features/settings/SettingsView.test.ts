@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { doctorReport } from '../../test/fixtures';
-import { ipcError, mockBackend } from '../../test/ipc';
+import { deferred, ipcError, mockBackend } from '../../test/ipc';
 import SettingsView from './SettingsView.svelte';
 
 describe('SettingsView', () => {
@@ -149,6 +149,24 @@ describe('SettingsView: registries and theme', () => {
       },
     ]);
     expect(screen.getByTestId<HTMLButtonElement>('settings-save').disabled).toBe(true);
+  });
+
+  it('offers the searched registries for editing only once the settings are read', async () => {
+    const settings = deferred<unknown>();
+    const calls = backend({ get_settings: () => settings.promise });
+    render(SettingsView);
+    await waitFor(() => {
+      expect(calls.map((c) => c.cmd)).toContain('get_settings');
+    });
+    // An entry added now would be overwritten when the file's settings arrive.
+    expect(screen.queryByTestId('settings-search-input')).toBeNull();
+    settings.resolve({ insecure_registries: [], theme: 'system', registries: [{ host: 'search.example:5000', insecure: false }] });
+    await fireEvent.input(await screen.findByTestId('settings-search-input'), { target: { value: 'lab.example:5000' } });
+    await fireEvent.click(screen.getByTestId('settings-search-add'));
+    expect(screen.getAllByTestId('settings-search-item').map((i) => i.dataset['host'])).toEqual([
+      'search.example:5000',
+      'lab.example:5000',
+    ]);
   });
 
   it('shows the core’s sentence for a bad host', async () => {
