@@ -136,9 +136,14 @@ describe('search field', () => {
     expect(field().value).toBe('');
   });
 
-  it('Esc goes back from the tags, then closes', async () => {
+  it('Esc goes back from the tags, then closes (and is not heard by the window)', async () => {
     backend();
     const onpick = vi.fn();
+    const windowEsc = vi.fn();
+    const listener = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') windowEsc();
+    };
+    window.addEventListener('keydown', listener);
     render(SearchBox, { onpick });
     await type('ap');
     await screen.findAllByTestId('search-result');
@@ -151,6 +156,10 @@ describe('search field', () => {
     expect(screen.queryByTestId('search-popup')).toBeNull();
     expect(field().getAttribute('aria-expanded')).toBe('false');
     expect(onpick).not.toHaveBeenCalled();
+    expect(windowEsc).not.toHaveBeenCalled();
+    await key('Escape'); // the list is closed: this one is for the window
+    expect(windowEsc).toHaveBeenCalledTimes(1);
+    window.removeEventListener('keydown', listener);
   });
 
   it('a click on a result’s tag adds that image at once', async () => {
