@@ -30,19 +30,19 @@ pub struct Settings {
     pub registries: Vec<RegistryEntry>,
 }
 
-/// A registry the person configured for search.
+/// A registry the person configured: searched, and reached with its flags.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RegistryEntry {
     /// `host[:port]`.
     pub host: String,
-    /// Reached over plain HTTP.
+    /// Reached over plain HTTP (unless it has TLS material: a CA means HTTPS).
     #[serde(default)]
     pub insecure: bool,
-    /// A PEM file of CA certificates to trust for this registry besides the system's; `None`
-    /// (absent from the file) when it has none.
+    /// A PEM file of CA certificates trusted for this registry besides the system's (added to
+    /// those of its `certs.d` folder). Absent: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub ca_file: Option<String>,
 }
 
@@ -142,7 +142,7 @@ mod tests {
             registries: vec![RegistryEntry {
                 host: "registry.internal:5000".into(),
                 insecure: true,
-                ca_file: Some("/etc/vouch/internal-ca.pem".into()),
+                ca_file: Some("/etc/pki/internal-ca.pem".into()),
             }],
         };
         s.save_to(&path).expect("save");

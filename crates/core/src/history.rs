@@ -336,10 +336,6 @@ mod tests {
         assert_eq!(first.repository.as_deref(), Some("docker.io/library/a"));
         assert_eq!(first.checked_at, at(1));
         assert_eq!(read.references(), ["a", "b"]);
-        assert_eq!(
-            read.repositories(),
-            ["docker.io/library/a", "docker.io/library/b"]
-        );
     }
 
     #[test]
@@ -409,5 +405,16 @@ mod tests {
             }
         });
         assert_eq!(h.read().expect("read").entries.len(), 40);
+    }
+
+    #[test]
+    fn repositories_are_distinct_and_newest_first() {
+        let (h, _d) = history();
+        record(&h, &["a", "b"], 0);
+        record(&h, &["b"], 1);
+        assert_eq!(
+            h.read().expect("read").repositories(),
+            ["docker.io/library/b", "docker.io/library/a"]
+        );
     }
 }

@@ -64,17 +64,17 @@ ipc_commands![
     files::export_key_to_file,
     files::export_trust_set_to_file,
     files::import_key_from_file,
-    files::choose_ca_file,
     verify::verify_images,
     inspect::extract_references,
     inspect::inspect_dropped_files,
     inspect::inspect_image,
     pull::pull_image,
+    settings::get_settings,
+    settings::save_settings,
+    files::choose_ca_file,
     search::search_repositories,
     search::cancel_search,
     search::list_tags,
-    settings::get_settings,
-    settings::save_settings,
 ];
 
 /// Runs blocking core work (keychain D-Bus calls, files, processes) off the async runtime.

@@ -13,7 +13,7 @@ use tauri::State;
 use tokio::sync::watch;
 use vouch_core::config::Settings;
 use vouch_core::reference::ImageRef;
-use vouch_core::registry::{insecure_in, Registry};
+use vouch_core::registry::Registry;
 use vouch_core::search::{self, RegistrySource, SearchCache, SearchOptions, SearchResults};
 
 use super::history::profile_history;
@@ -141,15 +141,12 @@ pub(crate) async fn cancel_search(searches: State<'_, Searches>) -> IpcResult<()
 #[tauri::command]
 pub(crate) async fn list_tags(repository: String) -> IpcResult<RepositoryTags> {
     on_runtime(move |rt| {
-        let settings = Settings::load()?;
         let reference =
             ImageRef::parse(&repository).map_err(|e| search::SearchError::BadRepository {
                 repository: repository.clone(),
                 detail: e.to_string(),
             })?;
-        let mut opts = verify_options().registry;
-        opts.insecure = insecure_in(&settings);
-        let registry = Registry::new(opts, [reference.registry_host()])?;
+        let registry = Registry::new(verify_options().registry, [reference.registry_host()])?;
         let repository = reference.repository();
         let page_size = SearchOptions::default().page_size;
         let tags = rt.block_on(search::tags(&registry, &repository, page_size))?;
@@ -161,12 +158,11 @@ pub(crate) async fn list_tags(repository: String) -> IpcResult<RepositoryTags> {
     .await
 }
 
-/// A registry client for the searched registries (loopback and insecure ones over plain HTTP).
+/// A registry client for the searched registries, reached as verification reaches them (the
+/// settings' plain-HTTP hosts and CA files).
 fn search_client(settings: &Settings) -> IpcResult<Arc<Registry>> {
-    let mut opts = verify_options().registry;
-    opts.insecure = insecure_in(settings);
     let hosts = settings.registries.iter().map(|r| r.host.as_str());
-    Ok(Registry::new(opts, hosts)?)
+    Ok(Registry::new(verify_options().registry, hosts)?)
 }
 
 #[cfg(test)]

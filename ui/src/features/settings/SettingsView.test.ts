@@ -132,6 +132,12 @@ describe('SettingsView: registries and theme', () => {
     await fireEvent.click(screen.getAllByTestId('settings-search-ca-choose')[0] as HTMLElement);
     expect((await screen.findByTestId('settings-search-ca-problem')).textContent).toContain('holds no PEM certificate');
     expect(screen.getAllByTestId('settings-search-ca')).toHaveLength(1);
+    // Chosen, then dropped, then chosen again.
+    await fireEvent.click(screen.getByTestId('settings-search-ca-clear'));
+    expect(screen.queryByTestId('settings-search-ca')).toBeNull();
+    answer = { kind: 'chosen', path: '/home/ada/certs/lab-ca.pem', certificates: 1 };
+    await fireEvent.click(screen.getAllByTestId('settings-search-ca-choose')[1] as HTMLElement);
+    await screen.findByTestId('settings-search-ca');
 
     await fireEvent.click(screen.getAllByTestId('settings-search-remove')[0] as HTMLElement);
     expect(items()).toEqual(['lab.example:5000']);
