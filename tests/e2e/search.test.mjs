@@ -123,13 +123,27 @@ test('Settings → Registries adds the registry search lists', { skip }, async (
     await s.click('[data-testid="nav-settings"]');
     await s.type('[data-testid="settings-search-input"]', registry);
     await s.click('[data-testid="settings-search-add"]');
-    const entry = `[data-testid="settings-search-item"][data-host="${registry}"]`;
+    // A second registry with its CA file. (Not the harness registry: a CA means HTTPS, and the
+    // harness registry speaks plain HTTP.)
+    const mirror = 'mirror.invalid:5000';
+    await s.type('[data-testid="settings-search-input"]', mirror);
+    await s.click('[data-testid="settings-search-add"]');
+    const entry = `[data-testid="settings-search-item"][data-host="${mirror}"]`;
     await s.click(`${entry} [data-testid="settings-search-ca-choose"]`);
     await s.waitFor(`${entry} [data-testid="settings-search-ca"]`, (t) => t.includes(caFile));
     await s.click('[data-testid="settings-save"]');
     await s.waitFor('[data-testid="settings-notice"]', (t) => /Registries saved/.test(t));
-    const config = JSON.parse(readFileSync(JSON.parse(vouch(['doctor', '--json'])).config_path, 'utf8'));
-    assert.deepEqual(config.registries, [{ host: registry, insecure: false, ca_file: caFile }]);
+    const configPath = JSON.parse(vouch(['doctor', '--json'])).config_path;
+    const stored = () => JSON.parse(readFileSync(configPath, 'utf8')).registries;
+    assert.deepEqual(stored(), [
+      { host: registry, insecure: false },
+      { host: mirror, insecure: false, ca_file: caFile },
+    ]);
+    // The mirror does not exist: searching it would only add a note.
+    await s.click(`${entry} [data-testid="settings-search-remove"]`);
+    await s.click('[data-testid="settings-save"]');
+    await s.waitFor('[data-testid="settings-notice"]', (t) => /Registries saved/.test(t));
+    assert.deepEqual(stored(), [{ host: registry, insecure: false }]);
     // What the core stored is what `vouch search` reads too.
     const found = JSON.parse(vouch(['search', 'gizmo', '--json', '--no-docker-hub']));
     assert.ok(
