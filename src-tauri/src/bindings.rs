@@ -3,9 +3,10 @@
 
 use ts_rs::{Config, TS};
 
-use crate::commands::files::{KeyChoice, Saved};
+use crate::commands::files::{CaFileChoice, KeyChoice, Saved};
 use crate::commands::keys::{AddKeyArgs, EditKeyArgs, GenerateKeyArgs};
 use crate::commands::pull::{PullEvent, PullOutcome};
+use crate::commands::search::{RepositoryTags, SearchAnswer};
 use crate::commands::verify::VerifyEvent;
 use crate::error::IpcError;
 
@@ -20,6 +21,9 @@ fn export_bindings() -> Result<(), ts_rs::ExportError> {
     VerifyEvent::export_all(&cfg)?;
     Saved::export_all(&cfg)?;
     KeyChoice::export_all(&cfg)?;
+    CaFileChoice::export_all(&cfg)?;
+    SearchAnswer::export_all(&cfg)?;
+    RepositoryTags::export_all(&cfg)?;
     PullEvent::export_all(&cfg)?;
     PullOutcome::export_all(&cfg)?;
     IpcError::export_all(&cfg)?;

@@ -11,6 +11,7 @@ use vouch_core::history::HistoryError;
 use vouch_core::keys::KeyError;
 use vouch_core::pull::{PullError, Refusal};
 use vouch_core::registry::RegistryError;
+use vouch_core::search::SearchError;
 use vouch_core::trust::TrustError;
 
 /// What kind of failure an IPC error is; serialised in snake_case (`"key_not_found"`).
@@ -48,6 +49,8 @@ pub(crate) enum ErrorCode {
     NeedsConfirmation,
     Pull,
     Dialog,
+    /// A repository name that is not one (searching its tags).
+    BadRepository,
     Internal,
 }
 
@@ -151,6 +154,15 @@ impl From<RegistryError> for IpcError {
     }
 }
 
+impl From<SearchError> for IpcError {
+    fn from(e: SearchError) -> Self {
+        match e {
+            SearchError::Registry(e) => e.into(),
+            e => Self::new(ErrorCode::BadRepository, e.to_string()),
+        }
+    }
+}
+
 impl From<FileError> for IpcError {
     fn from(e: FileError) -> Self {
         match &e {
@@ -250,6 +262,22 @@ mod tests {
                 "needs_confirmation",
             ),
             (PullError::UnknownEngine("nerdctl".into()).into(), "pull"),
+            (
+                SearchError::BadRepository {
+                    repository: "Bad Name".into(),
+                    detail: "no spaces".into(),
+                }
+                .into(),
+                "bad_repository",
+            ),
+            (
+                SearchError::Registry(RegistryError::NotFound {
+                    host: "ghcr.io".into(),
+                    what: "acme/app".into(),
+                })
+                .into(),
+                "registry_not_found",
+            ),
             (IpcError::internal("boom"), "internal"),
         ];
         for (e, code) in cases {

@@ -18,6 +18,7 @@ fn main() {
     });
     tauri::Builder::default()
         .manage(state)
+        .manage(commands::search::Searches::default())
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(commands::handler())
         .run(tauri::generate_context!())

@@ -62,6 +62,8 @@ pub enum ConfigError {
     Serialize { detail: String },
     #[error("`{0}` is not a registry host: use host or host:port, e.g. registry.internal:5000")]
     BadHost(String),
+    #[error("the CA file `{file}` of {host} is not an absolute path: choose the file again")]
+    RelativeCaFile { host: String, file: String },
 }
 
 /// Checks that `h` is a registry host (`host` or `host:port`), as the settings store them.
@@ -101,6 +103,17 @@ impl Settings {
         let hosts = self.registries.iter().map(|r| &r.host);
         for h in self.insecure_registries.iter().chain(hosts) {
             check_host(h)?;
+        }
+        for r in &self.registries {
+            match &r.ca_file {
+                Some(f) if !Path::new(f).is_absolute() => {
+                    return Err(ConfigError::RelativeCaFile {
+                        host: r.host.clone(),
+                        file: f.clone(),
+                    })
+                }
+                _ => {}
+            }
         }
         let json = serde_json::to_vec_pretty(self).map_err(|e| ConfigError::Serialize {
             detail: e.to_string(),
@@ -150,6 +163,16 @@ mod tests {
             registries: Vec::new(),
         };
         assert!(matches!(bad.save_to(&path), Err(ConfigError::BadHost(_))));
+        let relative = Settings {
+            registries: vec![RegistryEntry {
+                host: "registry.internal:5000".into(),
+                insecure: false,
+                ca_file: Some("certs/ca.pem".into()),
+            }],
+            ..Settings::default()
+        };
+        let e = relative.save_to(&path).expect_err("relative CA file");
+        assert!(e.to_string().contains("not an absolute path"), "{e}");
         // The malformed file was not replaced by a failed save.
         assert_eq!(std::fs::read(&path).expect("read"), b"{not json");
     }

@@ -78,6 +78,17 @@ impl HistoryRead {
             .map(|e| e.reference.clone())
             .collect()
     }
+
+    /// The distinct repositories, newest first: what a search finds among past checks.
+    pub fn repositories(&self) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        self.entries
+            .iter()
+            .filter_map(|e| e.repository.as_deref())
+            .filter(|r| seen.insert(*r))
+            .map(str::to_string)
+            .collect()
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -416,5 +427,16 @@ mod tests {
             }
         });
         assert_eq!(h.read().expect("read").entries.len(), 40);
+    }
+
+    #[test]
+    fn repositories_are_distinct_and_newest_first() {
+        let (h, _d) = history();
+        record(&h, &["a", "b"], 0);
+        record(&h, &["b"], 1);
+        assert_eq!(
+            h.read().expect("read").repositories(),
+            ["docker.io/library/b", "docker.io/library/a"]
+        );
     }
 }

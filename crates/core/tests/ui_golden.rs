@@ -23,6 +23,12 @@ use vouch_core::provenance::{
     ProvenanceGraph, SLSA_V02, SLSA_V1, STATEMENT_V1,
 };
 use vouch_core::reference::ImageRef;
+use vouch_core::registry::Registry;
+use vouch_core::search::hub::HubOptions;
+use vouch_core::search::{
+    merge_and_rank, search, shown_tags, Candidate, HubDetails, SearchCache, SearchOptions,
+    SearchResults, Source,
+};
 use vouch_core::trust::{KeyInfo, KeyStatus, Policy, PolicyMode, TrustSet, TrustedKey};
 use vouch_core::verify::{evaluate, Found, Material, PlatformMaterial, Problem, Status, Verdict};
 
@@ -309,6 +315,65 @@ fn inspection(keys: &Keys, trust: &TrustSet, signed: bool) -> Inspection {
     }
 }
 
+/// A search for `ap` as the window shows it: a registry result covered by Acme Platform (also in
+/// the history), a trusted scope covered by Globex Images, an uncovered registry result, an
+/// official Docker Hub image, and Docker Hub's note when it cannot be reached (a real search
+/// against a closed port).
+fn search_results(trust: &TrustSet) -> SearchResults {
+    let named = |name: &str, source| Candidate::named(name, source).expect("a repository name");
+    let mut nginx = named("docker.io/library/nginx", Source::DockerHub);
+    nginx.details = HubDetails {
+        description: Some("Official build of Nginx.".into()),
+        stars: Some(20_950),
+        pulls: Some(1_000_000_000),
+        official: true,
+    };
+    let candidates = vec![
+        named("ghcr.io/acme/app", Source::Registry),
+        named("ghcr.io/acme/app", Source::History),
+        named("docker.io/globex/api", Source::TrustedScope),
+        named("registry.internal:5000/tools/apt-mirror", Source::Registry),
+        nginx,
+    ];
+    let mut results = merge_and_rank(candidates, "ap", trust, NOW, 20);
+    let tags = |r: &str| -> Vec<&str> {
+        match r {
+            "ghcr.io/acme/app" => vec!["v1.1", "latest", "v1.2", "sha256-ab.sig", "v1.0", "v0.9"],
+            "docker.io/globex/api" => vec!["2.0", "1.0"],
+            "registry.internal:5000/tools/apt-mirror" => vec!["1"],
+            _ => vec![],
+        }
+    };
+    for r in &mut results {
+        let all = tags(&r.repository).into_iter().map(String::from).collect();
+        r.tags = shown_tags(all, 5);
+    }
+    let offline = SearchOptions {
+        docker_hub: Some(HubOptions {
+            base_url: "http://127.0.0.1:9".into(),
+        }),
+        ..SearchOptions::default()
+    };
+    let registry = Registry::new(Default::default(), []).expect("a registry client");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let nothing = runtime.block_on(search(
+        &registry,
+        &SearchCache::default(),
+        "zz-nothing",
+        &offline,
+        &TrustSet::default(),
+        NOW,
+    ));
+    assert!(nothing.results.is_empty(), "{:?}", nothing.results);
+    SearchResults {
+        results,
+        notes: nothing.notes,
+    }
+}
+
 /// Compares `value`'s JSON with `ui/src/test/golden/NAME.json`; `VOUCH_BLESS=1` rewrites it.
 fn golden(name: &str, value: &impl Serialize) -> Option<String> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -359,6 +424,22 @@ fn ui_fixtures_are_what_the_core_returns() {
     let flags = verified(&unsigned);
     assert_eq!(flags, [true, false, false], "{:#?}", unsigned.attestations);
 
+    let found = search_results(&trust);
+    let covered: Vec<(&str, &[String])> = found
+        .results
+        .iter()
+        .map(|r| (r.repository.as_str(), r.trusted_by.as_slice()))
+        .collect();
+    assert_eq!(
+        covered,
+        [
+            ("docker.io/globex/api", &["Globex Images".to_string()][..]),
+            ("ghcr.io/acme/app", &["Acme Platform".to_string()][..]),
+            ("registry.internal:5000/tools/apt-mirror", &[][..]),
+            ("docker.io/library/nginx", &[][..]),
+        ]
+    );
+    assert_eq!(found.notes.len(), 1, "{:?}", found.notes);
     let stale: Vec<String> = [
         golden(
             "keys",
@@ -371,6 +452,7 @@ fn ui_fixtures_are_what_the_core_returns() {
         golden("verdicts", &verdicts),
         golden("inspection", &inspection),
         golden("inspection-unsigned", &unsigned),
+        golden("search-results", &found),
     ]
     .into_iter()
     .flatten()

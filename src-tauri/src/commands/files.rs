@@ -11,7 +11,7 @@
 //! "cancelled" when empty; the window tests use it because native dialogs cannot be driven
 //! through WebDriver.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
@@ -71,6 +71,63 @@ pub(crate) async fn export_trust_set_to_file(
         .set_file_name("vouch-trust.json")
         .add_filter("Trust set (JSON)", &["json"]);
     save(dialog, json).await
+}
+
+/// What an open dialog for a registry's CA certificates led to.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum CaFileChoice {
+    Cancelled,
+    /// A readable file holding `certificates` PEM certificates (not saved yet: the window saves
+    /// the settings).
+    Chosen {
+        path: String,
+        certificates: usize,
+    },
+}
+
+/// Largest CA file read.
+const MAX_CA_FILE: u64 = 1024 * 1024;
+
+/// Lets the user pick a PEM file of CA certificates for a registry; the file must hold at
+/// least one certificate.
+#[tauri::command]
+pub(crate) async fn choose_ca_file(app: AppHandle) -> IpcResult<CaFileChoice> {
+    let dialog = dialog(&app)
+        .set_title("Choose the registry's CA certificates")
+        .add_filter("CA certificates (PEM)", &["pem", "crt", "cer"])
+        .add_filter("All files", &["*"]);
+    let Some(path) = choose(dialog, Mode::Open).await? else {
+        return Ok(CaFileChoice::Cancelled);
+    };
+    blocking(move || read_ca_file(&path)).await
+}
+
+/// The CA file at `path`, if it is a readable PEM file with at least one certificate.
+fn read_ca_file(path: &Path) -> IpcResult<CaFileChoice> {
+    let shown = path.display().to_string();
+    let fail = |why: String| IpcError::new(ErrorCode::File, format!("{shown} {why}"));
+    let size = std::fs::metadata(path)
+        .map_err(|e| fail(format!("could not be read: {e}")))?
+        .len();
+    if size > MAX_CA_FILE {
+        return Err(fail(format!(
+            "is {size} bytes, more than a CA file holds (at most {MAX_CA_FILE})"
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| fail(format!("could not be read: {e}")))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let certificates = text.matches("-----BEGIN CERTIFICATE-----").count();
+    if certificates == 0 {
+        return Err(fail(
+            "holds no PEM certificate (a block starting -----BEGIN CERTIFICATE-----)".into(),
+        ));
+    }
+    Ok(CaFileChoice::Chosen {
+        path: shown,
+        certificates,
+    })
 }
 
 /// Reads a public key from a file the user chooses; the window then asks whether to trust it.
@@ -204,6 +261,38 @@ mod tests {
         assert_eq!(v["kind"], "key");
         assert_eq!(v["fingerprint"], "sha256:ab");
         assert_eq!(v["pem"], "PEM");
+    }
+
+    #[test]
+    fn a_ca_file_must_hold_a_pem_certificate() {
+        let dir = std::env::temp_dir().join(format!("vouch-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let good = dir.join("ca.pem");
+        let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        std::fs::write(&good, cert.repeat(2)).expect("write");
+        assert_eq!(
+            read_ca_file(&good).expect("a CA file"),
+            CaFileChoice::Chosen {
+                path: good.display().to_string(),
+                certificates: 2
+            }
+        );
+        let key = dir.join("key.pem");
+        std::fs::write(
+            &key,
+            "-----BEGIN PUBLIC KEY-----\nMCow\n-----END PUBLIC KEY-----\n",
+        )
+        .expect("write");
+        let e = read_ca_file(&key).expect_err("no certificate");
+        assert_eq!(e.code, ErrorCode::File);
+        assert!(
+            e.message.contains("holds no PEM certificate"),
+            "{}",
+            e.message
+        );
+        let e = read_ca_file(&dir.join("missing.pem")).expect_err("missing");
+        assert!(e.message.contains("could not be read"), "{}", e.message);
+        std::fs::remove_dir_all(&dir).expect("clean up");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub(crate) mod inspect;
 pub(crate) mod keys;
 pub(crate) mod policies;
 pub(crate) mod pull;
+pub(crate) mod search;
 pub(crate) mod settings;
 pub(crate) mod trust;
 pub(crate) mod verify;
@@ -72,6 +73,10 @@ ipc_commands![
     pull::pull_image,
     settings::get_settings,
     settings::save_settings,
+    files::choose_ca_file,
+    search::search_repositories,
+    search::cancel_search,
+    search::list_tags,
 ];
 
 /// Runs blocking core work (keychain D-Bus calls, files, processes) off the async runtime.

@@ -13,6 +13,7 @@ fn source(module: &str) -> &'static str {
         "keys" => include_str!("keys.rs"),
         "policies" => include_str!("policies.rs"),
         "pull" => include_str!("pull.rs"),
+        "search" => include_str!("search.rs"),
         "settings" => include_str!("settings.rs"),
         "trust" => include_str!("trust.rs"),
         "verify" => include_str!("verify.rs"),

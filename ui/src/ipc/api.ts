@@ -3,6 +3,7 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
 import type {
   AddKeyArgs,
+  CaFileChoice,
   DefaultPolicy,
   DoctorReport,
   DroppedFile,
@@ -20,7 +21,9 @@ import type {
   PullEvent,
   PullOutcome,
   RegistryAccess,
+  RepositoryTags,
   Saved,
+  SearchAnswer,
   Settings,
   TrustImportReport,
   VerifyEvent,
@@ -240,6 +243,29 @@ export function pullImage(
     onLine(event.text);
   });
   return call<PullOutcome>('pull_image', { reference, acceptUnverified, onEvent: channel });
+}
+
+/**
+ * Searches the configured registries, Docker Hub, trusted scopes and the history. A newer search
+ * (or `cancelSearch`) makes this one answer `superseded`: the core drops its requests.
+ */
+export function searchRepositories(query: string): Promise<SearchAnswer> {
+  return call<SearchAnswer>('search_repositories', { query });
+}
+
+/** Stops the search in flight, if any. */
+export async function cancelSearch(): Promise<void> {
+  await call<null>('cancel_search');
+}
+
+/** Every tag of a repository worth showing, the newest-looking first. */
+export function listTags(repository: string): Promise<RepositoryTags> {
+  return call<RepositoryTags>('list_tags', { repository });
+}
+
+/** A PEM file of CA certificates the user picks in the native open dialog (not saved yet). */
+export function chooseCaFile(): Promise<CaFileChoice> {
+  return call<CaFileChoice>('choose_ca_file');
 }
 
 export function getSettings(): Promise<Settings> {

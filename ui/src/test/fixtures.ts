@@ -2,10 +2,11 @@
 // JSON files that crates/core/tests/ui_golden.rs writes from real core values (fixed keys, a
 // fixed clock), typed with the generated contract. To change them, change the Rust test and
 // run `VOUCH_BLESS=1 cargo test -p vouch-core --test ui_golden`.
-import type { DoctorReport, Inspection, KeyInfo, Status, Verdict } from '../ipc/types';
+import type { DoctorReport, Inspection, KeyInfo, SearchResults, Status, Verdict } from '../ipc/types';
 import inspectionJson from './golden/inspection.json';
 import unsignedInspectionJson from './golden/inspection-unsigned.json';
 import keysJson from './golden/keys.json';
+import searchJson from './golden/search-results.json';
 import verdictsJson from './golden/verdicts.json';
 
 /** The instant the golden values were computed at (`NOW` in ui_golden.rs). */
@@ -48,6 +49,16 @@ export function inspection(overrides: Partial<Inspection> = {}): Inspection {
 /** The same index unsigned: its BuildKit provenance is then covered by nothing. */
 export function unsignedInspection(overrides: Partial<Inspection> = {}): Inspection {
   return { ...structuredClone(unsignedInspectionJson as Inspection), ...overrides };
+}
+
+/**
+ * A search for `ap`, ranked by the core: docker.io/globex/api (trusted scope, Globex Images),
+ * ghcr.io/acme/app (registry, also history; Acme Platform, policy ghcr.io/acme/**), an
+ * uncovered registry.internal:5000/tools/apt-mirror, the official docker.io/library/nginx; and
+ * Docker Hub's note from a real search that could not reach it.
+ */
+export function searchResults(): SearchResults {
+  return structuredClone(searchJson as SearchResults);
 }
 
 /** The doctor report depends on the machine, so it has no golden file; it is typed by the contract. */

@@ -185,10 +185,5 @@ fn history_repositories() -> Vec<String> {
     if let Some(warning) = &read.warning {
         eprintln!("note: {warning}");
     }
-    let mut seen = std::collections::HashSet::new();
-    read.entries
-        .into_iter()
-        .filter_map(|e| e.repository)
-        .filter(|r| seen.insert(r.clone()))
-        .collect()
+    read.repositories()
 }

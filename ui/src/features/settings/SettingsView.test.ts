@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { doctorReport } from '../../test/fixtures';
-import { ipcError, mockBackend } from '../../test/ipc';
+import { deferred, ipcError, mockBackend } from '../../test/ipc';
 import SettingsView from './SettingsView.svelte';
 
 describe('SettingsView', () => {
@@ -98,6 +98,81 @@ describe('SettingsView: registries and theme', () => {
     // Credentials are explained, never shown.
     expect(screen.getByTestId('settings-credentials').textContent).toContain('never shows or stores them');
     expect(screen.getByTestId('settings-profile').textContent).toContain('default');
+  });
+
+  it('edits the registries search uses: add with plain HTTP, a CA file from the native dialog, remove', async () => {
+    let answer: unknown = { kind: 'chosen', path: '/home/ada/certs/lab-ca.pem', certificates: 1 };
+    const calls = backend({ choose_ca_file: () => answer });
+    render(SettingsView);
+
+    const items = () => screen.getAllByTestId('settings-search-item').map((i) => i.dataset['host']);
+    expect((await screen.findAllByTestId('settings-search-item')).map((i) => i.dataset['host'])).toEqual([
+      'search.example:5000',
+    ]);
+    await fireEvent.input(screen.getByTestId('settings-search-input'), { target: { value: 'https://lab.example:5000/' } });
+    await fireEvent.click(screen.getByTestId('settings-search-new-insecure'));
+    await fireEvent.click(screen.getByTestId('settings-search-add'));
+    expect(items()).toEqual(['search.example:5000', 'lab.example:5000']);
+    // The same host twice is refused with a sentence.
+    await fireEvent.input(screen.getByTestId('settings-search-input'), { target: { value: 'lab.example:5000' } });
+    await fireEvent.click(screen.getByTestId('settings-search-add'));
+    expect(screen.getByRole('alert').textContent).toContain('lab.example:5000 is already in the list.');
+
+    // The CA file comes from the native dialog the core opens: the window names no path.
+    const choose = screen.getAllByTestId('settings-search-ca-choose');
+    await fireEvent.click(choose[1] as HTMLElement);
+    await waitFor(() => {
+      expect(screen.getByTestId('settings-search-ca').textContent).toContain('/home/ada/certs/lab-ca.pem');
+    });
+    expect(calls.filter((c) => c.cmd === 'choose_ca_file').map((c) => c.args)).toEqual([{}]);
+    // Cancelling the dialog changes nothing; a file without a certificate is the core's sentence.
+    answer = { kind: 'cancelled' };
+    await fireEvent.click(screen.getAllByTestId('settings-search-ca-choose')[1] as HTMLElement);
+    answer = ipcError('file', '/home/ada/key.pem holds no PEM certificate (a block starting -----BEGIN CERTIFICATE-----)');
+    await fireEvent.click(screen.getAllByTestId('settings-search-ca-choose')[0] as HTMLElement);
+    expect((await screen.findByTestId('settings-search-ca-problem')).textContent).toContain('holds no PEM certificate');
+    expect(screen.getAllByTestId('settings-search-ca')).toHaveLength(1);
+    // Chosen, then dropped, then chosen again.
+    await fireEvent.click(screen.getByTestId('settings-search-ca-clear'));
+    expect(screen.queryByTestId('settings-search-ca')).toBeNull();
+    answer = { kind: 'chosen', path: '/home/ada/certs/lab-ca.pem', certificates: 1 };
+    await fireEvent.click(screen.getAllByTestId('settings-search-ca-choose')[1] as HTMLElement);
+    await screen.findByTestId('settings-search-ca');
+
+    await fireEvent.click(screen.getAllByTestId('settings-search-remove')[0] as HTMLElement);
+    expect(items()).toEqual(['lab.example:5000']);
+    await fireEvent.click(screen.getByTestId('settings-save'));
+    await waitFor(() => {
+      expect(screen.getByTestId('settings-notice').textContent).toContain('Registries saved.');
+    });
+    expect(calls.filter((c) => c.cmd === 'save_settings').map((c) => c.args)).toEqual([
+      {
+        settings: {
+          insecure_registries: ['registry.internal:5000'],
+          theme: 'system',
+          registries: [{ host: 'lab.example:5000', insecure: true, ca_file: '/home/ada/certs/lab-ca.pem' }],
+        },
+      },
+    ]);
+    expect(screen.getByTestId<HTMLButtonElement>('settings-save').disabled).toBe(true);
+  });
+
+  it('offers the searched registries for editing only once the settings are read', async () => {
+    const settings = deferred<unknown>();
+    const calls = backend({ get_settings: () => settings.promise });
+    render(SettingsView);
+    await waitFor(() => {
+      expect(calls.map((c) => c.cmd)).toContain('get_settings');
+    });
+    // An entry added now would be overwritten when the file's settings arrive.
+    expect(screen.queryByTestId('settings-search-input')).toBeNull();
+    settings.resolve({ insecure_registries: [], theme: 'system', registries: [{ host: 'search.example:5000', insecure: false }] });
+    await fireEvent.input(await screen.findByTestId('settings-search-input'), { target: { value: 'lab.example:5000' } });
+    await fireEvent.click(screen.getByTestId('settings-search-add'));
+    expect(screen.getAllByTestId('settings-search-item').map((i) => i.dataset['host'])).toEqual([
+      'search.example:5000',
+      'lab.example:5000',
+    ]);
   });
 
   it('shows the core’s sentence for a bad host', async () => {

@@ -2,6 +2,7 @@
 export type * from './AddKeyArgs';
 export type * from './Algorithm';
 export type * from './Attestation';
+export type * from './CaFileChoice';
 export type * from './Check';
 export type * from './CheckName';
 export type * from './ConnectionCheck';
@@ -51,7 +52,9 @@ export type * from './PullOutcome';
 export type * from './Puller';
 export type * from './RegistryAccess';
 export type * from './RegistryEntry';
+export type * from './RepositoryTags';
 export type * from './Saved';
+export type * from './SearchAnswer';
 export type * from './SearchResult';
 export type * from './SearchResults';
 export type * from './Settings';
