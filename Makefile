@@ -33,7 +33,7 @@ screenshots: deps ## put the real window in every screen, light and dark, and sa
 	$(TAURI) build --debug --no-bundle
 	tests/harness/with-env.sh env VOUCH_APP_BINARY=$(CURDIR)/target/debug/vouch-app \
 	  VOUCH_CLI=$(CURDIR)/target/debug/vouch VOUCH_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots \
-	  node --test --test-concurrency=1 --test-timeout=240000 tests/e2e/screens.test.mjs
+	  node --test --test-concurrency=1 --test-timeout=240000 tests/e2e/screens.test.mjs tests/e2e/search.test.mjs
 
 lint: deps ## fmt, clippy -D warnings, rustdoc, cargo deny, generated IPC types up to date, TypeScript/Svelte checks and eslint
 	cargo fmt --all --check
