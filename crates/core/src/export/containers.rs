@@ -24,242 +24,98 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-use super::{
-    choose, combinations, exportable_keys, Export, ExportError, ExportFile, Summary,
-    MAX_COMBINATIONS,
-};
-use crate::trust::{scope, PolicyMode, TrustSet, TrustedKey};
+use super::regions::{plan, Ctx, Namespace, Rule, EVERY_OTHER, PROBE};
+use super::{choose, combinations, Export, ExportError, ExportFile, MAX_COMBINATIONS};
+use crate::trust::{PolicyMode, TrustSet};
 
 const TARGET: &str = "containers-policy.json";
 /// The file names the export writes, relative to its folder.
 pub const POLICY_FILE: &str = "policy.json";
 pub const REGISTRIES_FILE: &str = "registries.d/vouch.yaml";
 
-/// Upper case never appears in a valid scope, so a probe segment made of it is matched only by
-/// wildcards, standing for every repository name no pattern spells out.
-const PROBE: &str = "X";
-
-/// What a scope pattern becomes in containers-policy.json.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Namespace {
-    /// Every repository.
-    Everything,
-    /// The repositories under a literal prefix (`prefix/**`).
-    Under(String),
-    /// Exactly this repository (the policy's scope also covers what is under it).
-    Exactly(String),
-    /// Every repository on a subdomain of this domain (`*.domain/**`).
-    Subdomains(String),
-}
-
-impl Namespace {
-    fn scope(&self) -> Option<String> {
-        match self {
-            Namespace::Everything => None,
-            Namespace::Under(p) | Namespace::Exactly(p) => Some(p.clone()),
-            Namespace::Subdomains(d) => Some(format!("*.{d}")),
-        }
+/// The `sigstoreSigned` requirements for `rule` (all must hold).
+fn requirements(ctx: &Ctx<'_>, rule: &Rule, scope_name: &str) -> Result<Value, ExportError> {
+    let Rule::Keys { threshold, keys } = rule else {
+        return Ok(json!([{"type": "insecureAcceptAnything"}]));
+    };
+    let (n, m) = (*threshold as usize, keys.len());
+    if m < n {
+        return Ok(json!([{"type": "reject"}]));
     }
-}
-
-/// The namespace a pattern maps to exactly, or why it cannot.
-fn namespace(pattern: &str) -> Result<Namespace, String> {
-    if pattern == "**" {
-        return Ok(Namespace::Everything);
+    let k = m - n + 1;
+    let count = choose(m, k);
+    if count > MAX_COMBINATIONS {
+        return Err(ExportError::TooManyCombinations {
+            scope: scope_name.to_string(),
+            target: TARGET,
+            threshold: *threshold,
+            keys: m,
+            count,
+            limit: MAX_COMBINATIONS,
+        });
     }
-    if !pattern.contains('*') {
-        return Ok(Namespace::Exactly(pattern.to_string()));
-    }
-    if let Some(prefix) = pattern.strip_suffix("/**") {
-        if let Some(domain) = prefix.strip_prefix("*.") {
-            if !domain.contains(['*', '/', ':']) && !domain.is_empty() {
-                return Ok(Namespace::Subdomains(domain.to_string()));
-            }
-        } else if !prefix.contains('*') {
-            return Ok(Namespace::Under(prefix.to_string()));
-        }
-    }
-    Err("containers-policy.json scopes are repository namespaces (`host/ns/**` or an exact repository) or `*.domain/**`; it has no other wildcard".to_string())
-}
-
-/// What Vouch requires of the repositories one namespace covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Rule {
-    Anything,
-    /// `threshold` distinct keys among `keys` (indices into the exported keys).
-    Keys {
-        threshold: u32,
-        keys: Vec<usize>,
-    },
-}
-
-struct Ctx<'a> {
-    set: &'a TrustSet,
-    keys: Vec<&'a TrustedKey>,
-    /// Per exported key: the namespaces of its scopes that could be expressed.
-    scopes: Vec<Vec<&'a str>>,
-}
-
-impl Ctx<'_> {
-    /// What Vouch requires for `repository`, counting only scopes that were exported.
-    fn rule(&self, repository: &str) -> (Rule, PolicyMode) {
-        let p = self.set.policy_for(repository);
-        if p.mode == PolicyMode::Off {
-            return (Rule::Anything, p.mode);
-        }
-        let keys = (0..self.keys.len())
-            .filter(|&i| {
-                self.keys[i].scopes.is_empty()
-                    || self.scopes[i].iter().any(|s| scope::matches(s, repository))
-            })
-            .collect();
-        (
-            Rule::Keys {
-                threshold: p.threshold.max(1),
-                keys,
-            },
-            p.mode,
-        )
-    }
-
-    fn requirements(&self, rule: &Rule, scope_name: &str) -> Result<Value, ExportError> {
-        let Rule::Keys { threshold, keys } = rule else {
-            return Ok(json!([{"type": "insecureAcceptAnything"}]));
-        };
-        let (n, m) = (*threshold as usize, keys.len());
-        if m < n {
-            return Ok(json!([{"type": "reject"}]));
-        }
-        let k = m - n + 1;
-        let count = choose(m, k);
-        if count > MAX_COMBINATIONS {
-            return Err(ExportError::TooManyCombinations {
-                scope: scope_name.to_string(),
-                target: TARGET,
-                threshold: *threshold,
-                keys: m,
-                count,
-                limit: MAX_COMBINATIONS,
-            });
-        }
-        let b64 = base64::engine::general_purpose::STANDARD;
-        let reqs = combinations(m, k)
-            .into_iter()
-            .map(|combo| {
-                let datas: Vec<String> = combo
-                    .iter()
-                    .map(|&i| b64.encode(self.keys[keys[i]].public_key.as_bytes()))
-                    .collect();
-                json!({"type": "sigstoreSigned", "keyDatas": datas,
-                       "signedIdentity": {"type": "matchRepository"}})
-            })
-            .collect();
-        Ok(Value::Array(reqs))
-    }
-
-    fn describe(&self, rule: &Rule) -> String {
-        match rule {
-            Rule::Anything => "anything (policy off)".to_string(),
-            Rule::Keys { keys, .. } if keys.is_empty() => "nothing (no trusted key)".to_string(),
-            Rule::Keys { threshold, keys } => {
-                let names: Vec<String> = keys.iter().map(|&i| self.keys[i].label()).collect();
-                if keys.len() < *threshold as usize {
-                    format!(
-                        "nothing ({threshold} keys needed, {} trusted: {})",
-                        keys.len(),
-                        names.join(", ")
-                    )
-                } else {
-                    format!("{threshold} of {}", names.join(", "))
-                }
-            }
-        }
-    }
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let reqs = combinations(m, k)
+        .into_iter()
+        .map(|combo| {
+            let datas: Vec<String> = combo
+                .iter()
+                .map(|&i| b64.encode(ctx.keys[keys[i]].public_key.as_bytes()))
+                .collect();
+            json!({"type": "sigstoreSigned", "keyDatas": datas,
+                   "signedIdentity": {"type": "matchRepository"}})
+        })
+        .collect();
+    Ok(Value::Array(reqs))
 }
 
 /// The containers-policy.json export of `set` at `now`.
 pub fn export(set: &TrustSet, now: OffsetDateTime) -> Result<Export, ExportError> {
-    for p in &set.policies {
-        namespace(&p.pattern).map_err(|why| ExportError::Inexpressible {
-            pattern: p.pattern.clone(),
-            target: TARGET,
-            why,
-        })?;
-    }
-    let (keys, mut summary) = exportable_keys(set, now);
-    let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
-    let add = |ns: Namespace, map: &mut BTreeMap<String, Namespace>| {
+    let mut plan = plan(set, now, TARGET, |_| Ok(()))?;
+    // `prefix/**` and the exact `prefix` are one scope here; the subtree is what counts.
+    let mut scopes: BTreeMap<String, Namespace> = BTreeMap::new();
+    for ns in plan.namespaces.values() {
         if let Some(s) = ns.scope() {
-            // `prefix/**` and the exact `prefix` share one scope; the subtree is what counts.
-            let e = map.entry(s).or_insert_with(|| ns.clone());
+            let e = scopes.entry(s).or_insert_with(|| ns.clone());
             if matches!(ns, Namespace::Under(_)) {
-                *e = ns;
+                *e = ns.clone();
             }
         }
-    };
-    let mut scopes = Vec::new();
-    for k in &keys {
-        let mut kept = Vec::new();
-        for s in &k.scopes {
-            match namespace(s) {
-                Ok(ns) => {
-                    add(ns, &mut namespaces);
-                    kept.push(s.as_str());
-                }
-                Err(why) => summary.not_exported.push(format!(
-                    "{}: its scope `{s}` was left out ({why}); the export trusts it less widely than Vouch does",
-                    k.label()
-                )),
-            }
-        }
-        scopes.push(kept);
     }
-    for p in &set.policies {
-        if let Ok(ns) = namespace(&p.pattern) {
-            add(ns, &mut namespaces);
-        }
-    }
-    let ctx = Ctx { set, keys, scopes };
     let mut docker = serde_json::Map::new();
     let mut hosts = BTreeSet::new();
     let mut everywhere = false;
-    let mut warned = BTreeSet::new();
-    let mut note_warn = |mode: PolicyMode, pattern: Option<String>, summary: &mut Summary| {
-        if mode == PolicyMode::Warn && warned.insert(pattern.clone()) {
-            summary.differences.push(format!(
-                "the policy for {} is warn, which containers-policy.json cannot express (it only accepts or rejects): exported as enforce",
-                pattern.map_or("repositories no pattern matches".to_string(), |p| format!("`{p}`"))
-            ));
-        }
-    };
-    for (scope_name, ns) in &namespaces {
-        let (probe, other) = match ns {
-            Namespace::Under(p) => (format!("{p}/{PROBE}"), p.contains('/').then(|| p.clone())),
-            Namespace::Exactly(p) => (p.clone(), Some(format!("{p}/{PROBE}"))),
-            Namespace::Subdomains(d) => (format!("{PROBE}.{d}/{PROBE}"), None),
-            Namespace::Everything => continue,
+    for (scope_name, ns) in &scopes {
+        let Some(probe) = ns.probe() else { continue };
+        let other = match ns {
+            Namespace::Under(p) => p.contains('/').then(|| p.clone()),
+            Namespace::Exactly(p) => Some(format!("{p}/{PROBE}")),
+            _ => None,
         };
-        let (rule, mode) = ctx.rule(&probe);
-        note_warn(mode, set.policy_for(&probe).pattern, &mut summary);
+        let (rule, _) = plan.ctx.rule(&probe);
+        plan.note_mode(&probe, TARGET, "enforce (the file only accepts or rejects)");
         if let Some(other) = other {
-            let (other_rule, _) = ctx.rule(&other);
+            let (other_rule, _) = plan.ctx.rule(&other);
             if other_rule != rule {
                 let whom = if matches!(ns, Namespace::Exactly(_)) {
-                    "the repositories under it"
+                    "the repositories under"
                 } else {
                     "a repository named exactly"
                 };
-                summary.differences.push(format!(
+                let line = format!(
                     "`{scope_name}` is one scope in containers-policy.json for both the repository of that name and the repositories under it; Vouch trusts {} for {whom} `{scope_name}`, the export {}",
-                    ctx.describe(&other_rule),
-                    ctx.describe(&rule)
-                ));
+                    plan.ctx.describe(&other_rule),
+                    plan.ctx.describe(&rule)
+                );
+                plan.summary.differences.push(line);
             }
         }
-        docker.insert(scope_name.clone(), ctx.requirements(&rule, scope_name)?);
-        summary
-            .exported
-            .push(format!("{scope_name}: {}", ctx.describe(&rule)));
+        docker.insert(
+            scope_name.clone(),
+            requirements(&plan.ctx, &rule, scope_name)?,
+        );
+        let line = format!("{scope_name}: {}", plan.ctx.describe(&rule));
+        plan.summary.exported.push(line);
         match ns {
             Namespace::Subdomains(_) => everywhere = true,
             _ => {
@@ -275,9 +131,12 @@ pub fn export(set: &TrustSet, now: OffsetDateTime) -> Result<Export, ExportError
     }
     // Every other registry repository: what Vouch requires where only `**` or unscoped keys
     // apply.
-    let probe = format!("{PROBE}/{PROBE}");
-    let (rule, mode) = ctx.rule(&probe);
-    note_warn(mode, set.policy_for(&probe).pattern, &mut summary);
+    let (rule, _) = plan.ctx.rule(EVERY_OTHER);
+    plan.note_mode(
+        EVERY_OTHER,
+        TARGET,
+        "enforce (the file only accepts or rejects)",
+    );
     if rule
         != (Rule::Keys {
             threshold: 1,
@@ -287,12 +146,12 @@ pub fn export(set: &TrustSet, now: OffsetDateTime) -> Result<Export, ExportError
         everywhere |= matches!(&rule, Rule::Keys { keys, .. } if !keys.is_empty());
         docker.insert(
             String::new(),
-            ctx.requirements(&rule, "every other repository")?,
+            requirements(&plan.ctx, &rule, "every other repository")?,
         );
-        summary
-            .exported
-            .push(format!("every other repository: {}", ctx.describe(&rule)));
+        let line = format!("every other repository: {}", plan.ctx.describe(&rule));
+        plan.summary.exported.push(line);
     }
+    let mut summary = plan.summary;
     let default = match set.default_policy().mode {
         PolicyMode::Off => json!([{"type": "insecureAcceptAnything"}]),
         _ => json!([{"type": "reject"}]),
@@ -337,7 +196,7 @@ mod tests {
     use super::*;
     use crate::keys::{Algorithm, PrivateKey};
     use crate::test_support::{now, policy, set, trusted};
-    use crate::trust::{DefaultPolicy, KeyStatus};
+    use crate::trust::{DefaultPolicy, KeyStatus, TrustedKey};
     use time::Duration;
 
     fn keys(n: usize) -> Vec<PrivateKey> {

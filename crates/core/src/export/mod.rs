@@ -7,6 +7,7 @@
 //! summary; revoked and expired keys are never exported.*
 
 pub mod containers;
+mod regions;
 
 use time::OffsetDateTime;
 
