@@ -34,7 +34,8 @@ enum Command {
     /// Export or import the whole trust set (no private keys)
     #[command(subcommand)]
     Trust(commands::trust::TrustCmd),
-    /// Export the trust set for the engines that enforce it on fleets (containers-policy.json)
+    /// Export the trust set for the engines that enforce it on fleets (containers-policy.json, Kyverno,
+    /// policy-controller)
     #[command(subcommand)]
     Export(commands::export::ExportCmd),
     /// Verify images: are they signed by keys you trust, for their repository and digest?

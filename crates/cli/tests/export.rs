@@ -222,3 +222,122 @@ fn without_output_the_files_go_to_stdout_and_the_summary_to_stderr() {
         "{stderr}"
     );
 }
+
+/// A trust set with: a key for everything, two keys for `ghcr.io/acme/**` needing 2 of them
+/// (warn), an exact repository, and an enforce default.
+fn admission_trust_set(env: &Env) -> String {
+    use vouch_core::trust::{MemoryBackend, PolicyMode, TrustStore};
+    let store = TrustStore::new(
+        std::sync::Arc::new(MemoryBackend::new()),
+        "file",
+        env.path("admission.lock"),
+    );
+    let scoped = ["ghcr.io/acme/**".to_string()];
+    let exact = ["docker.io/library/nginx".to_string()];
+    for (name, scopes) in [
+        ("all", &[][..]),
+        ("a", &scoped[..]),
+        ("b", &scoped[..]),
+        ("n", &exact[..]),
+    ] {
+        let key = test_key().public_key();
+        store
+            .add_public(&key, Some(name), scopes, None, None)
+            .expect("trust the key");
+    }
+    store
+        .set_policy("ghcr.io/acme/**", PolicyMode::Warn, 2)
+        .expect("policy");
+    let set = store.export_set().expect("export").to_json().expect("json");
+    let file = env.write("admission-trust-set.json", &set);
+    file.to_str().expect("utf-8 path").to_string()
+}
+
+/// `python3 tests/crds/validate.py CRD -` over `yaml`: asserts every document validates
+/// strictly, and that a misspelt field would have been caught.
+fn assert_valid_against(crd: &str, yaml: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crds");
+    let validate = |text: &str| {
+        let mut child = std::process::Command::new("python3")
+            .arg(dir.join("validate.py"))
+            .arg(dir.join(crd))
+            .arg("-")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect(
+                "python3 (scripts/install-deps.sh installs python3-jsonschema and python3-yaml)",
+            );
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write");
+        child.wait_with_output().expect("validate.py")
+    };
+    let out = validate(yaml);
+    assert_ok(
+        &out,
+        &format!(
+            "validate.py {crd}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        ),
+    );
+    // Strict for real: the same objects with one unknown field in the spec are refused.
+    let misspelt = yaml.replacen(
+        "\"spec\": {",
+        "\"spec\": {\n    \"imageReferencez\": [],",
+        1,
+    );
+    assert_ne!(misspelt, yaml);
+    let out = validate(&misspelt);
+    assert!(
+        !out.status.success(),
+        "an unknown field passed: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn kyverno_exports_validate_strictly_against_the_vendored_crd_in_every_api_version() {
+    let env = Env::new("export-kyverno");
+    let file = admission_trust_set(&env);
+    for api in ["v1", "v1beta1", "v1alpha1"] {
+        let out = env.run(&["export", "kyverno", "--api", api, "--trust-set", &file]);
+        assert_ok(&out, "vouch export kyverno");
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let yaml = stdout
+            .split_once('\n')
+            .map(|(_, rest)| rest)
+            .unwrap_or_default();
+        assert!(
+            yaml.contains(&format!("\"apiVersion\": \"policies.kyverno.io/{api}\"")),
+            "{yaml}"
+        );
+        assert!(yaml.contains(">= 2") && yaml.contains("\"Warn\""), "{yaml}");
+        assert!(yaml.contains("\"insecureIgnoreTlog\": true"), "{yaml}");
+        assert_valid_against("kyverno-imagevalidatingpolicies.yaml", yaml);
+    }
+}
+
+#[test]
+fn policy_controller_exports_validate_strictly_against_the_vendored_crd() {
+    let env = Env::new("export-policy-controller");
+    let file = admission_trust_set(&env);
+    let out = env.run(&["export", "policy-controller", "--trust-set", &file]);
+    assert_ok(&out, "vouch export policy-controller");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let yaml = stdout
+        .split_once('\n')
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    assert!(yaml.contains("index.docker.io/library/nginx:*"), "{yaml}");
+    assert!(
+        yaml.contains("len(_signed) >= 2") && yaml.contains("\"mode\": \"warn\""),
+        "{yaml}"
+    );
+    assert_valid_against("policy-controller-clusterimagepolicies.yaml", yaml);
+}

@@ -16,6 +16,23 @@ use crate::Outcome;
 pub(crate) enum ExportCmd {
     /// containers-policy.json and registries.d/vouch.yaml (podman, skopeo, CRI-O, buildah, bootc)
     Containers(ExportArgs),
+    /// Kyverno ImageValidatingPolicy objects (one per namespace of the trust set)
+    Kyverno {
+        /// The API version to write: v1 (Kyverno 1.17+), v1beta1, v1alpha1 (1.14–1.16)
+        #[arg(long, value_enum, default_value_t = Api::V1)]
+        api: Api,
+        #[command(flatten)]
+        args: ExportArgs,
+    },
+    /// sigstore policy-controller ClusterImagePolicy objects (one per namespace of the trust set)
+    PolicyController(ExportArgs),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum Api {
+    V1,
+    V1beta1,
+    V1alpha1,
 }
 
 #[derive(clap::Args)]
@@ -29,19 +46,29 @@ pub(crate) struct ExportArgs {
 }
 
 pub(crate) fn run(cmd: ExportCmd) -> Result<Outcome> {
-    match cmd {
-        ExportCmd::Containers(args) => {
-            let set = load(args.trust_set.as_deref())?;
-            let export = vouch_core::export::containers::export(&set, OffsetDateTime::now_utc())?;
-            write(&export, args.output.as_deref())?;
+    use vouch_core::export::{admission, containers};
+    let now = OffsetDateTime::now_utc();
+    let (export, args) = match cmd {
+        ExportCmd::Containers(args) => (containers::export(&load(&args)?, now)?, args),
+        ExportCmd::Kyverno { api, args } => {
+            let api = match api {
+                Api::V1 => admission::KyvernoApi::V1,
+                Api::V1beta1 => admission::KyvernoApi::V1beta1,
+                Api::V1alpha1 => admission::KyvernoApi::V1alpha1,
+            };
+            (admission::kyverno(&load(&args)?, now, api)?, args)
         }
-    }
+        ExportCmd::PolicyController(args) => {
+            (admission::policy_controller(&load(&args)?, now)?, args)
+        }
+    };
+    write(&export, args.output.as_deref())?;
     Ok(Outcome::Ok)
 }
 
 /// The trust set to export: from FILE when given, otherwise the keychain's.
-fn load(file: Option<&str>) -> Result<TrustSet> {
-    match file {
+fn load(args: &ExportArgs) -> Result<TrustSet> {
+    match args.trust_set.as_deref() {
         Some(file) => trust_set_from_file(file),
         None => Ok(open_store()?.load()?),
     }

@@ -6,6 +6,7 @@
 //! it, or (for a key's scope, where dropping it can only narrow) left out and listed in the
 //! summary; revoked and expired keys are never exported.*
 
+pub mod admission;
 pub mod containers;
 mod regions;
 

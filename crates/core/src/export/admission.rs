@@ -1,0 +1,342 @@
+//! Kubernetes admission policies: Kyverno `ImageValidatingPolicy` and sigstore
+//! policy-controller `ClusterImagePolicy`, one object per namespace of the trust set.
+//!
+//! - One attestor (Kyverno) or authority (policy-controller) per key, the PEM inlined.
+//! - N-of-M: Kyverno counts `verifyImageSignatures(image, [attestors…]) >= N` over
+//!   containers, initContainers and ephemeralContainers; policy-controller has no threshold
+//!   field, so a CUE `policy` counts the authorities with signatures in `authorityMatches`.
+//! - Globs: a namespace `P/**` becomes `P/*` for Kyverno (whose `*` also matches `/`) and
+//!   `P/**` for policy-controller (whose `*` stops at `/`); an exact repository `P` becomes
+//!   `P:*` and `P@*` (a tag or a digest follows the name). `*.domain/**` is refused for
+//!   Kyverno (its `*` would also match `evil.example/x.domain`). Docker Hub is
+//!   `index.docker.io` for policy-controller.
+//! - Both apply *every* policy whose globs match an image, where Vouch applies the most
+//!   specific: an image under a nested namespace must also satisfy the outer one's policy
+//!   (stricter, said in the summary).
+//! - A namespace whose policy is off gets no object; one where no key can meet the threshold
+//!   gets an object that refuses its images.
+
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+use super::regions::{plan, Namespace, Plan, Rule, EVERY_OTHER};
+use super::{Export, ExportError, ExportFile};
+use crate::trust::{PolicyMode, TrustSet};
+
+/// The Kyverno API an export is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum KyvernoApi {
+    /// `policies.kyverno.io/v1` (Kyverno 1.17 and later).
+    #[default]
+    V1,
+    /// `policies.kyverno.io/v1beta1`.
+    V1beta1,
+    /// `policies.kyverno.io/v1alpha1` (deprecated; Kyverno 1.14–1.16).
+    V1alpha1,
+}
+
+impl KyvernoApi {
+    fn version(self) -> &'static str {
+        match self {
+            KyvernoApi::V1 => "v1",
+            KyvernoApi::V1beta1 => "v1beta1",
+            KyvernoApi::V1alpha1 => "v1alpha1",
+        }
+    }
+}
+
+const KYVERNO: &str = "a Kyverno ImageValidatingPolicy";
+const POLICY_CONTROLLER: &str = "a policy-controller ClusterImagePolicy";
+
+/// Characters a repository name has that no glob of either target treats specially.
+fn plain(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-/:".contains(&b))
+}
+
+fn refuse_odd_characters(ns: &Namespace) -> Result<(), String> {
+    match ns {
+        Namespace::Under(p) | Namespace::Exactly(p) | Namespace::Subdomains(p) if !plain(p) => {
+            Err("it has characters a repository name never has, which these globs would read as wildcards".to_string())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The Kyverno globs (gobwas, `*` matching anything, `/` included) for a namespace.
+pub(crate) fn kyverno_globs(ns: &Namespace) -> Vec<String> {
+    match ns {
+        Namespace::Everything => vec!["*".to_string()],
+        Namespace::Under(p) => vec![format!("{p}/*")],
+        Namespace::Exactly(p) => vec![format!("{p}:*"), format!("{p}@*")],
+        Namespace::Subdomains(d) => vec![format!("*.{d}/*")],
+    }
+}
+
+/// The policy-controller globs (`*` within a segment, `**` across) for a namespace.
+pub(crate) fn policy_controller_globs(ns: &Namespace) -> Vec<String> {
+    let hub = |p: &str| match p.strip_prefix("docker.io/") {
+        Some(rest) => format!("index.docker.io/{rest}"),
+        None if p == "docker.io" => "index.docker.io".to_string(),
+        None => p.to_string(),
+    };
+    match ns {
+        Namespace::Everything => vec!["**".to_string()],
+        Namespace::Under(p) => vec![format!("{}/**", hub(p))],
+        Namespace::Exactly(p) => vec![format!("{}:*", hub(p)), format!("{}@*", hub(p))],
+        Namespace::Subdomains(d) => vec![format!("*.{d}/**")],
+    }
+}
+
+/// `sha256:1f2e…` → `1f2e3d4c5b6a`: a name for a key in an object.
+fn short(fp: &str) -> &str {
+    let hex = fp.strip_prefix("sha256:").unwrap_or(fp);
+    hex.get(..12).unwrap_or(hex)
+}
+
+/// A DNS-label name for the object of one namespace.
+fn object_name(pattern: &str) -> String {
+    let mut name: String = pattern
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    while name.contains("--") {
+        name = name.replace("--", "-");
+    }
+    let name = format!("vouch-{}", name.trim_matches('-'));
+    let digest = crate::registry::sha256_digest(pattern.as_bytes());
+    format!(
+        "{}-{}",
+        name.get(..40).unwrap_or(&name).trim_end_matches('-'),
+        &short(&digest)[..8]
+    )
+}
+
+/// Every region to write: the plan's namespaces by pattern, then every other repository.
+fn regions(plan: &Plan<'_>) -> Vec<(String, Namespace, Rule, PolicyMode)> {
+    let mut out: Vec<_> = plan
+        .namespaces
+        .iter()
+        .filter_map(|(pattern, ns)| {
+            let (rule, mode) = plan.ctx.rule(&ns.probe()?);
+            Some((pattern.clone(), ns.clone(), rule, mode))
+        })
+        .collect();
+    let (rule, mode) = plan.ctx.rule(EVERY_OTHER);
+    out.push(("**".to_string(), Namespace::Everything, rule, mode));
+    out
+}
+
+/// Writes `objects` as one multi-document YAML file (each document JSON, which is YAML).
+fn yaml_file(path: &str, objects: &[Value]) -> Result<ExportFile, ExportError> {
+    let mut contents = String::new();
+    for o in objects {
+        contents.push_str("---\n");
+        contents.push_str(
+            &serde_json::to_string_pretty(o).map_err(|e| ExportError::Serialize(e.to_string()))?,
+        );
+        contents.push('\n');
+    }
+    Ok(ExportFile {
+        path: path.to_string(),
+        contents,
+    })
+}
+
+const NESTED: &str = "every policy whose globs match an image applies, where Vouch applies the most specific pattern: an image under a nested namespace must also satisfy the outer namespace's policy (stricter than Vouch)";
+
+/// Kyverno `ImageValidatingPolicy` objects for `set` at `now`.
+pub fn kyverno(
+    set: &TrustSet,
+    now: OffsetDateTime,
+    api: KyvernoApi,
+) -> Result<Export, ExportError> {
+    let mut plan = plan(set, now, KYVERNO, |ns| {
+        refuse_odd_characters(ns)?;
+        match ns {
+            Namespace::Subdomains(_) => Err(
+                "Kyverno's `*` also matches `/`, so a glob cannot keep `*.domain` to one host"
+                    .to_string(),
+            ),
+            _ => Ok(()),
+        }
+    })?;
+    let images = "((has(images.containers) ? images.containers : []) + (has(images.initContainers) ? images.initContainers : []) + (has(images.ephemeralContainers) ? images.ephemeralContainers : []))";
+    let mut objects = Vec::new();
+    let regions = regions(&plan);
+    let outside: Vec<String> = regions
+        .iter()
+        .filter(|r| r.1 != Namespace::Everything)
+        .flat_map(|r| kyverno_globs(&r.1))
+        .collect();
+    for (pattern, ns, rule, mode) in regions {
+        let Rule::Keys { threshold, keys } = &rule else {
+            plan.summary
+                .exported
+                .push(format!("{pattern}: policy off, nothing to enforce"));
+            continue;
+        };
+        let match_refs: Vec<Value> = if ns == Namespace::Everything {
+            if keys.is_empty() && outside.is_empty() {
+                vec![json!({"glob": "*"})]
+            } else if keys.is_empty() {
+                // Refusing every other image must not touch the namespaces above: they are
+                // left out of this policy by an expression over `ref`.
+                let not: Vec<String> = outside
+                    .iter()
+                    .map(|g| format!("!ref.matches({})", Value::String(glob_regex(g))))
+                    .collect();
+                vec![json!({"expression": not.join(" && ")})]
+            } else {
+                vec![json!({"glob": "*"})]
+            }
+        } else {
+            kyverno_globs(&ns)
+                .into_iter()
+                .map(|g| json!({"glob": g}))
+                .collect()
+        };
+        let attestors: Vec<Value> = keys
+            .iter()
+            .map(|&i| {
+                let k = plan.ctx.keys[i];
+                json!({"name": format!("key_{}", short(&k.fingerprint)),
+                       "cosign": {"key": {"data": k.public_key},
+                                  "ctlog": {"insecureIgnoreTlog": true}}})
+            })
+            .collect();
+        let names: Vec<String> = keys
+            .iter()
+            .map(|&i| format!("attestors.key_{}", short(&plan.ctx.keys[i].fingerprint)))
+            .collect();
+        let (expression, message) = if keys.len() < *threshold as usize {
+            (
+                format!("{images}.all(image, false)"),
+                format!("Vouch trusts no {threshold} keys for these images"),
+            )
+        } else {
+            (
+                format!(
+                    "{images}.all(image, verifyImageSignatures(image, [{}]) >= {threshold})",
+                    names.join(", ")
+                ),
+                format!(
+                    "every image must be signed by {threshold} of the keys Vouch trusts for it"
+                ),
+            )
+        };
+        let actions = match mode {
+            PolicyMode::Warn => json!(["Warn", "Audit"]),
+            _ => json!(["Deny"]),
+        };
+        objects.push(json!({
+            "apiVersion": format!("policies.kyverno.io/{}", api.version()),
+            "kind": "ImageValidatingPolicy",
+            "metadata": {"name": object_name(&pattern)},
+            "spec": {
+                "validationActions": actions,
+                "matchConstraints": {"resourceRules": [{
+                    "apiGroups": [""], "apiVersions": ["v1"],
+                    "operations": ["CREATE", "UPDATE"], "resources": ["pods"]}]},
+                "matchImageReferences": match_refs,
+                "attestors": attestors,
+                "validationConfigurations": {"mutateDigest": true, "verifyDigest": true, "required": true},
+                "validations": [{"expression": expression, "message": message}],
+            }
+        }));
+        let line = format!("{pattern}: {}", plan.ctx.describe(&rule));
+        plan.summary.exported.push(line);
+    }
+    plan.summary.differences.push(format!("Kyverno: {NESTED}"));
+    plan.summary.differences.push("Kyverno matches the image as written in the pod: the globs are fully qualified (docker.io/library/nginx), as Vouch names repositories".to_string());
+    Ok(Export {
+        files: vec![yaml_file("kyverno-imagevalidatingpolicies.yaml", &objects)?],
+        summary: plan.summary,
+    })
+}
+
+/// The RE2 regular expression for a Kyverno glob (only `*` is special in the globs written
+/// here), for CEL's `matches`.
+fn glob_regex(glob: &str) -> String {
+    let mut re = String::from("^");
+    for c in glob.chars() {
+        match c {
+            '*' => re.push_str(".*"),
+            c if c.is_ascii_alphanumeric()
+                || c == '/'
+                || c == '-'
+                || c == '_'
+                || c == ':'
+                || c == '@' =>
+            {
+                re.push(c)
+            }
+            c => {
+                re.push('\\');
+                re.push(c);
+            }
+        }
+    }
+    re.push('$');
+    re
+}
+
+/// policy-controller `ClusterImagePolicy` objects for `set` at `now`.
+pub fn policy_controller(set: &TrustSet, now: OffsetDateTime) -> Result<Export, ExportError> {
+    let mut plan = plan(set, now, POLICY_CONTROLLER, refuse_odd_characters)?;
+    let mut objects = Vec::new();
+    for (pattern, ns, rule, mode) in regions(&plan) {
+        let Rule::Keys { threshold, keys } = &rule else {
+            plan.summary
+                .exported
+                .push(format!("{pattern}: policy off, nothing to enforce"));
+            continue;
+        };
+        if ns == Namespace::Everything && keys.is_empty() {
+            if set.default_policy().mode != PolicyMode::Off {
+                plan.summary.differences.push("policy-controller admits an image no policy matches, where Vouch refuses it: set `no-match-policy: deny` in its `config-policy-controller` ConfigMap".to_string());
+            }
+            continue;
+        }
+        let mut spec = json!({
+            "images": policy_controller_globs(&ns).into_iter().map(|g| json!({"glob": g})).collect::<Vec<_>>(),
+            "mode": if mode == PolicyMode::Warn { "warn" } else { "enforce" },
+        });
+        if keys.len() < *threshold as usize {
+            spec["authorities"] = json!([{"name": "refuse", "static": {"action": "fail",
+                "message": format!("Vouch trusts no {threshold} keys for these images")}}]);
+        } else {
+            spec["authorities"] = keys
+                .iter()
+                .map(|&i| {
+                    let k = plan.ctx.keys[i];
+                    json!({"name": format!("key-{}", short(&k.fingerprint)),
+                           "key": {"data": k.public_key, "hashAlgorithm": "sha256"}})
+                })
+                .collect();
+            if *threshold > 1 {
+                spec["policy"] = json!({"type": "cue", "data": format!(
+                    "package sigstore\n\n_signed: [for name, m in authorityMatches if len(m.signatures) > 0 {{name}}]\n_enough: len(_signed) >= {threshold}\n_enough: true\n")});
+            }
+        }
+        objects.push(json!({
+            "apiVersion": "policy.sigstore.dev/v1beta1",
+            "kind": "ClusterImagePolicy",
+            "metadata": {"name": object_name(&pattern)},
+            "spec": spec,
+        }));
+        let line = format!("{pattern}: {}", plan.ctx.describe(&rule));
+        plan.summary.exported.push(line);
+    }
+    plan.summary
+        .differences
+        .push(format!("policy-controller: {NESTED}"));
+    Ok(Export {
+        files: vec![yaml_file(
+            "policy-controller-clusterimagepolicies.yaml",
+            &objects,
+        )?],
+        summary: plan.summary,
+    })
+}
