@@ -340,3 +340,207 @@ pub fn policy_controller(set: &TrustSet, now: OffsetDateTime) -> Result<Export, 
         summary: plan.summary,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::regions::namespace;
+    use super::*;
+    use crate::keys::{Algorithm, PrivateKey};
+    use crate::test_support::{now, policy, set, trusted};
+    use crate::trust::{scope, DefaultPolicy};
+
+    /// Kyverno's glob (gobwas/glob compiled without separators): `*` matches any run of
+    /// characters, `/` included; nothing else in the globs written here is special.
+    fn kyverno_match(glob: &str, s: &str) -> bool {
+        match glob.split_once('*') {
+            None => glob == s,
+            Some((head, rest)) => {
+                s.starts_with(head) && (head.len()..=s.len()).any(|i| kyverno_match(rest, &s[i..]))
+            }
+        }
+    }
+
+    /// policy-controller's glob (its `glob.Compile`): `**` matches anything, `*` anything but
+    /// `/`, over the full reference with Docker Hub as `index.docker.io`.
+    fn policy_controller_match(glob: &str, s: &str) -> bool {
+        if let Some(rest) = glob.strip_prefix("**") {
+            return (0..=s.len()).any(|i| policy_controller_match(rest, &s[i..]));
+        }
+        if let Some(rest) = glob.strip_prefix('*') {
+            let seg = s.find('/').unwrap_or(s.len());
+            return (0..=seg).any(|i| policy_controller_match(rest, &s[i..]));
+        }
+        match (glob.chars().next(), s.chars().next()) {
+            (None, None) => true,
+            (Some(g), Some(c)) if g == c => policy_controller_match(&glob[1..], &s[1..]),
+            _ => false,
+        }
+    }
+
+    /// The exported globs match an image reference (tagged or by digest) exactly when Vouch's
+    /// scope matches its repository, for every pattern the targets accept.
+    #[test]
+    fn exported_globs_agree_with_the_scope_matcher() {
+        let patterns = [
+            "ghcr.io/acme/**",
+            "docker.io/library/nginx",
+            "docker.io/acme/**",
+            "*.corp.example/**",
+            "127.0.0.1:5000/acme/**",
+            "**",
+        ];
+        let repos = [
+            "ghcr.io/acme/app",
+            "ghcr.io/acme/team/app",
+            "ghcr.io/acme",
+            "ghcr.io/acmex/app",
+            "ghcr.io/other/acme/app",
+            "docker.io/library/nginx",
+            "docker.io/library/nginx2",
+            "docker.io/library/nginx/sub",
+            "docker.io/acme/app",
+            "a.corp.example/x/y",
+            "a.b.corp.example/x",
+            "corp.example/x",
+            "evil.example/x.corp.example/y",
+            "127.0.0.1:5000/acme/app",
+            "127.0.0.1:5001/acme/app",
+        ];
+        let mut compared = 0;
+        for pattern in patterns {
+            let ns = namespace(pattern).expect(pattern);
+            for repo in repos {
+                let vouch = scope::matches(pattern, repo);
+                let hub = match repo.strip_prefix("docker.io/") {
+                    Some(rest) => format!("index.docker.io/{rest}"),
+                    None => repo.to_string(),
+                };
+                for suffix in [":v1", "@sha256:0123abcd"] {
+                    let pc = policy_controller_globs(&ns)
+                        .iter()
+                        .any(|g| policy_controller_match(g, &format!("{hub}{suffix}")));
+                    assert_eq!(pc, vouch, "policy-controller {pattern} vs {repo}{suffix}");
+                    if !matches!(ns, Namespace::Subdomains(_)) {
+                        let ky = kyverno_globs(&ns)
+                            .iter()
+                            .any(|g| kyverno_match(g, &format!("{repo}{suffix}")));
+                        assert_eq!(ky, vouch, "Kyverno {pattern} vs {repo}{suffix}");
+                    }
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, patterns.len() * repos.len() * 2);
+        // Why `*.domain/**` is refused for Kyverno: its `*` would reach across `/`.
+        let wild = kyverno_globs(&Namespace::Subdomains("corp.example".into()));
+        assert!(wild
+            .iter()
+            .any(|g| kyverno_match(g, "evil.example/x.corp.example/y:v1")));
+        assert!(!scope::matches(
+            "*.corp.example/**",
+            "evil.example/x.corp.example/y"
+        ));
+    }
+
+    fn objects(e: &Export) -> Vec<Value> {
+        e.files[0]
+            .contents
+            .split("---\n")
+            .filter(|d| !d.trim().is_empty())
+            .map(|d| serde_json::from_str(d).expect("json document"))
+            .collect()
+    }
+
+    fn keys(n: usize) -> Vec<PrivateKey> {
+        (0..n)
+            .map(|_| PrivateKey::generate(Algorithm::Ed25519).expect("key"))
+            .collect()
+    }
+
+    #[test]
+    fn kyverno_counts_distinct_attestors_and_refuses_subdomain_scopes() {
+        let k = keys(3);
+        let mut s = set(vec![
+            trusted(&k[0], "a", &["ghcr.io/acme/**"]),
+            trusted(&k[1], "b", &["ghcr.io/acme/**"]),
+            trusted(&k[2], "corp", &["*.corp.example/**"]),
+        ]);
+        s.policies
+            .push(policy("ghcr.io/acme/**", PolicyMode::Enforce, 2));
+        let e = kyverno(&s, now(), KyvernoApi::V1).expect("export");
+        let o = objects(&e);
+        let acme = o
+            .iter()
+            .find(|o| o["spec"]["matchImageReferences"] == json!([{"glob": "ghcr.io/acme/*"}]))
+            .expect("a policy for ghcr.io/acme");
+        assert_eq!(acme["spec"]["attestors"].as_array().map(Vec::len), Some(2));
+        let expr = acme["spec"]["validations"][0]["expression"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            expr.contains(">= 2")
+                && expr.contains("initContainers")
+                && expr.contains("ephemeralContainers"),
+            "{expr}"
+        );
+        assert_eq!(acme["spec"]["validationActions"], json!(["Deny"]));
+        assert!(
+            e.summary
+                .not_exported
+                .iter()
+                .any(|l| l.contains("`*.corp.example/**`")),
+            "{:?}",
+            e.summary
+        );
+        // Every other image: no key, enforce → refused, without touching ghcr.io/acme.
+        let rest = o.last().expect("the default policy");
+        let m = rest["spec"]["matchImageReferences"][0]["expression"]
+            .as_str()
+            .unwrap_or_default();
+        assert_eq!(m, "!ref.matches(\"^ghcr\\\\.io/acme/.*$\")", "{rest:#}");
+        // A policy pattern Kyverno cannot express refuses the export.
+        s.policies
+            .push(policy("*.corp.example/**", PolicyMode::Enforce, 1));
+        let err = kyverno(&s, now(), KyvernoApi::V1).expect_err("refused");
+        assert!(err.to_string().contains("`*.corp.example/**`"), "{err}");
+    }
+
+    #[test]
+    fn policy_controller_uses_cue_for_thresholds_and_says_what_no_policy_matches() {
+        let k = keys(3);
+        let mut s = set(vec![
+            trusted(&k[0], "a", &["ghcr.io/acme/**"]),
+            trusted(&k[1], "b", &["ghcr.io/acme/**"]),
+            trusted(&k[2], "c", &["ghcr.io/acme/**"]),
+        ]);
+        s.policies
+            .push(policy("ghcr.io/acme/**", PolicyMode::Warn, 2));
+        s.policies
+            .push(policy("ghcr.io/acme/legacy", PolicyMode::Off, 1));
+        let e = policy_controller(&s, now()).expect("export");
+        let o = objects(&e);
+        assert_eq!(o.len(), 1, "{o:#?}");
+        let spec = &o[0]["spec"];
+        assert_eq!(spec["images"], json!([{"glob": "ghcr.io/acme/**"}]));
+        assert_eq!(spec["mode"], "warn");
+        assert_eq!(spec["authorities"].as_array().map(Vec::len), Some(3));
+        assert!(spec["policy"]["data"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("len(_signed) >= 2"));
+        let said = e.summary.differences.join("\n");
+        assert!(said.contains("no-match-policy: deny"), "{said}");
+        assert!(e
+            .summary
+            .exported
+            .iter()
+            .any(|l| l.contains("ghcr.io/acme/legacy") && l.contains("off")));
+        // Default off: nothing to say about unmatched images.
+        s.default_policy = Some(DefaultPolicy {
+            mode: PolicyMode::Off,
+            threshold: 1,
+        });
+        let e = policy_controller(&s, now()).expect("export");
+        assert!(!e.summary.differences.join("\n").contains("no-match-policy"));
+    }
+}
