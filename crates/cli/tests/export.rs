@@ -324,6 +324,36 @@ fn kyverno_exports_validate_strictly_against_the_vendored_crd_in_every_api_versi
 }
 
 #[test]
+fn the_legacy_cluster_policy_validates_strictly_against_the_vendored_crd() {
+    let env = Env::new("export-clusterpolicy");
+    let file = admission_trust_set(&env);
+    let out = env.run(&[
+        "export",
+        "kyverno",
+        "--api",
+        "clusterpolicy",
+        "--trust-set",
+        &file,
+    ]);
+    assert_ok(&out, "vouch export kyverno --api clusterpolicy");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let yaml = stdout
+        .split_once('\n')
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    assert!(
+        yaml.contains("\"kind\": \"ClusterPolicy\"") && yaml.contains("\"count\": 2"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("\"failureAction\": \"Audit\"") && yaml.contains("\"ignoreTlog\": true"),
+        "{yaml}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("deprecated"));
+    assert_valid_against("kyverno-clusterpolicies.yaml", yaml);
+}
+
+#[test]
 fn policy_controller_exports_validate_strictly_against_the_vendored_crd() {
     let env = Env::new("export-policy-controller");
     let file = admission_trust_set(&env);

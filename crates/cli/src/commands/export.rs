@@ -18,7 +18,8 @@ pub(crate) enum ExportCmd {
     Containers(ExportArgs),
     /// Kyverno ImageValidatingPolicy objects (one per namespace of the trust set)
     Kyverno {
-        /// The API version to write: v1 (Kyverno 1.17+), v1beta1, v1alpha1 (1.14–1.16)
+        /// The API to write: ImageValidatingPolicy v1 (Kyverno 1.17+), v1beta1, v1alpha1
+        /// (1.14–1.16), or the legacy ClusterPolicy with verifyImages
         #[arg(long, value_enum, default_value_t = Api::V1)]
         api: Api,
         #[command(flatten)]
@@ -33,6 +34,7 @@ pub(crate) enum Api {
     V1,
     V1beta1,
     V1alpha1,
+    Clusterpolicy,
 }
 
 #[derive(clap::Args)]
@@ -55,6 +57,7 @@ pub(crate) fn run(cmd: ExportCmd) -> Result<Outcome> {
                 Api::V1 => admission::KyvernoApi::V1,
                 Api::V1beta1 => admission::KyvernoApi::V1beta1,
                 Api::V1alpha1 => admission::KyvernoApi::V1alpha1,
+                Api::Clusterpolicy => admission::KyvernoApi::ClusterPolicy,
             };
             (admission::kyverno(&load(&args)?, now, api)?, args)
         }

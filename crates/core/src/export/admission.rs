@@ -34,6 +34,9 @@ pub enum KyvernoApi {
     V1beta1,
     /// `policies.kyverno.io/v1alpha1` (deprecated; Kyverno 1.14–1.16).
     V1alpha1,
+    /// The legacy `kyverno.io/v1` `ClusterPolicy` with `verifyImages` (deprecated since
+    /// Kyverno 1.17).
+    ClusterPolicy,
 }
 
 impl KyvernoApi {
@@ -42,6 +45,7 @@ impl KyvernoApi {
             KyvernoApi::V1 => "v1",
             KyvernoApi::V1beta1 => "v1beta1",
             KyvernoApi::V1alpha1 => "v1alpha1",
+            KyvernoApi::ClusterPolicy => "v1",
         }
     }
 }
@@ -152,7 +156,12 @@ pub fn kyverno(
     now: OffsetDateTime,
     api: KyvernoApi,
 ) -> Result<Export, ExportError> {
-    let mut plan = plan(set, now, KYVERNO, |ns| {
+    let target = if api == KyvernoApi::ClusterPolicy {
+        "a Kyverno ClusterPolicy"
+    } else {
+        KYVERNO
+    };
+    let mut plan = plan(set, now, target, |ns| {
         refuse_odd_characters(ns)?;
         match ns {
             Namespace::Subdomains(_) => Err(
@@ -162,6 +171,9 @@ pub fn kyverno(
             _ => Ok(()),
         }
     })?;
+    if api == KyvernoApi::ClusterPolicy {
+        return cluster_policy(plan);
+    }
     let images = "((has(images.containers) ? images.containers : []) + (has(images.initContainers) ? images.initContainers : []) + (has(images.ephemeralContainers) ? images.ephemeralContainers : []))";
     let mut objects = Vec::new();
     let regions = regions(&plan);
@@ -252,6 +264,76 @@ pub fn kyverno(
     plan.summary.differences.push("Kyverno matches the image as written in the pod: the globs are fully qualified (docker.io/library/nginx), as Vouch names repositories".to_string());
     Ok(Export {
         files: vec![yaml_file("kyverno-imagevalidatingpolicies.yaml", &objects)?],
+        summary: plan.summary,
+    })
+}
+
+/// The legacy `ClusterPolicy`: one rule per namespace, `verifyImages` with one attestor of
+/// `count` = threshold over one entry per key; a namespace where no key can meet the threshold
+/// gets a `validate` rule denying pods whose images its globs match (every other image: whose
+/// images no other namespace's globs match).
+fn cluster_policy(mut plan: Plan<'_>) -> Result<Export, ExportError> {
+    let regions = regions(&plan);
+    let outside: Vec<String> = regions
+        .iter()
+        .filter(|r| r.1 != Namespace::Everything)
+        .flat_map(|r| kyverno_globs(&r.1))
+        .collect();
+    let mut rules = Vec::new();
+    for (pattern, ns, rule, mode) in regions {
+        let Rule::Keys { threshold, keys } = &rule else {
+            plan.summary
+                .exported
+                .push(format!("{pattern}: policy off, nothing to enforce"));
+            continue;
+        };
+        let action = if mode == PolicyMode::Warn {
+            "Audit"
+        } else {
+            "Enforce"
+        };
+        let globs = kyverno_globs(&ns);
+        let mut r = json!({"name": object_name(&pattern),
+                           "match": {"any": [{"resources": {"kinds": ["Pod"]}}]}});
+        if keys.len() < *threshold as usize {
+            let (operator, value) = if ns == Namespace::Everything && !outside.is_empty() {
+                ("AnyNotIn", json!(outside))
+            } else {
+                ("AnyIn", json!(globs))
+            };
+            let foreach: Vec<Value> = ["containers", "initContainers", "ephemeralContainers"]
+                .iter()
+                .map(|list| json!({
+                    "list": format!("request.object.spec.{list} || `[]`"),
+                    "deny": {"conditions": {"any": [{"key": "{{ element.image }}", "operator": operator, "value": value}]}}
+                }))
+                .collect();
+            r["validate"] = json!({"failureAction": action,
+                "message": format!("Vouch trusts no {threshold} keys for these images"),
+                "foreach": foreach});
+        } else {
+            let entries: Vec<Value> = keys
+                .iter()
+                .map(|&i| {
+                    json!({"keys": {"publicKeys": plan.ctx.keys[i].public_key,
+                    "rekor": {"ignoreTlog": true}, "ctlog": {"ignoreSCT": true}}})
+                })
+                .collect();
+            r["verifyImages"] = json!([{"imageReferences": globs, "failureAction": action,
+                "mutateDigest": true, "verifyDigest": true, "required": true,
+                "attestors": [{"count": threshold, "entries": entries}]}]);
+        }
+        rules.push(r);
+        let line = format!("{pattern}: {}", plan.ctx.describe(&rule));
+        plan.summary.exported.push(line);
+    }
+    plan.summary.differences.push(format!("Kyverno: {NESTED}"));
+    plan.summary.differences.push("ClusterPolicy verifyImages is deprecated since Kyverno 1.17: prefer the ImageValidatingPolicy export (--api v1)".to_string());
+    let policy = json!({"apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy",
+        "metadata": {"name": "vouch"},
+        "spec": {"background": false, "rules": rules}});
+    Ok(Export {
+        files: vec![yaml_file("kyverno-clusterpolicy.yaml", &[policy])?],
         summary: plan.summary,
     })
 }
@@ -503,6 +585,39 @@ mod tests {
             .push(policy("*.corp.example/**", PolicyMode::Enforce, 1));
         let err = kyverno(&s, now(), KyvernoApi::V1).expect_err("refused");
         assert!(err.to_string().contains("`*.corp.example/**`"), "{err}");
+    }
+
+    #[test]
+    fn the_cluster_policy_counts_keys_and_denies_what_no_key_covers() {
+        let k = keys(2);
+        let mut s = set(vec![
+            trusted(&k[0], "a", &["ghcr.io/acme/**"]),
+            trusted(&k[1], "b", &["ghcr.io/acme/**"]),
+        ]);
+        s.policies
+            .push(policy("ghcr.io/acme/**", PolicyMode::Warn, 2));
+        let e = kyverno(&s, now(), KyvernoApi::ClusterPolicy).expect("export");
+        let o = objects(&e);
+        let rules = o[0]["spec"]["rules"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(rules.len(), 2, "{o:#?}");
+        let verify = &rules[0]["verifyImages"][0];
+        assert_eq!(verify["imageReferences"], json!(["ghcr.io/acme/*"]));
+        assert_eq!(verify["failureAction"], "Audit");
+        assert_eq!(verify["attestors"][0]["count"], 2);
+        assert_eq!(
+            verify["attestors"][0]["entries"].as_array().map(Vec::len),
+            Some(2)
+        );
+        // Every other image has no key under enforce: denied unless a namespace above covers it.
+        let deny = &rules[1]["validate"];
+        assert_eq!(deny["failureAction"], "Enforce");
+        let cond = &deny["foreach"][0]["deny"]["conditions"]["any"][0];
+        assert_eq!(cond["operator"], "AnyNotIn");
+        assert_eq!(cond["value"], json!(["ghcr.io/acme/*"]));
+        assert_eq!(deny["foreach"].as_array().map(Vec::len), Some(3));
     }
 
     #[test]
