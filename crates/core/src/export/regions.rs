@@ -53,7 +53,7 @@ pub(crate) fn namespace(pattern: &str) -> Result<Namespace, String> {
             return Ok(Namespace::Under(prefix.to_string()));
         }
     }
-    Err("containers-policy.json scopes are repository namespaces (`host/ns/**` or an exact repository) or `*.domain/**`; it has no other wildcard".to_string())
+    Err("Vouch exports only `host/ns/**`, exact repositories, `*.domain/**` and `**`, the scopes it can map exactly".to_string())
 }
 
 /// What Vouch requires of the repositories one namespace covers.
@@ -153,7 +153,7 @@ pub(crate) fn plan<'a>(
                     kept.push(s.as_str());
                 }
                 Err(why) => summary.not_exported.push(format!(
-                    "{}: its scope `{s}` was left out ({why}); the export trusts it less widely than Vouch does",
+                    "{}: its scope `{s}` cannot be expressed in {target} ({why}): left out, so the export trusts this key less widely than Vouch does",
                     k.label()
                 )),
             }
