@@ -345,6 +345,10 @@ pub fn skopeo() -> PathBuf {
     tool("VOUCH_TEST_SKOPEO")
 }
 
+pub fn podman() -> PathBuf {
+    tool("VOUCH_TEST_PODMAN")
+}
+
 pub fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
