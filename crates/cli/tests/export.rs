@@ -279,6 +279,16 @@ fn without_output_the_files_go_to_stdout_and_the_summary_to_stderr() {
     );
 }
 
+/// `vouch ARGS` printing one export on stdout: the file (after its `# NAME` line) and stderr.
+fn exported(env: &Env, args: &[&str]) -> (String, String) {
+    let out = env.run(args);
+    assert_ok(&out, &format!("vouch {args:?}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let file = stdout.split_once('\n').map(|(_, rest)| rest.to_string());
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    (file.unwrap_or_default(), stderr)
+}
+
 /// A trust set with: a key for everything, two keys for `ghcr.io/acme/**` needing 2 of them
 /// (warn), an exact repository, and an enforce default.
 fn admission_trust_set(env: &Env) -> String {
@@ -362,13 +372,11 @@ fn kyverno_exports_validate_strictly_against_the_vendored_crd_in_every_api_versi
     let env = Env::new("export-kyverno");
     let file = admission_trust_set(&env);
     for api in ["v1", "v1beta1", "v1alpha1"] {
-        let out = env.run(&["export", "kyverno", "--api", api, "--trust-set", &file]);
-        assert_ok(&out, "vouch export kyverno");
-        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-        let yaml = stdout
-            .split_once('\n')
-            .map(|(_, rest)| rest)
-            .unwrap_or_default();
+        let (yaml, _) = exported(
+            &env,
+            &["export", "kyverno", "--api", api, "--trust-set", &file],
+        );
+        let yaml = yaml.as_str();
         assert!(
             yaml.contains(&format!("\"apiVersion\": \"policies.kyverno.io/{api}\"")),
             "{yaml}"
@@ -383,20 +391,16 @@ fn kyverno_exports_validate_strictly_against_the_vendored_crd_in_every_api_versi
 fn the_legacy_cluster_policy_validates_strictly_against_the_vendored_crd() {
     let env = Env::new("export-clusterpolicy");
     let file = admission_trust_set(&env);
-    let out = env.run(&[
+    let args = [
         "export",
         "kyverno",
         "--api",
         "clusterpolicy",
         "--trust-set",
         &file,
-    ]);
-    assert_ok(&out, "vouch export kyverno --api clusterpolicy");
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let yaml = stdout
-        .split_once('\n')
-        .map(|(_, rest)| rest)
-        .unwrap_or_default();
+    ];
+    let (yaml, stderr) = exported(&env, &args);
+    let yaml = yaml.as_str();
     assert!(
         yaml.contains("\"kind\": \"ClusterPolicy\"") && yaml.contains("\"count\": 2"),
         "{yaml}"
@@ -405,7 +409,7 @@ fn the_legacy_cluster_policy_validates_strictly_against_the_vendored_crd() {
         yaml.contains("\"failureAction\": \"Audit\"") && yaml.contains("\"ignoreTlog\": true"),
         "{yaml}"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("deprecated"));
+    assert!(stderr.contains("deprecated"), "{stderr}");
     assert_valid_against("kyverno-clusterpolicies.yaml", yaml);
 }
 
@@ -413,13 +417,8 @@ fn the_legacy_cluster_policy_validates_strictly_against_the_vendored_crd() {
 fn policy_controller_exports_validate_strictly_against_the_vendored_crd() {
     let env = Env::new("export-policy-controller");
     let file = admission_trust_set(&env);
-    let out = env.run(&["export", "policy-controller", "--trust-set", &file]);
-    assert_ok(&out, "vouch export policy-controller");
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let yaml = stdout
-        .split_once('\n')
-        .map(|(_, rest)| rest)
-        .unwrap_or_default();
+    let (yaml, _) = exported(&env, &["export", "policy-controller", "--trust-set", &file]);
+    let yaml = yaml.as_str();
     assert!(yaml.contains("index.docker.io/library/nginx:*"), "{yaml}");
     assert!(
         yaml.contains("len(_signed) >= 2") && yaml.contains("\"mode\": \"warn\""),

@@ -132,6 +132,15 @@ fn regions(plan: &Plan<'_>) -> Vec<(String, Namespace, Rule, PolicyMode)> {
     out
 }
 
+/// The Kyverno globs of every namespace but "every other repository".
+fn kyverno_globs_of_namespaces(regions: &[(String, Namespace, Rule, PolicyMode)]) -> Vec<String> {
+    regions
+        .iter()
+        .filter(|r| r.1 != Namespace::Everything)
+        .flat_map(|r| kyverno_globs(&r.1))
+        .collect()
+}
+
 /// Writes `objects` as one multi-document YAML file (each document JSON, which is YAML).
 fn yaml_file(path: &str, objects: &[Value]) -> Result<ExportFile, ExportError> {
     let mut contents = String::new();
@@ -177,16 +186,10 @@ pub fn kyverno(
     let images = "((has(images.containers) ? images.containers : []) + (has(images.initContainers) ? images.initContainers : []) + (has(images.ephemeralContainers) ? images.ephemeralContainers : []))";
     let mut objects = Vec::new();
     let regions = regions(&plan);
-    let outside: Vec<String> = regions
-        .iter()
-        .filter(|r| r.1 != Namespace::Everything)
-        .flat_map(|r| kyverno_globs(&r.1))
-        .collect();
+    let outside = kyverno_globs_of_namespaces(&regions);
     for (pattern, ns, rule, mode) in regions {
         let Rule::Keys { threshold, keys } = &rule else {
-            plan.summary
-                .exported
-                .push(format!("{pattern}: policy off, nothing to enforce"));
+            plan.note_off(&pattern);
             continue;
         };
         let match_refs: Vec<Value> = if ns == Namespace::Everything {
@@ -274,17 +277,11 @@ pub fn kyverno(
 /// images no other namespace's globs match).
 fn cluster_policy(mut plan: Plan<'_>) -> Result<Export, ExportError> {
     let regions = regions(&plan);
-    let outside: Vec<String> = regions
-        .iter()
-        .filter(|r| r.1 != Namespace::Everything)
-        .flat_map(|r| kyverno_globs(&r.1))
-        .collect();
+    let outside = kyverno_globs_of_namespaces(&regions);
     let mut rules = Vec::new();
     for (pattern, ns, rule, mode) in regions {
         let Rule::Keys { threshold, keys } = &rule else {
-            plan.summary
-                .exported
-                .push(format!("{pattern}: policy off, nothing to enforce"));
+            plan.note_off(&pattern);
             continue;
         };
         let action = if mode == PolicyMode::Warn {
@@ -370,9 +367,7 @@ pub fn policy_controller(set: &TrustSet, now: OffsetDateTime) -> Result<Export, 
     let mut objects = Vec::new();
     for (pattern, ns, rule, mode) in regions(&plan) {
         let Rule::Keys { threshold, keys } = &rule else {
-            plan.summary
-                .exported
-                .push(format!("{pattern}: policy off, nothing to enforce"));
+            plan.note_off(&pattern);
             continue;
         };
         if ns == Namespace::Everything && keys.is_empty() {

@@ -1,10 +1,14 @@
 //! Exports of the trust set to the engines that enforce trust on fleets.
 //!
 //! Pure: a trust set and a time in, files and a summary out; nothing is read or written here.
-//! Each target lives in its own module. *Invariant: an export never trusts more than Vouch
-//! does — a scope or policy a target cannot express exactly is refused with a sentence naming
-//! it, or (for a key's scope, where dropping it can only narrow) left out and listed in the
-//! summary; revoked and expired keys are never exported.*
+//! Each target lives in its own module (`containers`, `admission`); `regions` maps the trust set
+//! to namespaces and what each requires, once for all of them. *Invariant: an export never
+//! trusts more than Vouch does, except where its summary says so in a sentence (a repository
+//! named exactly like a namespace in containers-policy.json; images a Kubernetes policy does
+//! not match) — a policy pattern a target cannot express refuses the export with a sentence
+//! naming it; a key's scope it cannot express is left out (which only narrows) and named in
+//! the summary; revoked and expired keys are never exported; keyless identities are not
+//! exported yet, and the summary says so.*
 
 pub mod admission;
 pub mod containers;

@@ -190,6 +190,12 @@ impl Namespace {
 pub(crate) const EVERY_OTHER: &str = "X/X";
 
 impl Plan<'_> {
+    /// Says in the summary that `pattern`'s policy is off, so nothing is exported for it.
+    pub(crate) fn note_off(&mut self, pattern: &str) {
+        let line = format!("{pattern}: policy off, nothing to enforce");
+        self.summary.exported.push(line);
+    }
+
     /// Says in the summary, once per pattern, that warn is exported as `instead`.
     pub(crate) fn note_mode(&mut self, probe: &str, target: &str, instead: &str) {
         let p = self.ctx.set.policy_for(probe);
