@@ -16,6 +16,8 @@ packages=(
   imagemagick xdotool python3-gi gir1.2-gtk-3.0 openssl jq librsvg2-bin
   # authenticating registries (tests/harness/services/auth.sh): bcrypt htpasswd, the token issuer
   apache2-utils python3-cryptography
+  # export tests: Kubernetes objects validated against the vendored CRD schemas
+  python3-jsonschema python3-yaml
   # benchmarks (make bench): timing, max RSS
   hyperfine time
 )

@@ -7,7 +7,7 @@
 #   - Xvfb on a free display, for the window tests.
 # The command learns addresses and tool paths from environment variables:
 #   VOUCH_HARNESS=1  VOUCH_TEST_REGISTRY=127.0.0.1:PORT  VOUCH_TEST_REGISTRY_LOG=FILE
-#   VOUCH_TEST_COSIGN / VOUCH_TEST_SKOPEO (peer tools)  DISPLAY  VOUCH_TEST_ARTIFACTS
+#   VOUCH_TEST_COSIGN / VOUCH_TEST_SKOPEO / VOUCH_TEST_PODMAN (peer tools)  DISPLAY  VOUCH_TEST_ARTIFACTS
 # Usage: tests/harness/with-env.sh COMMAND [ARGS...]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -122,6 +122,7 @@ echo "harness: Xvfb on $DISPLAY" >&2
 # Peers.
 [ -x "$root/.tools/bin/cosign" ] && export VOUCH_TEST_COSIGN="$root/.tools/bin/cosign"
 [ -x "$root/.tools/bin/skopeo" ] && export VOUCH_TEST_SKOPEO="$root/.tools/bin/skopeo"
+[ -x "$root/.tools/bin/podman" ] && export VOUCH_TEST_PODMAN="$root/.tools/bin/podman"
 export VOUCH_HARNESS=1 VOUCH_PROFILE=test
 
 # More services (authenticating registries, TLS, …): each file in services/ is sourced here, in

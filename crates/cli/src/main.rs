@@ -34,6 +34,10 @@ enum Command {
     /// Export or import the whole trust set (no private keys)
     #[command(subcommand)]
     Trust(commands::trust::TrustCmd),
+    /// Export the trust set for the engines that enforce it on fleets (containers-policy.json, Kyverno,
+    /// policy-controller)
+    #[command(subcommand)]
+    Export(commands::export::ExportCmd),
     /// Verify images: are they signed by keys you trust, for their repository and digest?
     Verify(commands::verify::VerifyArgs),
     /// The images checked in this profile, newest first (shared with the window); --recheck
@@ -80,6 +84,7 @@ fn main() -> ExitCode {
         Command::Key(cmd) => commands::key::run(cmd),
         Command::Policy(cmd) => commands::policy::run(cmd),
         Command::Trust(cmd) => commands::trust::run(cmd),
+        Command::Export(cmd) => commands::export::run(cmd),
         Command::Doctor { json } => commands::doctor::run(json),
         Command::Verify(args) => commands::verify::run(args),
         Command::History(args) => commands::history::run(args),

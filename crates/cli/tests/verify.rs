@@ -16,26 +16,6 @@ use vouch_core::registry::sha256_digest;
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/// Writes `manifest` under `tag` of `repo`, copying the blobs it names from `from_repo`.
-fn put_manifest_with_blobs(reg: &str, from_repo: &str, repo: &str, tag: &str, manifest: &[u8]) {
-    let v: Value = serde_json::from_slice(manifest).expect("manifest json");
-    let layers = v["layers"].as_array().cloned().unwrap_or_default();
-    let digests = std::iter::once(&v["config"])
-        .chain(&layers)
-        .filter_map(|d| d["digest"].as_str().map(str::to_string))
-        .collect::<Vec<_>>();
-    with_repo(reg, from_repo, |cf, from| async move {
-        let to = parse(&format!("{reg}/{repo}:x"));
-        let ct = client(&to);
-        for d in &digests {
-            if let Ok(b) = cf.blob(&from, d, 16 << 20).await {
-                ct.push_blob(&to, b).await.expect("copy blob");
-            }
-        }
-    });
-    put_manifest(reg, repo, tag, manifest.to_vec());
-}
-
 fn verify_json(env: &Env, image: &str) -> (Value, Option<i32>, String) {
     env.json("verify", image)
 }
@@ -310,17 +290,6 @@ fn signature_replayed_onto_another_digest_is_invalid() {
     assert_eq!(v["cause"]["code"], "wrong_digest", "{v:#}");
     assert_eq!(v["cause"]["image"], v["digest"], "{v:#}");
     assert_ne!(v["cause"]["signed_for"][0], v["digest"], "{v:#}");
-}
-
-/// Rewrites the `.sig` manifest of `digest` with `edit` applied to its first layer.
-fn tamper_first_layer(reg: &str, repo: &str, digest: &str, edit: impl FnOnce(&mut Value)) {
-    let sig = get_manifest(reg, repo, &sig_tag(digest)).expect("sig");
-    let mut v: Value = serde_json::from_slice(&sig).expect("json");
-    if let Some(layer) = v["layers"].get_mut(0) {
-        edit(layer);
-    }
-    let bytes = serde_json::to_vec(&v).expect("json");
-    put_manifest_with_blobs(reg, repo, repo, &sig_tag(digest), &bytes);
 }
 
 #[test]

@@ -7,6 +7,7 @@ pub mod cosign;
 pub mod discovery;
 pub mod doctor;
 pub mod dsse;
+pub mod export;
 pub mod extract;
 pub mod history;
 pub mod keys;

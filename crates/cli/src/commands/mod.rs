@@ -2,6 +2,7 @@
 
 pub(crate) mod attest;
 pub(crate) mod doctor;
+pub(crate) mod export;
 pub(crate) mod history;
 pub(crate) mod inspect;
 pub(crate) mod key;
@@ -29,6 +30,13 @@ pub(crate) fn signing_key(wanted: &str) -> Result<(String, PrivateKey)> {
     let key = TrustStore::find(&set, wanted)?;
     let private = store.private_key(&key.fingerprint)?;
     Ok((key.label(), private))
+}
+
+/// A trust set read from FILE (`-`: stdin), as written by `vouch trust export`.
+pub(crate) fn trust_set_from_file(file: &str) -> Result<vouch_core::trust::TrustSet> {
+    let bytes = crate::input::read_source(file)?;
+    vouch_core::trust::TrustSet::from_json(&bytes)
+        .with_context(|| format!("`{file}` is not a trust set Vouch can use"))
 }
 
 /// A runtime on this thread, for the commands that make one registry call at a time.

@@ -6,7 +6,6 @@ use std::sync::{Arc, Mutex};
 use anyhow::{bail, Context, Result};
 use time::OffsetDateTime;
 use vouch_core::history::{History, HistoryEntry};
-use vouch_core::trust::TrustSet;
 use vouch_core::verify::{verify_each, Cancel, PendingTrust, Status, Verdict, VerifyOptions};
 
 use super::open_store;
@@ -73,10 +72,7 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
     let trust = match args.trust_set {
         // A trust set from a file: read before anything else, its errors fail the command.
         Some(file) => {
-            let set = read_source(&file).and_then(|bytes| {
-                TrustSet::from_json(&bytes)
-                    .with_context(|| format!("`{file}` is not a trust set Vouch can use"))
-            })?;
+            let set = super::trust_set_from_file(&file)?;
             PendingTrust::ready(Arc::new(set))
         }
         // Performance: the keychain read (a D-Bus round trip to the Secret Service) runs on its

@@ -345,6 +345,10 @@ pub fn skopeo() -> PathBuf {
     tool("VOUCH_TEST_SKOPEO")
 }
 
+pub fn podman() -> PathBuf {
+    tool("VOUCH_TEST_PODMAN")
+}
+
 pub fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -788,4 +792,35 @@ pub fn access_log_lines() -> Vec<String> {
         .and_then(|p| std::fs::read_to_string(p).ok())
         .map(|s| s.lines().map(str::to_string).collect())
         .unwrap_or_default()
+}
+
+/// Writes `manifest` under `tag` of `repo`, copying the blobs it names from `from_repo`.
+pub fn put_manifest_with_blobs(reg: &str, from_repo: &str, repo: &str, tag: &str, manifest: &[u8]) {
+    let v: Value = serde_json::from_slice(manifest).expect("manifest json");
+    let layers = v["layers"].as_array().cloned().unwrap_or_default();
+    let digests = std::iter::once(&v["config"])
+        .chain(&layers)
+        .filter_map(|d| d["digest"].as_str().map(str::to_string))
+        .collect::<Vec<_>>();
+    with_repo(reg, from_repo, |cf, from| async move {
+        let to = parse(&format!("{reg}/{repo}:x"));
+        let ct = client(&to);
+        for d in &digests {
+            if let Ok(b) = cf.blob(&from, d, 16 << 20).await {
+                ct.push_blob(&to, b).await.expect("copy blob");
+            }
+        }
+    });
+    put_manifest(reg, repo, tag, manifest.to_vec());
+}
+
+/// Rewrites the `.sig` manifest of `digest` with `edit` applied to its first layer.
+pub fn tamper_first_layer(reg: &str, repo: &str, digest: &str, edit: impl FnOnce(&mut Value)) {
+    let sig = get_manifest(reg, repo, &sig_tag(digest)).expect("sig");
+    let mut v: Value = serde_json::from_slice(&sig).expect("json");
+    if let Some(layer) = v["layers"].get_mut(0) {
+        edit(layer);
+    }
+    let bytes = serde_json::to_vec(&v).expect("json");
+    put_manifest_with_blobs(reg, repo, repo, &sig_tag(digest), &bytes);
 }

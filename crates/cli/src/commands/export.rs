@@ -1,0 +1,124 @@
+//! `vouch export containers|kyverno|policy-controller`: the trust set as the files the engines
+//! that run fleets enforce, with a summary of what was exported and what could not be.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use time::OffsetDateTime;
+use vouch_core::export::{Export, Summary};
+use vouch_core::trust::TrustSet;
+
+use super::{open_store, trust_set_from_file};
+use crate::Outcome;
+
+#[derive(Subcommand)]
+pub(crate) enum ExportCmd {
+    /// containers-policy.json and registries.d/vouch.yaml (podman, skopeo, CRI-O, buildah, bootc)
+    Containers(ExportArgs),
+    /// Kyverno ImageValidatingPolicy objects (one per namespace of the trust set)
+    Kyverno {
+        /// The API to write: ImageValidatingPolicy v1 (Kyverno 1.17+), v1beta1, v1alpha1
+        /// (1.14–1.16), or the legacy ClusterPolicy with verifyImages
+        #[arg(long, value_enum, default_value_t = Api::V1)]
+        api: Api,
+        #[command(flatten)]
+        args: ExportArgs,
+    },
+    /// sigstore policy-controller ClusterImagePolicy objects (one per namespace of the trust set)
+    PolicyController(ExportArgs),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum Api {
+    V1,
+    V1beta1,
+    V1alpha1,
+    Clusterpolicy,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ExportArgs {
+    /// Write the files into DIR (created if missing); without it they are printed on stdout
+    #[arg(long, value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// Export the trust set in FILE (as written by `vouch trust export`) instead of the keychain's
+    #[arg(long = "trust-set", value_name = "FILE")]
+    trust_set: Option<String>,
+}
+
+pub(crate) fn run(cmd: ExportCmd) -> Result<Outcome> {
+    use vouch_core::export::{admission, containers};
+    let now = OffsetDateTime::now_utc();
+    let (export, args) = match cmd {
+        ExportCmd::Containers(args) => (containers::export(&load(&args)?, now)?, args),
+        ExportCmd::Kyverno { api, args } => {
+            let api = match api {
+                Api::V1 => admission::KyvernoApi::V1,
+                Api::V1beta1 => admission::KyvernoApi::V1beta1,
+                Api::V1alpha1 => admission::KyvernoApi::V1alpha1,
+                Api::Clusterpolicy => admission::KyvernoApi::ClusterPolicy,
+            };
+            (admission::kyverno(&load(&args)?, now, api)?, args)
+        }
+        ExportCmd::PolicyController(args) => {
+            (admission::policy_controller(&load(&args)?, now)?, args)
+        }
+    };
+    write(&export, args.output.as_deref())?;
+    Ok(Outcome::Ok)
+}
+
+/// The trust set to export: from FILE when given, otherwise the keychain's.
+fn load(args: &ExportArgs) -> Result<TrustSet> {
+    match args.trust_set.as_deref() {
+        Some(file) => trust_set_from_file(file),
+        None => Ok(open_store()?.load()?),
+    }
+}
+
+/// Writes the files into `dir`, or prints them on stdout (each after a `# FILE` line), and the
+/// summary (on stderr when the files go to stdout).
+fn write(export: &Export, dir: Option<&Path>) -> Result<()> {
+    match dir {
+        Some(dir) => {
+            for f in &export.files {
+                let path = dir.join(&f.path);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("could not create `{}`", parent.display()))?;
+                }
+                std::fs::write(&path, &f.contents)
+                    .with_context(|| format!("could not write `{}`", path.display()))?;
+                println!("wrote {}", path.display());
+            }
+            print!("{}", summary_text(&export.summary));
+        }
+        None => {
+            for f in &export.files {
+                println!("# {}", f.path);
+                print!("{}", f.contents);
+            }
+            eprint!("{}", summary_text(&export.summary));
+        }
+    }
+    Ok(())
+}
+
+fn summary_text(s: &Summary) -> String {
+    let mut out = String::new();
+    for (title, lines) in [
+        ("exported", &s.exported),
+        ("not exported", &s.not_exported),
+        ("differences", &s.differences),
+    ] {
+        if lines.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("{title}:\n"));
+        for l in lines {
+            out.push_str(&format!("  - {l}\n"));
+        }
+    }
+    out
+}

@@ -1,0 +1,176 @@
+//! Exports of the trust set to the engines that enforce trust on fleets.
+//!
+//! Pure: a trust set and a time in, files and a summary out; nothing is read or written here.
+//! Each target lives in its own module (`containers`, `admission`); `regions` maps the trust set
+//! to namespaces and what each requires, once for all of them. *Invariant: an export never
+//! trusts more than Vouch does, except where its summary says so in a sentence (a repository
+//! named exactly like a namespace in containers-policy.json; images a Kubernetes policy does
+//! not match) — a policy pattern a target cannot express refuses the export with a sentence
+//! naming it; a key's scope it cannot express is left out (which only narrows) and named in
+//! the summary; revoked and expired keys are never exported; keyless identities are not
+//! exported yet, and the summary says so.*
+
+pub mod admission;
+pub mod containers;
+mod regions;
+
+use time::OffsetDateTime;
+
+use crate::trust::{KeyStatus, TrustSet, TrustedKey};
+
+/// The most requirements (or combinations of keys) one threshold may turn into.
+pub const MAX_COMBINATIONS: u128 = 64;
+
+/// One file of an export, its path relative to the output folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportFile {
+    pub path: String,
+    pub contents: String,
+}
+
+/// What an export wrote and what it could not express, in sentences.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// What was exported.
+    pub exported: Vec<String>,
+    /// What was left out, and why.
+    pub not_exported: Vec<String>,
+    /// Where the target behaves differently from Vouch (never more trusting).
+    pub differences: Vec<String>,
+}
+
+/// An export: its files and its summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    pub files: Vec<ExportFile>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExportError {
+    /// A policy's pattern the target cannot express: leaving it out could trust more than
+    /// Vouch does, so nothing is exported.
+    #[error("the policy for `{pattern}` cannot be expressed in {target}: {why}; nothing was exported, since leaving it out could trust more than Vouch does")]
+    Inexpressible {
+        pattern: String,
+        target: &'static str,
+        why: String,
+    },
+    #[error("{scope}: {threshold} of {keys} keys would need {count} requirements in {target}, more than the {limit} an export writes; lower the threshold or the number of keys for it")]
+    TooManyCombinations {
+        scope: String,
+        target: &'static str,
+        threshold: u32,
+        keys: usize,
+        count: u128,
+        limit: u128,
+    },
+    #[error("the export could not be serialised: {0}")]
+    Serialize(String),
+}
+
+/// The keys an export may carry (active and unexpired at `now`), and sentences for the others.
+pub(crate) fn exportable_keys(set: &TrustSet, now: OffsetDateTime) -> (Vec<&TrustedKey>, Summary) {
+    let mut summary = Summary::default();
+    let mut keys = Vec::new();
+    for k in &set.keys {
+        if k.status == KeyStatus::Revoked {
+            summary
+                .not_exported
+                .push(format!("{} is revoked: not exported", k.label()));
+        } else if let Some(at) = k.expires_at.filter(|e| *e <= now) {
+            summary.not_exported.push(format!(
+                "{} expired on {}: not exported",
+                k.label(),
+                rfc3339(at)
+            ));
+        } else {
+            if let Some(at) = k.expires_at {
+                summary.differences.push(format!(
+                    "{} expires on {}; the export carries no expiry, so export again before then",
+                    k.label(),
+                    rfc3339(at)
+                ));
+            }
+            keys.push(k);
+        }
+    }
+    summary.not_exported.push(
+        "keyless identities are not exported yet (Vouch trusts keys only so far)".to_string(),
+    );
+    (keys, summary)
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}
+
+/// How many ways to choose `k` of `m` (saturating).
+pub(crate) fn choose(m: usize, k: usize) -> u128 {
+    if k > m {
+        return 0;
+    }
+    let k = k.min(m - k) as u128;
+    let m = m as u128;
+    let mut acc = 1u128;
+    for i in 0..k {
+        // Exact at every step: acc is (m choose i), and (m choose i)·(m−i) is divisible by i+1.
+        match acc.checked_mul(m - i) {
+            Some(v) => acc = v / (i + 1),
+            None => return u128::MAX,
+        }
+    }
+    acc
+}
+
+/// Every `k`-subset of `0..m`, as sorted index lists, in lexicographic order.
+pub(crate) fn combinations(m: usize, k: usize) -> Vec<Vec<usize>> {
+    let mut out = Vec::new();
+    if k == 0 || k > m {
+        return out;
+    }
+    let mut idx: Vec<usize> = (0..k).collect();
+    loop {
+        out.push(idx.clone());
+        // The rightmost index that can still move right.
+        let Some(i) = (0..k).rev().find(|&i| idx[i] < m - k + i) else {
+            return out;
+        };
+        idx[i] += 1;
+        for j in i + 1..k {
+            idx[j] = idx[j - 1] + 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn combinations_are_all_the_subsets_once() {
+        assert_eq!(
+            combinations(4, 2),
+            vec![
+                vec![0, 1],
+                vec![0, 2],
+                vec![0, 3],
+                vec![1, 2],
+                vec![1, 3],
+                vec![2, 3]
+            ]
+        );
+        for (m, k) in [(5, 3), (6, 1), (6, 6), (7, 4)] {
+            assert_eq!(
+                combinations(m, k).len() as u128,
+                choose(m, k),
+                "{m} choose {k}"
+            );
+        }
+        assert!(combinations(2, 3).is_empty());
+        assert_eq!(choose(200, 100), u128::MAX, "saturates");
+        assert_eq!(choose(64, 2), 2016);
+    }
+}
