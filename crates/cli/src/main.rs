@@ -165,6 +165,11 @@ fn hint(e: &anyhow::Error) -> Option<&'static str> {
                 _ => None,
             };
         }
+        if let Some(vouch_core::export::ExportError::ScopeOverlap { .. }) = cause.downcast_ref() {
+            return Some(
+                "add the repository itself as a scope (or remove it), or pass                  --accept-scope-overlap to export anyway with the overlap named in the summary",
+            );
+        }
         if let Some(KeyError::PrivateKeyGivenAsPublic) = cause.downcast_ref::<KeyError>() {
             return Some("import a signing key with `vouch key import-private`");
         }

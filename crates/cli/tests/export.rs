@@ -160,9 +160,28 @@ fn skopeo_and_podman_with_the_containers_export_decide_as_vouch_verify_over_the_
     ];
 
     let dir = env.path("exported");
+    // Without the flag, a scope like `REG/mx-ok/**` (whose repository `REG/mx-ok` Vouch does
+    // not trust) is refused: containers-policy.json cannot tell the two apart.
+    let refused = env.run(&[
+        "export",
+        "containers",
+        "--output",
+        dir.to_str().expect("utf8"),
+    ]);
+    assert!(
+        !refused.status.success(),
+        "refused without --accept-scope-overlap"
+    );
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("more widely than Vouch does"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(!dir.join("policy.json").exists(), "nothing written");
     let out = env.ok(&[
         "export",
         "containers",
+        "--accept-scope-overlap",
         "--output",
         dir.to_str().expect("utf8"),
     ]);

@@ -15,7 +15,16 @@ use crate::Outcome;
 #[derive(Subcommand)]
 pub(crate) enum ExportCmd {
     /// containers-policy.json and registries.d/vouch.yaml (podman, skopeo, CRI-O, buildah, bootc)
-    Containers(ExportArgs),
+    Containers {
+        /// Export even a scope whose repository and the repositories under it Vouch trusts
+        /// differently (containers-policy.json has one scope for both, so one of them is trusted
+        /// more widely than by Vouch); each such scope is named in the summary. Without it,
+        /// such a scope refuses the export.
+        #[arg(long)]
+        accept_scope_overlap: bool,
+        #[command(flatten)]
+        args: ExportArgs,
+    },
     /// Kyverno ImageValidatingPolicy objects (one per namespace of the trust set)
     Kyverno {
         /// The API to write: ImageValidatingPolicy v1 (Kyverno 1.17+), v1beta1, v1alpha1
@@ -51,7 +60,17 @@ pub(crate) fn run(cmd: ExportCmd) -> Result<Outcome> {
     use vouch_core::export::{admission, containers};
     let now = OffsetDateTime::now_utc();
     let (export, args) = match cmd {
-        ExportCmd::Containers(args) => (containers::export(&load(&args)?, now)?, args),
+        ExportCmd::Containers {
+            accept_scope_overlap,
+            args,
+        } => {
+            let overlap = if accept_scope_overlap {
+                containers::Overlap::Accept
+            } else {
+                containers::Overlap::Refuse
+            };
+            (containers::export(&load(&args)?, now, overlap)?, args)
+        }
         ExportCmd::Kyverno { api, args } => {
             let api = match api {
                 Api::V1 => admission::KyvernoApi::V1,

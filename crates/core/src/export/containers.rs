@@ -33,6 +33,25 @@ const TARGET: &str = "containers-policy.json";
 pub const POLICY_FILE: &str = "policy.json";
 pub const REGISTRIES_FILE: &str = "registries.d/vouch.yaml";
 
+/// Of a scope's two rules (`probe` for its probe repository, `other` for the other side), the
+/// one Vouch applies to the repository named exactly like the scope.
+fn named_rule<'r>(ns: &Namespace, probe: &'r Rule, other: &'r Rule) -> &'r Rule {
+    if matches!(ns, Namespace::Exactly(_)) {
+        probe
+    } else {
+        other
+    }
+}
+
+/// The one Vouch applies to the repositories under the scope.
+fn under_rule<'r>(ns: &Namespace, probe: &'r Rule, other: &'r Rule) -> &'r Rule {
+    if matches!(ns, Namespace::Exactly(_)) {
+        other
+    } else {
+        probe
+    }
+}
+
 /// The `sigstoreSigned` requirements for `rule` (all must hold).
 fn requirements(ctx: &Ctx<'_>, rule: &Rule, scope_name: &str) -> Result<Value, ExportError> {
     let Rule::Keys { threshold, keys } = rule else {
@@ -70,7 +89,25 @@ fn requirements(ctx: &Ctx<'_>, rule: &Rule, scope_name: &str) -> Result<Value, E
 }
 
 /// The containers-policy.json export of `set` at `now`.
-pub fn export(set: &TrustSet, now: OffsetDateTime) -> Result<Export, ExportError> {
+/// How the export treats a scope whose repository and the repositories under it Vouch trusts
+/// differently (containers-policy.json has one scope for both, so one of them would be trusted
+/// more widely than Vouch trusts it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Overlap {
+    /// Refuse the export with a sentence naming the scope (never widen).
+    #[default]
+    Refuse,
+    /// Export the rule of the repositories under the scope and say in the summary, for each such
+    /// scope, that the repository named exactly like it is trusted more widely than by Vouch.
+    Accept,
+}
+
+pub fn export(
+    set: &TrustSet,
+    now: OffsetDateTime,
+    overlap: Overlap,
+) -> Result<Export, ExportError> {
     let mut plan = plan(set, now, TARGET, |_| Ok(()))?;
     // `prefix/**` and the exact `prefix` are one scope here; the subtree is what counts.
     let mut scopes: BTreeMap<String, Namespace> = BTreeMap::new();
@@ -96,6 +133,14 @@ pub fn export(set: &TrustSet, now: OffsetDateTime) -> Result<Export, ExportError
         plan.note_mode(&probe, TARGET, "enforce (the file only accepts or rejects)");
         if let Some(other) = other {
             let (other_rule, _) = plan.ctx.rule(&other);
+            if other_rule != rule && overlap == Overlap::Refuse {
+                return Err(ExportError::ScopeOverlap {
+                    scope: scope_name.clone(),
+                    target: TARGET,
+                    named: plan.ctx.describe(&named_rule(ns, &rule, &other_rule)),
+                    under: plan.ctx.describe(&under_rule(ns, &rule, &other_rule)),
+                });
+            }
             if other_rule != rule {
                 let whom = if matches!(ns, Namespace::Exactly(_)) {
                     "the repositories under"
@@ -275,7 +320,7 @@ mod tests {
     /// named like a namespace, which the file cannot tell apart), and exactly as much outside
     /// `narrower_at`.
     fn assert_never_wider(set: &TrustSet, repos: &[&str], narrower_at: &[&str]) -> Export {
-        let e = export(set, now()).expect("export");
+        let e = export(set, now(), Overlap::Accept).expect("export");
         let policy = policy_json(&e);
         let all: Vec<String> = set.keys.iter().map(b64_of).collect();
         let said = |repo: &str| {
@@ -364,12 +409,46 @@ mod tests {
     }
 
     #[test]
+    fn a_scope_whose_repository_and_subtree_vouch_trusts_differently_is_refused_by_default() {
+        let k = keys(1);
+        let s = set(vec![trusted(&k[0], "acme", &["ghcr.io/acme/**"])]);
+        let err = export(&s, now(), Overlap::Refuse).expect_err("one scope, two rules");
+        let text = err.to_string();
+        assert!(
+            matches!(&err, ExportError::ScopeOverlap { scope, .. } if scope == "ghcr.io/acme"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`ghcr.io/acme`") && text.contains("more widely"),
+            "{text}"
+        );
+        // Accepted, it is said in the summary.
+        let e = export(&s, now(), Overlap::Accept).expect("accepted");
+        assert!(
+            e.summary
+                .differences
+                .iter()
+                .any(|d| d.contains("`ghcr.io/acme`")),
+            "{:?}",
+            e.summary
+        );
+        // Where both sides have the same rule there is nothing to refuse.
+        let mut same = set(vec![trusted(
+            &k[0],
+            "acme",
+            &["ghcr.io/acme/**", "ghcr.io/acme"],
+        )]);
+        same.policies.clear();
+        export(&same, now(), Overlap::Refuse).expect("no overlap");
+    }
+
+    #[test]
     fn too_many_combinations_are_refused_with_the_limit() {
         let k = keys(10);
         let mut s = set(k.iter().map(|k| trusted(k, "p", &[])).collect());
         s.policies
             .push(policy("ghcr.io/acme/**", PolicyMode::Enforce, 5));
-        let err = export(&s, now()).expect_err("C(10, 6) = 210");
+        let err = export(&s, now(), Overlap::Accept).expect_err("C(10, 6) = 210");
         let text = err.to_string();
         assert!(
             matches!(err, ExportError::TooManyCombinations { count: 210, .. }),
@@ -387,7 +466,7 @@ mod tests {
         let mut s = set(vec![trusted(&k[0], "acme", &[])]);
         s.policies
             .push(policy("ghcr.io/*/app", PolicyMode::Enforce, 2));
-        let err = export(&s, now()).expect_err("refused");
+        let err = export(&s, now(), Overlap::Accept).expect_err("refused");
         assert!(matches!(err, ExportError::Inexpressible { .. }));
         assert!(err.to_string().contains("`ghcr.io/*/app`"), "{err}");
     }
@@ -503,7 +582,7 @@ mod tests {
         });
         s.policies
             .push(policy("ghcr.io/acme/**", PolicyMode::Warn, 1));
-        let e = export(&s, now()).expect("export");
+        let e = export(&s, now(), Overlap::Accept).expect("export");
         assert_eq!(
             policy_json(&e)["default"],
             json!([{"type": "insecureAcceptAnything"}])
@@ -521,7 +600,7 @@ mod tests {
             mode: PolicyMode::Warn,
             threshold: 1,
         });
-        let e = export(&s, now()).expect("export");
+        let e = export(&s, now(), Overlap::Accept).expect("export");
         assert_eq!(policy_json(&e)["default"], json!([{"type": "reject"}]));
         assert!(
             e.summary

@@ -57,6 +57,15 @@ pub enum ExportError {
         target: &'static str,
         why: String,
     },
+    /// One scope of the target covers a repository and the repositories under it, which Vouch
+    /// trusts differently: exporting would trust one of them more widely than Vouch does.
+    #[error("`{scope}` is one scope in {target} for both the repository of that name and the repositories under it, but Vouch trusts {named} for the repository `{scope}` and {under} for those under it: exporting it would trust one of them more widely than Vouch does, so it was refused (nothing written); give the repository and its subtree the same trust, or accept the overlap explicitly (the summary then names it)")]
+    ScopeOverlap {
+        scope: String,
+        target: &'static str,
+        named: String,
+        under: String,
+    },
     #[error("{scope}: {threshold} of {keys} keys would need {count} requirements in {target}, more than the {limit} an export writes; lower the threshold or the number of keys for it")]
     TooManyCombinations {
         scope: String,
