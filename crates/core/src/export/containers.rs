@@ -137,8 +137,8 @@ pub fn export(
                 return Err(ExportError::ScopeOverlap {
                     scope: scope_name.clone(),
                     target: TARGET,
-                    named: plan.ctx.describe(&named_rule(ns, &rule, &other_rule)),
-                    under: plan.ctx.describe(&under_rule(ns, &rule, &other_rule)),
+                    named: plan.ctx.describe(named_rule(ns, &rule, &other_rule)),
+                    under: plan.ctx.describe(under_rule(ns, &rule, &other_rule)),
                 });
             }
             if other_rule != rule {
