@@ -18,6 +18,9 @@ section "build: vouch CLI and the app (debug, embedded UI)"
 cargo build -p vouch-cli
 ui/node_modules/.bin/tauri build --debug --no-bundle
 
+section "build: a second build with nothing changed relinks nothing"
+tests/build/no-rebuild.sh
+
 section "Rust unit and integration tests (real keychain, registry, peers)"
 # Tests that need the real parts are #[ignore]d (a plain `cargo test` reports them as ignored,
 # never as passed); here, inside the harness, they run too.
