@@ -3,7 +3,7 @@
 
 use ts_rs::{Config, TS};
 
-use crate::commands::files::{KeyChoice, Saved};
+use crate::commands::files::{KeyChoice, Saved, TrustSetChoice};
 use crate::commands::keys::{AddKeyArgs, EditKeyArgs, GenerateKeyArgs};
 use crate::commands::pull::{PullEvent, PullOutcome};
 use crate::commands::verify::VerifyEvent;
@@ -20,6 +20,7 @@ fn export_bindings() -> Result<(), ts_rs::ExportError> {
     VerifyEvent::export_all(&cfg)?;
     Saved::export_all(&cfg)?;
     KeyChoice::export_all(&cfg)?;
+    TrustSetChoice::export_all(&cfg)?;
     PullEvent::export_all(&cfg)?;
     PullOutcome::export_all(&cfg)?;
     IpcError::export_all(&cfg)?;

@@ -63,6 +63,7 @@ ipc_commands![
     files::export_key_to_file,
     files::export_trust_set_to_file,
     files::import_key_from_file,
+    files::import_trust_set_from_file,
     verify::verify_images,
     inspect::extract_references,
     inspect::inspect_dropped_files,

@@ -22,6 +22,7 @@ import type {
   Saved,
   Settings,
   TrustImportReport,
+  TrustSetChoice,
   VerifyEvent,
 } from './types';
 
@@ -194,6 +195,17 @@ export function exportTrustSetToFile(): Promise<SaveResult> {
 /** Reads a public key from a file the user picks in the native open dialog (not yet trusted). */
 export function importKeyFromFile(): Promise<KeyFileChoice> {
   return call<KeyFileChoice>('import_key_from_file');
+}
+
+/** What a native open dialog for a trust set led to: nothing chosen, or the import's report. */
+export type TrustSetFileChoice = TrustSetChoice;
+
+/**
+ * Merges the trust set in a file the user picks in the native open dialog, which the core opens
+ * and reads: the window never names a path.
+ */
+export function importTrustSetFromFile(): Promise<TrustSetFileChoice> {
+  return call<TrustSetFileChoice>('import_trust_set_from_file');
 }
 
 export function importTrustSet(contents: string): Promise<TrustImportReport> {
