@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 TAURI := ui/node_modules/.bin/tauri
 
-.PHONY: deps run app app-debug cli test lint fuzz screenshots clean
+.PHONY: deps run app app-debug cli package test lint fuzz screenshots clean
 
 deps: ## install system packages (apt), npm packages and the peer tools
 	scripts/install-deps.sh
@@ -16,6 +16,9 @@ app: deps ## release app at target/release/vouch-app
 
 app-debug: deps
 	$(TAURI) build --debug --no-bundle
+
+package: deps ## Debian package (the app and the vouch CLI) at target/release/bundle/deb/
+	scripts/package.sh
 
 run: app ## build and open the Vouch window
 	./target/release/vouch-app

@@ -33,3 +33,7 @@ section "end-to-end: the real window through WebKitWebDriver"
 VOUCH_APP_BINARY="$root/target/debug/vouch-app" VOUCH_CLI="$root/target/debug/vouch" \
   node --test --test-concurrency=1 --test-timeout=240000 \
     tests/e2e/*.test.mjs
+
+section "package: the .deb installed with apt, run (CLI and window) and removed"
+# Reuses the debug build above; prints SKIPPED (never ok) without root or apt.
+tests/package/install-test.sh
