@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 TAURI := ui/node_modules/.bin/tauri
 
-.PHONY: deps run app app-debug cli package test lint fuzz screenshots clean
+.PHONY: deps run app app-debug cli package demo test lint fuzz screenshots clean
 
 deps: ## install system packages (apt), npm packages and the peer tools
 	scripts/install-deps.sh
@@ -22,6 +22,9 @@ package: deps ## Debian package (the app and the vouch CLI) at target/release/bu
 
 run: app ## build and open the Vouch window
 	./target/release/vouch-app
+
+demo: cli app ## open the window on a local registry of signed, unsigned, tampered, multi-arch and attested images (profile demo)
+	scripts/demo.sh
 
 test: deps ## every test, against the real registry, Secret Service, peers and window
 	tests/harness/with-env.sh scripts/run-tests.sh

@@ -34,6 +34,9 @@ VOUCH_APP_BINARY="$root/target/debug/vouch-app" VOUCH_CLI="$root/target/debug/vo
   node --test --test-concurrency=1 --test-timeout=240000 \
     tests/e2e/*.test.mjs
 
+section "demo: scripts/demo.sh seeds the images it promises and opens the window on them"
+tests/demo/seed-test.sh
+
 section "package: the .deb installed with apt, run (CLI and window) and removed"
 # Reuses the debug build above; prints SKIPPED (never ok) without root or apt.
 tests/package/install-test.sh

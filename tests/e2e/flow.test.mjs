@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { Session, requireEnv } from './webdriver.mjs';
-import { pushImage, getManifest, putManifest } from './registry.mjs';
+import { pushImage, tamperSignature } from './registry.mjs';
 
 const app = requireEnv('VOUCH_APP_BINARY');
 const cli = requireEnv('VOUCH_CLI');
@@ -44,12 +44,7 @@ before(async () => {
   vouch(['sign', refs.tampered, '--key', fingerprint], publisher);
   // Tamper: flip one base64 character of the signature on acme/tampered.
   const digest = JSON.parse(vouch(['verify', '--json', refs.tampered], publisher)).digest;
-  const sigTag = digest.replace(':', '-') + '.sig';
-  const sig = await getManifest(registry, 'acme/tampered', sigTag);
-  const ann = sig.layers[0].annotations;
-  const b64 = ann['dev.cosignproject.cosign/signature'];
-  ann['dev.cosignproject.cosign/signature'] = b64.slice(0, 5) + (b64[5] === 'A' ? 'B' : 'A') + b64.slice(6);
-  await putManifest(registry, 'acme/tampered', sigTag, sig);
+  await tamperSignature(registry, 'acme/tampered', digest);
   s = await Session.start(app);
 });
 
