@@ -1,6 +1,5 @@
 // The only module that talks to the Tauri backend. Everything else imports from here.
 import { Channel, invoke } from '@tauri-apps/api/core';
-import { getCurrentWebview } from '@tauri-apps/api/webview';
 import type {
   AddKeyArgs,
   DefaultPolicy,
@@ -261,6 +260,9 @@ export async function onFileDrag(handler: (event: FileDragEvent) => void): Promi
     .__TAURI_INTERNALS__;
   if (!hasBackend() || internals?.metadata?.currentWebview === undefined) return () => undefined;
   try {
+    // Loaded here, not at start-up: the webview module (and the window module it pulls in) is
+    // the largest script of the first screen's bundle and nothing else needs it.
+    const { getCurrentWebview } = await import('@tauri-apps/api/webview');
     const unlisten = await getCurrentWebview().onDragDropEvent((event) => {
       const p = event.payload;
       if (p.type === 'enter') handler({ type: 'enter', paths: p.paths });

@@ -29,7 +29,7 @@ describe('Trust set', () => {
     await screen.findByTestId('empty-state');
 
     await fireEvent.click(screen.getByTestId('trust-import-open'));
-    const dialog = screen.getByTestId('trust-import-dialog');
+    const dialog = await screen.findByTestId('trust-import-dialog');
     expect(within(dialog).getByTestId<HTMLButtonElement>('trust-import-submit').disabled).toBe(true);
     await fireEvent.input(within(dialog).getByTestId('trust-import-text'), { target: { value: DOC } });
     await fireEvent.click(within(dialog).getByTestId('trust-import-submit'));
@@ -62,7 +62,7 @@ describe('Trust set', () => {
     await screen.findByTestId('empty-state');
     await fireEvent.click(screen.getByTestId('trust-import-open'));
     // No field to type a path into, and no file input: the core opens the dialog.
-    expect(screen.getByTestId('trust-import-dialog').querySelector('input')).toBeNull();
+    expect((await screen.findByTestId('trust-import-dialog')).querySelector('input')).toBeNull();
     await fireEvent.click(screen.getByTestId('trust-import-file'));
 
     const shown = await screen.findByTestId('trust-import-report');
@@ -76,7 +76,7 @@ describe('Trust set', () => {
     render(KeysView);
     await screen.findByTestId('empty-state');
     await fireEvent.click(screen.getByTestId('trust-import-open'));
-    await fireEvent.click(screen.getByTestId('trust-import-file'));
+    await fireEvent.click(await screen.findByTestId('trust-import-file'));
     await waitFor(() => {
       expect(screen.getByTestId<HTMLButtonElement>('trust-import-file').disabled).toBe(false);
     });
@@ -92,7 +92,7 @@ describe('Trust set', () => {
     render(KeysView);
     await screen.findByTestId('empty-state');
     await fireEvent.click(screen.getByTestId('trust-import-open'));
-    await fireEvent.click(screen.getByTestId('trust-import-file'));
+    await fireEvent.click(await screen.findByTestId('trust-import-file'));
     expect((await screen.findByTestId('dialog-error')).textContent).toContain('missing "version"');
     expect(screen.queryByTestId('trust-import-report')).toBeNull();
   });
@@ -102,7 +102,7 @@ describe('Trust set', () => {
     render(KeysView);
     await screen.findByTestId('empty-state');
     await fireEvent.click(screen.getByTestId('trust-import-open'));
-    await fireEvent.input(screen.getByTestId('trust-import-text'), { target: { value: '{}' } });
+    await fireEvent.input(await screen.findByTestId('trust-import-text'), { target: { value: '{}' } });
     await fireEvent.click(screen.getByTestId('trust-import-submit'));
     expect((await screen.findByTestId('dialog-error')).textContent).toContain('missing "version"');
     expect(screen.queryByTestId('trust-import-report')).toBeNull();
