@@ -21,7 +21,9 @@ case "${1:-}" in
   "") ;;
   *) echo "usage: scripts/demo.sh [--seed-only]" >&2; exit 2 ;;
 esac
-for b in "$cli" $($seed_only || echo "$app"); do
+need=("$cli")
+$seed_only || need+=("$app")
+for b in "${need[@]}"; do
   [ -x "$b" ] || { echo "demo: $b is missing; run \`make demo\` (it builds the CLI and the app)" >&2; exit 2; }
 done
 export VOUCH_PROFILE=demo
