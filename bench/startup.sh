@@ -4,14 +4,15 @@
 # interleaved. The Keys view must list a key read from the keychain: the active profile gets one
 # when it has none. Prints the medians and their ratio; writes the raw results to OUT.json.
 # Run inside tests/harness/with-env.sh (Xvfb, private D-Bus, keychain).
-# Usage: bench/startup.sh OUT.json   (VOUCH_BENCH_APP_RUNS runs of each window, default 5)
+# Usage: bench/startup.sh OUT.json   (VOUCH_BENCH_APP_RUNS runs of each window, default 5;
+#        VOUCH_CLI, default the release vouch, adds the key)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:?usage: bench/startup.sh OUT.json}
 target=${CARGO_TARGET_DIR:-$root/target}
 app_bin="$target/release/vouch-app"
 minimal_bin="$target/release/vouch-bench-minimal-window"
-vouch="$target/release/vouch"
+vouch="${VOUCH_CLI:-$target/release/vouch}"
 for b in "$app_bin" "$minimal_bin" "$vouch"; do
   [ -x "$b" ] || { echo "bench: $b is missing (make bench-startup builds it)" >&2; exit 2; }
 done
