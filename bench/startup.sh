@@ -5,12 +5,12 @@
 # when it has none. Prints the medians and their ratio; writes the raw results to OUT.json.
 # Run inside tests/harness/with-env.sh (Xvfb, private D-Bus, keychain).
 # Usage: bench/startup.sh OUT.json   (VOUCH_BENCH_APP_RUNS runs of each window, default 5;
-#        VOUCH_CLI, default the release vouch, adds the key)
+#        VOUCH_CLI, default the release vouch, adds the key; VOUCH_BENCH_APP: another vouch-app)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:?usage: bench/startup.sh OUT.json}
 target=${CARGO_TARGET_DIR:-$root/target}
-app_bin="$target/release/vouch-app"
+app_bin="${VOUCH_BENCH_APP:-$target/release/vouch-app}"
 minimal_bin="$target/release/vouch-bench-minimal-window"
 vouch="${VOUCH_CLI:-$target/release/vouch}"
 for b in "$app_bin" "$minimal_bin" "$vouch"; do
