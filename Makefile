@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 TAURI := ui/node_modules/.bin/tauri
 
-.PHONY: deps run app app-debug cli test lint fuzz screenshots clean
+.PHONY: deps run app app-debug cli package demo test lint fuzz screenshots bench bench-startup clean
 
 deps: ## install system packages (apt), npm packages and the peer tools
 	scripts/install-deps.sh
@@ -17,8 +17,14 @@ app: deps ## release app at target/release/vouch-app
 app-debug: deps
 	$(TAURI) build --debug --no-bundle
 
+package: deps ## Debian package (the app and the vouch CLI) at target/release/bundle/deb/
+	scripts/package.sh
+
 run: app ## build and open the Vouch window
 	./target/release/vouch-app
+
+demo: cli app ## open the window on a local registry of signed, unsigned, tampered, multi-arch and attested images (profile demo)
+	scripts/demo.sh
 
 test: deps ## every test, against the real registry, Secret Service, peers and window
 	tests/harness/with-env.sh scripts/run-tests.sh
@@ -59,6 +65,14 @@ bench: deps
 	cd bench/minimal-window && ../../$(TAURI) build --no-bundle
 	VOUCH_TEST_ARTIFACTS=$(CURDIR)/target/bench-artifacts tests/harness/with-env.sh env VOUCH_BENCH_N=$(VOUCH_BENCH_N) VOUCH_BENCH_SAMPLE=$(VOUCH_BENCH_SAMPLE) \
 	  VOUCH_BENCH_RUNS=$(VOUCH_BENCH_RUNS) VOUCH_BENCH_KEYS=$(VOUCH_BENCH_KEYS) bench/run.sh
+
+# Row 8 of BENCHMARKS.md alone: the app's start-up and idle memory against a minimal Tauri 2
+# window (bench/startup.sh), without the rest of the benchmarks.
+bench-startup: deps
+	cargo build --release -p vouch-cli
+	$(TAURI) build --no-bundle
+	cd bench/minimal-window && ../../$(TAURI) build --no-bundle
+	tests/harness/with-env.sh env VOUCH_PROFILE=bench bench/startup.sh $(CURDIR)/target/bench-startup.json
 
 clean:
 	cargo clean

@@ -235,14 +235,11 @@ echo "$n $(wc -l <"$work/list10")" >"$out/rss.env"
 "$vouch" verify --json --file "$work/list" | wc -c >"$out/result-bytes.txt"
 
 # --- 8. the app against a minimal Tauri 2 window -------------------------------------------------
-app_bin="$target/release/vouch-app"
-minimal_bin="$target/release/vouch-bench-minimal-window"
-if [ -x "$app_bin" ] && [ -x "$minimal_bin" ]; then
-  say "app: start to interactive and idle memory, vouch-app vs the minimal window"
+if [ -x "$target/release/vouch-app" ] && [ -x "$target/release/vouch-bench-minimal-window" ]; then
   # The Keys view lists the bench profile's key (generated above) from the keychain.
-  node "$root/bench/app.mjs" "$app_bin" "$minimal_bin" "$out/app.json" "${VOUCH_BENCH_APP_RUNS:-5}"
+  "$root/bench/startup.sh" "$out/app.json"
 else
-  say "app: $app_bin or $minimal_bin is missing (make bench builds both); row 8 not measured"
+  say "app: vouch-app or the minimal window is missing (make bench builds both); row 8 not measured"
 fi
 
 # --- report --------------------------------------------------------------------------------------

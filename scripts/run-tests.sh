@@ -18,6 +18,9 @@ section "build: vouch CLI and the app (debug, embedded UI)"
 cargo build -p vouch-cli
 ui/node_modules/.bin/tauri build --debug --no-bundle
 
+section "build: a second build with nothing changed relinks nothing"
+tests/build/no-rebuild.sh
+
 section "Rust unit and integration tests (real keychain, registry, peers)"
 # Tests that need the real parts are #[ignore]d (a plain `cargo test` reports them as ignored,
 # never as passed); here, inside the harness, they run too.
@@ -30,3 +33,10 @@ section "end-to-end: the real window through WebKitWebDriver"
 VOUCH_APP_BINARY="$root/target/debug/vouch-app" VOUCH_CLI="$root/target/debug/vouch" \
   node --test --test-concurrency=1 --test-timeout=240000 \
     tests/e2e/*.test.mjs
+
+section "demo: scripts/demo.sh seeds the images it promises and opens the window on them"
+tests/demo/seed-test.sh
+
+section "package: the .deb installed with apt, run (CLI and window) and removed"
+# Reuses the debug build above; prints SKIPPED (never ok) without root or apt.
+tests/package/install-test.sh

@@ -3,7 +3,7 @@
 
 use ts_rs::{Config, TS};
 
-use crate::commands::files::{CaFileChoice, KeyChoice, Saved};
+use crate::commands::files::{CaFileChoice, KeyChoice, Saved, TrustSetChoice};
 use crate::commands::keys::{AddKeyArgs, EditKeyArgs, GenerateKeyArgs};
 use crate::commands::pull::{PullEvent, PullOutcome};
 use crate::commands::search::{RepositoryTags, SearchAnswer};
@@ -24,6 +24,7 @@ fn export_bindings() -> Result<(), ts_rs::ExportError> {
     CaFileChoice::export_all(&cfg)?;
     SearchAnswer::export_all(&cfg)?;
     RepositoryTags::export_all(&cfg)?;
+    TrustSetChoice::export_all(&cfg)?;
     PullEvent::export_all(&cfg)?;
     PullOutcome::export_all(&cfg)?;
     IpcError::export_all(&cfg)?;

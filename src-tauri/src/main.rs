@@ -9,13 +9,11 @@ mod state;
 
 fn main() {
     let state = state::AppState::default();
-    // Connect to the keychain while the window and its web process start, so the first
-    // screen's key list does not wait for the D-Bus connection. A failure here is retried by
-    // the first command, which reports it.
+    // Connect to the keychain and read the keys while the window and its web process start,
+    // so the first screen's key list does not wait for D-Bus. A failure here is retried by the
+    // first command, which reports it.
     let warm = state.clone();
-    std::thread::spawn(move || {
-        let _ = warm.store();
-    });
+    std::thread::spawn(move || warm.preload());
     tauri::Builder::default()
         .manage(state)
         .manage(commands::search::Searches::default())

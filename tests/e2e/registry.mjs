@@ -33,13 +33,33 @@ function tarLayer() {
   }
 }
 
-/** Pushes a one-layer image as `registry/repo:tag`; returns its manifest digest. */
-export async function pushImage(registry, repo, tag) {
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+
+/** Pushes manifest bytes as `registry/repo:ref` (a tag or their digest); returns a descriptor. */
+async function pushManifest(registry, repo, ref, mediaType, bytes) {
+  const r = await fetch(`http://${registry}/v2/${repo}/manifests/${ref}`, {
+    method: 'PUT',
+    headers: { 'content-type': mediaType },
+    body: bytes,
+  });
+  if (r.status !== 201) throw new Error(`manifest put: ${r.status} ${await r.text()}`);
+  return { mediaType, digest: sha256(bytes), size: bytes.length };
+}
+
+/**
+ * Pushes a one-layer image for `platform` (default linux/amd64) as `registry/repo:tag`, or
+ * by digest only when `tag` is null; returns its manifest digest.
+ */
+export async function pushImage(registry, repo, tag, platform) {
+  return (await pushPlatformImage(registry, repo, tag, platform)).digest;
+}
+
+async function pushPlatformImage(registry, repo, tag, platform = { os: 'linux', architecture: 'amd64' }) {
   const layer = tarLayer();
   const config = Buffer.from(
     JSON.stringify({
-      architecture: 'amd64',
-      os: 'linux',
+      ...platform,
       created: new Date().toISOString(),
       config: { Labels: { 'org.opencontainers.image.source': `https://example.invalid/${repo}` } },
       rootfs: { type: 'layers', diff_ids: [sha256(layer)] },
@@ -50,18 +70,40 @@ export async function pushImage(registry, repo, tag) {
   const manifest = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      mediaType: OCI_MANIFEST,
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: c.digest, size: c.size },
       layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: l.digest, size: l.size }],
     }),
   );
-  const r = await fetch(`http://${registry}/v2/${repo}/manifests/${tag}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
-    body: manifest,
-  });
-  if (r.status !== 201) throw new Error(`manifest put: ${r.status} ${await r.text()}`);
-  return sha256(manifest);
+  return pushManifest(registry, repo, tag ?? sha256(manifest), OCI_MANIFEST, manifest);
+}
+
+/**
+ * Pushes a multi-platform image as `registry/repo:tag`: one image per platform (by digest) and
+ * the OCI index listing them; returns the index's digest and the platform images' digests.
+ */
+export async function pushIndex(registry, repo, tag, platforms) {
+  const manifests = [];
+  for (const platform of platforms) {
+    manifests.push({ ...(await pushPlatformImage(registry, repo, null, platform)), platform });
+  }
+  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }));
+  const { digest } = await pushManifest(registry, repo, tag, OCI_INDEX, index);
+  return { digest, platforms: manifests.map((m) => m.digest) };
+}
+
+/**
+ * Breaks the first cosign signature on `digest` in `repo`: one base64 character of it is
+ * changed, the signature manifest pushed back under its `.sig` tag.
+ */
+export async function tamperSignature(registry, repo, digest) {
+  const sigTag = digest.replace(':', '-') + '.sig';
+  const sig = await getManifest(registry, repo, sigTag);
+  if (sig === null) throw new Error(`no signature to tamper with at ${repo}:${sigTag}`);
+  const ann = sig.layers[0].annotations;
+  const b64 = ann['dev.cosignproject.cosign/signature'];
+  ann['dev.cosignproject.cosign/signature'] = b64.slice(0, 5) + (b64[5] === 'A' ? 'B' : 'A') + b64.slice(6);
+  await putManifest(registry, repo, sigTag, sig);
 }
 
 /** Reads a manifest (e.g. a signature manifest) as JSON, or null when absent. */
@@ -80,14 +122,4 @@ export async function putManifest(registry, repo, ref, manifest) {
     body: Buffer.from(JSON.stringify(manifest)),
   });
   if (r.status !== 201) throw new Error(`manifest put: ${r.status} ${await r.text()}`);
-}
-
-/** Tampers with the cosign signature of `repo@digest`: flips one base64 character of it. */
-export async function tamperSignature(registry, repo, digest) {
-  const sigTag = digest.replace(':', '-') + '.sig';
-  const sig = await getManifest(registry, repo, sigTag);
-  const ann = sig.layers[0].annotations;
-  const b64 = ann['dev.cosignproject.cosign/signature'];
-  ann['dev.cosignproject.cosign/signature'] = b64.slice(0, 5) + (b64[5] === 'A' ? 'B' : 'A') + b64.slice(6);
-  await putManifest(registry, repo, sigTag, sig);
 }

@@ -71,31 +71,14 @@ echo "harness: Secret Service (gnome-keyring) on a private D-Bus: $DBUS_SESSION_
 
 # Registry: CNCF distribution on loopback.
 port=$(free_port)
-mkdir -p "$work/registry"
-cat > "$work/registry.yml" <<YAML
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: false
-storage:
-  filesystem:
-    rootdirectory: $work/registry
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:$port
-YAML
 # The access log lives in this run's own folder (overlapping runs must not share it) and is
 # copied to the artifacts folder when the run ends.
 export VOUCH_TEST_REGISTRY_LOG="$work/registry-access.log"
-docker-registry serve "$work/registry.yml" >"$VOUCH_TEST_REGISTRY_LOG" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null || { echo "harness: registry did not start" >&2; cat "$VOUCH_TEST_REGISTRY_LOG" >&2; exit 2; }
+. "$root/tests/harness/registry.sh"
+registry_ok=0
+start_registry "$work" "$port" "$VOUCH_TEST_REGISTRY_LOG" || registry_ok=$?
+pids+=("$REGISTRY_PID")
+[ "$registry_ok" = 0 ] || { echo "harness: registry did not start" >&2; exit 2; }
 export VOUCH_TEST_REGISTRY="127.0.0.1:$port"
 echo "harness: registry (distribution $(docker-registry --version 2>/dev/null | awk '{print $3}')) at $VOUCH_TEST_REGISTRY" >&2
 

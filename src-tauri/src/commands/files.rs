@@ -1,5 +1,5 @@
 //! Files the user chooses in a native dialog opened from Rust: exporting a key or the trust set
-//! to a file, importing a key from a file.
+//! to a file, importing a key or a trust set from a file.
 //!
 //! The webview never names a path: it asks for an export or an import, Rust opens the native
 //! save/open dialog (tauri-plugin-dialog; the webview holds none of the plugin's permissions),
@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
 use tauri_plugin_dialog::{DialogExt, FileDialogBuilder, FilePath};
+use vouch_core::extract::dropped::read_bounded;
 use vouch_core::extract::{read_key_file, KeyFile};
+use vouch_core::trust::ImportReport;
 
 use super::{blocking, with_store, Shared};
 use crate::error::{ErrorCode, IpcError, IpcResult};
@@ -41,6 +43,19 @@ pub(crate) enum KeyChoice {
     Cancelled,
     /// The public key in the chosen file (not yet trusted: the window asks first).
     Key(KeyFile),
+}
+
+/// What an open dialog for a trust set led to.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum TrustSetChoice {
+    Cancelled,
+    /// The chosen file's trust set was merged into the store.
+    Imported {
+        path: String,
+        report: ImportReport,
+    },
 }
 
 /// Saves the public key of a trusted key (PEM) where the user chooses.
@@ -141,6 +156,31 @@ pub(crate) async fn import_key_from_file(app: AppHandle) -> IpcResult<KeyChoice>
         return Ok(KeyChoice::Cancelled);
     };
     blocking(move || Ok(KeyChoice::Key(read_key_file(&path)?))).await
+}
+
+/// Merges the trust set in a file the user chooses (a document exported by Vouch) into the
+/// store, like a pasted one.
+#[tauri::command]
+pub(crate) async fn import_trust_set_from_file(
+    app: AppHandle,
+    state: Shared<'_>,
+) -> IpcResult<TrustSetChoice> {
+    let dialog = dialog(&app)
+        .set_title("Import a trust set")
+        .add_filter("Trust set (JSON)", &["json"])
+        .add_filter("All files", &["*"]);
+    let Some(path) = choose(dialog, Mode::Open).await? else {
+        return Ok(TrustSetChoice::Cancelled);
+    };
+    let shown = path.display().to_string();
+    let report = with_store(&state, move |s| {
+        super::trust::import_document(&s, &read_bounded(&path)?)
+    })
+    .await?;
+    Ok(TrustSetChoice::Imported {
+        path: shown,
+        report,
+    })
 }
 
 /// A file dialog over the main window, starting in the user's home folder (not the app's

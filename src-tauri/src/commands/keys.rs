@@ -4,7 +4,7 @@ use serde::Deserialize;
 use vouch_core::keys::{Algorithm, PublicKey};
 use vouch_core::trust::{parse_time, KeyInfo, TrustStore, TrustedKey};
 
-use super::{with_store, Shared};
+use super::{blocking, with_store, Shared};
 use crate::error::{ErrorCode, IpcError, IpcResult};
 
 /// A key as the window shows it: with its state now, computed by the core.
@@ -22,7 +22,13 @@ async fn with_key(
 
 #[tauri::command]
 pub(crate) async fn list_keys(state: Shared<'_>) -> IpcResult<Vec<KeyInfo>> {
-    let keys = with_store(&state, |s| Ok(s.load()?.keys)).await?;
+    // The first screen's list: what the app read while its window started, if nothing used the
+    // store since (`AppState::preload`).
+    let app = state.inner().clone();
+    let keys = match blocking(move || Ok(app.preloaded_keys())).await? {
+        Some(keys) => keys,
+        None => with_store(&state, |s| Ok(s.load()?.keys)).await?,
+    };
     Ok(keys.into_iter().map(key_info).collect())
 }
 

@@ -65,6 +65,7 @@ ipc_commands![
     files::export_key_to_file,
     files::export_trust_set_to_file,
     files::import_key_from_file,
+    files::import_trust_set_from_file,
     verify::verify_images,
     verify::cancel_verification,
     inspect::extract_references,

@@ -378,6 +378,7 @@ export function demoBackend(cmd: string, payload: unknown): unknown {
     case 'export_trust_set_to_file':
       return { kind: 'written', path: '/home/demo/vouch-trust.json' };
     case 'import_key_from_file':
+    case 'import_trust_set_from_file':
       return { kind: 'cancelled' };
     case 'import_trust_set': {
       const report: TrustImportReport = {

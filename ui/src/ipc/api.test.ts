@@ -11,6 +11,7 @@ import {
   generateKey,
   importKeyFromFile,
   importTrustSet,
+  importTrustSetFromFile,
   inspectDroppedFiles,
   IpcError,
   listPolicies,
@@ -40,6 +41,7 @@ describe('ipc/api', () => {
     await exportTrustSetToFile();
     await exportKeyToFile('sha256:1');
     await importKeyFromFile();
+    await importTrustSetFromFile();
     await importTrustSet('{}');
     await extractReferences(null, 'nginx');
     await inspectDroppedFiles(['/a/compose.yaml']);
@@ -57,6 +59,7 @@ describe('ipc/api', () => {
       { cmd: 'export_trust_set_to_file', args: {} },
       { cmd: 'export_key_to_file', args: { fingerprint: 'sha256:1' } },
       { cmd: 'import_key_from_file', args: {} },
+      { cmd: 'import_trust_set_from_file', args: {} },
       { cmd: 'import_trust_set', args: { contents: '{}' } },
       // Tauri maps camelCase top-level keys to the Rust parameter `file_name`.
       { cmd: 'extract_references', args: { fileName: null, contents: 'nginx' } },

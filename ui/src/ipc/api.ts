@@ -1,6 +1,5 @@
 // The only module that talks to the Tauri backend. Everything else imports from here.
 import { Channel, invoke } from '@tauri-apps/api/core';
-import { getCurrentWebview } from '@tauri-apps/api/webview';
 import type {
   AddKeyArgs,
   CaFileChoice,
@@ -26,6 +25,7 @@ import type {
   SearchAnswer,
   Settings,
   TrustImportReport,
+  TrustSetChoice,
   VerifyEvent,
 } from './types';
 
@@ -210,6 +210,17 @@ export function importKeyFromFile(): Promise<KeyFileChoice> {
   return call<KeyFileChoice>('import_key_from_file');
 }
 
+/** What a native open dialog for a trust set led to: nothing chosen, or the import's report. */
+export type TrustSetFileChoice = TrustSetChoice;
+
+/**
+ * Merges the trust set in a file the user picks in the native open dialog, which the core opens
+ * and reads: the window never names a path.
+ */
+export function importTrustSetFromFile(): Promise<TrustSetFileChoice> {
+  return call<TrustSetFileChoice>('import_trust_set_from_file');
+}
+
 export function importTrustSet(contents: string): Promise<TrustImportReport> {
   return call<TrustImportReport>('import_trust_set', { contents });
 }
@@ -286,6 +297,9 @@ export async function onFileDrag(handler: (event: FileDragEvent) => void): Promi
     .__TAURI_INTERNALS__;
   if (!hasBackend() || internals?.metadata?.currentWebview === undefined) return () => undefined;
   try {
+    // Loaded here, not at start-up: the webview module (and the window module it pulls in) is
+    // the largest script of the first screen's bundle and nothing else needs it.
+    const { getCurrentWebview } = await import('@tauri-apps/api/webview');
     const unlisten = await getCurrentWebview().onDragDropEvent((event) => {
       const p = event.payload;
       if (p.type === 'enter') handler({ type: 'enter', paths: p.paths });

@@ -39,7 +39,7 @@ describe('Generate signing key', () => {
     await screen.findByTestId('empty-state');
 
     await fireEvent.click(screen.getByTestId('generate-key-open'));
-    const dialog = screen.getByTestId('generate-key-dialog');
+    const dialog = await screen.findByTestId('generate-key-dialog');
     const submit = within(dialog).getByTestId<HTMLButtonElement>('generate-key-submit');
     expect(submit.disabled).toBe(true); // a publisher is required
 
@@ -63,7 +63,7 @@ describe('Generate signing key', () => {
     await screen.findByTestId('empty-state');
 
     await fireEvent.click(screen.getByTestId('generate-key-open'));
-    await fireEvent.input(screen.getByTestId('generate-key-publisher'), { target: { value: 'Me' } });
+    await fireEvent.input(await screen.findByTestId('generate-key-publisher'), { target: { value: 'Me' } });
     await fireEvent.click(screen.getByTestId('generate-key-submit'));
 
     expect((await screen.findByTestId('dialog-error')).textContent).toContain('Keychain is locked');
@@ -91,7 +91,7 @@ describe('Edit key', () => {
     await screen.findByTestId('key-row');
 
     await fireEvent.click(within(rowFor(target.fingerprint)).getByTestId('key-edit'));
-    const dialog = screen.getByTestId('edit-key-dialog');
+    const dialog = await screen.findByTestId('edit-key-dialog');
     expect(within(dialog).getByTestId<HTMLInputElement>('edit-key-publisher').value).toBe('Acme Platform');
     expect(within(dialog).getByTestId<HTMLInputElement>('edit-key-expires').value).toBe('2027-01-01');
     expect(within(dialog).getByTestId<HTMLButtonElement>('edit-key-submit').disabled).toBe(true); // nothing changed yet
@@ -125,7 +125,7 @@ describe('Edit key', () => {
     await screen.findAllByTestId('key-row');
 
     await fireEvent.click(within(rowFor(target.fingerprint)).getByTestId('key-edit'));
-    const clear = screen.getByTestId<HTMLInputElement>('edit-key-clear-expiry');
+    const clear = await screen.findByTestId<HTMLInputElement>('edit-key-clear-expiry');
     expect(clear.checked).toBe(false);
     await fireEvent.click(clear);
     expect(screen.getByTestId<HTMLInputElement>('edit-key-expires').disabled).toBe(true);
@@ -147,7 +147,7 @@ describe('Key detail', () => {
 
     const revoked = fixture(3);
     await fireEvent.click(within(rowFor(revoked.fingerprint)).getByTestId('key-open'));
-    const detail = screen.getByTestId('key-detail');
+    const detail = await screen.findByTestId('key-detail');
     expect(within(detail).getByTestId('key-detail-fingerprint').textContent).toBe(
       'f268 8859 e42d 0b93 5f7a 2ac6 88a0 8e82 0eba 531f 6f85 a52e fc18 d2f3 162a d0dd',
     );
@@ -178,7 +178,7 @@ describe('Key detail', () => {
     await screen.findAllByTestId('key-row');
 
     await fireEvent.click(within(rowFor(target.fingerprint)).getByTestId('key-open'));
-    expect(screen.getByTestId('key-detail-private')).toBeTruthy();
+    expect(await screen.findByTestId('key-detail-private')).toBeTruthy();
     expect(screen.getByTestId('key-detail-scopes').textContent).toContain('ghcr.io/globex/*');
     await fireEvent.click(screen.getByTestId('key-detail-edit'));
     await fireEvent.input(screen.getByTestId('edit-key-note'), { target: { value: 'rotates yearly' } });

@@ -157,7 +157,7 @@ describe('KeysView', () => {
 
     await screen.findAllByTestId('key-row');
     await fireEvent.click(within(rowFor(target.fingerprint)).getByTestId('key-remove'));
-    const dialog = screen.getByTestId('remove-dialog');
+    const dialog = await screen.findByTestId('remove-dialog');
     expect(within(dialog).getByTestId('remove-summary').textContent).toContain('Globex Images');
     expect(within(dialog).getByTestId('remove-summary').textContent).toContain('5b3d21c06529');
     expect(calls.some((c) => c.cmd === 'remove_key')).toBe(false); // nothing happens before confirming
@@ -192,7 +192,7 @@ describe('KeysView', () => {
     await screen.findAllByTestId('key-row');
 
     await fireEvent.click(within(rowFor(target.fingerprint)).getByTestId('key-revoke'));
-    const confirm = screen.getByTestId<HTMLButtonElement>('revoke-confirm');
+    const confirm = await screen.findByTestId<HTMLButtonElement>('revoke-confirm');
     expect(confirm.disabled).toBe(true); // a reason is required
     await fireEvent.input(screen.getByTestId('revoke-reason'), { target: { value: 'rotated' } });
     await fireEvent.click(confirm);

@@ -29,7 +29,7 @@ describe('Trust set', () => {
     await screen.findByTestId('empty-state');
 
     await fireEvent.click(screen.getByTestId('trust-import-open'));
-    const dialog = screen.getByTestId('trust-import-dialog');
+    const dialog = await screen.findByTestId('trust-import-dialog');
     expect(within(dialog).getByTestId<HTMLButtonElement>('trust-import-submit').disabled).toBe(true);
     await fireEvent.input(within(dialog).getByTestId('trust-import-text'), { target: { value: DOC } });
     await fireEvent.click(within(dialog).getByTestId('trust-import-submit'));
@@ -53,27 +53,48 @@ describe('Trust set', () => {
     expect(screen.queryByTestId('trust-import-dialog')).toBeNull();
   });
 
-  it('reads a chosen file', async () => {
+  it('imports the file chosen in the native dialog, naming no path itself', async () => {
+    const report: TrustImportReport = { added: [], unchanged: ['sha256:1'], revoked: [], policies_added: [], conflicts: [] };
     const calls = mockBackend((cmd) =>
-      cmd === 'import_trust_set'
-        ? { added: [], unchanged: ['sha256:1'], revoked: [], policies_added: [], conflicts: [] }
-        : [],
+      cmd === 'import_trust_set_from_file' ? { kind: 'imported', path: '/home/ada/team-trust.json', report } : [],
     );
     render(KeysView);
     await screen.findByTestId('empty-state');
     await fireEvent.click(screen.getByTestId('trust-import-open'));
+    // No field to type a path into, and no file input: the core opens the dialog.
+    expect((await screen.findByTestId('trust-import-dialog')).querySelector('input')).toBeNull();
+    await fireEvent.click(screen.getByTestId('trust-import-file'));
 
-    const file = new File([DOC], 'team-trust.json', { type: 'application/json' });
-    await fireEvent.change(screen.getByTestId('trust-import-file'), { target: { files: [file] } });
+    const shown = await screen.findByTestId('trust-import-report');
+    expect(within(shown).getByTestId('trust-import-unchanged').textContent).toContain('sha256:1');
+    expect(calls.find((c) => c.cmd === 'import_trust_set_from_file')?.args).toEqual({});
+    expect(calls.some((c) => c.cmd === 'import_trust_set')).toBe(false);
+  });
+
+  it('stays open with nothing imported when the dialog is cancelled', async () => {
+    mockBackend((cmd) => (cmd === 'import_trust_set_from_file' ? { kind: 'cancelled' } : []));
+    render(KeysView);
+    await screen.findByTestId('empty-state');
+    await fireEvent.click(screen.getByTestId('trust-import-open'));
+    await fireEvent.click(await screen.findByTestId('trust-import-file'));
     await waitFor(() => {
-      expect(screen.getByTestId<HTMLTextAreaElement>('trust-import-text').value).toBe(DOC);
+      expect(screen.getByTestId<HTMLButtonElement>('trust-import-file').disabled).toBe(false);
     });
-    expect(screen.getByTestId('trust-import-dialog').textContent).toContain('loaded from team-trust.json');
-    await fireEvent.click(screen.getByTestId('trust-import-submit'));
+    expect(screen.queryByTestId('trust-import-report')).toBeNull();
+    expect(screen.queryByTestId('dialog-error')).toBeNull();
+    expect(screen.getByTestId('trust-import-dialog')).toBeTruthy();
+  });
 
-    const report = await screen.findByTestId('trust-import-report');
-    expect(within(report).getByTestId('trust-import-added').textContent).toContain('None.');
-    expect(calls.find((c) => c.cmd === 'import_trust_set')?.args).toEqual({ contents: DOC });
+  it('shows why the chosen file was refused', async () => {
+    mockBackend((cmd) =>
+      cmd === 'import_trust_set_from_file' ? ipcError('invalid_trust_set', 'Not a Vouch trust set: missing "version"') : [],
+    );
+    render(KeysView);
+    await screen.findByTestId('empty-state');
+    await fireEvent.click(screen.getByTestId('trust-import-open'));
+    await fireEvent.click(await screen.findByTestId('trust-import-file'));
+    expect((await screen.findByTestId('dialog-error')).textContent).toContain('missing "version"');
+    expect(screen.queryByTestId('trust-import-report')).toBeNull();
   });
 
   it('shows why an import was refused', async () => {
@@ -81,7 +102,7 @@ describe('Trust set', () => {
     render(KeysView);
     await screen.findByTestId('empty-state');
     await fireEvent.click(screen.getByTestId('trust-import-open'));
-    await fireEvent.input(screen.getByTestId('trust-import-text'), { target: { value: '{}' } });
+    await fireEvent.input(await screen.findByTestId('trust-import-text'), { target: { value: '{}' } });
     await fireEvent.click(screen.getByTestId('trust-import-submit'));
     expect((await screen.findByTestId('dialog-error')).textContent).toContain('missing "version"');
     expect(screen.queryByTestId('trust-import-report')).toBeNull();

@@ -64,6 +64,7 @@ export type * from './SourceKind';
 export type * from './Status';
 export type * from './Subject';
 export type * from './Theme';
+export type * from './TrustSetChoice';
 export type * from './TrustedKey';
 export type * from './Verdict';
 export type * from './VerifyEvent';
