@@ -58,7 +58,9 @@ pub enum SigstoreError {
     UntrustedChain { reason: String },
     #[error("no trusted Fulcio CA was valid at the signing time {at}")]
     NoValidAuthority { at: String },
-    #[error("the signing certificate had expired at the signing time {at} (not after {not_after})")]
+    #[error(
+        "the signing certificate had expired at the signing time {at} (not after {not_after})"
+    )]
     CertificateExpired { at: String, not_after: String },
     #[error("the signing certificate was not yet valid at the signing time {at} (not before {not_before})")]
     CertificateNotYetValid { at: String, not_before: String },
@@ -174,12 +176,23 @@ pub struct TrustedRoot(sigstore_verify::trust_root::TrustedRoot);
 
 impl TrustedRoot {
     /// Parses a trusted root (`application/vnd.dev.sigstore.trustedroot+json`).
+    /// Its media type must be a Sigstore trusted root's: a JSON document of another kind whose
+    /// fields happen to parse (all lists empty) is not one.
     pub fn from_json(json: &str) -> Result<Self, SigstoreError> {
-        sigstore_verify::trust_root::TrustedRoot::from_json(json)
-            .map(Self)
-            .map_err(|e| SigstoreError::TrustedRootMalformed {
+        let root = sigstore_verify::trust_root::TrustedRoot::from_json(json).map_err(|e| {
+            SigstoreError::TrustedRootMalformed {
                 reason: e.to_string(),
-            })
+            }
+        })?;
+        if !root
+            .media_type
+            .starts_with("application/vnd.dev.sigstore.trustedroot")
+        {
+            return Err(SigstoreError::TrustedRootMalformed {
+                reason: format!("its media type is `{}`", root.media_type),
+            });
+        }
+        Ok(Self(root))
     }
 
     /// The embedded Sigstore public-good trusted root ([`PRODUCTION_TRUSTED_ROOT_JSON`]).

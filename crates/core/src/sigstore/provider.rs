@@ -74,7 +74,8 @@ impl CryptoProvider for RustCrypto {
                 .map_err(|_| Error::InvalidKey("an Ed25519 key is 32 bytes".into()))?;
             let key = ed25519_dalek::VerifyingKey::from_bytes(&key)
                 .map_err(|_| Error::InvalidKey("not an Ed25519 public key".into()))?;
-            let sig = ed25519_dalek::Signature::from_slice(signature).map_err(|_| invalid(scheme))?;
+            let sig =
+                ed25519_dalek::Signature::from_slice(signature).map_err(|_| invalid(scheme))?;
             return key.verify(data, &sig).map_err(|_| invalid(scheme));
         }
         let Some(algorithm) = scheme.hash_algorithm() else {
@@ -94,18 +95,21 @@ impl CryptoProvider for RustCrypto {
         use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
         use rsa::pkcs1::DecodeRsaPublicKey as _;
         let bad_key = || Error::InvalidKey(format!("not a {} public key", scheme.name()));
-        let rsa_key = || rsa::RsaPublicKey::from_pkcs1_der(spki_pubkey_bytes).map_err(|_| bad_key());
+        let rsa_key =
+            || rsa::RsaPublicKey::from_pkcs1_der(spki_pubkey_bytes).map_err(|_| bad_key());
         let ok = match scheme {
             SigningScheme::EcdsaP256Sha256 | SigningScheme::EcdsaP256Sha384 => {
                 let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(spki_pubkey_bytes)
                     .map_err(|_| bad_key())?;
-                let sig = p256::ecdsa::Signature::from_der(signature).map_err(|_| invalid(scheme))?;
+                let sig =
+                    p256::ecdsa::Signature::from_der(signature).map_err(|_| invalid(scheme))?;
                 key.verify_prehash(digest, &sig).is_ok()
             }
             SigningScheme::EcdsaP384Sha256 | SigningScheme::EcdsaP384Sha384 => {
                 let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(spki_pubkey_bytes)
                     .map_err(|_| bad_key())?;
-                let sig = p384::ecdsa::Signature::from_der(signature).map_err(|_| invalid(scheme))?;
+                let sig =
+                    p384::ecdsa::Signature::from_der(signature).map_err(|_| invalid(scheme))?;
                 key.verify_prehash(digest, &sig).is_ok()
             }
             SigningScheme::RsaPkcs1Sha256 => rsa_key()?
