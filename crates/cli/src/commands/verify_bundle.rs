@@ -42,7 +42,8 @@ pub(crate) struct VerifyBundleArgs {
 }
 
 fn text(path: &str, what: &str) -> Result<String> {
-    String::from_utf8(read_source(path)?).with_context(|| format!("{what} `{path}` is not UTF-8 text"))
+    String::from_utf8(read_source(path)?)
+        .with_context(|| format!("{what} `{path}` is not UTF-8 text"))
 }
 
 pub(crate) fn run(args: VerifyBundleArgs) -> Result<Outcome> {

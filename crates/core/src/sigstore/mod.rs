@@ -10,7 +10,7 @@
 //!
 //! The checks are those of the `sigstore-verify` crate (sigstore-rust), used without its default
 //! features: no network, no TUF, no tokio, no aws-lc. Its cryptography is our RustCrypto
-//! provider ([`provider`]). Every failure is a [`SigstoreError`] with its data.
+//! provider (`provider.rs`). Every failure is a [`SigstoreError`] with its data.
 //!
 //! Invariant: nothing here touches the network; verification needs only the bundle, the artifact
 //! (or digest), the expected signer and a trusted root.
