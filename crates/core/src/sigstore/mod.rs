@@ -179,6 +179,7 @@ impl TrustedRoot {
     /// Its media type must be a Sigstore trusted root's: a JSON document of another kind whose
     /// fields happen to parse (all lists empty) is not one.
     pub fn from_json(json: &str) -> Result<Self, SigstoreError> {
+        provider::install();
         let root = sigstore_verify::trust_root::TrustedRoot::from_json(json).map_err(|e| {
             SigstoreError::TrustedRootMalformed {
                 reason: e.to_string(),
@@ -208,6 +209,7 @@ pub struct Bundle(sigstore_verify::types::Bundle);
 impl Bundle {
     /// Parses a bundle's JSON; a malformed one is a [`SigstoreError::BundleMalformed`].
     pub fn from_json(json: &str) -> Result<Self, SigstoreError> {
+        provider::install();
         sigstore_verify::types::Bundle::from_json(json)
             .map(Self)
             .map_err(|e| SigstoreError::BundleMalformed {
