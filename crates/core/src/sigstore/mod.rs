@@ -266,6 +266,47 @@ pub struct Verified {
     pub integrated_time: Option<String>,
     /// Whether the transparency log inclusion was verified.
     pub tlog_verified: bool,
+    /// Every authenticated time the verification used (RFC 3339): log and TSA times.
+    pub verified_times: Vec<String>,
+    /// The signing certificate's validity and Fulcio CI claims (keyless bundles).
+    pub certificate: Option<CertificateClaims>,
+}
+
+/// What a verified Fulcio certificate says about the workload it was issued to (extensions
+/// under 1.3.6.1.4.1.57264.1). Claims: worth something only because the chain was verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CertificateClaims {
+    pub not_before: String,
+    pub not_after: String,
+    /// e.g. `https://github.com/acme/app`
+    pub source_repository_uri: Option<String>,
+    /// e.g. `refs/heads/main`, `refs/tags/v1.2`
+    pub source_repository_ref: Option<String>,
+    pub source_repository_digest: Option<String>,
+    /// The workflow that ran, e.g. `https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main`
+    pub build_config_uri: Option<String>,
+    /// e.g. `push`, `workflow_dispatch`
+    pub build_trigger: Option<String>,
+    pub build_signer_uri: Option<String>,
+    pub run_invocation_uri: Option<String>,
+}
+
+impl From<&sigstore_verify::crypto::CertificateInfo> for CertificateClaims {
+    fn from(c: &sigstore_verify::crypto::CertificateInfo) -> Self {
+        let ci = &c.ci_claims;
+        Self {
+            not_before: c.not_before.to_string(),
+            not_after: c.not_after.to_string(),
+            source_repository_uri: ci.source_repository_uri.clone(),
+            source_repository_ref: ci.source_repository_ref.clone(),
+            source_repository_digest: ci.source_repository_digest.clone(),
+            build_config_uri: ci.build_config_uri.clone(),
+            build_trigger: ci.build_trigger.clone(),
+            build_signer_uri: ci.build_signer_uri.clone(),
+            run_invocation_uri: ci.run_invocation_uri.clone(),
+        }
+    }
 }
 
 /// Verifies `bundle` over `artifact`, signed by `signer`, against `root`. Offline.
@@ -305,6 +346,12 @@ pub fn verify(
         issuer: result.issuer().map(str::to_owned),
         integrated_time: result.integrated_time().map(|t| t.to_string()),
         tlog_verified: result.tlog_verified(),
+        verified_times: result
+            .verified_timestamps()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        certificate: result.certificate().map(CertificateClaims::from),
     })
 }
 

@@ -48,3 +48,113 @@ fn digests_must_be_sha256_with_64_hex_digits() {
         assert_eq!(e, SigstoreError::DigestMalformed { given: bad.into() });
     }
 }
+
+/// The conformance cases live with the CLI's tests (crates/cli/tests/data, see PROVENANCE.md).
+macro_rules! case {
+    ($name:literal, $file:literal) => {
+        include_str!(concat!(
+            "../../../cli/tests/data/sigstore-conformance/",
+            $name,
+            "/",
+            $file
+        ))
+    };
+}
+
+const A_TXT: &[u8] = include_bytes!("../../../cli/tests/data/sigstore-conformance/a.txt");
+const BEACON: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+const GITHUB: &str = "https://token.actions.githubusercontent.com";
+
+fn beacon() -> Signer {
+    Signer::Identity {
+        identity: BEACON.into(),
+        issuer: GITHUB.into(),
+    }
+}
+
+fn production_verify(bundle: &str, artifact: Artifact<'_>) -> Result<Verified, SigstoreError> {
+    let root = TrustedRoot::production().expect("embedded root");
+    verify(&Bundle::from_json(bundle)?, artifact, &beacon(), &root)
+}
+
+#[test]
+fn a_keyless_bundle_verifies_with_its_identity_time_and_ci_claims() {
+    let v = production_verify(
+        case!("happy-path-v0.3", "bundle.sigstore.json"),
+        Artifact::Bytes(A_TXT),
+    )
+    .expect("verifies");
+    assert_eq!(v.identity.as_deref(), Some(BEACON));
+    assert_eq!(v.issuer.as_deref(), Some(GITHUB));
+    assert!(v.tlog_verified);
+    assert!(!v.verified_times.is_empty());
+    let c = v.certificate.expect("a keyless bundle has a certificate");
+    assert_eq!(
+        c.source_repository_uri.as_deref(),
+        Some("https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon")
+    );
+    assert_eq!(c.source_repository_ref.as_deref(), Some("refs/heads/main"));
+    assert_eq!(c.build_config_uri.as_deref(), Some(BEACON));
+}
+
+#[test]
+fn each_refusal_is_its_typed_cause() {
+    let sig = production_verify(
+        case!("signature-mismatch_fail", "bundle.sigstore.json"),
+        Artifact::Bytes(A_TXT),
+    );
+    assert!(
+        matches!(sig, Err(SigstoreError::SignatureInvalid { .. })),
+        "{sig:?}"
+    );
+    let set = production_verify(
+        case!("set-invalid-signature_fail", "bundle.sigstore.json"),
+        Artifact::Bytes(A_TXT),
+    );
+    assert!(
+        matches!(set, Err(SigstoreError::InclusionPromise { .. })),
+        "{set:?}"
+    );
+    let entry = production_verify(
+        case!("wrong-hashedrekord-entry_fail", "bundle.sigstore.json"),
+        Artifact::Bytes(A_TXT),
+    );
+    assert!(
+        matches!(entry, Err(SigstoreError::ArtifactMismatch { .. })),
+        "{entry:?}"
+    );
+    let other = production_verify(
+        case!("happy-path-v0.3", "bundle.sigstore.json"),
+        Artifact::Bytes(b"another file"),
+    );
+    assert!(other.is_err(), "another artifact verified: {other:?}");
+
+    let root = TrustedRoot::from_json(case!(
+        "intoto-expired-certificate_fail",
+        "trusted_root.json"
+    ))
+    .expect("root");
+    let bundle = Bundle::from_json(case!(
+        "intoto-expired-certificate_fail",
+        "bundle.sigstore.json"
+    ))
+    .expect("bundle");
+    let artifact = case!("intoto-expired-certificate_fail", "artifact").as_bytes();
+    let expired = verify(&bundle, Artifact::Bytes(artifact), &beacon(), &root);
+    assert!(
+        matches!(expired, Err(SigstoreError::UntrustedChain { .. })),
+        "{expired:?}"
+    );
+
+    let key = Signer::Key {
+        pem: case!("managed-key-happy-path", "key.pub").into(),
+    };
+    let bundle =
+        Bundle::from_json(case!("managed-key-happy-path", "bundle.sigstore.json")).expect("bundle");
+    let root = TrustedRoot::production().expect("root");
+    let ok =
+        verify(&bundle, Artifact::Bytes(A_TXT), &key, &root).expect("the managed key verifies");
+    assert_eq!((ok.identity, ok.certificate), (None, None));
+    // The same bundle, asked for a keyless identity, is refused: it has no certificate.
+    assert!(verify(&bundle, Artifact::Bytes(A_TXT), &beacon(), &root).is_err());
+}
