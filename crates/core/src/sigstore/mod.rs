@@ -56,6 +56,8 @@ pub enum SigstoreError {
     ArtifactMismatch { reason: String },
     #[error("the signing certificate does not chain to a trusted Fulcio CA: {reason}")]
     UntrustedChain { reason: String },
+    #[error("the bundle's certificate chain includes a root certificate ({subject}); a bundle must not carry its own trust anchor")]
+    ChainContainsRoot { subject: String },
     #[error("no trusted Fulcio CA was valid at the signing time {at}")]
     NoValidAuthority { at: String },
     #[error(
@@ -317,6 +319,7 @@ pub fn verify(
     root: &TrustedRoot,
 ) -> Result<Verified, SigstoreError> {
     provider::install();
+    refuse_root_in_chain(&bundle.0)?;
     let verifier = sigstore_verify::Verifier::new(&root.0)?;
     let input: sigstore_verify::types::Artifact<'_> = match artifact {
         Artifact::Bytes(b) => b.into(),
@@ -353,6 +356,34 @@ pub fn verify(
             .collect(),
         certificate: result.certificate().map(CertificateClaims::from),
     })
+}
+
+/// A v0.1/v0.2 bundle's `x509CertificateChain` may carry the leaf and intermediates, never a
+/// root: the trust anchors come only from the trusted root (Sigstore client specification).
+/// sigstore-verify ignores the chain past the leaf, so the check is here. A root is a
+/// self-issued certificate (subject = issuer).
+fn refuse_root_in_chain(bundle: &sigstore_verify::types::Bundle) -> Result<(), SigstoreError> {
+    use sigstore_verify::types::bundle::VerificationMaterialContent;
+    use x509_cert::der::Decode as _;
+    let VerificationMaterialContent::X509CertificateChain { certificates } =
+        &bundle.verification_material.content
+    else {
+        return Ok(());
+    };
+    for cert in certificates {
+        let parsed = x509_cert::Certificate::from_der(cert.raw_bytes.as_bytes()).map_err(|e| {
+            SigstoreError::CertificateMalformed {
+                reason: e.to_string(),
+            }
+        })?;
+        let tbs = &parsed.tbs_certificate;
+        if tbs.subject == tbs.issuer {
+            return Err(SigstoreError::ChainContainsRoot {
+                subject: tbs.subject.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

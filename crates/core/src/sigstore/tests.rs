@@ -158,3 +158,39 @@ fn each_refusal_is_its_typed_cause() {
     // The same bundle, asked for a keyless identity, is refused: it has no certificate.
     assert!(verify(&bundle, Artifact::Bytes(A_TXT), &beacon(), &root).is_err());
 }
+
+/// Regression: sigstore-verify ignores a v0.1 chain past its leaf, so a bundle carrying its own
+/// root verified. `bundle-with-root-cert_fail`, with its inclusion proof removed (it has no
+/// checkpoint, which alone refuses it; its SET stays) and verified for its own signer, isolates
+/// the root: refused with it, verified once the root is dropped from the chain.
+#[test]
+fn a_bundle_carrying_a_root_certificate_is_refused() {
+    let mut json: serde_json::Value =
+        serde_json::from_str(case!("bundle-with-root-cert_fail", "bundle.sigstore.json"))
+            .expect("json");
+    let entry = &mut json["verificationMaterial"]["tlogEntries"][0];
+    entry
+        .as_object_mut()
+        .expect("an entry")
+        .remove("inclusionProof");
+    let signer = Signer::Identity {
+        identity: "a@tny.town".into(),
+        issuer: "https://github.com/login/oauth".into(),
+    };
+    let artifact = case!("bundle-with-root-cert_fail", "artifact").as_bytes();
+    let root = TrustedRoot::production().expect("root");
+    let with_root = Bundle::from_json(&json.to_string()).expect("bundle");
+    let refused = verify(&with_root, Artifact::Bytes(artifact), &signer, &root);
+    assert!(
+        matches!(&refused, Err(SigstoreError::ChainContainsRoot { subject }) if subject.contains("sigstore")),
+        "{refused:?}"
+    );
+    let chain = json["verificationMaterial"]["x509CertificateChain"]["certificates"]
+        .as_array_mut()
+        .expect("a chain");
+    assert_eq!(chain.len(), 3, "leaf, root (CN=sigstore), intermediate");
+    chain.remove(1);
+    let without_root = Bundle::from_json(&json.to_string()).expect("bundle");
+    verify(&without_root, Artifact::Bytes(artifact), &signer, &root)
+        .expect("the same bundle without its root verifies");
+}
