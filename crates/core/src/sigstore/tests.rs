@@ -194,3 +194,93 @@ fn a_bundle_carrying_a_root_certificate_is_refused() {
     verify(&without_root, Artifact::Bytes(artifact), &signer, &root)
         .expect("the same bundle without its root verifies");
 }
+
+/// `happy-path-v0.3` (production, Rekor v1) with one field of its evidence changed by `edit`.
+fn tampered(edit: impl FnOnce(&mut serde_json::Value)) -> Result<Verified, SigstoreError> {
+    let mut json: serde_json::Value =
+        serde_json::from_str(case!("happy-path-v0.3", "bundle.sigstore.json")).expect("json");
+    edit(&mut json["verificationMaterial"]["tlogEntries"][0]);
+    production_verify(&json.to_string(), Artifact::Bytes(A_TXT))
+}
+
+fn bump(v: &mut serde_json::Value) {
+    let n: u64 = v
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("a decimal string");
+    *v = (n + 1).to_string().into();
+}
+
+#[test]
+fn tampered_log_evidence_is_refused_with_its_cause() {
+    // The untouched bundle verifies, so each refusal below is the edit's.
+    production_verify(
+        case!("happy-path-v0.3", "bundle.sigstore.json"),
+        Artifact::Bytes(A_TXT),
+    )
+    .expect("the untouched bundle verifies");
+    let time = tampered(|e| bump(&mut e["integratedTime"]));
+    assert!(
+        matches!(time, Err(SigstoreError::InclusionPromise { .. })),
+        "{time:?}"
+    );
+    let index = tampered(|e| bump(&mut e["logIndex"]));
+    assert!(
+        matches!(index, Err(SigstoreError::InclusionPromise { .. })),
+        "{index:?}"
+    );
+    // A proof for another leaf of the same tree.
+    let proof = tampered(|e| bump(&mut e["inclusionProof"]["logIndex"]));
+    assert!(proof.is_err(), "{proof:?}");
+    // A signed entry timestamp "by" a log the trusted root does not have.
+    let unknown =
+        tampered(|e| e["logId"]["keyId"] = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=".into());
+    assert!(unknown.is_err(), "{unknown:?}");
+    // Without its SET, a v0.3 Rekor v1 entry has no trusted time.
+    let no_set = tampered(|e| {
+        e.as_object_mut()
+            .expect("an entry")
+            .remove("inclusionPromise");
+    });
+    assert!(
+        matches!(no_set, Err(SigstoreError::NoTrustedTime { .. })),
+        "{no_set:?}"
+    );
+}
+
+#[test]
+fn a_rekor_v2_bundle_needs_its_tsa_time_and_a_trusted_checkpoint() {
+    let root =
+        TrustedRoot::from_json(case!("rekor2-happy-path", "trusted_root.json")).expect("root");
+    let run = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut json: serde_json::Value =
+            serde_json::from_str(case!("rekor2-happy-path", "bundle.sigstore.json")).expect("json");
+        edit(&mut json["verificationMaterial"]);
+        verify(
+            &Bundle::from_json(&json.to_string())?,
+            Artifact::Bytes(A_TXT),
+            &beacon(),
+            &root,
+        )
+    };
+    run(&|_| {}).expect("the untouched Rekor v2 bundle verifies");
+    let no_tsa =
+        run(&|m| m["timestampVerificationData"]["rfc3161Timestamps"] = serde_json::json!([]));
+    assert!(
+        matches!(no_tsa, Err(SigstoreError::NoTrustedTime { .. })),
+        "{no_tsa:?}"
+    );
+    let forged = run(&|m| {
+        let env = &mut m["tlogEntries"][0]["inclusionProof"]["checkpoint"]["envelope"];
+        let text = env.as_str().expect("an envelope").to_owned();
+        // Change one character of the signature (base64 after the key hint).
+        let at = text.rfind(' ').expect("a signature line") + 6;
+        let mut bytes = text.into_bytes();
+        bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+        *env = String::from_utf8(bytes).expect("ascii").into();
+    });
+    assert!(
+        matches!(forged, Err(SigstoreError::Checkpoint { .. })),
+        "{forged:?}"
+    );
+}
