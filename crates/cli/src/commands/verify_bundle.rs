@@ -46,6 +46,30 @@ fn text(path: &str, what: &str) -> Result<String> {
         .with_context(|| format!("{what} `{path}` is not UTF-8 text"))
 }
 
+/// The file streamed (constant memory), or read whole when the signature's scheme needs the
+/// whole message (Ed25519 message signatures).
+fn verify_file(
+    path: &str,
+    bundle: &Bundle,
+    signer: &Signer,
+    root: &TrustedRoot,
+) -> Result<Result<sigstore::Verified, sigstore::SigstoreError>> {
+    let unreadable = || format!("could not read the artifact `{path}`");
+    let file = std::fs::File::open(path).with_context(unreadable)?;
+    match sigstore::verify_reader(bundle, std::io::BufReader::new(file), signer, root) {
+        Err(sigstore::SigstoreError::Unsupported { .. }) => {
+            let bytes = std::fs::read(path).with_context(unreadable)?;
+            Ok(sigstore::verify(
+                bundle,
+                Artifact::Bytes(&bytes),
+                signer,
+                root,
+            ))
+        }
+        other => Ok(other),
+    }
+}
+
 pub(crate) fn run(args: VerifyBundleArgs) -> Result<Outcome> {
     let bundle = Bundle::from_json(&text(&args.bundle, "the bundle")?)
         .with_context(|| format!("could not read the bundle `{}`", args.bundle))?;
@@ -62,15 +86,13 @@ pub(crate) fn run(args: VerifyBundleArgs) -> Result<Outcome> {
         // clap requires --key or both identity flags.
         _ => anyhow::bail!("give --key, or --certificate-identity with --certificate-oidc-issuer"),
     };
-    let bytes;
-    let artifact = if args.artifact.starts_with("sha256:") {
-        Artifact::parse_digest(&args.artifact)?
+    let outcome = if args.artifact.starts_with("sha256:") {
+        let digest = Artifact::parse_digest(&args.artifact)?;
+        sigstore::verify(&bundle, digest, &signer, &root)
     } else {
-        bytes = std::fs::read(&args.artifact)
-            .with_context(|| format!("could not read the artifact `{}`", args.artifact))?;
-        Artifact::Bytes(&bytes)
+        verify_file(&args.artifact, &bundle, &signer, &root)?
     };
-    match sigstore::verify(&bundle, artifact, &signer, &root) {
+    match outcome {
         Ok(v) => {
             match (v.identity, v.issuer) {
                 (Some(id), Some(iss)) => println!("Verified: signed by {id} (issuer {iss})"),

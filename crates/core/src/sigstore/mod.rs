@@ -88,6 +88,8 @@ pub enum SigstoreError {
     TimestampInvalid { reason: String },
     #[error("no trusted signing time could be established: {reason}")]
     NoTrustedTime { reason: String },
+    #[error("the artifact could not be read: {reason}")]
+    ArtifactUnreadable { reason: String },
     #[error("the bundle cannot be verified here: {reason}")]
     Unsupported { reason: String },
     #[error("the bundle does not verify: {reason}")]
@@ -122,6 +124,7 @@ impl From<sigstore_verify::Error> for SigstoreError {
             }
             E::Timestamp(t) => Self::TimestampInvalid { reason: reason(&t) },
             E::Crypto(c) => Self::SignatureInvalid { reason: reason(&c) },
+            E::ArtifactRead(e) => Self::ArtifactUnreadable { reason: reason(&e) },
             other => Self::Other {
                 reason: reason(&other),
             },
@@ -318,17 +321,45 @@ pub fn verify(
     signer: &Signer,
     root: &TrustedRoot,
 ) -> Result<Verified, SigstoreError> {
-    provider::install();
-    refuse_root_in_chain(&bundle.0)?;
-    let verifier = sigstore_verify::Verifier::new(&root.0)?;
     let input: sigstore_verify::types::Artifact<'_> = match artifact {
         Artifact::Bytes(b) => b.into(),
         Artifact::Sha256(d) => sigstore_verify::types::Sha256Hash::new(d).into(),
     };
+    verify_with(bundle, signer, root, |verifier, policy| {
+        verifier.verify(input, &bundle.0, policy)
+    })
+}
+
+/// [`verify`] over an artifact read to its end in constant memory (a large file). A message
+/// signature whose scheme needs the whole message (Ed25519) cannot be checked this way: that is
+/// [`SigstoreError::Unsupported`], and the caller reads the bytes and uses [`verify`].
+pub fn verify_reader(
+    bundle: &Bundle,
+    artifact: impl std::io::Read,
+    signer: &Signer,
+    root: &TrustedRoot,
+) -> Result<Verified, SigstoreError> {
+    verify_with(bundle, signer, root, |verifier, policy| {
+        verifier.verify_reader(artifact, &bundle.0, policy)
+    })
+}
+
+/// The checks common to both inputs around `run`, which verifies the artifact under a policy.
+fn verify_with(
+    bundle: &Bundle,
+    signer: &Signer,
+    root: &TrustedRoot,
+    run: impl FnOnce(
+        &sigstore_verify::Verifier,
+        &dyn sigstore_verify::Policy,
+    ) -> sigstore_verify::Result<sigstore_verify::VerificationResult>,
+) -> Result<Verified, SigstoreError> {
+    provider::install();
+    refuse_root_in_chain(&bundle.0)?;
+    let verifier = sigstore_verify::Verifier::new(&root.0)?;
     let result = match signer {
-        Signer::Identity { identity, issuer } => verifier.verify(
-            input,
-            &bundle.0,
+        Signer::Identity { identity, issuer } => run(
+            &verifier,
             &sigstore_verify::VerificationPolicy::new(identity.as_str(), issuer.as_str()),
         )?,
         Signer::Key { pem } => {
@@ -337,9 +368,8 @@ pub fn verify(
                     reason: e.to_string(),
                 }
             })?;
-            verifier.verify(
-                input,
-                &bundle.0,
+            run(
+                &verifier,
                 &sigstore_verify::PublicKeyVerificationPolicy::new(key),
             )?
         }

@@ -284,3 +284,30 @@ fn a_rekor_v2_bundle_needs_its_tsa_time_and_a_trusted_checkpoint() {
         "{forged:?}"
     );
 }
+
+#[test]
+fn a_streamed_artifact_is_judged_as_its_bytes() {
+    let bundle =
+        Bundle::from_json(case!("happy-path-v0.3", "bundle.sigstore.json")).expect("bundle");
+    let root = TrustedRoot::production().expect("root");
+    let streamed =
+        verify_reader(&bundle, A_TXT, &beacon(), &root).expect("streamed a.txt verifies");
+    let whole = verify(&bundle, Artifact::Bytes(A_TXT), &beacon(), &root).expect("a.txt verifies");
+    assert_eq!(streamed, whole);
+    let other = verify_reader(&bundle, &b"another file"[..], &beacon(), &root);
+    assert!(
+        matches!(other, Err(SigstoreError::ArtifactMismatch { .. })),
+        "{other:?}"
+    );
+    struct Broken;
+    impl std::io::Read for Broken {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk on fire"))
+        }
+    }
+    let broken = verify_reader(&bundle, Broken, &beacon(), &root);
+    assert!(
+        matches!(broken, Err(SigstoreError::ArtifactUnreadable { .. })),
+        "{broken:?}"
+    );
+}
