@@ -34,6 +34,8 @@ pub const ALL: &[(&str, Target)] = &[
     ("text", text),
     ("scope", scope),
     ("www_authenticate", www_authenticate),
+    ("sigstore_bundle", sigstore_bundle),
+    ("sigstore_trusted_root", sigstore_trusted_root),
 ];
 
 fn text_of(data: &[u8]) -> Cow<'_, str> {
@@ -196,4 +198,52 @@ pub fn scope(data: &[u8]) {
 pub fn www_authenticate(data: &[u8]) {
     let _ = registry::parse_www_authenticate(&text_of(data));
     let _ = registry::token_answer_is_usable(data);
+}
+
+/// Sigstore bundles (v0.1–v0.3): a parsed bundle is verified, against the embedded production
+/// trusted root, over the input itself and over a digest, for an identity and for a key; every
+/// outcome is a result (these inputs never verify: refusals are expected), never a panic.
+pub fn sigstore_bundle(data: &[u8]) {
+    use vouch_core::sigstore::{verify, Artifact, Bundle, Signer, TrustedRoot};
+    let Ok(bundle) = Bundle::from_json(&text_of(data)) else {
+        return;
+    };
+    let _ = bundle.media_type();
+    let Ok(root) = TrustedRoot::production() else {
+        panic!("the embedded production trusted root does not parse");
+    };
+    let identity = Signer::Identity {
+        identity: "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main"
+            .into(),
+        issuer: "https://token.actions.githubusercontent.com".into(),
+    };
+    let key = Signer::Key {
+        pem: "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAExRRST79+PsrRBnGAI4cMu6Omz2Jh\nfwlMW+gIutNKVRaMyS4rQKvgngc5p8UbLj55pVHhIoAxi/SRgURZI0J3Xw==\n-----END PUBLIC KEY-----\n".into(),
+    };
+    for signer in [&identity, &key] {
+        for artifact in [Artifact::Bytes(data), Artifact::Sha256([7; 32])] {
+            if let Ok(v) = verify(&bundle, artifact, signer, &root) {
+                panic!("a fuzzed bundle verified: {v:?}");
+            }
+        }
+    }
+}
+
+/// Sigstore trusted roots: a parsed root is usable for a verification attempt (which refuses an
+/// empty bundle), never a panic.
+pub fn sigstore_trusted_root(data: &[u8]) {
+    use vouch_core::sigstore::{verify, Artifact, Bundle, Signer, TrustedRoot};
+    let Ok(root) = TrustedRoot::from_json(&text_of(data)) else {
+        return;
+    };
+    let Ok(bundle) = Bundle::from_json(include_str!(
+        "../corpus/sigstore_bundle/happy-path-v0.3.json"
+    )) else {
+        panic!("the happy-path seed bundle does not parse");
+    };
+    let signer = Signer::Identity {
+        identity: "x".into(),
+        issuer: "y".into(),
+    };
+    let _ = verify(&bundle, Artifact::Bytes(data), &signer, &root);
 }

@@ -40,6 +40,9 @@ enum Command {
     Export(commands::export::ExportCmd),
     /// Verify images: are they signed by keys you trust, for their repository and digest?
     Verify(commands::verify::VerifyArgs),
+    /// Verify one Sigstore bundle offline against a file or its sha256 digest (the Sigstore
+    /// conformance suite's protocol)
+    VerifyBundle(commands::verify_bundle::VerifyBundleArgs),
     /// The images checked in this profile, newest first (shared with the window); --recheck
     /// verifies them again
     History(commands::history::HistoryArgs),
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::Export(cmd) => commands::export::run(cmd),
         Command::Doctor { json } => commands::doctor::run(json),
         Command::Verify(args) => commands::verify::run(args),
+        Command::VerifyBundle(args) => commands::verify_bundle::run(args),
         Command::History(args) => commands::history::run(args),
         Command::Sign(args) => commands::sign::run(args),
         Command::Inspect(args) => commands::inspect::run(args),

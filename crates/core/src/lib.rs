@@ -19,6 +19,7 @@ pub mod reference;
 pub mod registry;
 pub mod search;
 pub mod sign;
+pub mod sigstore;
 pub mod tls;
 pub mod trust;
 pub mod verify;

@@ -12,6 +12,7 @@ pub(crate) mod search;
 pub(crate) mod sign;
 pub(crate) mod trust;
 pub(crate) mod verify;
+pub(crate) mod verify_bundle;
 
 use anyhow::{Context, Result};
 use vouch_core::keys::PrivateKey;
