@@ -814,6 +814,22 @@ pub fn put_manifest_with_blobs(reg: &str, from_repo: &str, repo: &str, tag: &str
     put_manifest(reg, repo, tag, manifest.to_vec());
 }
 
+/// Flips one base64 digit in the middle of the first cosign signature on `repo@digest` (still
+/// valid base64, no longer a valid signature).
+pub fn tamper_signature(reg: &str, repo: &str, digest: &str) {
+    tamper_first_layer(reg, repo, digest, |l| {
+        let s = l["annotations"]["dev.cosignproject.cosign/signature"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let mut chars: Vec<char> = s.chars().collect();
+        let i = chars.len() / 2;
+        chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+        l["annotations"]["dev.cosignproject.cosign/signature"] =
+            Value::String(chars.into_iter().collect());
+    });
+}
+
 /// Rewrites the `.sig` manifest of `digest` with `edit` applied to its first layer.
 pub fn tamper_first_layer(reg: &str, repo: &str, digest: &str, edit: impl FnOnce(&mut Value)) {
     let sig = get_manifest(reg, repo, &sig_tag(digest)).expect("sig");
