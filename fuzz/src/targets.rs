@@ -293,9 +293,11 @@ pub fn link_header(data: &[u8]) {
 }
 
 /// OCI error envelopes: at most 4 entries, codes that read back as themselves, messages and the
-/// sentence built from them free of control characters.
+/// sentence built from them free of control characters; so is the sentence of a token service's
+/// refusal (`{"details": …}`).
 pub fn error_envelope(data: &[u8]) {
     let _ = OciErrorCode::parse(&text_of(data));
+    assert_sentence("credentials refused", &registry::rejection_sentence(data));
     let Some(envelope) = ErrorEnvelope::parse(data) else {
         return;
     };

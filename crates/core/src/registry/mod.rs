@@ -60,7 +60,7 @@ use crate::reference::ImageRef;
 
 use auth::AuthCache;
 #[doc(hidden)]
-pub use auth::{parse_www_authenticate, token_answer_is_usable};
+pub use auth::{parse_www_authenticate, rejection_sentence, token_answer_is_usable};
 #[doc(hidden)]
 pub use credentials::{auth_file_lookups, AuthFileLookup};
 pub use credentials::{CredentialEntry, CredentialSource};
