@@ -6,13 +6,19 @@
 //! (crates/core/tests/fuzz_corpus.rs), so it depends on vouch-core only.
 
 use std::borrow::Cow;
+use std::path::Path;
+use std::time::Duration;
 
+use vouch_core::config::{check_host, Settings};
 use vouch_core::discovery::{parse_bundle, Source};
 use vouch_core::keys::{PrivateKey, PublicKey};
 use vouch_core::oci::{Digest, Manifest};
 use vouch_core::reference::{identity_repository, is_loopback_host, ImageRef};
+use vouch_core::registry::listing::{next_last, next_query};
+use vouch_core::registry::{ErrorEnvelope, OciErrorCode, PublicAnswer, RegistryError};
+use vouch_core::search::{hub, SearchCache};
 use vouch_core::trust::{scope, TrustSet};
-use vouch_core::{cosign, dsse, extract, registry};
+use vouch_core::{cosign, dsse, extract, history, registry, tls};
 
 /// A target's body: the fuzzer's bytes in, a panic when something is wrong.
 pub type Target = fn(&[u8]);
@@ -34,6 +40,14 @@ pub const ALL: &[(&str, Target)] = &[
     ("text", text),
     ("scope", scope),
     ("www_authenticate", www_authenticate),
+    ("auth_file", auth_file),
+    ("retry_after", retry_after),
+    ("link_header", link_header),
+    ("error_envelope", error_envelope),
+    ("tls_files", tls_files),
+    ("hub_answer", hub_answer),
+    ("settings", settings),
+    ("history", history),
     ("sigstore_bundle", sigstore_bundle),
     ("sigstore_trusted_root", sigstore_trusted_root),
 ];
@@ -198,6 +212,187 @@ pub fn scope(data: &[u8]) {
 pub fn www_authenticate(data: &[u8]) {
     let _ = registry::parse_www_authenticate(&text_of(data));
     let _ = registry::token_answer_is_usable(data);
+}
+
+/// A message shown to a person: some text, on one line, without control characters (no
+/// terminal escapes smuggled in from outside data).
+fn assert_sentence(what: &str, message: &str) {
+    assert!(!message.trim().is_empty(), "{what}: an empty message");
+    assert!(
+        !message.chars().any(char::is_control),
+        "{what}: control characters in {message:?}"
+    );
+}
+
+/// Docker `config.json`, containers `auth.json`, legacy `.dockercfg`, and a credential helper's
+/// answer: the `auths` key chosen for a host always names that host (never another registry's
+/// credentials).
+pub fn auth_file(data: &[u8]) {
+    let (lookups, _helper_answer) = registry::auth_file_lookups(data);
+    for l in lookups {
+        if let Some((key, key_host)) = &l.key {
+            assert_eq!(
+                key_host, &l.host,
+                "the auths key {key:?} chosen for {:?}",
+                l.host
+            );
+        }
+    }
+}
+
+/// `Retry-After` (seconds or an HTTP date) as a GET reads it, on each attempt, and Docker Hub's
+/// `Retry-After` / `X-RateLimit-Reset` as the search reads them: a wait never exceeds the
+/// budget (10 s per GET), a longer one is a rate-limit sentence, and nothing overflows.
+pub fn retry_after(data: &[u8]) {
+    let value = text_of(data);
+    let now = time::OffsetDateTime::from_unix_timestamp(1_796_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let budget = Duration::from_secs(10);
+    for (attempt, waited) in [
+        (1, Duration::ZERO),
+        (2, Duration::from_millis(250)),
+        (2, budget),
+    ] {
+        match registry::retry_after_outcome(&value, attempt, waited, now) {
+            Ok(Some(wait)) => assert!(waited + wait <= budget, "{value:?}: waits {wait:?}"),
+            Ok(None) => {}
+            Err(e @ RegistryError::RateLimited { .. }) => {
+                assert_sentence("rate limit", &e.to_string())
+            }
+            Err(e) => panic!("{value:?}: not a rate limit: {e}"),
+        }
+    }
+    let cache = SearchCache::default();
+    for (retry, reset) in [(Some(&*value), None), (None, Some(&*value))] {
+        let answer = PublicAnswer {
+            status: 429,
+            retry_after: retry.map(str::to_string),
+            rate_limit_reset: reset.map(str::to_string),
+            rate_limit_remaining: Some("0".into()),
+            body: Vec::new(),
+        };
+        if let Some(secs) = hub::retry_after(&answer, now.unix_timestamp()) {
+            cache.block_hub(secs);
+            let _ = cache.hub_wait();
+        }
+    }
+}
+
+/// `Link: <…>; rel="next"` headers of catalog, tag and referrers pages: a refusal is a sentence;
+/// a `last` to continue from is never empty.
+pub fn link_header(data: &[u8]) {
+    let link = text_of(data);
+    for path in ["/v2/_catalog", "/v2/team/app/tags/list"] {
+        if let Err(e) = next_query(&link, path) {
+            assert_sentence("Link refusal", &e);
+        }
+        match next_last(&link, path) {
+            Ok(Some(last)) => assert!(!last.is_empty()),
+            Ok(None) => {}
+            Err(e) => assert_sentence("Link refusal", &e),
+        }
+    }
+}
+
+/// OCI error envelopes: at most 4 entries, codes that read back as themselves, messages and the
+/// sentence built from them free of control characters; so is the sentence of a token service's
+/// refusal (`{"details": …}`).
+pub fn error_envelope(data: &[u8]) {
+    let _ = OciErrorCode::parse(&text_of(data));
+    assert_sentence("credentials refused", &registry::rejection_sentence(data));
+    let Some(envelope) = ErrorEnvelope::parse(data) else {
+        return;
+    };
+    assert!(!envelope.errors().is_empty() && envelope.errors().len() <= 4);
+    for e in envelope.errors() {
+        assert_eq!(OciErrorCode::parse(e.code.as_str()).as_ref(), Some(&e.code));
+        assert!(!e.message.chars().any(char::is_control), "{:?}", e.message);
+    }
+    let refusal = RegistryError::Refused {
+        host: "registry.example".into(),
+        what: "the manifest".into(),
+        status: Some(400),
+        envelope,
+    };
+    assert_sentence("refusal", &refusal.to_string());
+}
+
+/// A `certs.d` folder's PEM files (CA certificates, client certificate and key) and the TLS
+/// configuration built from them; and the probe's reading of a server's first bytes.
+pub fn tls_files(data: &[u8]) {
+    match tls::host_tls_from_pem(data) {
+        Ok(host) => {
+            let _ = tls::client_config_for(Some(&host));
+        }
+        Err(e) => assert_sentence("TLS files", &e.to_string()),
+    }
+    let (tls_record, _, addr) = tls::probe_reading(data, &text_of(data));
+    let expected = match data {
+        [] => None,
+        [t] => Some((0x14..=0x17).contains(t)),
+        [t, major, ..] => Some((0x14..=0x17).contains(t) && *major == 3),
+    };
+    assert_eq!(tls_record, expected);
+    assert!(!addr.is_empty());
+}
+
+/// Docker Hub search answers: only Docker Hub names, descriptions free of control characters,
+/// a refusal that is a sentence.
+pub fn hub_answer(data: &[u8]) {
+    match hub::parse_answer(data) {
+        Ok(candidates) => {
+            for c in candidates {
+                assert_eq!(c.registry, "docker.io", "{c:?}");
+                if let Some(d) = &c.details.description {
+                    assert!(!d.chars().any(char::is_control), "{d:?}");
+                }
+            }
+        }
+        Err(e) => assert_sentence("Hub answer", &e),
+    }
+}
+
+/// The settings file: what parses writes back to the same settings; a refusal is a sentence.
+pub fn settings(data: &[u8]) {
+    let path = Path::new("config.json");
+    match Settings::from_json(data, path) {
+        Ok(s) => {
+            for h in s
+                .insecure_registries
+                .iter()
+                .chain(s.registries.iter().map(|r| &r.host))
+            {
+                let _ = check_host(h);
+            }
+            let json = match s.to_json() {
+                Ok(json) => json,
+                Err(e) => panic!("parsed settings do not serialise: {e}"),
+            };
+            match Settings::from_json(&json, path) {
+                Ok(again) => assert_eq!(again, s),
+                Err(e) => panic!("written settings do not parse back: {e}"),
+            }
+        }
+        Err(e) => assert_sentence("settings", &e.to_string()),
+    }
+}
+
+/// The history file: what parses writes back to the same entries; why a file is unreadable is a
+/// sentence (it is shown when the file is set aside).
+pub fn history(data: &[u8]) {
+    match history::parse(data) {
+        Ok(entries) => {
+            let json = match history::document(&entries) {
+                Ok(json) => json,
+                Err(e) => panic!("parsed history does not serialise: {e}"),
+            };
+            match history::parse(&json) {
+                Ok(again) => assert_eq!(again, entries),
+                Err(e) => panic!("written history does not parse back: {e}"),
+            }
+        }
+        Err(e) => assert_sentence("history", &e),
+    }
 }
 
 /// Sigstore bundles (v0.1–v0.3): a parsed bundle is verified, against the embedded production

@@ -252,13 +252,7 @@ impl History {
     }
 
     fn write_locked(&self, entries: &[HistoryEntry]) -> Result<(), HistoryError> {
-        let doc = Document {
-            format: HISTORY_FORMAT.to_string(),
-            version: HISTORY_VERSION,
-            entries: entries.to_vec(),
-        };
-        let json =
-            serde_json::to_vec_pretty(&doc).map_err(|e| HistoryError::Serialize(e.to_string()))?;
+        let json = document(entries)?;
         crate::paths::write_atomically(&self.path, &json).map_err(|source| HistoryError::Write {
             path: self.path.display().to_string(),
             source,
@@ -266,10 +260,26 @@ impl History {
     }
 }
 
-/// The entries of a history document, or why it is unreadable.
-fn parse(bytes: &[u8]) -> Result<Vec<HistoryEntry>, String> {
-    let doc: Document =
-        serde_json::from_slice(bytes).map_err(|e| format!("not a history document: {e}"))?;
+/// The history document holding `entries`. Public for the fuzz target `history` only.
+#[doc(hidden)]
+pub fn document(entries: &[HistoryEntry]) -> Result<Vec<u8>, HistoryError> {
+    let doc = Document {
+        format: HISTORY_FORMAT.to_string(),
+        version: HISTORY_VERSION,
+        entries: entries.to_vec(),
+    };
+    serde_json::to_vec_pretty(&doc).map_err(|e| HistoryError::Serialize(e.to_string()))
+}
+
+/// The entries of a history document, or why it is unreadable. Public for the fuzz target
+/// `history` only.
+#[doc(hidden)]
+pub fn parse(bytes: &[u8]) -> Result<Vec<HistoryEntry>, String> {
+    let doc: Document = serde_json::from_slice(bytes).map_err(|e| {
+        // What serde quotes from the file may hold control characters: never shown as they are.
+        let e = crate::registry::error::sanitize(&e.to_string());
+        format!("not a history document: {e}")
+    })?;
     if doc.format != HISTORY_FORMAT {
         return Err(format!("expected \"format\": \"{HISTORY_FORMAT}\""));
     }
@@ -319,6 +329,16 @@ mod tests {
 
     fn at(second: i64) -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp(1_800_000_000 + second).expect("time")
+    }
+
+    /// Found by the fuzz target `history`: why a file is unreadable quoted an unknown status as
+    /// it is (terminal escapes and new lines in the warning shown). They are spaces now.
+    #[test]
+    fn why_a_file_is_unreadable_holds_no_control_characters() {
+        let bytes = br#"{"format":"vouch-history","version":1,"entries":[{"checked_at":"2026-11-29T21:00:00Z","status":"\u001b[2J\nok","reference":"x","repository":null,"digest":null,"reason":"","cause":null}]}"#;
+        let why = parse(bytes).expect_err("unknown status");
+        assert!(!why.chars().any(char::is_control), "{why:?}");
+        assert!(why.contains("[2J ok"), "{why}");
     }
 
     #[test]

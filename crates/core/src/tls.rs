@@ -22,6 +22,8 @@ pub(crate) mod testing;
 
 pub use certs_d::{certs_d_dirs, for_host, HostTls, TlsSetupError, CERTS_D_ENV};
 pub(crate) use probe::{speaks_tls, Speaks};
+#[doc(hidden)]
+pub use {certs_d::host_tls_from_pem, probe::probe_reading};
 
 use std::sync::{Arc, OnceLock};
 

@@ -255,6 +255,13 @@ pub fn token_answer_is_usable(body: &[u8]) -> bool {
     parse_token_answer(body).is_ok()
 }
 
+/// The sentence a refusal of credentials with this `body` gives (an OCI envelope or a token
+/// service's `details`), for the fuzz target `error_envelope` and its corpus replay.
+#[doc(hidden)]
+pub fn rejection_sentence(body: &[u8]) -> String {
+    rejected("registry.example", "the manifest".into(), 401, None, body).to_string()
+}
+
 fn parse_challenge_params(challenge: &str) -> HashMap<String, String> {
     let rest = challenge
         .trim_start()

@@ -578,6 +578,12 @@ async fn run_helper(name: &str, server: &str, opts: &CredentialOptions) -> Looku
             stderr: first_line,
         }));
     }
+    parse_helper_answer(&out).map_err(fail)
+}
+
+/// A helper's `get` answer, `{"Username":…,"Secret":…}`; `Ok(None)` when the secret is empty.
+/// The error never quotes the answer.
+fn parse_helper_answer(out: &[u8]) -> Result<Option<BasicCreds>, HelperProblem> {
     #[derive(serde::Deserialize)]
     struct HelperAnswer {
         #[serde(rename = "Username")]
@@ -585,8 +591,7 @@ async fn run_helper(name: &str, server: &str, opts: &CredentialOptions) -> Looku
         #[serde(rename = "Secret")]
         secret: String,
     }
-    let a: HelperAnswer =
-        serde_json::from_slice(&out).map_err(|_| fail(HelperProblem::BadAnswer))?;
+    let a: HelperAnswer = serde_json::from_slice(out).map_err(|_| HelperProblem::BadAnswer)?;
     let secret = Zeroizing::new(a.secret);
     if secret.is_empty() {
         return Ok(None);
@@ -596,6 +601,54 @@ async fn run_helper(name: &str, server: &str, opts: &CredentialOptions) -> Looku
         password: secret,
         source: None,
     }))
+}
+
+/// One host an auth file names, as Vouch reads it: the host, the `credHelpers` / `credsStore`
+/// helper it would run, and the `auths` key it would use with that key's host (normalized) and
+/// the credentials' `Debug` (which never shows the password).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct AuthFileLookup {
+    pub host: String,
+    pub helper: Option<String>,
+    pub key: Option<(String, String)>,
+    pub credentials: Option<String>,
+}
+
+/// What Vouch reads from `bytes` as an auth file (docker `config.json`, containers `auth.json`,
+/// and the legacy `.dockercfg` whose whole document is the `auths` map) for each host it names,
+/// looked up bare and for a repository; and `bytes` as a credential helper's answer (the
+/// `Debug` of its credentials, or its problem). Exists only so the fuzz target `auth_file` and
+/// its corpus replay can reach the private parsers; the registry client never calls it.
+#[doc(hidden)]
+pub fn auth_file_lookups(bytes: &[u8]) -> (Vec<AuthFileLookup>, String) {
+    let helper_answer = format!("{:?}", parse_helper_answer(bytes));
+    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return (Vec::new(), helper_answer);
+    };
+    let mut out = Vec::new();
+    for legacy in [false, true] {
+        let file = AuthFile {
+            path: "(fuzzed)".into(),
+            doc: doc.clone(),
+            legacy,
+        };
+        for host in file.hosts().into_iter().take(8) {
+            for repo in [None, Some("team/app/sub")] {
+                let helper = file.cred_helper(&host).or_else(|| file.creds_store());
+                let entry = file.auths_entry(&host, repo);
+                out.push(AuthFileLookup {
+                    helper: helper.map(str::to_string),
+                    key: entry.map(|(k, _)| (k.to_string(), normalize_auth_key(k))),
+                    credentials: entry
+                        .and_then(|(_, e)| decode_auth_entry(e))
+                        .map(|c| format!("{c:?}")),
+                    host: host.clone(),
+                });
+            }
+        }
+    }
+    (out, helper_answer)
 }
 
 /// Reads at most `limit` bytes (the rest is left unread); read errors end the read.

@@ -80,6 +80,66 @@ pub(crate) fn parse_retry_after(
     Some(std::time::Duration::try_from(at - now).unwrap_or_default())
 }
 
+/// What to do after a retryable answer that asked for `asked` (its `Retry-After`, if any):
+/// `Ok(Some(wait))` go again after `wait`, `Ok(None)` no attempt left (the answer stands),
+/// [`RegistryError::RateLimited`] the registry (`host`, asked for `what`, answering `status`) asks
+/// for longer than the budget left. Any `Retry-After` is handled, however large: the sums
+/// saturate, and a time past what the calendar holds is shown as its last second.
+fn retry_decision(
+    asked: Option<std::time::Duration>,
+    retries: &Retries,
+    now: time::OffsetDateTime,
+    (host, what, status): (&str, &str, u16),
+) -> Result<Option<std::time::Duration>, RegistryError> {
+    let Some(backoff) = retries.backoff() else {
+        return Ok(None);
+    };
+    let wait = asked.unwrap_or(backoff);
+    if retries.waited.saturating_add(wait) <= retries.budget {
+        return Ok(Some(wait));
+    }
+    match asked {
+        Some(asked) => {
+            let secs = i64::try_from(asked.as_secs()).unwrap_or(i64::MAX);
+            let at = now.saturating_add(time::Duration::seconds(secs));
+            Err(RegistryError::RateLimited {
+                host: host.into(),
+                what: what.into(),
+                status,
+                wait_secs: asked.as_secs().max(1),
+                retry_at: super::error::utc_time(at),
+            })
+        }
+        None => Ok(None),
+    }
+}
+
+/// What a GET does after a retryable answer carrying `Retry-After: value`, on its `attempt`-th
+/// attempt having waited `waited` already: the wait before the next
+/// attempt, none, or [`RegistryError::RateLimited`]. Exists only so the fuzz target
+/// `retry_after` and its corpus replay can reach the private parser and decision; the registry
+/// client never calls it.
+#[doc(hidden)]
+pub fn retry_after_outcome(
+    value: &str,
+    attempt: u32,
+    waited: std::time::Duration,
+    now: time::OffsetDateTime,
+) -> Result<Option<std::time::Duration>, RegistryError> {
+    let retries = Retries {
+        attempts: attempt.clamp(1, MAX_ATTEMPTS),
+        waited,
+        budget: MAX_RETRY_WAIT,
+    };
+    let asked = parse_retry_after(value, now);
+    retry_decision(
+        asked,
+        &retries,
+        now,
+        ("registry.example", "the manifest", 429),
+    )
+}
+
 /// An HTTP client of a [`Registry`]: rustls with `crate::tls`'s roots, loaded on the first
 /// handshake (never, for a plain-HTTP registry), plus a host's own material when given.
 pub(super) fn client(
@@ -212,23 +272,8 @@ impl Registry {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, now));
-        let Some(backoff) = retries.backoff() else {
-            return Ok(None);
-        };
-        let wait = asked.unwrap_or(backoff);
-        if retries.waited + wait <= retries.budget {
-            return Ok(Some(wait));
-        }
-        match asked {
-            Some(asked) => Err(RegistryError::RateLimited {
-                host: host.into(),
-                what: what.into(),
-                status: resp.status().as_u16(),
-                wait_secs: asked.as_secs().max(1),
-                retry_at: super::error::utc_time(now + asked),
-            }),
-            None => Ok(None),
-        }
+        let status = resp.status().as_u16();
+        retry_decision(asked, retries, now, (host, what, status))
     }
 
     /// The error a failure answer stands for, its envelope kept (body read at most
@@ -320,6 +365,33 @@ mod tests {
         for junk in ["", "soon", "-5", "1.5"] {
             assert_eq!(parse_retry_after(junk, now), None, "{junk}");
         }
+    }
+
+    /// Found by the fuzz target `retry_after`: a `Retry-After` of u64::MAX seconds panicked
+    /// (the retry time overflowed the calendar on the first attempt, the sum of the waits on a
+    /// later one). It is a rate limit like any other, its time the calendar's last second.
+    #[test]
+    fn a_retry_after_past_the_calendar_is_a_rate_limit_not_a_panic() {
+        let now = time::macros::datetime!(2026-11-29 21:00:00 UTC);
+        let huge = u64::MAX.to_string();
+        for (attempt, waited) in [(1, Duration::ZERO), (2, FIRST_BACKOFF)] {
+            match retry_after_outcome(&huge, attempt, waited, now) {
+                Err(RegistryError::RateLimited {
+                    wait_secs,
+                    retry_at,
+                    ..
+                }) => {
+                    assert_eq!(wait_secs, u64::MAX);
+                    assert_eq!(retry_at, "9999-12-31 23:59:59 UTC");
+                }
+                other => panic!("attempt {attempt}: {other:?}"),
+            }
+        }
+        // An ordinary one still fits the budget.
+        assert_eq!(
+            retry_after_outcome("2", 2, FIRST_BACKOFF, now).ok(),
+            Some(Some(Duration::from_secs(2)))
+        );
     }
 
     #[test]

@@ -38,8 +38,9 @@ pub fn next_last(link: &str, expected_path: &str) -> Result<Option<String>, Stri
 /// The query of the `rel="next"` target of a `Link` header (`Ok(None)`: no next page), when the
 /// target is `expected_path` on the same host (a relative link, or an absolute one whose path is
 /// it); an error sentence otherwise. The query is returned as sent (opaque to the caller, as
-/// the OCI referrers API allows).
-pub(crate) fn next_query(link: &str, expected_path: &str) -> Result<Option<String>, String> {
+/// the OCI referrers API allows). Public for the fuzz target `link_header` only.
+#[doc(hidden)]
+pub fn next_query(link: &str, expected_path: &str) -> Result<Option<String>, String> {
     for part in link.split(',') {
         let part = part.trim();
         if part.is_empty() {

@@ -60,10 +60,14 @@ use crate::reference::ImageRef;
 
 use auth::AuthCache;
 #[doc(hidden)]
-pub use auth::{parse_www_authenticate, token_answer_is_usable};
+pub use auth::{parse_www_authenticate, rejection_sentence, token_answer_is_usable};
+#[doc(hidden)]
+pub use credentials::{auth_file_lookups, AuthFileLookup};
 pub use credentials::{CredentialEntry, CredentialSource};
 use credentials::{CredentialOptions, Credentials};
 pub use error::{ErrorEnvelope, HelperProblem, OciError, OciErrorCode, RegistryError, TlsProblem};
+#[doc(hidden)]
+pub use http::retry_after_outcome;
 pub use listing::PublicAnswer;
 pub use transport::ca_files_in;
 

@@ -205,16 +205,26 @@ impl SearchCache {
         }
     }
 
-    /// Seconds Docker Hub asked us to wait that have not passed yet.
-    fn hub_wait(&self) -> Option<u64> {
+    /// Seconds Docker Hub asked us to wait that have not passed yet. Public for the fuzz target
+    /// `hub_answer` only.
+    #[doc(hidden)]
+    pub fn hub_wait(&self) -> Option<u64> {
         let until = (*self.hub_blocked_until.lock().ok()?)?;
         let left = until.checked_duration_since(Instant::now())?;
         Some(left.as_secs().max(1))
     }
 
-    fn block_hub(&self, secs: u64) {
+    /// Blocks Docker Hub searches for `secs` (whatever Docker Hub sent: a wait past what the
+    /// clock holds blocks for as long as it can). Public for the fuzz target `hub_answer` only.
+    #[doc(hidden)]
+    pub fn block_hub(&self, secs: u64) {
+        let now = Instant::now();
+        let until = now
+            .checked_add(Duration::from_secs(secs))
+            .or_else(|| now.checked_add(Duration::from_secs(u64::from(u32::MAX))))
+            .unwrap_or(now);
         if let Ok(mut b) = self.hub_blocked_until.lock() {
-            *b = Some(Instant::now() + Duration::from_secs(secs));
+            *b = Some(until);
         }
     }
 }

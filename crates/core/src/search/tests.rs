@@ -283,6 +283,16 @@ fn retry_times_come_from_retry_after_or_the_reset_time() {
     assert_eq!(hub::retry_after(&answer(None, None), 1000), None);
 }
 
+/// Found by the fuzz target `hub_answer`: a 429 whose `Retry-After` (or `X-RateLimit-Reset`)
+/// is past what the clock holds panicked when the block was stored. Docker Hub stays blocked.
+#[test]
+fn a_retry_time_past_the_clock_blocks_docker_hub_without_a_panic() {
+    let cache = SearchCache::default();
+    cache.block_hub(u64::MAX);
+    let left = cache.hub_wait().expect("still blocked");
+    assert!(left > 100 * 365 * 24 * 3600, "blocked for only {left} s");
+}
+
 /// Offline: nothing listens where Docker Hub should be. The search still answers, with a note.
 #[test]
 fn offline_docker_hub_is_skipped_with_a_note() {

@@ -160,16 +160,8 @@ fn read_folder(folder: &Path, out: &mut HostTls) -> Result<(), TlsSetupError> {
                 }
                 if out.client.is_none() {
                     let chain = read_certificates(file)?;
-                    let pk = PrivateKeyDer::from_pem_file(&key).map_err(|e| match e {
-                        rustls::pki_types::pem::Error::NoItemsFound => {
-                            TlsSetupError::NoKey { path: shown(&key) }
-                        }
-                        other => TlsSetupError::Unreadable {
-                            path: shown(&key),
-                            detail: other.to_string(),
-                        },
-                    })?;
-                    out.client = Some((chain, pk));
+                    let bytes = std::fs::read(&key).map_err(|e| unreadable(&key, &e))?;
+                    out.client = Some((chain, key_in(&bytes, &key)?));
                     out.sources.push(file.clone());
                     out.sources.push(key);
                 }
@@ -191,7 +183,15 @@ fn read_folder(folder: &Path, out: &mut HostTls) -> Result<(), TlsSetupError> {
 
 fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
     let bytes = std::fs::read(path).map_err(|e| unreadable(path, &e))?;
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&bytes)
+    certificates_in(&bytes, path)
+}
+
+/// The PEM certificates in `bytes`, read from `path` (named in errors); at least one.
+fn certificates_in(
+    bytes: &[u8],
+    path: &Path,
+) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(bytes)
         .collect::<Result<_, _>>()
         .map_err(|e| TlsSetupError::Unreadable {
             path: shown(path),
@@ -201,6 +201,33 @@ fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsSet
         return Err(TlsSetupError::NoCertificate { path: shown(path) });
     }
     Ok(certs)
+}
+
+/// The PEM private key in `bytes`, read from `path` (named in errors, never the key).
+fn key_in(bytes: &[u8], path: &Path) -> Result<PrivateKeyDer<'static>, TlsSetupError> {
+    PrivateKeyDer::from_pem_slice(bytes).map_err(|e| match e {
+        rustls::pki_types::pem::Error::NoItemsFound => TlsSetupError::NoKey { path: shown(path) },
+        other => TlsSetupError::Unreadable {
+            path: shown(path),
+            detail: other.to_string(),
+        },
+    })
+}
+
+/// `pem` read as every file of a `certs.d` folder at once: a CA file (`ca.crt`) and a client
+/// certificate (`client.cert`) with its key (`client.key`). Exists only so the fuzz target
+/// `tls_files` and its corpus replay can reach the private parsers; Vouch reads the files.
+#[doc(hidden)]
+pub fn host_tls_from_pem(pem: &[u8]) -> Result<HostTls, TlsSetupError> {
+    let dir = Path::new("certs.d/registry.example");
+    let roots = certificates_in(pem, &dir.join("ca.crt"))?;
+    let chain = certificates_in(pem, &dir.join("client.cert"))?;
+    let key = key_in(pem, &dir.join("client.key"))?;
+    Ok(HostTls {
+        roots,
+        client: Some((chain, key)),
+        sources: Vec::new(),
+    })
 }
 
 fn unreadable(path: &Path, e: &std::io::Error) -> TlsSetupError {

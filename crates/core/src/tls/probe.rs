@@ -74,6 +74,19 @@ fn classify(first: &[u8]) -> Option<Speaks> {
     Some(if tls { Speaks::Tls } else { Speaks::NotTls })
 }
 
+/// How the probe reads a server's first bytes (`Some(true)`: a TLS record, `None`: nothing
+/// received) and the `(name for TLS, address)` it uses for `host`. Exists only so the fuzz
+/// target `tls_files` and its corpus replay can reach the private readers.
+#[doc(hidden)]
+pub fn probe_reading(first: &[u8], host: &str) -> (Option<bool>, String, String) {
+    let (name, addr) = split(host);
+    (
+        classify(first).map(|s| s == Speaks::Tls),
+        name.to_string(),
+        addr,
+    )
+}
+
 /// `(name for TLS, address to connect to)`: `[::1]:5000` → (`::1`, `[::1]:5000`),
 /// `localhost` → (`localhost`, `localhost:443`).
 fn split(host: &str) -> (&str, String) {
