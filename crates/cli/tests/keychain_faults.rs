@@ -188,7 +188,7 @@ fn spawn_vouch(env: &Env, args: &[&str]) -> Child {
 
 #[test]
 #[ignore = "needs the harness: the real gnome-keyring, locked through the Secret Service API"]
-fn a_locked_keychain_is_reported_as_locked_at_once_and_no_unlock_prompt_is_opened() {
+fn keychain_fault_a_locked_keychain_is_reported_as_locked_at_once_and_no_unlock_prompt_is_opened() {
     real_env("locked keychain");
     let _serial = serial();
     let env = Env::new("locked");
@@ -247,7 +247,8 @@ const WRITE_CALLS: [&str; 2] = ["member=SetSecret", "member=CreateItem"];
 
 #[test]
 #[ignore = "needs the harness: the real gnome-keyring, killed and restarted"]
-fn killing_the_keychain_daemon_in_the_middle_of_a_write_leaves_the_previous_trust_set_intact() {
+fn keychain_fault_killing_the_keychain_daemon_in_the_middle_of_a_write_leaves_the_previous_trust_set_intact(
+) {
     real_env("keychain killed mid-write");
     let _serial = serial();
     let env = Env::new("killed");
@@ -364,13 +365,13 @@ fn killing_the_keychain_daemon_in_the_middle_of_a_write_leaves_the_previous_trus
 const SECOND_WRITER_KEYS: &str = "VOUCH_TEST_SECOND_WRITER_KEYS";
 
 /// Not a test of its own: the second process of
-/// `the_cli_and_the_app_writing_at_once_lose_no_key`, which runs this test binary again with
+/// `keychain_fault_the_cli_and_the_app_writing_at_once_lose_no_key`, which runs this test binary again with
 /// [`SECOND_WRITER_KEYS`] set. It adds every key in that folder the way the app does — one
 /// `TrustStore::open_keychain()` shared by concurrent calls on worker threads. Without the
 /// variable it does nothing.
 #[test]
 #[ignore = "needs the harness: the second writer process of the concurrent-writers test"]
-fn second_writer_process() {
+fn keychain_fault_second_writer_process() {
     let Some(dir) = std::env::var_os(SECOND_WRITER_KEYS) else {
         return;
     };
@@ -402,7 +403,7 @@ fn second_writer_process() {
 
 #[test]
 #[ignore = "needs the harness: the real gnome-keyring, written by two processes at once"]
-fn the_cli_and_the_app_writing_at_once_lose_no_key() {
+fn keychain_fault_the_cli_and_the_app_writing_at_once_lose_no_key() {
     real_env("concurrent writers");
     let _serial = serial();
     let env = Env::new("writers");
@@ -426,7 +427,7 @@ fn the_cli_and_the_app_writing_at_once_lose_no_key() {
 
     let app = Command::new(std::env::current_exe().expect("this test binary"))
         .args([
-            "second_writer_process",
+            "keychain_fault_second_writer_process",
             "--exact",
             "--include-ignored",
             "--nocapture",
@@ -467,7 +468,8 @@ fn the_cli_and_the_app_writing_at_once_lose_no_key() {
     assert_ok(&out, "the second writer process");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("second_writer_process ... ok") && stdout.contains("1 passed"),
+        stdout.contains("keychain_fault_second_writer_process ... ok")
+            && stdout.contains("1 passed"),
         "the second process ran its writer: {stdout}"
     );
 
