@@ -21,7 +21,7 @@ mod probe;
 pub(crate) mod testing;
 
 pub use certs_d::{certs_d_dirs, for_host, HostTls, TlsSetupError, CERTS_D_ENV};
-pub(crate) use probe::{speaks_tls, Speaks};
+pub(crate) use probe::{handshake_failure, speaks_tls, Speaks};
 #[doc(hidden)]
 pub use {certs_d::host_tls_from_pem, probe::probe_reading};
 

@@ -399,10 +399,10 @@ impl Registry {
         if let Some(c) = &creds {
             req = req.basic_auth(&c.username, Some(c.password.as_str()));
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| self.map_reqwest(&host, &what, e))?;
+        let resp = match req.send().await {
+            Ok(resp) => resp,
+            Err(e) => return Err(self.map_send_error(&host, &what, e).await),
+        };
         if !resp.status().is_success() {
             let status = resp.status().as_u16();
             let body = self

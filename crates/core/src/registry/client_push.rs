@@ -35,10 +35,10 @@ impl Registry {
             Some(CachedAuth::Basic { header, .. }) => req.header(AUTHORIZATION, header.as_str()),
             None => req,
         };
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| self.map_reqwest(host, what, e))?;
+        let resp = match req.send().await {
+            Ok(resp) => resp,
+            Err(e) => return Err(self.map_send_error(host, what, e).await),
+        };
         if resp.status().is_success() {
             Ok(resp)
         } else {

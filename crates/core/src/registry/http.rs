@@ -21,6 +21,10 @@ use super::error::{ErrorEnvelope, RegistryError, TlsProblem};
 use super::{Registry, RegistryOptions};
 use crate::reference::ImageRef;
 
+/// How long a connection that broke without a reason is given to say what TLS made of it
+/// ([`Registry::map_send_error`]): paid only after such a failure over HTTPS.
+const DIAGNOSIS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Most bytes read of a failure answer (an error envelope is a few hundred).
 pub(crate) const MAX_ERROR_BODY: u64 = 64 * 1024;
 /// Most times one GET is sent (the first and the retries).
@@ -200,17 +204,23 @@ impl Registry {
             }
             let resp = match req.send().await {
                 Ok(resp) => resp,
-                // Failed before any answer (refused, reset): an idempotent GET may go again.
-                Err(e) if !e.is_timeout() && !e.is_redirect() && !e.is_builder() => {
+                // Failed before any answer (refused, reset): an idempotent GET may go again. A
+                // certificate failure would fail the same way: it is said at once.
+                Err(e)
+                    if !e.is_timeout()
+                        && !e.is_redirect()
+                        && !e.is_builder()
+                        && crate::tls::failure_in(&e).is_none() =>
+                {
                     match retries.backoff() {
                         Some(wait) if retries.waited + wait <= retries.budget => {
                             retries.wait(wait).await;
                             continue;
                         }
-                        _ => return Err(self.map_reqwest(&host, what, e)),
+                        _ => return Err(self.map_send_error(&host, what, e).await),
                     }
                 }
-                Err(e) => return Err(self.map_reqwest(&host, what, e)),
+                Err(e) => return Err(self.map_send_error(&host, what, e).await),
             };
             let status = resp.status();
             if retryable(status) {
@@ -327,16 +337,46 @@ impl Registry {
 
     pub(super) fn map_reqwest(&self, host: &str, what: &str, e: reqwest::Error) -> RegistryError {
         match RegistryError::from_reqwest(host, what, self.opts.request_timeout, e) {
-            // A server refusing "the" client certificate when none was configured asked for one
-            // (TLS 1.3 servers may say `bad_certificate` where they mean `certificate_required`).
-            RegistryError::Tls {
-                host,
-                problem: TlsProblem::ClientCertificateRefused,
-            } if !self.presents_client_certificate(&host) => RegistryError::Tls {
-                host,
-                problem: TlsProblem::ClientCertificateRequired,
-            },
+            RegistryError::Tls { host, problem } => self.tls_refusal(host, problem),
             other => other,
+        }
+    }
+
+    /// A TLS refusal, told precisely: a server refusing "the" client certificate when none was
+    /// configured asked for one (TLS 1.3 servers may say `bad_certificate` where they mean
+    /// `certificate_required`).
+    fn tls_refusal(&self, host: String, problem: TlsProblem) -> RegistryError {
+        let problem = match problem {
+            TlsProblem::ClientCertificateRefused if !self.presents_client_certificate(&host) => {
+                TlsProblem::ClientCertificateRequired
+            }
+            other => other,
+        };
+        RegistryError::Tls { host, problem }
+    }
+
+    /// [`Registry::map_reqwest`] for a request that failed before any answer: a connection over
+    /// HTTPS that broke without a reason is asked what TLS makes of it
+    /// ([`crate::tls::handshake_failure`]) — a TLS 1.3 server's refusal of a missing client
+    /// certificate races the request and may reach the HTTP stack only as a closed connection.
+    pub(super) async fn map_send_error(
+        &self,
+        host: &str,
+        what: &str,
+        e: reqwest::Error,
+    ) -> RegistryError {
+        let mapped = self.map_reqwest(host, what, e);
+        let RegistryError::Unreachable { .. } = &mapped else {
+            return mapped;
+        };
+        let Some(route) = self.routes.decided(host).filter(|r| r.scheme == "https") else {
+            return mapped;
+        };
+        let found =
+            crate::tls::handshake_failure(host, route.tls.as_deref(), DIAGNOSIS_TIMEOUT).await;
+        match found.as_ref().and_then(TlsProblem::from_rustls) {
+            Some(problem) => self.tls_refusal(host.to_string(), problem),
+            None => mapped,
         }
     }
 }

@@ -63,6 +63,49 @@ pub(crate) async fn speaks_tls(host: &str, timeout: Duration) -> Result<Speaks, 
     classify(&first).ok_or_else(|| "the connection closed before any answer".into())
 }
 
+/// What a full TLS handshake with `host` runs into, asked after a request over HTTPS failed
+/// without saying why. With TLS 1.3 a server that wants a client certificate refuses only after
+/// the client has finished its side of the handshake, by an alert that races the client's
+/// first request: the HTTP stack may report a closed connection ("connection was not ready")
+/// instead of the alert. This handshake sends no request (so no credential, no path) and
+/// listens a moment past its end for that alert. `None`: nothing went wrong that TLS can name
+/// (or the server stayed silent within `timeout`).
+pub(crate) async fn handshake_failure(
+    host: &str,
+    material: Option<&super::HostTls>,
+    timeout: Duration,
+) -> Option<rustls::Error> {
+    let (name, addr) = split(host);
+    let server_name = rustls::pki_types::ServerName::try_from(name.to_string()).ok()?;
+    let config = super::client_config_for(material).ok()?;
+    let mut conn = rustls::ClientConnection::new(Arc::new(config), server_name).ok()?;
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(&addr).await.ok()?;
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let mut out = Vec::new();
+            while conn.wants_write() {
+                conn.write_tls(&mut out).ok()?;
+            }
+            if !out.is_empty() {
+                stream.write_all(&out).await.ok()?;
+            }
+            let n = stream.read(&mut buf).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            let mut got = &buf[..n];
+            while !got.is_empty() {
+                conn.read_tls(&mut got).ok()?;
+                if let Err(e) = conn.process_new_packets() {
+                    return Some(e);
+                }
+            }
+        }
+    };
+    tokio::time::timeout(timeout, exchange).await.ok().flatten()
+}
+
 /// A TLS record starts with a content type (change_cipher_spec, alert, handshake, application
 /// data: 0x14–0x17) and the major version 3. `None`: nothing was received.
 fn classify(first: &[u8]) -> Option<Speaks> {
@@ -152,5 +195,43 @@ mod tests {
             "{got:?}"
         );
         drop(silent);
+    }
+
+    /// After a request over HTTPS broke without a reason, the diagnostic handshake names a TLS
+    /// 1.3 server's demand for a client certificate (the alert that may lose the race with the
+    /// request), and finds nothing wrong with a server that asks for none.
+    #[tokio::test]
+    async fn the_diagnostic_handshake_hears_a_demand_for_a_client_certificate() {
+        use crate::tls::testing::{mint_ca_and_server, openssl_available, s_server_with};
+        if !openssl_available() {
+            eprintln!("SKIPPED: the openssl command is not installed");
+            return;
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (ca, cert, key) = mint_ca_and_server(dir.path());
+        let material = crate::tls::for_host(&[], "127.0.0.1", Some(&ca))
+            .expect("the CA reads")
+            .expect("material");
+        assert!(!material.has_client_certificate());
+        let strict = s_server_with(&cert, &key, &["-tls1_3", "-Verify", "1"]);
+        let got = handshake_failure(&strict.addr, Some(&material), Duration::from_secs(5)).await;
+        assert!(
+            matches!(
+                got,
+                Some(rustls::Error::AlertReceived(
+                    rustls::AlertDescription::CertificateRequired
+                ))
+            ),
+            "{got:?}"
+        );
+        let open = s_server_with(&cert, &key, &["-tls1_3"]);
+        let got = handshake_failure(&open.addr, Some(&material), Duration::from_millis(500)).await;
+        assert!(got.is_none(), "{got:?}");
+        // Without the CA the same server is refused for its certificate, as the request was.
+        let got = handshake_failure(&open.addr, None, Duration::from_secs(5)).await;
+        assert!(
+            matches!(got, Some(rustls::Error::InvalidCertificate(_))),
+            "{got:?}"
+        );
     }
 }

@@ -95,6 +95,11 @@ impl Drop for SServer {
 
 /// Starts `openssl s_server -www` with `cert` and `key`; returns once it listens.
 pub(crate) fn s_server(cert: &Path, key: &Path) -> SServer {
+    s_server_with(cert, key, &[])
+}
+
+/// [`s_server`] with more options (`-Verify 1`: a client certificate is required).
+pub(crate) fn s_server_with(cert: &Path, key: &Path, extra: &[&str]) -> SServer {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -105,6 +110,7 @@ pub(crate) fn s_server(cert: &Path, key: &Path) -> SServer {
         .arg(key)
         .arg("-cert")
         .arg(cert)
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
