@@ -44,6 +44,7 @@ fn fixture(alg: Algorithm) -> (TrustSet, Material) {
         expires_at: None,
         has_private: false,
         public_key: public.to_pem(),
+        source: None,
     });
     let payload =
         vouch_core::sign::payload(REPO, DIGEST, &BTreeMap::new(), OffsetDateTime::UNIX_EPOCH)

@@ -119,14 +119,44 @@ pub struct EnvelopeSignature {
 /// A DSSE envelope (JSON) over `payload` of `payload_type`, signed with `key`: the one form
 /// Vouch writes, and [`parse_envelope`] reads back.
 pub fn seal(payload_type: &str, payload: &[u8], key: &PrivateKey) -> Vec<u8> {
-    let sig = key.sign(&pae(payload_type, payload));
-    let doc = json!({
-        "payloadType": payload_type,
-        "payload": encode_b64(payload),
-        "signatures": [{"keyid": "", "sig": encode_b64(&sig)}],
-    });
-    // A JSON value's text (Display) cannot fail: no serialiser error to turn into empty bytes.
-    doc.to_string().into_bytes()
+    let mut envelope = Envelope {
+        payload_type: payload_type.to_string(),
+        payload: payload.to_vec(),
+        signatures: Vec::new(),
+    };
+    envelope.add_signature(key, "");
+    envelope.to_json()
+}
+
+impl Envelope {
+    /// Signs `pae(payload_type, payload)` with `key` and adds the signature under `keyid`
+    /// (a hint only), replacing one already there under the same non-empty `keyid`.
+    pub fn add_signature(&mut self, key: &PrivateKey, keyid: &str) {
+        let sig = encode_b64(&key.sign(&pae(&self.payload_type, &self.payload)));
+        if !keyid.is_empty() {
+            self.signatures.retain(|s| s.keyid != keyid);
+        }
+        self.signatures.push(EnvelopeSignature {
+            keyid: keyid.to_string(),
+            sig,
+        });
+    }
+
+    /// The envelope as JSON, as [`parse_envelope`] reads it back.
+    pub fn to_json(&self) -> Vec<u8> {
+        let signatures: Vec<serde_json::Value> = self
+            .signatures
+            .iter()
+            .map(|s| json!({"keyid": s.keyid, "sig": s.sig}))
+            .collect();
+        let doc = json!({
+            "payloadType": self.payload_type,
+            "payload": encode_b64(&self.payload),
+            "signatures": signatures,
+        });
+        // A JSON value's text (Display) cannot fail: no serialiser error to turn into empty bytes.
+        doc.to_string().into_bytes()
+    }
 }
 
 /// An in-toto statement (v0.1 or v1).

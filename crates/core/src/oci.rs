@@ -104,6 +104,12 @@ impl Digest {
         format!("{}.att", self.referrers_tag())
     }
 
+    /// The tag of a Vouch trust list's signed statement, `sha256-<hex>.vouch-list` (the digest
+    /// is the list manifest's).
+    pub fn trust_list_statement_tag(&self) -> String {
+        format!("{}.vouch-list", self.referrers_tag())
+    }
+
     /// `sha256-1f2e3d4c5b6a….sig`: a cosign tag shortened for a sentence.
     pub fn short_tag(&self, suffix: &str) -> String {
         format!(

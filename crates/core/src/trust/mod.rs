@@ -8,6 +8,7 @@
 
 mod backend;
 mod keyring;
+pub mod lists;
 pub mod scope;
 mod standing;
 mod store;
@@ -66,6 +67,12 @@ pub struct TrustedKey {
     pub has_private: bool,
     /// The public key, PEM `PUBLIC KEY`.
     pub public_key: String,
+    /// Where this key came from when a subscribed team trust list added it (the list's
+    /// reference, see [`lists`]); `None` for a key trusted here. Not written when `None`, so
+    /// documents without subscriptions read and write back unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub source: Option<String>,
 }
 
 impl TrustedKey {
@@ -89,6 +96,7 @@ impl TrustedKey {
             expires_at: None,
             has_private: false,
             public_key: key.to_pem(),
+            source: None,
         }
     }
 

@@ -93,7 +93,7 @@ impl TrustStore {
 
     /// Read, change, write under the lock. When `change` fails nothing is written; when the
     /// write fails the keychain still holds the previous document.
-    fn update<T>(
+    pub(crate) fn update<T>(
         &self,
         change: impl FnOnce(&mut TrustSet) -> Result<T, TrustError>,
     ) -> Result<T, TrustError> {
