@@ -186,6 +186,14 @@ mod tests {
     use super::*;
     use vouch_core::trust::TrustError;
 
+    /// Regression: `trust publish --version` clashed with clap's own `--version`, a panic at
+    /// parse time that only a run of that very command showed.
+    #[test]
+    fn every_command_definition_is_valid() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
     #[test]
     fn the_cli_adds_its_own_hints_to_core_errors() {
         let e = anyhow::Error::new(TrustError::NotFound("acme".into())).context("key show");

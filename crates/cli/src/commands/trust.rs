@@ -1,4 +1,6 @@
-//! `vouch trust export|import`: the whole trust set as a versioned JSON document.
+//! `vouch trust export|import`: the whole trust set as a versioned JSON document; the signed
+//! team trust lists (`publish`, `cosign`, `subscribe`, `sync`, `subscriptions`) are in
+//! `trust_lists`.
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
@@ -14,9 +16,32 @@ pub(crate) enum TrustCmd {
     Export { file: String },
     /// Merge a trust set from FILE (`-`: stdin); conflicts are reported and the local value kept
     Import { file: String },
+    /// Publish the trust set (or the publishers of chosen scopes) to a registry as a signed
+    /// team trust list: REGISTRY/REPO:TAG
+    Publish(super::trust_lists::PublishArgs),
+    /// Add admin signatures to a published trust list (N of M admins)
+    Cosign(super::trust_lists::CosignArgs),
+    /// Subscribe to a team trust list, trusting the signatures of the admins named
+    Subscribe(super::trust_lists::SubscribeArgs),
+    /// Fetch, verify and apply the subscribed trust lists; prints what changed
+    Sync(super::trust_lists::SyncArgs),
+    /// Show each subscription: version, expiry, last sync, stale
+    Subscriptions {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub(crate) fn run(cmd: TrustCmd) -> Result<Outcome> {
+    use super::trust_lists as lists;
+    let cmd = match cmd {
+        TrustCmd::Publish(args) => return lists::publish(args),
+        TrustCmd::Cosign(args) => return lists::cosign(args),
+        TrustCmd::Subscribe(args) => return lists::subscribe(args),
+        TrustCmd::Sync(args) => return lists::sync(args),
+        TrustCmd::Subscriptions { json } => return lists::subscriptions(json),
+        other => other,
+    };
     let store = open_store()?;
     match cmd {
         TrustCmd::Export { file } => {
@@ -50,6 +75,7 @@ pub(crate) fn run(cmd: TrustCmd) -> Result<Outcome> {
                 println!("conflict: {c}");
             }
         }
+        _ => {}
     }
     Ok(Outcome::Ok)
 }

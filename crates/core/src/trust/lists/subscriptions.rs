@@ -235,6 +235,18 @@ pub fn subscribe(
     })
 }
 
+/// Records that `profile` published `version` at `reference` (normalised).
+pub fn record_published(profile: &str, reference: &str, version: u64) -> Result<(), ListError> {
+    Subscriptions::update(profile, |doc| {
+        doc.published.retain(|p| p.reference != reference);
+        doc.published.push(Published {
+            reference: reference.to_string(),
+            version,
+        });
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
