@@ -15,6 +15,9 @@ use vouch_core::keys::Algorithm;
 use vouch_core::provenance::Inspection;
 use vouch_core::registry::check::RegistryAccess;
 use vouch_core::search::SearchResults;
+use vouch_core::trust::lists::{
+    CosignOutcome, PublishOutcome, SubscriptionInfo, SyncOutcome, SyncPlan,
+};
 use vouch_core::trust::{DefaultPolicy, ImportReport, KeyInfo, Policy, TrustedKey};
 use vouch_core::verify::Verdict;
 
@@ -41,5 +44,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Settings::export_all(&cfg)?;
     SearchResults::export_all(&cfg)?;
     RegistryAccess::export_all(&cfg)?;
+    SyncPlan::export_all(&cfg)?;
+    SyncOutcome::export_all(&cfg)?;
+    SubscriptionInfo::export_all(&cfg)?;
+    PublishOutcome::export_all(&cfg)?;
+    CosignOutcome::export_all(&cfg)?;
     Ok(())
 }

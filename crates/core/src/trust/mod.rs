@@ -67,9 +67,9 @@ pub struct TrustedKey {
     pub has_private: bool,
     /// The public key, PEM `PUBLIC KEY`.
     pub public_key: String,
-    /// Where this key came from when a subscribed team trust list added it (the list's
-    /// reference, see [`lists`]); `None` for a key trusted here. Not written when `None`, so
-    /// documents without subscriptions read and write back unchanged.
+    /// The reference of the subscribed team trust list that added this key (see the `lists`
+    /// module); `None` for a key trusted here. Not written when `None`, so documents without
+    /// subscriptions read and write back unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub source: Option<String>,

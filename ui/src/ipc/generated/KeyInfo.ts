@@ -23,4 +23,10 @@ has_private: boolean,
 /**
  * The public key, PEM `PUBLIC KEY`.
  */
-public_key: string, };
+public_key: string, 
+/**
+ * The reference of the subscribed team trust list that added this key (see the `lists`
+ * module); `None` for a key trusted here. Not written when `None`, so documents without
+ * subscriptions read and write back unchanged.
+ */
+source?: string, };

@@ -345,7 +345,8 @@ mod tests {
     fn malformed_statements_are_refused_with_a_sentence() {
         let key = PrivateKey::generate(Algorithm::Ed25519).expect("key");
         let other = PrivateKey::generate(Algorithm::Ed25519).expect("key");
-        let cases: Vec<(Box<dyn Fn(&mut ListStatement)>, &str)> = vec![
+        type Edit = Box<dyn Fn(&mut ListStatement)>;
+        let cases: Vec<(Edit, &str)> = vec![
             (Box::new(|s| s.format = "x".into()), "format is `x`"),
             (Box::new(|s| s.version = 0), "version is 0"),
             (

@@ -205,7 +205,7 @@ mod tests {
         assert!(set.keys.iter().all(|k| k.source.as_deref() == Some(SRC)));
         let a2 = TrustedKey {
             scopes: vec!["reg/a/app".into()],
-            ..a.clone()
+            ..a
         };
         let d = apply_list(&mut set, &list(&[&a2]), SRC, NOW);
         assert_eq!(d.changed.len(), 1, "{d:?}");
