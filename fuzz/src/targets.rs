@@ -50,6 +50,7 @@ pub const ALL: &[(&str, Target)] = &[
     ("history", history),
     ("sigstore_bundle", sigstore_bundle),
     ("sigstore_trusted_root", sigstore_trusted_root),
+    ("trust_list", trust_list),
 ];
 
 fn text_of(data: &[u8]) -> Cow<'_, str> {
@@ -441,4 +442,51 @@ pub fn sigstore_trusted_root(data: &[u8]) {
         issuer: "y".into(),
     };
     let _ = verify(&bundle, Artifact::Bytes(data), &signer, &root);
+}
+
+/// Team trust lists as a registry serves them: the list and statement manifests, the statement
+/// envelope and the list layer are parsed or refused with a sentence; a parsed statement signed
+/// again reads back the same; a parsed list layer round-trips.
+pub fn trust_list(data: &[u8]) {
+    use vouch_core::trust::lists;
+    for refused in [
+        lists::parse_list_manifest(data).err(),
+        lists::parse_statement_manifest(data).err(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        assert!(
+            !refused.to_string().is_empty(),
+            "a refusal without a sentence"
+        );
+    }
+    match lists::parse_statement_envelope(data) {
+        Ok((envelope, statement)) => {
+            let payload = match statement.to_payload() {
+                Ok(p) => p,
+                Err(e) => panic!("a parsed statement does not serialise: {e}"),
+            };
+            let again = dsse::Envelope {
+                payload,
+                ..envelope
+            }
+            .to_json();
+            match lists::parse_statement_envelope(&again) {
+                Ok((_, back)) => assert_eq!(back, statement),
+                Err(e) => panic!("a re-signed statement does not parse back: {e}"),
+            }
+        }
+        Err(e) => assert!(!e.to_string().is_empty(), "a refusal without a sentence"),
+    }
+    if let Ok(list) = lists::parse_list_document(data) {
+        let json = match list.to_json() {
+            Ok(json) => json,
+            Err(e) => panic!("a parsed list does not serialise: {e}"),
+        };
+        match lists::parse_list_document(&json) {
+            Ok(again) => assert_eq!(again, list),
+            Err(e) => panic!("a serialised list does not parse back: {e}"),
+        }
+    }
 }

@@ -67,7 +67,7 @@ pub struct ListStatement {
 
 impl ListStatement {
     /// The payload the admins sign.
-    pub(crate) fn to_payload(&self) -> Result<Vec<u8>, ListError> {
+    pub fn to_payload(&self) -> Result<Vec<u8>, ListError> {
         serde_json::to_vec(self).map_err(|e| malformed("the statement", &e.to_string()))
     }
 
