@@ -207,6 +207,43 @@ fn a_published_list_is_subscribed_synced_and_its_revocation_removes_trust() {
     assert_eq!(subs[0]["version"], 2);
     assert_eq!(subs[0]["stale"], false);
     assert!(subs[0]["last_sync"].is_string(), "{subs:?}");
+    let listed = t.b.ok(&["key", "list"]);
+    assert!(listed.contains(&format!("[from {}]", t.list)), "{listed}");
+
+    // Unsubscribing keeps the keys (marked), and the subscription is gone.
+    t.b.ok(&["trust", "unsubscribe", &t.list]);
+    assert!(t.subscriptions().is_empty());
+    assert_eq!(t.b.keys().len(), 1);
+}
+
+#[test]
+#[ignore = "needs the harness: tests/harness/with-env.sh"]
+fn a_local_revocation_wins_over_the_list() {
+    let t = Team::new("local");
+    let (_, image) = t.a.push_signed(&t.reg, &format!("{}/app", t.repo), "acme");
+    t.publish(&[]);
+    t.subscribe();
+    assert_eq!(t.sync().0["outcome"], "applied");
+    t.b.ok(&["key", "revoke", "acme", "--reason", "not for us"]);
+    // A new version still names acme as active: B's revocation stands.
+    t.publish(&[]);
+    let (row, exit) = t.sync();
+    assert_eq!(
+        (row["outcome"].as_str(), exit),
+        (Some("applied"), Some(0)),
+        "{row}"
+    );
+    assert_eq!(row["version"], 2);
+    let kept = &row["diff"]["kept_local"][0];
+    assert!(
+        kept["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("local revocation wins")),
+        "{row}"
+    );
+    assert_eq!(t.b.keys()[0]["status"], "revoked");
+    let (v, refused, _) = t.b.json("verify", &image);
+    assert_eq!(refused, Some(1), "{v}");
 }
 
 #[test]

@@ -118,13 +118,16 @@ pub(crate) fn run(cmd: KeyCmd) -> Result<Outcome> {
             } else {
                 for k in &set.keys {
                     println!(
-                        "{}  {:<10}  {:<8}  {}  {}{}",
+                        "{}  {:<10}  {:<8}  {}  {}{}{}",
                         short_fingerprint(&k.fingerprint),
                         k.algorithm.as_str(),
                         k.state(now).word(),
                         k.publisher,
                         scopes_text(k),
-                        if k.has_private { "  [can sign]" } else { "" }
+                        if k.has_private { "  [can sign]" } else { "" },
+                        k.source
+                            .as_deref()
+                            .map_or(String::new(), |l| format!("  [from {l}]"))
                     );
                 }
             }
@@ -155,6 +158,9 @@ pub(crate) fn run(cmd: KeyCmd) -> Result<Outcome> {
                     println!("Note:        {n}");
                 }
                 println!("Can sign:    {}", if k.has_private { "yes" } else { "no" });
+                if let Some(list) = &k.source {
+                    println!("From list:   {list} (`vouch trust sync` keeps it as the list says)");
+                }
             }
             Ok(Outcome::Ok)
         }

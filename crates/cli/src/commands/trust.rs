@@ -23,6 +23,8 @@ pub(crate) enum TrustCmd {
     Cosign(super::trust_lists::CosignArgs),
     /// Subscribe to a team trust list, trusting the signatures of the admins named
     Subscribe(super::trust_lists::SubscribeArgs),
+    /// Stop following a team trust list (the keys it added stay, marked with their source)
+    Unsubscribe { reference: String },
     /// Fetch, verify and apply the subscribed trust lists; prints what changed
     Sync(super::trust_lists::SyncArgs),
     /// Show each subscription: version, expiry, last sync, stale
@@ -39,6 +41,7 @@ pub(crate) fn run(cmd: TrustCmd) -> Result<Outcome> {
         TrustCmd::Cosign(args) => return lists::cosign(args),
         TrustCmd::Subscribe(args) => return lists::subscribe(args),
         TrustCmd::Sync(args) => return lists::sync(args),
+        TrustCmd::Unsubscribe { reference } => return lists::unsubscribe(&reference),
         TrustCmd::Subscriptions { json } => return lists::subscriptions(json),
         other => other,
     };

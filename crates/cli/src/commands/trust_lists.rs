@@ -227,6 +227,17 @@ pub(crate) fn subscribe(args: SubscribeArgs) -> Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
+pub(crate) fn unsubscribe(reference: &str) -> Result<Outcome> {
+    let reference = lists::normalise(reference).map_err(lift)?;
+    let profile = vouch_core::paths::profile()?;
+    let sub = lists::unsubscribe(&profile, &reference).map_err(lift)?;
+    println!(
+        "Unsubscribed from {}; the keys it added stay in the trust set (`vouch key list` marks them)",
+        sub.reference
+    );
+    Ok(Outcome::Ok)
+}
+
 fn is_full_fingerprint(s: &str) -> bool {
     let hex = s.trim().strip_prefix("sha256:").unwrap_or("");
     hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit())

@@ -40,8 +40,8 @@ pub use remote::{
     cosign, fetch, normalise, publish, CosignOutcome, Fetched, PublishOutcome, PublishRequest,
 };
 pub use subscriptions::{
-    record_published, subscribe, LastProblem, Published, Subscription, SubscriptionSigner,
-    Subscriptions, SyncState,
+    record_published, subscribe, unsubscribe, LastProblem, Published, Subscription,
+    SubscriptionSigner, Subscriptions, SyncState,
 };
 pub use sync::{apply, check, plan_sync, record_problem, SubscriptionInfo, SyncPlan};
 

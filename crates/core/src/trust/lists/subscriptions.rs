@@ -235,6 +235,19 @@ pub fn subscribe(
     })
 }
 
+/// Removes `profile`'s subscription to `reference`. The keys the list added stay in the trust
+/// set, still marked with their source, for the person to keep, revoke or remove.
+pub fn unsubscribe(profile: &str, reference: &str) -> Result<Subscription, ListError> {
+    Subscriptions::update(profile, |doc| {
+        let at = doc
+            .subscriptions
+            .iter()
+            .position(|s| s.reference == reference)
+            .ok_or_else(|| ListError::NoSubscription(reference.to_string()))?;
+        Ok(doc.subscriptions.remove(at))
+    })
+}
+
 /// Records that `profile` published `version` at `reference` (normalised).
 pub fn record_published(profile: &str, reference: &str, version: u64) -> Result<(), ListError> {
     Subscriptions::update(profile, |doc| {
