@@ -6,8 +6,8 @@
 //! [`statement_tag`] derived from that manifest's digest, a second artifact holds one DSSE
 //! envelope over a [`ListStatement`]: the repository, the list layer's digest and size, a
 //! version that only grows, an expiry, the list's own signers (admin keys) and how many of them
-//! must sign. Every admin signature is one signature of that envelope (`vouch trust cosign` adds
-//! one), so N of M is counted over distinct keys of one payload.
+//! must sign. Every admin signature is one signature of that envelope (a co-signature, [`cosign`],
+//! adds one), so N of M is counted over distinct keys of one payload.
 //!
 //! A person subscribes to a reference with the admin keys they trust for it
 //! ([`subscriptions`]); a sync ([`plan_sync`], then [`apply`]) fetches by digest, checks the
