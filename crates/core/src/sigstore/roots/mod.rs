@@ -44,12 +44,8 @@ pub enum TrustRootError {
     NameTaken { name: String },
     #[error("there is no trusted root named `{name}`")]
     NotFound { name: String },
-    #[error("{what} is not a Sigstore trusted root: {source}")]
-    Malformed {
-        what: String,
-        #[source]
-        source: SigstoreError,
-    },
+    #[error("{what} is not a Sigstore trusted root: {reason}")]
+    Malformed { what: String, reason: String },
     #[error("{what} names no certificate authority, transparency log, CT log or timestamp authority, so nothing could ever verify against it")]
     Empty { what: String },
     #[error("could not {action} `{}`: {reason}", path.display())]
@@ -355,9 +351,12 @@ fn embedded() -> Result<TrustedRoot, TrustRootError> {
 /// Parses `json` as a Sigstore trusted root (media type included) that names at least one CA,
 /// log or TSA. `what` names the input in the sentence.
 pub fn checked_root(json: &str, what: &str) -> Result<TrustedRoot, TrustRootError> {
-    let root = TrustedRoot::from_json(json).map_err(|source| TrustRootError::Malformed {
+    let root = TrustedRoot::from_json(json).map_err(|e| TrustRootError::Malformed {
         what: what.into(),
-        source,
+        reason: match e {
+            SigstoreError::TrustedRootMalformed { reason } => reason,
+            other => other.to_string(),
+        },
     })?;
     let r = &root.0;
     if r.certificate_authorities.is_empty()

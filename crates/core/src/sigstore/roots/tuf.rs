@@ -116,7 +116,7 @@ impl RootStore {
             .map_err(|e| super::io_error("create the folder", &datastore, &e))?;
         let start = newest_root(&source.tuf_root, &datastore.join("root.json"));
         let transport = HttpTransport::new()?;
-        let fail = |e: tough::error::Error| classify(&e, &transport, &repository);
+        let fail = |e: tough::error::Error| classify(&e, &transport, &repository, false);
         let repo = RepositoryLoader::new(&start, base.clone(), targets)
             .transport(transport.clone())
             .datastore(&datastore)
@@ -130,7 +130,8 @@ impl RootStore {
             target: TARGET.into(),
         };
         let stream = repo.read_target(&name).await.map_err(fail)?;
-        let bytes = stream.ok_or_else(missing)?.into_vec().await.map_err(fail)?;
+        let bytes = stream.ok_or_else(missing)?.into_vec().await;
+        let bytes = bytes.map_err(|e| classify(&e, &transport, &repository, true))?;
         let what = format!("the TUF target `{TARGET}` of {repository}");
         let json = String::from_utf8(bytes).map_err(|_| TrustRootError::Untrusted {
             repository: repository.clone(),
@@ -207,7 +208,13 @@ fn newest_root(given: &[u8], kept: &std::path::Path) -> Vec<u8> {
 /// The sentence for what tough refused. A connection that never got an answer makes it
 /// `Offline` whatever tough made of it (a root rotation it could not fetch ends as "root
 /// expired" with an old embedded root).
-fn classify(e: &tough::error::Error, t: &HttpTransport, repository: &str) -> TrustRootError {
+/// `target`: whether the error came from reading the target (after the metadata verified).
+fn classify(
+    e: &tough::error::Error,
+    t: &HttpTransport,
+    repository: &str,
+    target: bool,
+) -> TrustRootError {
     use tough::error::Error as E;
     if let Some(reason) = t.unreachable() {
         return TrustRootError::Offline {
@@ -216,27 +223,28 @@ fn classify(e: &tough::error::Error, t: &HttpTransport, repository: &str) -> Tru
         };
     }
     let repository = repository.to_owned();
-    match e {
-        E::ExpiredMetadata { role, .. } => TrustRootError::Expired {
-            repository,
-            role: role.to_string(),
-        },
-        E::HashMismatch { context, .. } if context.contains(TARGET) => {
-            TrustRootError::TargetMismatch {
-                repository,
-                target: TARGET.into(),
+    // tough wraps what a stream found (a hash mismatch) in a transport error: look through.
+    let chain = std::iter::successors(Some(e as &dyn std::error::Error), |c| c.source());
+    for cause in chain.filter_map(|c| c.downcast_ref::<E>()) {
+        match cause {
+            E::ExpiredMetadata { role, .. } => {
+                return TrustRootError::Expired {
+                    repository,
+                    role: role.to_string(),
+                }
             }
-        }
-        E::MaxSizeExceeded { specifier, .. } if specifier.contains("target") => {
-            TrustRootError::TargetMismatch {
-                repository,
-                target: TARGET.into(),
+            E::HashMismatch { .. } | E::MaxSizeExceeded { .. } if target => {
+                return TrustRootError::TargetMismatch {
+                    repository,
+                    target: TARGET.into(),
+                }
             }
+            _ => {}
         }
-        other => TrustRootError::Untrusted {
-            repository,
-            reason: bounded(&other.to_string()),
-        },
+    }
+    TrustRootError::Untrusted {
+        repository,
+        reason: bounded(&e.to_string()),
     }
 }
 
