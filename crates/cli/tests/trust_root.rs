@@ -214,7 +214,8 @@ fn stderr(out: &Output) -> String {
 }
 
 fn public_good(env: &Env) -> Value {
-    let list: Value = serde_json::from_str(&env.ok(&["trust-root", "list", "--json"])).expect("json");
+    let list: Value =
+        serde_json::from_str(&env.ok(&["trust-root", "list", "--json"])).expect("json");
     assert_eq!(list[0]["name"], "public-good", "{list}");
     list[0].clone()
 }
@@ -246,7 +247,10 @@ fn an_update_stores_the_root_and_verification_uses_it_offline() {
     let out = repos.update(&env, "good");
     assert_ok(&out, "trust-root update");
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(said.contains("TUF root version 1, targets version 1"), "{said}");
+    assert!(
+        said.contains("TUF root version 1, targets version 1"),
+        "{said}"
+    );
 
     let pg = public_good(&env);
     assert_eq!(pg["origin"], "updated", "{pg}");
@@ -274,15 +278,25 @@ fn an_expired_timestamp_is_refused_and_the_old_root_kept() {
     let out = repos.update(&env, "expired");
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("serves timestamp metadata that has expired"), "{err}");
-    assert!(err.contains("verification keeps using the root updated at"), "{err}");
+    assert!(
+        err.contains("serves timestamp metadata that has expired"),
+        "{err}"
+    );
+    assert!(
+        err.contains("verification keeps using the root updated at"),
+        "{err}"
+    );
     assert_eq!(public_good(&env), kept);
 
     // Nothing stored first: the embedded root stays.
     let fresh = Env::new("tuf-expired-fresh");
     let out = repos.update(&fresh, "expired");
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("the root embedded in this build"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the root embedded in this build"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(public_good(&fresh)["origin"], "embedded");
 }
 
@@ -305,9 +319,10 @@ fn a_tampered_target_is_refused() {
 #[test]
 fn an_expired_override_root_is_refused_before_any_request() {
     let env = Env::new("tuf-old-root");
-    let mut root: Value =
-        serde_json::from_str(include_str!("../../core/src/sigstore/roots/tuf-root.production.json"))
-            .expect("json");
+    let mut root: Value = serde_json::from_str(include_str!(
+        "../../core/src/sigstore/roots/tuf-root.production.json"
+    ))
+    .expect("json");
     root["signed"]["expires"] = "2020-01-01T00:00:00Z".into();
     let file = env.write("old-root.json", root.to_string().as_bytes());
     let out = env
@@ -318,7 +333,9 @@ fn an_expired_override_root_is_refused_before_any_request() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("the TUF root given for the update is not usable: it expired at 2020-01-01T00:00:00Z"),
+        stderr(&out).contains(
+            "the TUF root given for the update is not usable: it expired at 2020-01-01T00:00:00Z"
+        ),
         "{}",
         stderr(&out)
     );
@@ -336,10 +353,15 @@ fn offline_is_a_sentence_and_the_embedded_root_remains() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.starts_with(&format!("vouch: could not reach the TUF repository {url} (")),
+        err.starts_with(&format!(
+            "vouch: could not reach the TUF repository {url} ("
+        )),
         "{err}"
     );
-    assert!(err.contains("verification keeps using the root embedded in this build"), "{err}");
+    assert!(
+        err.contains("verification keeps using the root embedded in this build"),
+        "{err}"
+    );
     assert_eq!(public_good(&env)["origin"], "embedded");
 }
 
@@ -348,8 +370,12 @@ fn custom_roots_are_added_listed_and_removed_and_bad_ones_refused() {
     let env = Env::new("custom-roots");
     let good = case_file("trusted_root.json").display().to_string();
     let said = env.ok(&["trust-root", "add", &good, "--name", "local-dev"]);
-    assert!(said.starts_with("Added the trusted root `local-dev`"), "{said}");
-    let list: Value = serde_json::from_str(&env.ok(&["trust-root", "list", "--json"])).expect("json");
+    assert!(
+        said.starts_with("Added the trusted root `local-dev`"),
+        "{said}"
+    );
+    let list: Value =
+        serde_json::from_str(&env.ok(&["trust-root", "list", "--json"])).expect("json");
     assert_eq!(list[1]["name"], "local-dev", "{list}");
     assert_eq!(list[1]["origin"], "custom");
     let kinds: Vec<&str> = list[1]["entries"]
@@ -367,7 +393,13 @@ fn custom_roots_are_added_listed_and_removed_and_bad_ones_refused() {
     assert_fails_with(&reserved, "is the name of the Sigstore public-good root");
 
     let not_json = env.write("notes.txt", b"hello");
-    let out = env.run(&["trust-root", "add", &not_json.display().to_string(), "--name", "x"]);
+    let out = env.run(&[
+        "trust-root",
+        "add",
+        &not_json.display().to_string(),
+        "--name",
+        "x",
+    ]);
     assert_fails_with(&out, "is not a Sigstore trusted root: failed to parse JSON");
     let bundle = case_file("bundle.sigstore.json").display().to_string();
     let out = env.run(&["trust-root", "add", &bundle, "--name", "x"]);
@@ -376,12 +408,23 @@ fn custom_roots_are_added_listed_and_removed_and_bad_ones_refused() {
         "empty.json",
         br#"{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}"#,
     );
-    let out = env.run(&["trust-root", "add", &empty.display().to_string(), "--name", "x"]);
-    assert_fails_with(&out, "names no certificate authority, transparency log, CT log or timestamp authority");
+    let out = env.run(&[
+        "trust-root",
+        "add",
+        &empty.display().to_string(),
+        "--name",
+        "x",
+    ]);
+    assert_fails_with(
+        &out,
+        "names no certificate authority, transparency log, CT log or timestamp authority",
+    );
     let out = env.run(&["trust-root", "add", &good, "--name", "../x"]);
     assert_fails_with(&out, "is not a valid trust-root name");
 
-    assert!(env.ok(&["trust-root", "rm", "local-dev"]).contains("Removed"));
+    assert!(env
+        .ok(&["trust-root", "rm", "local-dev"])
+        .contains("Removed"));
     let gone = env.run(&["trust-root", "rm", "local-dev"]);
     assert_fails_with(&gone, "there is no trusted root named `local-dev`");
 }
@@ -393,7 +436,10 @@ fn doctor_shows_the_public_good_and_custom_roots() {
     let repos = repos();
     let env = Env::new("doctor-roots");
     let text = String::from_utf8(env.run_without_keychain(&["doctor"]).stdout).expect("utf8");
-    assert!(text.contains("public-good  embedded in this build"), "{text}");
+    assert!(
+        text.contains("public-good  embedded in this build"),
+        "{text}"
+    );
 
     assert_ok(&repos.update(&env, "good"), "update");
     let good = case_file("trusted_root.json").display().to_string();
@@ -404,7 +450,9 @@ fn doctor_shows_the_public_good_and_custom_roots() {
     assert!(text.contains("sigstore trust roots:"), "{text}");
     let repo = format!("{}/good", repos.server.base);
     assert!(
-        text.contains(&format!("from {repo} (TUF root version 1, targets version 1, expires ")),
+        text.contains(&format!(
+            "from {repo} (TUF root version 1, targets version 1, expires "
+        )),
         "{text}"
     );
     assert!(text.contains("\nstaging  custom\n"), "{text}");

@@ -95,7 +95,9 @@ fn update(store: &RootStore, repository: Option<&str>, json: bool) -> Result<Out
         }
         Err(e) => {
             let in_use = match store.update_record() {
-                Ok(Some(r)) => format!("the root updated at {} from {}", r.updated_at, r.repository),
+                Ok(Some(r)) => {
+                    format!("the root updated at {} from {}", r.updated_at, r.repository)
+                }
                 _ => "the root embedded in this build".to_owned(),
             };
             bail!("{e}; verification keeps using {in_use}")

@@ -78,7 +78,11 @@ pub(crate) fn run(args: VerifyBundleArgs) -> Result<Outcome> {
         Some(path) => TrustedRoot::from_json(&text(path, "the trusted root")?)
             .with_context(|| format!("could not read the trusted root `{path}`"))?,
         // The profile's public-good root: the one `trust-root update` stored, else the embedded one.
-        None => RootStore::for_profile(&vouch_core::paths::profile()?).public_good()?.0,
+        None => {
+            RootStore::for_profile(&vouch_core::paths::profile()?)
+                .public_good()?
+                .0
+        }
     };
     let signer = match (args.key, args.identity, args.issuer) {
         (Some(key), _, _) => Signer::Key {

@@ -269,9 +269,9 @@ impl RootStore {
         let path = self.custom_path(name);
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(TrustRootError::NotFound {
-                name: name.into(),
-            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(TrustRootError::NotFound { name: name.into() })
+            }
             Err(e) => Err(io_error("remove", &path, &e)),
         }
     }

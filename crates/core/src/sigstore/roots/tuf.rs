@@ -162,7 +162,7 @@ fn now_rfc3339() -> String {
 /// The repository's base address: HTTPS, or plain HTTP to a loopback host (a local mirror or a
 /// test's stand-in; TUF's signatures, not TLS, make the content trustworthy, but a remote
 /// plain-HTTP mirror would tell the network what is being fetched).
-fn repository_url(given: &str) -> Result<Url, TrustRootError> {
+pub(super) fn repository_url(given: &str) -> Result<Url, TrustRootError> {
     let bad = |reason: &str| TrustRootError::BadRepository {
         given: given.chars().take(200).collect(),
         reason: reason.into(),
@@ -193,7 +193,7 @@ fn repository_id(repository: &str) -> String {
 
 /// The TUF root to start from: `given`, or the one the datastore kept from an earlier update
 /// when its version is higher (tough wrote it only after verifying it).
-fn newest_root(given: &[u8], kept: &std::path::Path) -> Vec<u8> {
+pub(super) fn newest_root(given: &[u8], kept: &std::path::Path) -> Vec<u8> {
     let version = |bytes: &[u8]| {
         serde_json::from_slice::<serde_json::Value>(bytes)
             .ok()
