@@ -78,93 +78,111 @@ fn in_days(days: i64) -> jiff::Timestamp {
         .expect("time in range")
 }
 
-/// One root key (ed25519) signing every role, and a root valid for a year.
-struct TufKeys {
-    key: PathBuf,
-    root: PathBuf,
+/// An ed25519 key: its PKCS#8 file (what tough's editor signs with) and its TUF form.
+struct TufKey {
+    path: PathBuf,
+    public: tough::schema::key::Key,
 }
 
-async fn tuf_keys(dir: &Path) -> TufKeys {
+fn tuf_key(dir: &Path, name: &str) -> TufKey {
     use aws_lc_rs::signature::Ed25519KeyPair;
     let rng = aws_lc_rs::rand::SystemRandom::new();
     let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).expect("key");
-    let key = dir.join("root-key.der");
-    std::fs::write(&key, pkcs8.as_ref()).expect("write key");
+    let path = dir.join(format!("{name}.der"));
+    std::fs::write(&path, pkcs8.as_ref()).expect("write key");
     let public = tough::sign::parse_keypair(pkcs8.as_ref())
         .expect("keypair")
         .tuf_key();
-    let keyid = public.key_id().expect("key id");
-    let role = || RoleKeys {
-        keyids: vec![keyid.clone()],
+    TufKey { path, public }
+}
+
+fn key_sources(keys: &[&TufKey]) -> Vec<Box<dyn KeySource>> {
+    let source = |k: &&TufKey| -> Box<dyn KeySource> {
+        Box::new(LocalKeySource {
+            path: k.path.clone(),
+        })
+    };
+    keys.iter().map(source).collect()
+}
+
+/// Root `version` (valid for a year): `root_key` holds the root role, `role_key` the others;
+/// signed by `root_key`. Written to `dir/<version>.root.json`.
+async fn tuf_root(dir: &Path, version: u64, root_key: &TufKey, role_key: &TufKey) -> PathBuf {
+    let id = |k: &TufKey| k.public.key_id().expect("key id");
+    let role = |k: &TufKey| RoleKeys {
+        keyids: vec![id(k)],
         threshold: NonZeroU64::MIN,
         _extra: HashMap::new(),
     };
     let roles = [
-        RoleType::Root,
-        RoleType::Snapshot,
-        RoleType::Targets,
-        RoleType::Timestamp,
+        (RoleType::Root, role(root_key)),
+        (RoleType::Snapshot, role(role_key)),
+        (RoleType::Targets, role(role_key)),
+        (RoleType::Timestamp, role(role_key)),
     ];
+    let keys = [root_key, role_key].map(|k| (id(k), k.public.clone()));
     let root = Root {
         spec_version: "1.0.0".into(),
         consistent_snapshot: true,
-        version: NonZeroU64::MIN,
+        version: NonZeroU64::new(version).expect("non-zero"),
         expires: in_days(365),
-        keys: HashMap::from([(keyid.clone(), public)]),
-        roles: roles.into_iter().map(|r| (r, role())).collect(),
+        keys: keys.into_iter().collect(),
+        roles: roles.into_iter().collect(),
         _extra: HashMap::new(),
     };
-    let sources = key_sources(&key);
     let holder = KeyHolder::Root(root.clone());
-    let signed = SignedRole::new(root, &holder, &sources, &rng)
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let signed = SignedRole::new(root, &holder, &key_sources(&[root_key]), &rng)
         .await
         .expect("sign root");
-    let path = dir.join("root.json");
+    let path = dir.join(format!("{version}.root.json"));
     std::fs::write(&path, signed.buffer()).expect("write root");
-    TufKeys { key, root: path }
+    path
 }
 
-fn key_sources(key: &Path) -> Vec<Box<dyn KeySource>> {
-    vec![Box::new(LocalKeySource {
-        path: key.to_owned(),
-    })]
-}
-
-/// A TUF repository under `dir/name` (metadata at its top, targets under `targets/`) whose
-/// one target `trusted_root.json` is `target`, with the timestamp expiring at `timestamp`.
-async fn tuf_repo(dir: &Path, name: &str, keys: &TufKeys, timestamp: jiff::Timestamp) {
+/// A TUF repository under `dir/name` (metadata at its top, targets under `targets/`) with the
+/// roots `chain` (oldest first; the last one signs), whose one target `trusted_root.json` is
+/// the conformance case's; the role named `expired` (if any) expired yesterday.
+async fn tuf_repo(dir: &Path, name: &str, chain: &[&Path], keys: &[&TufKey], expired: &str) {
+    let expires = |role: &str| in_days(if role == expired { -1 } else { 30 });
     let repo = dir.join(name);
     let input = dir.join(format!("{name}-input"));
     std::fs::create_dir_all(repo.join("targets")).expect("mkdir");
     std::fs::create_dir_all(&input).expect("mkdir");
     let target = input.join("trusted_root.json");
     std::fs::copy(case_file("trusted_root.json"), &target).expect("copy target");
-    let mut editor = RepositoryEditor::new(&keys.root).await.expect("editor");
+    let newest = chain.last().expect("a root");
+    let mut editor = RepositoryEditor::new(newest).await.expect("editor");
     let one = NonZeroU64::MIN;
     editor
         .targets_version(one)
         .expect("targets version")
-        .targets_expires(in_days(30))
+        .targets_expires(expires("targets"))
         .expect("targets expires")
         .snapshot_version(one)
-        .snapshot_expires(in_days(30))
+        .snapshot_expires(expires("snapshot"))
         .timestamp_version(one)
-        .timestamp_expires(timestamp);
+        .timestamp_expires(expires("timestamp"));
     editor.add_target_path(&target).await.expect("add target");
-    let signed = editor.sign(&key_sources(&keys.key)).await.expect("sign");
+    let signed = editor.sign(&key_sources(keys)).await.expect("sign");
     signed.write(&repo).await.expect("write metadata");
     signed
         .copy_targets(&input, repo.join("targets"), PathExists::Fail)
         .await
         .expect("copy targets");
-    // The root's chain starts at version 1, which the client already has.
-    std::fs::copy(&keys.root, repo.join("1.root.json")).expect("copy root");
+    for root in chain {
+        let file = root.file_name().expect("file name");
+        std::fs::copy(root, repo.join(file)).expect("copy root");
+    }
 }
 
-/// The test's local TUF repositories, served: `good`, `expired` (timestamp expired yesterday)
-/// and `tampered` (the target's bytes changed after signing, same length).
+/// The test's local TUF repositories, served: `good`; `timestamp`, `snapshot` and `targets`,
+/// where that role expired yesterday;
+/// `tampered` (the target's bytes changed after signing, same length), all under root 1 (one
+/// key for every role); and `rotated`, whose root 2 (signed by root 1's root key) hands the
+/// other roles to a new key that signs its metadata.
 struct Repos {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     server: Served,
     root: PathBuf,
 }
@@ -173,11 +191,19 @@ fn repos() -> Repos {
     let dir = tempfile::tempdir().expect("tempdir");
     let rt = rt();
     let root = rt.block_on(async {
-        let keys = tuf_keys(dir.path()).await;
-        tuf_repo(dir.path(), "good", &keys, in_days(1)).await;
-        tuf_repo(dir.path(), "expired", &keys, in_days(-1)).await;
-        tuf_repo(dir.path(), "tampered", &keys, in_days(1)).await;
-        keys.root
+        let d = dir.path();
+        let (k1, k2) = (tuf_key(d, "first"), tuf_key(d, "second"));
+        let keys = tempfile::tempdir().expect("tempdir");
+        let root1 = tuf_root(keys.path(), 1, &k1, &k1).await;
+        let one: &[&Path] = &[&root1];
+        for name in ["good", "tampered", "timestamp", "snapshot", "targets"] {
+            tuf_repo(d, name, one, &[&k1], name).await;
+        }
+        let root2 = tuf_root(keys.path(), 2, &k1, &k2).await;
+        tuf_repo(d, "rotated", &[&root1, &root2], &[&k1, &k2], "").await;
+        let kept = d.join("root.json");
+        std::fs::copy(&root1, &kept).expect("copy");
+        kept
     });
     let targets = dir.path().join("tampered").join("targets");
     let served = std::fs::read_dir(&targets)
@@ -191,11 +217,7 @@ fn repos() -> Repos {
     bytes[at] = if bytes[at] == b' ' { b'\t' } else { b' ' };
     std::fs::write(&served, bytes).expect("tamper");
     let server = Served::new(dir.path());
-    Repos {
-        _dir: dir,
-        server,
-        root,
-    }
+    Repos { dir, server, root }
 }
 
 impl Repos {
@@ -268,29 +290,57 @@ fn an_update_stores_the_root_and_verification_uses_it_offline() {
     assert_ok(&after, "verify-bundle with the updated root");
 }
 
+/// The update follows the repository's root rotation (1 → 2, the other roles moved to a new
+/// key), and the next update starts from root 2 even when the repository stops serving it.
 #[test]
-fn an_expired_timestamp_is_refused_and_the_old_root_kept() {
+fn an_update_follows_a_root_rotation_and_keeps_the_newer_root() {
+    let repos = repos();
+    let env = Env::new("tuf-rotated");
+    assert_ok(&repos.update(&env, "rotated"), "update");
+    assert_eq!(public_good(&env)["update"]["tuf_root_version"], 2);
+
+    let served = repos.dir.path().join("rotated").join("2.root.json");
+    std::fs::remove_file(served).expect("rm");
+    assert_ok(
+        &repos.update(&env, "rotated"),
+        "update from the kept root 2",
+    );
+    // Without the kept root, root 1's key cannot verify the new key's timestamp.
+    let fresh = Env::new("tuf-rotated-fresh");
+    let out = repos.update(&fresh, "rotated");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("could not be trusted: Failed to verify timestamp metadata"),
+        "{err}"
+    );
+}
+
+/// An expired timestamp, snapshot or targets is never trusted (tough's expiration enforcement
+/// is always on); nothing is stored and the root in use stays.
+#[test]
+fn expired_metadata_is_refused_and_the_old_root_kept() {
     let repos = repos();
     let env = Env::new("tuf-expired");
     assert_ok(&repos.update(&env, "good"), "first update");
     let kept = public_good(&env);
 
-    let out = repos.update(&env, "expired");
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(
-        err.contains("serves timestamp metadata that has expired"),
-        "{err}"
-    );
-    assert!(
-        err.contains("verification keeps using the root updated at"),
-        "{err}"
-    );
-    assert_eq!(public_good(&env), kept);
+    for role in ["timestamp", "snapshot", "targets"] {
+        let out = repos.update(&env, role);
+        assert_eq!(out.status.code(), Some(2), "{role}: {}", stderr(&out));
+        let err = stderr(&out);
+        let says = format!("serves {role} metadata that has expired");
+        assert!(err.contains(&says), "{role}: {err}");
+        assert!(
+            err.contains("verification keeps using the root updated at"),
+            "{err}"
+        );
+        assert_eq!(public_good(&env), kept);
+    }
 
     // Nothing stored first: the embedded root stays.
     let fresh = Env::new("tuf-expired-fresh");
-    let out = repos.update(&fresh, "expired");
+    let out = repos.update(&fresh, "timestamp");
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("the root embedded in this build"),

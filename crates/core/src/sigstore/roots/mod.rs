@@ -60,6 +60,10 @@ pub enum TrustRootError {
     BadRepository { given: String, reason: String },
     #[error("the TUF root given for the update is not usable: {reason}")]
     BadTufRoot { reason: String },
+    #[error("could not set up HTTPS for the TUF repository: {reason}")]
+    HttpSetup { reason: String },
+    #[error("another `trust-root update` of this profile is running; try again when it ends")]
+    UpdateRunning,
     #[error("could not reach the TUF repository {repository} ({reason}); the trusted root in use is unchanged")]
     Offline { repository: String, reason: String },
     #[error("the TUF repository {repository} serves {role} metadata that has expired; it is not trusted, and the trusted root in use is unchanged")]

@@ -111,6 +111,7 @@ impl RootStore {
                 given: source.repository.clone(),
                 reason: e.to_string(),
             })?;
+        let _lock = self.update_lock()?;
         let datastore = self.dir.join("tuf").join(repository_id(&repository));
         std::fs::create_dir_all(&datastore)
             .map_err(|e| super::io_error("create the folder", &datastore, &e))?;
@@ -149,6 +150,27 @@ impl RootStore {
         };
         self.store_update(record.clone(), json)?;
         Ok(record)
+    }
+}
+
+impl RootStore {
+    /// One update of a profile at a time (they share tough's datastores and the stored root);
+    /// a second one is refused at once rather than left waiting.
+    fn update_lock(&self) -> Result<std::fs::File, TrustRootError> {
+        let path = self.dir.join("update.lock");
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| super::io_error("create the folder", &self.dir, &e))?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| super::io_error("open", &path, &e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => Err(TrustRootError::UpdateRunning),
+            Err(std::fs::TryLockError::Error(e)) => Err(super::io_error("lock", &path, &e)),
+        }
     }
 }
 
@@ -263,10 +285,7 @@ struct HttpTransport {
 
 impl HttpTransport {
     fn new() -> Result<Self, TrustRootError> {
-        let setup = |reason: String| TrustRootError::Untrusted {
-            repository: "(none yet)".into(),
-            reason: format!("could not set up HTTPS: {reason}"),
-        };
+        let setup = |reason: String| TrustRootError::HttpSetup { reason };
         let tls = crate::tls::client_config().map_err(|e| setup(e.to_string()))?;
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
