@@ -118,6 +118,9 @@ pub(crate) fn print_roots(roots: &[RootInfo]) {
             _ => String::new(),
         };
         println!("{}  {about}", r.name);
+        if r.stale {
+            println!("  its TUF metadata has expired: it is still used, offline; `vouch trust-root update` refreshes it");
+        }
         if let Some(p) = &r.problem {
             println!("  problem: {p}");
         }

@@ -107,6 +107,16 @@ pub struct UpdateRecord {
     pub sha256: String,
 }
 
+impl UpdateRecord {
+    /// Whether the `targets` metadata it came with has expired (an unreadable time counts as
+    /// expired).
+    pub fn has_expired(&self) -> bool {
+        let rfc3339 = &time::format_description::well_known::Rfc3339;
+        time::OffsetDateTime::parse(&self.expires, rfc3339)
+            .map_or(true, |at| at <= time::OffsetDateTime::now_utc())
+    }
+}
+
 /// The stored document: the record and the root's exact bytes, written together.
 #[derive(Debug, Serialize, Deserialize)]
 struct StoredUpdate {
@@ -139,6 +149,9 @@ pub struct RootInfo {
     pub origin: RootOrigin,
     /// For the public-good root after an update: what the update accepted.
     pub update: Option<UpdateRecord>,
+    /// Whether that update's TUF metadata has expired since (the root is still used, offline,
+    /// until the next update).
+    pub stale: bool,
     /// Why the stored root could not be read (the entries are then the embedded root's).
     pub problem: Option<String>,
     pub entries: Vec<RootEntry>,
@@ -259,6 +272,7 @@ impl RootStore {
             name: name.into(),
             origin: RootOrigin::Custom,
             update: None,
+            stale: false,
             problem: None,
             entries: entries(&root),
         })
@@ -293,6 +307,7 @@ impl RootStore {
                 name,
                 origin: RootOrigin::Custom,
                 update: None,
+                stale: false,
                 problem,
                 entries,
             });
@@ -301,9 +316,10 @@ impl RootStore {
     }
 
     fn public_good_info(&self) -> Result<RootInfo, TrustRootError> {
-        let info = |origin, update, problem, root: &TrustedRoot| RootInfo {
+        let info = |origin, update: Option<UpdateRecord>, problem, root: &TrustedRoot| RootInfo {
             name: PUBLIC_GOOD.into(),
             origin,
+            stale: update.as_ref().is_some_and(UpdateRecord::has_expired),
             update,
             problem,
             entries: entries(root),

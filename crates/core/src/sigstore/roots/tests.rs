@@ -48,8 +48,23 @@ fn a_stored_update_is_what_verification_uses() {
         entries(&root),
         entries(&checked_root(CUSTOM, "x").expect("custom"))
     );
-    assert_eq!(store.update_record().expect("record"), Some(record));
-    assert_eq!(store.list().expect("list")[0].origin, RootOrigin::Updated);
+    assert_eq!(store.update_record().expect("record"), Some(record.clone()));
+    let listed = &store.list().expect("list")[0];
+    assert_eq!(listed.origin, RootOrigin::Updated);
+    assert!(!listed.stale);
+    let old = UpdateRecord {
+        expires: "2026-01-01T00:00:00Z".into(),
+        ..record
+    };
+    store.store_update(old, CUSTOM.into()).expect("store");
+    assert!(
+        store.list().expect("list")[0].stale,
+        "expired metadata is flagged"
+    );
+    assert_eq!(
+        store.public_good().expect("still used").1,
+        RootOrigin::Updated
+    );
 }
 
 #[test]
@@ -182,5 +197,10 @@ fn the_embedded_tuf_root_is_the_production_one() {
     let root: serde_json::Value = serde_json::from_str(PRODUCTION_TUF_ROOT_JSON).expect("json");
     assert_eq!(root["signed"]["_type"], "root");
     assert_eq!(root["signed"]["version"], 15);
+    // tough reads Sigstore's keys (ECDSA P-256) and the root's own threshold of signatures
+    // verifies: the chain an update walks from it starts from a root tough accepts.
+    let signed: tough::schema::Signed<tough::schema::Root> =
+        serde_json::from_str(PRODUCTION_TUF_ROOT_JSON).expect("tough parses it");
+    signed.signed.verify_role(&signed).expect("self-signed");
     assert_eq!(DEFAULT_TUF_REPOSITORY, "https://tuf-repo-cdn.sigstore.dev");
 }
