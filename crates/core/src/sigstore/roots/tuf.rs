@@ -58,8 +58,9 @@ impl UpdateSource {
     }
 
     /// A repository and the TUF root to start from. The root must be valid (signed by its own
-    /// threshold of root keys) and unexpired: a root given here is refused once expired, even
-    /// when the repository could rotate it forward.
+    /// threshold of root keys: tough checks that when the update starts) and unexpired (checked
+    /// here): a root given here is refused once expired, even when the repository could rotate
+    /// it forward.
     pub fn with_root(repository: &str, tuf_root: Vec<u8>) -> Result<Self, TrustRootError> {
         let doc: serde_json::Value =
             serde_json::from_slice(&tuf_root).map_err(|e| TrustRootError::BadTufRoot {
