@@ -38,6 +38,10 @@ enum Command {
     /// policy-controller)
     #[command(subcommand)]
     Export(commands::export::ExportCmd),
+    /// The Sigstore trusted roots keyless signatures are verified with: update the public-good
+    /// one through TUF, add custom ones
+    #[command(subcommand)]
+    TrustRoot(commands::trust_root::TrustRootCmd),
     /// Verify images: are they signed by keys you trust, for their repository and digest?
     Verify(commands::verify::VerifyArgs),
     /// Verify one Sigstore bundle offline against a file or its sha256 digest (the Sigstore
@@ -88,6 +92,7 @@ fn main() -> ExitCode {
         Command::Policy(cmd) => commands::policy::run(cmd),
         Command::Trust(cmd) => commands::trust::run(cmd),
         Command::Export(cmd) => commands::export::run(cmd),
+        Command::TrustRoot(cmd) => commands::trust_root::run(cmd),
         Command::Doctor { json } => commands::doctor::run(json),
         Command::Verify(args) => commands::verify::run(args),
         Command::VerifyBundle(args) => commands::verify_bundle::run(args),

@@ -62,6 +62,12 @@ pub fn history_path(profile: &str) -> PathBuf {
     config_dir().join("history").join(format!("{profile}.json"))
 }
 
+/// One profile's Sigstore trusted roots: the updated public-good root, TUF state, custom roots
+/// (see [`crate::sigstore::roots`]).
+pub fn trust_roots_dir(profile: &str) -> PathBuf {
+    config_dir().join("trust-roots").join(profile)
+}
+
 /// A lock file under the configuration folder, for what lives there (a profile's history).
 pub fn lock_path(name: &str) -> PathBuf {
     config_dir().join("locks").join(format!("{name}.lock"))

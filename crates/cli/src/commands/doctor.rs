@@ -5,6 +5,8 @@ use serde::Serialize;
 use vouch_core::doctor::DoctorReport;
 use vouch_core::registry::check::{check_configured, RegistryAccess};
 
+use vouch_core::sigstore::roots::{RootInfo, RootStore};
+
 use super::print_json;
 use crate::Outcome;
 
@@ -16,12 +18,29 @@ struct Doctor {
     /// Per configured registry (Vouch's settings and the auth files): where its credentials
     /// come from and whether `GET /v2/` with them succeeds.
     registries: Vec<RegistryAccess>,
+    /// The profile's Sigstore trusted roots (public-good: embedded or updated; custom ones).
+    trust_roots: Vec<RootInfo>,
+    /// Why they could not be read, if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trust_roots_error: Option<String>,
 }
 
 pub(crate) fn run(json: bool) -> Result<Outcome> {
     let report = DoctorReport::gather();
     let registries = registries()?;
-    let d = Doctor { report, registries };
+    let roots = vouch_core::paths::profile()
+        .map_err(|e| e.to_string())
+        .and_then(|p| RootStore::for_profile(&p).list().map_err(|e| e.to_string()));
+    let (trust_roots, trust_roots_error) = match roots {
+        Ok(r) => (r, None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    let d = Doctor {
+        report,
+        registries,
+        trust_roots,
+        trust_roots_error,
+    };
     if json {
         print_json(&d)?;
     } else {
@@ -64,6 +83,11 @@ fn print_text(d: &Doctor) {
                 p.name
             ),
         }
+    }
+    println!("sigstore trust roots:");
+    super::trust_root::print_roots(&d.trust_roots);
+    if let Some(e) = &d.trust_roots_error {
+        println!("  unreadable: {e}");
     }
     if d.registries.is_empty() {
         println!("registries: none configured (Vouch's settings and the auth files name none)");

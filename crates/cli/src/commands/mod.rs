@@ -12,6 +12,7 @@ pub(crate) mod search;
 pub(crate) mod sign;
 pub(crate) mod trust;
 pub(crate) mod trust_lists;
+pub(crate) mod trust_root;
 pub(crate) mod verify;
 pub(crate) mod verify_bundle;
 

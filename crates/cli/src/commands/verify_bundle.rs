@@ -3,6 +3,7 @@
 //! exactly the Sigstore conformance suite's CLI protocol.
 
 use anyhow::{Context, Result};
+use vouch_core::sigstore::roots::RootStore;
 use vouch_core::sigstore::{self, Artifact, Bundle, Signer, TrustedRoot};
 
 use crate::input::read_source;
@@ -33,7 +34,7 @@ pub(crate) struct VerifyBundleArgs {
     /// A managed key's public half (PEM) instead of a keyless identity
     #[arg(long, value_name = "PATH")]
     key: Option<String>,
-    /// A Sigstore trusted root (JSON) instead of the embedded public-good one
+    /// A Sigstore trusted root (JSON) instead of the public-good one (as `trust-root update` left it, else embedded)
     #[arg(long = "trusted-root", value_name = "FILE")]
     trusted_root: Option<String>,
     /// The signed file, or `sha256:<hex>` of it
@@ -76,7 +77,12 @@ pub(crate) fn run(args: VerifyBundleArgs) -> Result<Outcome> {
     let root = match &args.trusted_root {
         Some(path) => TrustedRoot::from_json(&text(path, "the trusted root")?)
             .with_context(|| format!("could not read the trusted root `{path}`"))?,
-        None => TrustedRoot::production()?,
+        // The profile's public-good root: the one `trust-root update` stored, else the embedded one.
+        None => {
+            RootStore::for_profile(&vouch_core::paths::profile()?)
+                .public_good()?
+                .0
+        }
     };
     let signer = match (args.key, args.identity, args.issuer) {
         (Some(key), _, _) => Signer::Key {

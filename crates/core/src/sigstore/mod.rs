@@ -20,6 +20,7 @@
 //! sigstore-python, 2026-08); [`TrustedRoot::production`] parses it.
 
 mod provider;
+pub mod roots;
 
 use sigstore_verify::{CertificateError, TimestampError, TransparencyLogError};
 
