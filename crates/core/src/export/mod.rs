@@ -13,6 +13,7 @@
 pub mod admission;
 pub mod containers;
 mod regions;
+mod written;
 
 use time::OffsetDateTime;
 
