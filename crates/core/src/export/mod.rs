@@ -12,6 +12,7 @@
 
 pub mod admission;
 pub mod containers;
+pub mod expand;
 mod regions;
 mod written;
 
@@ -76,6 +77,10 @@ pub enum ExportError {
         count: u128,
         limit: u128,
     },
+    /// A scope given to expand that cannot be: a policy's pattern, one no key has, or one the
+    /// target expresses as it is.
+    #[error("`{scope}` cannot be expanded to the repositories it matches: {why}")]
+    NotExpandable { scope: String, why: String },
     #[error("the export could not be serialised: {0}")]
     Serialize(String),
 }
