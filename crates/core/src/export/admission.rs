@@ -5,11 +5,23 @@
 //! - N-of-M: Kyverno counts `verifyImageSignatures(image, [attestors…]) >= N` over
 //!   containers, initContainers and ephemeralContainers; policy-controller has no threshold
 //!   field, so a CUE `policy` counts the authorities with signatures in `authorityMatches`.
-//! - Globs: a namespace `P/**` becomes `P/*` for Kyverno (whose `*` also matches `/`) and
-//!   `P/**` for policy-controller (whose `*` stops at `/`); an exact repository `P` becomes
-//!   `P:*` and `P@*` (a tag or a digest follows the name). `*.domain/**` is refused for
-//!   Kyverno (its `*` would also match `evil.example/x.domain`). Docker Hub is
-//!   `index.docker.io` for policy-controller.
+//! - Matching: Kyverno's `ImageValidatingPolicy` matches the image as the pod writes it
+//!   (`nginx`), so each namespace's entries spell every way a pod can write an image of it
+//!   (module `written`): globs `P/*`, or `P`, `P:*` and `P@*`, on other registries (Kyverno's
+//!   `*` also matches `/`); an expression over every Docker Hub form. The legacy ClusterPolicy
+//!   matches Kyverno's normalisation (`docker.io/library/nginx:latest`, `index.docker.io/…`
+//!   kept), so its globs are written for both Hub names and its deny rules read
+//!   `image_normalize(element.image)`. A registry host written in upper case (Vouch refuses it;
+//!   the runtime pulls it) is refused by its own policy or rule. policy-controller matches
+//!   go-containerregistry's normalisation: `P/**` (its `*` stops at `/`), Docker Hub as
+//!   `index.docker.io`. `*.domain/**` is refused for Kyverno (its `*` would also match
+//!   `evil.example/x.domain`). A namespace naming no repository docker can produce
+//!   (`acme/app`, `index.docker.io/…`) gets nothing, and the summary says so.
+//! - Images no namespace matches: Kyverno gets a policy for every other image excluding every
+//!   namespace's matches; policy-controller gets its `config-policy-controller` ConfigMap with
+//!   `no-match-policy` set to Vouch's rule for them (enforce → `deny`, warn → `warn`, off →
+//!   `allow`), in [`POLICY_CONTROLLER_CONFIG`]. policy-controller checks only namespaces
+//!   labelled `policy.sigstore.dev/include: "true"`, which the summary says.
 //! - Both apply *every* policy whose globs match an image, where Vouch applies the most
 //!   specific: an image under a nested namespace must also satisfy the outer one's policy
 //!   (stricter, said in the summary).

@@ -11,8 +11,11 @@
 //!   [`MAX_COMBINATIONS`] requirements are refused.
 //! - Scopes become namespaces: `host/ns/**` → `host/ns`, an exact repository → itself,
 //!   `*.domain/**` → `*.domain`, `**` (or no scope) → every repository. Any other glob is not
-//!   exported for the key that has it (which can only narrow) and is named in the summary; a
-//!   policy with such a pattern refuses the export (leaving it out could widen).
+//!   exported for the key that has it (which can only narrow) and is named in the summary, unless
+//!   [`Options::expand`] lists repositories for it: then each listed repository it matches is
+//!   an exact scope of the key (one created later is not covered, and the summary says so). A
+//!   policy with such a pattern refuses the export (leaving it out could widen) and is never
+//!   expanded.
 //! - Each namespace gets the requirements Vouch applies to the repositories it covers, worked
 //!   out by asking the trust set about a repository name no pattern names literally.
 //! - `default` comes from the default policy: enforce → `reject`, off → `insecureAcceptAnything`;
@@ -722,7 +725,7 @@ mod tests {
             .iter()
             .any(|l| l.contains("none of the repositories")));
         // Refused: an expressible scope, a scope no key has, a policy's pattern.
-        let mut with_policy = s.clone();
+        let mut with_policy = s;
         with_policy.keys[0].scopes.push("ghcr.io/team/**".into());
         with_policy
             .policies

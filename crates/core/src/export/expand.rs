@@ -1,10 +1,11 @@
 //! A key's scope a target cannot express, replaced by the repositories it matches that Vouch
 //! knows of — the registries' catalogs, the history, the trusted scopes — one exact entry each.
 //!
-//! The replacement ([`expand_scopes`]) is pure and never widens: only repositories the scope
-//! matches are kept, and a repository it matches that is not listed (created later, or on a
-//! registry without a catalog) is not covered, which the summary says. Finding the
-//! repositories ([`known_repositories`]) is the one part of an export that reads anything, and
+//! The replacement (`expand_scopes`, asked for by [`super::containers::Options::expand`]) is
+//! pure and never widens: only repositories the scope matches are kept, and a repository it
+//! matches that is not listed (created later, or on a registry without a catalog) is not
+//! covered, which the summary says. Finding the repositories ([`known_repositories`]) is the
+//! one part of an export that reads anything, and
 //! only through [`Registry::catalog`]. Policy patterns are never expanded: a repository created
 //! later would fall to another, perhaps weaker, policy.
 
