@@ -401,30 +401,39 @@ fn exported(env: &Env, args: &[&str]) -> (String, String) {
 /// A trust set with: a key for everything, two keys for `ghcr.io/acme/**` needing 2 of them
 /// (warn), an exact repository, and an enforce default.
 fn admission_trust_set(env: &Env) -> String {
-    use vouch_core::trust::{MemoryBackend, PolicyMode, TrustStore};
-    let store = TrustStore::new(
-        std::sync::Arc::new(MemoryBackend::new()),
-        "file",
-        env.path("admission.lock"),
-    );
     let scoped = ["ghcr.io/acme/**".to_string()];
     let exact = ["docker.io/library/nginx".to_string()];
-    for (name, scopes) in [
+    let keys = [
         ("all", &[][..]),
         ("a", &scoped[..]),
         ("b", &scoped[..]),
         ("n", &exact[..]),
-    ] {
+    ];
+    trust_set_of(env, "admission", &keys, &[("ghcr.io/acme/**", 2)])
+}
+
+/// A trust set file named `name` with a new key per (publisher, scopes) and a warn policy of
+/// each (pattern, threshold).
+fn trust_set_of(env: &Env, name: &str, keys: &[(&str, &[String])], warn: &[(&str, u32)]) -> String {
+    use vouch_core::trust::{MemoryBackend, PolicyMode, TrustStore};
+    let store = TrustStore::new(
+        std::sync::Arc::new(MemoryBackend::new()),
+        "file",
+        env.path(&format!("{name}.lock")),
+    );
+    for (publisher, scopes) in keys {
         let key = test_key().public_key();
         store
-            .add_public(&key, Some(name), scopes, None, None)
+            .add_public(&key, Some(publisher), scopes, None, None)
             .expect("trust the key");
     }
-    store
-        .set_policy("ghcr.io/acme/**", PolicyMode::Warn, 2)
-        .expect("policy");
+    for (pattern, threshold) in warn {
+        store
+            .set_policy(pattern, PolicyMode::Warn, *threshold)
+            .expect("policy");
+    }
     let set = store.export_set().expect("export").to_json().expect("json");
-    let file = env.write("admission-trust-set.json", &set);
+    let file = env.write(&format!("{name}-trust-set.json"), &set);
     file.to_str().expect("utf-8 path").to_string()
 }
 
@@ -526,30 +535,15 @@ fn the_legacy_cluster_policy_validates_strictly_against_the_vendored_crd() {
 /// policy-controller's `config-policy-controller` ConfigMap with `no-match-policy: deny`.
 #[test]
 fn policy_controller_refuses_what_no_policy_matches_through_its_config_map() {
-    use vouch_core::trust::{MemoryBackend, TrustStore};
     let env = Env::new("export-no-match");
-    let store = TrustStore::new(
-        std::sync::Arc::new(MemoryBackend::new()),
-        "file",
-        env.path("no-match.lock"),
-    );
-    store
-        .add_public(
-            &test_key().public_key(),
-            Some("acme"),
-            &["ghcr.io/acme/**".to_string()],
-            None,
-            None,
-        )
-        .expect("trust the key");
-    let set = store.export_set().expect("export").to_json().expect("json");
-    let file = env.write("scoped.json", &set);
+    let scoped = ["ghcr.io/acme/**".to_string()];
+    let file = trust_set_of(&env, "scoped", &[("acme", &scoped[..])], &[]);
     let dir = env.path("pc");
     let out = env.ok(&[
         "export",
         "policy-controller",
         "--trust-set",
-        file.to_str().expect("utf8"),
+        &file,
         "--output",
         dir.to_str().expect("utf8"),
     ]);

@@ -5,9 +5,9 @@
 //! pure and never widens: only repositories the scope matches are kept, and a repository it
 //! matches that is not listed (created later, or on a registry without a catalog) is not
 //! covered, which the summary says. Finding the repositories ([`known_repositories`]) is the
-//! one part of an export that reads anything, and
-//! only through [`Registry::catalog`]. Policy patterns are never expanded: a repository created
-//! later would fall to another, perhaps weaker, policy.
+//! one part of an export that reads anything, and only through [`Registry::catalog`]. Policy
+//! patterns are never expanded: a repository created later would fall to another, perhaps
+//! weaker, policy.
 
 use super::regions::namespace;
 use super::{ExportError, Summary};
