@@ -14,8 +14,9 @@
 //!   `image_normalize(element.image)`. A registry host written in upper case (Vouch refuses it;
 //!   the runtime pulls it) is refused by its own policy or rule. policy-controller matches
 //!   go-containerregistry's normalisation: `P/**` (its `*` stops at `/`), Docker Hub as
-//!   `index.docker.io`. `*.domain/**` is refused for Kyverno (its `*` would also match
-//!   `evil.example/x.domain`). A namespace naming no repository docker can produce
+//!   `index.docker.io`. `*.domain/**` is an expression keeping `*` to the host for an
+//!   `ImageValidatingPolicy`, and refused for the legacy ClusterPolicy (a glob's `*` would also
+//!   match `evil.example/x.domain`). A namespace naming no repository docker can produce
 //!   (`acme/app`, `index.docker.io/…`) gets nothing, and the summary says so.
 //! - Images no namespace matches: Kyverno gets a policy for every other image excluding every
 //!   namespace's matches; policy-controller gets its `config-policy-controller` ConfigMap with
@@ -193,7 +194,7 @@ pub fn kyverno(
     let mut plan = plan(set, now, target, |ns| {
         refuse_odd_characters(ns)?;
         match ns {
-            Namespace::Subdomains(_) => Err(
+            Namespace::Subdomains(_) if api == KyvernoApi::ClusterPolicy => Err(
                 "Kyverno's `*` also matches `/`, so a glob cannot keep `*.domain` to one host"
                     .to_string(),
             ),
@@ -656,6 +657,8 @@ mod tests {
             "a.b.corp.example/x",
             "corp.example/x",
             "evil.example/x.corp.example/y",
+            "a.corp.example:5000/x",
+            "a.corp.example.evil.com/x",
             "127.0.0.1:5000/acme/app",
             "127.0.0.1:5001/acme/app",
             "nginx:5000/evil/app",
@@ -666,15 +669,16 @@ mod tests {
         let mut compared = 0;
         for pattern in patterns {
             let ns = namespace(pattern).expect(pattern);
-            let kyverno = !matches!(ns, Namespace::Subdomains(_));
+            // The legacy ClusterPolicy refuses `*.domain/**` (see below).
+            let legacy_too = !matches!(ns, Namespace::Subdomains(_));
             for repo in repos {
                 for written in written_forms(repo) {
                     let normalised = ImageRef::parse(&written).expect(&written).repository();
                     assert_eq!(normalised, repo, "{written}");
                     let vouch = scope::matches(pattern, &normalised);
-                    if kyverno {
-                        let ivp = ivp_matches(&ns).iter().any(|m| ivp_match(m, &written));
-                        assert_eq!(ivp, vouch, "ImageValidatingPolicy {pattern} vs {written}");
+                    let ivp = ivp_matches(&ns).iter().any(|m| ivp_match(m, &written));
+                    assert_eq!(ivp, vouch, "ImageValidatingPolicy {pattern} vs {written}");
+                    if legacy_too {
                         let seen = legacy_normalised(&written);
                         let legacy = legacy_globs(&ns).iter().any(|g| kyverno_match(g, &seen));
                         assert_eq!(
@@ -699,11 +703,12 @@ mod tests {
             }
         }
         assert!(compared > patterns.len() * repos.len() * 5, "{compared}");
-        // Why `*.domain/**` is refused for Kyverno: its `*` would reach across `/`.
-        let wild = ivp_matches(&Namespace::Subdomains("corp.example".into()));
+        // Why `*.domain/**` is refused for the legacy ClusterPolicy: its `*` would reach across
+        // `/`.
+        let wild = legacy_globs(&Namespace::Subdomains("corp.example".into()));
         assert!(wild
             .iter()
-            .any(|m| ivp_match(m, "evil.example/x.corp.example/y:v1")));
+            .any(|g| kyverno_match(g, "evil.example/x.corp.example/y:v1")));
         assert!(!scope::matches(
             "*.corp.example/**",
             "evil.example/x.corp.example/y"
@@ -774,7 +779,7 @@ mod tests {
     }
 
     #[test]
-    fn kyverno_counts_distinct_attestors_and_refuses_subdomain_scopes() {
+    fn kyverno_counts_distinct_attestors_and_keeps_subdomain_scopes_to_one_host() {
         let k = keys(3);
         let mut s = set(vec![
             trusted(&k[0], "a", &["ghcr.io/acme/**"]),
@@ -800,6 +805,36 @@ mod tests {
             "{expr}"
         );
         assert_eq!(acme["spec"]["validationActions"], json!(["Deny"]));
+        // `*.corp.example/**` kept to one host by a regular expression.
+        let corp = o
+            .iter()
+            .find(|o| o["metadata"]["name"] == object_name("*.corp.example/**"))
+            .expect("a policy for *.corp.example");
+        let corp_match = "ref.matches(\"^[^/]+\\\\.corp\\\\.example/.+$\")";
+        assert_eq!(
+            corp["spec"]["matchImageReferences"],
+            json!([{"expression": corp_match}])
+        );
+        // Every other image: no key, enforce → refused, without touching the namespaces.
+        let rest = o
+            .iter()
+            .find(|o| o["metadata"]["name"] == object_name("**"))
+            .expect("the default policy");
+        let m = rest["spec"]["matchImageReferences"][0]["expression"]
+            .as_str()
+            .unwrap_or_default();
+        assert_eq!(
+            m,
+            format!("!{corp_match} && !ref.matches(\"^ghcr\\\\.io/acme/.*$\")"),
+            "{rest:#}"
+        );
+        // A registry host in upper case is refused by its own policy, last.
+        let case = o.last().expect("the upper-case policy");
+        assert_eq!(case["metadata"]["name"], "vouch-registry-host-case");
+        assert_eq!(case["spec"]["validationActions"], json!(["Deny"]));
+        // The legacy ClusterPolicy's globs cannot keep `*` to one host: the scope is left out,
+        // and a policy with that pattern refuses the export.
+        let e = kyverno(&s, now(), KyvernoApi::ClusterPolicy).expect("export");
         assert!(
             e.summary
                 .not_exported
@@ -808,23 +843,10 @@ mod tests {
             "{:?}",
             e.summary
         );
-        // Every other image: no key, enforce → refused, without touching ghcr.io/acme.
-        let rest = o
-            .iter()
-            .find(|o| o["metadata"]["name"] == object_name("**"))
-            .expect("the default policy");
-        let m = rest["spec"]["matchImageReferences"][0]["expression"]
-            .as_str()
-            .unwrap_or_default();
-        assert_eq!(m, "!ref.matches(\"^ghcr\\\\.io/acme/.*$\")", "{rest:#}");
-        // A registry host in upper case is refused by its own policy, last.
-        let case = o.last().expect("the upper-case policy");
-        assert_eq!(case["metadata"]["name"], "vouch-registry-host-case");
-        assert_eq!(case["spec"]["validationActions"], json!(["Deny"]));
-        // A policy pattern Kyverno cannot express refuses the export.
         s.policies
             .push(policy("*.corp.example/**", PolicyMode::Enforce, 1));
-        let err = kyverno(&s, now(), KyvernoApi::V1).expect_err("refused");
+        kyverno(&s, now(), KyvernoApi::V1).expect("expressible");
+        let err = kyverno(&s, now(), KyvernoApi::ClusterPolicy).expect_err("refused");
         assert!(err.to_string().contains("`*.corp.example/**`"), "{err}");
     }
 

@@ -116,8 +116,14 @@ pub(crate) fn ivp_matches(ns: &Namespace) -> Vec<Match> {
         Namespace::Everything => return vec![Match::Glob("*".to_string())],
         Namespace::Under(p) => (p.as_str(), false),
         Namespace::Exactly(p) => (p.as_str(), true),
-        // Refused for Kyverno (its `*` would cross `/`); written only for completeness.
-        Namespace::Subdomains(d) => return vec![Match::Glob(format!("*.{d}/*"))],
+        // A glob's `*` would cross `/` (`evil.example/x.domain/…`); a regex keeps it to the
+        // host, as Vouch's `*` (never a Docker Hub name: the host has a `.`).
+        Namespace::Subdomains(d) => {
+            return vec![Match::Regex {
+                regex: format!(r"^[^/]+\.{}/.+$", escape(d)),
+                unless: None,
+            }]
+        }
     };
     if names_nothing(ns) {
         return vec![Match::Nothing];
