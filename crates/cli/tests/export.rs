@@ -565,7 +565,10 @@ fn policy_controller_exports_validate_strictly_against_the_vendored_crd() {
     let file = admission_trust_set(&env);
     let (yaml, _) = exported(&env, &["export", "policy-controller", "--trust-set", &file]);
     let yaml = yaml.as_str();
-    assert!(yaml.contains("index.docker.io/library/nginx:*"), "{yaml}");
+    assert!(
+        yaml.contains("\"index.docker.io/library/nginx*\""),
+        "{yaml}"
+    );
     assert!(
         yaml.contains("len(_signed) >= 2") && yaml.contains("\"mode\": \"warn\""),
         "{yaml}"

@@ -14,7 +14,9 @@
 //!   `image_normalize(element.image)`. A registry host written in upper case (Vouch refuses it;
 //!   the runtime pulls it) is refused by its own policy or rule. policy-controller matches
 //!   go-containerregistry's normalisation: `P/**` (its `*` stops at `/`), Docker Hub as
-//!   `index.docker.io`. `*.domain/**` is an expression keeping `*` to the host for an
+//!   `index.docker.io`; it checks images by digest and its globs cannot spell `@`, so an exact
+//!   repository is `P*`, written only where a sibling `Pfoo` it also matches is covered by
+//!   another policy (otherwise left out, and said). `*.domain/**` is an expression keeping `*` to the host for an
 //!   `ImageValidatingPolicy`, and refused for the legacy ClusterPolicy (a glob's `*` would also
 //!   match `evil.example/x.domain`). A namespace naming no repository docker can produce
 //!   (`acme/app`, `index.docker.io/…`) gets nothing, and the summary says so.
@@ -35,7 +37,7 @@ use time::OffsetDateTime;
 use super::regions::{plan, Namespace, Plan, Rule, EVERY_OTHER};
 use super::written::{ivp_matches, legacy_globs, names_nothing, Match, UPPERCASE_HOST};
 use super::{Export, ExportError, ExportFile};
-use crate::trust::{PolicyMode, TrustSet};
+use crate::trust::{scope, PolicyMode, TrustSet};
 
 /// The Kyverno API an export is written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -93,9 +95,28 @@ pub(crate) fn policy_controller_globs(ns: &Namespace) -> Vec<String> {
         _ if names_nothing(ns) => Vec::new(),
         Namespace::Everything => vec!["**".to_string()],
         Namespace::Under(p) => vec![format!("{}/**", hub(p))],
-        Namespace::Exactly(p) => vec![format!("{}:*", hub(p)), format!("{}@*", hub(p))],
+        // It matches images by digest (`P@sha256:…`) and its globs cannot spell `@`: `P*` (its
+        // `*` stops at `/`) also matches a sibling `Pfoo`, see `exact_is_safe`.
+        Namespace::Exactly(p) => vec![format!("{}*", hub(p))],
         Namespace::Subdomains(d) => vec![format!("*.{d}/**")],
     }
+}
+
+/// Whether policy-controller's glob `P*` for the exact repository `pattern` is never wider
+/// than Vouch: a sibling it also matches (`Pfoo`, no `/`) must be matched by another policy
+/// that enforces Vouch's rule for it (a namespace enclosing it, or `**`), or be one Vouch
+/// admits unchecked (every other repository off). Otherwise the sibling, matched by `P*`
+/// alone, would be trusted as `P` instead of falling to `no-match-policy`.
+fn exact_is_safe(pattern: &str, regions: &[(String, Namespace, Rule, PolicyMode)]) -> bool {
+    let sibling = format!("{pattern}X");
+    regions.iter().any(|(p, ns, rule, _)| match ns {
+        Namespace::Everything => match rule {
+            Rule::Anything => true,
+            Rule::Keys { keys, .. } => !keys.is_empty(),
+        },
+        Namespace::Exactly(_) => false,
+        _ => scope::matches(p, &sibling),
+    })
 }
 
 /// `sha256:1f2e…` → `1f2e3d4c5b6a`: a name for a key in an object.
@@ -421,7 +442,9 @@ pub fn policy_controller(set: &TrustSet, now: OffsetDateTime) -> Result<Export, 
     let mut plan = plan(set, now, POLICY_CONTROLLER, refuse_odd_characters)?;
     let mut objects = Vec::new();
     let mut no_match = None;
-    for (pattern, ns, rule, mode) in regions(&mut plan) {
+    let regions = regions(&mut plan);
+    let mut siblings_matched = Vec::new();
+    for (pattern, ns, rule, mode) in regions.iter().cloned() {
         // What policy-controller does with an image no policy matches: Vouch's rule for every
         // other repository, unless a `**` policy below matches them all.
         if ns == Namespace::Everything {
@@ -438,6 +461,13 @@ pub fn policy_controller(set: &TrustSet, now: OffsetDateTime) -> Result<Export, 
         };
         if ns == Namespace::Everything && keys.is_empty() {
             continue;
+        }
+        if let Namespace::Exactly(p) = &ns {
+            if !exact_is_safe(p, &regions) {
+                plan.summary.not_exported.push(format!("`{p}`: policy-controller matches images by digest and its globs cannot spell `@`, so an exact repository is matched as `{p}*`, which would also trust a repository named `{p}` followed by more characters that no other policy covers: left out, so its images fall to `no-match-policy` (the export trusts it less widely than Vouch does)"));
+                continue;
+            }
+            siblings_matched.push(format!("`{p}`"));
         }
         let mut spec = json!({
             "images": policy_controller_globs(&ns).into_iter().map(|g| json!({"glob": g})).collect::<Vec<_>>(),
@@ -472,6 +502,9 @@ pub fn policy_controller(set: &TrustSet, now: OffsetDateTime) -> Result<Export, 
     plan.summary
         .differences
         .push(format!("policy-controller: {NESTED}"));
+    if !siblings_matched.is_empty() {
+        plan.summary.differences.push(format!("policy-controller matches images by digest and its globs cannot spell `@`: the exact repositories {} are matched as `REPOSITORY*`, so a repository named like one of them followed by more characters must also satisfy its policy (stricter than Vouch)", siblings_matched.join(", ")));
+    }
     plan.summary.differences.push(format!("policy-controller checks pods only in namespaces labelled `{OPT_IN}`: pods in any other namespace are admitted unchecked, so label every namespace that runs workloads"));
     let mut files = vec![yaml_file(
         "policy-controller-clusterimagepolicies.yaml",
@@ -533,6 +566,54 @@ mod tests {
             (Some(g), Some(c)) if g == c => policy_controller_match(&glob[1..], &s[1..]),
             _ => false,
         }
+    }
+
+    /// policy-controller's `validGlob` (`^[a-zA-Z0-9-_:\/\*\.]+$` in Go, whose `-` after the
+    /// range `0-9` is a literal): a glob with any other character is refused.
+    fn valid_pc_glob(glob: &str) -> bool {
+        !glob.is_empty()
+            && glob
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_:/*.".contains(c))
+    }
+
+    /// An exact repository: policy-controller checks images by digest and cannot spell `@`,
+    /// so it is `P*`, exported only where a sibling `Pfoo` it also matches is covered by
+    /// another policy (`**` here); otherwise left out and said. Before, `P@*` was written, a
+    /// glob policy-controller refuses, and `P:*` missed every image pinned by digest.
+    #[test]
+    fn policy_controller_matches_an_exact_repository_by_digest_only_where_siblings_are_covered() {
+        let k = keys(2);
+        let mut s = set(vec![trusted(&k[0], "n", &["docker.io/library/nginx"])]);
+        let e = policy_controller(&s, now()).expect("export");
+        assert!(objects(&e).is_empty(), "{:?}", objects(&e));
+        let left = e.summary.not_exported.join("\n");
+        assert!(
+            left.contains("`docker.io/library/nginx`: policy-controller matches images by digest"),
+            "{left}"
+        );
+        s.keys.push(trusted(&k[1], "all", &[]));
+        let e = policy_controller(&s, now()).expect("export");
+        let o = objects(&e);
+        let nginx = o
+            .iter()
+            .find(|o| o["metadata"]["name"] == object_name("docker.io/library/nginx"))
+            .expect("a policy for nginx");
+        let globs: Vec<String> = nginx["spec"]["images"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["glob"].as_str().map(String::from))
+            .collect();
+        assert_eq!(globs, ["index.docker.io/library/nginx*"]);
+        let pinned = format!("index.docker.io/library/nginx@sha256:{}", "0a".repeat(32));
+        assert!(policy_controller_match(&globs[0], &pinned));
+        assert!(globs.iter().all(|g| valid_pc_glob(g)));
+        assert!(e
+            .summary
+            .differences
+            .iter()
+            .any(|d| d.contains("`docker.io/library/nginx`") && d.contains("REPOSITORY*")));
     }
 
     /// Evaluates one `matchImageReferences` entry on an image as the pod writes it (CEL's
@@ -698,7 +779,15 @@ mod tests {
                         .iter()
                         .any(|g| policy_controller_match(g, &format!("{hub}{suffix}")));
                     let vouch = scope::matches(pattern, repo);
-                    assert_eq!(pc, vouch, "policy-controller {pattern} vs {repo}{suffix}");
+                    for g in policy_controller_globs(&ns) {
+                        assert!(valid_pc_glob(&g), "policy-controller refuses the glob {g}");
+                    }
+                    // `P*` also matches a sibling `Pfoo` (stricter; see `exact_is_safe`).
+                    let sibling = matches!(&ns, Namespace::Exactly(p)
+                        if repo.starts_with(p.as_str()) && !repo[p.len()..].starts_with('/'));
+                    if !(pc && sibling) {
+                        assert_eq!(pc, vouch, "policy-controller {pattern} vs {repo}{suffix}");
+                    }
                 }
             }
         }
