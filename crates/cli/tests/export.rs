@@ -501,6 +501,10 @@ fn kyverno_exports_validate_strictly_against_the_vendored_crd_in_every_api_versi
         );
         assert!(yaml.contains(">= 2") && yaml.contains("\"Warn\""), "{yaml}");
         assert!(yaml.contains("\"insecureIgnoreTlog\": true"), "{yaml}");
+        // Docker Hub's nginx as a pod may write it (`nginx`, `library/nginx`, …), and
+        // registry hosts in upper case refused.
+        assert!(yaml.contains("(?:library/)?nginx"), "{yaml}");
+        assert!(yaml.contains("vouch-registry-host-case"), "{yaml}");
         assert_valid_against("kyverno-imagevalidatingpolicies.yaml", yaml);
     }
 }
