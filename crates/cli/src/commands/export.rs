@@ -6,10 +6,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use time::OffsetDateTime;
+use vouch_core::config::Settings;
+use vouch_core::export::expand::{self, Expansion};
 use vouch_core::export::{Export, Summary};
+use vouch_core::registry::Registry;
 use vouch_core::trust::TrustSet;
 
-use super::{open_store, trust_set_from_file};
+use super::search::history_repositories;
+use super::{current_thread_runtime, open_store, trust_set_from_file, RegistryFlags};
 use crate::Outcome;
 
 #[derive(Subcommand)]
@@ -22,6 +26,14 @@ pub(crate) enum ExportCmd {
         /// such a scope refuses the export.
         #[arg(long)]
         accept_scope_overlap: bool,
+        /// Replace a key's scope GLOB that containers-policy.json cannot express (such as
+        /// `host/team/app-*`) by one exact entry per repository it matches that Vouch knows of
+        /// (the registries' catalogs, the history, the trusted scopes); a repository created
+        /// later is not covered. Repeatable
+        #[arg(long = "expand-scope", value_name = "GLOB")]
+        expand_scope: Vec<String>,
+        #[command(flatten)]
+        registry: RegistryFlags,
         #[command(flatten)]
         args: ExportArgs,
     },
@@ -62,6 +74,8 @@ pub(crate) fn run(cmd: ExportCmd) -> Result<Outcome> {
     let (export, args) = match cmd {
         ExportCmd::Containers {
             accept_scope_overlap,
+            expand_scope,
+            registry,
             args,
         } => {
             let overlap = if accept_scope_overlap {
@@ -69,7 +83,14 @@ pub(crate) fn run(cmd: ExportCmd) -> Result<Outcome> {
             } else {
                 containers::Overlap::Refuse
             };
-            (containers::export(&load(&args)?, now, overlap)?, args)
+            let set = load(&args)?;
+            let expand = if expand_scope.is_empty() {
+                Vec::new()
+            } else {
+                expansions(&set, &expand_scope, registry)?
+            };
+            let opts = containers::Options { overlap, expand };
+            (containers::export_with(&set, now, &opts)?, args)
         }
         ExportCmd::Kyverno { api, args } => {
             let api = match api {
@@ -86,6 +107,39 @@ pub(crate) fn run(cmd: ExportCmd) -> Result<Outcome> {
     };
     write(&export, args.output.as_deref())?;
     Ok(Outcome::Ok)
+}
+
+/// For each glob, the repositories Vouch knows of that it matches: the catalogs of the
+/// configured registries and of the glob's own host, the history, the trusted scopes. A
+/// catalog that cannot be read is a note on stderr.
+fn expansions(set: &TrustSet, globs: &[String], flags: RegistryFlags) -> Result<Vec<Expansion>> {
+    for glob in globs {
+        expand::expandable(set, glob, vouch_core::export::containers::TARGET)?;
+    }
+    let settings = Settings::load()?;
+    let configured: Vec<String> = settings.registries.iter().map(|r| r.host.clone()).collect();
+    let registry = Registry::new(
+        flags.options_with(&settings),
+        configured.iter().map(String::as_str),
+    )?;
+    let mut also = history_repositories();
+    also.extend(vouch_core::search::scope_repositories(set));
+    let runtime = current_thread_runtime()?;
+    let mut out = Vec::new();
+    for glob in globs {
+        let hosts = expand::catalog_hosts(glob, &configured);
+        let known = runtime.block_on(expand::known_repositories(
+            &registry, glob, &hosts, &also, 100,
+        ));
+        for note in &known.notes {
+            eprintln!("note: {note}");
+        }
+        out.push(Expansion {
+            scope: glob.clone(),
+            repositories: known.repositories,
+        });
+    }
+    Ok(out)
 }
 
 /// The trust set to export: from FILE when given, otherwise the keychain's.

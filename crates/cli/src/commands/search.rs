@@ -167,7 +167,7 @@ pub(crate) fn run_tags(args: TagsArgs) -> Result<Outcome> {
 
 /// The repositories of this profile's history, newest first. A history that cannot be read
 /// adds nothing to the search, with a note saying why.
-fn history_repositories() -> Vec<String> {
+pub(crate) fn history_repositories() -> Vec<String> {
     let read = vouch_core::paths::profile()
         .map_err(|e| e.to_string())
         .and_then(|p| {

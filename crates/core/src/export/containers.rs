@@ -11,8 +11,11 @@
 //!   [`MAX_COMBINATIONS`] requirements are refused.
 //! - Scopes become namespaces: `host/ns/**` → `host/ns`, an exact repository → itself,
 //!   `*.domain/**` → `*.domain`, `**` (or no scope) → every repository. Any other glob is not
-//!   exported for the key that has it (which can only narrow) and is named in the summary; a
-//!   policy with such a pattern refuses the export (leaving it out could widen).
+//!   exported for the key that has it (which can only narrow) and is named in the summary, unless
+//!   [`Options::expand`] lists repositories for it: then each listed repository it matches is
+//!   an exact scope of the key (one created later is not covered, and the summary says so). A
+//!   policy with such a pattern refuses the export (leaving it out could widen) and is never
+//!   expanded.
 //! - Each namespace gets the requirements Vouch applies to the repositories it covers, worked
 //!   out by asking the trust set about a repository name no pattern names literally.
 //! - `default` comes from the default policy: enforce → `reject`, off → `insecureAcceptAnything`;
@@ -24,11 +27,13 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
+use super::expand::{expand_scopes, Expansion};
 use super::regions::{plan, Ctx, Namespace, Rule, EVERY_OTHER, PROBE};
-use super::{choose, combinations, Export, ExportError, ExportFile, MAX_COMBINATIONS};
+use super::{choose, combinations, Export, ExportError, ExportFile, Summary, MAX_COMBINATIONS};
 use crate::trust::{PolicyMode, TrustSet};
 
-const TARGET: &str = "containers-policy.json";
+/// The target, as sentences name it.
+pub const TARGET: &str = "containers-policy.json";
 /// The file names the export writes, relative to its folder.
 pub const POLICY_FILE: &str = "policy.json";
 pub const REGISTRIES_FILE: &str = "registries.d/vouch.yaml";
@@ -88,7 +93,6 @@ fn requirements(ctx: &Ctx<'_>, rule: &Rule, scope_name: &str) -> Result<Value, E
     Ok(Value::Array(reqs))
 }
 
-/// The containers-policy.json export of `set` at `now`.
 /// How the export treats a scope whose repository and the repositories under it Vouch trusts
 /// differently (containers-policy.json has one scope for both, so one of them would be trusted
 /// more widely than Vouch trusts it).
@@ -103,12 +107,46 @@ pub enum Overlap {
     Accept,
 }
 
+/// How the containers export is made; `Options::default()` refuses overlaps and expands
+/// nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    pub overlap: Overlap,
+    /// Keys' scopes the file cannot express, each replaced by the repositories listed with it
+    /// that it matches (one exact entry each; those created later are not covered).
+    pub expand: Vec<Expansion>,
+}
+
+/// The containers-policy.json export of `set` at `now` (see [`export_with`]).
 pub fn export(
     set: &TrustSet,
     now: OffsetDateTime,
     overlap: Overlap,
 ) -> Result<Export, ExportError> {
-    let mut plan = plan(set, now, TARGET, |_| Ok(()))?;
+    export_with(
+        set,
+        now,
+        &Options {
+            overlap,
+            ..Options::default()
+        },
+    )
+}
+
+/// The containers-policy.json export of `set` at `now`, made as `opts` says.
+pub fn export_with(
+    set: &TrustSet,
+    now: OffsetDateTime,
+    opts: &Options,
+) -> Result<Export, ExportError> {
+    let overlap = opts.overlap;
+    let mut expanded_summary = Summary::default();
+    let expanded = expand_scopes(set, &opts.expand, TARGET, &mut expanded_summary)?;
+    let mut plan = plan(&expanded, now, TARGET, |_| Ok(()))?;
+    plan.summary.exported.extend(expanded_summary.exported);
+    plan.summary
+        .not_exported
+        .extend(expanded_summary.not_exported);
     // `prefix/**` and the exact `prefix` are one scope here; the subtree is what counts.
     let mut scopes: BTreeMap<String, Namespace> = BTreeMap::new();
     for ns in plan.namespaces.values() {
@@ -610,5 +648,100 @@ mod tests {
             "{:?}",
             e.summary
         );
+    }
+
+    /// A key's scope the file cannot express, expanded to the repositories Vouch knows it
+    /// matches: one exact entry each, never one it does not match; one created later is not
+    /// covered (narrower), and the summary says so. Before, the scope was only left out.
+    #[test]
+    fn an_inexpressible_key_scope_expands_to_the_listed_repositories_it_matches() {
+        let k = keys(1);
+        let s = set(vec![trusted(&k[0], "globby", &["ghcr.io/acme/app-*"])]);
+        let signer = vec![b64_of(&s.keys[0])];
+        let listed = [
+            "ghcr.io/acme/app-1",
+            "ghcr.io/acme/app-2",
+            "ghcr.io/acme/other",
+            "ghcr.io/acme/app-1/sub",
+            "nginx",
+        ];
+        let opts = |scope: &str| Options {
+            overlap: Overlap::Accept,
+            expand: vec![Expansion {
+                scope: scope.to_string(),
+                repositories: listed.iter().map(|r| r.to_string()).collect(),
+            }],
+        };
+        let e = export_with(&s, now(), &opts("ghcr.io/acme/app-*")).expect("expanded");
+        let p = policy_json(&e);
+        let scopes: Vec<&String> = p["transports"]["docker"]
+            .as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
+        assert_eq!(
+            scopes,
+            ["ghcr.io/acme/app-1", "ghcr.io/acme/app-2"],
+            "{p:#}"
+        );
+        for (repo, accepted) in [
+            ("ghcr.io/acme/app-1", true),
+            ("ghcr.io/acme/app-2", true),
+            ("ghcr.io/acme/other", false),
+            // Matched by the scope but not listed: not covered (Vouch trusts it).
+            ("ghcr.io/acme/app-3", false),
+        ] {
+            assert_eq!(containers_accepts(&p, repo, &signer), accepted, "{repo}");
+            assert!(
+                !accepted || vouch_accepts(&s, repo, &signer),
+                "{repo} wider"
+            );
+        }
+        let said = e.summary.exported.join("\n");
+        assert!(
+            said.contains("`ghcr.io/acme/app-*`")
+                && said.contains("2 repositories")
+                && said.contains("created later"),
+            "{said}"
+        );
+        // Without the expansion the scope is left out: app-1 is refused.
+        let before = export(&s, now(), Overlap::Accept).expect("export");
+        assert!(!containers_accepts(
+            &policy_json(&before),
+            "ghcr.io/acme/app-1",
+            &signer
+        ));
+        // Nothing listed matches: left out, and said.
+        let none = Options {
+            overlap: Overlap::Accept,
+            expand: vec![Expansion {
+                scope: "ghcr.io/acme/app-*".into(),
+                repositories: vec!["ghcr.io/acme/other".into()],
+            }],
+        };
+        let e = export_with(&s, now(), &none).expect("export");
+        assert!(e
+            .summary
+            .not_exported
+            .iter()
+            .any(|l| l.contains("none of the repositories")));
+        // Refused: an expressible scope, a scope no key has, a policy's pattern.
+        let mut with_policy = s;
+        with_policy.keys[0].scopes.push("ghcr.io/team/**".into());
+        with_policy
+            .policies
+            .push(policy("ghcr.io/*/legacy", PolicyMode::Enforce, 2));
+        for (scope, why) in [
+            ("ghcr.io/team/**", "expresses it as it is"),
+            ("quay.io/acme/app-*", "no trusted key has this scope"),
+            ("ghcr.io/*/legacy", "policy's pattern"),
+        ] {
+            let err = export_with(&with_policy, now(), &opts(scope)).expect_err(scope);
+            assert!(matches!(err, ExportError::NotExpandable { .. }), "{err}");
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!("`{scope}`")) && text.contains(why),
+                "{text}"
+            );
+        }
     }
 }

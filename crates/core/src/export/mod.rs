@@ -1,18 +1,27 @@
 //! Exports of the trust set to the engines that enforce trust on fleets.
 //!
-//! Pure: a trust set and a time in, files and a summary out; nothing is read or written here.
-//! Each target lives in its own module (`containers`, `admission`); `regions` maps the trust set
-//! to namespaces and what each requires, once for all of them. *Invariant: an export never
-//! trusts more than Vouch does, except where its summary says so in a sentence (a repository
-//! named exactly like a namespace in containers-policy.json; images a Kubernetes policy does
-//! not match) — a policy pattern a target cannot express refuses the export with a sentence
-//! naming it; a key's scope it cannot express is left out (which only narrows) and named in
-//! the summary; revoked and expired keys are never exported; keyless identities are not
-//! exported yet, and the summary says so.*
+//! Pure: a trust set and a time in, files and a summary out; nothing is read or written here
+//! but by [`expand::known_repositories`], which lists registries' catalogs. Each target lives in
+//! its own module (`containers`, `admission`); `regions` maps the trust set to namespaces and
+//! what each requires, once for all of them; `written` spells every way a pod can write an
+//! image of a namespace (Kyverno matches images as written); `expand` replaces a key's scope a
+//! target cannot express by the repositories Vouch knows it matches. *Invariant: an export
+//! never trusts more than Vouch does, except where its summary says so in a sentence (a
+//! repository named exactly like a namespace in containers-policy.json, accepted by name;
+//! pods in namespaces policy-controller is not told to check) — a policy pattern a target
+//! cannot express refuses the export with a sentence naming it and is never expanded; a key's
+//! scope it cannot express is left out (which only narrows) and named in the summary, or
+//! expanded to listed repositories it matches (those created later not covered, and said);
+//! images no Kubernetes policy matches get Vouch's rule for every other repository (Kyverno: a
+//! policy excluding every namespace's matches; policy-controller: its no-match ConfigMap);
+//! revoked and expired keys are never exported; keyless identities are not exported yet, and
+//! the summary says so.*
 
 pub mod admission;
 pub mod containers;
+pub mod expand;
 mod regions;
+mod written;
 
 use time::OffsetDateTime;
 
@@ -75,6 +84,10 @@ pub enum ExportError {
         count: u128,
         limit: u128,
     },
+    /// A scope given to expand that cannot be: a policy's pattern, one no key has, or one the
+    /// target expresses as it is.
+    #[error("`{scope}` cannot be expanded to the repositories it matches: {why}")]
+    NotExpandable { scope: String, why: String },
     #[error("the export could not be serialised: {0}")]
     Serialize(String),
 }
