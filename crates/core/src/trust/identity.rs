@@ -193,7 +193,12 @@ fn first_line(s: &str) -> String {
     s.lines()
         .rev()
         .find(|l| l.trim_start().starts_with("error:"))
-        .map(|l| l.trim_start().trim_start_matches("error:").trim().to_string())
+        .map(|l| {
+            l.trim_start()
+                .trim_start_matches("error:")
+                .trim()
+                .to_string()
+        })
         .unwrap_or_else(|| s.lines().next().unwrap_or_default().to_string())
 }
 
@@ -439,7 +444,9 @@ fn check_issuer(issuer: &str) -> Result<(), IdentityError> {
     match url.scheme() {
         "https" => Ok(()),
         "http" if loopback => Ok(()),
-        "http" => Err(bad("an issuer is reached over https (http only on a loopback host)")),
+        "http" => Err(bad(
+            "an issuer is reached over https (http only on a loopback host)",
+        )),
         other => Err(bad(&format!("`{other}:` is not https"))),
     }
 }
@@ -479,7 +486,9 @@ pub enum IdentityError {
     ControlCharacters { what: String },
     #[error("`{0}` is not a trusted-root name: use up to 64 letters, digits, `-`, `_` or `.`")]
     BadRootName(String),
-    #[error("identity {stored} does not match its issuer, subject and claims (expected {computed})")]
+    #[error(
+        "identity {stored} does not match its issuer, subject and claims (expected {computed})"
+    )]
     IdMismatch { stored: String, computed: String },
 }
 

@@ -24,8 +24,8 @@ pub use identity::{
     CertificateClaims, Identity, IdentityError, IdentityInfo, IdentityMismatch, San, Subject,
     TrustedIdentity,
 };
-pub use publishers::{count_publishers, distinct_publishers, Coverage, PublisherCount, Voucher};
 pub(crate) use keyring::Keyring;
+pub use publishers::{count_publishers, distinct_publishers, Coverage, PublisherCount, Voucher};
 pub use standing::{KeyInfo, KeyState, Standing, Terms, EXPIRING_WITHIN_DAYS};
 pub use store::{ImportReport, KeyQuery, TrustStore, DEFAULT_POLICY_LABEL};
 

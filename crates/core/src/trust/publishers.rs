@@ -42,7 +42,9 @@ pub struct PublisherCount {
 
 /// The vouchers grouped by publisher name (in the order first seen), each key and identity
 /// once, with what each publisher counts for.
-pub fn count_publishers<'a>(vouchers: impl IntoIterator<Item = Voucher<'a>>) -> Vec<PublisherCount> {
+pub fn count_publishers<'a>(
+    vouchers: impl IntoIterator<Item = Voucher<'a>>,
+) -> Vec<PublisherCount> {
     let mut out: Vec<PublisherCount> = Vec::new();
     for v in vouchers {
         let at = match out.iter().position(|p| p.publisher == v.publisher()) {
@@ -161,7 +163,10 @@ mod tests {
 
     #[test]
     fn identities_of_one_publisher_count_once_and_keys_count_by_fingerprint() {
-        let (i1, i2) = (identity("k8s", "https://x/a"), identity("k8s", "https://x/b"));
+        let (i1, i2) = (
+            identity("k8s", "https://x/a"),
+            identity("k8s", "https://x/b"),
+        );
         assert_eq!(
             distinct_publishers([Voucher::Identity(&i1), Voucher::Identity(&i2)]),
             1

@@ -11,8 +11,7 @@ use zeroize::Zeroizing;
 
 use super::entry::{merge, Entry as _};
 use super::{
-    scope, DefaultPolicy, Policy, PolicyMode, SecretBackend, TrustError, TrustSet,
-    TrustedKey,
+    scope, DefaultPolicy, Policy, PolicyMode, SecretBackend, TrustError, TrustSet, TrustedKey,
 };
 use crate::keys::{Algorithm, PrivateKey, PublicKey};
 
