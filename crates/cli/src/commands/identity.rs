@@ -13,7 +13,7 @@ use crate::Outcome;
 pub(crate) enum IdentityCmd {
     /// Trust a keyless publisher: the OIDC issuer and subject its signing certificates carry;
     /// prints the identity's id
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// List trusted identities
     List {
         #[arg(long)]
@@ -77,7 +77,7 @@ struct SubjectArgs {
 
 pub(crate) fn run(cmd: IdentityCmd) -> Result<Outcome> {
     match cmd {
-        IdentityCmd::Add(args) => add(args)?,
+        IdentityCmd::Add(args) => add(*args)?,
         IdentityCmd::List { json } => {
             let set = open_store()?.load()?;
             let now = time::OffsetDateTime::now_utc();

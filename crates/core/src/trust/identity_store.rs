@@ -180,6 +180,19 @@ mod tests {
         assert_eq!(back.identities, vec![added]);
     }
 
+    /// The checked-in version-2 document (also a fuzz seed) reads, and round-trips.
+    #[test]
+    fn a_v2_document_reads_and_round_trips() {
+        let doc = include_str!("../../tests/fixtures/trust/v2-identity.json");
+        let set = TrustSet::from_json(doc.as_bytes()).expect("v2 reads");
+        assert_eq!(set.identities.len(), 1);
+        let i = &set.identities[0];
+        assert_eq!(i.identity.id(), i.id);
+        assert_eq!(i.identity.subject.kind(), "exact");
+        let back = TrustSet::from_json(&set.to_json().expect("json")).expect("again");
+        assert_eq!(back, set);
+    }
+
     #[test]
     fn add_find_revoke_remove_by_id_or_publisher() {
         let (s, _, _d) = store();

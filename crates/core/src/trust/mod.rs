@@ -425,6 +425,8 @@ mod tests {
             TrustError::NoPrivateKey(s("acme")),
             TrustError::Key(KeyError::PrivateKeyGivenAsPublic),
             TrustError::UnsupportedVersion(9),
+            TrustError::IdentityNotFound(s("acme")),
+            TrustError::Identity(IdentityError::EmptySubject),
         ];
         let registry = crate::registry::RegistryError::Unauthorized {
             host: s("ghcr.io"),

@@ -210,7 +210,7 @@ mod tests {
         assert_eq!(c.publishers.len(), 1);
         assert_eq!(c.publishers[0].identities.len(), 1);
         assert_eq!(c.publishers[0].keys.len(), 1);
-        let mut two = set.clone();
+        let mut two = set;
         two.identities[0].publisher = "acme ci".into();
         let c = two.coverage("ghcr.io/acme/app", now());
         assert_eq!((c.distinct, c.can_meet), (2, true));
