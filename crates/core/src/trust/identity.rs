@@ -308,7 +308,10 @@ impl Identity {
                 workflow: trim(claims.workflow),
                 trigger: trim(claims.trigger),
             },
-            trusted_root: trusted_root.map(|r| r.trim().to_string()),
+            // Naming the public-good root is naming none: one identity, one id.
+            trusted_root: trusted_root
+                .map(|r| r.trim().to_string())
+                .filter(|r| r != PUBLIC_GOOD_ROOT),
         };
         identity.validate()?;
         Ok(identity)
@@ -332,11 +335,12 @@ impl Identity {
             check_text(&claim.to_string(), value)?;
         }
         if let Some(root) = &self.trusted_root {
-            let ok = !root.is_empty()
-                && root.len() <= 64
+            // The rule of trust-root names (they are file names and command-line arguments).
+            let ok = (1..=64).contains(&root.len())
                 && root
                     .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+                && !root.starts_with(['-', '_']);
             if !ok {
                 return Err(IdentityError::BadRootName(root.clone()));
             }
@@ -373,30 +377,54 @@ impl Identity {
     /// Whether a verified certificate was issued to this identity: the issuer exactly, the
     /// SAN against the subject, then each required claim. The first difference is the answer.
     pub fn matches(&self, cert: &CertificateClaims) -> Result<(), IdentityMismatch> {
-        if cert.issuer != self.issuer {
+        match self.matcher() {
+            Ok(m) => m.matches(cert),
+            Err(e) => Err(IdentityMismatch::UnusablePattern {
+                expected: self.subject.clone(),
+                why: e.to_string(),
+            }),
+        }
+    }
+
+    /// The identity with its subject pattern compiled once, for checking many certificates
+    /// (a batch of images); [`Identity::matches`] compiles it on each call.
+    pub fn matcher(&self) -> Result<IdentityMatcher<'_>, IdentityError> {
+        Ok(IdentityMatcher {
+            identity: self,
+            pattern: self.subject.anchored()?,
+        })
+    }
+}
+
+/// An [`Identity`] ready to match certificates (see [`Identity::matcher`]).
+#[derive(Debug, Clone)]
+pub struct IdentityMatcher<'a> {
+    identity: &'a Identity,
+    pattern: Option<regex::Regex>,
+}
+
+impl IdentityMatcher<'_> {
+    /// [`Identity::matches`], without compiling the pattern again.
+    pub fn matches(&self, cert: &CertificateClaims) -> Result<(), IdentityMismatch> {
+        let id = self.identity;
+        if cert.issuer != id.issuer {
             return Err(IdentityMismatch::Issuer {
-                expected: self.issuer.clone(),
+                expected: id.issuer.clone(),
                 found: cert.issuer.clone(),
             });
         }
         let san = cert.san.value();
-        let subject_ok = match self.subject.anchored() {
-            Ok(None) => san == self.subject.text(),
-            Ok(Some(re)) => re.is_match(san),
-            Err(e) => {
-                return Err(IdentityMismatch::UnusablePattern {
-                    expected: self.subject.clone(),
-                    why: e.to_string(),
-                })
-            }
+        let subject_ok = match &self.pattern {
+            None => san == id.subject.text(),
+            Some(re) => re.is_match(san),
         };
         if !subject_ok {
             return Err(IdentityMismatch::Subject {
-                expected: self.subject.clone(),
+                expected: id.subject.clone(),
                 found: cert.san.clone(),
             });
         }
-        for (claim, expected) in self.claims.required() {
+        for (claim, expected) in id.claims.required() {
             let Some(found) = cert.extensions.get(claim.oid()) else {
                 return Err(IdentityMismatch::ClaimMissing {
                     claim,
@@ -484,7 +512,7 @@ pub enum IdentityError {
     TooLong { what: String, limit: usize },
     #[error("{what} holds control characters")]
     ControlCharacters { what: String },
-    #[error("`{0}` is not a trusted-root name: use up to 64 letters, digits, `-`, `_` or `.`")]
+    #[error("`{0}` is not a trusted-root name: use 1 to 64 lower-case letters, digits, `-` or `_`, starting with a letter or digit")]
     BadRootName(String),
     #[error(
         "identity {stored} does not match its issuer, subject and claims (expected {computed})"

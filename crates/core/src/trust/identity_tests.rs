@@ -319,10 +319,19 @@ fn malformed_identities_are_refused_with_a_sentence() {
     )
     .expect_err("empty claim");
     assert_eq!(err, IdentityError::EmptyClaim(Claim::Trigger));
-    assert!(matches!(
-        Identity::new(GITHUB, s(), Claims::default(), Some("my root")),
-        Err(IdentityError::BadRootName(_))
-    ));
+    for bad in ["my root", "Staging", "-x", "../x"] {
+        assert!(
+            matches!(
+                Identity::new(GITHUB, s(), Claims::default(), Some(bad)),
+                Err(IdentityError::BadRootName(_))
+            ),
+            "{bad}"
+        );
+    }
+    // Naming the public-good root is naming none.
+    let named = Identity::new(GITHUB, s(), Claims::default(), Some(PUBLIC_GOOD_ROOT)).expect("ok");
+    assert_eq!(named.trusted_root, None);
+    assert_eq!(named.id(), ident(s()).id());
 }
 
 #[test]
@@ -374,4 +383,27 @@ fn a_stored_identity_must_carry_its_own_id() {
     assert_eq!(t.check(), Ok(()));
     t.identity.subject = Subject::Glob("*".into());
     assert!(matches!(t.check(), Err(IdentityError::IdMismatch { .. })));
+}
+
+#[test]
+fn a_matcher_compiles_once_and_agrees_with_matches() {
+    let id = ident(Subject::from_text(
+        "https://github.com/acme/*/.github/workflows/*@refs/tags/*",
+    ));
+    let m = id.matcher().expect("compiles");
+    for san in [
+        RELEASE,
+        "https://github.com/acme/app/x/.github/workflows/r.yml@refs/tags/v1",
+    ] {
+        assert_eq!(m.matches(&uri(san)), id.matches(&uri(san)), "{san}");
+    }
+    // A hand-written document whose pattern no longer compiles matches nothing, with a cause.
+    let broken = Identity {
+        subject: Subject::Regexp("(".into()),
+        ..id.clone()
+    };
+    assert!(matches!(
+        broken.matches(&uri(RELEASE)),
+        Err(IdentityMismatch::UnusablePattern { .. })
+    ));
 }

@@ -21,8 +21,8 @@ use time::OffsetDateTime;
 
 pub use backend::{KeychainBackend, MemoryBackend, SecretBackend};
 pub use identity::{
-    CertificateClaims, Identity, IdentityError, IdentityInfo, IdentityMismatch, San, Subject,
-    TrustedIdentity,
+    CertificateClaims, Identity, IdentityError, IdentityInfo, IdentityMatcher, IdentityMismatch,
+    San, Subject, TrustedIdentity,
 };
 pub(crate) use keyring::Keyring;
 pub use publishers::{count_publishers, distinct_publishers, Coverage, PublisherCount, Voucher};
