@@ -4,7 +4,7 @@
 //! the subject — the certificate's SAN, an email or a URI — given exactly, as a glob, or as a
 //! regular expression that is always anchored, and optionally the CI claims Fulcio writes into
 //! the certificate ([`Claims`]). A [`TrustedIdentity`] adds what a trusted key has: publisher,
-//! scopes, expiry, revocation, note; its standing is decided by the same [`Terms`] rule.
+//! scopes, expiry, revocation, note; its standing is decided by the same [`Terms`](super::Terms) rule.
 //!
 //! The verifier extracts [`CertificateClaims`] from a certificate whose chain it has verified
 //! and asks [`Identity::matches`]; a refusal is an [`IdentityMismatch`] naming the field, what
@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
-use super::{KeyStatus, Terms};
+use super::KeyStatus;
 
 /// Source Repository URI, e.g. `https://github.com/acme/app`.
 pub const OID_SOURCE_REPOSITORY_URI: &str = "1.3.6.1.4.1.57264.1.12";
@@ -590,17 +590,6 @@ impl TrustedIdentity {
             revoked_at: None,
             added_at,
             expires_at: None,
-        }
-    }
-
-    /// The identity's terms of trust: the same rule as a key's.
-    pub fn terms(&self) -> Terms<'_> {
-        Terms {
-            revoked: self.status == KeyStatus::Revoked,
-            revoked_reason: self.revoked_reason.as_deref(),
-            revoked_at: self.revoked_at,
-            expires_at: self.expires_at,
-            scopes: &self.scopes,
         }
     }
 
