@@ -63,6 +63,7 @@ pub struct CertificateClaims {
 
 /// A certificate's subject alternative name: Fulcio writes exactly one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum San {
@@ -89,6 +90,7 @@ impl San {
 
 /// How the certificate's SAN must look.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Subject {
@@ -204,6 +206,7 @@ fn first_line(s: &str) -> String {
 
 /// One of the Fulcio claims an identity can require.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Claim {
@@ -238,6 +241,7 @@ impl std::fmt::Display for Claim {
 
 /// The CI claims an identity may require, each compared exactly with its extension.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Claims {
     /// The Source Repository URI, e.g. `https://github.com/acme/app`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -274,6 +278,7 @@ impl Claims {
 
 /// A keyless identity: who must have been issued the signing certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Identity {
     /// The OIDC issuer, compared exactly (e.g. `https://token.actions.githubusercontent.com`).
     pub issuer: String,
@@ -549,10 +554,12 @@ pub enum IdentityMismatch {
 
 /// A keyless identity the user trusts (or trusted: a revoked identity stays visible).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TrustedIdentity {
     /// [`Identity::id`] of `identity`, checked when the document is read.
     pub id: String,
     #[serde(flatten)]
+    #[cfg_attr(feature = "ts", ts(flatten))]
     pub identity: Identity,
     pub publisher: String,
     #[serde(default)]
@@ -564,10 +571,13 @@ pub struct TrustedIdentity {
     #[serde(default)]
     pub revoked_reason: Option<String>,
     #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub revoked_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub added_at: OffsetDateTime,
     #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub expires_at: Option<OffsetDateTime>,
 }
 
@@ -615,8 +625,10 @@ impl TrustedIdentity {
 /// A trusted identity with its state at the time it was listed: what `vouch identity list
 /// --json` prints (the identity's fields, plus `state`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct IdentityInfo {
     #[serde(flatten)]
+    #[cfg_attr(feature = "ts", ts(flatten))]
     pub identity: TrustedIdentity,
     pub state: super::KeyState,
 }

@@ -30,6 +30,7 @@ impl Voucher<'_> {
 
 /// One publisher among the vouchers, and what it counts for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PublisherCount {
     pub publisher: String,
     /// Fingerprints of its keys among the vouchers.
@@ -79,6 +80,7 @@ pub fn distinct_publishers<'a>(vouchers: impl IntoIterator<Item = Voucher<'a>>) 
 
 /// Who may vouch for one repository now, and whether its policy's threshold can be met.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Coverage {
     pub repository: String,
     pub policy: PolicyApplied,
