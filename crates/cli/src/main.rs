@@ -28,6 +28,9 @@ enum Command {
     /// Manage the publisher keys you trust
     #[command(subcommand)]
     Key(commands::key::KeyCmd),
+    /// Manage the keyless publishers you trust (OIDC identities in Sigstore certificates)
+    #[command(subcommand)]
+    Identity(commands::identity::IdentityCmd),
     /// Set the policy for repositories matching a pattern
     #[command(subcommand)]
     Policy(commands::policy::PolicyCmd),
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Key(cmd) => commands::key::run(cmd),
+        Command::Identity(cmd) => commands::identity::run(cmd),
         Command::Policy(cmd) => commands::policy::run(cmd),
         Command::Trust(cmd) => commands::trust::run(cmd),
         Command::Export(cmd) => commands::export::run(cmd),
@@ -136,6 +140,9 @@ fn hint(e: &anyhow::Error) -> Option<&'static str> {
                 ),
                 TrustError::NotFound(_) => {
                     Some("`vouch key list` shows the fingerprints and publishers you have")
+                }
+                TrustError::IdentityNotFound(_) => {
+                    Some("`vouch identity list` shows the ids and publishers you have")
                 }
                 TrustError::KeychainLostMidWrite { .. } => Some(
                     "`vouch key list` and `vouch policy list` show whether the change was made",

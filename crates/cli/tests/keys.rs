@@ -503,7 +503,7 @@ fn policies_and_trust_export_import() {
     let doc: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&file).expect("read")).expect("json");
     assert_eq!(doc["format"], "vouch-trust-set");
-    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["version"], 2);
     assert_eq!(doc["keys"].as_array().map(Vec::len), Some(2));
 
     // b already has key one with another scope: a conflict, local kept.

@@ -3,8 +3,9 @@
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use vouch_core::keys::{Algorithm, PrivateKey, PublicKey};
-use vouch_core::trust::{short_fingerprint, KeyInfo, KeyStatus, TrustedKey};
+use vouch_core::trust::{short_fingerprint, KeyInfo, KeyStatus};
 
+use super::publisher::{print_scopes_added, print_standing, scopes_text, PublisherArgs};
 use super::{open_store, print_json};
 use crate::input::{passphrase, read_source};
 use crate::Outcome;
@@ -15,17 +16,8 @@ pub(crate) enum KeyCmd {
     Add {
         #[arg(allow_hyphen_values = true)]
         source: String,
-        /// The publisher this key belongs to
-        #[arg(long)]
-        name: Option<String>,
-        /// Repositories this key may vouch for (glob; `*` in a segment, `**` across); repeatable
-        #[arg(long = "scope")]
-        scopes: Vec<String>,
-        /// When trust in this key ends (RFC 3339)
-        #[arg(long)]
-        expires: Option<String>,
-        #[arg(long)]
-        note: Option<String>,
+        #[command(flatten)]
+        publisher: PublisherArgs,
     },
     /// List trusted keys
     List {
@@ -76,29 +68,19 @@ pub(crate) enum KeyCmd {
 
 pub(crate) fn run(cmd: KeyCmd) -> Result<Outcome> {
     match cmd {
-        KeyCmd::Add {
-            source,
-            name,
-            scopes,
-            expires,
-            note,
-        } => {
+        KeyCmd::Add { source, publisher } => {
             let bytes = read_source(&source)?;
             let key = PublicKey::parse(&bytes)?;
-            let expires = expires
-                .as_deref()
-                .map(vouch_core::trust::parse_time)
-                .transpose()?;
+            let expires = publisher.expires_at()?;
+            let PublisherArgs {
+                name, scopes, note, ..
+            } = publisher;
             let store = open_store()?;
             let (k, existed) =
                 store.add_public(&key, name.as_deref(), &scopes, note.as_deref(), expires)?;
             let verb = if existed { "Updated" } else { "Added" };
             println!("{verb} {} {}", k.fingerprint, k.publisher);
-            if k.scopes.is_empty() {
-                println!("Scope: every repository (no --scope given)");
-            } else {
-                println!("Scopes: {}", k.scopes.join(", "));
-            }
+            print_scopes_added(&k.scopes, &mut std::io::stdout())?;
             if k.status == KeyStatus::Revoked {
                 println!("Note: this key is revoked and stays revoked; remove it first to trust it again");
             }
@@ -123,7 +105,7 @@ pub(crate) fn run(cmd: KeyCmd) -> Result<Outcome> {
                         k.algorithm.as_str(),
                         k.state(now).word(),
                         k.publisher,
-                        scopes_text(k),
+                        scopes_text(&k.scopes),
                         if k.has_private { "  [can sign]" } else { "" },
                         k.source
                             .as_deref()
@@ -145,18 +127,7 @@ pub(crate) fn run(cmd: KeyCmd) -> Result<Outcome> {
                 println!("Publisher:   {}", k.publisher);
                 println!("Fingerprint: {}", k.fingerprint);
                 println!("Algorithm:   {}", k.algorithm.as_str());
-                println!("Status:      {state}");
-                if let Some(r) = &k.revoked_reason {
-                    println!("Revoked:     {r}");
-                }
-                println!("Scopes:      {}", scopes_text(&k));
-                println!("Added:       {}", fmt_time(k.added_at));
-                if let Some(e) = k.expires_at {
-                    println!("Expires:     {}", fmt_time(e));
-                }
-                if let Some(n) = &k.note {
-                    println!("Note:        {n}");
-                }
+                print_standing(&k.terms(), &state, k.added_at, k.note.as_deref());
                 println!("Can sign:    {}", if k.has_private { "yes" } else { "no" });
                 if let Some(list) = &k.source {
                     println!("From list:   {list} (`vouch trust sync` keeps it as the list says)");
@@ -245,17 +216,4 @@ fn write_private_file(path: &str, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("could not create `{path}` (it must not exist yet)"))?;
     f.write_all(bytes)
         .with_context(|| format!("could not write `{path}`"))
-}
-
-fn scopes_text(k: &TrustedKey) -> String {
-    if k.scopes.is_empty() {
-        "every repository".into()
-    } else {
-        k.scopes.join(", ")
-    }
-}
-
-fn fmt_time(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
 }

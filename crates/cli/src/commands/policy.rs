@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::Subcommand;
-use vouch_core::trust::PolicyMode;
+use vouch_core::trust::{Coverage, PolicyMode, DEFAULT_POLICY_LABEL};
 
 use super::{open_store, print_json};
 use crate::Outcome;
@@ -19,7 +19,8 @@ pub(crate) enum PolicyCmd {
         default: bool,
         #[arg(long)]
         mode: PolicyMode,
-        /// Distinct trusted keys that must have signed
+        /// Distinct trusted publishers that must have signed: each key once, a publisher's
+        /// keyless identities once together (and not at all beside a key of that publisher)
         #[arg(long, default_value_t = 1)]
         threshold: u32,
     },
@@ -33,6 +34,14 @@ pub(crate) enum PolicyCmd {
     },
     /// Show the default policy: what applies where no pattern matches
     Default {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the policy for an image's repository and the trusted keys and identities that can
+    /// vouch for it now, counted as its threshold counts them
+    Show {
+        /// An image reference or repository (`nginx`, `ghcr.io/acme/app:1.0`)
+        image: String,
         #[arg(long)]
         json: bool,
     },
@@ -95,8 +104,63 @@ pub(crate) fn run(cmd: PolicyCmd) -> Result<Outcome> {
                 );
             }
         }
+        PolicyCmd::Show { image, json } => {
+            let repository = vouch_core::reference::ImageRef::parse(&image)?.repository();
+            let c = store
+                .load()?
+                .coverage(&repository, time::OffsetDateTime::now_utc());
+            if json {
+                print_json(&c)?;
+            } else {
+                show(&c);
+            }
+        }
     }
     Ok(Outcome::Ok)
+}
+
+fn show(c: &Coverage) {
+    let p = &c.policy;
+    let pattern = p.pattern.as_deref().unwrap_or(DEFAULT_POLICY_LABEL);
+    println!(
+        "{}: {} ({pattern})",
+        c.repository,
+        terms(p.mode, p.threshold)
+    );
+    for g in &c.publishers {
+        let mut what = Vec::new();
+        if !g.keys.is_empty() {
+            what.push(format!("{} key{}", g.keys.len(), plural(g.keys.len())));
+        }
+        if !g.identities.is_empty() {
+            let n = g.identities.len();
+            what.push(format!("{n} identit{}", if n == 1 { "y" } else { "ies" }));
+        }
+        println!(
+            "  {}: {} (counts {})",
+            g.publisher,
+            what.join(" and "),
+            g.counts
+        );
+    }
+    println!(
+        "{} distinct publisher{} can vouch for it now; the threshold {}",
+        c.distinct,
+        plural(c.distinct),
+        if c.can_meet {
+            "can be met"
+        } else {
+            "cannot be met"
+        }
+    );
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
 
 /// `enforce, 2 distinct keys`.

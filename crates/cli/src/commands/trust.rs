@@ -12,7 +12,7 @@ use crate::Outcome;
 
 #[derive(Subcommand)]
 pub(crate) enum TrustCmd {
-    /// Write the trust set (keys, scopes, policies; never private keys) to FILE (`-`: stdout)
+    /// Write the trust set (keys, identities, scopes, policies; never private keys) to FILE (`-`: stdout)
     Export { file: String },
     /// Merge a trust set from FILE (`-`: stdin); conflicts are reported and the local value kept
     Import { file: String },
@@ -56,8 +56,9 @@ pub(crate) fn run(cmd: TrustCmd) -> Result<Outcome> {
                 std::fs::write(&file, &json)
                     .with_context(|| format!("could not write `{file}`"))?;
                 println!(
-                    "Exported {} key(s) and {} polic(ies) to {file}",
+                    "Exported {} key(s), {} identit(ies) and {} polic(ies) to {file}",
                     set.keys.len(),
+                    set.identities.len(),
                     set.policies.len()
                 );
             }

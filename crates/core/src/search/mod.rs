@@ -73,7 +73,7 @@ pub struct SearchResult {
     pub also_from: Vec<Source>,
     /// A few tags (signature and attestation tags left out); more with [`tags`].
     pub tags: Vec<String>,
-    /// Publishers of trusted keys whose scopes cover it (active keys only), sorted.
+    /// Publishers of trusted keys and identities whose scopes cover it (active ones only), sorted.
     pub trusted_by: Vec<String>,
     /// The policy that applies to it.
     pub policy: PolicyApplied,
@@ -269,12 +269,13 @@ pub fn known_repositories(names: &[String], source: Source, query: &str) -> Vec<
         .collect()
 }
 
-/// The repositories named by trusted keys' scopes: a scope without wildcards is a repository.
+/// The repositories named by trusted keys' and identities' scopes: a scope without wildcards
+/// is a repository.
 pub fn scope_repositories(trust: &TrustSet) -> Vec<String> {
-    let mut out: Vec<String> = trust
-        .keys
-        .iter()
-        .flat_map(|k| k.scopes.iter())
+    let keys = trust.keys.iter().flat_map(|k| k.scopes.iter());
+    let identities = trust.identities.iter().flat_map(|i| i.scopes.iter());
+    let mut out: Vec<String> = keys
+        .chain(identities)
         .filter(|s| !s.contains('*'))
         .cloned()
         .collect();
@@ -283,13 +284,12 @@ pub fn scope_repositories(trust: &TrustSet) -> Vec<String> {
     out
 }
 
-/// Publishers of active trusted keys whose scopes cover `repository`, sorted, each once.
+/// Publishers of active trusted keys and identities whose scopes cover `repository`, sorted,
+/// each once.
 pub fn trusted_by(trust: &TrustSet, repository: &str, now: time::OffsetDateTime) -> Vec<String> {
-    let mut out: Vec<String> = trust
-        .keys
-        .iter()
-        .filter(|k| k.standing(repository, now) == crate::trust::Standing::Active)
-        .map(|k| k.publisher.clone())
+    let mut out: Vec<String> = crate::trust::count_publishers(trust.vouchers_for(repository, now))
+        .into_iter()
+        .map(|p| p.publisher)
         .collect();
     out.sort();
     out.dedup();

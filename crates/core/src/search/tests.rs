@@ -97,6 +97,44 @@ fn results_say_who_covers_them_and_which_policy_applies() {
     assert_eq!(by["registry.example/acme/api"].1.mode, PolicyMode::Enforce);
 }
 
+/// Keyless identities cover repositories like keys: their publishers are listed (once beside a
+/// key of the same publisher) and their exact scopes are repositories to find.
+#[test]
+fn identities_cover_repositories_like_keys() {
+    use crate::trust::{identity::Claims, Identity, Subject, TrustedIdentity};
+    let mut t = trust();
+    let id = |subject: &str| {
+        Identity::new(
+            "https://token.actions.githubusercontent.com",
+            Subject::Exact(subject.into()),
+            Claims::default(),
+            None,
+        )
+        .expect("identity")
+    };
+    t.identities = vec![
+        TrustedIdentity::new(id("https://x/a"), "acme", vec![], now()),
+        TrustedIdentity::new(
+            id("https://x/d"),
+            "delta",
+            vec!["registry.example/shop/cart".into()],
+            now(),
+        ),
+    ];
+    assert_eq!(
+        scope_repositories(&t),
+        vec!["registry.example/shop/cart", "registry.example/shop/web"]
+    );
+    assert_eq!(
+        trusted_by(&t, "registry.example/acme/api", now()),
+        ["acme".to_string()]
+    );
+    assert_eq!(
+        trusted_by(&t, "registry.example/shop/cart", now()),
+        ["acme".to_string(), "delta".to_string()]
+    );
+}
+
 #[test]
 fn merging_keeps_one_result_per_repository_and_ranks_it() {
     let mut hub_nginx = candidate("nginx", Source::DockerHub);

@@ -7,8 +7,12 @@
 //! document intact and two processes writing at once lose nothing.
 
 mod backend;
+mod entry;
+pub mod identity;
+mod identity_store;
 mod keyring;
 pub mod lists;
+mod publishers;
 pub mod scope;
 mod standing;
 mod store;
@@ -17,14 +21,23 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 pub use backend::{KeychainBackend, MemoryBackend, SecretBackend};
+pub use identity::{
+    CertificateClaims, Identity, IdentityError, IdentityInfo, IdentityMatcher, IdentityMismatch,
+    San, Subject, TrustedIdentity,
+};
 pub(crate) use keyring::Keyring;
+pub use publishers::{count_publishers, distinct_publishers, Coverage, PublisherCount, Voucher};
 pub use standing::{KeyInfo, KeyState, Standing, Terms, EXPIRING_WITHIN_DAYS};
 pub use store::{ImportReport, KeyQuery, TrustStore, DEFAULT_POLICY_LABEL};
 
 use crate::keys::{Algorithm, KeyError, PublicKey};
 
-/// The version of the trust-set document this build writes.
-pub const TRUST_SET_VERSION: u32 = 1;
+/// The version of the trust-set document this build writes. Version 2 added `identities`
+/// (keyless publishers); a version-1 document reads as a version-2 one without identities, and
+/// the keychain item is rewritten as version 2 on the first change.
+pub const TRUST_SET_VERSION: u32 = 2;
+/// The oldest version this build reads.
+pub const TRUST_SET_OLDEST_VERSION: u32 = 1;
 /// The `format` marker of the trust-set document.
 pub const TRUST_SET_FORMAT: &str = "vouch-trust-set";
 
@@ -204,6 +217,9 @@ pub struct TrustSet {
     pub version: u32,
     #[serde(default)]
     pub keys: Vec<TrustedKey>,
+    /// Keyless publishers (version 2).
+    #[serde(default)]
+    pub identities: Vec<TrustedIdentity>,
     #[serde(default)]
     pub policies: Vec<Policy>,
     /// Set only once a person chose one; absent means [`DefaultPolicy::default`]. Not written
@@ -218,6 +234,7 @@ impl Default for TrustSet {
             format: TRUST_SET_FORMAT.to_string(),
             version: TRUST_SET_VERSION,
             keys: Vec::new(),
+            identities: Vec::new(),
             policies: Vec::new(),
             default_policy: None,
         }
@@ -225,7 +242,8 @@ impl Default for TrustSet {
 }
 
 impl TrustSet {
-    /// Parses a trust-set document, refusing other formats and future versions.
+    /// Parses a trust-set document, refusing other formats and future versions. A version-1
+    /// document is read as version 2 (it has no identities); writing it writes version 2.
     pub fn from_json(bytes: &[u8]) -> Result<Self, TrustError> {
         #[derive(Deserialize)]
         struct Head {
@@ -240,7 +258,7 @@ impl TrustSet {
             )));
         }
         match head.version {
-            Some(v) if v == TRUST_SET_VERSION => {}
+            Some(v) if (TRUST_SET_OLDEST_VERSION..=TRUST_SET_VERSION).contains(&v) => {}
             Some(v) => return Err(TrustError::UnsupportedVersion(v)),
             None => {
                 return Err(TrustError::Corrupt(
@@ -248,8 +266,9 @@ impl TrustSet {
                 ))
             }
         }
-        let set: TrustSet =
+        let mut set: TrustSet =
             serde_json::from_slice(bytes).map_err(|e| TrustError::Corrupt(e.to_string()))?;
+        set.version = TRUST_SET_VERSION;
         for k in &set.keys {
             let pk = crate::keys::PublicKey::parse(k.public_key.as_bytes())?;
             if pk.fingerprint() != k.fingerprint {
@@ -258,6 +277,9 @@ impl TrustSet {
                     short_fingerprint(&k.fingerprint)
                 )));
             }
+        }
+        for i in &set.identities {
+            i.check().map_err(|e| TrustError::Corrupt(e.to_string()))?;
         }
         Ok(set)
     }
@@ -298,6 +320,11 @@ impl TrustSet {
     pub fn key(&self, fingerprint: &str) -> Option<&TrustedKey> {
         self.keys.iter().find(|k| k.fingerprint == fingerprint)
     }
+
+    /// The trusted identity with this id (`id:` + 12 hex digits).
+    pub fn identity(&self, id: &str) -> Option<&TrustedIdentity> {
+        self.identities.iter().find(|i| i.id == id)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -325,6 +352,15 @@ pub enum TrustError {
         query: String,
         candidates: Vec<String>,
     },
+    #[error("no trusted identity matches `{0}`")]
+    IdentityNotFound(String),
+    #[error("`{query}` matches several identities ({}); give the id", .candidates.join(", "))]
+    AmbiguousIdentity {
+        query: String,
+        candidates: Vec<String>,
+    },
+    #[error("{0}")]
+    Identity(#[from] IdentityError),
     #[error("`{0}` is too short to identify a key: give at least 12 hex digits of the fingerprint, or the publisher name")]
     PrefixTooShort(String),
     #[error("bad scope `{pattern}`: {why}")]
@@ -397,6 +433,8 @@ mod tests {
             TrustError::NoPrivateKey(s("acme")),
             TrustError::Key(KeyError::PrivateKeyGivenAsPublic),
             TrustError::UnsupportedVersion(9),
+            TrustError::IdentityNotFound(s("acme")),
+            TrustError::Identity(IdentityError::EmptySubject),
         ];
         let registry = crate::registry::RegistryError::Unauthorized {
             host: s("ghcr.io"),

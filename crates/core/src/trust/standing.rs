@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use super::{scope, KeyStatus, TrustedKey};
+use super::{scope, KeyStatus, TrustedIdentity, TrustedKey};
 
 /// A key whose trust ends within this many days is shown as expiring.
 pub const EXPIRING_WITHIN_DAYS: i64 = 30;
@@ -154,18 +154,27 @@ impl Terms<'_> {
     }
 }
 
-impl TrustedKey {
-    /// The key's terms of trust.
-    pub fn terms(&self) -> Terms<'_> {
-        Terms {
-            revoked: self.status == KeyStatus::Revoked,
-            revoked_reason: self.revoked_reason.as_deref(),
-            revoked_at: self.revoked_at,
-            expires_at: self.expires_at,
-            scopes: &self.scopes,
+/// `terms()` of a trusted signer type: its revocation, expiry and scopes as [`Terms`].
+macro_rules! terms_of {
+    ($($signer:ty),*) => {$(
+        impl $signer {
+            /// Its terms of trust: the one rule every signer's standing comes from.
+            pub fn terms(&self) -> Terms<'_> {
+                Terms {
+                    revoked: self.status == KeyStatus::Revoked,
+                    revoked_reason: self.revoked_reason.as_deref(),
+                    revoked_at: self.revoked_at,
+                    expires_at: self.expires_at,
+                    scopes: &self.scopes,
+                }
+            }
         }
-    }
+    )*};
+}
 
+terms_of!(TrustedKey, TrustedIdentity);
+
+impl TrustedKey {
     /// Whether this key may vouch for `repository` at `now` (see [`Terms::standing`]).
     pub fn standing(&self, repository: &str, now: OffsetDateTime) -> Standing {
         self.terms().standing(repository, now)

@@ -9,9 +9,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
+use super::entry::{merge, Entry as _};
 use super::{
-    scope, DefaultPolicy, KeyStatus, Policy, PolicyMode, SecretBackend, TrustError, TrustSet,
-    TrustedKey,
+    scope, DefaultPolicy, Policy, PolicyMode, SecretBackend, TrustError, TrustSet, TrustedKey,
 };
 use crate::keys::{Algorithm, PrivateKey, PublicKey};
 
@@ -223,13 +223,7 @@ impl TrustStore {
     ) -> Result<TrustedKey, TrustError> {
         self.update(|set| {
             let k = Self::find_mut(set, query)?;
-            if k.status != KeyStatus::Revoked {
-                k.status = KeyStatus::Revoked;
-                k.revoked_at = Some(now());
-            }
-            if let Some(r) = reason {
-                k.revoked_reason = Some(r.to_string());
-            }
+            k.revocation().revoke(reason, now());
             Ok(k.clone())
         })
     }
@@ -398,6 +392,10 @@ impl TrustStore {
             }
             validate_scopes(&k.scopes)?;
         }
+        for i in &incoming.identities {
+            i.check()?;
+            validate_scopes(&i.scopes)?;
+        }
         for p in &incoming.policies {
             scope::validate(&p.pattern)?;
             check_threshold(p.threshold)?;
@@ -407,52 +405,8 @@ impl TrustStore {
         }
         self.update(|set| {
             let mut report = ImportReport::default();
-            for inc in &incoming.keys {
-                match set.keys.iter_mut().find(|k| k.fingerprint == inc.fingerprint) {
-                    None => {
-                        let mut k = inc.clone();
-                        k.has_private = false;
-                        report.added.push(k.label());
-                        set.keys.push(k);
-                    }
-                    Some(local) => {
-                        let mut changed = false;
-                        if inc.status == KeyStatus::Revoked && local.status == KeyStatus::Active {
-                            local.status = KeyStatus::Revoked;
-                            local.revoked_at = inc.revoked_at.or_else(|| Some(now()));
-                            local.revoked_reason = inc.revoked_reason.clone();
-                            report.revoked.push(local.label());
-                            changed = true;
-                        }
-                        let mut diffs = Vec::new();
-                        if inc.publisher != local.publisher {
-                            diffs.push(format!("publisher `{}` vs `{}`", local.publisher, inc.publisher));
-                        }
-                        if inc.scopes != local.scopes {
-                            diffs.push(format!(
-                                "scopes [{}] vs [{}]",
-                                local.scopes.join(", "),
-                                inc.scopes.join(", ")
-                            ));
-                        }
-                        if inc.expires_at != local.expires_at {
-                            diffs.push("expiry differs".to_string());
-                        }
-                        if inc.status == KeyStatus::Active && local.status == KeyStatus::Revoked {
-                            diffs.push("revoked here, active in the file".to_string());
-                        }
-                        if !diffs.is_empty() {
-                            report.conflicts.push(format!(
-                                "{}: {} (kept the local value)",
-                                local.label(),
-                                diffs.join("; ")
-                            ));
-                        } else if !changed {
-                            report.unchanged.push(local.label());
-                        }
-                    }
-                }
-            }
+            merge(&mut set.keys, &incoming.keys, &mut report, now());
+            merge(&mut set.identities, &incoming.identities, &mut report, now());
             for p in &incoming.policies {
                 match set.policies.iter().find(|l| l.pattern == p.pattern) {
                     None => {
@@ -495,20 +449,20 @@ fn check_threshold(threshold: u32) -> Result<(), TrustError> {
     Ok(())
 }
 
-fn now() -> OffsetDateTime {
+pub(super) fn now() -> OffsetDateTime {
     // Second precision keeps the stored and displayed times identical.
     let t = OffsetDateTime::now_utc();
     t.replace_nanosecond(0).unwrap_or(t)
 }
 
-fn clean_publisher(p: Option<&str>) -> String {
+pub(super) fn clean_publisher(p: Option<&str>) -> String {
     match p.map(str::trim) {
         Some(p) if !p.is_empty() => p.to_string(),
         _ => "unnamed".to_string(),
     }
 }
 
-fn validate_scopes(scopes: &[String]) -> Result<Vec<String>, TrustError> {
+pub(super) fn validate_scopes(scopes: &[String]) -> Result<Vec<String>, TrustError> {
     let mut out: Vec<String> = Vec::new();
     for s in scopes {
         let v = scope::validate(s)?;
@@ -531,18 +485,8 @@ fn upsert(
     has_private: Option<bool>,
 ) -> Result<(TrustedKey, bool), TrustError> {
     if let Some(k) = set.keys.iter_mut().find(|k| k.fingerprint == fingerprint) {
-        if publisher.is_some() {
-            k.publisher = clean_publisher(publisher);
-        }
-        if !scopes.is_empty() {
-            k.scopes = scopes.to_vec();
-        }
-        if let Some(n) = note {
-            k.note = Some(n.to_string());
-        }
-        if expires_at.is_some() {
-            k.expires_at = expires_at;
-        }
+        let publisher = publisher.map(|p| clean_publisher(Some(p)));
+        k.details().update(publisher, scopes, note, expires_at);
         if let Some(h) = has_private {
             k.has_private = h;
         }
@@ -592,7 +536,7 @@ mod tests {
     }
 
     use super::*;
-    use crate::trust::MemoryBackend;
+    use crate::trust::{KeyStatus, MemoryBackend};
 
     fn store() -> (TrustStore, Arc<MemoryBackend>, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("tempdir");
