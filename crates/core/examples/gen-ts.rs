@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use ts_rs::{Config, TS};
 use vouch_core::config::Settings;
 use vouch_core::doctor::DoctorReport;
+use vouch_core::export::Target;
 use vouch_core::extract::{DroppedFile, Extracted};
 use vouch_core::history::HistoryRead;
 use vouch_core::keys::Algorithm;
@@ -41,5 +42,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Settings::export_all(&cfg)?;
     SearchResults::export_all(&cfg)?;
     RegistryAccess::export_all(&cfg)?;
+    Target::export_all(&cfg)?;
     Ok(())
 }

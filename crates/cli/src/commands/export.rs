@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Subcommand;
 use time::OffsetDateTime;
-use vouch_core::export::{Export, Summary};
+use vouch_core::export::{folder, Export, Summary};
 use vouch_core::trust::TrustSet;
 
 use super::{open_store, trust_set_from_file};
@@ -57,33 +57,29 @@ pub(crate) struct ExportArgs {
 }
 
 pub(crate) fn run(cmd: ExportCmd) -> Result<Outcome> {
-    use vouch_core::export::{admission, containers};
-    let now = OffsetDateTime::now_utc();
-    let (export, args) = match cmd {
+    use vouch_core::export::{admission::KyvernoApi, Target};
+    let (target, args) = match cmd {
         ExportCmd::Containers {
             accept_scope_overlap,
             args,
-        } => {
-            let overlap = if accept_scope_overlap {
-                containers::Overlap::Accept
-            } else {
-                containers::Overlap::Refuse
-            };
-            (containers::export(&load(&args)?, now, overlap)?, args)
-        }
+        } => (
+            Target::Containers {
+                accept_scope_overlap,
+            },
+            args,
+        ),
         ExportCmd::Kyverno { api, args } => {
             let api = match api {
-                Api::V1 => admission::KyvernoApi::V1,
-                Api::V1beta1 => admission::KyvernoApi::V1beta1,
-                Api::V1alpha1 => admission::KyvernoApi::V1alpha1,
-                Api::Clusterpolicy => admission::KyvernoApi::ClusterPolicy,
+                Api::V1 => KyvernoApi::V1,
+                Api::V1beta1 => KyvernoApi::V1beta1,
+                Api::V1alpha1 => KyvernoApi::V1alpha1,
+                Api::Clusterpolicy => KyvernoApi::ClusterPolicy,
             };
-            (admission::kyverno(&load(&args)?, now, api)?, args)
+            (Target::Kyverno { api }, args)
         }
-        ExportCmd::PolicyController(args) => {
-            (admission::policy_controller(&load(&args)?, now)?, args)
-        }
+        ExportCmd::PolicyController(args) => (Target::PolicyController, args),
     };
+    let export = vouch_core::export::export(&load(&args)?, OffsetDateTime::now_utc(), target)?;
     write(&export, args.output.as_deref())?;
     Ok(Outcome::Ok)
 }
@@ -101,14 +97,8 @@ fn load(args: &ExportArgs) -> Result<TrustSet> {
 fn write(export: &Export, dir: Option<&Path>) -> Result<()> {
     match dir {
         Some(dir) => {
-            for f in &export.files {
-                let path = dir.join(&f.path);
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent)
-                        .with_context(|| format!("could not create `{}`", parent.display()))?;
-                }
-                std::fs::write(&path, &f.contents)
-                    .with_context(|| format!("could not write `{}`", path.display()))?;
+            // All the files or none, each replaced by one rename.
+            for path in folder::write(dir, &export.files, folder::Existing::Replace)? {
                 println!("wrote {}", path.display());
             }
             print!("{}", summary_text(&export.summary));

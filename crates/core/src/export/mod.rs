@@ -1,8 +1,10 @@
 //! Exports of the trust set to the engines that enforce trust on fleets.
 //!
-//! Pure: a trust set and a time in, files and a summary out; nothing is read or written here.
-//! Each target lives in its own module (`containers`, `admission`); `regions` maps the trust set
-//! to namespaces and what each requires, once for all of them. *Invariant: an export never
+//! Pure: a trust set and a time in, files and a summary out; nothing is read or written here,
+//! except by `folder`, which writes an export's files into a folder, all or none. Each target
+//! lives in its own module (`containers`, `admission`) and [`export`] picks one by [`Target`],
+//! for every shell; `regions` maps the trust set to namespaces and what each requires, once for
+//! all of them. *Invariant: an export never
 //! trusts more than Vouch does, except where its summary says so in a sentence (a repository
 //! named exactly like a namespace in containers-policy.json; images a Kubernetes policy does
 //! not match) — a policy pattern a target cannot express refuses the export with a sentence
@@ -12,8 +14,10 @@
 
 pub mod admission;
 pub mod containers;
+pub mod folder;
 mod regions;
 
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::trust::{KeyStatus, TrustSet, TrustedKey};
@@ -21,15 +25,53 @@ use crate::trust::{KeyStatus, TrustSet, TrustedKey};
 /// The most requirements (or combinations of keys) one threshold may turn into.
 pub const MAX_COMBINATIONS: u128 = 64;
 
+/// Which engine an export is for, with its options (the CLI's `vouch export` subcommands).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "target", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Target {
+    /// containers-policy.json and registries.d.
+    Containers {
+        /// Export a scope whose repository and subtree Vouch trusts differently
+        /// ([`containers::Overlap::Accept`]) instead of refusing it.
+        accept_scope_overlap: bool,
+    },
+    /// Kyverno, in the API given.
+    Kyverno { api: admission::KyvernoApi },
+    /// sigstore policy-controller.
+    PolicyController,
+}
+
+/// The export of `set` at `now` for `target`.
+pub fn export(set: &TrustSet, now: OffsetDateTime, target: Target) -> Result<Export, ExportError> {
+    match target {
+        Target::Containers {
+            accept_scope_overlap,
+        } => {
+            let overlap = if accept_scope_overlap {
+                containers::Overlap::Accept
+            } else {
+                containers::Overlap::Refuse
+            };
+            containers::export(set, now, overlap)
+        }
+        Target::Kyverno { api } => admission::kyverno(set, now, api),
+        Target::PolicyController => admission::policy_controller(set, now),
+    }
+}
+
 /// One file of an export, its path relative to the output folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExportFile {
     pub path: String,
     pub contents: String,
 }
 
 /// What an export wrote and what it could not express, in sentences.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Summary {
     /// What was exported.
     pub exported: Vec<String>,
@@ -40,7 +82,8 @@ pub struct Summary {
 }
 
 /// An export: its files and its summary.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Export {
     pub files: Vec<ExportFile>,
     pub summary: Summary,
@@ -157,6 +200,33 @@ pub(crate) fn combinations(m: usize, k: usize) -> Vec<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn targets_read_as_the_cli_names_them() {
+        let t: Target = serde_json::from_value(
+            serde_json::json!({"target": "kyverno", "api": "clusterpolicy"}),
+        )
+        .expect("kyverno");
+        assert_eq!(
+            t,
+            Target::Kyverno {
+                api: admission::KyvernoApi::ClusterPolicy
+            }
+        );
+        let t: Target = serde_json::from_value(
+            serde_json::json!({"target": "containers", "accept_scope_overlap": true}),
+        )
+        .expect("containers");
+        assert_eq!(
+            t,
+            Target::Containers {
+                accept_scope_overlap: true
+            }
+        );
+        let t: Target = serde_json::from_value(serde_json::json!({"target": "policy_controller"}))
+            .expect("policy-controller");
+        assert_eq!(t, Target::PolicyController);
+    }
 
     #[test]
     fn combinations_are_all_the_subsets_once() {
