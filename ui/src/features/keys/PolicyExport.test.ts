@@ -31,16 +31,16 @@ describe('Export for enforcers', () => {
   it('shows what cannot be expressed above the files, and switches the preview between files and targets', async () => {
     const calls = backend((t) => (t.target === 'kyverno' ? KYVERNO : CONTAINERS));
     const dialog = await open();
-    const summary = await within(dialog).findByTestId('export-summary');
-    const notExported = within(summary).getByTestId('export-summary-not_exported');
+    const summary = await within(dialog).findByTestId('policy-export-summary');
+    const notExported = within(summary).getByTestId('policy-export-summary-not_exported');
     expect(notExported.dataset['count']).toBe(String(containers.summary.not_exported.length));
     expect(notExported.textContent).toContain('Umbrella');
     expect(notExported.textContent).toContain('is revoked: not exported');
     expect(notExported.textContent).toContain('`ghcr.io/globex/*` cannot be expressed');
-    expect(within(summary).getByTestId('export-summary-differences').textContent).toContain('export again before then');
-    expect(within(summary).getByTestId('export-summary-exported').textContent).toContain('ghcr.io/acme: 1 of Acme Platform');
+    expect(within(summary).getByTestId('policy-export-summary-differences').textContent).toContain('export again before then');
+    expect(within(summary).getByTestId('policy-export-summary-exported').textContent).toContain('ghcr.io/acme: 1 of Acme Platform');
     // The summary comes before the files.
-    const preview = within(dialog).getByTestId('export-file-preview');
+    const preview = within(dialog).getByTestId('policy-export-file-preview');
     expect(summary.compareDocumentPosition(preview) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
     expect(calls.find((c) => c.cmd === 'preview_export')?.args).toEqual({
       target: { target: 'containers', accept_scope_overlap: false },
@@ -48,20 +48,20 @@ describe('Export for enforcers', () => {
 
     expect(preview.dataset['path']).toBe('policy.json');
     expect(preview.textContent).toContain('sigstoreSigned');
-    const tabs = within(dialog).getAllByTestId('export-file-tab');
+    const tabs = within(dialog).getAllByTestId('policy-export-file-tab');
     expect(tabs.map((t) => t.textContent.trim())).toEqual(['policy.json', 'registries.d/vouch.yaml']);
     await fireEvent.click(tabs[1] as HTMLElement);
     await waitFor(() => {
-      expect(within(dialog).getByTestId('export-file-preview').dataset['path']).toBe('registries.d/vouch.yaml');
+      expect(within(dialog).getByTestId('policy-export-file-preview').dataset['path']).toBe('registries.d/vouch.yaml');
     });
-    expect(within(dialog).getByTestId('export-file-preview').textContent).toContain('use-sigstore-attachments: true');
+    expect(within(dialog).getByTestId('policy-export-file-preview').textContent).toContain('use-sigstore-attachments: true');
 
-    await fireEvent.click(within(dialog).getByTestId('export-target-kyverno'));
+    await fireEvent.click(within(dialog).getByTestId('policy-export-target-kyverno'));
     await waitFor(() => {
-      expect(within(dialog).getByTestId('export-file-preview').dataset['path']).toBe('kyverno-imagevalidatingpolicies.yaml');
+      expect(within(dialog).getByTestId('policy-export-file-preview').dataset['path']).toBe('kyverno-imagevalidatingpolicies.yaml');
     });
-    expect(within(dialog).getByTestId('export-file-preview').textContent).toContain('"kind": "ImageValidatingPolicy"');
-    await fireEvent.change(within(dialog).getByTestId('export-kyverno-api'), { target: { value: 'clusterpolicy' } });
+    expect(within(dialog).getByTestId('policy-export-file-preview').textContent).toContain('"kind": "ImageValidatingPolicy"');
+    await fireEvent.change(within(dialog).getByTestId('policy-export-kyverno-api'), { target: { value: 'clusterpolicy' } });
     await waitFor(() => {
       expect(calls.filter((c) => c.cmd === 'preview_export').at(-1)?.args).toEqual({
         target: { target: 'kyverno', api: 'clusterpolicy' },
@@ -74,14 +74,14 @@ describe('Export for enforcers', () => {
       t.target === 'containers' && !t.accept_scope_overlap ? ipcError('scope_overlap', OVERLAP) : CONTAINERS,
     );
     const dialog = await open();
-    const refusal = await within(dialog).findByTestId('export-refusal');
+    const refusal = await within(dialog).findByTestId('policy-export-refusal');
     expect(refusal.textContent).toContain('`ghcr.io/acme` is one scope');
-    expect(within(dialog).queryByTestId('export-file-preview')).toBeNull();
-    expect(within(dialog).getByTestId<HTMLButtonElement>('export-save').disabled).toBe(true);
+    expect(within(dialog).queryByTestId('policy-export-file-preview')).toBeNull();
+    expect(within(dialog).getByTestId<HTMLButtonElement>('policy-export-save').disabled).toBe(true);
 
-    await fireEvent.click(within(dialog).getByTestId('export-accept-overlap'));
-    await within(dialog).findByTestId('export-file-preview');
-    expect(within(dialog).queryByTestId('export-refusal')).toBeNull();
+    await fireEvent.click(within(dialog).getByTestId('policy-export-accept-overlap'));
+    await within(dialog).findByTestId('policy-export-file-preview');
+    expect(within(dialog).queryByTestId('policy-export-refusal')).toBeNull();
     expect(calls.filter((c) => c.cmd === 'preview_export').at(-1)?.args).toEqual({
       target: { target: 'containers', accept_scope_overlap: true },
     });
@@ -90,8 +90,8 @@ describe('Export for enforcers', () => {
   it('shows a refusal without an overlap to accept', async () => {
     backend(() => ipcError('export_refused', 'the policy for `*.acme.dev/**` cannot be expressed in a Kyverno ImageValidatingPolicy'));
     const dialog = await open();
-    expect((await within(dialog).findByTestId('export-refusal')).textContent).toContain('`*.acme.dev/**` cannot be expressed');
-    expect(within(dialog).queryByTestId('export-accept-overlap')).toBeNull();
+    expect((await within(dialog).findByTestId('policy-export-refusal')).textContent).toContain('`*.acme.dev/**` cannot be expressed');
+    expect(within(dialog).queryByTestId('policy-export-accept-overlap')).toBeNull();
   });
 
   it('saves the previewed files by their digest, and replaces existing files only once confirmed', async () => {
@@ -104,9 +104,9 @@ describe('Export for enforcers', () => {
       },
     );
     const dialog = await open();
-    await within(dialog).findByTestId('export-file-preview');
-    await fireEvent.click(within(dialog).getByTestId('export-save'));
-    const exists = await within(dialog).findByTestId('export-exists');
+    await within(dialog).findByTestId('policy-export-file-preview');
+    await fireEvent.click(within(dialog).getByTestId('policy-export-save'));
+    const exists = await within(dialog).findByTestId('policy-export-exists');
     expect(exists.textContent).toContain('/home/ada/policy');
     expect(exists.textContent).toContain('policy.json');
     expect(calls.find((c) => c.cmd === 'save_export')?.args).toEqual({
@@ -115,8 +115,8 @@ describe('Export for enforcers', () => {
     });
     expect(calls.some((c) => c.cmd === 'replace_export_files')).toBe(false);
 
-    await fireEvent.click(within(exists).getByTestId('export-replace'));
-    expect((await within(dialog).findByTestId('export-saved')).textContent).toContain('Saved 2 files to /home/ada/policy');
+    await fireEvent.click(within(exists).getByTestId('policy-export-replace'));
+    expect((await within(dialog).findByTestId('policy-export-saved')).textContent).toContain('Saved 2 files to /home/ada/policy');
     expect(calls.find((c) => c.cmd === 'replace_export_files')?.args).toEqual({ ticket: 7 });
   });
 
@@ -130,12 +130,12 @@ describe('Export for enforcers', () => {
       (cmd) => (cmd === 'save_export' ? ipcError('export_changed', 'The export changed since this preview (the trust set was edited), so nothing was saved.') : []),
     );
     const dialog = await open();
-    await within(dialog).findByTestId('export-file-preview');
-    await fireEvent.click(within(dialog).getByTestId('export-save'));
-    expect((await within(dialog).findByTestId('export-save-error')).textContent).toContain('nothing was saved');
+    await within(dialog).findByTestId('policy-export-file-preview');
+    await fireEvent.click(within(dialog).getByTestId('policy-export-save'));
+    expect((await within(dialog).findByTestId('policy-export-save-error')).textContent).toContain('nothing was saved');
     await waitFor(() => {
       expect(previews).toBe(2);
     });
-    expect(within(dialog).getByTestId('export-save-error').textContent).toContain('nothing was saved');
+    expect(within(dialog).getByTestId('policy-export-save-error').textContent).toContain('nothing was saved');
   });
 });
