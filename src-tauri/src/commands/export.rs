@@ -317,7 +317,7 @@ mod tests {
             previewed(&set, now(), target, &p.digest).expect("same"),
             p.files
         );
-        let mut changed = set.clone();
+        let mut changed = set;
         changed.keys[0].scopes = vec!["ghcr.io/other/**".into()];
         let e = previewed(&changed, now(), target, &p.digest).expect_err("changed");
         assert_eq!(e.code, ErrorCode::ExportChanged);
