@@ -1,5 +1,5 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ExportPreview, ExportTarget } from '../../ipc/types';
 import containers from '../../test/golden/export-containers.json';
 import kyverno from '../../test/golden/export-kyverno.json';
@@ -56,6 +56,12 @@ describe('Export for enforcers', () => {
       expect(within(dialog).getByTestId('policy-export-file-preview').dataset['path']).toBe('registries.d/vouch.yaml');
     });
     expect(within(dialog).getByTestId('policy-export-file-preview').textContent).toContain('use-sigstore-attachments: true');
+    // Copy takes the file shown, whole.
+    const writeText = vi.fn(() => Promise.resolve());
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    await fireEvent.click(within(dialog).getByTestId('policy-export-file-copy'));
+    expect(writeText).toHaveBeenCalledWith(containers.files[1]?.contents);
+    expect(within(dialog).getByTestId('policy-export-file-copy').getAttribute('aria-label')).toBe('Copy registries.d/vouch.yaml');
 
     await fireEvent.click(within(dialog).getByTestId('policy-export-target-kyverno'));
     await waitFor(() => {
