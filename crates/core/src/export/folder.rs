@@ -5,7 +5,9 @@
 //! moved are taken back (a replaced file gets its old content back) and the staging folder is
 //! removed. *Invariant: a reader of any destination file sees its old content or the new, never
 //! part of either; a failed write leaves the folder's files as they were; without
-//! [`Existing::Replace`] no existing file is ever replaced, even one that appears while writing.*
+//! [`Existing::Replace`] no existing file is ever replaced — on a file system with hard links,
+//! not even one that appears while writing (each file is linked into place, which never
+//! replaces).*
 
 use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
