@@ -3,6 +3,7 @@
 
 use ts_rs::{Config, TS};
 
+use crate::commands::export::{ExportPreview, ExportSaved};
 use crate::commands::files::{CaFileChoice, KeyChoice, Saved, TrustSetChoice};
 use crate::commands::keys::{AddKeyArgs, EditKeyArgs, GenerateKeyArgs};
 use crate::commands::pull::{PullEvent, PullOutcome};
@@ -27,6 +28,8 @@ fn export_bindings() -> Result<(), ts_rs::ExportError> {
     TrustSetChoice::export_all(&cfg)?;
     PullEvent::export_all(&cfg)?;
     PullOutcome::export_all(&cfg)?;
+    ExportPreview::export_all(&cfg)?;
+    ExportSaved::export_all(&cfg)?;
     IpcError::export_all(&cfg)?;
     Ok(())
 }

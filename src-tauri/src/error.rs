@@ -6,6 +6,8 @@
 
 use serde::Serialize;
 use vouch_core::config::ConfigError;
+use vouch_core::export::folder::FolderError;
+use vouch_core::export::ExportError;
 use vouch_core::extract::{ExtractError, FileError};
 use vouch_core::history::HistoryError;
 use vouch_core::keys::KeyError;
@@ -51,6 +53,13 @@ pub(crate) enum ErrorCode {
     Dialog,
     /// A repository name that is not one (searching its tags).
     BadRepository,
+    /// An export would trust a repository named like a scope more widely than Vouch; the
+    /// person may accept it (the summary then names it).
+    ScopeOverlap,
+    /// The trust set cannot be exported to that target (the message says why).
+    ExportRefused,
+    /// The trust set changed between an export's preview and its saving; nothing was written.
+    ExportChanged,
     Internal,
 }
 
@@ -182,6 +191,26 @@ impl From<Refusal> for IpcError {
             ),
             _ => Self::new(ErrorCode::NotVerified, e.to_string()),
         }
+    }
+}
+
+impl From<ExportError> for IpcError {
+    fn from(e: ExportError) -> Self {
+        match &e {
+            ExportError::ScopeOverlap { .. } => Self::hinted(
+                ErrorCode::ScopeOverlap,
+                &e,
+                "Tick “Accept the overlap” to export it anyway.",
+            ),
+            ExportError::Serialize(_) => Self::internal(e.to_string()),
+            _ => Self::new(ErrorCode::ExportRefused, e.to_string()),
+        }
+    }
+}
+
+impl From<FolderError> for IpcError {
+    fn from(e: FolderError) -> Self {
+        Self::new(ErrorCode::File, e.to_string())
     }
 }
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Session, requireEnv } from './webdriver.mjs';
+import { Session, poll, requireEnv } from './webdriver.mjs';
 import { pushImage } from './registry.mjs';
 
 const app = requireEnv('VOUCH_APP_BINARY');
@@ -238,6 +238,24 @@ test('every view passes axe-core in the light and dark themes', { skip }, async 
       } finally {
         await keys('\uE00C'); // Escape closes it
         await waitGone('[data-testid="revoke-dialog"]');
+      }
+    }),
+  );
+  await t.test('the export for enforcers (summary and file preview)', () =>
+    withShot('policy-export', async () => {
+      await s.click('[data-testid="policy-export-open"]');
+      await s.waitFor('[data-testid="policy-export-dialog"]');
+      // The seeded key's `a11y/**` scope may be refused by containers-policy.json until accepted.
+      const accept = await poll('the preview or the overlap to accept', async () =>
+        (await s.findAll('[data-testid="policy-export-file-preview"]')).length > 0 ? 'shown' : (await s.findAll('[data-testid="policy-export-accept-overlap"]'))[0],
+      );
+      if (accept !== 'shown') await s.cmd('POST', `/element/${accept}/click`, {});
+      await s.waitFor('[data-testid="policy-export-file-preview"]');
+      try {
+        await assertAccessible('Export for enforcers dialog');
+      } finally {
+        await keys('\uE00C'); // Escape closes it
+        await waitGone('[data-testid="policy-export-dialog"]');
       }
     }),
   );

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use ts_rs::{Config, TS};
 use vouch_core::config::Settings;
 use vouch_core::doctor::DoctorReport;
+use vouch_core::export::Target;
 use vouch_core::extract::{DroppedFile, Extracted};
 use vouch_core::history::HistoryRead;
 use vouch_core::keys::Algorithm;
@@ -49,5 +50,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     SubscriptionInfo::export_all(&cfg)?;
     PublishOutcome::export_all(&cfg)?;
     CosignOutcome::export_all(&cfg)?;
+    Target::export_all(&cfg)?;
     Ok(())
 }

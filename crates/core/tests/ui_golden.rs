@@ -15,6 +15,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use time::macros::datetime;
 use time::OffsetDateTime;
+use vouch_core::export::admission::KyvernoApi;
+use vouch_core::export::{self, Export, Target};
 use vouch_core::keys::{PrivateKey, PublicKey};
 use vouch_core::provenance::attest::{envelope, statement};
 use vouch_core::provenance::metadata::image_facts;
@@ -375,6 +377,20 @@ fn search_results(trust: &TrustSet) -> SearchResults {
 }
 
 /// Compares `value`'s JSON with `ui/src/test/golden/NAME.json`; `VOUCH_BLESS=1` rewrites it.
+/// The containers (overlaps accepted) and Kyverno v1 exports of the UI's trust set.
+fn exports(trust: &TrustSet) -> (Export, Export) {
+    let containers = Target::Containers {
+        accept_scope_overlap: true,
+    };
+    let kyverno = Target::Kyverno {
+        api: KyvernoApi::V1,
+    };
+    (
+        export::export(trust, NOW, containers).expect("containers export"),
+        export::export(trust, NOW, kyverno).expect("kyverno export"),
+    )
+}
+
 fn golden(name: &str, value: &impl Serialize) -> Option<String> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../ui/src/test/golden")
@@ -453,6 +469,8 @@ fn ui_fixtures_are_what_the_core_returns() {
         golden("inspection", &inspection),
         golden("inspection-unsigned", &unsigned),
         golden("search-results", &found),
+        golden("export-containers", &exports(&trust).0),
+        golden("export-kyverno", &exports(&trust).1),
     ]
     .into_iter()
     .flatten()

@@ -185,7 +185,7 @@ pub(crate) async fn import_trust_set_from_file(
 
 /// A file dialog over the main window, starting in the user's home folder (not the app's
 /// working directory).
-fn dialog(app: &AppHandle) -> FileDialogBuilder<tauri::Wry> {
+pub(super) fn dialog(app: &AppHandle) -> FileDialogBuilder<tauri::Wry> {
     let mut builder = app.dialog().file();
     if let Ok(home) = app.path().home_dir() {
         builder = builder.set_directory(home);
@@ -210,13 +210,18 @@ async fn save(dialog: FileDialogBuilder<tauri::Wry>, bytes: Vec<u8>) -> IpcResul
 }
 
 #[derive(Clone, Copy)]
-enum Mode {
+pub(super) enum Mode {
     Open,
     Save,
+    /// A folder to write into (an export of several files).
+    Folder,
 }
 
 /// Shows the dialog and waits for the user's choice; `None` when cancelled.
-async fn choose(dialog: FileDialogBuilder<tauri::Wry>, mode: Mode) -> IpcResult<Option<PathBuf>> {
+pub(super) async fn choose(
+    dialog: FileDialogBuilder<tauri::Wry>,
+    mode: Mode,
+) -> IpcResult<Option<PathBuf>> {
     if let Some(answer) = test_answer() {
         return Ok(answer);
     }
@@ -227,6 +232,7 @@ async fn choose(dialog: FileDialogBuilder<tauri::Wry>, mode: Mode) -> IpcResult<
     match mode {
         Mode::Open => dialog.pick_file(done),
         Mode::Save => dialog.save_file(done),
+        Mode::Folder => dialog.pick_folder(done),
     }
     let chosen = rx
         .await

@@ -6,6 +6,7 @@
 //! save dialog (see [`files`]).
 
 pub(crate) mod doctor;
+pub(crate) mod export;
 pub(crate) mod files;
 pub(crate) mod history;
 pub(crate) mod inspect;
@@ -78,6 +79,9 @@ ipc_commands![
     search::search_repositories,
     search::cancel_search,
     search::list_tags,
+    export::preview_export,
+    export::save_export,
+    export::replace_export_files,
 ];
 
 /// Runs blocking core work (keychain D-Bus calls, files, processes) off the async runtime.

@@ -7,6 +7,7 @@ use super::REGISTERED;
 fn source(module: &str) -> &'static str {
     match module {
         "doctor" => include_str!("doctor.rs"),
+        "export" => include_str!("export.rs"),
         "files" => include_str!("files.rs"),
         "history" => include_str!("history.rs"),
         "inspect" => include_str!("inspect.rs"),

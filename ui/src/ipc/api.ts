@@ -7,6 +7,9 @@ import type {
   DoctorReport,
   DroppedFile,
   EditKeyArgs,
+  ExportPreview,
+  ExportSaved,
+  ExportTarget,
   Extracted,
   FileDragEvent,
   GenerateKeyArgs,
@@ -198,6 +201,28 @@ export type KeyFileChoice = KeyChoice;
  */
 export function exportKeyToFile(fingerprint: string): Promise<SaveResult> {
   return call<SaveResult>('export_key_to_file', { fingerprint });
+}
+
+/**
+ * The trust set exported for an enforcer (containers-policy.json, Kyverno, policy-controller):
+ * the files and the summary of what could and could not be expressed, as `vouch export` writes
+ * them. A refusal rejects with its sentence (`scope_overlap` can be accepted by the person).
+ */
+export function previewExport(target: ExportTarget): Promise<ExportPreview> {
+  return call<ExportPreview>('preview_export', { target });
+}
+
+/**
+ * Saves the previewed export (named by its digest) into a folder the user picks in the native
+ * folder dialog; existing files are named, never replaced (see `replaceExportFiles`).
+ */
+export function saveExport(target: ExportTarget, digest: string): Promise<ExportSaved> {
+  return call<ExportSaved>('save_export', { target, digest });
+}
+
+/** Replaces the files a `save_export` answer named as existing, once the person confirmed. */
+export function replaceExportFiles(ticket: number): Promise<ExportSaved> {
+  return call<ExportSaved>('replace_export_files', { ticket });
 }
 
 /** Saves the trust set to a file the user picks in the native save dialog. */

@@ -11,6 +11,7 @@ import type {
   Outcome,
   SourceKind,
   Status,
+  Target,
 } from './generated';
 
 export type * from './generated';
@@ -18,6 +19,8 @@ export type * from './generated';
 // ---- UI names for generated types ----
 
 export type KeyAlgorithm = Algorithm;
+/** Which enforcer an export is for (`vouch export containers|kyverno|policy-controller`). */
+export type ExportTarget = Target;
 export type CheckOutcome = Outcome;
 export type TrustImportReport = ImportReport;
 export type ExtractedKind = SourceKind;

@@ -3,12 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Subcommand;
 use time::OffsetDateTime;
 use vouch_core::config::Settings;
 use vouch_core::export::expand::{self, Expansion};
-use vouch_core::export::{Export, Summary};
+use vouch_core::export::{folder, Export, Summary};
 use vouch_core::registry::Registry;
 use vouch_core::trust::TrustSet;
 
@@ -69,42 +69,37 @@ pub(crate) struct ExportArgs {
 }
 
 pub(crate) fn run(cmd: ExportCmd) -> Result<Outcome> {
-    use vouch_core::export::{admission, containers};
-    let now = OffsetDateTime::now_utc();
-    let (export, args) = match cmd {
+    use vouch_core::export::{admission::KyvernoApi, Target};
+    let (target, expansion, args) = match cmd {
         ExportCmd::Containers {
             accept_scope_overlap,
             expand_scope,
             registry,
             args,
-        } => {
-            let overlap = if accept_scope_overlap {
-                containers::Overlap::Accept
-            } else {
-                containers::Overlap::Refuse
-            };
-            let set = load(&args)?;
-            let expand = if expand_scope.is_empty() {
-                Vec::new()
-            } else {
-                expansions(&set, &expand_scope, registry)?
-            };
-            let opts = containers::Options { overlap, expand };
-            (containers::export_with(&set, now, &opts)?, args)
-        }
+        } => (
+            Target::Containers {
+                accept_scope_overlap,
+            },
+            Some((expand_scope, registry)),
+            args,
+        ),
         ExportCmd::Kyverno { api, args } => {
             let api = match api {
-                Api::V1 => admission::KyvernoApi::V1,
-                Api::V1beta1 => admission::KyvernoApi::V1beta1,
-                Api::V1alpha1 => admission::KyvernoApi::V1alpha1,
-                Api::Clusterpolicy => admission::KyvernoApi::ClusterPolicy,
+                Api::V1 => KyvernoApi::V1,
+                Api::V1beta1 => KyvernoApi::V1beta1,
+                Api::V1alpha1 => KyvernoApi::V1alpha1,
+                Api::Clusterpolicy => KyvernoApi::ClusterPolicy,
             };
-            (admission::kyverno(&load(&args)?, now, api)?, args)
+            (Target::Kyverno { api }, None, args)
         }
-        ExportCmd::PolicyController(args) => {
-            (admission::policy_controller(&load(&args)?, now)?, args)
-        }
+        ExportCmd::PolicyController(args) => (Target::PolicyController, None, args),
     };
+    let set = load(&args)?;
+    let expand = match expansion {
+        Some((globs, registry)) if !globs.is_empty() => expansions(&set, &globs, registry)?,
+        _ => Vec::new(),
+    };
+    let export = vouch_core::export::export_with(&set, OffsetDateTime::now_utc(), target, expand)?;
     write(&export, args.output.as_deref())?;
     Ok(Outcome::Ok)
 }
@@ -155,14 +150,8 @@ fn load(args: &ExportArgs) -> Result<TrustSet> {
 fn write(export: &Export, dir: Option<&Path>) -> Result<()> {
     match dir {
         Some(dir) => {
-            for f in &export.files {
-                let path = dir.join(&f.path);
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent)
-                        .with_context(|| format!("could not create `{}`", parent.display()))?;
-                }
-                std::fs::write(&path, &f.contents)
-                    .with_context(|| format!("could not write `{}`", path.display()))?;
+            // All the files or none, each replaced by one rename.
+            for path in folder::write(dir, &export.files, folder::Existing::Replace)? {
                 println!("wrote {}", path.display());
             }
             print!("{}", summary_text(&export.summary));

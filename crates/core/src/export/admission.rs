@@ -39,8 +39,10 @@ use super::written::{ivp_matches, legacy_globs, names_nothing, Match, UPPERCASE_
 use super::{Export, ExportError, ExportFile};
 use crate::trust::{scope, PolicyMode, TrustSet};
 
-/// The Kyverno API an export is written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// The Kyverno API an export is written for (serialised as the CLI's `--api` values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum KyvernoApi {
     /// `policies.kyverno.io/v1` (Kyverno 1.17 and later).

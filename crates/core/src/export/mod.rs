@@ -1,8 +1,9 @@
 //! Exports of the trust set to the engines that enforce trust on fleets.
 //!
 //! Pure: a trust set and a time in, files and a summary out; nothing is read or written here
-//! but by [`expand::known_repositories`], which lists registries' catalogs. Each target lives in
-//! its own module (`containers`, `admission`); `regions` maps the trust set to namespaces and
+//! but by [`expand::known_repositories`], which lists registries' catalogs, and by `folder`, which
+//! writes an export's files into a folder, all or none. Each target lives in its own module
+//! (`containers`, `admission`) and [`export`] picks one by [`Target`], for every shell; `regions` maps the trust set to namespaces and
 //! what each requires, once for all of them; `written` spells every way a pod can write an
 //! image of a namespace (Kyverno matches images as written); `expand` replaces a key's scope a
 //! target cannot express by the repositories Vouch knows it matches. *Invariant: an export
@@ -20,9 +21,11 @@
 pub mod admission;
 pub mod containers;
 pub mod expand;
+pub mod folder;
 mod regions;
 mod written;
 
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::trust::{KeyStatus, TrustSet, TrustedKey};
@@ -30,15 +33,71 @@ use crate::trust::{KeyStatus, TrustSet, TrustedKey};
 /// The most requirements (or combinations of keys) one threshold may turn into.
 pub const MAX_COMBINATIONS: u128 = 64;
 
+/// Which engine an export is for, with its options (the CLI's `vouch export` subcommands).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "target", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Target {
+    /// containers-policy.json and registries.d.
+    Containers {
+        /// Export a scope whose repository and subtree Vouch trusts differently
+        /// ([`containers::Overlap::Accept`]) instead of refusing it.
+        accept_scope_overlap: bool,
+    },
+    /// Kyverno, in the API given.
+    Kyverno { api: admission::KyvernoApi },
+    /// sigstore policy-controller.
+    PolicyController,
+}
+
+/// The export of `set` at `now` for `target`.
+pub fn export(set: &TrustSet, now: OffsetDateTime, target: Target) -> Result<Export, ExportError> {
+    export_with(set, now, target, Vec::new())
+}
+
+/// [`export`], with keys' scopes that containers-policy.json cannot express replaced by the
+/// repositories listed in `expand` (see [`expand`]). Only the containers target takes
+/// expansions; the Kubernetes targets are refused any ([`ExportError::NotExpandable`]).
+pub fn export_with(
+    set: &TrustSet,
+    now: OffsetDateTime,
+    target: Target,
+    expand: Vec<expand::Expansion>,
+) -> Result<Export, ExportError> {
+    if let (Some(first), false) = (expand.first(), matches!(target, Target::Containers { .. })) {
+        return Err(ExportError::NotExpandable {
+            scope: first.scope.clone(),
+            why: "only the containers-policy.json export takes listed repositories".into(),
+        });
+    }
+    match target {
+        Target::Containers {
+            accept_scope_overlap,
+        } => {
+            let overlap = if accept_scope_overlap {
+                containers::Overlap::Accept
+            } else {
+                containers::Overlap::Refuse
+            };
+            containers::export_with(set, now, &containers::Options { overlap, expand })
+        }
+        Target::Kyverno { api } => admission::kyverno(set, now, api),
+        Target::PolicyController => admission::policy_controller(set, now),
+    }
+}
+
 /// One file of an export, its path relative to the output folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExportFile {
     pub path: String,
     pub contents: String,
 }
 
 /// What an export wrote and what it could not express, in sentences.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Summary {
     /// What was exported.
     pub exported: Vec<String>,
@@ -49,7 +108,8 @@ pub struct Summary {
 }
 
 /// An export: its files and its summary.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Export {
     pub files: Vec<ExportFile>,
     pub summary: Summary,
@@ -170,6 +230,33 @@ pub(crate) fn combinations(m: usize, k: usize) -> Vec<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn targets_read_as_the_cli_names_them() {
+        let t: Target = serde_json::from_value(
+            serde_json::json!({"target": "kyverno", "api": "clusterpolicy"}),
+        )
+        .expect("kyverno");
+        assert_eq!(
+            t,
+            Target::Kyverno {
+                api: admission::KyvernoApi::ClusterPolicy
+            }
+        );
+        let t: Target = serde_json::from_value(
+            serde_json::json!({"target": "containers", "accept_scope_overlap": true}),
+        )
+        .expect("containers");
+        assert_eq!(
+            t,
+            Target::Containers {
+                accept_scope_overlap: true
+            }
+        );
+        let t: Target = serde_json::from_value(serde_json::json!({"target": "policy_controller"}))
+            .expect("policy-controller");
+        assert_eq!(t, Target::PolicyController);
+    }
 
     #[test]
     fn combinations_are_all_the_subsets_once() {

@@ -3,4 +3,4 @@
 /**
  * What kind of failure an IPC error is; serialised in snake_case (`"key_not_found"`).
  */
-export type ErrorCode = "keychain_unreachable" | "keychain_locked" | "keychain_refused" | "key_not_found" | "key_ambiguous" | "key_prefix_too_short" | "bad_scope" | "bad_policy" | "bad_trust_set" | "bad_key" | "bad_time" | "bad_algorithm" | "no_private_key" | "trust_store" | "extract" | "file" | "registry_unreachable" | "registry_denied" | "registry_not_found" | "registry" | "settings" | "history" | "not_verified" | "needs_confirmation" | "pull" | "dialog" | "bad_repository" | "internal";
+export type ErrorCode = "keychain_unreachable" | "keychain_locked" | "keychain_refused" | "key_not_found" | "key_ambiguous" | "key_prefix_too_short" | "bad_scope" | "bad_policy" | "bad_trust_set" | "bad_key" | "bad_time" | "bad_algorithm" | "no_private_key" | "trust_store" | "extract" | "file" | "registry_unreachable" | "registry_denied" | "registry_not_found" | "registry" | "settings" | "history" | "not_verified" | "needs_confirmation" | "pull" | "dialog" | "bad_repository" | "scope_overlap" | "export_refused" | "export_changed" | "internal";

@@ -27,7 +27,7 @@ also_from: Array<Source>,
  */
 tags: Array<string>, 
 /**
- * Publishers of trusted keys whose scopes cover it (active keys only), sorted.
+ * Publishers of trusted keys and identities whose scopes cover it (active ones only), sorted.
  */
 trusted_by: Array<string>, 
 /**
