@@ -1,0 +1,238 @@
+//! Keyless cosign 2.x signatures minted by a local Sigstore-like instance (a CA and
+//! intermediate, Fulcio leaves with an embedded SCT, Rekor signed entry timestamps, written as a
+//! custom trusted root), pushed into the real registry, and judged by Vouch and by cosign 2.5 —
+//! the oracle — with the same trusted root: cosign must accept what Vouch accepts, and each
+//! attack both refuse.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use serde_json::json;
+use vouch_core::sigstore::testing::{self, Instance, LeafSpec, SigLayer};
+use vouch_core::sigstore::{self, SigstoreError};
+
+/// Mints the signature layer of a case for (repository, digest).
+type Mint<'a> = Box<dyn Fn(&str, &str) -> SigLayer + 'a>;
+
+const SIG_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+
+/// Pushes `layer` as the cosign signature manifest of `digest` in `reg/repo`.
+fn push_sig(reg: &str, repo: &str, digest: &str, layer: &SigLayer) {
+    let len = layer.payload.len();
+    let payload_digest = push_blob(reg, repo, layer.payload.clone());
+    let descriptor = json!({
+        "mediaType": vouch_core::cosign::SIMPLE_SIGNING_MEDIA_TYPE,
+        "digest": payload_digest, "size": len,
+        "annotations": layer.annotations,
+    });
+    push_artifact(
+        reg,
+        repo,
+        Some(&sig_tag(digest)),
+        SIG_CONFIG,
+        None,
+        vec![descriptor],
+        None,
+    );
+}
+
+/// The instance's trust material as the files cosign reads from its environment
+/// (`SIGSTORE_ROOT_FILE`: the CA chain; `SIGSTORE_REKOR_PUBLIC_KEY`;
+/// `SIGSTORE_CT_LOG_PUBLIC_KEY_FILE`), written in `dir`: cosign 2.5 still asks TUF for the
+/// Rekor keys of a `.sig` signature when given only `--trusted-root`.
+fn cosign_env(instance: &Instance, dir: &Path) -> Vec<(&'static str, std::path::PathBuf)> {
+    let write = |name: &str, text: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write trust material");
+        path
+    };
+    vec![
+        (
+            "SIGSTORE_ROOT_FILE",
+            write("fulcio.pem", instance.chain_pem()),
+        ),
+        (
+            "SIGSTORE_REKOR_PUBLIC_KEY",
+            write("rekor.pub", testing::public_pem(&instance.rekor_key)),
+        ),
+        (
+            "SIGSTORE_CT_LOG_PUBLIC_KEY_FILE",
+            write("ctfe.pub", testing::public_pem(&instance.ct_key)),
+        ),
+    ]
+}
+
+/// cosign 2.5 verifying `image` keyless for `spec`'s identity with the trust material `env`.
+fn cosign_accepts(
+    cosign: &Path,
+    env: &[(&str, std::path::PathBuf)],
+    spec: &LeafSpec,
+    image: &str,
+) -> bool {
+    let out = std::process::Command::new(cosign)
+        .args([
+            "verify",
+            "--allow-insecure-registry",
+            "--allow-http-registry",
+            "--offline=true",
+            "--certificate-identity",
+            spec.identity(),
+            "--certificate-oidc-issuer",
+            &spec.issuer,
+            image,
+        ])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_os_str())))
+        .output()
+        .expect("cosign");
+    eprintln!(
+        "cosign on {image}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.status.success()
+}
+
+/// The manifest's layer as Vouch reads it back from the registry: annotations and payload.
+fn read_back(reg: &str, repo: &str, digest: &str) -> SigLayer {
+    let m = get_manifest_json(reg, repo, &sig_tag(digest)).expect("signature manifest");
+    let layer = &m["layers"][0];
+    let annotations = serde_json::from_value(layer["annotations"].clone()).expect("annotations");
+    let payload = get_blob(reg, repo, layer["digest"].as_str().expect("digest"));
+    SigLayer {
+        payload,
+        annotations,
+    }
+}
+
+fn vouch_verifies(
+    reg: &str,
+    repo: &str,
+    digest: &str,
+    root: &sigstore::TrustedRoot,
+) -> Result<sigstore::KeylessVerified, SigstoreError> {
+    let layer = read_back(reg, repo, digest);
+    let repository = parse(&format!("{reg}/{repo}")).repository();
+    sigstore::verify_keyless_sig(
+        &repository,
+        digest,
+        &layer.annotations,
+        &layer.payload,
+        std::slice::from_ref(root),
+    )
+}
+
+#[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
+fn cosign_agrees_with_vouch_on_the_keyless_image_matrix() {
+    let reg = real_registry("keyless signatures");
+    let cosign = cosign();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let instance = Instance::new("vouch-keyless");
+    let env = cosign_env(&instance, dir.path());
+    let root = instance.trusted_root();
+    let now = testing::now();
+    let spec = LeafSpec::github("acme/app", "release.yml", "refs/heads/main", now - 120);
+    let leaf = instance.leaf(&spec, "leaf");
+    let rogue = Instance::new("rogue");
+
+    struct Case<'a> {
+        name: &'static str,
+        /// Vouch's expected refusal, or `None` when it must verify.
+        refused: Option<fn(&SigstoreError) -> bool>,
+        layer: Mint<'a>,
+    }
+    let cases: Vec<Case<'_>> = vec![
+        Case {
+            name: "good",
+            refused: None,
+            layer: Box::new(|repo: &str, d: &str| instance.sign_image(repo, d, &leaf, now - 60)),
+        },
+        Case {
+            name: "expired-at-log-time",
+            refused: Some(|e| matches!(e, SigstoreError::CertificateExpired { .. })),
+            layer: Box::new(|repo: &str, d: &str| {
+                let old =
+                    LeafSpec::github("acme/app", "release.yml", "refs/heads/main", now - 3600);
+                instance.sign_image(repo, d, &instance.leaf(&old, "old"), now - 60)
+            }),
+        },
+        Case {
+            name: "unknown-log",
+            refused: Some(|e| matches!(e, SigstoreError::UnknownLog { .. })),
+            layer: Box::new(|repo: &str, d: &str| {
+                let log = testing::key("rogue rekor");
+                instance.sign_image_logged_by(repo, d, &leaf, now - 60, &log)
+            }),
+        },
+        Case {
+            name: "untrusted-ca",
+            refused: Some(|e| matches!(e, SigstoreError::UntrustedChain { .. })),
+            layer: Box::new(|repo: &str, d: &str| {
+                let mut l = instance.sign_image(repo, d, &rogue.leaf(&spec, "leaf"), now - 60);
+                l.annotations
+                    .insert(sigstore::CHAIN_ANNOTATION.into(), rogue.chain_pem());
+                l
+            }),
+        },
+        Case {
+            name: "another-image",
+            refused: Some(|e| matches!(e, SigstoreError::WrongImage { .. })),
+            layer: Box::new(|repo: &str, _: &str| {
+                let other = format!("sha256:{}", "0".repeat(64));
+                instance.sign_image(repo, &other, &leaf, now - 60)
+            }),
+        },
+    ];
+
+    for case in &cases {
+        let repo = format!("keyless/{}", case.name);
+        let digest = push_image(&reg, &repo, "v1", case.name);
+        let repository = parse(&format!("{reg}/{repo}")).repository();
+        push_sig(&reg, &repo, &digest, &(case.layer)(&repository, &digest));
+        let image = format!("{reg}/{repo}@{digest}");
+        let vouch = vouch_verifies(&reg, &repo, &digest, &root);
+        let cosign_ok = cosign_accepts(&cosign, &env, &spec, &image);
+        match case.refused {
+            None => {
+                let v = vouch.unwrap_or_else(|e| panic!("{}: Vouch refused: {e}", case.name));
+                assert_eq!(v.san, spec.identity());
+                assert_eq!(v.issuer, spec.issuer);
+                assert!(cosign_ok, "{}: Vouch accepted, cosign refused", case.name);
+            }
+            Some(expected) => {
+                let e = vouch.expect_err(case.name);
+                assert!(expected(&e), "{}: {e:?}", case.name);
+                assert!(
+                    !cosign_ok,
+                    "{}: cosign accepted what Vouch refused",
+                    case.name
+                );
+            }
+        }
+    }
+}
+
+/// A keyless signature copied, annotations and payload unchanged, to another repository (the
+/// same image pushed there): Vouch refuses it as copied.
+#[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
+fn a_keyless_signature_copied_to_another_repository_is_refused() {
+    let reg = real_registry("keyless signatures");
+    let instance = Instance::new("vouch-keyless");
+    let root = instance.trusted_root();
+    let now = testing::now();
+    let spec = LeafSpec::github("acme/app", "release.yml", "refs/heads/main", now - 120);
+    let leaf = instance.leaf(&spec, "leaf");
+    let digest = push_image(&reg, "keyless/origin", "v1", "copied");
+    let copy = push_image(&reg, "keyless/copy", "v1", "copied");
+    assert_eq!(digest, copy, "the same image in both repositories");
+    let origin = parse(&format!("{reg}/keyless/origin")).repository();
+    let layer = instance.sign_image(&origin, &digest, &leaf, now - 60);
+    push_sig(&reg, "keyless/origin", &digest, &layer);
+    push_sig(&reg, "keyless/copy", &digest, &layer);
+    vouch_verifies(&reg, "keyless/origin", &digest, &root).expect("the original verifies");
+    let e = vouch_verifies(&reg, "keyless/copy", &digest, &root).expect_err("the copy");
+    assert!(matches!(e, SigstoreError::WrongRepository { .. }), "{e:?}");
+}
