@@ -244,9 +244,10 @@ pub fn verify_keyless_bundle(
         }
         _ => return Err(SigstoreError::RepositoryNotSigned),
     };
-    let verified = verify_against(&bundle, artifact, roots)?;
+    // Bound first: a bundle copied to another image then names the image it was made for,
+    // rather than failing as an artifact mismatch.
     bound_to_image(&claim, image_repo, manifest_digest)?;
-    Ok(verified)
+    verify_against(&bundle, artifact, roots)
 }
 
 /// The signed claim names this digest and this repository.

@@ -554,6 +554,110 @@ impl Instance {
     }
 }
 
+/// RFC 6962 leaf hash.
+fn leaf_hash(body: &[u8]) -> [u8; 32] {
+    let mut h = sha2::Sha256::new();
+    h.update([0u8]);
+    h.update(body);
+    h.finalize().into()
+}
+
+/// RFC 6962 interior node hash.
+fn node_hash(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+    let mut h = sha2::Sha256::new();
+    h.update([1u8]);
+    h.update(left);
+    h.update(right);
+    h.finalize().into()
+}
+
+impl Instance {
+    /// The origin line of this instance's log checkpoints.
+    fn origin(&self) -> String {
+        format!("rekor.{}.test", self.label)
+    }
+
+    /// A checkpoint (signed note) of a tree of `size` with `root`, signed by the Rekor key.
+    pub fn checkpoint(&self, size: u64, root: &[u8; 32]) -> String {
+        let body = format!("{}\n{size}\n{}\n", self.origin(), b64(root));
+        let mut sig = self.rekor_log_id()[..4].to_vec();
+        sig.extend(sign_der(&self.rekor_key, body.as_bytes()));
+        format!("{body}\n\u{2014} {} {}\n", self.origin(), b64(&sig))
+    }
+
+    /// Signs `repository` at `digest` keyless-style with `leaf` as cosign 3 does: a v0.3
+    /// Sigstore bundle of a DSSE envelope of the image signature statement
+    /// (`https://sigstore.dev/cosign/sign/v1`), logged as a Rekor v1 `dsse` entry at index 0
+    /// of a two-entry tree (the other entry is `neighbour`), with its SET, inclusion proof and
+    /// signed checkpoint.
+    pub fn sign_image_bundle(
+        &self,
+        repository: &str,
+        digest: &str,
+        leaf: &Leaf,
+        integrated_time: i64,
+        neighbour: &[u8],
+    ) -> String {
+        let hex_digest = digest.strip_prefix("sha256:").unwrap_or(digest);
+        let statement = json!({
+            "_type": "https://in-toto.io/Statement/v1",
+            "subject": [{ "name": repository, "digest": { "sha256": hex_digest } }],
+            "predicateType": crate::cosign::COSIGN_SIGN_PREDICATE,
+            "predicate": {},
+        })
+        .to_string();
+        let payload_type = crate::dsse::IN_TOTO_PAYLOAD_TYPE;
+        let sig = sign_der(
+            &leaf.key,
+            &crate::dsse::pae(payload_type, statement.as_bytes()),
+        );
+        let envelope = json!({
+            "payload": b64(statement.as_bytes()),
+            "payloadType": payload_type,
+            "signatures": [{ "sig": b64(&sig), "keyid": "" }],
+        });
+        let body = json!({
+            "apiVersion": "0.0.1",
+            "kind": "dsse",
+            "spec": {
+                "envelopeHash": { "algorithm": "sha256",
+                    "value": hex::encode(sha2::Sha256::digest(envelope.to_string())) },
+                "payloadHash": { "algorithm": "sha256",
+                    "value": hex::encode(sha2::Sha256::digest(statement.as_bytes())) },
+                "signatures": [{ "signature": b64(&sig), "verifier": b64(leaf.pem().as_bytes()) }],
+            },
+        })
+        .to_string();
+        let (ours, theirs) = (leaf_hash(body.as_bytes()), leaf_hash(neighbour));
+        let root = node_hash(&ours, &theirs);
+        let log_id = self.rekor_log_id();
+        json!({
+            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            "verificationMaterial": {
+                "certificate": { "rawBytes": b64(&leaf.der) },
+                "tlogEntries": [{
+                    "logIndex": "0",
+                    "logId": { "keyId": b64(&log_id) },
+                    "kindVersion": { "kind": "dsse", "version": "0.0.1" },
+                    "integratedTime": integrated_time.to_string(),
+                    "inclusionPromise": { "signedEntryTimestamp":
+                        Self::set(&self.rekor_key, body.as_bytes(), integrated_time, 0) },
+                    "inclusionProof": {
+                        "logIndex": "0",
+                        "rootHash": b64(&root),
+                        "treeSize": "2",
+                        "hashes": [b64(&theirs)],
+                        "checkpoint": { "envelope": self.checkpoint(2, &root) },
+                    },
+                    "canonicalizedBody": b64(body.as_bytes()),
+                }],
+            },
+            "dsseEnvelope": envelope,
+        })
+        .to_string()
+    }
+}
+
 /// The canonical hashedrekord v0.0.1 body of a signature over `payload` by a certificate.
 pub fn hashedrekord_body(payload: &[u8], signature_b64: &str, cert_pem: &str) -> Vec<u8> {
     let digest = hex::encode(sha2::Sha256::digest(payload));

@@ -1,6 +1,8 @@
 //! Keyless `.sig` layers minted by the local test instance ([`crate::sigstore::testing`]),
 //! verified, then attacked one way at a time: each refusal names its cause.
 
+use base64::Engine as _;
+
 use super::*;
 use crate::sigstore::testing::{self, Instance, LeafSpec, SigLayer};
 
@@ -255,4 +257,108 @@ fn an_sct_from_an_unknown_ct_log_is_refused() {
     let root = TrustedRoot::from_json(&root.to_string()).expect("root");
     let e = verify(&layer, &[root]).expect_err("unknown CT log");
     assert!(matches!(e, SigstoreError::Sct { .. }), "{e:?}");
+}
+
+/// A cosign 3 style bundle of this image's signature statement, logged a minute ago.
+fn bundle(instance: &Instance, repo: &str, d: &str) -> String {
+    let now = testing::now();
+    let spec = LeafSpec::github("acme/app", "release.yml", "refs/heads/main", now - 120);
+    let leaf = instance.leaf(&spec, "leaf");
+    instance.sign_image_bundle(repo, d, &leaf, now - 60, b"another entry")
+}
+
+#[test]
+fn a_keyless_bundle_of_the_image_verifies_with_its_inclusion_proof() {
+    let instance = Instance::new("good");
+    let json = bundle(&instance, REPO, &digest('a'));
+    let v = verify_keyless_bundle(REPO, &digest('a'), &json, &[instance.trusted_root()])
+        .expect("verifies");
+    assert_eq!(v.issuer, testing::GITHUB_ISSUER);
+    assert_eq!(v.log.expect("logged").index, 0);
+    assert_eq!(v.time_source, TimeSource::TransparencyLog);
+}
+
+#[test]
+fn a_bundle_copied_to_another_image_or_repository_is_refused() {
+    let instance = Instance::new("good");
+    let roots = [instance.trusted_root()];
+    let json = bundle(&instance, REPO, &digest('a'));
+    let e = verify_keyless_bundle(REPO, &digest('b'), &json, &roots).expect_err("another image");
+    assert!(matches!(e, SigstoreError::WrongImage { .. }), "{e:?}");
+    let e = verify_keyless_bundle("registry.example/evil/app", &digest('a'), &json, &roots)
+        .expect_err("another repository");
+    assert!(matches!(e, SigstoreError::WrongRepository { .. }), "{e:?}");
+}
+
+#[test]
+fn an_inclusion_proof_for_another_entry_is_refused() {
+    let instance = Instance::new("good");
+    let ours: serde_json::Value =
+        serde_json::from_str(&bundle(&instance, REPO, &digest('a'))).expect("json");
+    let theirs: serde_json::Value =
+        serde_json::from_str(&bundle(&instance, REPO, &digest('b'))).expect("json");
+    let mut mixed = ours;
+    mixed["verificationMaterial"]["tlogEntries"][0]["inclusionProof"] =
+        theirs["verificationMaterial"]["tlogEntries"][0]["inclusionProof"].clone();
+    let e = verify_keyless_bundle(
+        REPO,
+        &digest('a'),
+        &mixed.to_string(),
+        &[instance.trusted_root()],
+    )
+    .expect_err("another entry's proof");
+    assert!(matches!(e, SigstoreError::InclusionProof { .. }), "{e:?}");
+}
+
+#[test]
+fn a_checkpoint_signed_by_an_unknown_log_is_refused() {
+    let instance = Instance::new("good");
+    let rogue = Instance::new("rogue");
+    let mut b: serde_json::Value =
+        serde_json::from_str(&bundle(&instance, REPO, &digest('a'))).expect("json");
+    let proof = &mut b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"];
+    let root: [u8; 32] = base64::engine::general_purpose::STANDARD
+        .decode(proof["rootHash"].as_str().expect("root"))
+        .expect("b64")
+        .try_into()
+        .expect("32 bytes");
+    proof["checkpoint"]["envelope"] = rogue.checkpoint(2, &root).into();
+    let e = verify_keyless_bundle(
+        REPO,
+        &digest('a'),
+        &b.to_string(),
+        &[instance.trusted_root()],
+    )
+    .expect_err("rogue checkpoint");
+    assert!(matches!(e, SigstoreError::Checkpoint { .. }), "{e:?}");
+}
+
+#[test]
+fn an_attestation_bundle_is_not_an_image_signature() {
+    let instance = Instance::new("good");
+    // The statement re-labelled as provenance (the signature no longer matches, but the kind of
+    // statement is decided first).
+    let mut b: serde_json::Value =
+        serde_json::from_str(&bundle(&instance, REPO, &digest('a'))).expect("json");
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(b["dsseEnvelope"]["payload"].as_str().expect("payload"))
+        .expect("b64");
+    let statement = String::from_utf8(payload).expect("utf8").replace(
+        crate::cosign::COSIGN_SIGN_PREDICATE,
+        "https://slsa.dev/provenance/v1",
+    );
+    b["dsseEnvelope"]["payload"] = base64::engine::general_purpose::STANDARD
+        .encode(statement)
+        .into();
+    let e = verify_keyless_bundle(
+        REPO,
+        &digest('a'),
+        &b.to_string(),
+        &[instance.trusted_root()],
+    )
+    .expect_err("an attestation");
+    assert!(
+        matches!(e, SigstoreError::NotAnImageSignature { .. }),
+        "{e:?}"
+    );
 }
