@@ -236,3 +236,111 @@ fn a_keyless_signature_copied_to_another_repository_is_refused() {
     let e = vouch_verifies(&reg, "keyless/copy", &digest, &root).expect_err("the copy");
     assert!(matches!(e, SigstoreError::WrongRepository { .. }), "{e:?}");
 }
+
+/// Pushes `bundle` as cosign does (`--new-bundle-format`): a referrer of `digest` in
+/// `reg/repo` (empty config, the bundle as its one layer, the bundle annotations cosign reads),
+/// listed in the referrers fallback index.
+fn push_bundle(reg: &str, repo: &str, digest: &str, bundle: &str) {
+    let len = bundle.len();
+    let blob = push_blob(reg, repo, bundle.as_bytes().to_vec());
+    let empty = push_blob(reg, repo, b"{}".to_vec());
+    let annotations = json!({
+        "dev.sigstore.bundle.content": "dsse-envelope",
+        "dev.sigstore.bundle.predicateType": vouch_core::cosign::COSIGN_SIGN_PREDICATE,
+    });
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": SIGSTORE_BUNDLE,
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2},
+        "layers": [{"mediaType": SIGSTORE_BUNDLE, "digest": blob, "size": len}],
+        "subject": subject_of(reg, repo, digest),
+        "annotations": annotations,
+    });
+    let bytes = serde_json::to_vec(&manifest).expect("json");
+    let (d, size) = (vouch_core::oci::sha256_digest(&bytes), bytes.len());
+    put_manifest(reg, repo, &d, bytes);
+    let index = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": d, "size": size, "artifactType": SIGSTORE_BUNDLE,
+            "annotations": annotations,
+        }],
+    });
+    put_manifest_json(reg, repo, &referrers_tag(digest), &index);
+}
+
+/// A keyless cosign 3 style bundle (DSSE image signature statement, Rekor v1 `dsse` entry with
+/// SET, inclusion proof and checkpoint) attached to the image as a referrer: Vouch verifies it
+/// with the manifest digest as the artifact, and cosign 2.5 accepts it (`verify-attestation
+/// --new-bundle-format --type https://sigstore.dev/cosign/sign/v1 --trusted-root`: its `verify`
+/// reads only the `.sig` tag); the same bundle on another image is refused by both.
+#[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
+fn cosign_agrees_with_vouch_on_a_keyless_bundle_referrer() {
+    let reg = real_registry("keyless bundles");
+    let cosign = cosign();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let instance = Instance::new("vouch-keyless");
+    let root_file = dir.path().join("trusted_root.json");
+    std::fs::write(&root_file, instance.trusted_root_json()).expect("write root");
+    let env = cosign_env(&instance, dir.path());
+    let root = instance.trusted_root();
+    let now = testing::now();
+    let spec = LeafSpec::github("acme/app", "release.yml", "refs/heads/main", now - 120);
+    let leaf = instance.leaf(&spec, "leaf");
+
+    let repo = "keyless/bundle";
+    let digest = push_image(&reg, repo, "v1", "bundle");
+    let other = push_image(&reg, repo, "v2", "bundle other");
+    let repository = parse(&format!("{reg}/{repo}")).repository();
+    let bundle = instance.sign_image_bundle(&repository, &digest, &leaf, now - 60, b"neighbour");
+    push_bundle(&reg, repo, &digest, &bundle);
+    push_bundle(&reg, repo, &other, &bundle);
+
+    let cosign_accepts = |d: &str| {
+        let image = format!("{reg}/{repo}@{d}");
+        let out = std::process::Command::new(&cosign)
+            .args([
+                "verify-attestation",
+                "--new-bundle-format",
+                "--type",
+                vouch_core::cosign::COSIGN_SIGN_PREDICATE,
+                "--allow-insecure-registry",
+                "--allow-http-registry",
+                "--trusted-root",
+                root_file.to_str().expect("utf8"),
+                "--certificate-identity",
+                spec.identity(),
+                "--certificate-oidc-issuer",
+                &spec.issuer,
+                &image,
+            ])
+            .envs(env.iter().map(|(k, v)| (*k, v.as_os_str())))
+            .output()
+            .expect("cosign");
+        eprintln!(
+            "cosign on {image}: {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.status.success()
+    };
+
+    let v =
+        sigstore::verify_keyless_bundle(&repository, &digest, &bundle, std::slice::from_ref(&root))
+            .expect("Vouch verifies the bundle");
+    assert_eq!(v.san, spec.identity());
+    assert!(cosign_accepts(&digest), "Vouch accepted, cosign refused");
+
+    let e =
+        sigstore::verify_keyless_bundle(&repository, &other, &bundle, std::slice::from_ref(&root))
+            .expect_err("another image");
+    assert!(matches!(e, SigstoreError::WrongImage { .. }), "{e:?}");
+    assert!(
+        !cosign_accepts(&other),
+        "cosign accepted the bundle on another image"
+    );
+}

@@ -587,9 +587,10 @@ impl Instance {
 
     /// Signs `repository` at `digest` keyless-style with `leaf` as cosign 3 does: a v0.3
     /// Sigstore bundle of a DSSE envelope of the image signature statement
-    /// (`https://sigstore.dev/cosign/sign/v1`), logged as a Rekor v1 `dsse` entry at index 0
-    /// of a two-entry tree (the other entry is `neighbour`), with its SET, inclusion proof and
-    /// signed checkpoint.
+    /// (`https://sigstore.dev/cosign/sign/v1`), logged as a Rekor v1 `dsse` entry at index 1
+    /// of a two-entry tree (the other entry, at 0, is `neighbour`), with its SET, inclusion proof and
+    /// signed checkpoint. (Not index 0: sigstore-go, in cosign, reads a zero log index as
+    /// missing and refuses the entry.)
     pub fn sign_image_bundle(
         &self,
         repository: &str,
@@ -629,21 +630,21 @@ impl Instance {
         })
         .to_string();
         let (ours, theirs) = (leaf_hash(body.as_bytes()), leaf_hash(neighbour));
-        let root = node_hash(&ours, &theirs);
+        let root = node_hash(&theirs, &ours);
         let log_id = self.rekor_log_id();
         json!({
             "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
             "verificationMaterial": {
                 "certificate": { "rawBytes": b64(&leaf.der) },
                 "tlogEntries": [{
-                    "logIndex": "0",
+                    "logIndex": "1",
                     "logId": { "keyId": b64(&log_id) },
                     "kindVersion": { "kind": "dsse", "version": "0.0.1" },
                     "integratedTime": integrated_time.to_string(),
                     "inclusionPromise": { "signedEntryTimestamp":
-                        Self::set(&self.rekor_key, body.as_bytes(), integrated_time, 0) },
+                        Self::set(&self.rekor_key, body.as_bytes(), integrated_time, 1) },
                     "inclusionProof": {
-                        "logIndex": "0",
+                        "logIndex": "1",
                         "rootHash": b64(&root),
                         "treeSize": "2",
                         "hashes": [b64(&theirs)],

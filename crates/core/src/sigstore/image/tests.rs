@@ -274,7 +274,7 @@ fn a_keyless_bundle_of_the_image_verifies_with_its_inclusion_proof() {
     let v = verify_keyless_bundle(REPO, &digest('a'), &json, &[instance.trusted_root()])
         .expect("verifies");
     assert_eq!(v.issuer, testing::GITHUB_ISSUER);
-    assert_eq!(v.log.expect("logged").index, 0);
+    assert_eq!(v.log.expect("logged").index, 1);
     assert_eq!(v.time_source, TimeSource::TransparencyLog);
 }
 
