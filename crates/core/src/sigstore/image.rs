@@ -301,17 +301,28 @@ fn verify_one(
     let entries = &bundle.0.verification_material.tlog_entries;
     // A SET or checkpoint by a log the root does not list is an unknown log, whatever else
     // is wrong with it (sigstore-verify reports it as a key missing at the entry's time).
+    // A log the root lists, but whose key was not valid when the entry claims it was
+    // integrated, is a trust-root entry used outside its validity window.
     for entry in entries {
         let id = entry.log_id.key_id.as_bytes();
-        if !root
+        let mut logs = root
             .0
             .tlogs
             .iter()
-            .any(|t| t.log_id.key_id.as_bytes() == id)
-        {
+            .filter(|t| t.log_id.key_id.as_bytes() == id)
+            .peekable();
+        if logs.peek().is_none() {
             return Err(SigstoreError::UnknownLog {
                 log_id: hex::encode(id),
             });
+        }
+        if let Some(at) = entry.integrated_time {
+            if !logs.any(|t| t.public_key.valid_for.is_none_or(|w| w.contains(at))) {
+                return Err(SigstoreError::LogOutsideValidity {
+                    log_id: hex::encode(id),
+                    at: at.to_string(),
+                });
+            }
         }
     }
     let input: sigstore_verify::types::Artifact<'_> = match artifact {

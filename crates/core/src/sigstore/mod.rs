@@ -81,6 +81,8 @@ pub enum SigstoreError {
     Sct { reason: String },
     #[error("the transparency log {log_id} is not in the trusted root")]
     UnknownLog { log_id: String },
+    #[error("the transparency log {log_id} was not trusted at {at}: the trusted root lists its key only for another period")]
+    LogOutsideValidity { log_id: String, at: String },
     #[error("the inclusion proof does not prove the entry is in the log: {reason}")]
     InclusionProof { reason: String },
     #[error("the log checkpoint is not signed by a trusted log or does not match: {reason}")]

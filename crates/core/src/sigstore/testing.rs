@@ -293,8 +293,10 @@ pub struct Instance {
     pub intermediate_der: Vec<u8>,
     pub ct_key: SigningKey,
     pub rekor_key: SigningKey,
-    /// The validity window of the CAs and the logs in the trusted root.
+    /// The validity window of the CA in the trusted root.
     pub window: (i64, i64),
+    /// The validity window of the Rekor and CT logs in the trusted root.
+    pub log_window: (i64, i64),
 }
 
 impl Instance {
@@ -304,8 +306,13 @@ impl Instance {
         Self::with_window(label, (start, start + 365 * 86_400))
     }
 
-    /// An instance whose CAs and logs are trusted only inside `window` (Unix seconds).
+    /// An instance whose CA and logs are trusted only inside `window` (Unix seconds).
     pub fn with_window(label: &str, window: (i64, i64)) -> Self {
+        Self::with_windows(label, window, window)
+    }
+
+    /// An instance whose CA is trusted inside `window` and its logs inside `log_window`.
+    pub fn with_windows(label: &str, window: (i64, i64), log_window: (i64, i64)) -> Self {
         let root_key = key(&format!("{label}/root"));
         let intermediate_key = key(&format!("{label}/intermediate"));
         let root_name = name(&format!("CN={label} root,O=vouch-test"));
@@ -329,6 +336,7 @@ impl Instance {
             ct_key: key(&format!("{label}/ct")),
             rekor_key: key(&format!("{label}/rekor")),
             window,
+            log_window,
         }
     }
 
@@ -345,7 +353,10 @@ impl Instance {
             "publicKey": {
                 "rawBytes": b64(&spki),
                 "keyDetails": "PKIX_ECDSA_P256_SHA_256",
-                "validFor": { "start": rfc3339(self.window.0), "end": rfc3339(self.window.1) },
+                "validFor": {
+                    "start": rfc3339(self.log_window.0),
+                    "end": rfc3339(self.log_window.1),
+                },
             },
             "logId": { "keyId": b64(&sha2::Sha256::digest(&spki)) },
         })

@@ -189,15 +189,19 @@ fn a_chain_to_an_untrusted_ca_is_refused() {
 #[test]
 fn a_trust_root_entry_outside_its_validity_window_is_refused() {
     let now = testing::now();
-    // The CA and logs were trusted for a day that ended an hour ago.
-    let instance = Instance::with_window("expired", (now - 86_400 - 3600, now - 3600));
-    let (_, layer) = signed(&instance);
-    let e = verify(&layer, &[instance.trusted_root()]).expect_err("outside the window");
+    let ended = (now - 86_400 - 3600, now - 3600);
+    let current = (now - 86_400, now + 86_400);
+    // The CA was trusted for a day that ended an hour ago; the logs still are.
+    let ca = Instance::with_windows("old ca", ended, current);
+    let (_, layer) = signed(&ca);
+    let e = verify(&layer, &[ca.trusted_root()]).expect_err("CA outside its window");
+    assert!(matches!(e, SigstoreError::NoValidAuthority { .. }), "{e:?}");
+    // The log was trusted for a day that ended an hour ago; the CA still is.
+    let log = Instance::with_windows("old log", current, ended);
+    let (_, layer) = signed(&log);
+    let e = verify(&layer, &[log.trusted_root()]).expect_err("log outside its window");
     assert!(
-        matches!(
-            e,
-            SigstoreError::NoValidAuthority { .. } | SigstoreError::InclusionPromise { .. }
-        ),
+        matches!(e, SigstoreError::LogOutsideValidity { .. }),
         "{e:?}"
     );
 }
