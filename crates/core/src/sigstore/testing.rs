@@ -44,6 +44,7 @@ pub const OID_BUILD_TRIGGER: &str = "1.3.6.1.4.1.57264.1.20";
 
 const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 const SCT_LIST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.11129.2.4.2");
+const TIME_STAMPING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
 const CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
 
 /// GitHub Actions' OIDC issuer.
@@ -293,6 +294,10 @@ pub struct Instance {
     pub intermediate_der: Vec<u8>,
     pub ct_key: SigningKey,
     pub rekor_key: SigningKey,
+    /// The timestamp authority's signing key and certificate, and its own root.
+    pub tsa_key: SigningKey,
+    pub tsa_der: Vec<u8>,
+    pub tsa_root_der: Vec<u8>,
     /// The validity window of the CA in the trusted root.
     pub window: (i64, i64),
     /// The validity window of the Rekor and CT logs in the trusted root.
@@ -327,8 +332,45 @@ impl Instance {
             &root_key,
             certs,
         );
+        let tsa_root_key = key(&format!("{label}/tsa root"));
+        let tsa_key = key(&format!("{label}/tsa"));
+        let tsa_root_name = name(&format!("CN={label} tsa root,O=vouch-test"));
+        let tsa_root_der = ca_cert(
+            3,
+            &tsa_root_name,
+            &tsa_root_name,
+            &tsa_root_key,
+            &tsa_root_key,
+            certs,
+        );
+        let tsa_der = finish(
+            tbs(
+                4,
+                &tsa_root_name,
+                &name(&format!("CN={label} tsa,O=vouch-test")),
+                &spki_der(&tsa_key),
+                certs.0,
+                certs.1,
+                vec![
+                    typed_ext(
+                        x509_cert::der::oid::db::rfc5280::ID_CE_KEY_USAGE,
+                        true,
+                        &KeyUsage(KeyUsages::DigitalSignature.into()),
+                    ),
+                    typed_ext(
+                        x509_cert::der::oid::db::rfc5280::ID_CE_EXT_KEY_USAGE,
+                        true,
+                        &ExtendedKeyUsage(vec![TIME_STAMPING]),
+                    ),
+                ],
+            ),
+            &tsa_root_key,
+        );
         Self {
             label: label.into(),
+            tsa_key,
+            tsa_der,
+            tsa_root_der,
             root_key,
             root_der,
             intermediate_key,
@@ -378,7 +420,15 @@ impl Instance {
                 "validFor": window,
             }],
             "ctlogs": [self.log_json(&self.ct_key, &format!("https://ctfe.{}.test", self.label))],
-            "timestampAuthorities": [],
+            "timestampAuthorities": [{
+                "subject": { "organization": "vouch-test", "commonName": format!("{} tsa", self.label) },
+                "uri": format!("https://tsa.{}.test", self.label),
+                "certChain": { "certificates": [
+                    { "rawBytes": b64(&self.tsa_der) },
+                    { "rawBytes": b64(&self.tsa_root_der) },
+                ] },
+                "validFor": { "start": rfc3339(self.window.0), "end": rfc3339(self.window.1) },
+            }],
         })
         .to_string()
     }
@@ -562,6 +612,103 @@ impl Instance {
             payload,
             annotations,
         }
+    }
+}
+
+/// A DER TLV.
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(u8::try_from(len).expect("short"));
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | u8::try_from(bytes.len()).expect("a few bytes"));
+        out.extend(bytes);
+    }
+    out.extend(content);
+    out
+}
+
+fn seq(parts: &[&[u8]]) -> Vec<u8> {
+    tlv(0x30, &parts.concat())
+}
+
+fn oid_der(oid: &str) -> Vec<u8> {
+    ObjectIdentifier::new(oid)
+        .expect("an OID")
+        .to_der()
+        .expect("encodes")
+}
+
+impl Instance {
+    /// An RFC 3161 timestamp token (CMS ContentInfo of SignedData over a TSTInfo) by this
+    /// instance's TSA over `signature` (its SHA-256 as the message imprint), at `at`.
+    pub fn timestamp(&self, signature: &[u8], at: i64) -> Vec<u8> {
+        let sha256 = seq(&[&oid_der("2.16.840.1.101.3.4.2.1"), &[0x05, 0x00]]);
+        let gen_time = time::OffsetDateTime::from_unix_timestamp(at)
+            .expect("a time")
+            .format(
+                &time::format_description::parse("[year][month][day][hour][minute][second]Z")
+                    .expect("a format"),
+            )
+            .expect("formats");
+        let tst_info = seq(&[
+            &[0x02, 0x01, 0x01],
+            &oid_der("1.3.6.1.4.1.57264.2"),
+            &seq(&[&sha256, &tlv(0x04, &sha2::Sha256::digest(signature))]),
+            &[0x02, 0x01, 0x2a],
+            &tlv(0x18, gen_time.as_bytes()),
+        ]);
+        let tst_oid = oid_der("1.2.840.113549.1.9.16.1.4");
+        // Signed attributes in DER set order: content type, then message digest.
+        let attrs = [
+            seq(&[&oid_der("1.2.840.113549.1.9.3"), &tlv(0x31, &tst_oid)]),
+            seq(&[
+                &oid_der("1.2.840.113549.1.9.4"),
+                &tlv(0x31, &tlv(0x04, &sha2::Sha256::digest(&tst_info))),
+            ]),
+        ]
+        .concat();
+        let signature = sign_der(&self.tsa_key, &tlv(0x31, &attrs));
+        let tsa = Certificate::from_der(&self.tsa_der).expect("ours");
+        let sid = seq(&[
+            &tsa.tbs_certificate.issuer.to_der().expect("encodes"),
+            &tsa.tbs_certificate.serial_number.to_der().expect("encodes"),
+        ]);
+        let signer_info = seq(&[
+            &[0x02, 0x01, 0x01],
+            &sid,
+            &sha256,
+            &tlv(0xa0, &attrs),
+            &seq(&[&oid_der("1.2.840.10045.4.3.2")]),
+            &tlv(0x04, &signature),
+        ]);
+        let signed_data = seq(&[
+            &[0x02, 0x01, 0x03],
+            &tlv(0x31, &sha256),
+            &seq(&[&tst_oid, &tlv(0xa0, &tlv(0x04, &tst_info))]),
+            &tlv(0xa0, &self.tsa_der),
+            &tlv(0x31, &signer_info),
+        ]);
+        seq(&[&oid_der("1.2.840.113549.1.7.2"), &tlv(0xa0, &signed_data)])
+    }
+
+    /// `layer` with cosign's RFC 3161 annotation: this TSA's timestamp of its signature at `at`.
+    pub fn with_timestamp(&self, mut layer: SigLayer, at: i64) -> SigLayer {
+        let signature = base64::engine::general_purpose::STANDARD
+            .decode(&layer.annotations[crate::cosign::SIGNATURE_ANNOTATION])
+            .expect("our base64");
+        let token = self.timestamp(&signature, at);
+        layer.annotations.insert(
+            super::RFC3161_ANNOTATION.to_owned(),
+            json!({ "SignedRFC3161Timestamp": b64(&token) }).to_string(),
+        );
+        layer
     }
 }
 

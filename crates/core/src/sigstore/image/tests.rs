@@ -366,3 +366,18 @@ fn an_attestation_bundle_is_not_an_image_signature() {
         "{e:?}"
     );
 }
+
+#[test]
+fn an_rfc3161_timestamp_from_the_trusted_tsa_is_a_second_time_source() {
+    let instance = Instance::new("good");
+    let (_, layer) = signed(&instance);
+    let stamped = instance.with_timestamp(layer.clone(), testing::now() - 55);
+    let v = verify(&stamped, &[instance.trusted_root()]).expect("verifies");
+    assert_eq!(v.time_source, TimeSource::Both);
+
+    // The same layer stamped by a TSA the root does not list.
+    let rogue = Instance::new("rogue");
+    let stamped = rogue.with_timestamp(layer, testing::now() - 55);
+    let e = verify(&stamped, &[instance.trusted_root()]).expect_err("untrusted TSA");
+    assert!(matches!(e, SigstoreError::TimestampInvalid { .. }), "{e:?}");
+}
