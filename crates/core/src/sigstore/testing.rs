@@ -652,10 +652,9 @@ impl Instance {
         let sha256 = seq(&[&oid_der("2.16.840.1.101.3.4.2.1"), &[0x05, 0x00]]);
         let gen_time = time::OffsetDateTime::from_unix_timestamp(at)
             .expect("a time")
-            .format(
-                &time::format_description::parse("[year][month][day][hour][minute][second]Z")
-                    .expect("a format"),
-            )
+            .format(time::macros::format_description!(
+                "[year][month][day][hour][minute][second]Z"
+            ))
             .expect("formats");
         let tst_info = seq(&[
             &[0x02, 0x01, 0x01],
