@@ -64,13 +64,37 @@ fn cosign_env(instance: &Instance, dir: &Path) -> Vec<(&'static str, std::path::
     ]
 }
 
-/// cosign 2.5 verifying `image` keyless for `spec`'s identity with the trust material `env`.
+/// The instance's TSA chain (PEM, leaf then root) written in `dir`, for cosign's
+/// `--timestamp-certificate-chain`.
+fn tsa_chain(instance: &Instance, dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("tsa.pem");
+    let pem = format!(
+        "{}{}",
+        testing::cert_pem(&instance.tsa_der),
+        testing::cert_pem(&instance.tsa_root_der)
+    );
+    std::fs::write(&path, pem).expect("write the TSA chain");
+    path
+}
+
+/// cosign 2.5 verifying `image` keyless for `spec`'s identity with the trust material `env`,
+/// and its RFC 3161 timestamp against `tsa_chain` when given (cosign ignores the annotation
+/// unless asked to use it).
 fn cosign_accepts(
     cosign: &Path,
     env: &[(&str, std::path::PathBuf)],
     spec: &LeafSpec,
     image: &str,
+    tsa_chain: Option<&Path>,
 ) -> bool {
+    let tsa: Vec<&str> = match tsa_chain {
+        Some(chain) => vec![
+            "--use-signed-timestamps",
+            "--timestamp-certificate-chain",
+            chain.to_str().expect("utf8"),
+        ],
+        None => Vec::new(),
+    };
     let out = std::process::Command::new(cosign)
         .args([
             "verify",
@@ -83,6 +107,7 @@ fn cosign_accepts(
             &spec.issuer,
             image,
         ])
+        .args(&tsa)
         .envs(env.iter().map(|(k, v)| (*k, v.as_os_str())))
         .output()
         .expect("cosign");
@@ -131,6 +156,7 @@ fn cosign_agrees_with_vouch_on_the_keyless_image_matrix() {
     let dir = tempfile::tempdir().expect("tempdir");
     let instance = Instance::new("vouch-keyless");
     let env = cosign_env(&instance, dir.path());
+    let tsa = tsa_chain(&instance, dir.path());
     let root = instance.trusted_root();
     let now = testing::now();
     let spec = LeafSpec::github("acme/app", "release.yml", "refs/heads/main", now - 120);
@@ -139,6 +165,8 @@ fn cosign_agrees_with_vouch_on_the_keyless_image_matrix() {
 
     struct Case<'a> {
         name: &'static str,
+        /// Whether the layer carries an RFC 3161 timestamp.
+        timestamped: bool,
         /// Vouch's expected refusal, or `None` when it must verify.
         refused: Option<fn(&SigstoreError) -> bool>,
         layer: Mint<'a>,
@@ -146,11 +174,31 @@ fn cosign_agrees_with_vouch_on_the_keyless_image_matrix() {
     let cases: Vec<Case<'_>> = vec![
         Case {
             name: "good",
+            timestamped: false,
             refused: None,
             layer: Box::new(|repo: &str, d: &str| instance.sign_image(repo, d, &leaf, now - 60)),
         },
         Case {
+            name: "timestamped",
+            timestamped: true,
+            refused: None,
+            layer: Box::new(|repo: &str, d: &str| {
+                let l = instance.sign_image(repo, d, &leaf, now - 60);
+                instance.with_timestamp(l, now - 55)
+            }),
+        },
+        Case {
+            name: "untrusted-tsa",
+            timestamped: true,
+            refused: Some(|e| matches!(e, SigstoreError::TimestampInvalid { .. })),
+            layer: Box::new(|repo: &str, d: &str| {
+                let l = instance.sign_image(repo, d, &leaf, now - 60);
+                rogue.with_timestamp(l, now - 55)
+            }),
+        },
+        Case {
             name: "expired-at-log-time",
+            timestamped: false,
             refused: Some(|e| matches!(e, SigstoreError::CertificateExpired { .. })),
             layer: Box::new(|repo: &str, d: &str| {
                 let old =
@@ -160,6 +208,7 @@ fn cosign_agrees_with_vouch_on_the_keyless_image_matrix() {
         },
         Case {
             name: "unknown-log",
+            timestamped: false,
             refused: Some(|e| matches!(e, SigstoreError::UnknownLog { .. })),
             layer: Box::new(|repo: &str, d: &str| {
                 let log = testing::key("rogue rekor");
@@ -168,6 +217,7 @@ fn cosign_agrees_with_vouch_on_the_keyless_image_matrix() {
         },
         Case {
             name: "untrusted-ca",
+            timestamped: false,
             refused: Some(|e| matches!(e, SigstoreError::UntrustedChain { .. })),
             layer: Box::new(|repo: &str, d: &str| {
                 let mut l = instance.sign_image(repo, d, &rogue.leaf(&spec, "leaf"), now - 60);
@@ -178,6 +228,7 @@ fn cosign_agrees_with_vouch_on_the_keyless_image_matrix() {
         },
         Case {
             name: "another-image",
+            timestamped: false,
             refused: Some(|e| matches!(e, SigstoreError::WrongImage { .. })),
             layer: Box::new(|repo: &str, _: &str| {
                 let other = format!("sha256:{}", "0".repeat(64));
@@ -193,7 +244,13 @@ fn cosign_agrees_with_vouch_on_the_keyless_image_matrix() {
         push_sig(&reg, &repo, &digest, &(case.layer)(&repository, &digest));
         let image = format!("{reg}/{repo}@{digest}");
         let vouch = vouch_verifies(&reg, &repo, &digest, &root);
-        let cosign_ok = cosign_accepts(&cosign, &env, &spec, &image);
+        let cosign_ok = cosign_accepts(
+            &cosign,
+            &env,
+            &spec,
+            &image,
+            case.timestamped.then_some(tsa.as_path()),
+        );
         match case.refused {
             None => {
                 let v = vouch.unwrap_or_else(|e| panic!("{}: Vouch refused: {e}", case.name));

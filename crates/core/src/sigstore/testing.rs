@@ -646,8 +646,8 @@ fn oid_der(oid: &str) -> Vec<u8> {
 }
 
 impl Instance {
-    /// An RFC 3161 timestamp token (CMS ContentInfo of SignedData over a TSTInfo) by this
-    /// instance's TSA over `signature` (its SHA-256 as the message imprint), at `at`.
+    /// An RFC 3161 timestamp response (granted; its token a CMS SignedData over a TSTInfo) by
+    /// this instance's TSA over `signature` (its SHA-256 as the message imprint), at `at`.
     pub fn timestamp(&self, signature: &[u8], at: i64) -> Vec<u8> {
         let sha256 = seq(&[&oid_der("2.16.840.1.101.3.4.2.1"), &[0x05, 0x00]]);
         let gen_time = time::OffsetDateTime::from_unix_timestamp(at)
@@ -694,7 +694,9 @@ impl Instance {
             &tlv(0xa0, &self.tsa_der),
             &tlv(0x31, &signer_info),
         ]);
-        seq(&[&oid_der("1.2.840.113549.1.7.2"), &tlv(0xa0, &signed_data)])
+        let token = seq(&[&oid_der("1.2.840.113549.1.7.2"), &tlv(0xa0, &signed_data)]);
+        // The TimeStampResp a TSA answers (status granted), which cosign stores whole.
+        seq(&[&seq(&[&[0x02, 0x01, 0x00]]), &token])
     }
 
     /// `layer` with cosign's RFC 3161 annotation: this TSA's timestamp of its signature at `at`.
