@@ -381,3 +381,41 @@ fn an_rfc3161_timestamp_from_the_trusted_tsa_is_a_second_time_source() {
     let e = verify(&stamped, &[instance.trusted_root()]).expect_err("untrusted TSA");
     assert!(matches!(e, SigstoreError::TimestampInvalid { .. }), "{e:?}");
 }
+
+/// A message-signature bundle signs a digest alone: whatever it verifies against, it cannot
+/// show the repository it was made for, so it is never an image signature here.
+#[test]
+fn a_message_signature_bundle_is_refused_as_unbound_to_a_repository() {
+    let json = include_str!(
+        "../../../../cli/tests/data/sigstore-conformance/happy-path-v0.3/bundle.sigstore.json"
+    );
+    let e = verify_keyless_bundle(
+        REPO,
+        &digest('a'),
+        json,
+        &[TrustedRoot::production().expect("root")],
+    )
+    .expect_err("a message signature");
+    assert_eq!(e, SigstoreError::RepositoryNotSigned);
+}
+
+/// Another branch of the same workflow verifies too: the claims name the branch, for the
+/// identity matcher to refuse what it does not trust.
+#[test]
+fn the_claims_name_the_branch_and_workflow_for_the_identity_matcher() {
+    let instance = Instance::new("good");
+    let now = testing::now();
+    let spec = LeafSpec::github("acme/app", "release.yml", "refs/heads/dev", now - 120);
+    let leaf = instance.leaf(&spec, "leaf");
+    let layer = instance.sign_image(REPO, &digest('a'), &leaf, now - 60);
+    let v = verify(&layer, &[instance.trusted_root()]).expect("verifies");
+    assert_eq!(
+        v.claims.extensions[testing::OID_SOURCE_REPOSITORY_REF],
+        "refs/heads/dev"
+    );
+    assert_eq!(
+        v.claims.build_config_uri.as_deref(),
+        Some("https://github.com/acme/app/.github/workflows/release.yml@refs/heads/dev")
+    );
+    assert!(v.san.ends_with("@refs/heads/dev"), "{}", v.san);
+}
