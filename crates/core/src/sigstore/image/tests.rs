@@ -170,15 +170,10 @@ fn a_signature_copied_to_another_image_or_repository_is_refused() {
 fn a_chain_to_an_untrusted_ca_is_refused() {
     let trusted = Instance::new("good");
     let rogue = Instance::new("rogue");
-    let (_, layer) = signed(&rogue);
     // The rogue CA's leaf and chain, logged by the trusted log: only the CA is untrusted.
-    let mut layer = layer;
     let now = testing::now();
     let spec = LeafSpec::github("acme/app", "release.yml", "refs/heads/main", now - 120);
-    let leaf = rogue.leaf(&spec, "leaf");
-    let logged = trusted.sign_image(REPO, &digest('a'), &leaf, now - 60);
-    layer.annotations = logged.annotations;
-    layer.payload = logged.payload;
+    let mut layer = trusted.sign_image(REPO, &digest('a'), &rogue.leaf(&spec, "leaf"), now - 60);
     layer
         .annotations
         .insert(CHAIN_ANNOTATION.into(), rogue.chain_pem());
