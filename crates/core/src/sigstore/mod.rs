@@ -356,6 +356,8 @@ pub struct CertificateClaims {
     pub issuer: Option<String>,
     /// The subject alternative name: an email address or a URI.
     pub san: Option<String>,
+    /// Which kind of name [`CertificateClaims::san`] is.
+    pub san_kind: Option<SanKind>,
     /// Every extension under [`FULCIO_EXTENSION_ARC`], by dotted OID, as text.
     pub extensions: std::collections::BTreeMap<String, String>,
     pub not_before: String,
@@ -384,6 +386,10 @@ impl CertificateClaims {
         Ok(Self {
             issuer: info.issuer.clone(),
             san: info.identity.as_ref().map(|i| i.as_str().to_owned()),
+            san_kind: info.identity.as_ref().map(|i| match i {
+                sigstore_verify::crypto::SubjectAltName::Email(_) => SanKind::Email,
+                _ => SanKind::Uri,
+            }),
             extensions: fulcio_extensions(der)?,
             not_before: info.not_before.to_string(),
             not_after: info.not_after.to_string(),
@@ -396,6 +402,16 @@ impl CertificateClaims {
             run_invocation_uri: ci.run_invocation_uri.clone(),
         })
     }
+}
+
+/// The kind of a certificate's subject alternative name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SanKind {
+    /// An `rfc822Name`: an email address.
+    Email,
+    /// A `uniformResourceIdentifier`.
+    Uri,
 }
 
 /// The OID arc of Fulcio's certificate extensions.

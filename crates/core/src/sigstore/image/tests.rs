@@ -42,6 +42,7 @@ fn a_keyless_signature_verifies_with_its_identity_claims_and_log_entry() {
         "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main"
     );
     assert_eq!(v.claims.issuer.as_deref(), Some(testing::GITHUB_ISSUER));
+    assert_eq!(v.claims.san_kind, Some(crate::sigstore::SanKind::Uri));
     assert_eq!(
         v.claims.extensions[testing::OID_SOURCE_REPOSITORY_URI],
         "https://github.com/acme/app"
@@ -77,11 +78,14 @@ fn a_certificate_of_another_issuer_reports_that_issuer() {
     let now = testing::now();
     let mut spec = LeafSpec::github("acme/app", "release.yml", "refs/heads/main", now - 120);
     spec.issuer = "https://evil.example".into();
+    spec.san = testing::San::Email("dev@evil.example".into());
     let leaf = instance.leaf(&spec, "leaf");
     let layer = instance.sign_image(REPO, &digest('a'), &leaf, now - 60);
     let v = verify(&layer, &[instance.trusted_root()]).expect("verifies");
     assert_eq!(v.issuer, "https://evil.example");
     assert_ne!(v.issuer, testing::GITHUB_ISSUER);
+    assert_eq!(v.san, "dev@evil.example");
+    assert_eq!(v.claims.san_kind, Some(crate::sigstore::SanKind::Email));
 }
 
 #[test]
