@@ -31,6 +31,12 @@ pub const REKOR_BUNDLE_ANNOTATION: &str = "dev.sigstore.cosign/bundle";
 /// The `.sig` layer annotation holding an RFC 3161 timestamp over the signature (JSON).
 pub const RFC3161_ANNOTATION: &str = "dev.sigstore.cosign/rfc3161timestamp";
 
+/// Whether a `.sig` layer is keyless (it carries a signing certificate): such a layer is
+/// verified with [`verify_keyless_sig`], not against a trusted key.
+pub fn is_keyless(annotations: &std::collections::BTreeMap<String, String>) -> bool {
+    annotations.contains_key(CERTIFICATE_ANNOTATION)
+}
+
 /// The transparency log entry a keyless signature was verified with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -25,8 +25,8 @@ mod provider;
 pub mod testing;
 
 pub use image::{
-    sig_layer_bundle, verify_keyless_bundle, verify_keyless_sig, KeylessVerified, LogEntry,
-    TimeSource, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, REKOR_BUNDLE_ANNOTATION,
+    is_keyless, sig_layer_bundle, verify_keyless_bundle, verify_keyless_sig, KeylessVerified,
+    LogEntry, TimeSource, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, REKOR_BUNDLE_ANNOTATION,
     RFC3161_ANNOTATION,
 };
 

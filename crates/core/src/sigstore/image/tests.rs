@@ -35,6 +35,7 @@ fn verify(layer: &SigLayer, roots: &[TrustedRoot]) -> Result<KeylessVerified, Si
 fn a_keyless_signature_verifies_with_its_identity_claims_and_log_entry() {
     let instance = Instance::new("good");
     let (_, layer) = signed(&instance);
+    assert!(is_keyless(&layer.annotations));
     let v = verify(&layer, &[instance.trusted_root()]).expect("verifies");
     assert_eq!(v.issuer, testing::GITHUB_ISSUER);
     assert_eq!(
