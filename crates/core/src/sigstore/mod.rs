@@ -19,8 +19,17 @@
 //! the TUF target `trusted_root.json` of the production TUF repository (as embedded by
 //! sigstore-python, 2026-08); [`TrustedRoot::production`] parses it.
 
+mod image;
 mod provider;
 pub mod roots;
+#[cfg(any(test, feature = "sigstore-testing"))]
+pub mod testing;
+
+pub use image::{
+    is_keyless, sig_layer_bundle, verify_keyless_bundle, verify_keyless_sig, KeylessVerified,
+    LogEntry, TimeSource, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, REKOR_BUNDLE_ANNOTATION,
+    RFC3161_ANNOTATION,
+};
 
 use sigstore_verify::{CertificateError, TimestampError, TransparencyLogError};
 
@@ -73,6 +82,8 @@ pub enum SigstoreError {
     Sct { reason: String },
     #[error("the transparency log {log_id} is not in the trusted root")]
     UnknownLog { log_id: String },
+    #[error("the transparency log {log_id} was not trusted at {at}: the trusted root lists its key only for another period")]
+    LogOutsideValidity { log_id: String, at: String },
     #[error("the inclusion proof does not prove the entry is in the log: {reason}")]
     InclusionProof { reason: String },
     #[error("the log checkpoint is not signed by a trusted log or does not match: {reason}")]
@@ -93,6 +104,26 @@ pub enum SigstoreError {
     ArtifactUnreadable { reason: String },
     #[error("the bundle cannot be verified here: {reason}")]
     Unsupported { reason: String },
+    #[error("the signature layer has no `{name}` annotation")]
+    AnnotationMissing { name: String },
+    #[error("the signature layer's `{name}` annotation is malformed: {reason}")]
+    AnnotationMalformed { name: String, reason: String },
+    #[error("{reason}")]
+    PayloadMalformed { reason: String },
+    #[error("the bundle is not an image signature: {reason}")]
+    NotAnImageSignature { reason: String },
+    #[error("the signature was made for {}, not for this image ({image})", signed_for.join(", "))]
+    WrongImage {
+        signed_for: Vec<String>,
+        image: String,
+    },
+    #[error("the signature was made for the repository {}, not for {repository}: it was copied", signed_for.join(", "))]
+    WrongRepository {
+        signed_for: Vec<String>,
+        repository: String,
+    },
+    #[error("the bundle signs the image digest alone, not the repository it was made for; Vouch does not accept an image signature that could have been copied from another repository")]
+    RepositoryNotSigned,
     #[error("the bundle does not verify: {reason}")]
     Other { reason: String },
 }
@@ -137,7 +168,9 @@ impl From<CertificateError> for SigstoreError {
     fn from(e: CertificateError) -> Self {
         match e {
             CertificateError::Malformed(reason) => Self::CertificateMalformed { reason },
-            CertificateError::ChainInvalid(reason) => Self::UntrustedChain { reason },
+            CertificateError::ChainInvalid(reason) => {
+                webpki_time_error(&reason).unwrap_or(Self::UntrustedChain { reason })
+            }
             CertificateError::NoValidAuthority { time } => Self::NoValidAuthority {
                 at: time.to_string(),
             },
@@ -154,6 +187,43 @@ impl From<CertificateError> for SigstoreError {
                 reason: other.to_string(),
             },
         }
+    }
+}
+
+/// A chain refused by webpki because a certificate was outside its validity at the signing
+/// time is that typed cause, not an untrusted chain: webpki's reason is
+/// `CertExpired { time: UnixTime(T), not_after: UnixTime(N) }` (or `CertNotValidYet` with
+/// `not_before`).
+fn webpki_time_error(reason: &str) -> Option<SigstoreError> {
+    let numbers: Vec<i64> = reason
+        .split("UnixTime(")
+        .skip(1)
+        .filter_map(|s| s.split(')').next()?.parse().ok())
+        .collect();
+    let [at, bound] = numbers.as_slice() else {
+        return None;
+    };
+    let ts = |t: i64| {
+        time::OffsetDateTime::from_unix_timestamp(t)
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_else(|| t.to_string())
+    };
+    if reason.contains("CertExpired") {
+        Some(SigstoreError::CertificateExpired {
+            at: ts(*at),
+            not_after: ts(*bound),
+        })
+    } else if reason.contains("CertNotValidYet") {
+        Some(SigstoreError::CertificateNotYetValid {
+            at: ts(*at),
+            not_before: ts(*bound),
+        })
+    } else {
+        None
     }
 }
 
@@ -283,6 +353,14 @@ pub struct Verified {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CertificateClaims {
+    /// The OIDC issuer (extension 1.3.6.1.4.1.57264.1.8, or the legacy .1).
+    pub issuer: Option<String>,
+    /// The subject alternative name: an email address or a URI.
+    pub san: Option<String>,
+    /// Which kind of name [`CertificateClaims::san`] is.
+    pub san_kind: Option<SanKind>,
+    /// Every extension under [`FULCIO_EXTENSION_ARC`], by dotted OID, as text.
+    pub extensions: std::collections::BTreeMap<String, String>,
     pub not_before: String,
     pub not_after: String,
     /// e.g. `https://github.com/acme/app`
@@ -298,12 +376,24 @@ pub struct CertificateClaims {
     pub run_invocation_uri: Option<String>,
 }
 
-impl From<&sigstore_verify::crypto::CertificateInfo> for CertificateClaims {
-    fn from(c: &sigstore_verify::crypto::CertificateInfo) -> Self {
-        let ci = &c.ci_claims;
-        Self {
-            not_before: c.not_before.to_string(),
-            not_after: c.not_after.to_string(),
+impl CertificateClaims {
+    /// The claims of a leaf whose chain was verified: `info` as sigstore-verify parsed it, and
+    /// every extension under the Fulcio arc read from `der`.
+    fn read(
+        info: &sigstore_verify::crypto::CertificateInfo,
+        der: &[u8],
+    ) -> Result<Self, SigstoreError> {
+        let ci = &info.ci_claims;
+        Ok(Self {
+            issuer: info.issuer.clone(),
+            san: info.identity.as_ref().map(|i| i.as_str().to_owned()),
+            san_kind: info.identity.as_ref().map(|i| match i {
+                sigstore_verify::crypto::SubjectAltName::Email(_) => SanKind::Email,
+                _ => SanKind::Uri,
+            }),
+            extensions: fulcio_extensions(der)?,
+            not_before: info.not_before.to_string(),
+            not_after: info.not_after.to_string(),
             source_repository_uri: ci.source_repository_uri.clone(),
             source_repository_ref: ci.source_repository_ref.clone(),
             source_repository_digest: ci.source_repository_digest.clone(),
@@ -311,8 +401,50 @@ impl From<&sigstore_verify::crypto::CertificateInfo> for CertificateClaims {
             build_trigger: ci.build_trigger.clone(),
             build_signer_uri: ci.build_signer_uri.clone(),
             run_invocation_uri: ci.run_invocation_uri.clone(),
+        })
+    }
+}
+
+/// The kind of a certificate's subject alternative name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SanKind {
+    /// An `rfc822Name`: an email address.
+    Email,
+    /// A `uniformResourceIdentifier`.
+    Uri,
+}
+
+/// The OID arc of Fulcio's certificate extensions.
+pub const FULCIO_EXTENSION_ARC: &str = "1.3.6.1.4.1.57264.1.";
+
+/// Every extension of the certificate `der` under [`FULCIO_EXTENSION_ARC`], by dotted OID: a
+/// DER UTF8String (`.8` onwards) as its text, a legacy raw value (`.1`–`.6`) as its bytes when
+/// they are UTF-8. A value that is neither is left out (no claim can match it).
+fn fulcio_extensions(
+    der: &[u8],
+) -> Result<std::collections::BTreeMap<String, String>, SigstoreError> {
+    use x509_cert::der::Decode as _;
+    let cert =
+        x509_cert::Certificate::from_der(der).map_err(|e| SigstoreError::CertificateMalformed {
+            reason: e.to_string(),
+        })?;
+    let mut out = std::collections::BTreeMap::new();
+    for ext in cert.tbs_certificate.extensions.iter().flatten() {
+        let oid = ext.extn_id.to_string();
+        if !oid.starts_with(FULCIO_EXTENSION_ARC) {
+            continue;
+        }
+        let raw = ext.extn_value.as_bytes();
+        let text = x509_cert::der::asn1::Utf8StringRef::from_der(raw)
+            .map(|s| s.as_str().to_owned())
+            .ok()
+            .or_else(|| std::str::from_utf8(raw).ok().map(str::to_owned));
+        if let Some(text) = text {
+            out.insert(oid, text);
         }
     }
+    Ok(out)
 }
 
 /// Verifies `bundle` over `artifact`, signed by `signer`, against `root`. Offline.
@@ -355,15 +487,33 @@ fn verify_with(
         &dyn sigstore_verify::Policy,
     ) -> sigstore_verify::Result<sigstore_verify::VerificationResult>,
 ) -> Result<Verified, SigstoreError> {
+    run_policy(bundle, Some(signer), root, run)
+}
+
+/// Runs `run` under the policy for `signer`, or — `None` — for any keyless identity (the
+/// caller matches the certificate's claims itself), after the checks sigstore-verify lacks.
+fn run_policy(
+    bundle: &Bundle,
+    signer: Option<&Signer>,
+    root: &TrustedRoot,
+    run: impl FnOnce(
+        &sigstore_verify::Verifier,
+        &dyn sigstore_verify::Policy,
+    ) -> sigstore_verify::Result<sigstore_verify::VerificationResult>,
+) -> Result<Verified, SigstoreError> {
     provider::install();
     refuse_root_in_chain(&bundle.0)?;
     let verifier = sigstore_verify::Verifier::new(&root.0)?;
     let result = match signer {
-        Signer::Identity { identity, issuer } => run(
+        None => run(
+            &verifier,
+            &sigstore_verify::VerificationPolicy::any_identity(),
+        )?,
+        Some(Signer::Identity { identity, issuer }) => run(
             &verifier,
             &sigstore_verify::VerificationPolicy::new(identity.as_str(), issuer.as_str()),
         )?,
-        Signer::Key { pem } => {
+        Some(Signer::Key { pem }) => {
             let key = sigstore_verify::types::DerPublicKey::from_pem(pem).map_err(|e| {
                 SigstoreError::KeyMalformed {
                     reason: e.to_string(),
@@ -375,6 +525,10 @@ fn verify_with(
             )?
         }
     };
+    let certificate = match (result.certificate(), bundle.0.signing_certificate()) {
+        (Some(info), Some(der)) => Some(CertificateClaims::read(info, der.as_bytes())?),
+        _ => None,
+    };
     Ok(Verified {
         identity: result.identity().map(|i| i.as_str().to_owned()),
         issuer: result.issuer().map(str::to_owned),
@@ -385,7 +539,7 @@ fn verify_with(
             .iter()
             .map(ToString::to_string)
             .collect(),
-        certificate: result.certificate().map(CertificateClaims::from),
+        certificate,
     })
 }
 

@@ -142,7 +142,7 @@ fn each_refusal_is_its_typed_cause() {
     let artifact = case!("intoto-expired-certificate_fail", "artifact").as_bytes();
     let expired = verify(&bundle, Artifact::Bytes(artifact), &beacon(), &root);
     assert!(
-        matches!(expired, Err(SigstoreError::UntrustedChain { .. })),
+        matches!(expired, Err(SigstoreError::CertificateNotYetValid { .. })),
         "{expired:?}"
     );
 
