@@ -37,14 +37,14 @@ pub(crate) enum IdentityCmd {
 
 #[derive(clap::Args)]
 pub(crate) struct AddArgs {
-    /// The OIDC issuer, exactly (e.g. https://token.actions.githubusercontent.com)
+    /// The OIDC issuer, exactly (e.g. `https://token.actions.githubusercontent.com`)
     #[arg(long, value_name = "URL")]
     issuer: String,
     #[command(flatten)]
     subject: SubjectArgs,
     #[command(flatten)]
     publisher: PublisherArgs,
-    /// Required source repository (Fulcio claim 1.3.6.1.4.1.57264.1.12), e.g. https://github.com/acme/app
+    /// Required source repository (Fulcio claim 1.3.6.1.4.1.57264.1.12), e.g. `https://github.com/acme/app`
     #[arg(long, value_name = "URL")]
     source_repository: Option<String>,
     /// Required source ref (claim …1.14), e.g. refs/tags/v1.2.0

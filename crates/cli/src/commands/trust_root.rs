@@ -13,7 +13,7 @@ pub(crate) enum TrustRootCmd {
     /// Refresh the Sigstore public-good trusted root through TUF (stored for this profile;
     /// verification never fetches it)
     Update {
-        /// The TUF repository (default: the public-good one, https://tuf-repo-cdn.sigstore.dev)
+        /// The TUF repository (default: the public-good one, `https://tuf-repo-cdn.sigstore.dev`)
         #[arg(long, value_name = "URL")]
         repository: Option<String>,
         #[arg(long)]
