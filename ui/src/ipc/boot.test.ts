@@ -3,6 +3,7 @@ import { keys } from '../test/fixtures';
 import { mockBackend } from '../test/ipc';
 import { listKeysOnce, prefetchKeys } from './api';
 import { bootTheme, hasBootKeys, readBoot, takeBootKeys } from './boot';
+import type { Boot } from './types';
 
 describe('boot data (window.__VOUCH_BOOT__, put in the page by the app)', () => {
   it('hands the keys out once, keeps the theme, and leaves nothing on window', () => {
@@ -24,7 +25,7 @@ describe('boot data (window.__VOUCH_BOOT__, put in the page by the app)', () => 
   });
 
   it('keeps only well-formed parts', () => {
-    window.__VOUCH_BOOT__ = JSON.parse('{"keys": "not a list", "theme": "neon"}') as typeof window.__VOUCH_BOOT__;
+    window.__VOUCH_BOOT__ = JSON.parse('{"keys": "not a list", "theme": "neon"}') as Boot;
     readBoot();
     expect(takeBootKeys()).toBeNull();
     expect(bootTheme()).toBeNull();
