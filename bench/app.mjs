@@ -6,7 +6,8 @@
 //
 // Start to interactive: from the WebDriver "new session" request (which starts the binary)
 // until the first screen is painted (the page's first-contentful-paint entry exists) and usable —
-// for Vouch the Keys view showing the trusted keys read from the keychain through the IPC bridge
+// for Vouch the Keys view showing the trusted keys read from the keychain (handed to the page by
+// the window's initialization script, or through the IPC bridge when the keychain is slower)
 // (`[data-testid="key-row"]`), for the minimal window its static page (`[data-testid="ready"]`).
 // Polled every 5 ms from inside the page. Requiring the paint matters: a cold web process spends
 // a few hundred ms on its first style/layout/paint (font set-up), which a check of the DOM alone

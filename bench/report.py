@@ -401,7 +401,8 @@ if app:
         f"the harness's Xvfb, {app['runs']} runs each, interleaved, after one warm-up of each. Start to "
         f"interactive is timed from the new-session request (which starts the binary) until the "
         f"first screen is painted and usable, polled every 5 ms from inside the page: for Vouch the Keys view "
-        f"with the key read from the keychain through the IPC bridge, for the minimal window its "
+        f"with the key read from the keychain (handed to the page by the window's initialization "
+        f"script, or through the IPC bridge when the keychain is slower than the window), for the minimal window its "
         f"static page. Memory is summed over the app's process tree {app['idleMs'] // 1000} s later. Vouch's "
         f"tree, last run: {procs}; the minimal window's: {mprocs}. The minimal window "
         f"(`bench/minimal-window`) is a workspace crate with the same Tauri version and features, "
@@ -421,17 +422,25 @@ if app:
         f"minimal {med(rm, 'interactiveMs') - med(rm, 'pageStartToReadyMs'):.0f} ms): process start, GTK, the WebKit "
         f"web and network processes. The difference is inside the page, timed with `performance` "
         f"marks (ms since the page started, medians): Vouch's script has run at {mark(rv, 'vouch:script'):.0f}, the "
-        f"app is mounted at {mark(rv, 'vouch:mounted'):.0f}, the first layout and paint of the shell "
-        f"follow, the keys (requested before mounting) are in hand at {mark(rv, 'vouch:keys-loaded'):.0f} and "
-        f"the rows are seen at {med(rv, 'pageStartToReadyMs'):.0f}; the minimal page is parsed at "
+        f"app is mounted at {mark(rv, 'vouch:mounted'):.0f} "
+        + (f"with the key rows in its first render (the keys came with the page in "
+           f"{sum(1 for r in rv if 'vouch:keys-boot' in (r.get('marks') or {}))} of {len(rv)} runs: no IPC round trip), "
+           f"the first layout and paint follow"
+           if any('vouch:keys-boot' in (r.get('marks') or {}) for r in rv) else
+           f", the first layout and paint of the shell follow, the keys (requested before mounting) are "
+           f"in hand at {mark(rv, 'vouch:keys-loaded'):.0f}")
+        + f" and the rows are seen at {med(rv, 'pageStartToReadyMs'):.0f}; the minimal page is parsed at "
         f"{med(rm, 'domContentLoadedMs'):.0f} and painted at {med(rm, 'pageStartToReadyMs'):.0f}. Changes made for this row: "
         f"the font stacks name only `system-ui`/`ui-monospace` and the generic family (each family "
         f"missing on the machine cost a fontconfig lookup during the cold first layout: ~150 ms); "
         f"the Verify, History and Settings views are separate chunks loaded on first use (and "
-        f"fetched 1.5 s after start); the key list is requested before the app is mounted; the app "
-        f"connects to the keychain while the window is created. Before them this ratio was 1.76×. "
-        f"What is left is evaluating ~135 KB of script, laying out a real screen and one IPC round "
-        f"trip to the keychain — work a static page does not do.")
+        f"fetched 1.5 s after start); the app reads the keys from the keychain while it starts, and "
+        f"the main window's initialization script hands them and the theme to the page "
+        f"(`window.__VOUCH_BOOT__`, src-tauri/src/boot.rs), so the first render lists them without "
+        f"an IPC round trip (the window waits at most 100 ms for that read, else the list comes "
+        f"through IPC). Before them this ratio was 1.76×; with the keys through IPC, 1.26–1.32×. "
+        f"What is left is evaluating ~95 KB of script and laying out a real screen — work a static "
+        f"page does not do.")
 else:
     notes.append(
         "- **App (8): not measured in this run.** `bench/app.mjs` needs both release windows "

@@ -3,6 +3,7 @@
 
 use ts_rs::{Config, TS};
 
+use crate::boot::Boot;
 use crate::commands::export::{ExportPreview, ExportSaved};
 use crate::commands::files::{CaFileChoice, KeyChoice, Saved, TrustSetChoice};
 use crate::commands::keys::{AddKeyArgs, EditKeyArgs, GenerateKeyArgs};
@@ -16,6 +17,7 @@ fn export_bindings() -> Result<(), ts_rs::ExportError> {
     let out = std::env::var_os("VOUCH_TS_OUT")
         .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/ipc/generated").into());
     let cfg = Config::new().with_out_dir(out).with_large_int("number");
+    Boot::export_all(&cfg)?;
     AddKeyArgs::export_all(&cfg)?;
     EditKeyArgs::export_all(&cfg)?;
     GenerateKeyArgs::export_all(&cfg)?;

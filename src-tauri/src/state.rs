@@ -1,7 +1,8 @@
 //! The app's state, built once and shared by every command.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
 use vouch_core::trust::{TrustError, TrustStore, TrustedKey};
 use vouch_core::verify::Cancel;
@@ -9,27 +10,64 @@ use vouch_core::verify::Cancel;
 /// Holds the keychain connection once it is made; a failed connection is retried on the next
 /// command, so starting the keychain after the app works.
 ///
-/// At start-up [`AppState::preload`] also reads the trusted keys, for the first screen's list,
-/// while the window and its web process start. That read is handed out at most once, and only
-/// if no command has used the store before ([`AppState::store`] drops it): it is never older
-/// than the window's first request, and never outlives a change made through the app.
+/// At start-up [`AppState::start_preload`] also reads the trusted keys, for the first screen's
+/// list, while the window and its web process start. That read is handed out at most once, and
+/// only if no command has used the store since it started ([`AppState::store`] drops it): it is
+/// never older than the first request for it, and never outlives a change made through the app.
 #[derive(Default, Clone)]
 pub(crate) struct AppState {
     store: Arc<Mutex<Option<TrustStore>>>,
     batches: Batches,
-    preloaded: Arc<Mutex<Option<Vec<TrustedKey>>>>,
+    preloaded: Arc<Preloaded>,
 }
 
-/// A poisoned lock still holds a usable value here (an `Option` replaced whole).
+/// The start-up read of the trusted keys, and a signal for those waiting for it.
+#[derive(Default)]
+struct Preloaded {
+    slot: Mutex<Preload>,
+    done: Condvar,
+}
+
+#[derive(Default)]
+enum Preload {
+    /// None started, or what it read was handed out or dropped.
+    #[default]
+    Nothing,
+    /// Reading now.
+    Running,
+    /// Read, and not handed out yet.
+    Ready(Vec<TrustedKey>),
+}
+
+/// A poisoned lock still holds a usable value here (an `Option` or a [`Preload`] replaced whole).
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Ends a start-up read when dropped, even by a panic, so no one waits for it forever: keeps
+/// what it read unless a command dropped it meanwhile, and wakes those waiting.
+struct PreloadEnd<'a> {
+    preloaded: &'a Preloaded,
+    keys: Option<Vec<TrustedKey>>,
+}
+
+impl Drop for PreloadEnd<'_> {
+    fn drop(&mut self) {
+        let mut slot = lock(&self.preloaded.slot);
+        if matches!(*slot, Preload::Running) {
+            *slot = self.keys.take().map_or(Preload::Nothing, Preload::Ready);
+        }
+        drop(slot);
+        self.preloaded.done.notify_all();
+    }
+}
+
 impl AppState {
     /// The trust store of the active profile. Blocking (D-Bus): call from a blocking thread.
-    /// Waits for a [`preload`](Self::preload) in progress, and drops what it read.
+    /// Drops what the start-up read holds or will hold: this command may change the keys.
     pub(crate) fn store(&self) -> Result<TrustStore, TrustError> {
-        lock(&self.preloaded).take();
+        *lock(&self.preloaded.slot) = Preload::Nothing;
+        self.preloaded.done.notify_all();
         self.connect()
     }
 
@@ -43,21 +81,51 @@ impl AppState {
         Ok(s)
     }
 
-    /// Connects to the keychain and reads the trusted keys (start-up, on a thread of its own).
-    /// A failure is left to the first command, which retries and reports it.
-    pub(crate) fn preload(&self) {
-        let mut slot = lock(&self.preloaded);
-        *slot = self
+    /// Starts connecting to the keychain and reading the trusted keys on a thread of its own
+    /// (start-up). A failure is left to the first command, which retries and reports it.
+    pub(crate) fn start_preload(&self) {
+        *lock(&self.preloaded.slot) = Preload::Running;
+        let state = self.clone();
+        std::thread::spawn(move || state.preload());
+    }
+
+    /// The start-up read itself, on the calling thread (marked running by [`Self::start_preload`]).
+    fn preload(&self) {
+        let mut end = PreloadEnd {
+            preloaded: &self.preloaded,
+            keys: None,
+        };
+        end.keys = self
             .connect()
             .and_then(|s| s.load())
             .ok()
             .map(|set| set.keys);
     }
 
-    /// The keys [`preload`](Self::preload) read, once, if no command used the store since;
-    /// waits for a preload in progress.
-    pub(crate) fn preloaded_keys(&self) -> Option<Vec<TrustedKey>> {
-        lock(&self.preloaded).take()
+    /// The keys the start-up read got, once, if no command used the store since it started.
+    /// Waits for a read in progress: at most `wait`, or until it ends when `None`; a read still
+    /// running after `wait` is left for the next caller.
+    pub(crate) fn preloaded_keys(&self, wait: Option<Duration>) -> Option<Vec<TrustedKey>> {
+        let done = &self.preloaded.done;
+        let slot = lock(&self.preloaded.slot);
+        let running = |p: &mut Preload| matches!(p, Preload::Running);
+        let mut slot = match wait {
+            None => done
+                .wait_while(slot, running)
+                .unwrap_or_else(|p| p.into_inner()),
+            Some(d) => {
+                done.wait_timeout_while(slot, d, running)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0
+            }
+        };
+        match std::mem::take(&mut *slot) {
+            Preload::Ready(keys) => Some(keys),
+            other => {
+                *slot = other;
+                None
+            }
+        }
     }
 
     /// The batches of verifications running now.
@@ -151,24 +219,62 @@ mod tests {
     #[test]
     fn the_preloaded_keys_are_handed_out_once() {
         let state = state_with_one_key();
-        state.preload();
-        let keys = state.preloaded_keys().expect("preloaded");
+        state.start_preload();
+        let keys = state.preloaded_keys(None).expect("preloaded");
         assert_eq!(keys.len(), 1);
         assert_eq!(keys[0].publisher, "Acme");
-        assert!(state.preloaded_keys().is_none(), "handed out twice");
+        assert!(state.preloaded_keys(None).is_none(), "handed out twice");
     }
 
     #[test]
     fn any_command_drops_the_preloaded_keys() {
         let state = state_with_one_key();
-        state.preload();
-        // A command (e.g. adding a key) takes the store: the preloaded list may be stale now.
+        state.start_preload();
+        // A command (e.g. adding a key) takes the store, whether the read has ended or not: the
+        // preloaded list may be stale now.
         let store = state.store().expect("store");
         let key = PrivateKey::generate(Algorithm::Ed25519).expect("key");
         store
             .add_public(&key.public_key(), Some("Beta"), &[], None, None)
             .expect("add");
-        assert!(state.preloaded_keys().is_none());
+        assert!(state.preloaded_keys(None).is_none());
+    }
+
+    #[test]
+    fn a_bounded_wait_leaves_a_read_in_progress_to_the_next_caller() {
+        let state = AppState::default();
+        *lock(&state.preloaded.slot) = Preload::Running;
+        assert!(state
+            .preloaded_keys(Some(Duration::from_millis(20)))
+            .is_none());
+        // The read ends after the window stopped waiting: `list_keys` gets it.
+        let reader = state.clone();
+        let read = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            drop(PreloadEnd {
+                preloaded: &reader.preloaded,
+                keys: Some(Vec::new()),
+            });
+        });
+        assert_eq!(state.preloaded_keys(None).map(|k| k.len()), Some(0));
+        read.join().expect("reader");
+    }
+
+    #[test]
+    fn a_read_that_panics_does_not_leave_its_waiters_waiting() {
+        let state = AppState::default();
+        *lock(&state.preloaded.slot) = Preload::Running;
+        let reader = state.clone();
+        let read = std::thread::spawn(move || {
+            let _end = PreloadEnd {
+                preloaded: &reader.preloaded,
+                keys: None,
+            };
+            std::thread::sleep(Duration::from_millis(50));
+            panic!("keychain read failed");
+        });
+        assert!(state.preloaded_keys(None).is_none());
+        assert!(read.join().is_err(), "the reader panicked");
     }
 
     #[test]

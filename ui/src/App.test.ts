@@ -1,7 +1,8 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import App from './App.svelte';
-import { doctorReport } from './test/fixtures';
+import { readBoot } from './ipc/boot';
+import { doctorReport, key } from './test/fixtures';
 import { mockBackend } from './test/ipc';
 
 describe('App shell', () => {
@@ -35,5 +36,17 @@ describe('App shell', () => {
       expect(document.documentElement.dataset['theme']).toBe('dark');
     });
     expect(screen.getByTestId('nav-history')).toBeTruthy();
+  });
+
+  it('asks the core for nothing at start when the page came with the keys and the theme', async () => {
+    const calls = mockBackend(() => null);
+    window.__VOUCH_BOOT__ = { keys: [key({ publisher: 'Acme' })], theme: 'light' };
+    readBoot();
+    render(App);
+
+    expect(screen.getAllByTestId('key-row')).toHaveLength(1);
+    // The IPC the shell would send on mount (settings for the theme, the key list) stays unsent.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls.map((c) => c.cmd)).toEqual([]);
   });
 });

@@ -4,12 +4,16 @@ performance.mark('vouch:script');
 import { mount } from 'svelte';
 import App from './App.svelte';
 import { prefetchKeys } from './ipc/api';
+import { bootTheme, readBoot } from './ipc/boot';
 import { applyTheme, rememberedTheme } from './lib/theme';
 import './styles/tokens.css';
 import './styles/base.css';
 
-applyTheme(rememberedTheme());
-// The first screen lists the keys: ask for them now, while the page is being laid out.
+// What the app put in the page: the theme to paint in and the first screen's keys.
+readBoot();
+applyTheme(bootTheme() ?? rememberedTheme());
+// The first screen lists the keys: unless the page came with them, ask now, while the page is
+// being laid out.
 prefetchKeys();
 
 const target = document.getElementById('app');

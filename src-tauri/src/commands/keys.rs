@@ -8,7 +8,7 @@ use super::{blocking, with_store, Shared};
 use crate::error::{ErrorCode, IpcError, IpcResult};
 
 /// A key as the window shows it: with its state now, computed by the core.
-fn key_info(key: TrustedKey) -> KeyInfo {
+pub(crate) fn key_info(key: TrustedKey) -> KeyInfo {
     KeyInfo::at(key, time::OffsetDateTime::now_utc())
 }
 
@@ -22,10 +22,11 @@ async fn with_key(
 
 #[tauri::command]
 pub(crate) async fn list_keys(state: Shared<'_>) -> IpcResult<Vec<KeyInfo>> {
-    // The first screen's list: what the app read while its window started, if nothing used the
-    // store since (`AppState::preload`).
+    // The first screen's list, when the window was created before the keychain answered (else
+    // it came with the page: `crate::boot`): what the app read while its window started, if
+    // nothing used the store since (`AppState::start_preload`).
     let app = state.inner().clone();
-    let keys = match blocking(move || Ok(app.preloaded_keys())).await? {
+    let keys = match blocking(move || Ok(app.preloaded_keys(None))).await? {
         Some(keys) => keys,
         None => with_store(&state, |s| Ok(s.load()?.keys)).await?,
     };

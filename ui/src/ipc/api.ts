@@ -31,6 +31,7 @@ import type {
   TrustSetChoice,
   VerifyEvent,
 } from './types';
+import { hasBootKeys } from './boot';
 
 /** An error returned by a backend command, normalised to `{ code, message }`. */
 export class IpcError extends Error {
@@ -100,8 +101,9 @@ export function listKeys(): Promise<KeyInfo[]> {
 let prefetchedKeys: Promise<KeyInfo[]> | null = null;
 
 /** Start reading the keys before the first screen is rendered (main.ts), so the keychain round
- * trip overlaps the first layout. */
+ * trip overlaps the first layout; not when the page came with them (boot.ts). */
 export function prefetchKeys(): void {
+  if (hasBootKeys()) return;
   prefetchedKeys = listKeys();
   // Whoever takes it handles a failure; this only keeps it from being reported as unhandled.
   prefetchedKeys.catch(() => undefined);

@@ -2,6 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import { describe, expect, it } from 'vitest';
 import type { KeyInfo } from '../../ipc/types';
 import { key, keys } from '../../test/fixtures';
+import { readBoot } from '../../ipc/boot';
 import { ipcError, mockBackend } from '../../test/ipc';
 import KeysView from './KeysView.svelte';
 
@@ -44,6 +45,26 @@ describe('KeysView', () => {
     expect(revoked.getAttribute('title')).toContain('leaked in CI logs');
     expect(within(umbrella).queryByTestId('key-revoke')).toBeNull(); // already revoked
     expect(screen.queryByTestId('empty-state')).toBeNull();
+  });
+
+  it('paints the keys the page came with in its first render, without asking the core', async () => {
+    const calls = mockBackend((cmd) => (cmd === 'list_keys' ? keys : null));
+    window.__VOUCH_BOOT__ = { keys: [...keys] };
+    readBoot();
+    const first = render(KeysView);
+
+    // Synchronously after mounting: no await, so no IPC answer could have arrived.
+    const rows = screen.getAllByTestId('key-row');
+    expect(rows.map((r) => r.dataset['fingerprint'])).toEqual(keys.map((k) => k.fingerprint));
+    expect(calls.filter((c) => c.cmd === 'list_keys')).toEqual([]);
+
+    // Opened again later (another view in between), it asks the core: the keys may have changed.
+    first.unmount();
+    render(KeysView);
+    await waitFor(() => {
+      expect(calls.map((c) => c.cmd)).toContain('list_keys');
+    });
+    expect(await screen.findAllByTestId('key-row')).toHaveLength(keys.length);
   });
 
   it('teaches what to do when there are no keys', async () => {

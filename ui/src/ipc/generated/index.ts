@@ -2,6 +2,7 @@
 export type * from './AddKeyArgs';
 export type * from './Algorithm';
 export type * from './Attestation';
+export type * from './Boot';
 export type * from './CaFileChoice';
 export type * from './Check';
 export type * from './CheckName';
