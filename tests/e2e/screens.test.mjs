@@ -371,6 +371,8 @@ test('Settings → Team trust lists: a subscription and the diff of a new versio
   vouch(['trust', 'publish', list, '--key', adminFp, '--expires', '30d', ...scopes], admin);
   vouch(['trust', 'subscribe', list, '--signer-key', adminPub]);
   await screen('trust-lists', async () => {
+    // Settings is open from the test before: away and back reads the new subscription.
+    await s.click('[data-testid="nav-keys"]');
     await s.click('[data-testid="nav-settings"]');
     await s.click('[data-testid="trust-list-check"]');
     await s.waitFor('[data-testid="trust-list-plan"]', (t) => t.includes('Version 1'));
