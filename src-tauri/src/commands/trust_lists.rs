@@ -29,7 +29,7 @@ use crate::error::{ErrorCode, IpcError, IpcResult};
 pub(crate) enum SyncCheck {
     /// The list verified: what applying it changes, and the digest `apply_sync` takes to apply
     /// exactly this plan.
-    Plan { plan: SyncPlan, digest: String },
+    Plan { plan: Box<SyncPlan>, digest: String },
     /// The list was refused (rollback, expired, unsigned, tampered, too few signatures):
     /// nothing was applied; `problem` says why.
     Refused { code: String, problem: String },
@@ -93,7 +93,7 @@ pub(crate) async fn plan_sync(state: Shared<'_>, reference: String) -> IpcResult
         match rt.block_on(planned(&store, &reference, now)) {
             Ok(plan) => Ok(SyncCheck::Plan {
                 digest: digest(&plan)?,
-                plan,
+                plan: Box::new(plan),
             }),
             Err(e) if e.is_refusal() => {
                 record(&store, &reference, &e, now);
