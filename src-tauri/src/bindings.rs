@@ -9,6 +9,7 @@ use crate::commands::files::{CaFileChoice, KeyChoice, Saved, TrustSetChoice};
 use crate::commands::keys::{AddKeyArgs, EditKeyArgs, GenerateKeyArgs};
 use crate::commands::pull::{PullEvent, PullOutcome};
 use crate::commands::search::{RepositoryTags, SearchAnswer};
+use crate::commands::trust_lists::SyncCheck;
 use crate::commands::verify::VerifyEvent;
 use crate::error::IpcError;
 
@@ -32,6 +33,7 @@ fn export_bindings() -> Result<(), ts_rs::ExportError> {
     PullOutcome::export_all(&cfg)?;
     ExportPreview::export_all(&cfg)?;
     ExportSaved::export_all(&cfg)?;
+    SyncCheck::export_all(&cfg)?;
     IpcError::export_all(&cfg)?;
     Ok(())
 }

@@ -14,6 +14,7 @@ use vouch_core::keys::KeyError;
 use vouch_core::pull::{PullError, Refusal};
 use vouch_core::registry::RegistryError;
 use vouch_core::search::SearchError;
+use vouch_core::trust::lists::ListError;
 use vouch_core::trust::TrustError;
 
 /// What kind of failure an IPC error is; serialised in snake_case (`"key_not_found"`).
@@ -60,6 +61,14 @@ pub(crate) enum ErrorCode {
     ExportRefused,
     /// The trust set changed between an export's preview and its saving; nothing was written.
     ExportChanged,
+    /// A team trust list could not be subscribed to, fetched or applied (the message says why).
+    TrustList,
+    /// A team trust list was refused (rollback, expired, unsigned, tampered, too few
+    /// signatures); nothing was applied.
+    TrustListRefused,
+    /// A team trust list changed between the check the person saw and applying it; nothing was
+    /// applied.
+    TrustListChanged,
     Internal,
 }
 
@@ -204,6 +213,18 @@ impl From<ExportError> for IpcError {
             ),
             ExportError::Serialize(_) => Self::internal(e.to_string()),
             _ => Self::new(ErrorCode::ExportRefused, e.to_string()),
+        }
+    }
+}
+
+impl From<ListError> for IpcError {
+    fn from(e: ListError) -> Self {
+        match e {
+            ListError::Trust(t) => t.into(),
+            ListError::Registry(r) => r.into(),
+            ListError::Key(k) => k.into(),
+            e if e.is_refusal() => Self::new(ErrorCode::TrustListRefused, e.to_string()),
+            e => Self::new(ErrorCode::TrustList, e.to_string()),
         }
     }
 }

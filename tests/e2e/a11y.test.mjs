@@ -49,6 +49,10 @@ before(async () => {
   }
   vouch(['sign', refs.signed, '--key', seededFingerprint], a);
   vouch(['sign', refs.kb, '--key', pastedFingerprint], b);
+  // A team list publisher A signs, which the window subscribes to: Settings shows its diff.
+  vouch(['key', 'generate', '--name', 'Team Publisher', '--algorithm', 'ed25519', '--scope', `${registry}/a11y-team/**`], a);
+  vouch(['trust', 'publish', `${registry}/a11y-team/trust:prod`, '--key', seededFingerprint], a);
+  vouch(['trust', 'subscribe', `${registry}/a11y-team/trust:prod`, '--signer', seededFingerprint]);
   // One past check, so History has a row.
   try {
     vouch(['verify', refs.signed]);
@@ -223,6 +227,11 @@ test('every view passes axe-core in the light and dark themes', { skip }, async 
     withShot('settings', async () => {
       await s.click('[data-testid="nav-settings"]');
       await s.waitFor('[data-testid="doctor-keychain"] .badge', (t) => t.trim() === 'reachable');
+      // The team list's diff and the Subscribe… form are on screen too.
+      await s.click('[data-testid="trust-list-check"]');
+      await s.waitFor('[data-testid="list-diff-change"][data-kind="added"]');
+      await s.click('[data-testid="trust-list-subscribe-open"]');
+      await s.waitFor('[data-testid="trust-list-signer"]');
       await assertAccessible('Settings');
     }),
   );

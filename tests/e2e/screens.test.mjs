@@ -355,3 +355,31 @@ test('Settings: registries, theme and what this computer offers; the dark theme 
     assert.equal((await s.text('[data-testid="settings-insecure-item"]')).trim(), LAB);
   }, chooseDark);
 });
+
+test('Settings → Team trust lists: a subscription and the diff of a new version before it is applied', { skip }, async () => {
+  // A team admin (a profile of their own) publishes a list of the team's publishers; the
+  // window's profile subscribes to it with the admin's public key (the CLI, as a person would).
+  const admin = `pub-team-admin-${process.pid}`;
+  const adminFp = vouch(['key', 'generate', '--name', 'Team Admin', '--algorithm', 'ed25519', '--scope', R('admins/**')], admin).trim();
+  vouch(['key', 'add', path.join(work, `${keys.acme.profile}.pub`), '--name', 'Acme Release', '--scope', R('acme/**')], admin);
+  vouch(['key', 'generate', '--name', 'Initech Build', '--algorithm', 'p256', '--scope', R('initech/**')], admin);
+  vouch(['key', 'generate', '--name', 'Hooli Deploy', '--algorithm', 'ed25519', '--scope', R('hooli/*')], admin);
+  const list = `${R('platform/trust')}:prod`;
+  const adminPub = path.join(work, 'team-admin.pub');
+  writeFileSync(adminPub, vouch(['key', 'export', adminFp], admin));
+  const scopes = ['acme/**', 'initech/**', 'hooli/*'].flatMap((g) => ['--scope', R(g)]);
+  vouch(['trust', 'publish', list, '--key', adminFp, '--expires', '30d', ...scopes], admin);
+  vouch(['trust', 'subscribe', list, '--signer-key', adminPub]);
+  await screen('trust-lists', async () => {
+    // Settings is open from the test before: away and back reads the new subscription.
+    await s.click('[data-testid="nav-keys"]');
+    await s.click('[data-testid="nav-settings"]');
+    await s.click('[data-testid="trust-list-check"]');
+    await s.waitFor('[data-testid="trust-list-plan"]', (t) => t.includes('Version 1'));
+    const changes = await rowsOf('list-diff-change');
+    assert.deepEqual(changes.map((c) => c.kind).sort(), ['added', 'added', 'kept_local'], JSON.stringify(changes));
+    assert.ok(changes.some((c) => c.kind === 'kept_local' && c.fingerprint === keys.acme.fingerprint));
+    assert.ok(changes.some((c) => c.kind === 'added' && /Initech Build/.test(c.text)));
+    await s.execute('document.querySelector(\'[data-testid="trust-lists"]\').scrollIntoView({ block: "start" });');
+  });
+});

@@ -16,6 +16,7 @@ pub(crate) mod pull;
 pub(crate) mod search;
 pub(crate) mod settings;
 pub(crate) mod trust;
+pub(crate) mod trust_lists;
 pub(crate) mod verify;
 
 #[cfg(test)]
@@ -82,6 +83,11 @@ ipc_commands![
     export::preview_export,
     export::save_export,
     export::replace_export_files,
+    trust_lists::list_subscriptions,
+    trust_lists::subscribe,
+    trust_lists::unsubscribe,
+    trust_lists::plan_sync,
+    trust_lists::apply_sync,
 ];
 
 /// Runs blocking core work (keychain D-Bus calls, files, processes) off the async runtime.

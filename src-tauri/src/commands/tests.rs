@@ -17,6 +17,7 @@ fn source(module: &str) -> &'static str {
         "search" => include_str!("search.rs"),
         "settings" => include_str!("settings.rs"),
         "trust" => include_str!("trust.rs"),
+        "trust_lists" => include_str!("trust_lists.rs"),
         "verify" => include_str!("verify.rs"),
         other => panic!("a command module without a source entry here: {other}"),
     }

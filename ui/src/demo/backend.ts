@@ -425,6 +425,8 @@ export function demoBackend(cmd: string, payload: unknown): unknown {
       return pull(args?.['onEvent'], need(args, 'reference'), args?.['acceptUnverified'] === true);
     case 'get_settings':
       return settings;
+    case 'list_subscriptions':
+      return [];
     case 'save_settings': {
       const next = args?.['settings'] as Settings;
       const bad = next.insecure_registries.find((h) => !/^[\w.-]+(:\d+)?$/.test(h));

@@ -18,6 +18,7 @@ import type {
   IpcErrorPayload,
   KeyChoice,
   KeyInfo,
+  ListDiff,
   Policy,
   PolicyMode,
   PullEvent,
@@ -26,6 +27,8 @@ import type {
   RepositoryTags,
   Saved,
   SearchAnswer,
+  SubscriptionInfo,
+  SyncCheck,
   Settings,
   TrustImportReport,
   TrustSetChoice,
@@ -344,4 +347,38 @@ export async function onFileDrag(handler: (event: FileDragEvent) => void): Promi
   } catch {
     return () => undefined; // no drag-and-drop events (e.g. the permission is missing): drop is simply unavailable
   }
+}
+
+// ---- Team trust lists (Settings) ----
+
+/** The active profile's subscriptions to signed team trust lists. */
+export function listSubscriptions(): Promise<SubscriptionInfo[]> {
+  return call<SubscriptionInfo[]>('list_subscriptions');
+}
+
+/**
+ * Subscribes to the list at `reference`, trusting the admins `signers` (fingerprints of trusted
+ * keys) and `signerKeys` (PEM public keys read from files chosen in the native dialog).
+ */
+export function subscribeToList(
+  reference: string,
+  signers: string[],
+  signerKeys: string[],
+  threshold: number,
+): Promise<SubscriptionInfo> {
+  return call<SubscriptionInfo>('subscribe', { reference, signers, signerKeys, threshold });
+}
+
+export async function unsubscribeFromList(reference: string): Promise<void> {
+  await call<null>('unsubscribe', { reference });
+}
+
+/** Fetches and verifies a subscription's list: what applying it would change, or why it is refused. */
+export function planSync(reference: string): Promise<SyncCheck> {
+  return call<SyncCheck>('plan_sync', { reference });
+}
+
+/** Applies the plan shown (named by its digest); refused when the list changed since. */
+export function applySync(reference: string, digest: string): Promise<ListDiff> {
+  return call<ListDiff>('apply_sync', { reference, digest });
 }

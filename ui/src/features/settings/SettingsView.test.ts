@@ -10,7 +10,7 @@ describe('SettingsView', () => {
     render(SettingsView);
 
     const report = await screen.findByTestId('doctor-report');
-    expect(calls.map((c) => c.cmd).sort()).toEqual(['doctor', 'get_settings']);
+    expect(calls.map((c) => c.cmd).sort()).toEqual(['doctor', 'get_settings', 'list_subscriptions']);
 
     const keychain = screen.getByTestId('doctor-keychain').textContent;
     expect(keychain).toMatch(/\breachable\b/);

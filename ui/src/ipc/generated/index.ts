@@ -75,6 +75,7 @@ export type * from './Status';
 export type * from './Subject';
 export type * from './SubscriptionInfo';
 export type * from './Summary';
+export type * from './SyncCheck';
 export type * from './SyncOutcome';
 export type * from './SyncPlan';
 export type * from './Target';
