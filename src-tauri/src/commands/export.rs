@@ -290,10 +290,10 @@ mod tests {
             &subdomains,
             now(),
             Target::Kyverno {
-                api: KyvernoApi::V1,
+                api: KyvernoApi::ClusterPolicy,
             },
         )
-        .expect_err("Kyverno cannot keep *.domain to one host");
+        .expect_err("the legacy ClusterPolicy cannot keep *.domain to one host");
         assert_eq!(e.code, ErrorCode::ExportRefused, "{}", e.message);
     }
 
