@@ -61,6 +61,17 @@ pub enum Found {
         payload: Vec<u8>,
         signature_b64: String,
     },
+    /// A keyless cosign signature layer (it carries a signing certificate): the payload and
+    /// every annotation of the layer (certificate, chain, Rekor bundle, RFC 3161 timestamp),
+    /// verified against trusted roots and matched against trusted identities.
+    KeylessSig {
+        source: Source,
+        payload: Vec<u8>,
+        annotations: std::collections::BTreeMap<String, String>,
+    },
+    /// A Sigstore bundle with a signing certificate holding an image signature (cosign 3,
+    /// cosign 2.5 `--new-bundle-format`): verified whole, as JSON.
+    KeylessBundle { source: Source, bundle: String },
     /// A Notary Project signature: recognised, not verifiable with plain keys.
     Notary { source: Source },
     /// Signature material Vouch recognises but cannot check yet.
@@ -213,14 +224,24 @@ async fn simple_signing_layers(
             continue;
         }
         let sig = sig.clone();
+        // A layer with a signing certificate is keyless: its annotations go with it.
+        let keyless = crate::sigstore::is_keyless(&layer.annotations)
+            .then(|| layer.annotations.clone());
         let d = layer.digest.clone();
         let (source, broken) = (source.clone(), &broken);
         fetches.push(async move {
             match registry.blob(r, &d, MAX_PAYLOAD_BYTES).await {
-                Ok(payload) => Ok(Found::SimpleSigning {
-                    source,
-                    payload,
-                    signature_b64: sig,
+                Ok(payload) => Ok(match keyless {
+                    Some(annotations) => Found::KeylessSig {
+                        source,
+                        payload,
+                        annotations,
+                    },
+                    None => Found::SimpleSigning {
+                        source,
+                        payload,
+                        signature_b64: sig,
+                    },
                 }),
                 Err(e) if e.is_integrity() => Ok(broken(e.to_string(), true)),
                 Err(RegistryError::TooLarge { .. }) => Ok(broken(
@@ -523,6 +544,15 @@ pub fn parse_bundle(bytes: &[u8], media_type: &str, source: Source) -> BundleCon
         dsse: Option<RawEnvelope>,
         #[serde(rename = "messageSignature")]
         message: Option<serde_json::Value>,
+        #[serde(rename = "verificationMaterial", default)]
+        material: Material,
+    }
+    /// Only whether a signing certificate is there: the bundle verifier reads the rest.
+    #[derive(Deserialize, Default)]
+    struct Material {
+        certificate: Option<serde_json::Value>,
+        #[serde(rename = "x509CertificateChain")]
+        chain: Option<serde_json::Value>,
     }
     let one = |f: Found| BundleContent::Signatures(vec![f]);
     if !media_type.starts_with(SIGSTORE_BUNDLE_MEDIA_TYPE.trim_end_matches("v0.3+json")) {
@@ -540,6 +570,13 @@ pub fn parse_bundle(bytes: &[u8], media_type: &str, source: Source) -> BundleCon
                 invalid: true,
             })
         }
+    };
+    let keyless = b.material.certificate.is_some() || b.material.chain.is_some();
+    let keyless_bundle = |source| {
+        one(Found::KeylessBundle {
+            source,
+            bundle: String::from_utf8_lossy(bytes).into_owned(),
+        })
     };
     if let Some(raw) = b.dsse {
         let envelope = match raw.decode() {
@@ -563,6 +600,9 @@ pub fn parse_bundle(bytes: &[u8], media_type: &str, source: Source) -> BundleCon
                 evidence: Evidence::Envelope(envelope),
             });
         }
+        if keyless {
+            return keyless_bundle(source);
+        }
         return BundleContent::Signatures(
             envelope
                 .signatures
@@ -575,6 +615,10 @@ pub fn parse_bundle(bytes: &[u8], media_type: &str, source: Source) -> BundleCon
                 })
                 .collect(),
         );
+    }
+    if b.message.is_some() && keyless {
+        // Verified, then refused with its cause: it signs the digest alone.
+        return keyless_bundle(source);
     }
     if b.message.is_some() {
         return one(Found::Unsupported {
