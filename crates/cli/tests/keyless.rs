@@ -130,6 +130,28 @@ fn vouch_verifies(
     )
 }
 
+/// A Vouch user who trusts what cosign is given: the instance's root added by name, the
+/// identity of `spec` (exact subject and issuer) tied to it.
+fn vouch_user(name: &str, instance: &Instance, spec: &LeafSpec) -> Env {
+    let user = Env::new(name);
+    let root_file = user.write("root.json", instance.trusted_root_json().as_bytes());
+    let root_arg = root_file.to_str().expect("utf8");
+    user.ok(&["trust-root", "add", root_arg, "--name", "instance"]);
+    user.ok(&[
+        "identity",
+        "add",
+        "--issuer",
+        &spec.issuer,
+        "--subject",
+        spec.identity(),
+        "--trusted-root",
+        "instance",
+        "--name",
+        "acme",
+    ]);
+    user
+}
+
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn cosign_agrees_with_vouch_on_the_keyless_image_matrix() {
@@ -144,25 +166,8 @@ fn cosign_agrees_with_vouch_on_the_keyless_image_matrix() {
     let spec = LeafSpec::github("acme/app", "release.yml", "refs/heads/main", now - 120);
     let leaf = instance.leaf(&spec, "leaf");
     let rogue = Instance::new("rogue");
-    // The same decisions through `vouch verify`: the instance's root added by name, the
-    // identity cosign is given (exact subject and issuer) tied to it.
-    let user = Env::new("keyless-matrix");
-    let root_file = user.write("root.json", instance.trusted_root_json().as_bytes());
-    let root_arg = root_file.to_str().expect("utf8");
-    user.ok(&["trust-root", "add", root_arg, "--name", "instance"]);
-    let identity = [
-        "identity",
-        "add",
-        "--issuer",
-        &spec.issuer,
-        "--subject",
-        spec.identity(),
-        "--trusted-root",
-        "instance",
-        "--name",
-        "acme",
-    ];
-    user.ok(&identity);
+    // The same decisions through `vouch verify`.
+    let user = vouch_user("keyless-matrix", &instance, &spec);
 
     struct Case<'a> {
         name: &'static str,
@@ -398,4 +403,13 @@ fn cosign_agrees_with_vouch_on_a_keyless_bundle_referrer() {
         !cosign_accepts(&other),
         "cosign accepted the bundle on another image"
     );
+
+    // `vouch verify` finds the bundle among the referrers and decides the same.
+    let user = vouch_user("keyless-bundle", &instance, &spec);
+    let (v, _, _) = user.json("verify", &format!("{reg}/{repo}@{digest}"));
+    assert_eq!(v["status"], "verified", "{v:#}");
+    assert_eq!(v["signatures"][0]["keyless"]["subject"]["value"], spec.identity());
+    let (v, _, _) = user.json("verify", &format!("{reg}/{repo}@{other}"));
+    assert_eq!(v["status"], "invalid", "{v:#}");
+    assert_eq!(v["cause"]["sigstore"]["kind"], "wrong_image", "{v:#}");
 }
