@@ -408,7 +408,10 @@ fn cosign_agrees_with_vouch_on_a_keyless_bundle_referrer() {
     let user = vouch_user("keyless-bundle", &instance, &spec);
     let (v, _, _) = user.json("verify", &format!("{reg}/{repo}@{digest}"));
     assert_eq!(v["status"], "verified", "{v:#}");
-    assert_eq!(v["signatures"][0]["keyless"]["subject"]["value"], spec.identity());
+    assert_eq!(
+        v["signatures"][0]["keyless"]["subject"]["value"],
+        spec.identity()
+    );
     let (v, _, _) = user.json("verify", &format!("{reg}/{repo}@{other}"));
     assert_eq!(v["status"], "invalid", "{v:#}");
     assert_eq!(v["cause"]["sigstore"]["kind"], "wrong_image", "{v:#}");

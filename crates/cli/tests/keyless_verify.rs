@@ -46,13 +46,18 @@ impl Keyless {
 
     /// `vouch identity add --issuer … --trusted-root ci ARGS…`; returns the id.
     fn trust(&self, issuer: &str, args: &[&str]) -> String {
-        let out = self.env.ok(
+        let out = self.env.ok(&[
             &[
-                &["identity", "add", "--issuer", issuer, "--trusted-root", ROOT],
-                args,
-            ]
-            .concat(),
-        );
+                "identity",
+                "add",
+                "--issuer",
+                issuer,
+                "--trusted-root",
+                ROOT,
+            ],
+            args,
+        ]
+        .concat());
         out.trim().to_string()
     }
 
@@ -97,7 +102,11 @@ fn a_keyless_signed_image_is_verified_with_its_identity_shown() {
         testing::GITHUB_ISSUER,
         &["--subject", RELEASE, "--name", "acme"],
     );
-    let image = k.signed("klv/shown", &github("release.yml", "refs/heads/main"), vec![]);
+    let image = k.signed(
+        "klv/shown",
+        &github("release.yml", "refs/heads/main"),
+        vec![],
+    );
 
     let (v, code) = k.verify(&image);
     assert_eq!(v["status"], "verified", "{v:#}");
@@ -123,7 +132,9 @@ fn a_keyless_signed_image_is_verified_with_its_identity_shown() {
     );
     assert!(kl["log"]["index"].is_u64(), "{kl:#}");
     assert!(
-        kl["certificate_time"].as_str().is_some_and(|t| !t.is_empty()),
+        kl["certificate_time"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()),
         "{kl:#}"
     );
 
@@ -171,11 +182,19 @@ fn keyless_attacks_are_refused_by_vouch_verify_with_their_cause() {
             "acme",
         ],
     );
-    let good = k.signed("klv/good", &github("release.yml", "refs/heads/main"), vec![]);
+    let good = k.signed(
+        "klv/good",
+        &github("release.yml", "refs/heads/main"),
+        vec![],
+    );
     assert_eq!(k.verify(&good).0["status"], "verified");
 
     // Another workflow of the same repository.
-    let image = k.signed("klv/workflow", &github("deploy.yml", "refs/heads/main"), vec![]);
+    let image = k.signed(
+        "klv/workflow",
+        &github("deploy.yml", "refs/heads/main"),
+        vec![],
+    );
     let v = refused(&k, &image, "untrusted", "untrusted_identity");
     let c = &v["cause"]["closest"];
     assert_eq!(c["field"], "workflow", "{v:#}");
@@ -190,13 +209,19 @@ fn keyless_attacks_are_refused_by_vouch_verify_with_their_cause() {
     );
 
     // Another branch.
-    let image = k.signed("klv/branch", &github("release.yml", "refs/heads/dev"), vec![]);
+    let image = k.signed(
+        "klv/branch",
+        &github("release.yml", "refs/heads/dev"),
+        vec![],
+    );
     let v = refused(&k, &image, "untrusted", "untrusted_identity");
     let reason = v["reason"].as_str().expect("reason");
     assert!(
         reason.starts_with(
             "signed by https://github.com/acme/app/.github/workflows/release.yml@refs/heads/dev"
-        ) && reason.contains("not an identity you trust (ref: expected refs/heads/main, found refs/heads/dev)"),
+        ) && reason.contains(
+            "not an identity you trust (ref: expected refs/heads/main, found refs/heads/dev)"
+        ),
         "{reason}"
     );
 
@@ -232,7 +257,9 @@ fn keyless_attacks_are_refused_by_vouch_verify_with_their_cause() {
     );
     assert_eq!(v["cause"]["sigstore"]["kind"], "wrong_repository", "{v:#}");
     assert!(
-        v["reason"].as_str().is_some_and(|r| r.contains("it was copied")),
+        v["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("it was copied")),
         "{v:#}"
     );
 }
@@ -248,7 +275,11 @@ fn an_unanchored_looking_subject_pattern_matches_only_whole_subjects() {
         testing::GITHUB_ISSUER,
         &["--subject-regexp", pattern, "--name", "acme"],
     );
-    let good = k.signed("klv/anchor-good", &github("release.yml", "refs/heads/main"), vec![]);
+    let good = k.signed(
+        "klv/anchor-good",
+        &github("release.yml", "refs/heads/main"),
+        vec![],
+    );
     assert_eq!(k.verify(&good).0["status"], "verified");
     let evil = k.signed(
         "klv/anchor-evil",
@@ -264,14 +295,23 @@ fn an_unanchored_looking_subject_pattern_matches_only_whole_subjects() {
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn revoked_and_expired_identities_never_vouch() {
     let k = Keyless::new("kl-standing");
-    let image = k.signed("klv/standing", &github("release.yml", "refs/heads/main"), vec![]);
+    let image = k.signed(
+        "klv/standing",
+        &github("release.yml", "refs/heads/main"),
+        vec![],
+    );
     let id = k.trust(
         testing::GITHUB_ISSUER,
         &["--subject", RELEASE, "--name", "acme"],
     );
     assert_eq!(k.verify(&image).0["status"], "verified");
-    k.env
-        .ok(&["identity", "revoke", &id, "--reason", "workflow compromised"]);
+    k.env.ok(&[
+        "identity",
+        "revoke",
+        &id,
+        "--reason",
+        "workflow compromised",
+    ]);
     let v = refused(&k, &image, "untrusted", "identity_not_active");
     assert_eq!(v["cause"]["standing"]["standing"], "revoked", "{v:#}");
     assert_eq!(v["cause"]["identity"]["id"], id.as_str(), "{v:#}");
@@ -283,7 +323,11 @@ fn revoked_and_expired_identities_never_vouch() {
     );
 
     let k = Keyless::new("kl-expired");
-    let image = k.signed("klv/expired", &github("release.yml", "refs/heads/main"), vec![]);
+    let image = k.signed(
+        "klv/expired",
+        &github("release.yml", "refs/heads/main"),
+        vec![],
+    );
     k.trust(
         testing::GITHUB_ISSUER,
         &[
@@ -319,7 +363,11 @@ fn a_key_and_an_identity_count_as_their_publishers() {
             testing::GITHUB_ISSUER,
             &["--subject", RELEASE, "--name", "acme"],
         );
-        k.env.set_policy(&format!("{}/klv/**", k.reg), "enforce", &["--threshold", "2"]);
+        k.env.set_policy(
+            &format!("{}/klv/**", k.reg),
+            "enforce",
+            &["--threshold", "2"],
+        );
         let repo = format!("klv/n-of-m-{publisher}");
         let digest = push_image(&k.reg, &repo, "v1", &repo);
         let by_key = signature_layer(&k.reg, &repo, &digest, &k.repository(&repo), &key);
@@ -419,9 +467,8 @@ fn a_batch_reads_the_trusted_roots_once() {
     }
     writer.join().expect("writer");
     let out = child.wait_with_output().expect("output");
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("no JSON ({e}): {}", String::from_utf8_lossy(&out.stderr))
-    });
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("no JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
     let statuses: Vec<&str> = v
         .as_array()
         .expect("an array")
@@ -429,4 +476,28 @@ fn a_batch_reads_the_trusted_roots_once() {
         .map(|v| v["status"].as_str().unwrap_or(""))
         .collect();
     assert_eq!(statuses, ["verified"; 6], "{v:#}");
+}
+
+/// An identity tied to a trusted root that does not exist is refused when it is added (it could
+/// never vouch), before the keychain is asked: no harness needed.
+#[test]
+fn identity_add_refuses_a_trusted_root_that_does_not_exist() {
+    let env = Env::new("kl-no-root");
+    let out = env.run_without_keychain(&[
+        "identity",
+        "add",
+        "--issuer",
+        testing::GITHUB_ISSUER,
+        "--subject",
+        RELEASE,
+        "--trusted-root",
+        "nosuch",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the identity names the trusted root `nosuch`, which cannot be used: there is no trusted root named `nosuch`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: `vouch trust-root list`"), "{stderr}");
 }

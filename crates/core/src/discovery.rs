@@ -225,8 +225,8 @@ async fn simple_signing_layers(
         }
         let sig = sig.clone();
         // A layer with a signing certificate is keyless: its annotations go with it.
-        let keyless = crate::sigstore::is_keyless(&layer.annotations)
-            .then(|| layer.annotations.clone());
+        let keyless =
+            crate::sigstore::is_keyless(&layer.annotations).then(|| layer.annotations.clone());
         let d = layer.digest.clone();
         let (source, broken) = (source.clone(), &broken);
         fetches.push(async move {

@@ -17,13 +17,13 @@ use super::problem::{IdentityRef, Rejection};
 use super::{Found, Problem};
 use crate::sigstore::roots::RootStore;
 use crate::sigstore::{
-    verify_keyless_bundle, verify_keyless_sig, KeylessVerified, SanKind, SigstoreError,
-    TimeSource, TrustedRoot,
+    verify_keyless_bundle, verify_keyless_sig, KeylessVerified, SanKind, SigstoreError, TimeSource,
+    TrustedRoot,
 };
 use crate::trust::identity::PUBLIC_GOOD_ROOT;
 use crate::trust::{
-    CertificateClaims, IdentityError, IdentityMatcher, IdentityMismatch, San, Standing,
-    TrustSet, TrustedIdentity,
+    CertificateClaims, IdentityError, IdentityMatcher, IdentityMismatch, San, Standing, TrustSet,
+    TrustedIdentity,
 };
 
 /// What a keyless signature's verified certificate and log entry say: shown with the signature.
@@ -72,7 +72,10 @@ pub struct Keyless {
 impl std::fmt::Debug for Keyless {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Keyless")
-            .field("roots", &self.roots.iter().map(|r| &r.0).collect::<Vec<_>>())
+            .field(
+                "roots",
+                &self.roots.iter().map(|r| &r.0).collect::<Vec<_>>(),
+            )
             .field("identities", &self.matchers.len())
             .finish()
     }
@@ -223,9 +226,8 @@ impl Keyless {
             }
         }
         if outcomes.is_empty() {
-            let (root, sigstore) = first_error.unwrap_or_else(|| {
-                (PUBLIC_GOOD_ROOT.to_string(), unreachable_root())
-            });
+            let (root, sigstore) =
+                first_error.unwrap_or_else(|| (PUBLIC_GOOD_ROOT.to_string(), unreachable_root()));
             return Judged::refused(Problem::Sigstore { root, sigstore });
         }
         let mut closest: Option<(u8, Rejection)> = None;
@@ -387,5 +389,122 @@ fn report(v: &KeylessVerified, identity: Option<&TrustedIdentity>, root: &str) -
         }),
         time_source: v.time_source,
         trusted_root: root.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sigstore::testing::{self, Instance, LeafSpec};
+    use crate::trust::identity::{Claims, Identity, Subject};
+    use crate::verify::{evaluate_with, meets_policy_with, Material, Source, Status};
+
+    const REPO: &str = "127.0.0.1:5000/acme/app";
+    const DIGEST: &str = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+    fn remembered(k: &Keyless) -> usize {
+        k.verified.lock().map(|c| c.len()).unwrap_or(usize::MAX)
+    }
+
+    /// The policy question at fetch time verifies a keyless signature once and the verdict
+    /// reuses that outcome (the entry is then dropped, so a batch's memory does not grow); both
+    /// give the same answer.
+    #[test]
+    fn a_keyless_signature_is_verified_once_for_the_policy_question_and_the_verdict() {
+        let now = testing::now();
+        let instance = Instance::new("unit");
+        let spec = LeafSpec::github("acme/app", "release.yml", "refs/heads/main", now - 120);
+        let layer = instance.sign_image(REPO, DIGEST, &instance.leaf(&spec, "leaf"), now - 60);
+        let identity = Identity::new(
+            testing::GITHUB_ISSUER,
+            Subject::Exact(spec.identity().into()),
+            Claims::default(),
+            Some("unit"),
+        )
+        .expect("identity");
+        let clock = time::OffsetDateTime::from_unix_timestamp(now).expect("now");
+        let trust = TrustSet {
+            identities: vec![TrustedIdentity::new(identity, "acme", vec![], clock)],
+            ..TrustSet::default()
+        };
+        let mut loads = 0;
+        let keyless = Keyless::new(&trust, |name| {
+            loads += 1;
+            assert_eq!(name, "unit");
+            Ok(instance.trusted_root())
+        });
+        assert_eq!(loads, 1, "one root, read once");
+        let found = vec![Found::KeylessSig {
+            source: Source::CosignTag,
+            payload: layer.payload,
+            annotations: layer.annotations,
+        }];
+        assert!(meets_policy_with(
+            &found, &trust, &keyless, DIGEST, REPO, clock
+        ));
+        assert_eq!(remembered(&keyless), 1, "kept for the verdict");
+        let material = Material {
+            reference: format!("{REPO}:v1"),
+            repository: REPO.into(),
+            digest: DIGEST.into(),
+            digest_detail: "test".into(),
+            found,
+            sources: vec![],
+            platforms: vec![],
+        };
+        let v = evaluate_with(&material, &trust, &keyless, clock);
+        assert_eq!(v.status, Status::Verified, "{v:#?}");
+        assert_eq!(remembered(&keyless), 0, "handed over to the verdict");
+        let k = v.signatures[0].keyless.as_ref().expect("keyless report");
+        assert_eq!(k.subject, San::Uri(spec.identity().into()));
+        assert_eq!(k.trusted_root, "unit");
+        // Without the roots (a pure `evaluate`), the same material is refused, saying why.
+        let v = crate::verify::evaluate(&material, &trust, clock);
+        assert_eq!(v.status, Status::Untrusted);
+        assert!(
+            v.reason.contains("no trusted root was loaded"),
+            "{}",
+            v.reason
+        );
+    }
+
+    /// One certificate vouches as one identity: two publishers' identities that both match it
+    /// do not make it count twice.
+    #[test]
+    fn one_signature_counts_for_one_identity() {
+        let now = testing::now();
+        let instance = Instance::new("unit");
+        let spec = LeafSpec::github("acme/app", "release.yml", "refs/heads/main", now - 120);
+        let layer = instance.sign_image(REPO, DIGEST, &instance.leaf(&spec, "leaf"), now - 60);
+        let clock = time::OffsetDateTime::from_unix_timestamp(now).expect("now");
+        let identity = |subject: Subject, publisher: &str| {
+            let id = Identity::new(testing::GITHUB_ISSUER, subject, Claims::default(), None)
+                .expect("identity");
+            TrustedIdentity::new(id, publisher, vec![], clock)
+        };
+        let mut trust = TrustSet {
+            identities: vec![
+                identity(Subject::Exact(spec.identity().into()), "acme"),
+                identity(
+                    Subject::Glob("https://github.com/acme/**@**".into()),
+                    "other",
+                ),
+            ],
+            ..TrustSet::default()
+        };
+        trust.policies = vec![crate::test_support::policy(
+            "127.0.0.1:5000/**",
+            crate::trust::PolicyMode::Enforce,
+            2,
+        )];
+        let keyless = Keyless::new(&trust, |_| Ok(instance.trusted_root()));
+        let found = vec![Found::KeylessSig {
+            source: Source::CosignTag,
+            payload: layer.payload,
+            annotations: layer.annotations,
+        }];
+        assert!(!meets_policy_with(
+            &found, &trust, &keyless, DIGEST, REPO, clock
+        ));
     }
 }

@@ -515,10 +515,11 @@ fn judge(
         accepted.len()
     } else {
         distinct_publishers(
-            accepted_keys
-                .iter()
-                .map(|k| Voucher::Key(k))
-                .chain(accepted_identities.iter().map(|(i, _)| Voucher::Identity(i))),
+            accepted_keys.iter().map(|k| Voucher::Key(k)).chain(
+                accepted_identities
+                    .iter()
+                    .map(|(i, _)| Voucher::Identity(i)),
+            ),
         )
     };
 
@@ -749,7 +750,12 @@ fn decide(
             )
         },
         |r| matches!(r, Problem::Sigstore { .. }),
-        |r| matches!(r, Problem::NoTrustedKey { .. } | Problem::UntrustedIdentity { .. }),
+        |r| {
+            matches!(
+                r,
+                Problem::NoTrustedKey { .. } | Problem::UntrustedIdentity { .. }
+            )
+        },
         |r| matches!(r, Problem::Notary),
         |r| matches!(r, Problem::Unsupported { .. }),
     ];

@@ -206,7 +206,10 @@ pub enum Problem {
 
     /// A keyless signature that does not pass Sigstore's checks against the trusted root
     /// `root` (log entry, certificate chain, signing time, binding to this image).
-    Sigstore { root: String, sigstore: SigstoreError },
+    Sigstore {
+        root: String,
+        sigstore: SigstoreError,
+    },
     /// A keyless signature whose certificate (`signer`, when it verified) no trusted identity
     /// accepts; `closest` says which field of the nearest identity differed.
     UntrustedIdentity {
