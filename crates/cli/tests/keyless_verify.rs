@@ -245,7 +245,13 @@ fn keyless_attacks_are_refused_by_vouch_verify_with_their_cause() {
         &k.repository("klv/origin"),
         &digest,
     );
-    push_sig_layers(&k.reg, "klv/origin", &digest, &[layer.clone()], vec![]);
+    push_sig_layers(
+        &k.reg,
+        "klv/origin",
+        &digest,
+        std::slice::from_ref(&layer),
+        vec![],
+    );
     push_sig_layers(&k.reg, "klv/copy", &digest, &[layer], vec![]);
     let origin = format!("{}/klv/origin@{digest}", k.reg);
     assert_eq!(k.verify(&origin).0["status"], "verified");

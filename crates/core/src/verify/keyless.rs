@@ -267,7 +267,7 @@ impl Keyless {
             return Judged {
                 identity: None,
                 rejection: Some(Problem::IdentityNotActive {
-                    identity: IdentityRef::from(i),
+                    identity: Box::new(IdentityRef::from(i)),
                     standing,
                     repository: repository.to_string(),
                 }),
@@ -278,8 +278,8 @@ impl Keyless {
         Judged {
             identity: None,
             rejection: Some(Problem::UntrustedIdentity {
-                signer: Some(signer_of(v)),
-                closest: closest.map(|(_, r)| r),
+                signer: Some(Box::new(signer_of(v))),
+                closest: closest.map(|(_, r)| Box::new(r)),
                 trusted_identities: trust.identities.len(),
             }),
             report: Some(report(v, None, root_name)),

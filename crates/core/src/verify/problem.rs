@@ -213,13 +213,13 @@ pub enum Problem {
     /// A keyless signature whose certificate (`signer`, when it verified) no trusted identity
     /// accepts; `closest` says which field of the nearest identity differed.
     UntrustedIdentity {
-        signer: Option<CertifiedSigner>,
-        closest: Option<Rejection>,
+        signer: Option<Box<CertifiedSigner>>,
+        closest: Option<Box<Rejection>>,
         trusted_identities: usize,
     },
     /// A trusted identity signed, but it may not vouch for the repository now.
     IdentityNotActive {
-        identity: IdentityRef,
+        identity: Box<IdentityRef>,
         standing: Standing,
         repository: String,
     },
