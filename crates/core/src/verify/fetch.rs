@@ -1,6 +1,7 @@
-//! Fetch orchestration: reference → discovery → [`Material`] → [`evaluate`] → [`Verdict`], and
-//! the batch API. Reading the registry is [`crate::discovery`]'s; judging is [`evaluate`]'s;
-//! the only question asked in between is the pure [`meets_policy`].
+//! Fetch orchestration: reference → discovery → [`Material`] → [`evaluate_with`] → [`Verdict`], and
+//! the batch API. Reading the registry is [`crate::discovery`]'s; judging is [`evaluate_with`]'s;
+//! the only question asked in between is the pure [`meets_policy_with`] (whose keyless
+//! verifications the verdict reuses).
 //!
 //! Requests per image, in order: the manifest (by tag or digest; Vouch hashes the bytes), the
 //! cosign `sha256-<hex>.sig` manifest, one blob per signature layer. Only when those signatures
@@ -288,7 +289,7 @@ pub async fn verify_and_gather(
     .await
 }
 
-/// Everything a verification fetched for one image, beyond what [`evaluate`] judges.
+/// Everything a verification fetched for one image, beyond what [`evaluate_with`] judges.
 #[derive(Debug, Clone)]
 pub struct Gathered {
     /// What was judged.
