@@ -397,7 +397,7 @@ mod tests {
     use super::*;
     use crate::sigstore::testing::{self, Instance, LeafSpec};
     use crate::trust::identity::{Claims, Identity, Subject};
-    use crate::verify::{evaluate_with, meets_policy_with, Material, Source, Status};
+    use crate::verify::{evaluate_with, meets_policy_with, Material, Rejection, Source, Status};
 
     const REPO: &str = "127.0.0.1:5000/acme/app";
     const DIGEST: &str = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
@@ -466,6 +466,57 @@ mod tests {
             "{}",
             v.reason
         );
+    }
+
+    /// The keyless causes round-trip through JSON with their data, and their sentences name
+    /// the field, what was expected and what was found.
+    #[test]
+    fn keyless_causes_are_data_and_sentences() {
+        let identity = IdentityRef {
+            id: "id:0123456789ab".into(),
+            publisher: "acme".into(),
+            subject: "https://github.com/acme/app/**".into(),
+        };
+        let cases = [
+            Problem::UntrustedIdentity {
+                signer: Some(Box::new(super::super::problem::CertifiedSigner {
+                    issuer: testing::GITHUB_ISSUER.into(),
+                    subject: San::Uri("https://x/dev".into()),
+                })),
+                closest: Some(Box::new(Rejection {
+                    identity: identity.clone(),
+                    field: "ref".into(),
+                    expected: "refs/tags/v1".into(),
+                    found: Some("refs/heads/dev".into()),
+                })),
+                trusted_identities: 1,
+            },
+            Problem::Sigstore {
+                root: "ci".into(),
+                sigstore: SigstoreError::UnknownLog {
+                    log_id: "ab".into(),
+                },
+            },
+            Problem::IdentityNotActive {
+                identity: Box::new(identity),
+                standing: Standing::OutOfScope {
+                    scopes: vec!["quay.io/**".into()],
+                },
+                repository: REPO.into(),
+            },
+        ];
+        let sentences = [
+            format!("signed by https://x/dev (issued by {}), not an identity you trust (ref: expected refs/tags/v1, found refs/heads/dev)", testing::GITHUB_ISSUER),
+            "a keyless signature does not verify against the trusted root `ci`: the transparency log ab is not in the trusted root".to_string(),
+            format!("the identity acme (id:0123456789ab) is scoped to quay.io/**, which does not cover {REPO}"),
+        ];
+        for (p, sentence) in cases.iter().zip(sentences) {
+            assert_eq!(p.to_string(), sentence);
+            let j = serde_json::to_value(p).expect("json");
+            assert_eq!(j["code"], p.code(), "{j}");
+            let back: Problem = serde_json::from_value(j).expect("round trip");
+            assert_eq!(&back, p);
+        }
     }
 
     /// One certificate vouches as one identity: two publishers' identities that both match it
