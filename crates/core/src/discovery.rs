@@ -684,6 +684,45 @@ mod tests {
         ));
     }
 
+    /// A bundle with a signing certificate is keyless: it is handed on whole, to be verified
+    /// against the trusted roots (a DSSE image signature or a message signature alike); an
+    /// attestation stays an attestation.
+    #[test]
+    fn keyless_bundles_are_handed_on_whole() {
+        let st = format!(
+            r#"{{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"{COSIGN_SIGN_PREDICATE}","predicate":{{}}}}"#
+        );
+        let with_cert = |b: String| {
+            b.replacen(
+                '{',
+                r#"{"verificationMaterial":{"certificate":{"rawBytes":"AAAA"}},"#,
+                1,
+            )
+        };
+        let dsse = with_cert(bundle(&st));
+        let message = with_cert(r#"{"messageSignature":{"signature":"AAAA"}}"#.into());
+        for b in [dsse, message] {
+            match parse_bundle(b.as_bytes(), SIGSTORE_BUNDLE_MEDIA_TYPE, Source::CosignTag) {
+                BundleContent::Signatures(f) => match f.as_slice() {
+                    [Found::KeylessBundle { bundle, .. }] => assert_eq!(bundle, &b),
+                    other => panic!("{other:?}"),
+                },
+                other => panic!("{other:?}"),
+            }
+        }
+        let provenance = with_cert(bundle(
+            r#"{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}"#,
+        ));
+        assert!(matches!(
+            parse_bundle(
+                provenance.as_bytes(),
+                SIGSTORE_BUNDLE_MEDIA_TYPE,
+                Source::CosignTag
+            ),
+            BundleContent::Attestation(_)
+        ));
+    }
+
     #[test]
     fn attestation_bundles_are_kept_whole_with_their_source() {
         let st = r#"{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}"#;
