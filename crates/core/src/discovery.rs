@@ -6,6 +6,9 @@
 //! fallback tag `sha256-<hex>`. Among the referrers: cosign's OCI 1.1 signatures (its signature
 //! artifact, simple-signing layers like the `.sig` tag's), sigstore bundles (cosign v3
 //! signatures and attestations) and Notary Project signatures (recognised, not verifiable).
+//! Keyless material is kept whole for the verifier: a `.sig` layer carrying a signing
+//! certificate as [`Found::KeylessSig`] (payload and every annotation), a bundle with a
+//! certificate holding an image signature as [`Found::KeylessBundle`].
 //! Verification and provenance both read through here.
 //!
 //! Invariant: nothing found is dropped on the way. Every item comes back, with where it came

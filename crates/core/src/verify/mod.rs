@@ -8,10 +8,13 @@
 //! "Verified" means, all at once (issue rules 1–6):
 //! 1. the reference resolved to a manifest digest that Vouch hashed itself;
 //! 2. signatures were found (cosign tag `sha256-<hex>.sig`, OCI referrers / fallback tag);
-//! 3. a signature verifies with a key in the trust store over the exact payload bytes;
+//! 3. a signature verifies with a key in the trust store over the exact payload bytes, or a
+//!    keyless signature passes Sigstore's checks against the trusted root of an identity in
+//!    the trust store whose issuer, subject and claims its certificate matches ([`keyless`]);
 //! 4. the payload names this digest and this repository;
-//! 5. the key is active, not expired, and scoped to the repository; the policy's threshold of
-//!    *distinct* keys is met;
+//! 5. the key (or identity) is active, not expired, and scoped to the repository; the policy's
+//!    threshold of *distinct* publishers is met (keys by fingerprint, a publisher's identities
+//!    once, a key and an identity of one publisher once);
 //! 6. for an index, the index itself passes (platforms are reported separately).
 //!
 //! A verdict that is not `verified` carries its deciding [`Problem`] as `cause` (and each
