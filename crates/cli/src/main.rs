@@ -186,6 +186,14 @@ fn hint(e: &anyhow::Error) -> Option<&'static str> {
                 "add the repository itself as a scope (or remove it), or pass                  --accept-scope-overlap to export anyway with the overlap named in the summary",
             );
         }
+        if let Some(vouch_core::sigstore::roots::TrustRootError::NotFound { .. }) =
+            cause.downcast_ref()
+        {
+            return Some(
+                "`vouch trust-root list` shows the roots you have; add one with \
+                 `vouch trust-root add FILE --name NAME`",
+            );
+        }
         if let Some(KeyError::PrivateKeyGivenAsPublic) = cause.downcast_ref::<KeyError>() {
             return Some("import a signing key with `vouch key import-private`");
         }

@@ -16,26 +16,9 @@ use vouch_core::sigstore::{self, SigstoreError};
 /// Mints the signature layer of a case for (repository, digest).
 type Mint<'a> = Box<dyn Fn(&str, &str) -> SigLayer + 'a>;
 
-const SIG_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
-
 /// Pushes `layer` as the cosign signature manifest of `digest` in `reg/repo`.
 fn push_sig(reg: &str, repo: &str, digest: &str, layer: &SigLayer) {
-    let len = layer.payload.len();
-    let payload_digest = push_blob(reg, repo, layer.payload.clone());
-    let descriptor = json!({
-        "mediaType": vouch_core::cosign::SIMPLE_SIGNING_MEDIA_TYPE,
-        "digest": payload_digest, "size": len,
-        "annotations": layer.annotations,
-    });
-    push_artifact(
-        reg,
-        repo,
-        Some(&sig_tag(digest)),
-        SIG_CONFIG,
-        None,
-        vec![descriptor],
-        None,
-    );
+    push_sig_layers(reg, repo, digest, std::slice::from_ref(layer), Vec::new());
 }
 
 /// The instance's trust material as the files cosign reads from its environment
@@ -147,6 +130,28 @@ fn vouch_verifies(
     )
 }
 
+/// A Vouch user who trusts what cosign is given: the instance's root added by name, the
+/// identity of `spec` (exact subject and issuer) tied to it.
+fn vouch_user(name: &str, instance: &Instance, spec: &LeafSpec) -> Env {
+    let user = Env::new(name);
+    let root_file = user.write("root.json", instance.trusted_root_json().as_bytes());
+    let root_arg = root_file.to_str().expect("utf8");
+    user.ok(&["trust-root", "add", root_arg, "--name", "instance"]);
+    user.ok(&[
+        "identity",
+        "add",
+        "--issuer",
+        &spec.issuer,
+        "--subject",
+        spec.identity(),
+        "--trusted-root",
+        "instance",
+        "--name",
+        "acme",
+    ]);
+    user
+}
+
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn cosign_agrees_with_vouch_on_the_keyless_image_matrix() {
@@ -161,6 +166,8 @@ fn cosign_agrees_with_vouch_on_the_keyless_image_matrix() {
     let spec = LeafSpec::github("acme/app", "release.yml", "refs/heads/main", now - 120);
     let leaf = instance.leaf(&spec, "leaf");
     let rogue = Instance::new("rogue");
+    // The same decisions through `vouch verify`.
+    let user = vouch_user("keyless-matrix", &instance, &spec);
 
     struct Case<'a> {
         name: &'static str,
@@ -248,6 +255,13 @@ fn cosign_agrees_with_vouch_on_the_keyless_image_matrix() {
             verb.extend(use_timestamps(&tsa));
         }
         let cosign_ok = cosign_accepts(&cosign, &env, &spec, &image, &verb);
+        let (verdict, _, _) = user.json("verify", &image);
+        assert_eq!(
+            verdict["status"] == "verified",
+            cosign_ok,
+            "{}: cosign and vouch verify disagree: {verdict:#}",
+            case.name
+        );
         match case.refused {
             None => {
                 let v = vouch.unwrap_or_else(|e| panic!("{}: Vouch refused: {e}", case.name));
@@ -258,6 +272,14 @@ fn cosign_agrees_with_vouch_on_the_keyless_image_matrix() {
             Some(expected) => {
                 let e = vouch.expect_err(case.name);
                 assert!(expected(&e), "{}: {e:?}", case.name);
+                // The verdict names the same cause as the library call.
+                let cause = serde_json::to_value(&e).expect("json");
+                assert_eq!(verdict["cause"]["code"], "sigstore", "{verdict:#}");
+                assert_eq!(
+                    verdict["cause"]["sigstore"]["kind"], cause["kind"],
+                    "{}: {verdict:#}",
+                    case.name
+                );
                 assert!(
                     !cosign_ok,
                     "{}: cosign accepted what Vouch refused",
@@ -381,4 +403,16 @@ fn cosign_agrees_with_vouch_on_a_keyless_bundle_referrer() {
         !cosign_accepts(&other),
         "cosign accepted the bundle on another image"
     );
+
+    // `vouch verify` finds the bundle among the referrers and decides the same.
+    let user = vouch_user("keyless-bundle", &instance, &spec);
+    let (v, _, _) = user.json("verify", &format!("{reg}/{repo}@{digest}"));
+    assert_eq!(v["status"], "verified", "{v:#}");
+    assert_eq!(
+        v["signatures"][0]["keyless"]["subject"]["value"],
+        spec.identity()
+    );
+    let (v, _, _) = user.json("verify", &format!("{reg}/{repo}@{other}"));
+    assert_eq!(v["status"], "invalid", "{v:#}");
+    assert_eq!(v["cause"]["sigstore"]["kind"], "wrong_image", "{v:#}");
 }

@@ -6,6 +6,9 @@
 //! fallback tag `sha256-<hex>`. Among the referrers: cosign's OCI 1.1 signatures (its signature
 //! artifact, simple-signing layers like the `.sig` tag's), sigstore bundles (cosign v3
 //! signatures and attestations) and Notary Project signatures (recognised, not verifiable).
+//! Keyless material is kept whole for the verifier: a `.sig` layer carrying a signing
+//! certificate as [`Found::KeylessSig`] (payload and every annotation), a bundle with a
+//! certificate holding an image signature as [`Found::KeylessBundle`].
 //! Verification and provenance both read through here.
 //!
 //! Invariant: nothing found is dropped on the way. Every item comes back, with where it came
@@ -61,6 +64,17 @@ pub enum Found {
         payload: Vec<u8>,
         signature_b64: String,
     },
+    /// A keyless cosign signature layer (it carries a signing certificate): the payload and
+    /// every annotation of the layer (certificate, chain, Rekor bundle, RFC 3161 timestamp),
+    /// verified against trusted roots and matched against trusted identities.
+    KeylessSig {
+        source: Source,
+        payload: Vec<u8>,
+        annotations: std::collections::BTreeMap<String, String>,
+    },
+    /// A Sigstore bundle with a signing certificate holding an image signature (cosign 3,
+    /// cosign 2.5 `--new-bundle-format`): verified whole, as JSON.
+    KeylessBundle { source: Source, bundle: String },
     /// A Notary Project signature: recognised, not verifiable with plain keys.
     Notary { source: Source },
     /// Signature material Vouch recognises but cannot check yet.
@@ -213,14 +227,24 @@ async fn simple_signing_layers(
             continue;
         }
         let sig = sig.clone();
+        // A layer with a signing certificate is keyless: its annotations go with it.
+        let keyless =
+            crate::sigstore::is_keyless(&layer.annotations).then(|| layer.annotations.clone());
         let d = layer.digest.clone();
         let (source, broken) = (source.clone(), &broken);
         fetches.push(async move {
             match registry.blob(r, &d, MAX_PAYLOAD_BYTES).await {
-                Ok(payload) => Ok(Found::SimpleSigning {
-                    source,
-                    payload,
-                    signature_b64: sig,
+                Ok(payload) => Ok(match keyless {
+                    Some(annotations) => Found::KeylessSig {
+                        source,
+                        payload,
+                        annotations,
+                    },
+                    None => Found::SimpleSigning {
+                        source,
+                        payload,
+                        signature_b64: sig,
+                    },
                 }),
                 Err(e) if e.is_integrity() => Ok(broken(e.to_string(), true)),
                 Err(RegistryError::TooLarge { .. }) => Ok(broken(
@@ -523,6 +547,15 @@ pub fn parse_bundle(bytes: &[u8], media_type: &str, source: Source) -> BundleCon
         dsse: Option<RawEnvelope>,
         #[serde(rename = "messageSignature")]
         message: Option<serde_json::Value>,
+        #[serde(rename = "verificationMaterial", default)]
+        material: Material,
+    }
+    /// Only whether a signing certificate is there: the bundle verifier reads the rest.
+    #[derive(Deserialize, Default)]
+    struct Material {
+        certificate: Option<serde_json::Value>,
+        #[serde(rename = "x509CertificateChain")]
+        chain: Option<serde_json::Value>,
     }
     let one = |f: Found| BundleContent::Signatures(vec![f]);
     if !media_type.starts_with(SIGSTORE_BUNDLE_MEDIA_TYPE.trim_end_matches("v0.3+json")) {
@@ -540,6 +573,13 @@ pub fn parse_bundle(bytes: &[u8], media_type: &str, source: Source) -> BundleCon
                 invalid: true,
             })
         }
+    };
+    let keyless = b.material.certificate.is_some() || b.material.chain.is_some();
+    let keyless_bundle = |source| {
+        one(Found::KeylessBundle {
+            source,
+            bundle: String::from_utf8_lossy(bytes).into_owned(),
+        })
     };
     if let Some(raw) = b.dsse {
         let envelope = match raw.decode() {
@@ -563,6 +603,9 @@ pub fn parse_bundle(bytes: &[u8], media_type: &str, source: Source) -> BundleCon
                 evidence: Evidence::Envelope(envelope),
             });
         }
+        if keyless {
+            return keyless_bundle(source);
+        }
         return BundleContent::Signatures(
             envelope
                 .signatures
@@ -575,6 +618,10 @@ pub fn parse_bundle(bytes: &[u8], media_type: &str, source: Source) -> BundleCon
                 })
                 .collect(),
         );
+    }
+    if b.message.is_some() && keyless {
+        // Verified, then refused with its cause: it signs the digest alone.
+        return keyless_bundle(source);
     }
     if b.message.is_some() {
         return one(Found::Unsupported {
@@ -637,6 +684,45 @@ mod tests {
         assert!(matches!(
             parse_bundle(b.as_bytes(), SIGSTORE_BUNDLE_MEDIA_TYPE, Source::CosignTag),
             BundleContent::Signatures(f) if f.len() == 2
+        ));
+    }
+
+    /// A bundle with a signing certificate is keyless: it is handed on whole, to be verified
+    /// against the trusted roots (a DSSE image signature or a message signature alike); an
+    /// attestation stays an attestation.
+    #[test]
+    fn keyless_bundles_are_handed_on_whole() {
+        let st = format!(
+            r#"{{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"{COSIGN_SIGN_PREDICATE}","predicate":{{}}}}"#
+        );
+        let with_cert = |b: String| {
+            b.replacen(
+                '{',
+                r#"{"verificationMaterial":{"certificate":{"rawBytes":"AAAA"}},"#,
+                1,
+            )
+        };
+        let dsse = with_cert(bundle(&st));
+        let message = with_cert(r#"{"messageSignature":{"signature":"AAAA"}}"#.into());
+        for b in [dsse, message] {
+            match parse_bundle(b.as_bytes(), SIGSTORE_BUNDLE_MEDIA_TYPE, Source::CosignTag) {
+                BundleContent::Signatures(f) => match f.as_slice() {
+                    [Found::KeylessBundle { bundle, .. }] => assert_eq!(bundle, &b),
+                    other => panic!("{other:?}"),
+                },
+                other => panic!("{other:?}"),
+            }
+        }
+        let provenance = with_cert(bundle(
+            r#"{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}"#,
+        ));
+        assert!(matches!(
+            parse_bundle(
+                provenance.as_bytes(),
+                SIGSTORE_BUNDLE_MEDIA_TYPE,
+                Source::CosignTag
+            ),
+            BundleContent::Attestation(_)
         ));
     }
 

@@ -1,6 +1,6 @@
 //! `vouch identity …`: the trusted keyless publishers (OIDC identities in Fulcio certificates).
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Subcommand;
 use vouch_core::trust::identity::Claims;
 use vouch_core::trust::{Identity, IdentityInfo, KeyStatus, Subject, TrustedIdentity};
@@ -145,6 +145,15 @@ fn add(args: AddArgs) -> Result<()> {
         trigger: args.trigger,
     };
     let identity = Identity::new(&args.issuer, subject, claims, args.trusted_root.as_deref())?;
+    // The root it is tied to must exist now: an identity tied to no root could never vouch.
+    if let Some(name) = &identity.trusted_root {
+        let profile = vouch_core::paths::profile()?;
+        vouch_core::sigstore::roots::RootStore::for_profile(&profile)
+            .get(name)
+            .with_context(|| {
+                format!("the identity names the trusted root `{name}`, which cannot be used")
+            })?;
+    }
     let p = &args.publisher;
     let (i, existed) = open_store()?.add_identity(
         identity,

@@ -285,6 +285,9 @@ fn human_line(v: &Verdict) -> String {
     };
     let at = at_digest(v.digest.as_deref());
     let mut line = format!("{word:<9}{enforced} {}{at}  {}", v.reference, v.reason);
+    for k in v.signatures.iter().filter_map(|s| s.keyless.as_ref()) {
+        line.push_str(&keyless_lines(k));
+    }
     for p in &v.platforms {
         line.push_str(&format!(
             "\n  {:<9} {} {}  {}",
@@ -295,6 +298,38 @@ fn human_line(v: &Verdict) -> String {
         ));
     }
     line
+}
+
+/// What a keyless signature's certificate says, indented under the verdict line: the identity
+/// it matched (publisher, subject), the issuer, the certificate time, the log and its index,
+/// and what established the time.
+fn keyless_lines(k: &vouch_core::verify::keyless::KeylessSignature) -> String {
+    use vouch_core::sigstore::TimeSource;
+    let who = match &k.identity {
+        Some(i) => format!("{} ({})", i.publisher, i.id),
+        None => "no trusted identity".to_string(),
+    };
+    let time = match k.time_source {
+        TimeSource::TransparencyLog => "the transparency log",
+        TimeSource::TimestampAuthority => "a timestamp authority",
+        TimeSource::Both => "the transparency log and a timestamp authority",
+        _ => "an authenticated source",
+    };
+    let log = match &k.log {
+        Some(l) => format!(
+            "log {} index {}",
+            l.log_id.get(..16).unwrap_or(&l.log_id),
+            l.index
+        ),
+        None => "no log entry".to_string(),
+    };
+    format!(
+        "\n  keyless: {who}\n    subject:     {}\n    issuer:      {}\n    certificate: issued {} (trusted root {})\n    logged:      {log}; time from {time}",
+        k.subject.value(),
+        k.issuer,
+        k.certificate_time,
+        k.trusted_root
+    )
 }
 
 #[cfg(test)]

@@ -840,3 +840,26 @@ pub fn tamper_first_layer(reg: &str, repo: &str, digest: &str, edit: impl FnOnce
     let bytes = serde_json::to_vec(&v).expect("json");
     put_manifest_with_blobs(reg, repo, repo, &sig_tag(digest), &bytes);
 }
+
+/// Pushes keyless `.sig` `layers` (payload blobs and descriptors with their annotations), after
+/// the descriptors in `more` (already pushed, e.g. key signature layers), as the cosign
+/// signature manifest of `digest` in `reg/repo`.
+pub fn push_sig_layers(
+    reg: &str,
+    repo: &str,
+    digest: &str,
+    layers: &[vouch_core::sigstore::testing::SigLayer],
+    mut more: Vec<Value>,
+) {
+    for layer in layers {
+        let len = layer.payload.len();
+        let payload_digest = push_blob(reg, repo, layer.payload.clone());
+        more.push(json!({
+            "mediaType": vouch_core::cosign::SIMPLE_SIGNING_MEDIA_TYPE,
+            "digest": payload_digest, "size": len,
+            "annotations": layer.annotations,
+        }));
+    }
+    let config = "application/vnd.oci.image.config.v1+json";
+    push_artifact(reg, repo, Some(&sig_tag(digest)), config, None, more, None);
+}

@@ -69,8 +69,16 @@ pub async fn inspect(
             };
         }
     };
-    let (verdict, gathered) =
-        verify_and_gather(registry, &r, reference, trust, now, opts.image_timeout).await;
+    let keyless = crate::verify::keyless::Keyless::load(trust, opts.trust_roots.as_ref());
+    let (verdict, gathered) = verify_and_gather(
+        registry,
+        &r,
+        reference,
+        (trust, &keyless),
+        now,
+        opts.image_timeout,
+    )
+    .await;
     let mut notes = Vec::new();
     let mut metadata = None;
     let mut attestations = Vec::new();

@@ -496,6 +496,7 @@ fn verdict(status: Status) -> Verdict {
             valid: true,
             problem: None,
             cause: None,
+            keyless: None,
         }],
         platforms: vec![],
         policy: None,

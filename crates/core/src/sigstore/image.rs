@@ -49,7 +49,9 @@ pub struct LogEntry {
 }
 
 /// Which authority established the signing time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TimeSource {
     /// A Rekor signed entry timestamp.

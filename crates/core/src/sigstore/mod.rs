@@ -37,7 +37,10 @@ use sigstore_verify::{CertificateError, TimestampError, TransparencyLogError};
 pub const PRODUCTION_TRUSTED_ROOT_JSON: &str = include_str!("trusted_root.production.json");
 
 /// Why a bundle, a trusted root or a key could not be read, or why a bundle did not verify.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Serialised as `{"kind": …, …fields}` (a verdict's cause carries it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum SigstoreError {
     #[error("the bundle is not a valid Sigstore bundle: {reason}")]

@@ -395,7 +395,7 @@ impl Identity {
     /// (a batch of images); [`Identity::matches`] compiles it on each call.
     pub fn matcher(&self) -> Result<IdentityMatcher<'_>, IdentityError> {
         Ok(IdentityMatcher {
-            identity: self,
+            identity: std::borrow::Cow::Borrowed(self),
             pattern: self.subject.anchored()?,
         })
     }
@@ -404,14 +404,22 @@ impl Identity {
 /// An [`Identity`] ready to match certificates (see [`Identity::matcher`]).
 #[derive(Debug, Clone)]
 pub struct IdentityMatcher<'a> {
-    identity: &'a Identity,
+    identity: std::borrow::Cow<'a, Identity>,
     pattern: Option<regex::Regex>,
 }
 
 impl IdentityMatcher<'_> {
+    /// The same matcher holding its own copy of the identity (kept for a whole batch).
+    pub fn into_owned(self) -> IdentityMatcher<'static> {
+        IdentityMatcher {
+            identity: std::borrow::Cow::Owned(self.identity.into_owned()),
+            pattern: self.pattern,
+        }
+    }
+
     /// [`Identity::matches`], without compiling the pattern again.
     pub fn matches(&self, cert: &CertificateClaims) -> Result<(), IdentityMismatch> {
-        let id = self.identity;
+        let id = &*self.identity;
         if cert.issuer != id.issuer {
             return Err(IdentityMismatch::Issuer {
                 expected: id.issuer.clone(),

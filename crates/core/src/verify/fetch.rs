@@ -1,6 +1,7 @@
-//! Fetch orchestration: reference → discovery → [`Material`] → [`evaluate`] → [`Verdict`], and
-//! the batch API. Reading the registry is [`crate::discovery`]'s; judging is [`evaluate`]'s;
-//! the only question asked in between is the pure [`meets_policy`].
+//! Fetch orchestration: reference → discovery → [`Material`] → [`evaluate_with`] → [`Verdict`], and
+//! the batch API. Reading the registry is [`crate::discovery`]'s; judging is [`evaluate_with`]'s;
+//! the only question asked in between is the pure [`meets_policy_with`] (whose keyless
+//! verifications the verdict reuses).
 //!
 //! Requests per image, in order: the manifest (by tag or digest; Vouch hashes the bytes), the
 //! cosign `sha256-<hex>.sig` manifest, one blob per signature layer. Only when those signatures
@@ -16,11 +17,15 @@ use futures::future::{BoxFuture, Shared};
 use futures::{FutureExt as _, StreamExt};
 use time::OffsetDateTime;
 
-use super::{evaluate, meets_policy, Cancel, Material, PlatformMaterial, Problem, Status, Verdict};
+use super::keyless::Keyless;
+use super::{
+    evaluate_with, meets_policy_with, Cancel, Material, PlatformMaterial, Problem, Status, Verdict,
+};
 use crate::discovery::{self, Discovered, FoundAttestation};
 use crate::oci::{clip, Descriptor, Digest, Manifest};
 use crate::reference::ImageRef;
 use crate::registry::{FetchedManifest, Registry, RegistryError, RegistryOptions};
+use crate::sigstore::roots::RootStore;
 use crate::trust::{PolicyMode, TrustSet};
 
 /// Most platform manifests reported per index.
@@ -37,6 +42,9 @@ pub struct VerifyOptions {
     /// Stops the batch: once thrown, requests in flight are dropped, no image starts, and every
     /// image not finished ends [`Status::Cancelled`].
     pub cancel: Cancel,
+    /// Where the Sigstore trusted roots of keyless identities are read (once per batch);
+    /// `None`: the active profile's.
+    pub trust_roots: Option<RootStore>,
 }
 
 impl Default for VerifyOptions {
@@ -52,6 +60,7 @@ impl Default for VerifyOptions {
             concurrency: 16,
             image_timeout: Duration::from_secs(60),
             cancel: Cancel::default(),
+            trust_roots: None,
         }
     }
 }
@@ -86,25 +95,44 @@ impl std::fmt::Debug for PendingTrust {
     }
 }
 
+/// A batch's trust set with what its keyless identities are checked with (roots read and
+/// patterns compiled once for the whole batch).
+struct BatchTrust {
+    trust: Arc<TrustSet>,
+    keyless: Keyless,
+}
+
+/// The batch's trust, once it has arrived.
+type PendingBatch = Shared<BoxFuture<'static, Result<Arc<BatchTrust>, String>>>;
+
 /// Where a verification gets its trust set: borrowed, or still loading.
 #[derive(Clone, Copy)]
 enum TrustWait<'a> {
-    Ready(&'a TrustSet),
-    Pending(&'a PendingTrust),
+    Ready(&'a TrustSet, &'a Keyless),
+    Pending(&'a PendingBatch),
 }
 
 /// A trust set in hand, however it arrived.
 enum TrustHandle<'a> {
-    Borrowed(&'a TrustSet),
-    Owned(Arc<TrustSet>),
+    Borrowed(&'a TrustSet, &'a Keyless),
+    Owned(Arc<BatchTrust>),
+}
+
+impl TrustHandle<'_> {
+    fn keyless(&self) -> &Keyless {
+        match self {
+            TrustHandle::Borrowed(_, k) => k,
+            TrustHandle::Owned(b) => &b.keyless,
+        }
+    }
 }
 
 impl std::ops::Deref for TrustHandle<'_> {
     type Target = TrustSet;
     fn deref(&self) -> &TrustSet {
         match self {
-            TrustHandle::Borrowed(t) => t,
-            TrustHandle::Owned(t) => t,
+            TrustHandle::Borrowed(t, _) => t,
+            TrustHandle::Owned(b) => &b.trust,
         }
     }
 }
@@ -112,8 +140,8 @@ impl std::ops::Deref for TrustHandle<'_> {
 impl<'a> TrustWait<'a> {
     async fn get(self) -> Result<TrustHandle<'a>, String> {
         match self {
-            TrustWait::Ready(t) => Ok(TrustHandle::Borrowed(t)),
-            TrustWait::Pending(p) => p.get().await.map(TrustHandle::Owned),
+            TrustWait::Ready(t, k) => Ok(TrustHandle::Borrowed(t, k)),
+            TrustWait::Pending(p) => p.clone().await.map(TrustHandle::Owned),
         }
     }
 }
@@ -169,6 +197,16 @@ pub async fn verify_each(
     let registry = Registry::new(opts.registry.clone(), hosts.iter().map(String::as_str));
     let now = OffsetDateTime::now_utc();
     let registry = &registry;
+    // Once the trust set arrives, the roots of its identities are read and their patterns
+    // compiled, once for the whole batch.
+    let roots = opts.trust_roots.clone();
+    let trust: PendingBatch = async move {
+        let trust = trust.get().await?;
+        let keyless = Keyless::load(&trust, roots.as_ref());
+        Ok(Arc::new(BatchTrust { trust, keyless }))
+    }
+    .boxed()
+    .shared();
     let trust = &trust;
     let opts = &opts;
     let mut stream = futures::stream::iter(parsed.into_iter().enumerate())
@@ -179,10 +217,10 @@ pub async fn verify_each(
                     (Err(e), _) => Verdict::error(&input, None, None, None, e),
                     (Ok(r), Err(e)) => {
                         let policy = trust
-                            .get()
+                            .clone()
                             .await
                             .ok()
-                            .map(|t| t.policy_for(&r.repository()));
+                            .map(|t| t.trust.policy_for(&r.repository()));
                         Verdict::error(&input, Some(r.repository()), None, policy, e.into())
                     }
                     (Ok(r), Ok(reg)) => {
@@ -223,25 +261,35 @@ pub async fn verify_one(
     now: OffsetDateTime,
     timeout: Duration,
 ) -> Verdict {
-    verify_and_gather(registry, r, input, trust, now, timeout)
+    let keyless = Keyless::load(trust, None);
+    verify_and_gather(registry, r, input, (trust, &keyless), now, timeout)
         .await
         .0
 }
 
 /// Verifies like [`verify_one`] and also hands back what was fetched (when the image could be
 /// read), so a caller that shows more about the image (provenance) does not fetch it again.
+/// Keyless signatures are judged with `keyless` (see [`Keyless::load`]).
 pub async fn verify_and_gather(
     registry: &Registry,
     r: &ImageRef,
     input: &str,
-    trust: &TrustSet,
+    (trust, keyless): (&TrustSet, &Keyless),
     now: OffsetDateTime,
     timeout: Duration,
 ) -> (Verdict, Option<Gathered>) {
-    verify_one_with(registry, r, input, TrustWait::Ready(trust), now, timeout).await
+    verify_one_with(
+        registry,
+        r,
+        input,
+        TrustWait::Ready(trust, keyless),
+        now,
+        timeout,
+    )
+    .await
 }
 
-/// Everything a verification fetched for one image, beyond what [`evaluate`] judges.
+/// Everything a verification fetched for one image, beyond what [`evaluate_with`] judges.
 #[derive(Debug, Clone)]
 pub struct Gathered {
     /// What was judged.
@@ -306,7 +354,10 @@ async fn verify_one_with(
             }
             (v, None)
         }
-        Ok(Ok(gathered)) => (evaluate(&gathered.material, &trust, now), Some(gathered)),
+        Ok(Ok(gathered)) => (
+            evaluate_with(&gathered.material, &trust, trust.keyless(), now),
+            Some(gathered),
+        ),
     }
 }
 
@@ -427,7 +478,14 @@ async fn signatures_for(
     };
     let repository = r.repository();
     if trust.policy_for(&repository).mode != PolicyMode::Off
-        && meets_policy(&found.signatures, &trust, digest.as_str(), &repository, now)
+        && meets_policy_with(
+            &found.signatures,
+            &trust,
+            trust.keyless(),
+            digest.as_str(),
+            &repository,
+            now,
+        )
     {
         found
             .sources

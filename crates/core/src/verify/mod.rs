@@ -8,10 +8,13 @@
 //! "Verified" means, all at once (issue rules 1–6):
 //! 1. the reference resolved to a manifest digest that Vouch hashed itself;
 //! 2. signatures were found (cosign tag `sha256-<hex>.sig`, OCI referrers / fallback tag);
-//! 3. a signature verifies with a key in the trust store over the exact payload bytes;
+//! 3. a signature verifies with a key in the trust store over the exact payload bytes, or a
+//!    keyless signature passes Sigstore's checks against the trusted root of an identity in
+//!    the trust store whose issuer, subject and claims its certificate matches ([`keyless`]);
 //! 4. the payload names this digest and this repository;
-//! 5. the key is active, not expired, and scoped to the repository; the policy's threshold of
-//!    *distinct* keys is met;
+//! 5. the key (or identity) is active, not expired, and scoped to the repository; the policy's
+//!    threshold of *distinct* publishers is met (keys by fingerprint, a publisher's identities
+//!    once, a key and an identity of one publisher once);
 //! 6. for an index, the index itself passes (platforms are reported separately).
 //!
 //! A verdict that is not `verified` carries its deciding [`Problem`] as `cause` (and each
@@ -21,6 +24,7 @@
 
 mod cancel;
 pub mod fetch;
+pub mod keyless;
 mod policy;
 pub mod problem;
 #[cfg(test)]
@@ -35,15 +39,19 @@ use crate::cosign::{parse_sign_statement, parse_simple_signing};
 use crate::dsse::decode_b64;
 use crate::oci::clip;
 use crate::reference::identity_repository;
-use crate::trust::{short_fingerprint, Keyring, PolicyApplied, PolicyMode, TrustSet, TrustedKey};
+use crate::trust::{
+    distinct_publishers, short_fingerprint, Keyring, PolicyApplied, PolicyMode, TrustSet,
+    TrustedIdentity, TrustedKey, Voucher,
+};
+use keyless::{Keyless, KeylessSignature, Recall};
 use problem::{plural, policy_name, short_digest};
 
 pub use cancel::Cancel;
 pub use fetch::{
     verify_and_gather, verify_batch, verify_each, verify_one, Gathered, PendingTrust, VerifyOptions,
 };
-pub use policy::{accepted_keys, meets_policy};
-pub use problem::{CheckName, KeyRef, Problem};
+pub use policy::{accepted_keys, meets_policy, meets_policy_with};
+pub use problem::{CertifiedSigner, CheckName, IdentityRef, KeyRef, Problem, Rejection};
 
 pub use crate::cosign::{
     COSIGN_SIGNATURE_TYPE, COSIGN_SIGN_PREDICATE, SIGNATURE_ANNOTATION, SIGSTORE_BUNDLE_MEDIA_TYPE,
@@ -119,6 +127,12 @@ pub struct SignatureReport {
     pub problem: Option<String>,
     /// Why it does not count, typed (`problem` is its sentence).
     pub cause: Option<Problem>,
+    /// For a keyless signature whose certificate verified: the identity it matched (if any),
+    /// the issuer and subject, the certificate time, the log entry and the time source.
+    /// Absent for key signatures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub keyless: Option<KeylessSignature>,
 }
 
 /// A platform manifest of an image index, with its own status.
@@ -247,7 +261,38 @@ fn check(name: CheckName, outcome: Outcome, detail: impl Into<String>) -> Check 
 /// The evaluation of one signature.
 struct Assessed<'t> {
     key: Option<&'t TrustedKey>,
+    /// The active trusted identity a keyless signature vouches as.
+    identity: Option<&'t TrustedIdentity>,
     rejection: Option<Problem>,
+    /// What a keyless signature's certificate says, when it verified.
+    keyless: Option<KeylessSignature>,
+}
+
+/// Judges one signature of any kind: keyless material against the trusted identities and
+/// their roots, the rest against the trusted keys.
+#[allow(clippy::too_many_arguments)]
+fn assess_any<'t>(
+    found: &Found,
+    keyring: &Keyring<'t>,
+    trust: &'t TrustSet,
+    keyless: &Keyless,
+    digest: &str,
+    repository: &str,
+    now: OffsetDateTime,
+    recall: Recall,
+) -> Assessed<'t> {
+    match found {
+        Found::KeylessSig { .. } | Found::KeylessBundle { .. } => {
+            let j = keyless.judge(found, trust, repository, digest, now, recall);
+            Assessed {
+                key: None,
+                identity: j.identity,
+                rejection: j.rejection,
+                keyless: j.report,
+            }
+        }
+        _ => assess(found, keyring, digest, repository, now),
+    }
 }
 
 fn assess<'t>(
@@ -259,10 +304,20 @@ fn assess<'t>(
 ) -> Assessed<'t> {
     let reject = |r| Assessed {
         key: None,
+        identity: None,
         rejection: Some(r),
+        keyless: None,
     };
     let (msg, sig_b64, claim) = match found {
         Found::Notary { .. } => return reject(Problem::Notary),
+        // Keyless material is judged by `assess_any`; no key verifies it.
+        Found::KeylessSig { .. } | Found::KeylessBundle { .. } => {
+            return reject(Problem::UntrustedIdentity {
+                signer: None,
+                closest: None,
+                trusted_identities: 0,
+            })
+        }
         Found::Unsupported { what, .. } => {
             return reject(Problem::Unsupported { what: what.clone() })
         }
@@ -312,7 +367,9 @@ fn assess<'t>(
     };
     let with_key = |r| Assessed {
         key: Some(key),
+        identity: None,
         rejection: r,
+        keyless: None,
     };
     // Rule 4: bound to this digest and this repository.
     let claim = match claim {
@@ -362,6 +419,18 @@ struct Judgement {
 /// How far a signature got through the rules (the order of the checks): 0 = no trusted key
 /// verifies it, then payload, digest, identity, key status, scope; 6 = it counts.
 fn stage_reached(a: &Assessed<'_>) -> u8 {
+    // A keyless signature: its identity matched (trusted signer) or it did not get past the
+    // signature check.
+    match &a.rejection {
+        None if a.identity.is_some() => return 6,
+        Some(Problem::IdentityNotActive {
+            standing: crate::trust::Standing::OutOfScope { .. },
+            ..
+        }) => return 5,
+        Some(Problem::IdentityNotActive { .. }) => return 4,
+        Some(Problem::Sigstore { .. } | Problem::UntrustedIdentity { .. }) => return 0,
+        _ => {}
+    }
     match (&a.rejection, a.key) {
         (_, None) => 0,
         (Some(Problem::BadPayload { .. }), _) => 1,
@@ -373,27 +442,54 @@ fn stage_reached(a: &Assessed<'_>) -> u8 {
     }
 }
 
+/// What a judgement reads: the trust set, its keys, and what keyless signatures are checked with.
+struct Judging<'t> {
+    trust: &'t TrustSet,
+    keyring: Keyring<'t>,
+    keyless: &'t Keyless,
+}
+
 fn judge(
     found: &[Found],
-    keyring: &Keyring<'_>,
+    judging: &Judging<'_>,
     digest: &str,
     repository: &str,
     policy: &PolicyApplied,
     now: OffsetDateTime,
 ) -> Judgement {
+    let keyring = &judging.keyring;
     let threshold = policy.threshold.max(1) as usize;
     let assessed: Vec<Assessed<'_>> = found
         .iter()
-        .map(|f| assess(f, keyring, digest, repository, now))
+        .map(|f| {
+            assess_any(
+                f,
+                keyring,
+                judging.trust,
+                judging.keyless,
+                digest,
+                repository,
+                now,
+                Recall::Take,
+            )
+        })
         .collect();
     let signatures: Vec<SignatureReport> = assessed
         .iter()
         .map(|a| SignatureReport {
             fingerprint: a.key.map(|k| k.fingerprint.clone()),
-            publisher: a.key.map(|k| k.publisher.clone()),
+            publisher: a
+                .key
+                .map(|k| k.publisher.clone())
+                .or_else(|| a.identity.map(|i| i.publisher.clone()))
+                .or_else(|| {
+                    let k = a.keyless.as_ref()?;
+                    Some(k.identity.as_ref()?.publisher.clone())
+                }),
             valid: a.rejection.is_none(),
             problem: a.rejection.as_ref().map(ToString::to_string),
             cause: a.rejection.clone(),
+            keyless: a.keyless.clone(),
         })
         .collect();
 
@@ -407,10 +503,40 @@ fn judge(
         .iter()
         .filter_map(|fp| keyring.by_fingerprint(fp))
         .collect();
+    // Trusted identities whose keyless signatures pass every rule, each once, in the order found.
+    let mut accepted_identities: Vec<(&TrustedIdentity, &KeylessSignature)> = Vec::new();
+    for a in assessed.iter().filter(|a| a.rejection.is_none()) {
+        if let (Some(i), Some(k)) = (a.identity, a.keyless.as_ref()) {
+            if !accepted_identities.iter().any(|(seen, _)| seen.id == i.id) {
+                accepted_identities.push((i, k));
+            }
+        }
+    }
+    // A threshold counts distinct publishers: keys by fingerprint as always, identities by
+    // publisher, a key and an identity of one publisher once.
+    let counted = if accepted_identities.is_empty() {
+        accepted.len()
+    } else {
+        distinct_publishers(
+            accepted_keys.iter().map(|k| Voucher::Key(k)).chain(
+                accepted_identities
+                    .iter()
+                    .map(|(i, _)| Voucher::Identity(i)),
+            ),
+        )
+    };
 
     // The funnel: how many signatures passed each stage (and so reached the next check).
     let passed = |stage: u8| assessed.iter().filter(|a| stage_reached(a) > stage).count();
     let crypto = passed(0);
+    let signer = if found
+        .iter()
+        .any(|f| matches!(f, Found::KeylessSig { .. } | Found::KeylessBundle { .. }))
+    {
+        "trusted key or identity"
+    } else {
+        "trusted key"
+    };
 
     let stage = |prev_empty: bool, passed: bool, pass: String, fail: String| {
         if prev_empty {
@@ -443,11 +569,11 @@ fn judge(
         n == 0,
         crypto > 0,
         format!(
-            "{crypto} of {n} verif{} with a trusted key",
+            "{crypto} of {n} verif{} with a {signer}",
             if crypto == 1 { "ies" } else { "y" }
         ),
         format!(
-            "none of the {n} signature{} verifies with a trusted key",
+            "none of the {n} signature{} verifies with a {signer}",
             plural(n)
         ),
     );
@@ -485,7 +611,12 @@ fn judge(
         checks.push(check(name, o, d));
     }
     let policy_name = policy_name(policy.pattern.as_deref());
-    let policy_met = accepted.len() >= threshold;
+    let policy_met = counted >= threshold;
+    let what = if accepted_identities.is_empty() {
+        "key"
+    } else {
+        "publisher"
+    };
     checks.push(check(
         CheckName::Policy,
         if policy_met {
@@ -494,9 +625,8 @@ fn judge(
             Outcome::Failed
         },
         format!(
-            "{} distinct trusted key{} signed; {policy_name} requires {threshold} ({} mode)",
-            accepted.len(),
-            plural(accepted.len()),
+            "{counted} distinct trusted {what}{} signed; {policy_name} requires {threshold} ({} mode)",
+            plural(counted),
             policy.mode
         ),
     ));
@@ -505,6 +635,11 @@ fn judge(
         let labels = accepted_keys
             .iter()
             .map(|k| k.label())
+            .chain(
+                accepted_identities
+                    .iter()
+                    .map(|(i, k)| format!("{} ({})", i.publisher, k.subject.value())),
+            )
             .collect::<Vec<_>>()
             .join(", ");
         return Judgement {
@@ -519,7 +654,14 @@ fn judge(
         };
     }
 
-    let (status, cause) = decide(&assessed, &accepted_keys, digest, repository, policy);
+    let identities: Vec<&TrustedIdentity> = accepted_identities.iter().map(|(i, _)| *i).collect();
+    let (status, cause) = decide(
+        &assessed,
+        (&accepted_keys, &identities, counted),
+        digest,
+        repository,
+        policy,
+    );
     let reason = verdict_reason(&cause, &assessed, keyring.len(), repository);
     Judgement {
         status,
@@ -535,7 +677,7 @@ fn judge(
 /// met in part, else the signature problems that say what would have helped.
 fn decide(
     assessed: &[Assessed<'_>],
-    accepted_keys: &[&TrustedKey],
+    (accepted_keys, accepted_identities, counted): (&[&TrustedKey], &[&TrustedIdentity], usize),
     digest: &str,
     repository: &str,
     policy: &PolicyApplied,
@@ -547,14 +689,43 @@ fn decide(
             .find(|r| pred(r))
             .cloned()
     };
-    let invalid: [fn(&Problem) -> bool; 4] = [
+    let invalid: [fn(&Problem) -> bool; 5] = [
         |r| matches!(r, Problem::WrongIdentity { .. }),
         |r| matches!(r, Problem::WrongDigest { .. }),
         |r| matches!(r, Problem::BadPayload { .. }),
         |r| matches!(r, Problem::Broken { .. }),
+        // A keyless signature made for another repository or image, or a payload that is not
+        // an image signature under a verified certificate.
+        |r| {
+            matches!(
+                r,
+                Problem::Sigstore {
+                    sigstore: crate::sigstore::SigstoreError::WrongRepository { .. }
+                        | crate::sigstore::SigstoreError::WrongImage { .. }
+                        | crate::sigstore::SigstoreError::PayloadMalformed { .. },
+                    ..
+                }
+            )
+        },
     ];
     if let Some(p) = invalid.iter().find_map(|pred| first(*pred)) {
         return (Status::Invalid, p);
+    }
+    if !accepted_identities.is_empty() {
+        return (
+            Status::Untrusted,
+            Problem::TooFewPublishers {
+                keys: accepted_keys.iter().map(|k| KeyRef::from(*k)).collect(),
+                identities: accepted_identities
+                    .iter()
+                    .map(|i| IdentityRef::from(*i))
+                    .collect(),
+                counted,
+                required: policy.threshold.max(1),
+                policy: policy.pattern.clone(),
+                repository: repository.to_string(),
+            },
+        );
     }
     if !accepted_keys.is_empty() {
         return (
@@ -567,11 +738,27 @@ fn decide(
             },
         );
     }
-    let untrusted: [fn(&Problem) -> bool; 6] = [
+    let untrusted: [fn(&Problem) -> bool; 9] = [
         |r| matches!(r, Problem::OutOfScope { .. }),
         |r| matches!(r, Problem::Revoked { .. }),
         |r| matches!(r, Problem::Expired { .. }),
-        |r| matches!(r, Problem::NoTrustedKey { .. }),
+        |r| matches!(r, Problem::IdentityNotActive { .. }),
+        |r| {
+            matches!(
+                r,
+                Problem::UntrustedIdentity {
+                    signer: Some(_),
+                    ..
+                }
+            )
+        },
+        |r| matches!(r, Problem::Sigstore { .. }),
+        |r| {
+            matches!(
+                r,
+                Problem::NoTrustedKey { .. } | Problem::UntrustedIdentity { .. }
+            )
+        },
         |r| matches!(r, Problem::Notary),
         |r| matches!(r, Problem::Unsupported { .. }),
     ];
@@ -652,13 +839,31 @@ fn verdict_reason(
     }
 }
 
-/// Evaluates fetched material against the trust set at time `now`. Pure.
+/// Evaluates fetched material against the trust set at time `now`. Pure. Keyless signatures
+/// are judged without any trusted root (refused, saying so): the verification pipeline uses
+/// [`evaluate_with`] and the roots of the profile.
 pub fn evaluate(material: &Material, trust: &TrustSet, now: OffsetDateTime) -> Verdict {
+    evaluate_with(material, trust, &Keyless::without_roots(trust), now)
+}
+
+/// Evaluates fetched material against the trust set, keyless signatures against `keyless`
+/// (the trusted roots and compiled identities of the batch), at time `now`. Pure: no I/O, no
+/// clock.
+pub fn evaluate_with(
+    material: &Material,
+    trust: &TrustSet,
+    keyless: &Keyless,
+    now: OffsetDateTime,
+) -> Verdict {
     let policy = trust.policy_for(&material.repository);
-    let keyring = Keyring::new(trust);
+    let judging = Judging {
+        trust,
+        keyring: Keyring::new(trust),
+        keyless,
+    };
     let mut j = judge(
         &material.found,
-        &keyring,
+        &judging,
         &material.digest,
         &material.repository,
         &policy,
@@ -683,7 +888,7 @@ pub fn evaluate(material: &Material, trust: &TrustSet, now: OffsetDateTime) -> V
             Ok(found) => {
                 let pj = judge(
                     found,
-                    &keyring,
+                    &judging,
                     &p.digest,
                     &material.repository,
                     &policy,

@@ -7,8 +7,9 @@ use std::collections::BTreeSet;
 
 use time::OffsetDateTime;
 
-use super::{assess, Found};
-use crate::trust::{Keyring, TrustSet, TrustedKey};
+use super::keyless::{Keyless, Recall};
+use super::{assess, assess_any, Found};
+use crate::trust::{distinct_publishers, Keyring, TrustSet, TrustedKey, Voucher};
 
 /// The trusted keys whose signatures among `found` pass every rule for `repository` at
 /// `digest` at time `now` (verified over the exact bytes, bound to this digest and repository,
@@ -42,8 +43,52 @@ pub fn meets_policy(
     repository: &str,
     now: OffsetDateTime,
 ) -> bool {
+    meets_policy_with(
+        found,
+        trust,
+        &Keyless::without_roots(trust),
+        digest,
+        repository,
+        now,
+    )
+}
+
+/// [`meets_policy`] with keyless signatures judged against `keyless` (the batch's trusted roots
+/// and identities), counted as thresholds count publishers. Each keyless verification is
+/// remembered in `keyless` for the verdict ([`super::evaluate_with`]), which then does not
+/// verify it again. Pure.
+pub fn meets_policy_with(
+    found: &[Found],
+    trust: &TrustSet,
+    keyless: &Keyless,
+    digest: &str,
+    repository: &str,
+    now: OffsetDateTime,
+) -> bool {
     let threshold = trust.policy_for(repository).threshold.max(1) as usize;
-    accepted_keys(found, trust, digest, repository, now).len() >= threshold
+    let keyring = Keyring::new(trust);
+    let assessed: Vec<_> = found
+        .iter()
+        .map(|f| {
+            assess_any(
+                f,
+                &keyring,
+                trust,
+                keyless,
+                digest,
+                repository,
+                now,
+                Recall::Keep,
+            )
+        })
+        .filter(|a| a.rejection.is_none())
+        .collect();
+    let vouchers = assessed.iter().filter_map(|a| match (a.key, a.identity) {
+        (Some(k), _) => Some(Voucher::Key(k)),
+        (None, Some(i)) => Some(Voucher::Identity(i)),
+        (None, None) => None,
+    });
+    distinct_publishers(vouchers) >= threshold
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@ use time::OffsetDateTime;
 use crate::oci::clip;
 use crate::reference::ReferenceError;
 use crate::registry::RegistryError;
-use crate::trust::{short_fingerprint, Standing, TrustedKey};
+use crate::sigstore::SigstoreError;
+use crate::trust::identity::{Claim, IdentityMismatch};
+use crate::trust::{short_fingerprint, San, Standing, TrustedIdentity, TrustedKey};
 
 /// The trusted key a problem is about: enough to name it and to look it up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +44,107 @@ impl From<&TrustedKey> for KeyRef {
             fingerprint: k.fingerprint.clone(),
             publisher: k.publisher.clone(),
         }
+    }
+}
+
+/// The trusted identity a problem or a signature is about: enough to name it and look it up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct IdentityRef {
+    /// The identity's stable id (`id:` + 12 hex digits).
+    pub id: String,
+    pub publisher: String,
+    /// The subject (email, URI or pattern) as trusted.
+    pub subject: String,
+}
+
+impl IdentityRef {
+    /// `acme (id:1f2e3d4c5b6a)`, as [`TrustedIdentity::label`].
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.publisher, self.id)
+    }
+}
+
+impl From<&TrustedIdentity> for IdentityRef {
+    fn from(i: &TrustedIdentity) -> Self {
+        IdentityRef {
+            id: i.id.clone(),
+            publisher: i.publisher.clone(),
+            subject: i.identity.subject.text().to_string(),
+        }
+    }
+}
+
+/// Who a verified signing certificate was issued to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CertifiedSigner {
+    pub issuer: String,
+    pub subject: San,
+}
+
+/// Why the trusted identity that came closest did not accept a certificate: the field, what
+/// it expects, what the certificate says (`None`: the certificate lacks it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Rejection {
+    pub identity: IdentityRef,
+    /// `issuer`, `subject`, `source_repository`, `ref`, `workflow` or `trigger`.
+    pub field: String,
+    pub expected: String,
+    pub found: Option<String>,
+}
+
+impl Rejection {
+    pub(crate) fn new(identity: &TrustedIdentity, m: &IdentityMismatch) -> Rejection {
+        let claim_field = |c: &Claim| {
+            serde_json::to_value(c)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .map(|f| if f == "source_ref" { "ref".into() } else { f })
+                .unwrap_or_default()
+        };
+        let (field, expected, found) = match m {
+            IdentityMismatch::Issuer { expected, found } => {
+                ("issuer".to_string(), expected.clone(), Some(found.clone()))
+            }
+            IdentityMismatch::Subject { expected, found } => (
+                "subject".into(),
+                expected.text().to_string(),
+                Some(found.value().to_string()),
+            ),
+            IdentityMismatch::UnusablePattern { expected, .. } => {
+                ("subject".into(), expected.text().to_string(), None)
+            }
+            IdentityMismatch::Claim {
+                claim,
+                expected,
+                found,
+            } => (claim_field(claim), expected.clone(), Some(found.clone())),
+            IdentityMismatch::ClaimMissing {
+                claim, expected, ..
+            } => (claim_field(claim), expected.clone(), None),
+        };
+        Rejection {
+            identity: IdentityRef::from(identity),
+            field,
+            expected,
+            found,
+        }
+    }
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: expected {}, found {}",
+            self.field,
+            clip(&self.expected, 200),
+            self.found
+                .as_deref()
+                .map_or_else(|| "nothing".to_string(), |s| clip(s, 200))
+        )
     }
 }
 
@@ -101,6 +204,26 @@ pub enum Problem {
         repository: String,
     },
 
+    /// A keyless signature that does not pass Sigstore's checks against the trusted root
+    /// `root` (log entry, certificate chain, signing time, binding to this image).
+    Sigstore {
+        root: String,
+        sigstore: SigstoreError,
+    },
+    /// A keyless signature whose certificate (`signer`, when it verified) no trusted identity
+    /// accepts; `closest` says which field of the nearest identity differed.
+    UntrustedIdentity {
+        signer: Option<Box<CertifiedSigner>>,
+        closest: Option<Box<Rejection>>,
+        trusted_identities: usize,
+    },
+    /// A trusted identity signed, but it may not vouch for the repository now.
+    IdentityNotActive {
+        identity: Box<IdentityRef>,
+        standing: Standing,
+        repository: String,
+    },
+
     // --- one attestation (provenance) ---
     /// The signed (or stored) content is not a usable in-toto statement.
     BadStatement { detail: String },
@@ -123,6 +246,18 @@ pub enum Problem {
         keys: Vec<KeyRef>,
         required: u32,
         /// The policy's pattern (`None`: the default policy).
+        policy: Option<String>,
+        repository: String,
+    },
+
+    /// Some trusted publishers signed, keys and keyless identities together, fewer than the
+    /// policy requires (a key and an identity of one publisher count once).
+    TooFewPublishers {
+        keys: Vec<KeyRef>,
+        identities: Vec<IdentityRef>,
+        /// What they count for together.
+        counted: usize,
+        required: u32,
         policy: Option<String>,
         repository: String,
     },
@@ -201,12 +336,16 @@ impl Problem {
             Problem::Revoked { .. } => "revoked",
             Problem::Expired { .. } => "expired",
             Problem::OutOfScope { .. } => "out_of_scope",
+            Problem::Sigstore { .. } => "sigstore",
+            Problem::UntrustedIdentity { .. } => "untrusted_identity",
+            Problem::IdentityNotActive { .. } => "identity_not_active",
             Problem::BadStatement { .. } => "bad_statement",
             Problem::WrongSubject { .. } => "wrong_subject",
             Problem::UnknownPlatform { .. } => "unknown_platform",
             Problem::NotCovered { .. } => "not_covered",
             Problem::NoSignatures { .. } => "no_signatures",
             Problem::ThresholdNotMet { .. } => "threshold_not_met",
+            Problem::TooFewPublishers { .. } => "too_few_publishers",
             Problem::BadReference { .. } => "bad_reference",
             Problem::TrustUnavailable { .. } => "trust_unavailable",
             Problem::Unreachable { .. } => "unreachable",
@@ -398,6 +537,78 @@ impl std::fmt::Display for Problem {
                 "no signature found for {repository} at {}; a cosign signature by a trusted key scoped to {repository} would be accepted",
                 short_digest(digest)
             ),
+            Problem::Sigstore { root, sigstore } => write!(
+                f,
+                "a keyless signature does not verify against the trusted root `{root}`: {sigstore}"
+            ),
+            Problem::UntrustedIdentity { signer: None, .. } => f.write_str(
+                "a keyless signature (a Sigstore certificate), and you trust no keyless identity",
+            ),
+            Problem::UntrustedIdentity {
+                signer: Some(signer),
+                closest,
+                ..
+            } => {
+                write!(
+                    f,
+                    "signed by {} (issued by {}), not an identity you trust",
+                    clip(signer.subject.value(), 300),
+                    clip(&signer.issuer, 200)
+                )?;
+                match closest {
+                    Some(c) => write!(f, " ({c})"),
+                    None => Ok(()),
+                }
+            }
+            Problem::IdentityNotActive {
+                identity,
+                standing,
+                repository,
+            } => match standing {
+                Standing::Revoked { reason, .. } => match reason {
+                    Some(why) => write!(
+                        f,
+                        "the identity {} was revoked ({})",
+                        identity.label(),
+                        clip(why, 120)
+                    ),
+                    None => write!(f, "the identity {} was revoked", identity.label()),
+                },
+                Standing::Expired { expired_at, .. } => write!(
+                    f,
+                    "trust in the identity {} expired at {}",
+                    identity.label(),
+                    rfc3339(*expired_at)
+                ),
+                Standing::OutOfScope { scopes } => write!(
+                    f,
+                    "the identity {} is scoped to {}, which does not cover {repository}",
+                    identity.label(),
+                    scopes.join(", ")
+                ),
+                _ => write!(f, "the identity {} may not vouch here", identity.label()),
+            },
+            Problem::TooFewPublishers {
+                keys,
+                identities,
+                counted,
+                required,
+                policy,
+                repository,
+            } => {
+                let labels: Vec<String> = keys
+                    .iter()
+                    .map(KeyRef::label)
+                    .chain(identities.iter().map(IdentityRef::label))
+                    .collect();
+                write!(
+                    f,
+                    "only {counted} distinct trusted publisher{} ({}) signed {repository}, but {} requires {required}; a key and an identity of one publisher count once",
+                    plural(*counted),
+                    labels.join(", "),
+                    policy_name(policy.as_deref())
+                )
+            }
             Problem::ThresholdNotMet {
                 keys,
                 required,

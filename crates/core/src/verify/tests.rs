@@ -513,6 +513,7 @@ fn the_verdict_serialises_like_the_ui_contract() {
         valid: false,
         problem: None,
         cause: None,
+        keyless: None,
     };
     assert_eq!(
         serde_json::to_string(&s).expect("json"),
