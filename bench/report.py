@@ -9,6 +9,8 @@ import re
 import statistics
 import sys
 
+import keyless_rows
+
 res, output = sys.argv[1], sys.argv[2]
 
 
@@ -259,6 +261,10 @@ else:
     rows.append(("8", "app: start to interactive window; idle memory of the process tree", "not measured", "",
                  "minimal Tauri 2 window", "—", "≤ 1.2×", "**not measured** (see the note)"))
 
+# 9. keyless images (bench/keyless.sh)
+keyless_table, keyless_notes = keyless_rows.rows_and_notes(res)
+rows += keyless_table
+
 header = "| # | measure | Vouch (median) | spread | peer / floor, same run | ratio | target | met? |\n|---|---|---|---|---|---|---|---|\n"
 table = header + "".join("| " + " | ".join(r) + " |\n" for r in rows)
 
@@ -437,6 +443,7 @@ else:
         "- **App (8): not measured in this run.** `bench/app.mjs` needs both release windows "
         "(`target/release/vouch-app`, `target/release/vouch-bench-minimal-window`), built by "
         "`make bench`; one of them was missing.")
+notes += keyless_notes
 doc += "\n".join(notes) + "\n"
 doc += """
 ## What changed for performance
