@@ -23,7 +23,8 @@ package: deps ## Debian package (the app and the vouch CLI) at target/release/bu
 run: app ## build and open the Vouch window
 	./target/release/vouch-app
 
-demo: cli app ## open the window on a local registry of signed, unsigned, tampered, multi-arch and attested images (profile demo)
+demo: cli app ## open the window on a local registry of signed, unsigned, tampered, multi-arch, attested and keyless-signed images (profile demo)
+	cargo build --release -p vouch-core --features sigstore-testing --example mint-keyless
 	scripts/demo.sh
 
 test: deps ## every test, against the real registry, Secret Service, peers and window
