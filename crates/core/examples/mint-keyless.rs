@@ -57,19 +57,24 @@ fn args() -> Result<Args, Error> {
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{arg} needs a value; {USAGE}"));
+        let mut value = || {
+            it.next()
+                .ok_or_else(|| format!("{arg} needs a value; {USAGE}"))
+        };
         match arg.as_str() {
             "--issuer" => a.issuer = value()?,
             "--subject" => a.subject = value()?,
             "--instance" => a.instance = value()?,
             "--tag" => a.tag = Some(value()?),
             "--concurrency" => a.concurrency = value()?.parse()?,
-            _ if arg.starts_with("--") => return Err(format!("unknown option {arg}; {USAGE}").into()),
+            _ if arg.starts_with("--") => {
+                return Err(format!("unknown option {arg}; {USAGE}").into())
+            }
             _ => positional.push(arg),
         }
     }
-    let [registry, repository, count, out] = <[String; 4]>::try_from(positional)
-        .map_err(|_| Error::from(USAGE))?;
+    let [registry, repository, count, out] =
+        <[String; 4]>::try_from(positional).map_err(|_| Error::from(USAGE))?;
     (a.registry, a.repository, a.out) = (registry, repository, out.into());
     a.count = count
         .parse()
@@ -109,7 +114,10 @@ fn main() -> Result<(), Error> {
     let a = args()?;
     std::fs::create_dir_all(&a.out)?;
     let instance = Instance::new(&a.instance);
-    std::fs::write(a.out.join("trusted_root.json"), instance.trusted_root_json())?;
+    std::fs::write(
+        a.out.join("trusted_root.json"),
+        instance.trusted_root_json(),
+    )?;
     let mut env = std::fs::File::create(a.out.join("cosign.env"))?;
     for (var, path) in instance.write_cosign_files(&a.out)? {
         writeln!(env, "{var}={}", path.display())?;

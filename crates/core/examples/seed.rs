@@ -61,8 +61,13 @@ fn main() -> Result<(), Error> {
             BTreeMap::from([(SIGNATURE_ANNOTATION.to_owned(), signature)]),
         )))
     };
-    let refs =
-        common::runtime()?.block_on(common::seed(&registry, &repository, tags, concurrency, sign))?;
+    let refs = common::runtime()?.block_on(common::seed(
+        &registry,
+        &repository,
+        tags,
+        concurrency,
+        sign,
+    ))?;
     let mut out = std::fs::File::create(list)?;
     for r in &refs {
         writeln!(out, "{r}")?;
