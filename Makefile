@@ -85,7 +85,7 @@ bench-keyless: deps
 	cargo build --release -p vouch-core --features sigstore-testing --example mint-keyless
 	VOUCH_TEST_ARTIFACTS=$(CURDIR)/target/bench-artifacts tests/harness/with-env.sh env VOUCH_BENCH_KEYLESS_N=$(VOUCH_BENCH_KEYLESS_N) \
 	  VOUCH_BENCH_SAMPLE=$(VOUCH_BENCH_SAMPLE) VOUCH_BENCH_RUNS=$(VOUCH_BENCH_RUNS) bench/keyless.sh
-	python3 bench/keyless_rows.py target/bench
+	python3 bench/keyless_rows.py $${CARGO_TARGET_DIR:-target}/bench
 
 clean:
 	cargo clean

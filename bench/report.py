@@ -278,6 +278,7 @@ distribution on loopback, no TLS, no auth). Absolute times on a shared 2-core ma
 ```sh
 make bench                                  # N = 1000 images (this file)
 VOUCH_BENCH_N=100 VOUCH_BENCH_KEYS=200 make bench   # a quick run
+make bench-keyless                          # row 9 alone (keyless images): prints its rows
 ```
 
 `make bench` builds the release CLI and the seeder, starts the harness
