@@ -1,5 +1,6 @@
 //! Mints keyless-signed images into a registry, for the keyless benchmark rows and the demo:
-//! N small distinct images (one config and one layer each), each signed keyless the way cosign
+//! N small distinct images (each its own config, all one shared layer, as `seed` pushes them),
+//! each signed keyless the way cosign
 //! 2.x writes it — a `.sig` layer carrying a Fulcio-style leaf certificate for the identity
 //! (its own key per image, an embedded SCT), the CA chain and a Rekor signed entry timestamp —
 //! by the local Sigstore-like instance of `vouch_core::sigstore::testing`, whose keys derive
