@@ -1,9 +1,8 @@
 //! Mints keyless-signed images into a registry, for the keyless benchmark rows and the demo:
 //! N small distinct images (each its own config, all one shared layer, as `seed` pushes them),
-//! each signed keyless the way cosign
-//! 2.x writes it — a `.sig` layer carrying a Fulcio-style leaf certificate for the identity
-//! (its own key per image, an embedded SCT), the CA chain and a Rekor signed entry timestamp —
-//! by the local Sigstore-like instance of `vouch_core::sigstore::testing`, whose keys derive
+//! each signed keyless the way cosign 2.x writes it — a `.sig` layer carrying a Fulcio-style
+//! leaf certificate for the identity (its own key per image, an embedded SCT), the CA chain and
+//! a Rekor signed entry timestamp — by the local Sigstore-like instance of `vouch_core::sigstore::testing`, whose keys derive
 //! from its label (the same label gives the same trusted root, run after run).
 //!
 //! Usage (inside `tests/harness/with-env.sh`, see `bench/keyless.sh`):
