@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 TAURI := ui/node_modules/.bin/tauri
 
-.PHONY: deps run app app-debug cli package demo test lint fuzz screenshots bench bench-startup clean
+.PHONY: deps run app app-debug cli package demo test lint fuzz screenshots bench bench-startup bench-keyless clean
 
 deps: ## install system packages (apt), npm packages and the peer tools
 	scripts/install-deps.sh
@@ -23,7 +23,8 @@ package: deps ## Debian package (the app and the vouch CLI) at target/release/bu
 run: app ## build and open the Vouch window
 	./target/release/vouch-app
 
-demo: cli app ## open the window on a local registry of signed, unsigned, tampered, multi-arch and attested images (profile demo)
+demo: cli app ## open the window on a local registry of signed, unsigned, tampered, multi-arch, attested and keyless-signed images (profile demo)
+	cargo build --release -p vouch-core --features sigstore-testing --example mint-keyless
 	scripts/demo.sh
 
 test: deps ## every test, against the real registry, Secret Service, peers and window
@@ -60,6 +61,7 @@ VOUCH_BENCH_KEYS ?= 1000
 bench: deps
 	cargo build --release -p vouch-cli
 	cargo build --release -p vouch-core --example seed --example sha256
+	cargo build --release -p vouch-core --features sigstore-testing --example mint-keyless
 	cargo bench -p vouch-core --bench verify --no-run
 	$(TAURI) build --no-bundle
 	cd bench/minimal-window && ../../$(TAURI) build --no-bundle
@@ -73,6 +75,17 @@ bench-startup: deps
 	$(TAURI) build --no-bundle
 	cd bench/minimal-window && ../../$(TAURI) build --no-bundle
 	tests/harness/with-env.sh env VOUCH_PROFILE=bench bench/startup.sh $(CURDIR)/target/bench-startup.json
+
+# Row 9 of BENCHMARKS.md alone: keyless-signed images, vouch vs cosign with the same roots
+# (bench/keyless.sh; prints the rows, leaves BENCHMARKS.md alone). Quick run:
+# make bench-keyless VOUCH_BENCH_KEYLESS_N=50
+VOUCH_BENCH_KEYLESS_N ?= 1000
+bench-keyless: deps
+	cargo build --release -p vouch-cli
+	cargo build --release -p vouch-core --features sigstore-testing --example mint-keyless
+	VOUCH_TEST_ARTIFACTS=$(CURDIR)/target/bench-artifacts tests/harness/with-env.sh env VOUCH_BENCH_KEYLESS_N=$(VOUCH_BENCH_KEYLESS_N) \
+	  VOUCH_BENCH_SAMPLE=$(VOUCH_BENCH_SAMPLE) VOUCH_BENCH_RUNS=$(VOUCH_BENCH_RUNS) bench/keyless.sh
+	python3 bench/keyless_rows.py $${CARGO_TARGET_DIR:-target}/bench
 
 clean:
 	cargo clean

@@ -9,6 +9,8 @@ import re
 import statistics
 import sys
 
+import keyless_rows
+
 res, output = sys.argv[1], sys.argv[2]
 
 
@@ -259,6 +261,10 @@ else:
     rows.append(("8", "app: start to interactive window; idle memory of the process tree", "not measured", "",
                  "minimal Tauri 2 window", "—", "≤ 1.2×", "**not measured** (see the note)"))
 
+# 9. keyless images (bench/keyless.sh)
+keyless_table, keyless_notes = keyless_rows.rows_and_notes(res)
+rows += keyless_table
+
 header = "| # | measure | Vouch (median) | spread | peer / floor, same run | ratio | target | met? |\n|---|---|---|---|---|---|---|---|\n"
 table = header + "".join("| " + " | ".join(r) + " |\n" for r in rows)
 
@@ -272,6 +278,7 @@ distribution on loopback, no TLS, no auth). Absolute times on a shared 2-core ma
 ```sh
 make bench                                  # N = 1000 images (this file)
 VOUCH_BENCH_N=100 VOUCH_BENCH_KEYS=200 make bench   # a quick run
+make bench-keyless                          # row 9 alone (keyless images): prints its rows
 ```
 
 `make bench` builds the release CLI and the seeder, starts the harness
@@ -446,6 +453,7 @@ else:
         "- **App (8): not measured in this run.** `bench/app.mjs` needs both release windows "
         "(`target/release/vouch-app`, `target/release/vouch-bench-minimal-window`), built by "
         "`make bench`; one of them was missing.")
+notes += keyless_notes
 doc += "\n".join(notes) + "\n"
 doc += """
 ## What changed for performance

@@ -7,6 +7,7 @@
 #   VOUCH_BENCH_N       images in the batch (default 1000)
 #   VOUCH_BENCH_SAMPLE  images the peers verify one by one (default 50; at most N)
 #   VOUCH_BENCH_RUNS    runs of each batch measurement (default 5; peers' loops: 3)
+#   VOUCH_BENCH_KEYLESS_N keyless-signed images in the keyless batch (default N; bench/keyless.sh)
 #   VOUCH_BENCH_KEYS    keys for the `vouch key list` row (default 1000)
 #   VOUCH_BENCH_APP_RUNS runs of each window for the app row (default 5)
 #   VOUCH_BENCH_OUTPUT  report path (default BENCHMARKS.md at the repository root)
@@ -187,6 +188,10 @@ hyperfine -N --warmup 3 --runs 20 --export-json "$out/single.json" \
   -n cosign "$(printf '%s ' "${cosign_verify[@]}")$one" \
   -n skopeo-copy "$(printf '%s ' "${skopeo_base[@]}")copy -q --src-tls-verify=false docker://$one dir:$work/single" \
   -n skopeo-inspect "$(printf '%s ' "${skopeo_base[@]}")inspect --raw --tls-verify=false docker://$one" >&2
+
+# --- 9. keyless-signed images: requests, batch, single (its own script, which can run alone) ----
+VOUCH_BENCH_KEYLESS_N=${VOUCH_BENCH_KEYLESS_N:-$n} VOUCH_BENCH_SAMPLE=$sample VOUCH_BENCH_RUNS=$runs \
+  "$root/bench/keyless.sh" "$vouch" "$target/release/examples/mint-keyless" "$out"
 
 # --- 4. key list -------------------------------------------------------------------------------
 say "key list with $nkeys keys"

@@ -37,6 +37,7 @@ VOUCH_APP_BINARY="$root/target/debug/vouch-app" VOUCH_CLI="$root/target/debug/vo
     tests/e2e/*.test.mjs
 
 section "demo: scripts/demo.sh seeds the images it promises and opens the window on them"
+cargo build -p vouch-core --features sigstore-testing --example mint-keyless
 tests/demo/seed-test.sh
 
 section "package: the .deb installed with apt, run (CLI and window) and removed"

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # `scripts/demo.sh --seed-only` seeds the harness's registry with the demo images, and `vouch
 # verify` in the demo profile gives each the verdict the demo promises; the attested image's
-# provenance is verified and names its builder. Run inside tests/harness/with-env.sh.
-# Binaries: VOUCH_CLI (default the debug build).
+# provenance is verified and names its builder; the keyless images are judged against the demo
+# workflow's identity and its custom trusted root. Run inside tests/harness/with-env.sh.
+# Binaries: VOUCH_CLI and VOUCH_MINT_KEYLESS (default the debug builds).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 : "${VOUCH_TEST_REGISTRY:?run inside tests/harness/with-env.sh}"
 export VOUCH_CLI="${VOUCH_CLI:-${CARGO_TARGET_DIR:-$root/target}/debug/vouch}"
+export VOUCH_MINT_KEYLESS="${VOUCH_MINT_KEYLESS:-${CARGO_TARGET_DIR:-$root/target}/debug/examples/mint-keyless}"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 images=$("$root/scripts/demo.sh" --seed-only)
@@ -29,7 +31,22 @@ expect demo/tampered untrusted no_trusted_key
 expect demo/multiarch verified null
 expect demo/attested verified null
 expect elsewhere/app untrusted out_of_scope
-[ "$(grep -c . <<<"$images")" = 6 ] || fail "demo.sh listed $(grep -c . <<<"$images") images, not 6"
+# Keyless: the demo workflow's identity, tied to the demo's trusted root, verifies its image;
+# another workflow of the same repository is refused with the identity mismatch.
+# DEPENDS ON keyless signatures in `vouch verify` (the klverify work: identities matched, the
+# `untrusted_identity` cause): without it both are untrusted with `no_trusted_key`.
+expect demo/keyless verified null
+expect demo/keyless-nightly untrusted untrusted_identity
+[ "$(grep -c . <<<"$images")" = 8 ] || fail "demo.sh listed $(grep -c . <<<"$images") images, not 8"
+
+# The keyless verdicts name the signer: the demo workflow as certified, and for the other
+# workflow the subject the trusted identity expected (also DEPENDS ON the klverify work).
+keyless=$(verdict "$reg/demo/keyless:1.0")
+grep -q 'release.yml@refs/heads/main' <<<"$keyless" || fail "demo/keyless: the verdict does not name the demo workflow: $(head -c 2000 <<<"$keyless")"
+echo "ok: $reg/demo/keyless:1.0 names the demo workflow"
+nightly=$(verdict "$reg/demo/keyless-nightly:1.0" | jq -r .reason)
+grep -q 'nightly.yml' <<<"$nightly" || fail "demo/keyless-nightly: the reason does not name the other workflow: $nightly"
+echo "ok: $reg/demo/keyless-nightly:1.0 is refused for its identity: $nightly"
 
 # The multi-arch image is an index: a verdict per platform, both verified.
 platforms=$(verdict "$reg/demo/multiarch:1.0" | jq -r '[.platforms[] | select(.status == "verified")] | length')
@@ -47,6 +64,12 @@ echo "ok: $reg/demo/attested:1.0 has a verified provenance built by $builder"
 n=$("$VOUCH_CLI" key list --json | jq '[.[] | select(.publisher == "Vouch Demo Publisher")] | length')
 [ "$n" = 1 ] || fail "a second seeding left $n demo publisher keys, not 1"
 echo "ok: a second seeding reused the demo publisher key"
+# …and the demo workflow's identity, tied to the demo trusted root (re-added, one of it).
+n=$("$VOUCH_CLI" identity list --json | jq '[.[] | select(.publisher == "Vouch Demo Workflow")] | length')
+[ "$n" = 1 ] || fail "a second seeding left $n demo workflow identities, not 1"
+n=$("$VOUCH_CLI" trust-root list --json | jq '[.[] | select(.name == "vouch-demo")] | length')
+[ "$n" = 1 ] || fail "a second seeding left $n vouch-demo trusted roots, not 1"
+echo "ok: a second seeding reused the demo workflow identity and replaced its trusted root"
 
 # The whole demo: its own registry, seeded, the window on it, and the registry stopped once the
 # window closes (here: the app is ended).

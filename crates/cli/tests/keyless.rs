@@ -21,32 +21,6 @@ fn push_sig(reg: &str, repo: &str, digest: &str, layer: &SigLayer) {
     push_sig_layers(reg, repo, digest, std::slice::from_ref(layer), Vec::new());
 }
 
-/// The instance's trust material as the files cosign reads from its environment
-/// (`SIGSTORE_ROOT_FILE`: the CA chain; `SIGSTORE_REKOR_PUBLIC_KEY`;
-/// `SIGSTORE_CT_LOG_PUBLIC_KEY_FILE`), written in `dir`: cosign 2.5 still asks TUF for the
-/// Rekor keys of a `.sig` signature when given only `--trusted-root`.
-fn cosign_env(instance: &Instance, dir: &Path) -> Vec<(&'static str, std::path::PathBuf)> {
-    let write = |name: &str, text: String| {
-        let path = dir.join(name);
-        std::fs::write(&path, text).expect("write trust material");
-        path
-    };
-    vec![
-        (
-            "SIGSTORE_ROOT_FILE",
-            write("fulcio.pem", instance.chain_pem()),
-        ),
-        (
-            "SIGSTORE_REKOR_PUBLIC_KEY",
-            write("rekor.pub", testing::public_pem(&instance.rekor_key)),
-        ),
-        (
-            "SIGSTORE_CT_LOG_PUBLIC_KEY_FILE",
-            write("ctfe.pub", testing::public_pem(&instance.ct_key)),
-        ),
-    ]
-}
-
 /// The instance's TSA chain (PEM, leaf then root) written in `dir`, for cosign's
 /// `--timestamp-certificate-chain`.
 fn tsa_chain(instance: &Instance, dir: &Path) -> std::path::PathBuf {
@@ -159,7 +133,9 @@ fn cosign_agrees_with_vouch_on_the_keyless_image_matrix() {
     let cosign = cosign();
     let dir = tempfile::tempdir().expect("tempdir");
     let instance = Instance::new("vouch-keyless");
-    let env = cosign_env(&instance, dir.path());
+    let env = instance
+        .write_cosign_files(dir.path())
+        .expect("write trust material");
     let tsa = tsa_chain(&instance, dir.path());
     let root = instance.trusted_root();
     let now = testing::now();
@@ -362,7 +338,9 @@ fn cosign_agrees_with_vouch_on_a_keyless_bundle_referrer() {
     let instance = Instance::new("vouch-keyless");
     let root_file = dir.path().join("trusted_root.json");
     std::fs::write(&root_file, instance.trusted_root_json()).expect("write root");
-    let env = cosign_env(&instance, dir.path());
+    let env = instance
+        .write_cosign_files(dir.path())
+        .expect("write trust material");
     let root = instance.trusted_root();
     let now = testing::now();
     let spec = LeafSpec::github("acme/app", "release.yml", "refs/heads/main", now - 120);

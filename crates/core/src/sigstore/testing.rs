@@ -447,6 +447,38 @@ impl Instance {
         )
     }
 
+    /// Writes the instance's trust material in `dir` as the files cosign 2.5 reads from its
+    /// environment — `SIGSTORE_ROOT_FILE` (the CA chain, `fulcio.pem`),
+    /// `SIGSTORE_REKOR_PUBLIC_KEY` (`rekor.pub`), `SIGSTORE_CT_LOG_PUBLIC_KEY_FILE`
+    /// (`ctfe.pub`) — and returns those variables with their paths. cosign still asks TUF for
+    /// the Rekor keys of a `.sig` signature when given only `--trusted-root`.
+    pub fn write_cosign_files(
+        &self,
+        dir: &std::path::Path,
+    ) -> std::io::Result<Vec<(&'static str, std::path::PathBuf)>> {
+        let files = [
+            ("SIGSTORE_ROOT_FILE", "fulcio.pem", self.chain_pem()),
+            (
+                "SIGSTORE_REKOR_PUBLIC_KEY",
+                "rekor.pub",
+                public_pem(&self.rekor_key),
+            ),
+            (
+                "SIGSTORE_CT_LOG_PUBLIC_KEY_FILE",
+                "ctfe.pub",
+                public_pem(&self.ct_key),
+            ),
+        ];
+        files
+            .into_iter()
+            .map(|(var, name, text)| {
+                let path = dir.join(name);
+                std::fs::write(&path, text)?;
+                Ok((var, path))
+            })
+            .collect()
+    }
+
     /// A leaf for `spec`, its key derived from `key_label`, issued by the intermediate with an
     /// embedded SCT from the CT log (timestamped at `not_before`).
     pub fn leaf(&self, spec: &LeafSpec, key_label: &str) -> Leaf {
