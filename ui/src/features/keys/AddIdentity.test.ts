@@ -45,7 +45,7 @@ describe('AddIdentityPanel', () => {
   it('fills the fields from the GitHub Actions preset and sends them; shows the id returned', async () => {
     const calls = mockBackend((cmd, args) => {
       if (cmd === 'list_trust_root_names') return ['public-good', 'acme-private'];
-      if (cmd === 'add_identity') return identity({ publisher: String((args?.['args'] as { publisher: string }).publisher) });
+      if (cmd === 'add_identity') return identity({ publisher: (args?.['args'] as { publisher: string }).publisher });
       return null;
     });
     const added: IdentityInfo[] = [];

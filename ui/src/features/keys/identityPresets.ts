@@ -49,7 +49,7 @@ export function gitlabPipelineSubject(project: string, ref: string): string {
   return `https://gitlab.com/${trimSlashes(project)}//.gitlab-ci.yml@${ref.trim()}`;
 }
 
-export const PRESETS: Preset[] = [
+export const PRESETS: [Preset, ...Preset[]] = [
   {
     id: 'github-actions',
     label: 'GitHub Actions workflow',
