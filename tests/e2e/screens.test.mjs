@@ -228,6 +228,19 @@ test("Keys: a key's detail shows its whole fingerprint, scopes, note and expiry"
   await poll('the key detail to close', async () => ((await s.findAll('[data-testid="key-detail"]')).length === 0 ? true : undefined));
 });
 
+test("Publishers: an identity's detail shows its issuer, subject, claims and root", { skip }, async () => {
+  await screen('identity-detail', async () => {
+    const row = await s.waitFor(`[data-testid="identity-row"][data-id="${identityId}"]`);
+    await s.cmd('POST', `/element/${await s.within(row, '[data-testid="identity-open"]')}/click`, {});
+    assert.equal((await s.text('[data-testid="identity-detail-id"]')).trim(), identityId);
+    assert.match(await s.text('[data-testid="identity-detail-subject"]'), /acme\/web\/\.github\/workflows\/release\.yml@refs\/tags\/\*/);
+    assert.match(await s.text('[data-testid="identity-detail"]'), /Source repository[\s\S]*https:\/\/github\.com\/acme\/web/);
+    assert.equal((await s.text('[data-testid="identity-detail-root"]')).trim(), 'public-good');
+  });
+  await s.execute('document.querySelector(\'[data-testid="identity-detail"] .actions > :last-child\').click();');
+  await poll('the identity detail to close', async () => ((await s.findAll('[data-testid="identity-detail"]')).length === 0 ? true : undefined));
+});
+
 test('Publishers: the add-identity form, filled by the GitHub Actions preset', { skip }, async () => {
   await screen('identity-add', async () => {
     await s.click('[data-testid="identity-preset-github-actions"]');
