@@ -127,14 +127,12 @@ pub(crate) async fn remove_identity(state: Shared<'_>, id: String) -> IpcResult<
 /// choices for the root an identity's certificates must chain to.
 #[tauri::command]
 pub(crate) async fn list_trust_root_names() -> IpcResult<Vec<String>> {
-    blocking(|| {
-        let profile = vouch_core::paths::profile()?;
-        let roots = RootStore::for_profile(&profile)
-            .list()
-            .map_err(IpcError::from)?;
-        Ok(roots.into_iter().map(|r| r.name).collect())
-    })
-    .await
+    blocking(|| root_names(&RootStore::for_profile(&vouch_core::paths::profile()?))).await
+}
+
+fn root_names(roots: &RootStore) -> IpcResult<Vec<String>> {
+    let roots = roots.list().map_err(IpcError::from)?;
+    Ok(roots.into_iter().map(|r| r.name).collect())
 }
 
 #[cfg(test)]
@@ -243,12 +241,37 @@ mod tests {
         a.scopes = vec!["ghcr.io/a b".into()];
         assert_eq!(add(&s, a).expect_err("scope").code, ErrorCode::BadScope);
         let mut a = args(SUBJECT, SubjectKind::Text);
+        a.workflow = Some("release.yml\u{7}".into());
+        let e = add(&s, a).expect_err("claim");
+        assert_eq!(e.code, ErrorCode::BadClaim, "{}", e.message);
+        let mut a = args(SUBJECT, SubjectKind::Text);
         a.expires_at = Some("next week".into());
         assert_eq!(add(&s, a).expect_err("time").code, ErrorCode::BadTime);
         assert!(
             s.load().expect("load").identities.is_empty(),
             "nothing written"
         );
+    }
+
+    /// The form's root picker: the public-good root first, then the profile's own by name.
+    #[test]
+    fn the_trusted_root_names_are_the_profiles() {
+        let dir = std::env::temp_dir().join(format!("vouch-app-roots-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let roots = RootStore::at(&dir);
+        assert_eq!(root_names(&roots).expect("names"), ["public-good"]);
+        roots
+            .add(
+                "acme-private",
+                vouch_core::sigstore::PRODUCTION_TRUSTED_ROOT_JSON,
+                "the test root",
+            )
+            .expect("add");
+        assert_eq!(
+            root_names(&roots).expect("names"),
+            ["public-good", "acme-private"]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
