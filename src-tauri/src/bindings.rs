@@ -6,6 +6,7 @@ use ts_rs::{Config, TS};
 use crate::boot::Boot;
 use crate::commands::export::{ExportPreview, ExportSaved};
 use crate::commands::files::{CaFileChoice, KeyChoice, Saved, TrustSetChoice};
+use crate::commands::identities::AddIdentityArgs;
 use crate::commands::keys::{AddKeyArgs, EditKeyArgs, GenerateKeyArgs};
 use crate::commands::pull::{PullEvent, PullOutcome};
 use crate::commands::search::{RepositoryTags, SearchAnswer};
@@ -22,6 +23,7 @@ fn export_bindings() -> Result<(), ts_rs::ExportError> {
     AddKeyArgs::export_all(&cfg)?;
     EditKeyArgs::export_all(&cfg)?;
     GenerateKeyArgs::export_all(&cfg)?;
+    AddIdentityArgs::export_all(&cfg)?;
     VerifyEvent::export_all(&cfg)?;
     Saved::export_all(&cfg)?;
     KeyChoice::export_all(&cfg)?;

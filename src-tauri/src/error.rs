@@ -15,6 +15,8 @@ use vouch_core::pull::{PullError, Refusal};
 use vouch_core::registry::RegistryError;
 use vouch_core::search::SearchError;
 use vouch_core::trust::lists::ListError;
+use vouch_core::sigstore::roots::TrustRootError;
+use vouch_core::trust::identity::IdentityError;
 use vouch_core::trust::TrustError;
 
 /// What kind of failure an IPC error is; serialised in snake_case (`"key_not_found"`).
@@ -35,6 +37,16 @@ pub(crate) enum ErrorCode {
     BadKey,
     BadTime,
     BadAlgorithm,
+    /// An identity's OIDC issuer that is not one (the form shows it at the issuer field).
+    BadIssuer,
+    /// An identity's subject: empty, or a pattern that does not compile or is too big.
+    BadSubject,
+    /// One of an identity's CI claims (the message names which).
+    BadClaim,
+    /// A trusted root's name, or a trusted root that cannot be read.
+    BadTrustRoot,
+    IdentityNotFound,
+    IdentityAmbiguous,
     NoPrivateKey,
     TrustStore,
     Extract,
@@ -102,8 +114,9 @@ impl IpcError {
 
 /// Where the window shows what Vouch can reach (the core's `doctor`).
 const SEE_SETTINGS: &str = "The Settings screen shows what Vouch can reach on this computer.";
-/// Where the window lists the trusted keys.
-const SEE_KEYS: &str = "The Keys screen lists the keys you trust and their fingerprints.";
+/// Where the window lists the trusted keys and identities.
+const SEE_KEYS: &str =
+    "The Publishers screen lists the keys and identities you trust, with their fingerprints and ids.";
 
 /// Core error types whose every variant maps to one code.
 macro_rules! one_code {
@@ -134,10 +147,13 @@ impl From<TrustError> for IpcError {
             TrustError::KeychainLocked { .. } => Self::hinted(C::KeychainLocked, &e, SEE_SETTINGS),
             TrustError::NotFound(_) => Self::hinted(C::KeyNotFound, &e, SEE_KEYS),
             TrustError::Key(_) => Self::new(C::BadKey, e.to_string()),
+            TrustError::Identity(i) => i.clone().into(),
+            TrustError::IdentityNotFound(_) => Self::hinted(C::IdentityNotFound, &e, SEE_KEYS),
             _ => {
                 let code = match &e {
                     TrustError::KeychainRefused { .. } => C::KeychainRefused,
                     TrustError::Ambiguous { .. } => C::KeyAmbiguous,
+                    TrustError::AmbiguousIdentity { .. } => C::IdentityAmbiguous,
                     TrustError::PrefixTooShort(_) => C::KeyPrefixTooShort,
                     TrustError::BadScope { .. } => C::BadScope,
                     TrustError::BadPolicy(_) => C::BadPolicy,
@@ -149,6 +165,31 @@ impl From<TrustError> for IpcError {
                 Self::new(code, e.to_string())
             }
         }
+    }
+}
+
+impl From<IdentityError> for IpcError {
+    fn from(e: IdentityError) -> Self {
+        use ErrorCode as C;
+        let code = match &e {
+            IdentityError::BadIssuer { .. } => C::BadIssuer,
+            IdentityError::BadRootName(_) => C::BadTrustRoot,
+            IdentityError::EmptyClaim(_) => C::BadClaim,
+            IdentityError::TooLong { what, .. } | IdentityError::ControlCharacters { what }
+                if what != "the subject" =>
+            {
+                C::BadClaim
+            }
+            IdentityError::IdMismatch { .. } => C::BadTrustSet,
+            _ => C::BadSubject,
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+impl From<TrustRootError> for IpcError {
+    fn from(e: TrustRootError) -> Self {
+        Self::new(ErrorCode::BadTrustRoot, e.to_string())
     }
 }
 

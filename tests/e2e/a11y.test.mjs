@@ -23,6 +23,7 @@ const axeSource = readFileSync(createRequire(new URL('../../ui/package.json', im
 let s;
 const refs = {};
 let seededFingerprint;
+let identityId;
 let pastedFingerprint;
 let pastedPem;
 
@@ -43,6 +44,12 @@ before(async () => {
     input: vouch(['key', 'export', seededFingerprint], a),
   });
   vouch(['policy', 'set', `${registry}/a11y/**`, '--mode', 'warn', '--threshold', '1']);
+  // A keyless identity beside the key: the Publishers view lists both.
+  identityId = vouch([
+    'identity', 'add', '--issuer', 'https://token.actions.githubusercontent.com',
+    '--subject', 'https://github.com/acme/app/.github/workflows/release.yml@refs/tags/*',
+    '--source-repository', 'https://github.com/acme/app', '--name', 'Seeded Workflow', '--scope', `${registry}/a11y/**`,
+  ]).trim();
   for (const name of ['signed', 'plain', 'kb']) {
     await pushImage(registry, `a11y/${name}`, 'v1');
     refs[name] = `${registry}/a11y/${name}:v1`;
@@ -174,11 +181,25 @@ async function assertFocusRings(view) {
 }
 
 test('every view passes axe-core in the light and dark themes', { skip }, async (t) => {
-  await t.test('Keys', () =>
+  await t.test('Publishers', () =>
     withShot('keys', async () => {
       await s.click('[data-testid="nav-keys"]');
       await s.waitFor(`[data-testid="key-row"][data-fingerprint="${seededFingerprint}"]`);
-      await assertAccessible('Keys');
+      await s.waitFor(`[data-testid="identity-row"][data-id="${identityId}"]`);
+      await s.waitFor('[data-testid="add-identity-panel"]');
+      await assertAccessible('Publishers');
+    }),
+  );
+  await t.test('Identity detail', () =>
+    withShot('identity-detail', async () => {
+      const row = await s.waitFor(`[data-testid="identity-row"][data-id="${identityId}"]`);
+      await s.cmd('POST', `/element/${await s.within(row, '[data-testid="identity-open"]')}/click`, {});
+      await s.waitFor('[data-testid="identity-detail"]');
+      await assertAccessible('Identity detail');
+      await s.execute('document.querySelector(\'[data-testid="identity-detail"] .actions > :last-child\').click();');
+      await poll('the identity detail to close', async () =>
+        (await s.findAll('[data-testid="identity-detail"]')).length === 0 ? true : undefined,
+      );
     }),
   );
   await t.test('Policies', () =>

@@ -39,6 +39,7 @@ const R = (repo) => `${registry}/${repo}`;
 /** The batch checked on Verify: reference → the status the core must give it. */
 const BATCH = {};
 const keys = {};
+let identityId;
 
 /** Runs the CLI; `profile` null means the window's own profile. Returns stdout. */
 function vouch(args, profile = null) {
@@ -94,6 +95,13 @@ before(async () => {
   keys.own = {
     fingerprint: vouch(['key', 'generate', '--name', 'Platform Team', '--algorithm', 'ed25519', '--scope', R('team/**')]).trim(),
   };
+  // A keyless publisher beside the keys: Acme's release workflow on GitHub Actions.
+  identityId = vouch([
+    'identity', 'add', '--issuer', 'https://token.actions.githubusercontent.com',
+    '--subject', 'https://github.com/acme/web/.github/workflows/release.yml@refs/tags/*',
+    '--source-repository', 'https://github.com/acme/web', '--name', 'Acme Web Release Workflow',
+    '--scope', R('acme/web'), '--expires', iso(200 * DAY),
+  ]).trim();
   vouch(['policy', 'set', R('acme/payments'), '--mode', 'enforce', '--threshold', '2']);
   vouch(['policy', 'set', R('sandbox/**'), '--mode', 'warn']);
   vouch(['policy', 'set', R('dev/**'), '--mode', 'off']);
@@ -183,7 +191,7 @@ function rowsOf(testid) {
   );
 }
 
-test('Keys: every trusted key loaded, with its scopes and state', { skip }, async () => {
+test('Publishers: every trusted key and identity loaded, with its scopes and state', { skip }, async () => {
   await screen('keys', async () => {
     await s.click('[data-testid="nav-keys"]');
     const rows = await poll('the four keys listed', async (seen) => {
@@ -197,6 +205,8 @@ test('Keys: every trusted key loaded, with its scopes and state', { skip }, asyn
     assert.match(row(keys.old), /Acme CI \(2025\)[\s\S]*revoked/);
     assert.match(row(keys.own), /Platform Team[\s\S]*team\/\*\*/);
     await s.waitFor(`[data-testid="key-row"][data-fingerprint="${keys.own.fingerprint}"] [data-testid="has-private"]`);
+    const identity = await s.text(`[data-testid="identity-row"][data-id="${identityId}"]`);
+    assert.match(identity, /Acme Web Release Workflow[\s\S]*acme\/web[\s\S]*token\.actions\.githubusercontent\.com[\s\S]*active/);
     // Layout: every row's Edit button in the same column, the revoked key's too (it has no Revoke).
     const edits = await lefts('[data-testid="key-edit"]');
     assert.equal(new Set(edits).size, 1, `Edit buttons at ${edits}`);
@@ -216,6 +226,32 @@ test("Keys: a key's detail shows its whole fingerprint, scopes, note and expiry"
   // Done closes the dialog.
   await s.execute('document.querySelector(\'[data-testid="key-detail"] .actions > :last-child\').click();');
   await poll('the key detail to close', async () => ((await s.findAll('[data-testid="key-detail"]')).length === 0 ? true : undefined));
+});
+
+test("Publishers: an identity's detail shows its issuer, subject, claims and root", { skip }, async () => {
+  await screen('identity-detail', async () => {
+    const row = await s.waitFor(`[data-testid="identity-row"][data-id="${identityId}"]`);
+    await s.cmd('POST', `/element/${await s.within(row, '[data-testid="identity-open"]')}/click`, {});
+    assert.equal((await s.text('[data-testid="identity-detail-id"]')).trim(), identityId);
+    assert.match(await s.text('[data-testid="identity-detail-subject"]'), /acme\/web\/\.github\/workflows\/release\.yml@refs\/tags\/\*/);
+    assert.match(await s.text('[data-testid="identity-detail"]'), /Source repository[\s\S]*https:\/\/github\.com\/acme\/web/);
+    assert.equal((await s.text('[data-testid="identity-detail-root"]')).trim(), 'public-good');
+  });
+  await s.execute('document.querySelector(\'[data-testid="identity-detail"] .actions > :last-child\').click();');
+  await poll('the identity detail to close', async () => ((await s.findAll('[data-testid="identity-detail"]')).length === 0 ? true : undefined));
+});
+
+test('Publishers: the add-identity form, filled by the GitHub Actions preset', { skip }, async () => {
+  await screen('identity-add', async () => {
+    await s.click('[data-testid="identity-preset-github-actions"]');
+    await s.type('[data-testid="identity-input-repository"]', 'acme/api');
+    await s.type('[data-testid="identity-input-workflowFile"]', 'release.yml');
+    await s.type('[data-testid="identity-publisher"]', 'Acme API Release Workflow');
+    const subject = await s.execute('return document.querySelector(\'[data-testid="identity-subject"]\').value;');
+    assert.equal(subject, 'https://github.com/acme/api/.github/workflows/release.yml@refs/tags/*');
+    await s.execute('document.querySelector(\'[data-testid="add-identity-panel"]\').scrollIntoView({ block: "start" });');
+  });
+  await s.execute('document.querySelector("main")?.scrollTo(0, 0); window.scrollTo(0, 0);');
 });
 
 test('Policies: the default policy and the scoped ones', { skip }, async () => {

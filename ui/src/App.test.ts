@@ -6,7 +6,7 @@ import { doctorReport, key } from './test/fixtures';
 import { mockBackend } from './test/ipc';
 
 describe('App shell', () => {
-  it('starts on Keys and switches views from the sidebar', async () => {
+  it('starts on Publishers and switches views from the sidebar', async () => {
     mockBackend((cmd) => (cmd === 'list_keys' ? [] : cmd === 'doctor' ? doctorReport : null));
     render(App);
 
@@ -15,7 +15,7 @@ describe('App shell', () => {
     const settings = screen.getByTestId('nav-settings');
     expect(keys.getAttribute('aria-current')).toBe('page');
     expect(verify.hasAttribute('aria-current')).toBe(false);
-    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Keys');
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Publishers');
 
     await fireEvent.click(settings);
     expect(settings.getAttribute('aria-current')).toBe('page');

@@ -19,7 +19,9 @@ use vouch_core::search::SearchResults;
 use vouch_core::trust::lists::{
     CosignOutcome, PublishOutcome, SubscriptionInfo, SyncOutcome, SyncPlan,
 };
-use vouch_core::trust::{DefaultPolicy, ImportReport, KeyInfo, Policy, TrustedKey};
+use vouch_core::trust::{
+    DefaultPolicy, IdentityInfo, ImportReport, KeyInfo, Policy, TrustedIdentity, TrustedKey,
+};
 use vouch_core::verify::Verdict;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -34,6 +36,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Inspection::export_all(&cfg)?;
     TrustedKey::export_all(&cfg)?;
     KeyInfo::export_all(&cfg)?;
+    TrustedIdentity::export_all(&cfg)?;
+    IdentityInfo::export_all(&cfg)?;
     Algorithm::export_all(&cfg)?;
     Policy::export_all(&cfg)?;
     DefaultPolicy::export_all(&cfg)?;

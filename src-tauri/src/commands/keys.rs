@@ -45,7 +45,7 @@ pub(crate) struct AddKeyArgs {
 }
 
 /// An optional RFC 3339 time from a form: blank means none.
-fn optional_time(text: Option<&str>) -> IpcResult<Option<time::OffsetDateTime>> {
+pub(crate) fn optional_time(text: Option<&str>) -> IpcResult<Option<time::OffsetDateTime>> {
     Ok(text
         .filter(|e| !e.trim().is_empty())
         .map(parse_time)

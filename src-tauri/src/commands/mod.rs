@@ -9,6 +9,7 @@ pub(crate) mod doctor;
 pub(crate) mod export;
 pub(crate) mod files;
 pub(crate) mod history;
+pub(crate) mod identities;
 pub(crate) mod inspect;
 pub(crate) mod keys;
 pub(crate) mod policies;
@@ -55,6 +56,11 @@ ipc_commands![
     keys::export_key,
     keys::generate_key,
     keys::edit_key,
+    identities::list_identities,
+    identities::add_identity,
+    identities::revoke_identity,
+    identities::remove_identity,
+    identities::list_trust_root_names,
     policies::list_policies,
     policies::set_policy,
     policies::remove_policy,

@@ -10,6 +10,7 @@ fn source(module: &str) -> &'static str {
         "export" => include_str!("export.rs"),
         "files" => include_str!("files.rs"),
         "history" => include_str!("history.rs"),
+        "identities" => include_str!("identities.rs"),
         "inspect" => include_str!("inspect.rs"),
         "keys" => include_str!("keys.rs"),
         "policies" => include_str!("policies.rs"),

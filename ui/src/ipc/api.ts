@@ -1,6 +1,7 @@
 // The only module that talks to the Tauri backend. Everything else imports from here.
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type {
+  AddIdentityArgs,
   AddKeyArgs,
   CaFileChoice,
   DefaultPolicy,
@@ -14,6 +15,7 @@ import type {
   FileDragEvent,
   GenerateKeyArgs,
   HistoryRead,
+  IdentityInfo,
   Inspection,
   IpcErrorPayload,
   KeyChoice,
@@ -129,6 +131,28 @@ export function revokeKey(fingerprint: string, reason: string): Promise<KeyInfo>
 
 export async function removeKey(fingerprint: string): Promise<void> {
   await call<null>('remove_key', { fingerprint });
+}
+
+export function listIdentities(): Promise<IdentityInfo[]> {
+  return call<IdentityInfo[]>('list_identities');
+}
+
+/** Trusts a keyless identity (or updates the one with the same id); the core checks every field. */
+export function addIdentity(args: AddIdentityArgs): Promise<IdentityInfo> {
+  return call<IdentityInfo>('add_identity', { args });
+}
+
+export function revokeIdentity(id: string, reason: string): Promise<IdentityInfo> {
+  return call<IdentityInfo>('revoke_identity', { id, reason });
+}
+
+export async function removeIdentity(id: string): Promise<void> {
+  await call<null>('remove_identity', { id });
+}
+
+/** The profile's trusted roots by name, the Sigstore public-good one first. */
+export function listTrustRootNames(): Promise<string[]> {
+  return call<string[]>('list_trust_root_names');
 }
 
 export function exportKey(fingerprint: string): Promise<string> {

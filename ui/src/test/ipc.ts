@@ -7,18 +7,34 @@ export type Call = { cmd: string; args: Record<string, unknown> | undefined };
 type Handler = (cmd: string, args: Record<string, unknown> | undefined) => unknown;
 
 /**
+ * Tests written for keys alone answer every command they do not name with their key list (or
+ * nothing); for the identity lists that means "none". An answer shaped for the command (or a
+ * rejection) is passed on.
+ */
+function forIdentityLists(cmd: string, answer: unknown): unknown {
+  if (answer instanceof Promise) return answer;
+  const isList = (item: (v: unknown) => boolean): boolean => Array.isArray(answer) && answer.every(item);
+  if (cmd === 'list_identities') {
+    return isList((i) => typeof i === 'object' && i !== null && 'issuer' in i) ? answer : [];
+  }
+  if (cmd === 'list_trust_root_names') return isList((n) => typeof n === 'string') ? answer : [];
+  return answer;
+}
+
+/**
  * Installs `handler` as the backend and records every call made to it.
  * With `events`, Tauri events are mocked too (`emit` reaches `listen`ers) and the current
  * window/webview is "main", as in the app.
  */
 export function mockBackend(handler: Handler, options: { events?: boolean } = {}): Call[] {
   const calls: Call[] = [];
+  const listed = (cmd: string, answer: unknown): unknown => forIdentityLists(cmd, answer);
   if (options.events === true) mockWindows('main');
   mockIPC(
     (cmd, payload) => {
       const args = payload as Record<string, unknown> | undefined;
       calls.push({ cmd, args });
-      return handler(cmd, args);
+      return listed(cmd, handler(cmd, args));
     },
     { shouldMockEvents: options.events === true },
   );

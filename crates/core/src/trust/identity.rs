@@ -91,6 +91,8 @@ impl San {
 /// How the certificate's SAN must look.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+// `Subject` is taken in the TypeScript contract by the in-toto statement's subject.
+#[cfg_attr(feature = "ts", ts(rename = "IdentitySubject"))]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Subject {
