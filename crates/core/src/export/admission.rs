@@ -36,7 +36,9 @@ use time::OffsetDateTime;
 
 use super::regions::{plan, Namespace, Plan, Rule, EVERY_OTHER};
 use super::written::{ivp_matches, legacy_globs, names_nothing, Match, UPPERCASE_HOST};
-use super::{Export, ExportError, ExportFile};
+use super::{root_of, Export, ExportError, ExportFile, Roots};
+use crate::trust::identity::{Subject, PUBLIC_GOOD_ROOT};
+use crate::trust::TrustedIdentity;
 use crate::trust::{scope, PolicyMode, TrustSet};
 
 /// The Kyverno API an export is written for (serialised as the CLI's `--api` values).
@@ -114,7 +116,7 @@ fn exact_is_safe(pattern: &str, regions: &[(String, Namespace, Rule, PolicyMode)
     regions.iter().any(|(p, ns, rule, _)| match ns {
         Namespace::Everything => match rule {
             Rule::Anything => true,
-            Rule::Keys { keys, .. } => !keys.is_empty(),
+            r @ Rule::Keys { .. } => r.signers() > 0,
         },
         Namespace::Exactly(_) => false,
         _ => scope::matches(p, &sibling),
@@ -208,22 +210,35 @@ pub fn kyverno(
     set: &TrustSet,
     now: OffsetDateTime,
     api: KyvernoApi,
+    roots: &Roots,
 ) -> Result<Export, ExportError> {
     let target = if api == KyvernoApi::ClusterPolicy {
         "a Kyverno ClusterPolicy"
     } else {
         KYVERNO
     };
-    let mut plan = plan(set, now, target, |ns| {
-        refuse_odd_characters(ns)?;
-        match ns {
-            Namespace::Subdomains(_) if api == KyvernoApi::ClusterPolicy => Err(
-                "Kyverno's `*` also matches `/`, so a glob cannot keep `*.domain` to one host"
-                    .to_string(),
-            ),
-            _ => Ok(()),
-        }
-    })?;
+    let mut plan = plan(
+        set,
+        now,
+        target,
+        |ns| {
+            refuse_odd_characters(ns)?;
+            match ns {
+                Namespace::Subdomains(_) if api == KyvernoApi::ClusterPolicy => Err(
+                    "Kyverno's `*` also matches `/`, so a glob cannot keep `*.domain` to one host"
+                        .to_string(),
+                ),
+                _ => Ok(()),
+            }
+        },
+        |i| {
+            if api == KyvernoApi::ClusterPolicy {
+                return Err("the ClusterPolicy export carries keys only: export the ImageValidatingPolicy (--api v1) for identities".to_string());
+            }
+            accept_identity(roots, i, false)
+        },
+        roots,
+    )?;
     if api == KyvernoApi::ClusterPolicy {
         return cluster_policy(plan);
     }
@@ -232,11 +247,16 @@ pub fn kyverno(
     let outside = ivp_matches_of_namespaces(&regions);
     let mut strictest = None;
     for (pattern, ns, rule, mode) in regions {
-        let Rule::Keys { threshold, keys } = &rule else {
+        let Rule::Keys {
+            threshold,
+            keys,
+            identities,
+        } = &rule
+        else {
             plan.note_off(&pattern);
             continue;
         };
-        let match_refs: Vec<Value> = if ns == Namespace::Everything && keys.is_empty() {
+        let match_refs: Vec<Value> = if ns == Namespace::Everything && rule.signers() == 0 {
             if outside.is_empty() {
                 vec![json!({"glob": "*"})]
             } else {
@@ -248,7 +268,7 @@ pub fn kyverno(
         } else {
             ivp_matches(&ns).iter().map(Match::json).collect()
         };
-        let attestors: Vec<Value> = keys
+        let mut attestors: Vec<Value> = keys
             .iter()
             .map(|&i| {
                 let k = plan.ctx.keys[i];
@@ -257,11 +277,16 @@ pub fn kyverno(
                                   "ctlog": {"insecureIgnoreTlog": true}}})
             })
             .collect();
-        let names: Vec<String> = keys
+        let mut names: Vec<String> = keys
             .iter()
             .map(|&i| format!("attestors.key_{}", short(&plan.ctx.keys[i].fingerprint)))
             .collect();
-        let validation = if keys.len() < *threshold as usize {
+        for group in identities {
+            let (name, cosign) = keyless(&plan, group);
+            attestors.push(json!({"name": name, "cosign": cosign}));
+            names.push(format!("attestors.{name}"));
+        }
+        let validation = if rule.signers() < *threshold as usize {
             (
                 "false".to_string(),
                 format!("Vouch trusts no {threshold} keys for these images"),
@@ -363,7 +388,10 @@ fn cluster_policy(mut plan: Plan<'_>) -> Result<Export, ExportError> {
     let mut rules = Vec::new();
     let mut strictest = None;
     for (pattern, ns, rule, mode) in regions {
-        let Rule::Keys { threshold, keys } = &rule else {
+        let Rule::Keys {
+            threshold, keys, ..
+        } = &rule
+        else {
             plan.note_off(&pattern);
             continue;
         };
@@ -440,8 +468,19 @@ fn deny_each_image(action: &str, message: &str, condition: &Value) -> Value {
 }
 
 /// policy-controller `ClusterImagePolicy` objects for `set` at `now`.
-pub fn policy_controller(set: &TrustSet, now: OffsetDateTime) -> Result<Export, ExportError> {
-    let mut plan = plan(set, now, POLICY_CONTROLLER, refuse_odd_characters)?;
+pub fn policy_controller(
+    set: &TrustSet,
+    now: OffsetDateTime,
+    roots: &Roots,
+) -> Result<Export, ExportError> {
+    let mut plan = plan(
+        set,
+        now,
+        POLICY_CONTROLLER,
+        refuse_odd_characters,
+        |i| accept_identity(roots, i, true),
+        roots,
+    )?;
     let mut objects = Vec::new();
     let mut no_match = None;
     let regions = regions(&mut plan);
@@ -452,16 +491,21 @@ pub fn policy_controller(set: &TrustSet, now: OffsetDateTime) -> Result<Export, 
         if ns == Namespace::Everything {
             no_match = match (&rule, mode) {
                 (Rule::Anything, _) => Some("allow"),
-                (Rule::Keys { keys, .. }, PolicyMode::Warn) if keys.is_empty() => Some("warn"),
-                (Rule::Keys { keys, .. }, _) if keys.is_empty() => Some("deny"),
+                (r @ Rule::Keys { .. }, PolicyMode::Warn) if r.signers() == 0 => Some("warn"),
+                (r @ Rule::Keys { .. }, _) if r.signers() == 0 => Some("deny"),
                 _ => None,
             };
         }
-        let Rule::Keys { threshold, keys } = &rule else {
+        let Rule::Keys {
+            threshold,
+            keys,
+            identities,
+        } = &rule
+        else {
             plan.note_off(&pattern);
             continue;
         };
-        if ns == Namespace::Everything && keys.is_empty() {
+        if ns == Namespace::Everything && rule.signers() == 0 {
             continue;
         }
         if let Namespace::Exactly(p) = &ns {
@@ -475,7 +519,7 @@ pub fn policy_controller(set: &TrustSet, now: OffsetDateTime) -> Result<Export, 
             "images": policy_controller_globs(&ns).into_iter().map(|g| json!({"glob": g})).collect::<Vec<_>>(),
             "mode": if mode == PolicyMode::Warn { "warn" } else { "enforce" },
         });
-        if keys.len() < *threshold as usize {
+        if rule.signers() < *threshold as usize {
             spec["authorities"] = json!([{"name": "refuse", "static": {"action": "fail",
                 "message": format!("Vouch trusts no {threshold} keys for these images")}}]);
         } else {
@@ -486,6 +530,12 @@ pub fn policy_controller(set: &TrustSet, now: OffsetDateTime) -> Result<Export, 
                     json!({"name": format!("key-{}", short(&k.fingerprint)),
                            "key": {"data": k.public_key, "hashAlgorithm": "sha256"}})
                 })
+                .chain(identities.iter().map(|group| {
+                    let (name, _) = keyless(&plan, group);
+                    json!({"name": name.replace('_', "-"),
+                           "keyless": {"url": PUBLIC_GOOD_FULCIO,
+                                       "identities": identity_entries(&plan, group)}})
+                }))
                 .collect();
             if *threshold > 1 {
                 spec["policy"] = json!({"type": "cue", "data": format!(
@@ -525,6 +575,82 @@ pub fn policy_controller(set: &TrustSet, now: OffsetDateTime) -> Result<Export, 
         files,
         summary: plan.summary,
     })
+}
+
+/// The public-good Fulcio, which policy-controller's keyless authorities name.
+const PUBLIC_GOOD_FULCIO: &str = "https://fulcio.sigstore.dev";
+
+/// Whether Kyverno's or policy-controller's keyless verification (cosign's `Identity`: issuer
+/// compared exactly, subject exactly or by a Go regular expression searched anywhere, hence
+/// anchored here) can carry `i` exactly: no Fulcio claims (their extension checks are
+/// GitHub's deprecated extensions, not the claims Vouch compares), a subject pattern whose Go
+/// reading is never wider than Vouch's, and a root the target can be given
+/// (`public_good_only`: policy-controller needs a `TrustRoot` resource for any other).
+fn accept_identity(
+    roots: &Roots,
+    i: &TrustedIdentity,
+    public_good_only: bool,
+) -> Result<(), String> {
+    let id = &i.identity;
+    if !id.claims.is_empty() {
+        let claims: Vec<String> = id.claims.required().map(|(c, _)| c.to_string()).collect();
+        return Err(format!("its certificate-extension checks are GitHub's deprecated extensions, not the Fulcio claims it requires ({}), and exporting it without them would trust more", claims.join(", ")));
+    }
+    if let Subject::Regexp(re) = &id.subject {
+        go_compatible(re)?;
+    }
+    let root = id.trusted_root_name();
+    if root != PUBLIC_GOOD_ROOT {
+        if public_good_only {
+            return Err(format!("its trusted root `{root}` is not the public-good one, and policy-controller takes another root only from a `TrustRoot` resource, which this export does not write"));
+        }
+        if root_of(roots, i)?.json.is_none() {
+            return Err(format!("its trusted root `{root}` could not be read"));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a Rust regular expression Go's RE2 could read more widely: Unicode word
+/// boundaries (`\b`, `\B`: ASCII in Go), class set operations and nested classes (`&&`, `--`,
+/// `~~`, `[[`: literal characters in Go).
+pub(crate) fn go_compatible(re: &str) -> Result<(), String> {
+    for bad in ["\\b", "\\B", "&&", "--", "~~", "[["] {
+        if re.contains(bad) {
+            return Err(format!("its regular expression uses `{bad}`, which Go's regular expressions read differently"));
+        }
+    }
+    Ok(())
+}
+
+/// The keyless identities of one publisher's `group`, as cosign's `Identity` entries.
+fn identity_entries(plan: &Plan<'_>, group: &[usize]) -> Vec<Value> {
+    // One attestor has one root: a publisher's identities under another root than its first
+    // are left out of it (which only narrows).
+    let root = plan.ctx.identities[group[0]].identity.trusted_root_name();
+    group
+        .iter()
+        .map(|&i| &plan.ctx.identities[i].identity)
+        .filter(|id| id.trusted_root_name() == root)
+        .map(|id| match id.subject.anchored_source() {
+            None => json!({"issuer": id.issuer, "subject": id.subject.text()}),
+            Some(re) => json!({"issuer": id.issuer, "subjectRegExp": re}),
+        })
+        .collect()
+}
+
+/// The Kyverno attestor name and `cosign` of one publisher's identities (one attestor, so they
+/// count once): a custom root inlined as `trustedRoot` (the public-good one is Kyverno's
+/// default).
+fn keyless(plan: &Plan<'_>, group: &[usize]) -> (String, Value) {
+    let first = plan.ctx.identities[group[0]];
+    let name = format!("id_{}", first.id.trim_start_matches("id:"));
+    let mut cosign = json!({"keyless": {"identities": identity_entries(plan, group)}});
+    let root = first.identity.trusted_root_name();
+    if let Some(json) = plan.ctx.roots.get(root).and_then(|r| r.json.as_ref()) {
+        cosign["trustedRoot"] = json!({"value": json});
+    }
+    (name, cosign)
 }
 
 /// The label a namespace needs for policy-controller to check its pods.

@@ -28,9 +28,13 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use super::expand::{expand_scopes, Expansion};
-use super::regions::{plan, Ctx, Namespace, Rule, EVERY_OTHER, PROBE};
-use super::{choose, combinations, Export, ExportError, ExportFile, Summary, MAX_COMBINATIONS};
-use crate::trust::{PolicyMode, TrustSet};
+use super::regions::{plan, Ctx, Namespace, Plan, Rule, EVERY_OTHER, PROBE};
+use super::{
+    choose, combinations, root_of, Export, ExportError, ExportFile, Roots, Summary,
+    MAX_COMBINATIONS,
+};
+use crate::trust::identity::Subject;
+use crate::trust::{PolicyMode, TrustSet, TrustedIdentity};
 
 /// The target, as sentences name it.
 pub const TARGET: &str = "containers-policy.json";
@@ -59,10 +63,15 @@ fn under_rule<'r>(ns: &Namespace, probe: &'r Rule, other: &'r Rule) -> &'r Rule 
 
 /// The `sigstoreSigned` requirements for `rule` (all must hold).
 fn requirements(ctx: &Ctx<'_>, rule: &Rule, scope_name: &str) -> Result<Value, ExportError> {
-    let Rule::Keys { threshold, keys } = rule else {
+    let Rule::Keys {
+        threshold,
+        keys,
+        identities,
+    } = rule
+    else {
         return Ok(json!([{"type": "insecureAcceptAnything"}]));
     };
-    let (n, m) = (*threshold as usize, keys.len());
+    let (n, m) = (*threshold as usize, rule.signers());
     if m < n {
         return Ok(json!([{"type": "reject"}]));
     }
@@ -81,16 +90,102 @@ fn requirements(ctx: &Ctx<'_>, rule: &Rule, scope_name: &str) -> Result<Value, E
     let b64 = base64::engine::general_purpose::STANDARD;
     let reqs = combinations(m, k)
         .into_iter()
-        .map(|combo| {
-            let datas: Vec<String> = combo
-                .iter()
-                .map(|&i| b64.encode(ctx.keys[keys[i]].public_key.as_bytes()))
-                .collect();
-            json!({"type": "sigstoreSigned", "keyDatas": datas,
-                   "signedIdentity": {"type": "matchRepository"}})
+        .map(|combo| match combo.as_slice() {
+            // One identity alone (see `fit`: a combination is all keys or one identity).
+            [u] if *u >= keys.len() => fulcio_requirement(ctx, identities[*u - keys.len()][0]),
+            _ => {
+                let datas: Vec<String> = combo
+                    .iter()
+                    .filter(|&&u| u < keys.len())
+                    .map(|&u| b64.encode(ctx.keys[keys[u]].public_key.as_bytes()))
+                    .collect();
+                json!({"type": "sigstoreSigned", "keyDatas": datas,
+                       "signedIdentity": {"type": "matchRepository"}})
+            }
         })
         .collect();
     Ok(Value::Array(reqs))
+}
+
+/// The `sigstoreSigned` requirement of the identity `i` (accepted by [`accept_identity`], so
+/// its root is known, its subject is an email and it has no claims).
+fn fulcio_requirement(ctx: &Ctx<'_>, i: usize) -> Value {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let id = ctx.identities[i];
+    let root = ctx.roots.get(id.identity.trusted_root_name());
+    let cas: String = root.map(|r| r.fulcio_pems.concat()).unwrap_or_default();
+    let rekor: Vec<String> = root
+        .map(|r| r.rekor_keys.iter().map(|k| b64.encode(k)).collect())
+        .unwrap_or_default();
+    let mut req = json!({"type": "sigstoreSigned",
+        "fulcio": {"caData": b64.encode(cas), "oidcIssuer": id.identity.issuer,
+                   "subjectEmail": id.identity.subject.text()},
+        "signedIdentity": {"type": "matchRepository"}});
+    match rekor.as_slice() {
+        [one] => req["rekorPublicKeyData"] = json!(one),
+        many => req["rekorPublicKeyDatas"] = json!(many),
+    }
+    req
+}
+
+/// Whether containers-policy.json can carry `identity`: an exact email subject (its only
+/// subject field is `subjectEmail`), no Fulcio claims (it has no field for them), and a root
+/// with a Fulcio CA and a Rekor key in use (both are mandatory there).
+fn accept_identity(roots: &Roots, i: &TrustedIdentity) -> Result<(), String> {
+    let id = &i.identity;
+    match &id.subject {
+        Subject::Exact(s) if s.contains('@') && !s.contains("://") => {}
+        Subject::Exact(_) => return Err("it matches `subjectEmail` only, and this subject is a URI (a CI workflow, say), not an email".to_string()),
+        _ => return Err("it matches `subjectEmail` exactly, and has no glob or regular expression".to_string()),
+    }
+    if !id.claims.is_empty() {
+        let claims: Vec<String> = id.claims.required().map(|(c, _)| c.to_string()).collect();
+        return Err(format!(
+            "it cannot check the Fulcio claims it requires ({}), and exporting it without them would trust more",
+            claims.join(", ")
+        ));
+    }
+    let root = root_of(roots, i)?;
+    if root.fulcio_pems.is_empty() || root.rekor_keys.is_empty() {
+        return Err(format!(
+            "its trusted root `{}` has no Fulcio CA or no Rekor key in use, and the file needs both",
+            id.trusted_root_name()
+        ));
+    }
+    Ok(())
+}
+
+/// `rule`, or when containers-policy.json cannot express it with its identities, `rule`
+/// without them (which only narrows), said in the summary. Every requirement must hold and
+/// each is one list of keys (any of them) or one identity, so identities fit only where every
+/// signer is required (threshold = signers) and each publisher has one identity.
+fn fit(plan: &mut Plan<'_>, rule: Rule, scope_name: &str) -> Rule {
+    let Rule::Keys {
+        threshold,
+        identities,
+        ..
+    } = &rule
+    else {
+        return rule;
+    };
+    let m = rule.signers();
+    let all_required = m < *threshold as usize || m == *threshold as usize;
+    if identities.is_empty() || (all_required && identities.iter().all(|g| g.len() == 1)) {
+        return rule;
+    }
+    let names: Vec<String> = identities
+        .iter()
+        .flatten()
+        .map(|&i| plan.ctx.identities[i].label())
+        .collect();
+    let line = format!(
+        "{scope_name}: {} left out: containers-policy.json requires every requirement, each one list of keys or one identity, so {threshold} of {m} signers with identities among them (or one publisher's several identities) cannot be expressed; the export trusts less than Vouch does there",
+        names.join(", ")
+    );
+    if !plan.summary.not_exported.contains(&line) {
+        plan.summary.not_exported.push(line);
+    }
+    rule.keys_only()
 }
 
 /// How the export treats a scope whose repository and the repositories under it Vouch trusts
@@ -115,6 +210,8 @@ pub struct Options {
     /// Keys' scopes the file cannot express, each replaced by the repositories listed with it
     /// that it matches (one exact entry each; those created later are not covered).
     pub expand: Vec<Expansion>,
+    /// The trusted roots identities name (see [`super::roots_for`]).
+    pub roots: Roots,
 }
 
 /// The containers-policy.json export of `set` at `now` (see [`export_with`]).
@@ -142,7 +239,14 @@ pub fn export_with(
     let overlap = opts.overlap;
     let mut expanded_summary = Summary::default();
     let expanded = expand_scopes(set, &opts.expand, TARGET, &mut expanded_summary)?;
-    let mut plan = plan(&expanded, now, TARGET, |_| Ok(()))?;
+    let mut plan = plan(
+        &expanded,
+        now,
+        TARGET,
+        |_| Ok(()),
+        |i| accept_identity(&opts.roots, i),
+        &opts.roots,
+    )?;
     plan.summary.exported.extend(expanded_summary.exported);
     plan.summary
         .not_exported
@@ -168,9 +272,11 @@ pub fn export_with(
             _ => None,
         };
         let (rule, _) = plan.ctx.rule(&probe);
+        let rule = fit(&mut plan, rule, scope_name);
         plan.note_mode(&probe, TARGET, "enforce (the file only accepts or rejects)");
         if let Some(other) = other {
             let (other_rule, _) = plan.ctx.rule(&other);
+            let other_rule = fit(&mut plan, other_rule, scope_name);
             if other_rule != rule && overlap == Overlap::Refuse {
                 return Err(ExportError::ScopeOverlap {
                     scope: scope_name.clone(),
@@ -215,6 +321,7 @@ pub fn export_with(
     // Every other registry repository: what Vouch requires where only `**` or unscoped keys
     // apply.
     let (rule, _) = plan.ctx.rule(EVERY_OTHER);
+    let rule = fit(&mut plan, rule, "every other repository");
     plan.note_mode(
         EVERY_OTHER,
         TARGET,
@@ -224,9 +331,10 @@ pub fn export_with(
         != (Rule::Keys {
             threshold: 1,
             keys: Vec::new(),
+            identities: Vec::new(),
         })
     {
-        everywhere |= matches!(&rule, Rule::Keys { keys, .. } if !keys.is_empty());
+        everywhere |= matches!(&rule, Rule::Keys { .. } if rule.signers() > 0);
         docker.insert(
             String::new(),
             requirements(&plan.ctx, &rule, "every other repository")?,

@@ -389,6 +389,73 @@ pub fn checked_root(json: &str, what: &str) -> Result<TrustedRoot, TrustRootErro
     Ok(root)
 }
 
+/// What an export carries of a trusted root: the entries still in use (a validity window with
+/// no end), as PEM, and for a custom root its JSON exactly as added (`None` for the public-good
+/// root, which every engine knows by itself).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RootMaterial {
+    /// The certificates of the Fulcio CAs in use, leaf-most first per CA.
+    pub fulcio_pems: Vec<String>,
+    /// The public keys of the transparency logs in use.
+    pub rekor_keys: Vec<String>,
+    /// The public keys of the CT logs in use.
+    pub ct_keys: Vec<String>,
+    /// A custom root's JSON; `None` for the public-good root.
+    pub json: Option<String>,
+}
+
+impl RootStore {
+    /// The [`RootMaterial`] of the root `name` ([`PUBLIC_GOOD`] or a custom one). Offline.
+    pub fn material(&self, name: &str) -> Result<RootMaterial, TrustRootError> {
+        let root = self.get(name)?;
+        let json = if name == PUBLIC_GOOD {
+            None
+        } else {
+            let path = self.custom_path(checked_name(name)?);
+            let bytes = read_if_present(&path)?.unwrap_or_default();
+            Some(String::from_utf8_lossy(&bytes).into_owned())
+        };
+        Ok(RootMaterial {
+            json,
+            ..material(&root)
+        })
+    }
+}
+
+/// The entries of `root` still in use, as PEM (see [`RootMaterial`]).
+pub fn material(root: &TrustedRoot) -> RootMaterial {
+    type Window<'a> = Option<&'a sigstore_verify::types::TimeRange>;
+    let open = |w: Window<'_>| w.is_none_or(|w| w.end.is_none());
+    let r = &root.0;
+    RootMaterial {
+        fulcio_pems: r
+            .certificate_authorities
+            .iter()
+            .filter(|ca| open(ca.valid_for.as_ref()))
+            .flat_map(|ca| {
+                ca.cert_chain
+                    .certificates
+                    .iter()
+                    .map(|c| c.raw_bytes.to_pem())
+            })
+            .collect(),
+        rekor_keys: r
+            .tlogs
+            .iter()
+            .filter(|l| open(l.public_key.valid_for.as_ref()))
+            .map(|l| l.public_key.raw_bytes.to_pem())
+            .collect(),
+        ct_keys: r
+            .ctlogs
+            .iter()
+            .filter(|l| open(l.public_key.valid_for.as_ref()))
+            .map(|l| l.public_key.raw_bytes.to_pem())
+            .collect(),
+        json: None,
+    }
+}
+
 /// Every entry of `root` with its validity window.
 pub fn entries(root: &TrustedRoot) -> Vec<RootEntry> {
     use sigstore_verify::trust_root::trusted_root::CertificateSubject;
