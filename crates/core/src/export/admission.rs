@@ -713,7 +713,7 @@ mod tests {
     fn policy_controller_matches_an_exact_repository_by_digest_only_where_siblings_are_covered() {
         let k = keys(2);
         let mut s = set(vec![trusted(&k[0], "n", &["docker.io/library/nginx"])]);
-        let e = policy_controller(&s, now()).expect("export");
+        let e = policy_controller(&s, now(), &Roots::new()).expect("export");
         assert!(objects(&e).is_empty(), "{:?}", objects(&e));
         let left = e.summary.not_exported.join("\n");
         assert!(
@@ -721,7 +721,7 @@ mod tests {
             "{left}"
         );
         s.keys.push(trusted(&k[1], "all", &[]));
-        let e = policy_controller(&s, now()).expect("export");
+        let e = policy_controller(&s, now(), &Roots::new()).expect("export");
         let o = objects(&e);
         let nginx = o
             .iter()
@@ -1005,7 +1005,7 @@ mod tests {
         ]);
         s.policies
             .push(policy("ghcr.io/acme/**", PolicyMode::Enforce, 2));
-        let e = kyverno(&s, now(), KyvernoApi::V1).expect("export");
+        let e = kyverno(&s, now(), KyvernoApi::V1, &Roots::new()).expect("export");
         let o = objects(&e);
         let acme = o
             .iter()
@@ -1051,7 +1051,7 @@ mod tests {
         assert_eq!(case["spec"]["validationActions"], json!(["Deny"]));
         // The legacy ClusterPolicy's globs cannot keep `*` to one host: the scope is left out,
         // and a policy with that pattern refuses the export.
-        let e = kyverno(&s, now(), KyvernoApi::ClusterPolicy).expect("export");
+        let e = kyverno(&s, now(), KyvernoApi::ClusterPolicy, &Roots::new()).expect("export");
         assert!(
             e.summary
                 .not_exported
@@ -1062,8 +1062,9 @@ mod tests {
         );
         s.policies
             .push(policy("*.corp.example/**", PolicyMode::Enforce, 1));
-        kyverno(&s, now(), KyvernoApi::V1).expect("expressible");
-        let err = kyverno(&s, now(), KyvernoApi::ClusterPolicy).expect_err("refused");
+        kyverno(&s, now(), KyvernoApi::V1, &Roots::new()).expect("expressible");
+        let err =
+            kyverno(&s, now(), KyvernoApi::ClusterPolicy, &Roots::new()).expect_err("refused");
         assert!(err.to_string().contains("`*.corp.example/**`"), "{err}");
     }
 
@@ -1076,7 +1077,7 @@ mod tests {
         ]);
         s.policies
             .push(policy("ghcr.io/acme/**", PolicyMode::Warn, 2));
-        let e = kyverno(&s, now(), KyvernoApi::ClusterPolicy).expect("export");
+        let e = kyverno(&s, now(), KyvernoApi::ClusterPolicy, &Roots::new()).expect("export");
         let o = objects(&e);
         let rules = o[0]["spec"]["rules"]
             .as_array()
@@ -1116,7 +1117,7 @@ mod tests {
         ]);
         s.policies
             .push(policy("docker.io/library/**", PolicyMode::Enforce, 2));
-        let e = kyverno(&s, now(), KyvernoApi::V1).expect("export");
+        let e = kyverno(&s, now(), KyvernoApi::V1, &Roots::new()).expect("export");
         let o = objects(&e);
         let hub = o
             .iter()
@@ -1174,7 +1175,7 @@ mod tests {
             .push(policy("ghcr.io/acme/**", PolicyMode::Warn, 2));
         s.policies
             .push(policy("ghcr.io/acme/legacy", PolicyMode::Off, 1));
-        let e = policy_controller(&s, now()).expect("export");
+        let e = policy_controller(&s, now(), &Roots::new()).expect("export");
         let o = objects(&e);
         assert_eq!(o.len(), 1, "{o:#?}");
         let spec = &o[0]["spec"];
@@ -1200,7 +1201,7 @@ mod tests {
             (PolicyMode::Off, "allow"),
         ] {
             s.default_policy = Some(DefaultPolicy { mode, threshold: 1 });
-            let e = policy_controller(&s, now()).expect("export");
+            let e = policy_controller(&s, now(), &Roots::new()).expect("export");
             assert_eq!(e.files.len(), 2, "{mode:?}");
             assert_eq!(e.files[1].path, POLICY_CONTROLLER_CONFIG);
             let config: Value =
@@ -1218,7 +1219,7 @@ mod tests {
         // A key for every repository: a `**` policy matches every image, no ConfigMap.
         s.default_policy = None;
         s.keys.push(trusted(&keys(1)[0], "all", &[]));
-        let e = policy_controller(&s, now()).expect("export");
+        let e = policy_controller(&s, now(), &Roots::new()).expect("export");
         assert_eq!(e.files.len(), 1);
         assert!(objects(&e)
             .iter()

@@ -707,10 +707,6 @@ mod tests {
                 && not.contains("expired"),
             "{not}"
         );
-        assert!(
-            not.contains("keyless identities are not exported yet"),
-            "{not}"
-        );
         assert!(e
             .summary
             .differences
@@ -779,6 +775,7 @@ mod tests {
                 scope: scope.to_string(),
                 repositories: listed.iter().map(|r| r.to_string()).collect(),
             }],
+            ..Options::default()
         };
         let e = export_with(&s, now(), &opts("ghcr.io/acme/app-*")).expect("expanded");
         let p = policy_json(&e);
@@ -825,6 +822,7 @@ mod tests {
                 scope: "ghcr.io/acme/app-*".into(),
                 repositories: vec!["ghcr.io/acme/other".into()],
             }],
+            ..Options::default()
         };
         let e = export_with(&s, now(), &none).expect("export");
         assert!(e

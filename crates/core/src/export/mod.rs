@@ -23,6 +23,8 @@ pub mod admission;
 pub mod containers;
 pub mod expand;
 pub mod folder;
+#[cfg(test)]
+mod identity_tests;
 mod regions;
 mod written;
 
