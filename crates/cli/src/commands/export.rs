@@ -101,9 +101,9 @@ pub(crate) fn run(cmd: ExportCmd) -> Result<Outcome> {
     };
     // The roots identities name, offline; one that cannot be read leaves its identities out.
     let store = vouch_core::sigstore::roots::RootStore::for_profile(&vouch_core::paths::profile()?);
-    let roots = vouch_core::export::roots_for(&set, &store);
-    let export =
-        vouch_core::export::export_full(&set, OffsetDateTime::now_utc(), target, expand, &roots)?;
+    let now = OffsetDateTime::now_utc();
+    let roots = vouch_core::export::roots_for(&set, &store, now);
+    let export = vouch_core::export::export_full(&set, now, target, expand, &roots)?;
     write(&export, args.output.as_deref())?;
     Ok(Outcome::Ok)
 }

@@ -28,7 +28,7 @@ fn identity(
 }
 
 fn roots() -> Roots {
-    let public = material(&TrustedRoot::production().expect("embedded root"));
+    let public = material(&TrustedRoot::production().expect("embedded root"), now());
     let custom = RootMaterial {
         json: Some(
             r#"{"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1"}"#.into(),

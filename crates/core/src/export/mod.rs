@@ -244,12 +244,15 @@ pub type Roots = BTreeMap<String, RootMaterial>;
 /// The material of every trusted root `set`'s identities name, read from `store` (offline); a
 /// root that cannot be read is left out (its identities are then left out of the export, and
 /// the summary says so).
-pub fn roots_for(set: &TrustSet, store: &RootStore) -> Roots {
+pub fn roots_for(set: &TrustSet, store: &RootStore, now: OffsetDateTime) -> Roots {
     set.identities
         .iter()
         .filter_map(|i| {
             let name = i.identity.trusted_root_name();
-            store.material(name).ok().map(|m| (name.to_string(), m))
+            store
+                .material(name, now)
+                .ok()
+                .map(|m| (name.to_string(), m))
         })
         .collect()
 }

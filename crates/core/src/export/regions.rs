@@ -222,7 +222,14 @@ pub(crate) fn plan<'a>(
     let mut identities = Vec::new();
     for i in exportable_identities(set, now, &mut summary) {
         match accept_identity(i) {
-            Ok(()) => identities.push(i),
+            Ok(()) => {
+                let name = i.identity.trusted_root_name();
+                if let Some(until) = roots.get(name).and_then(|r| r.until) {
+                    let line = format!("the trusted root `{name}` of {} has entries in use until {}; the export carries them without that end, so export again before then", i.label(), super::rfc3339(until));
+                    summary.differences.push(line);
+                }
+                identities.push(i);
+            }
             Err(why) => summary.not_exported.push(format!(
                 "{}: {} cannot be expressed in {target} ({why}): left out, so the export trusts less than Vouch does",
                 i.label(),

@@ -403,11 +403,19 @@ pub struct RootMaterial {
     pub ct_keys: Vec<String>,
     /// A custom root's JSON; `None` for the public-good root.
     pub json: Option<String>,
+    /// The earliest end of a validity window among the entries above: an export carrying them
+    /// without their windows must be made again before then.
+    pub until: Option<time::OffsetDateTime>,
 }
 
 impl RootStore {
-    /// The [`RootMaterial`] of the root `name` ([`PUBLIC_GOOD`] or a custom one). Offline.
-    pub fn material(&self, name: &str) -> Result<RootMaterial, TrustRootError> {
+    /// The [`RootMaterial`] of the root `name` ([`PUBLIC_GOOD`] or a custom one) at `now`.
+    /// Offline.
+    pub fn material(
+        &self,
+        name: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<RootMaterial, TrustRootError> {
         let root = self.get(name)?;
         let json = if name == PUBLIC_GOOD {
             None
@@ -418,17 +426,36 @@ impl RootStore {
         };
         Ok(RootMaterial {
             json,
-            ..material(&root)
+            ..material(&root, now)
         })
     }
 }
 
-/// The entries of `root` still in use, as PEM (see [`RootMaterial`]).
-pub fn material(root: &TrustedRoot) -> RootMaterial {
+/// The entries of `root` in use at `now` (inside their validity windows), as PEM (see
+/// [`RootMaterial`]).
+pub fn material(root: &TrustedRoot, now: time::OffsetDateTime) -> RootMaterial {
     type Window<'a> = Option<&'a sigstore_verify::types::TimeRange>;
-    let open = |w: Window<'_>| w.is_none_or(|w| w.end.is_none());
+    let at = |t: &dyn ToString| {
+        let rfc3339 = time::format_description::well_known::Rfc3339;
+        time::OffsetDateTime::parse(&t.to_string(), &rfc3339).ok()
+    };
+    let until = std::cell::Cell::new(None::<time::OffsetDateTime>);
+    // A window that cannot be read is not in use (which only narrows).
+    let open = |w: Window<'_>| {
+        let Some(w) = w else { return true };
+        let started = at(&w.start).is_some_and(|s| s <= now);
+        let end = w.end.as_ref().map(|e| at(e));
+        match end {
+            None => started,
+            Some(Some(e)) if started && e > now => {
+                until.set(Some(until.get().map_or(e, |u| u.min(e))));
+                true
+            }
+            Some(_) => false,
+        }
+    };
     let r = &root.0;
-    RootMaterial {
+    let mut m = RootMaterial {
         fulcio_pems: r
             .certificate_authorities
             .iter()
@@ -453,7 +480,10 @@ pub fn material(root: &TrustedRoot) -> RootMaterial {
             .map(|l| l.public_key.raw_bytes.to_pem())
             .collect(),
         json: None,
-    }
+        until: None,
+    };
+    m.until = until.get();
+    m
 }
 
 /// Every entry of `root` with its validity window.
