@@ -410,3 +410,64 @@ fn exported_subject_patterns_match_exactly_what_vouch_matches() {
         }
     }
 }
+
+/// A root's entries outside their windows are not carried; the end of those carried is, and
+/// the summary asks for a new export before it.
+#[test]
+fn root_material_carries_what_is_in_use_now_and_says_until_when() {
+    use crate::sigstore::testing::Instance;
+    let t = now().unix_timestamp();
+    let current = Instance::with_window("current", (t - 100, t + 1000));
+    let m = material(&current.trusted_root(), now());
+    assert_eq!(m.fulcio_pems.len(), 2, "root and intermediate");
+    assert_eq!((m.rekor_keys.len(), m.ct_keys.len()), (1, 1));
+    assert_eq!(m.until.map(|u| u.unix_timestamp()), Some(t + 1000));
+    let past = Instance::with_window("past", (t - 1000, t - 100));
+    let m = material(&past.trusted_root(), now());
+    assert!(m.fulcio_pems.is_empty() && m.rekor_keys.is_empty() && m.until.is_none());
+    // An identity of a custom root whose entries end: exported, and the end said.
+    let s = with_identities(vec![identity(
+        "alice",
+        GOOGLE,
+        Subject::Exact("alice@example.com".into()),
+        Some("corp"),
+    )]);
+    let mut r = roots();
+    r.insert("corp".into(), material(&current.trusted_root(), now()));
+    let e = export_with(
+        &s,
+        now(),
+        &Options {
+            roots: r,
+            ..Options::default()
+        },
+    )
+    .expect("export");
+    assert!(e.files[0].contents.contains("subjectEmail"));
+    assert!(
+        e.summary
+            .differences
+            .iter()
+            .any(|l| l.contains("`corp`") && l.contains("export again")),
+        "{:?}",
+        e.summary.differences
+    );
+    // A past root: nothing in use, so the identity is left out.
+    let mut r = roots();
+    r.insert("corp".into(), material(&past.trusted_root(), now()));
+    let e = export_with(
+        &s,
+        now(),
+        &Options {
+            roots: r,
+            ..Options::default()
+        },
+    )
+    .expect("export");
+    assert!(!e.files[0].contents.contains("subjectEmail"));
+    assert!(e
+        .summary
+        .not_exported
+        .iter()
+        .any(|l| l.contains("no Fulcio CA")));
+}
