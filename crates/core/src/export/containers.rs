@@ -169,7 +169,7 @@ fn fit(plan: &mut Plan<'_>, rule: Rule, scope_name: &str) -> Rule {
         return rule;
     };
     let m = rule.signers();
-    let all_required = m < *threshold as usize || m == *threshold as usize;
+    let all_required = m <= *threshold as usize;
     if identities.is_empty() || (all_required && identities.iter().all(|g| g.len() == 1)) {
         return rule;
     }
