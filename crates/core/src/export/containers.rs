@@ -343,6 +343,14 @@ pub fn export_with(
         plan.summary.exported.push(line);
     }
     let mut summary = plan.summary;
+    let keyless = docker
+        .values()
+        .filter_map(Value::as_array)
+        .flatten()
+        .any(|r| r.get("fulcio").is_some());
+    if keyless {
+        summary.differences.push("containers-policy.json checks a keyless signature's certificate chain, issuer, email and Rekor entry, but not the certificate's SCT (the CT log's promise), which Vouch also checks; several Rekor keys (`rekorPublicKeyDatas`) need containers/image 5.35 or later".to_string());
+    }
     let default = match set.default_policy().mode {
         PolicyMode::Off => json!([{"type": "insecureAcceptAnything"}]),
         _ => json!([{"type": "reject"}]),

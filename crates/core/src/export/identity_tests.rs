@@ -99,7 +99,8 @@ fn an_email_identity_becomes_a_fulcio_requirement_with_the_root_material() {
     assert_eq!(keys.len(), 2);
     assert!(b64(keys[0].as_str().expect("key")).contains("BEGIN PUBLIC KEY"));
     assert!(
-        e.summary.exported.iter().any(|l| l.contains("alice")),
+        e.summary.exported.iter().any(|l| l.contains("alice"))
+            && e.summary.differences.iter().any(|l| l.contains("SCT")),
         "{:?}",
         e.summary
     );
