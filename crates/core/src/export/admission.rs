@@ -1,7 +1,16 @@
 //! Kubernetes admission policies: Kyverno `ImageValidatingPolicy` and sigstore
 //! policy-controller `ClusterImagePolicy`, one object per namespace of the trust set.
 //!
-//! - One attestor (Kyverno) or authority (policy-controller) per key, the PEM inlined.
+//! - One attestor (Kyverno) or authority (policy-controller) per key, the PEM inlined, and one
+//!   per publisher's keyless identities (`keyless.identities`, so they count once as Vouch
+//!   counts them): issuer exact, subject exact or, for a glob or regular expression, Vouch's
+//!   anchored expression as `subjectRegExp` (cosign searches it anywhere, so `^(?:…)$` is
+//!   written; a pattern Go reads differently is left out). Identities requiring Fulcio claims
+//!   are left out (the engines' extension checks are GitHub's deprecated extensions); a custom
+//!   root is inlined as Kyverno's `trustedRoot` and left out for policy-controller (it needs a
+//!   `TrustRoot` resource); the legacy ClusterPolicy carries keys only. Where a threshold above
+//!   1 applies, an identity whose publisher has a key there is left out (the engines count
+//!   every signer; Vouch counts the publisher once). All said in the summary.
 //! - N-of-M: Kyverno counts `verifyImageSignatures(image, [attestors…]) >= N` over
 //!   containers, initContainers and ephemeralContainers; policy-controller has no threshold
 //!   field, so a CUE `policy` counts the authorities with signatures in `authorityMatches`.

@@ -20,6 +20,14 @@
 //!   out by asking the trust set about a repository name no pattern names literally.
 //! - `default` comes from the default policy: enforce → `reject`, off → `insecureAcceptAnything`;
 //!   warn has no equivalent (the file can only accept or reject) and is exported as enforce.
+//! - A keyless identity is a `sigstoreSigned` requirement with `fulcio` (`caData`: the PEM of
+//!   its trusted root's Fulcio CAs in use, `oidcIssuer`, `subjectEmail`) and the root's Rekor
+//!   keys in use (`rekorPublicKeyData(s)`), only when its subject is an exact email and it
+//!   requires no Fulcio claims (the file matches `subjectEmail` exactly and checks no
+//!   extension); any other is left out with a sentence. Requirements all hold and each is one
+//!   list of keys or one identity, so identities are written only where every signer of a
+//!   namespace is required (threshold = signers, each publisher one identity); elsewhere they
+//!   are left out of that namespace (which only narrows), and said.
 
 use std::collections::{BTreeMap, BTreeSet};
 
