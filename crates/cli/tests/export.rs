@@ -780,3 +780,96 @@ fn exports_with_identities_validate_strictly_and_leave_out_what_they_cannot_expr
     );
     assert!(acme[1]["rekorPublicKeyData"].is_string(), "{policy:#}");
 }
+
+/// The containers export of an email identity, run by the real skopeo: an image signed keyless
+/// by that email (a Fulcio leaf of a local instance, its root added as a custom trusted root) is
+/// accepted; one signed by another email, or by the email through another issuer, is refused.
+#[test]
+fn skopeo_with_the_containers_export_accepts_the_exported_email_identity_only() {
+    use vouch_core::sigstore::testing::{self, Instance, LeafSpec, San};
+    use vouch_core::trust::identity::{Claims, Identity, Subject};
+    use vouch_core::trust::{MemoryBackend, TrustStore};
+    let reg = real_registry("keyless identities in the containers export");
+    let skopeo = skopeo();
+    let env = Env::new("export-keyless");
+    let instance = Instance::new("export-keyless");
+    let root_file = env.write(
+        "export-keyless-root.json",
+        instance.trusted_root_json().as_bytes(),
+    );
+    env.ok(&[
+        "trust-root",
+        "add",
+        root_file.to_str().expect("utf8"),
+        "--name",
+        "corp",
+    ]);
+    let google = "https://accounts.google.com";
+    let store = TrustStore::new(
+        std::sync::Arc::new(MemoryBackend::new()),
+        "file",
+        env.path("keyless.lock"),
+    );
+    let alice = Identity::new(
+        google,
+        Subject::Exact("alice@example.com".into()),
+        Claims::default(),
+        Some("corp"),
+    )
+    .expect("identity");
+    store
+        .add_identity(alice, Some("alice"), &[], None, None)
+        .expect("trust alice");
+    let set = store.export_set().expect("export").to_json().expect("json");
+    let file = env.write("keyless-trust-set.json", &set);
+    let dir = env.path("keyless-export");
+    let out = env.ok(&[
+        "export",
+        "containers",
+        "--trust-set",
+        file.to_str().expect("utf8"),
+        "--output",
+        dir.to_str().expect("utf8"),
+    ]);
+    assert!(out.contains("alice"), "{out}");
+    let now = testing::now();
+    let signed_by = |repo: &str, email: &str, issuer: &str| {
+        let digest = push_image(&reg, repo, "v1", repo);
+        let spec = LeafSpec {
+            san: San::Email(email.into()),
+            issuer: issuer.into(),
+            claims: Vec::new(),
+            not_before: now - 120,
+            not_after: now + 480,
+        };
+        let leaf = instance.leaf(&spec, email);
+        let repository = format!("{reg}/{repo}");
+        push_sig(
+            &reg,
+            repo,
+            &digest,
+            &instance.sign_image(&repository, &digest, &leaf, now - 60),
+        );
+        format!("{reg}/{repo}:v1")
+    };
+    for (i, (repo, email, issuer, accepted)) in [
+        ("kl/alice", "alice@example.com", google, true),
+        ("kl/mallory", "mallory@example.com", google, false),
+        (
+            "kl/other-issuer",
+            "alice@example.com",
+            "https://issuer.evil.example",
+            false,
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let image = signed_by(repo, email, issuer);
+        let (ok, why) = skopeo_accepts(&skopeo, &dir, &image, &env.path(&format!("kl-{i}")));
+        assert_eq!(
+            ok, accepted,
+            "skopeo {image} signed by {email} via {issuer}: {why}"
+        );
+    }
+}

@@ -16,28 +16,6 @@ use vouch_core::sigstore::{self, SigstoreError};
 /// Mints the signature layer of a case for (repository, digest).
 type Mint<'a> = Box<dyn Fn(&str, &str) -> SigLayer + 'a>;
 
-const SIG_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
-
-/// Pushes `layer` as the cosign signature manifest of `digest` in `reg/repo`.
-fn push_sig(reg: &str, repo: &str, digest: &str, layer: &SigLayer) {
-    let len = layer.payload.len();
-    let payload_digest = push_blob(reg, repo, layer.payload.clone());
-    let descriptor = json!({
-        "mediaType": vouch_core::cosign::SIMPLE_SIGNING_MEDIA_TYPE,
-        "digest": payload_digest, "size": len,
-        "annotations": layer.annotations,
-    });
-    push_artifact(
-        reg,
-        repo,
-        Some(&sig_tag(digest)),
-        SIG_CONFIG,
-        None,
-        vec![descriptor],
-        None,
-    );
-}
-
 /// The instance's trust material as the files cosign reads from its environment
 /// (`SIGSTORE_ROOT_FILE`: the CA chain; `SIGSTORE_REKOR_PUBLIC_KEY`;
 /// `SIGSTORE_CT_LOG_PUBLIC_KEY_FILE`), written in `dir`: cosign 2.5 still asks TUF for the

@@ -840,3 +840,31 @@ pub fn tamper_first_layer(reg: &str, repo: &str, digest: &str, edit: impl FnOnce
     let bytes = serde_json::to_vec(&v).expect("json");
     put_manifest_with_blobs(reg, repo, repo, &sig_tag(digest), &bytes);
 }
+
+const SIG_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+
+/// Pushes `layer` (a keyless signature minted by `vouch_core::sigstore::testing`) as the cosign
+/// signature manifest of `digest` in `reg/repo`.
+pub fn push_sig(
+    reg: &str,
+    repo: &str,
+    digest: &str,
+    layer: &vouch_core::sigstore::testing::SigLayer,
+) {
+    let len = layer.payload.len();
+    let payload_digest = push_blob(reg, repo, layer.payload.clone());
+    let descriptor = json!({
+        "mediaType": vouch_core::cosign::SIMPLE_SIGNING_MEDIA_TYPE,
+        "digest": payload_digest, "size": len,
+        "annotations": layer.annotations,
+    });
+    push_artifact(
+        reg,
+        repo,
+        Some(&sig_tag(digest)),
+        SIG_CONFIG,
+        None,
+        vec![descriptor],
+        None,
+    );
+}
