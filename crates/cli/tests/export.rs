@@ -176,10 +176,6 @@ fn skopeo_and_podman_with_the_containers_export_decide_as_vouch_verify_over_the_
         dir.to_str().expect("utf8"),
     ]);
     assert!(out.contains("gone") && out.contains("revoked"), "{out}");
-    assert!(
-        out.contains("keyless identities are not exported yet"),
-        "{out}"
-    );
     let policy = std::fs::read_to_string(dir.join("policy.json")).expect("policy.json");
     let yaml = std::fs::read_to_string(dir.join("registries.d/vouch.yaml")).expect("vouch.yaml");
     assert!(
@@ -785,6 +781,7 @@ fn exports_with_identities_validate_strictly_and_leave_out_what_they_cannot_expr
 /// by that email (a Fulcio leaf of a local instance, its root added as a custom trusted root) is
 /// accepted; one signed by another email, or by the email through another issuer, is refused.
 #[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn skopeo_with_the_containers_export_accepts_the_exported_email_identity_only() {
     use vouch_core::sigstore::testing::{self, Instance, LeafSpec, San};
     use vouch_core::trust::identity::{Claims, Identity, Subject};
