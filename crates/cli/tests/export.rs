@@ -714,8 +714,18 @@ fn exports_with_identities_validate_strictly_and_leave_out_what_they_cannot_expr
             &file,
         ],
     );
-    assert!(!yaml.contains("alice@example.com"), "{yaml}");
-    assert!(stderr.contains("keys only"), "{stderr}");
+    // One entry per identity: alice, bob with his root's CAs and keys; the two workflow
+    // patterns of one publisher would count twice towards `count: 2`.
+    assert!(
+        yaml.contains("\"subject\": \"alice@example.com\""),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("bob@corp.example") && yaml.contains("\"pubkey\": \"-----BEGIN PUBLIC KEY"),
+        "{yaml}"
+    );
+    assert!(!yaml.contains("github\\.com/acme"), "{yaml}");
+    assert!(stderr.contains("count once in Vouch"), "{stderr}");
     assert_valid_against("kyverno-clusterpolicies.yaml", &yaml);
 
     let (json, stderr) = exported(

@@ -8,7 +8,9 @@
 //!   written; a pattern Go reads differently is left out). Identities requiring Fulcio claims
 //!   are left out (the engines' extension checks are GitHub's deprecated extensions); a custom
 //!   root is inlined as Kyverno's `trustedRoot` and left out for policy-controller (it needs a
-//!   `TrustRoot` resource); the legacy ClusterPolicy carries keys only. Where a threshold above
+//!   `TrustRoot` resource); the legacy ClusterPolicy writes one `keyless` entry per identity
+//!   (`roots`, `rekor.pubkey`, `ctlog.pubkey` for a custom root; a publisher's several
+//!   identities are left out where `count` is above 1). Where a threshold above
 //!   1 applies, an identity whose publisher has a key there is left out (the engines count
 //!   every signer; Vouch counts the publisher once). All said in the summary.
 //! - N-of-M: Kyverno counts `verifyImageSignatures(image, [attestors…]) >= N` over
@@ -242,7 +244,7 @@ pub fn kyverno(
         },
         |i| {
             if api == KyvernoApi::ClusterPolicy {
-                return Err("the ClusterPolicy export carries keys only: export the ImageValidatingPolicy (--api v1) for identities".to_string());
+                return accept_legacy_identity(roots, i);
             }
             accept_identity(roots, i, false)
         },
@@ -397,8 +399,11 @@ fn cluster_policy(mut plan: Plan<'_>) -> Result<Export, ExportError> {
     let mut rules = Vec::new();
     let mut strictest = None;
     for (pattern, ns, rule, mode) in regions {
+        let rule = one_entry_each(&mut plan, rule, &pattern);
         let Rule::Keys {
-            threshold, keys, ..
+            threshold,
+            keys,
+            identities,
         } = &rule
         else {
             plan.note_off(&pattern);
@@ -414,7 +419,7 @@ fn cluster_policy(mut plan: Plan<'_>) -> Result<Export, ExportError> {
         let globs = legacy_globs(&ns);
         let mut r = json!({"name": object_name(&pattern),
                            "match": {"any": [{"resources": {"kinds": ["Pod"]}}]}});
-        if keys.len() < *threshold as usize {
+        if rule.signers() < *threshold as usize {
             let condition = if ns == Namespace::Everything && !outside.is_empty() {
                 json!({"key": "{{ image_normalize(element.image) }}", "operator": "AnyNotIn", "value": outside})
             } else {
@@ -429,6 +434,12 @@ fn cluster_policy(mut plan: Plan<'_>) -> Result<Export, ExportError> {
                     json!({"keys": {"publicKeys": plan.ctx.keys[i].public_key,
                     "rekor": {"ignoreTlog": true}, "ctlog": {"ignoreSCT": true}}})
                 })
+                .chain(
+                    identities
+                        .iter()
+                        .flatten()
+                        .map(|&i| legacy_keyless(&plan, i)),
+                )
                 .collect();
             r["verifyImages"] = json!([{"imageReferences": globs, "failureAction": action,
                 "mutateDigest": true, "verifyDigest": true, "required": true,
@@ -459,6 +470,65 @@ fn cluster_policy(mut plan: Plan<'_>) -> Result<Export, ExportError> {
         files: vec![yaml_file("kyverno-clusterpolicy.yaml", &[policy])?],
         summary: plan.summary,
     })
+}
+
+/// `rule` with one ClusterPolicy entry per signer: `count` counts entries, so a publisher's
+/// several identities (one entry each) are left out where a threshold above 1 applies (which
+/// only narrows), said in the summary.
+fn one_entry_each(plan: &mut Plan<'_>, rule: Rule, pattern: &str) -> Rule {
+    let Rule::Keys {
+        threshold,
+        keys,
+        identities,
+    } = rule
+    else {
+        return rule;
+    };
+    let (kept, dropped): (Vec<_>, Vec<_>) = identities
+        .into_iter()
+        .partition(|g| threshold == 1 || g.len() == 1);
+    for g in dropped {
+        let labels: Vec<String> = g.iter().map(|&i| plan.ctx.identities[i].label()).collect();
+        plan.summary.not_exported.push(format!("{pattern}: {} left out: the ClusterPolicy counts every entry, and these identities of one publisher count once in Vouch", labels.join(", ")));
+    }
+    Rule::Keys {
+        threshold,
+        keys,
+        identities: kept,
+    }
+}
+
+/// The legacy ClusterPolicy `keyless` entry of the identity `i`: a custom root as its Fulcio
+/// CAs, Rekor key and CT key in use (checked by [`accept_legacy_identity`]); none for the
+/// public-good one (Kyverno's default).
+fn legacy_keyless(plan: &Plan<'_>, i: usize) -> Value {
+    let id = &plan.ctx.identities[i].identity;
+    let mut keyless = match id.subject.anchored_source() {
+        None => json!({"issuer": id.issuer, "subject": id.subject.text()}),
+        Some(re) => json!({"issuer": id.issuer, "subjectRegExp": re}),
+    };
+    let root = plan.ctx.roots.get(id.trusted_root_name());
+    if let Some(r) = root.filter(|r| r.json.is_some()) {
+        keyless["roots"] = json!(r.fulcio_pems.concat());
+        keyless["rekor"] = json!({"pubkey": r.rekor_keys.concat()});
+        keyless["ctlog"] = json!({"pubkey": r.ct_keys.concat()});
+    }
+    json!({"keyless": keyless})
+}
+
+/// [`accept_identity`] for the legacy ClusterPolicy, whose custom root is one PEM of CAs, one
+/// Rekor key and one CT key.
+fn accept_legacy_identity(roots: &Roots, i: &TrustedIdentity) -> Result<(), String> {
+    accept_identity(roots, i, false)?;
+    let name = i.identity.trusted_root_name();
+    if name == PUBLIC_GOOD_ROOT {
+        return Ok(());
+    }
+    let r = root_of(roots, i)?;
+    if r.fulcio_pems.is_empty() || r.rekor_keys.len() != 1 || r.ct_keys.len() != 1 {
+        return Err(format!("the ClusterPolicy takes one Rekor key and one CT key, and the trusted root `{name}` has {} and {} in use (and {} Fulcio certificates)", r.rekor_keys.len(), r.ct_keys.len(), r.fulcio_pems.len()));
+    }
+    Ok(())
 }
 
 /// A `validate` that denies a pod when `condition` holds for an image of its containers,

@@ -349,14 +349,19 @@ fn admission_targets_leave_out_what_they_cannot_check() {
         left(e, "wb", "`\\b`");
     }
     left(&p, "corp", "TrustRoot");
-    left(&cp, "ok", "keys only");
+    left(&cp, "ci", "source ref");
+    left(&cp, "corp", "one Rekor key");
     let text = p.files[0].contents.clone();
     assert!(
         text.contains("ok@example.com") && !text.contains("refs/heads/main"),
         "{text}"
     );
     assert!(text.contains("https://fulcio.sigstore.dev"));
-    assert!(!cp.files[0].contents.contains("ok@example.com"));
+    let cp = &cp.files[0].contents;
+    assert!(
+        cp.contains("\"subject\": \"ok@example.com\"") && !cp.contains("bob@"),
+        "{cp}"
+    );
 }
 
 /// Vouch's matcher and the exported expression (as Go's RE2 reads it; the `regex` crate has
