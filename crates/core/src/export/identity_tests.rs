@@ -477,3 +477,51 @@ fn root_material_carries_what_is_in_use_now_and_says_until_when() {
         .iter()
         .any(|l| l.contains("no Fulcio CA")));
 }
+
+#[test]
+fn revoked_and_expired_identities_are_never_exported() {
+    let mut gone = identity(
+        "gone",
+        GOOGLE,
+        Subject::Exact("gone@example.com".into()),
+        None,
+    );
+    gone.status = crate::trust::KeyStatus::Revoked;
+    let mut old = identity(
+        "old",
+        GOOGLE,
+        Subject::Exact("old@example.com".into()),
+        None,
+    );
+    old.expires_at = Some(now() - time::Duration::days(1));
+    let mut later = identity(
+        "later",
+        GOOGLE,
+        Subject::Exact("later@example.com".into()),
+        None,
+    );
+    later.expires_at = Some(now() + time::Duration::days(1));
+    let s = with_identities(vec![gone, old, later]);
+    for e in [
+        containers(&s).1,
+        kyverno(&s, now(), KyvernoApi::V1, &roots()).expect("kyverno"),
+        policy_controller(&s, now(), &roots()).expect("policy-controller"),
+    ] {
+        let text: String = e.files.iter().map(|f| f.contents.as_str()).collect();
+        assert!(!text.contains("gone@") && !text.contains("old@"), "{text}");
+        let not = e.summary.not_exported.join("\n");
+        assert!(
+            not.contains("gone (id:") && not.contains("revoked"),
+            "{not}"
+        );
+        assert!(not.contains("old (id:") && not.contains("expired"), "{not}");
+        assert!(
+            e.summary
+                .differences
+                .iter()
+                .any(|l| l.starts_with("later") && l.contains("export again")),
+            "{:?}",
+            e.summary.differences
+        );
+    }
+}

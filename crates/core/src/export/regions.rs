@@ -1,6 +1,7 @@
 //! What the trust set requires, region by region, in the terms every export shares: scopes
-//! and policy patterns mapped to namespaces (or refused), and for each namespace the keys and
-//! threshold Vouch applies to the repositories it covers.
+//! and policy patterns mapped to namespaces (or refused), and for each namespace the keys,
+//! keyless identities (grouped by publisher, each group counting once, as Vouch counts them)
+//! and threshold Vouch applies to the repositories it covers.
 
 use std::collections::BTreeMap;
 
