@@ -16,9 +16,6 @@ use vouch_core::sigstore::{self, SigstoreError};
 /// Mints the signature layer of a case for (repository, digest).
 type Mint<'a> = Box<dyn Fn(&str, &str) -> SigLayer + 'a>;
 
-/// Pushes `layer` as the cosign signature manifest of `digest` in `reg/repo`.
-fn push_sig(reg: &str, repo: &str, digest: &str, layer: &SigLayer) {
-    push_sig_layers(reg, repo, digest, std::slice::from_ref(layer), Vec::new());
 }
 
 /// The instance's TSA chain (PEM, leaf then root) written in `dir`, for cosign's

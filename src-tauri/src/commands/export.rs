@@ -17,8 +17,9 @@ use serde::Serialize;
 use tauri::AppHandle;
 use time::OffsetDateTime;
 use vouch_core::export::folder::{self, Existing, FolderError};
-use vouch_core::export::{ExportFile, Summary, Target};
+use vouch_core::export::{Export, ExportFile, Summary, Target};
 use vouch_core::oci::Digest;
+use vouch_core::sigstore::roots::RootStore;
 use vouch_core::trust::TrustSet;
 
 use super::files::{choose, dialog, Mode};
@@ -97,8 +98,21 @@ pub(crate) async fn replace_export_files(ticket: u64) -> IpcResult<ExportSaved> 
     .await
 }
 
+/// The export of `set`, with the trusted roots its identities name (read offline).
+fn export_of(set: &TrustSet, now: OffsetDateTime, target: Target) -> IpcResult<Export> {
+    let store = RootStore::for_profile(&vouch_core::paths::profile()?);
+    let roots = vouch_core::export::roots_for(set, &store, now);
+    Ok(vouch_core::export::export_full(
+        set,
+        now,
+        target,
+        Vec::new(),
+        &roots,
+    )?)
+}
+
 fn preview(set: &TrustSet, now: OffsetDateTime, target: Target) -> IpcResult<ExportPreview> {
-    let export = vouch_core::export::export(set, now, target)?;
+    let export = export_of(set, now, target)?;
     Ok(ExportPreview {
         digest: digest(&export.files),
         files: export.files,
@@ -113,7 +127,7 @@ fn previewed(
     target: Target,
     expected: &str,
 ) -> IpcResult<Vec<ExportFile>> {
-    let export = vouch_core::export::export(set, now, target)?;
+    let export = export_of(set, now, target)?;
     if digest(&export.files) != expected {
         return Err(IpcError::new(
             ErrorCode::ExportChanged,

@@ -99,7 +99,11 @@ pub(crate) fn run(cmd: ExportCmd) -> Result<Outcome> {
         Some((globs, registry)) if !globs.is_empty() => expansions(&set, &globs, registry)?,
         _ => Vec::new(),
     };
-    let export = vouch_core::export::export_with(&set, OffsetDateTime::now_utc(), target, expand)?;
+    // The roots identities name, offline; one that cannot be read leaves its identities out.
+    let store = vouch_core::sigstore::roots::RootStore::for_profile(&vouch_core::paths::profile()?);
+    let now = OffsetDateTime::now_utc();
+    let roots = vouch_core::export::roots_for(&set, &store, now);
+    let export = vouch_core::export::export_full(&set, now, target, expand, &roots)?;
     write(&export, args.output.as_deref())?;
     Ok(Outcome::Ok)
 }

@@ -863,3 +863,14 @@ pub fn push_sig_layers(
     let config = "application/vnd.oci.image.config.v1+json";
     push_artifact(reg, repo, Some(&sig_tag(digest)), config, None, more, None);
 }
+
+/// Pushes `layer` (a keyless signature minted by `vouch_core::sigstore::testing`) as the cosign
+/// signature manifest of `digest` in `reg/repo`.
+pub fn push_sig(
+    reg: &str,
+    repo: &str,
+    digest: &str,
+    layer: &vouch_core::sigstore::testing::SigLayer,
+) {
+    push_sig_layers(reg, repo, digest, std::slice::from_ref(layer), Vec::new());
+}

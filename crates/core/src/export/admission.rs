@@ -1,7 +1,18 @@
 //! Kubernetes admission policies: Kyverno `ImageValidatingPolicy` and sigstore
 //! policy-controller `ClusterImagePolicy`, one object per namespace of the trust set.
 //!
-//! - One attestor (Kyverno) or authority (policy-controller) per key, the PEM inlined.
+//! - One attestor (Kyverno) or authority (policy-controller) per key, the PEM inlined, and one
+//!   per publisher's keyless identities (`keyless.identities`, so they count once as Vouch
+//!   counts them): issuer exact, subject exact or, for a glob or regular expression, Vouch's
+//!   anchored expression as `subjectRegExp` (cosign searches it anywhere, so `^(?:…)$` is
+//!   written; a pattern Go reads differently is left out). Identities requiring Fulcio claims
+//!   are left out (the engines' extension checks are GitHub's deprecated extensions); a custom
+//!   root is inlined as Kyverno's `trustedRoot` and left out for policy-controller (it needs a
+//!   `TrustRoot` resource); the legacy ClusterPolicy writes one `keyless` entry per identity
+//!   (`roots`, `rekor.pubkey`, `ctlog.pubkey` for a custom root; a publisher's several
+//!   identities are left out where `count` is above 1). Where a threshold above
+//!   1 applies, an identity whose publisher has a key there is left out (the engines count
+//!   every signer; Vouch counts the publisher once). All said in the summary.
 //! - N-of-M: Kyverno counts `verifyImageSignatures(image, [attestors…]) >= N` over
 //!   containers, initContainers and ephemeralContainers; policy-controller has no threshold
 //!   field, so a CUE `policy` counts the authorities with signatures in `authorityMatches`.
@@ -36,7 +47,9 @@ use time::OffsetDateTime;
 
 use super::regions::{plan, Namespace, Plan, Rule, EVERY_OTHER};
 use super::written::{ivp_matches, legacy_globs, names_nothing, Match, UPPERCASE_HOST};
-use super::{Export, ExportError, ExportFile};
+use super::{root_of, Export, ExportError, ExportFile, Roots};
+use crate::trust::identity::{Subject, PUBLIC_GOOD_ROOT};
+use crate::trust::TrustedIdentity;
 use crate::trust::{scope, PolicyMode, TrustSet};
 
 /// The Kyverno API an export is written for (serialised as the CLI's `--api` values).
@@ -114,7 +127,7 @@ fn exact_is_safe(pattern: &str, regions: &[(String, Namespace, Rule, PolicyMode)
     regions.iter().any(|(p, ns, rule, _)| match ns {
         Namespace::Everything => match rule {
             Rule::Anything => true,
-            Rule::Keys { keys, .. } => !keys.is_empty(),
+            r @ Rule::Keys { .. } => r.signers() > 0,
         },
         Namespace::Exactly(_) => false,
         _ => scope::matches(p, &sibling),
@@ -208,22 +221,35 @@ pub fn kyverno(
     set: &TrustSet,
     now: OffsetDateTime,
     api: KyvernoApi,
+    roots: &Roots,
 ) -> Result<Export, ExportError> {
     let target = if api == KyvernoApi::ClusterPolicy {
         "a Kyverno ClusterPolicy"
     } else {
         KYVERNO
     };
-    let mut plan = plan(set, now, target, |ns| {
-        refuse_odd_characters(ns)?;
-        match ns {
-            Namespace::Subdomains(_) if api == KyvernoApi::ClusterPolicy => Err(
-                "Kyverno's `*` also matches `/`, so a glob cannot keep `*.domain` to one host"
-                    .to_string(),
-            ),
-            _ => Ok(()),
-        }
-    })?;
+    let mut plan = plan(
+        set,
+        now,
+        target,
+        |ns| {
+            refuse_odd_characters(ns)?;
+            match ns {
+                Namespace::Subdomains(_) if api == KyvernoApi::ClusterPolicy => Err(
+                    "Kyverno's `*` also matches `/`, so a glob cannot keep `*.domain` to one host"
+                        .to_string(),
+                ),
+                _ => Ok(()),
+            }
+        },
+        |i| {
+            if api == KyvernoApi::ClusterPolicy {
+                return accept_legacy_identity(roots, i);
+            }
+            accept_identity(roots, i, false)
+        },
+        roots,
+    )?;
     if api == KyvernoApi::ClusterPolicy {
         return cluster_policy(plan);
     }
@@ -232,11 +258,16 @@ pub fn kyverno(
     let outside = ivp_matches_of_namespaces(&regions);
     let mut strictest = None;
     for (pattern, ns, rule, mode) in regions {
-        let Rule::Keys { threshold, keys } = &rule else {
+        let Rule::Keys {
+            threshold,
+            keys,
+            identities,
+        } = &rule
+        else {
             plan.note_off(&pattern);
             continue;
         };
-        let match_refs: Vec<Value> = if ns == Namespace::Everything && keys.is_empty() {
+        let match_refs: Vec<Value> = if ns == Namespace::Everything && rule.signers() == 0 {
             if outside.is_empty() {
                 vec![json!({"glob": "*"})]
             } else {
@@ -248,7 +279,7 @@ pub fn kyverno(
         } else {
             ivp_matches(&ns).iter().map(Match::json).collect()
         };
-        let attestors: Vec<Value> = keys
+        let mut attestors: Vec<Value> = keys
             .iter()
             .map(|&i| {
                 let k = plan.ctx.keys[i];
@@ -257,11 +288,16 @@ pub fn kyverno(
                                   "ctlog": {"insecureIgnoreTlog": true}}})
             })
             .collect();
-        let names: Vec<String> = keys
+        let mut names: Vec<String> = keys
             .iter()
             .map(|&i| format!("attestors.key_{}", short(&plan.ctx.keys[i].fingerprint)))
             .collect();
-        let validation = if keys.len() < *threshold as usize {
+        for group in identities {
+            let (name, cosign) = keyless(&plan, group);
+            attestors.push(json!({"name": name, "cosign": cosign}));
+            names.push(format!("attestors.{name}"));
+        }
+        let validation = if rule.signers() < *threshold as usize {
             (
                 "false".to_string(),
                 format!("Vouch trusts no {threshold} keys for these images"),
@@ -363,7 +399,13 @@ fn cluster_policy(mut plan: Plan<'_>) -> Result<Export, ExportError> {
     let mut rules = Vec::new();
     let mut strictest = None;
     for (pattern, ns, rule, mode) in regions {
-        let Rule::Keys { threshold, keys } = &rule else {
+        let rule = one_entry_each(&mut plan, rule, &pattern);
+        let Rule::Keys {
+            threshold,
+            keys,
+            identities,
+        } = &rule
+        else {
             plan.note_off(&pattern);
             continue;
         };
@@ -377,7 +419,7 @@ fn cluster_policy(mut plan: Plan<'_>) -> Result<Export, ExportError> {
         let globs = legacy_globs(&ns);
         let mut r = json!({"name": object_name(&pattern),
                            "match": {"any": [{"resources": {"kinds": ["Pod"]}}]}});
-        if keys.len() < *threshold as usize {
+        if rule.signers() < *threshold as usize {
             let condition = if ns == Namespace::Everything && !outside.is_empty() {
                 json!({"key": "{{ image_normalize(element.image) }}", "operator": "AnyNotIn", "value": outside})
             } else {
@@ -392,6 +434,12 @@ fn cluster_policy(mut plan: Plan<'_>) -> Result<Export, ExportError> {
                     json!({"keys": {"publicKeys": plan.ctx.keys[i].public_key,
                     "rekor": {"ignoreTlog": true}, "ctlog": {"ignoreSCT": true}}})
                 })
+                .chain(
+                    identities
+                        .iter()
+                        .flatten()
+                        .map(|&i| legacy_keyless(&plan, i)),
+                )
                 .collect();
             r["verifyImages"] = json!([{"imageReferences": globs, "failureAction": action,
                 "mutateDigest": true, "verifyDigest": true, "required": true,
@@ -424,6 +472,65 @@ fn cluster_policy(mut plan: Plan<'_>) -> Result<Export, ExportError> {
     })
 }
 
+/// `rule` with one ClusterPolicy entry per signer: `count` counts entries, so a publisher's
+/// several identities (one entry each) are left out where a threshold above 1 applies (which
+/// only narrows), said in the summary.
+fn one_entry_each(plan: &mut Plan<'_>, rule: Rule, pattern: &str) -> Rule {
+    let Rule::Keys {
+        threshold,
+        keys,
+        identities,
+    } = rule
+    else {
+        return rule;
+    };
+    let (kept, dropped): (Vec<_>, Vec<_>) = identities
+        .into_iter()
+        .partition(|g| threshold == 1 || g.len() == 1);
+    for g in dropped {
+        let labels: Vec<String> = g.iter().map(|&i| plan.ctx.identities[i].label()).collect();
+        plan.summary.not_exported.push(format!("{pattern}: {} left out: the ClusterPolicy counts every entry, and these identities of one publisher count once in Vouch", labels.join(", ")));
+    }
+    Rule::Keys {
+        threshold,
+        keys,
+        identities: kept,
+    }
+}
+
+/// The legacy ClusterPolicy `keyless` entry of the identity `i`: a custom root as its Fulcio
+/// CAs, Rekor key and CT key in use (checked by [`accept_legacy_identity`]); none for the
+/// public-good one (Kyverno's default).
+fn legacy_keyless(plan: &Plan<'_>, i: usize) -> Value {
+    let id = &plan.ctx.identities[i].identity;
+    let mut keyless = match id.subject.anchored_source() {
+        None => json!({"issuer": id.issuer, "subject": id.subject.text()}),
+        Some(re) => json!({"issuer": id.issuer, "subjectRegExp": re}),
+    };
+    let root = plan.ctx.roots.get(id.trusted_root_name());
+    if let Some(r) = root.filter(|r| r.json.is_some()) {
+        keyless["roots"] = json!(r.fulcio_pems.concat());
+        keyless["rekor"] = json!({"pubkey": r.rekor_keys.concat()});
+        keyless["ctlog"] = json!({"pubkey": r.ct_keys.concat()});
+    }
+    json!({"keyless": keyless})
+}
+
+/// [`accept_identity`] for the legacy ClusterPolicy, whose custom root is one PEM of CAs, one
+/// Rekor key and one CT key.
+fn accept_legacy_identity(roots: &Roots, i: &TrustedIdentity) -> Result<(), String> {
+    accept_identity(roots, i, false)?;
+    let name = i.identity.trusted_root_name();
+    if name == PUBLIC_GOOD_ROOT {
+        return Ok(());
+    }
+    let r = root_of(roots, i)?;
+    if r.fulcio_pems.is_empty() || r.rekor_keys.len() != 1 || r.ct_keys.len() != 1 {
+        return Err(format!("the ClusterPolicy takes one Rekor key and one CT key, and the trusted root `{name}` has {} and {} in use (and {} Fulcio certificates)", r.rekor_keys.len(), r.ct_keys.len(), r.fulcio_pems.len()));
+    }
+    Ok(())
+}
+
 /// A `validate` that denies a pod when `condition` holds for an image of its containers,
 /// initContainers or ephemeralContainers (`element.image`).
 fn deny_each_image(action: &str, message: &str, condition: &Value) -> Value {
@@ -440,8 +547,19 @@ fn deny_each_image(action: &str, message: &str, condition: &Value) -> Value {
 }
 
 /// policy-controller `ClusterImagePolicy` objects for `set` at `now`.
-pub fn policy_controller(set: &TrustSet, now: OffsetDateTime) -> Result<Export, ExportError> {
-    let mut plan = plan(set, now, POLICY_CONTROLLER, refuse_odd_characters)?;
+pub fn policy_controller(
+    set: &TrustSet,
+    now: OffsetDateTime,
+    roots: &Roots,
+) -> Result<Export, ExportError> {
+    let mut plan = plan(
+        set,
+        now,
+        POLICY_CONTROLLER,
+        refuse_odd_characters,
+        |i| accept_identity(roots, i, true),
+        roots,
+    )?;
     let mut objects = Vec::new();
     let mut no_match = None;
     let regions = regions(&mut plan);
@@ -452,16 +570,21 @@ pub fn policy_controller(set: &TrustSet, now: OffsetDateTime) -> Result<Export, 
         if ns == Namespace::Everything {
             no_match = match (&rule, mode) {
                 (Rule::Anything, _) => Some("allow"),
-                (Rule::Keys { keys, .. }, PolicyMode::Warn) if keys.is_empty() => Some("warn"),
-                (Rule::Keys { keys, .. }, _) if keys.is_empty() => Some("deny"),
+                (r @ Rule::Keys { .. }, PolicyMode::Warn) if r.signers() == 0 => Some("warn"),
+                (r @ Rule::Keys { .. }, _) if r.signers() == 0 => Some("deny"),
                 _ => None,
             };
         }
-        let Rule::Keys { threshold, keys } = &rule else {
+        let Rule::Keys {
+            threshold,
+            keys,
+            identities,
+        } = &rule
+        else {
             plan.note_off(&pattern);
             continue;
         };
-        if ns == Namespace::Everything && keys.is_empty() {
+        if ns == Namespace::Everything && rule.signers() == 0 {
             continue;
         }
         if let Namespace::Exactly(p) = &ns {
@@ -475,7 +598,7 @@ pub fn policy_controller(set: &TrustSet, now: OffsetDateTime) -> Result<Export, 
             "images": policy_controller_globs(&ns).into_iter().map(|g| json!({"glob": g})).collect::<Vec<_>>(),
             "mode": if mode == PolicyMode::Warn { "warn" } else { "enforce" },
         });
-        if keys.len() < *threshold as usize {
+        if rule.signers() < *threshold as usize {
             spec["authorities"] = json!([{"name": "refuse", "static": {"action": "fail",
                 "message": format!("Vouch trusts no {threshold} keys for these images")}}]);
         } else {
@@ -486,6 +609,12 @@ pub fn policy_controller(set: &TrustSet, now: OffsetDateTime) -> Result<Export, 
                     json!({"name": format!("key-{}", short(&k.fingerprint)),
                            "key": {"data": k.public_key, "hashAlgorithm": "sha256"}})
                 })
+                .chain(identities.iter().map(|group| {
+                    let (name, _) = keyless(&plan, group);
+                    json!({"name": name.replace('_', "-"),
+                           "keyless": {"url": PUBLIC_GOOD_FULCIO,
+                                       "identities": identity_entries(&plan, group)}})
+                }))
                 .collect();
             if *threshold > 1 {
                 spec["policy"] = json!({"type": "cue", "data": format!(
@@ -525,6 +654,82 @@ pub fn policy_controller(set: &TrustSet, now: OffsetDateTime) -> Result<Export, 
         files,
         summary: plan.summary,
     })
+}
+
+/// The public-good Fulcio, which policy-controller's keyless authorities name.
+const PUBLIC_GOOD_FULCIO: &str = "https://fulcio.sigstore.dev";
+
+/// Whether Kyverno's or policy-controller's keyless verification (cosign's `Identity`: issuer
+/// compared exactly, subject exactly or by a Go regular expression searched anywhere, hence
+/// anchored here) can carry `i` exactly: no Fulcio claims (their extension checks are
+/// GitHub's deprecated extensions, not the claims Vouch compares), a subject pattern whose Go
+/// reading is never wider than Vouch's, and a root the target can be given
+/// (`public_good_only`: policy-controller needs a `TrustRoot` resource for any other).
+fn accept_identity(
+    roots: &Roots,
+    i: &TrustedIdentity,
+    public_good_only: bool,
+) -> Result<(), String> {
+    let id = &i.identity;
+    if !id.claims.is_empty() {
+        let claims: Vec<String> = id.claims.required().map(|(c, _)| c.to_string()).collect();
+        return Err(format!("its certificate-extension checks are GitHub's deprecated extensions, not the Fulcio claims it requires ({}), and exporting it without them would trust more", claims.join(", ")));
+    }
+    if let Subject::Regexp(re) = &id.subject {
+        go_compatible(re)?;
+    }
+    let root = id.trusted_root_name();
+    if root != PUBLIC_GOOD_ROOT {
+        if public_good_only {
+            return Err(format!("its trusted root `{root}` is not the public-good one, and policy-controller takes another root only from a `TrustRoot` resource, which this export does not write"));
+        }
+        if root_of(roots, i)?.json.is_none() {
+            return Err(format!("its trusted root `{root}` could not be read"));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a Rust regular expression Go's RE2 could read more widely: Unicode word
+/// boundaries (`\b`, `\B`: ASCII in Go), class set operations and nested classes (`&&`, `--`,
+/// `~~`, `[[`: literal characters in Go).
+pub(crate) fn go_compatible(re: &str) -> Result<(), String> {
+    for bad in ["\\b", "\\B", "&&", "--", "~~", "[["] {
+        if re.contains(bad) {
+            return Err(format!("its regular expression uses `{bad}`, which Go's regular expressions read differently"));
+        }
+    }
+    Ok(())
+}
+
+/// The keyless identities of one publisher's `group`, as cosign's `Identity` entries.
+fn identity_entries(plan: &Plan<'_>, group: &[usize]) -> Vec<Value> {
+    // One attestor has one root: a publisher's identities under another root than its first
+    // are left out of it (which only narrows).
+    let root = plan.ctx.identities[group[0]].identity.trusted_root_name();
+    group
+        .iter()
+        .map(|&i| &plan.ctx.identities[i].identity)
+        .filter(|id| id.trusted_root_name() == root)
+        .map(|id| match id.subject.anchored_source() {
+            None => json!({"issuer": id.issuer, "subject": id.subject.text()}),
+            Some(re) => json!({"issuer": id.issuer, "subjectRegExp": re}),
+        })
+        .collect()
+}
+
+/// The Kyverno attestor name and `cosign` of one publisher's identities (one attestor, so they
+/// count once): a custom root inlined as `trustedRoot` (the public-good one is Kyverno's
+/// default).
+fn keyless(plan: &Plan<'_>, group: &[usize]) -> (String, Value) {
+    let first = plan.ctx.identities[group[0]];
+    let name = format!("id_{}", first.id.trim_start_matches("id:"));
+    let mut cosign = json!({"keyless": {"identities": identity_entries(plan, group)}});
+    let root = first.identity.trusted_root_name();
+    if let Some(json) = plan.ctx.roots.get(root).and_then(|r| r.json.as_ref()) {
+        cosign["trustedRoot"] = json!({"value": json});
+    }
+    (name, cosign)
 }
 
 /// The label a namespace needs for policy-controller to check its pods.
@@ -587,7 +792,7 @@ mod tests {
     fn policy_controller_matches_an_exact_repository_by_digest_only_where_siblings_are_covered() {
         let k = keys(2);
         let mut s = set(vec![trusted(&k[0], "n", &["docker.io/library/nginx"])]);
-        let e = policy_controller(&s, now()).expect("export");
+        let e = policy_controller(&s, now(), &Roots::new()).expect("export");
         assert!(objects(&e).is_empty(), "{:?}", objects(&e));
         let left = e.summary.not_exported.join("\n");
         assert!(
@@ -595,7 +800,7 @@ mod tests {
             "{left}"
         );
         s.keys.push(trusted(&k[1], "all", &[]));
-        let e = policy_controller(&s, now()).expect("export");
+        let e = policy_controller(&s, now(), &Roots::new()).expect("export");
         let o = objects(&e);
         let nginx = o
             .iter()
@@ -879,7 +1084,7 @@ mod tests {
         ]);
         s.policies
             .push(policy("ghcr.io/acme/**", PolicyMode::Enforce, 2));
-        let e = kyverno(&s, now(), KyvernoApi::V1).expect("export");
+        let e = kyverno(&s, now(), KyvernoApi::V1, &Roots::new()).expect("export");
         let o = objects(&e);
         let acme = o
             .iter()
@@ -925,7 +1130,7 @@ mod tests {
         assert_eq!(case["spec"]["validationActions"], json!(["Deny"]));
         // The legacy ClusterPolicy's globs cannot keep `*` to one host: the scope is left out,
         // and a policy with that pattern refuses the export.
-        let e = kyverno(&s, now(), KyvernoApi::ClusterPolicy).expect("export");
+        let e = kyverno(&s, now(), KyvernoApi::ClusterPolicy, &Roots::new()).expect("export");
         assert!(
             e.summary
                 .not_exported
@@ -936,8 +1141,9 @@ mod tests {
         );
         s.policies
             .push(policy("*.corp.example/**", PolicyMode::Enforce, 1));
-        kyverno(&s, now(), KyvernoApi::V1).expect("expressible");
-        let err = kyverno(&s, now(), KyvernoApi::ClusterPolicy).expect_err("refused");
+        kyverno(&s, now(), KyvernoApi::V1, &Roots::new()).expect("expressible");
+        let err =
+            kyverno(&s, now(), KyvernoApi::ClusterPolicy, &Roots::new()).expect_err("refused");
         assert!(err.to_string().contains("`*.corp.example/**`"), "{err}");
     }
 
@@ -950,7 +1156,7 @@ mod tests {
         ]);
         s.policies
             .push(policy("ghcr.io/acme/**", PolicyMode::Warn, 2));
-        let e = kyverno(&s, now(), KyvernoApi::ClusterPolicy).expect("export");
+        let e = kyverno(&s, now(), KyvernoApi::ClusterPolicy, &Roots::new()).expect("export");
         let o = objects(&e);
         let rules = o[0]["spec"]["rules"]
             .as_array()
@@ -990,7 +1196,7 @@ mod tests {
         ]);
         s.policies
             .push(policy("docker.io/library/**", PolicyMode::Enforce, 2));
-        let e = kyverno(&s, now(), KyvernoApi::V1).expect("export");
+        let e = kyverno(&s, now(), KyvernoApi::V1, &Roots::new()).expect("export");
         let o = objects(&e);
         let hub = o
             .iter()
@@ -1048,7 +1254,7 @@ mod tests {
             .push(policy("ghcr.io/acme/**", PolicyMode::Warn, 2));
         s.policies
             .push(policy("ghcr.io/acme/legacy", PolicyMode::Off, 1));
-        let e = policy_controller(&s, now()).expect("export");
+        let e = policy_controller(&s, now(), &Roots::new()).expect("export");
         let o = objects(&e);
         assert_eq!(o.len(), 1, "{o:#?}");
         let spec = &o[0]["spec"];
@@ -1074,7 +1280,7 @@ mod tests {
             (PolicyMode::Off, "allow"),
         ] {
             s.default_policy = Some(DefaultPolicy { mode, threshold: 1 });
-            let e = policy_controller(&s, now()).expect("export");
+            let e = policy_controller(&s, now(), &Roots::new()).expect("export");
             assert_eq!(e.files.len(), 2, "{mode:?}");
             assert_eq!(e.files[1].path, POLICY_CONTROLLER_CONFIG);
             let config: Value =
@@ -1092,7 +1298,7 @@ mod tests {
         // A key for every repository: a `**` policy matches every image, no ConfigMap.
         s.default_policy = None;
         s.keys.push(trusted(&keys(1)[0], "all", &[]));
-        let e = policy_controller(&s, now()).expect("export");
+        let e = policy_controller(&s, now(), &Roots::new()).expect("export");
         assert_eq!(e.files.len(), 1);
         assert!(objects(&e)
             .iter()

@@ -20,6 +20,14 @@
 //!   out by asking the trust set about a repository name no pattern names literally.
 //! - `default` comes from the default policy: enforce → `reject`, off → `insecureAcceptAnything`;
 //!   warn has no equivalent (the file can only accept or reject) and is exported as enforce.
+//! - A keyless identity is a `sigstoreSigned` requirement with `fulcio` (`caData`: the PEM of
+//!   its trusted root's Fulcio CAs in use, `oidcIssuer`, `subjectEmail`) and the root's Rekor
+//!   keys in use (`rekorPublicKeyData(s)`), only when its subject is an exact email and it
+//!   requires no Fulcio claims (the file matches `subjectEmail` exactly and checks no
+//!   extension); any other is left out with a sentence. Requirements all hold and each is one
+//!   list of keys or one identity, so identities are written only where every signer of a
+//!   namespace is required (threshold = signers, each publisher one identity); elsewhere they
+//!   are left out of that namespace (which only narrows), and said.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,9 +36,13 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use super::expand::{expand_scopes, Expansion};
-use super::regions::{plan, Ctx, Namespace, Rule, EVERY_OTHER, PROBE};
-use super::{choose, combinations, Export, ExportError, ExportFile, Summary, MAX_COMBINATIONS};
-use crate::trust::{PolicyMode, TrustSet};
+use super::regions::{plan, Ctx, Namespace, Plan, Rule, EVERY_OTHER, PROBE};
+use super::{
+    choose, combinations, root_of, Export, ExportError, ExportFile, Roots, Summary,
+    MAX_COMBINATIONS,
+};
+use crate::trust::identity::Subject;
+use crate::trust::{PolicyMode, TrustSet, TrustedIdentity};
 
 /// The target, as sentences name it.
 pub const TARGET: &str = "containers-policy.json";
@@ -59,10 +71,15 @@ fn under_rule<'r>(ns: &Namespace, probe: &'r Rule, other: &'r Rule) -> &'r Rule 
 
 /// The `sigstoreSigned` requirements for `rule` (all must hold).
 fn requirements(ctx: &Ctx<'_>, rule: &Rule, scope_name: &str) -> Result<Value, ExportError> {
-    let Rule::Keys { threshold, keys } = rule else {
+    let Rule::Keys {
+        threshold,
+        keys,
+        identities,
+    } = rule
+    else {
         return Ok(json!([{"type": "insecureAcceptAnything"}]));
     };
-    let (n, m) = (*threshold as usize, keys.len());
+    let (n, m) = (*threshold as usize, rule.signers());
     if m < n {
         return Ok(json!([{"type": "reject"}]));
     }
@@ -81,16 +98,102 @@ fn requirements(ctx: &Ctx<'_>, rule: &Rule, scope_name: &str) -> Result<Value, E
     let b64 = base64::engine::general_purpose::STANDARD;
     let reqs = combinations(m, k)
         .into_iter()
-        .map(|combo| {
-            let datas: Vec<String> = combo
-                .iter()
-                .map(|&i| b64.encode(ctx.keys[keys[i]].public_key.as_bytes()))
-                .collect();
-            json!({"type": "sigstoreSigned", "keyDatas": datas,
-                   "signedIdentity": {"type": "matchRepository"}})
+        .map(|combo| match combo.as_slice() {
+            // One identity alone (see `fit`: a combination is all keys or one identity).
+            [u] if *u >= keys.len() => fulcio_requirement(ctx, identities[*u - keys.len()][0]),
+            _ => {
+                let datas: Vec<String> = combo
+                    .iter()
+                    .filter(|&&u| u < keys.len())
+                    .map(|&u| b64.encode(ctx.keys[keys[u]].public_key.as_bytes()))
+                    .collect();
+                json!({"type": "sigstoreSigned", "keyDatas": datas,
+                       "signedIdentity": {"type": "matchRepository"}})
+            }
         })
         .collect();
     Ok(Value::Array(reqs))
+}
+
+/// The `sigstoreSigned` requirement of the identity `i` (accepted by [`accept_identity`], so
+/// its root is known, its subject is an email and it has no claims).
+fn fulcio_requirement(ctx: &Ctx<'_>, i: usize) -> Value {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let id = ctx.identities[i];
+    let root = ctx.roots.get(id.identity.trusted_root_name());
+    let cas: String = root.map(|r| r.fulcio_pems.concat()).unwrap_or_default();
+    let rekor: Vec<String> = root
+        .map(|r| r.rekor_keys.iter().map(|k| b64.encode(k)).collect())
+        .unwrap_or_default();
+    let mut req = json!({"type": "sigstoreSigned",
+        "fulcio": {"caData": b64.encode(cas), "oidcIssuer": id.identity.issuer,
+                   "subjectEmail": id.identity.subject.text()},
+        "signedIdentity": {"type": "matchRepository"}});
+    match rekor.as_slice() {
+        [one] => req["rekorPublicKeyData"] = json!(one),
+        many => req["rekorPublicKeyDatas"] = json!(many),
+    }
+    req
+}
+
+/// Whether containers-policy.json can carry `identity`: an exact email subject (its only
+/// subject field is `subjectEmail`), no Fulcio claims (it has no field for them), and a root
+/// with a Fulcio CA and a Rekor key in use (both are mandatory there).
+fn accept_identity(roots: &Roots, i: &TrustedIdentity) -> Result<(), String> {
+    let id = &i.identity;
+    match &id.subject {
+        Subject::Exact(s) if s.contains('@') && !s.contains("://") => {}
+        Subject::Exact(_) => return Err("it matches `subjectEmail` only, and this subject is a URI (a CI workflow, say), not an email".to_string()),
+        _ => return Err("it matches `subjectEmail` exactly, and has no glob or regular expression".to_string()),
+    }
+    if !id.claims.is_empty() {
+        let claims: Vec<String> = id.claims.required().map(|(c, _)| c.to_string()).collect();
+        return Err(format!(
+            "it cannot check the Fulcio claims it requires ({}), and exporting it without them would trust more",
+            claims.join(", ")
+        ));
+    }
+    let root = root_of(roots, i)?;
+    if root.fulcio_pems.is_empty() || root.rekor_keys.is_empty() {
+        return Err(format!(
+            "its trusted root `{}` has no Fulcio CA or no Rekor key in use, and the file needs both",
+            id.trusted_root_name()
+        ));
+    }
+    Ok(())
+}
+
+/// `rule`, or when containers-policy.json cannot express it with its identities, `rule`
+/// without them (which only narrows), said in the summary. Every requirement must hold and
+/// each is one list of keys (any of them) or one identity, so identities fit only where every
+/// signer is required (threshold = signers) and each publisher has one identity.
+fn fit(plan: &mut Plan<'_>, rule: Rule, scope_name: &str) -> Rule {
+    let Rule::Keys {
+        threshold,
+        identities,
+        ..
+    } = &rule
+    else {
+        return rule;
+    };
+    let m = rule.signers();
+    let all_required = m <= *threshold as usize;
+    if identities.is_empty() || (all_required && identities.iter().all(|g| g.len() == 1)) {
+        return rule;
+    }
+    let names: Vec<String> = identities
+        .iter()
+        .flatten()
+        .map(|&i| plan.ctx.identities[i].label())
+        .collect();
+    let line = format!(
+        "{scope_name}: {} left out: containers-policy.json requires every requirement, each one list of keys or one identity, so {threshold} of {m} signers with identities among them (or one publisher's several identities) cannot be expressed; the export trusts less than Vouch does there",
+        names.join(", ")
+    );
+    if !plan.summary.not_exported.contains(&line) {
+        plan.summary.not_exported.push(line);
+    }
+    rule.keys_only()
 }
 
 /// How the export treats a scope whose repository and the repositories under it Vouch trusts
@@ -115,6 +218,8 @@ pub struct Options {
     /// Keys' scopes the file cannot express, each replaced by the repositories listed with it
     /// that it matches (one exact entry each; those created later are not covered).
     pub expand: Vec<Expansion>,
+    /// The trusted roots identities name (see [`super::roots_for`]).
+    pub roots: Roots,
 }
 
 /// The containers-policy.json export of `set` at `now` (see [`export_with`]).
@@ -142,7 +247,14 @@ pub fn export_with(
     let overlap = opts.overlap;
     let mut expanded_summary = Summary::default();
     let expanded = expand_scopes(set, &opts.expand, TARGET, &mut expanded_summary)?;
-    let mut plan = plan(&expanded, now, TARGET, |_| Ok(()))?;
+    let mut plan = plan(
+        &expanded,
+        now,
+        TARGET,
+        |_| Ok(()),
+        |i| accept_identity(&opts.roots, i),
+        &opts.roots,
+    )?;
     plan.summary.exported.extend(expanded_summary.exported);
     plan.summary
         .not_exported
@@ -168,9 +280,11 @@ pub fn export_with(
             _ => None,
         };
         let (rule, _) = plan.ctx.rule(&probe);
+        let rule = fit(&mut plan, rule, scope_name);
         plan.note_mode(&probe, TARGET, "enforce (the file only accepts or rejects)");
         if let Some(other) = other {
             let (other_rule, _) = plan.ctx.rule(&other);
+            let other_rule = fit(&mut plan, other_rule, scope_name);
             if other_rule != rule && overlap == Overlap::Refuse {
                 return Err(ExportError::ScopeOverlap {
                     scope: scope_name.clone(),
@@ -215,6 +329,7 @@ pub fn export_with(
     // Every other registry repository: what Vouch requires where only `**` or unscoped keys
     // apply.
     let (rule, _) = plan.ctx.rule(EVERY_OTHER);
+    let rule = fit(&mut plan, rule, "every other repository");
     plan.note_mode(
         EVERY_OTHER,
         TARGET,
@@ -224,9 +339,10 @@ pub fn export_with(
         != (Rule::Keys {
             threshold: 1,
             keys: Vec::new(),
+            identities: Vec::new(),
         })
     {
-        everywhere |= matches!(&rule, Rule::Keys { keys, .. } if !keys.is_empty());
+        everywhere |= matches!(&rule, Rule::Keys { .. } if rule.signers() > 0);
         docker.insert(
             String::new(),
             requirements(&plan.ctx, &rule, "every other repository")?,
@@ -235,6 +351,14 @@ pub fn export_with(
         plan.summary.exported.push(line);
     }
     let mut summary = plan.summary;
+    let keyless = docker
+        .values()
+        .filter_map(Value::as_array)
+        .flatten()
+        .any(|r| r.get("fulcio").is_some());
+    if keyless {
+        summary.differences.push("containers-policy.json checks a keyless signature's certificate chain, issuer, email and Rekor entry, but not the certificate's SCT (the CT log's promise), which Vouch also checks; several Rekor keys (`rekorPublicKeyDatas`) need containers/image 5.35 or later".to_string());
+    }
     let default = match set.default_policy().mode {
         PolicyMode::Off => json!([{"type": "insecureAcceptAnything"}]),
         _ => json!([{"type": "reject"}]),
@@ -599,10 +723,6 @@ mod tests {
                 && not.contains("expired"),
             "{not}"
         );
-        assert!(
-            not.contains("keyless identities are not exported yet"),
-            "{not}"
-        );
         assert!(e
             .summary
             .differences
@@ -671,6 +791,7 @@ mod tests {
                 scope: scope.to_string(),
                 repositories: listed.iter().map(|r| r.to_string()).collect(),
             }],
+            ..Options::default()
         };
         let e = export_with(&s, now(), &opts("ghcr.io/acme/app-*")).expect("expanded");
         let p = policy_json(&e);
@@ -717,6 +838,7 @@ mod tests {
                 scope: "ghcr.io/acme/app-*".into(),
                 repositories: vec!["ghcr.io/acme/other".into()],
             }],
+            ..Options::default()
         };
         let e = export_with(&s, now(), &none).expect("export");
         assert!(e

@@ -15,20 +15,26 @@
 //! expanded to listed repositories it matches (those created later not covered, and said);
 //! images no Kubernetes policy matches get Vouch's rule for every other repository (Kyverno: a
 //! policy excluding every namespace's matches; policy-controller: its no-match ConfigMap);
-//! revoked and expired keys are never exported; keyless identities are not exported yet, and
-//! the summary says so.*
+//! revoked and expired keys and identities are never exported; an identity a target cannot
+//! express exactly (its subject, its Fulcio claims, its trusted root, or how its publisher
+//! counts towards a threshold) is left out, which only narrows, and the summary says so.*
 
 pub mod admission;
 pub mod containers;
 pub mod expand;
 pub mod folder;
+#[cfg(test)]
+mod identity_tests;
 mod regions;
 mod written;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::trust::{KeyStatus, TrustSet, TrustedKey};
+use std::collections::BTreeMap;
+
+use crate::sigstore::roots::{RootMaterial, RootStore};
+use crate::trust::{KeyStatus, TrustSet, TrustedIdentity, TrustedKey};
 
 /// The most requirements (or combinations of keys) one threshold may turn into.
 pub const MAX_COMBINATIONS: u128 = 64;
@@ -65,6 +71,18 @@ pub fn export_with(
     target: Target,
     expand: Vec<expand::Expansion>,
 ) -> Result<Export, ExportError> {
+    export_full(set, now, target, expand, &Roots::new())
+}
+
+/// [`export_with`], with the trusted roots `set`'s identities name (see [`roots_for`]): an
+/// identity is exported only with its root's material.
+pub fn export_full(
+    set: &TrustSet,
+    now: OffsetDateTime,
+    target: Target,
+    expand: Vec<expand::Expansion>,
+    roots: &Roots,
+) -> Result<Export, ExportError> {
     if let (Some(first), false) = (expand.first(), matches!(target, Target::Containers { .. })) {
         return Err(ExportError::NotExpandable {
             scope: first.scope.clone(),
@@ -80,10 +98,15 @@ pub fn export_with(
             } else {
                 containers::Overlap::Refuse
             };
-            containers::export_with(set, now, &containers::Options { overlap, expand })
+            let opts = containers::Options {
+                overlap,
+                expand,
+                roots: roots.clone(),
+            };
+            containers::export_with(set, now, &opts)
         }
-        Target::Kyverno { api } => admission::kyverno(set, now, api),
-        Target::PolicyController => admission::policy_controller(set, now),
+        Target::Kyverno { api } => admission::kyverno(set, now, api, roots),
+        Target::PolicyController => admission::policy_controller(set, now, roots),
     }
 }
 
@@ -178,10 +201,71 @@ pub(crate) fn exportable_keys(set: &TrustSet, now: OffsetDateTime) -> (Vec<&Trus
             keys.push(k);
         }
     }
-    summary.not_exported.push(
-        "keyless identities are not exported yet (Vouch trusts keys only so far)".to_string(),
-    );
     (keys, summary)
+}
+
+/// The identities an export may carry (active and unexpired at `now`); sentences for the
+/// others go to `summary`.
+pub(crate) fn exportable_identities<'a>(
+    set: &'a TrustSet,
+    now: OffsetDateTime,
+    summary: &mut Summary,
+) -> Vec<&'a TrustedIdentity> {
+    let mut out = Vec::new();
+    for i in &set.identities {
+        if i.status == KeyStatus::Revoked {
+            summary
+                .not_exported
+                .push(format!("{} is revoked: not exported", i.label()));
+        } else if let Some(at) = i.expires_at.filter(|e| *e <= now) {
+            summary.not_exported.push(format!(
+                "{} expired on {}: not exported",
+                i.label(),
+                rfc3339(at)
+            ));
+        } else {
+            if let Some(at) = i.expires_at {
+                summary.differences.push(format!(
+                    "{} expires on {}; the export carries no expiry, so export again before then",
+                    i.label(),
+                    rfc3339(at)
+                ));
+            }
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// What each trusted root named by an identity holds, by name ([`crate::trust::identity::PUBLIC_GOOD_ROOT`] for the
+/// public-good one): an identity whose root is not given is left out of an export.
+pub type Roots = BTreeMap<String, RootMaterial>;
+
+/// The material of every trusted root `set`'s identities name, read from `store` (offline); a
+/// root that cannot be read is left out (its identities are then left out of the export, and
+/// the summary says so).
+pub fn roots_for(set: &TrustSet, store: &RootStore, now: OffsetDateTime) -> Roots {
+    set.identities
+        .iter()
+        .filter_map(|i| {
+            let name = i.identity.trusted_root_name();
+            store
+                .material(name, now)
+                .ok()
+                .map(|m| (name.to_string(), m))
+        })
+        .collect()
+}
+
+/// The root an identity names, or why the export cannot use it.
+pub(crate) fn root_of<'r>(
+    roots: &'r Roots,
+    i: &TrustedIdentity,
+) -> Result<&'r RootMaterial, String> {
+    let name = i.identity.trusted_root_name();
+    roots
+        .get(name)
+        .ok_or_else(|| format!("its trusted root `{name}` could not be read"))
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {

@@ -1,13 +1,14 @@
 //! What the trust set requires, region by region, in the terms every export shares: scopes
-//! and policy patterns mapped to namespaces (or refused), and for each namespace the keys and
-//! threshold Vouch applies to the repositories it covers.
+//! and policy patterns mapped to namespaces (or refused), and for each namespace the keys,
+//! keyless identities (grouped by publisher, each group counting once, as Vouch counts them)
+//! and threshold Vouch applies to the repositories it covers.
 
 use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 
-use super::{exportable_keys, ExportError, Summary};
-use crate::trust::{scope, PolicyMode, TrustSet, TrustedKey};
+use super::{exportable_identities, exportable_keys, ExportError, Roots, Summary};
+use crate::trust::{scope, PolicyMode, TrustSet, TrustedIdentity, TrustedKey};
 
 /// Upper case never appears in a valid scope, so a probe segment made of it is matched only by
 /// wildcards, standing for every repository name no pattern spells out.
@@ -60,11 +61,41 @@ pub(crate) fn namespace(pattern: &str) -> Result<Namespace, String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Rule {
     Anything,
-    /// `threshold` distinct keys among `keys` (indices into the exported keys).
+    /// `threshold` distinct signers among `keys` (indices into the exported keys) and
+    /// `identities` (indices into the exported identities, grouped by publisher: a group counts
+    /// once, as Vouch counts a publisher's identities).
     Keys {
         threshold: u32,
         keys: Vec<usize>,
+        identities: Vec<Vec<usize>>,
     },
+}
+
+impl Rule {
+    /// How many signers the rule counts: each key, and each publisher's identities once.
+    pub(crate) fn signers(&self) -> usize {
+        match self {
+            Rule::Anything => 0,
+            Rule::Keys {
+                keys, identities, ..
+            } => keys.len() + identities.len(),
+        }
+    }
+
+    /// The rule without its identities (which only narrows: Vouch's count only grows with
+    /// signers).
+    pub(crate) fn keys_only(&self) -> Rule {
+        match self {
+            Rule::Anything => Rule::Anything,
+            Rule::Keys {
+                threshold, keys, ..
+            } => Rule::Keys {
+                threshold: *threshold,
+                keys: keys.clone(),
+                identities: Vec::new(),
+            },
+        }
+    }
 }
 
 pub(crate) struct Ctx<'a> {
@@ -72,6 +103,11 @@ pub(crate) struct Ctx<'a> {
     pub(crate) keys: Vec<&'a TrustedKey>,
     /// Per exported key: the namespaces of its scopes that could be expressed.
     pub(crate) scopes: Vec<Vec<&'a str>>,
+    pub(crate) identities: Vec<&'a TrustedIdentity>,
+    /// Per exported identity: the namespaces of its scopes that could be expressed.
+    pub(crate) identity_scopes: Vec<Vec<&'a str>>,
+    /// The trusted roots the identities name.
+    pub(crate) roots: &'a Roots,
 }
 
 impl Ctx<'_> {
@@ -81,31 +117,71 @@ impl Ctx<'_> {
         if p.mode == PolicyMode::Off {
             return (Rule::Anything, p.mode);
         }
-        let keys = (0..self.keys.len())
+        let threshold = p.threshold.max(1);
+        let keys: Vec<usize> = (0..self.keys.len())
             .filter(|&i| {
                 self.keys[i].scopes.is_empty()
                     || self.scopes[i].iter().any(|s| scope::matches(s, repository))
             })
             .collect();
+        // A publisher's identities count once, and not at all next to its key: with a
+        // threshold above one they are left out where the publisher has an exported key (the
+        // targets count each signer), which only narrows.
+        let mut identities: Vec<Vec<usize>> = Vec::new();
+        let mut publishers: Vec<&str> = Vec::new();
+        for (i, id) in self.identities.iter().enumerate() {
+            let scoped = id.scopes.is_empty()
+                || self.identity_scopes[i]
+                    .iter()
+                    .any(|s| scope::matches(s, repository));
+            let beside_key = keys.iter().any(|&k| self.keys[k].publisher == id.publisher);
+            if !scoped || (threshold > 1 && beside_key) {
+                continue;
+            }
+            match publishers.iter().position(|p| *p == id.publisher) {
+                Some(at) => identities[at].push(i),
+                None => {
+                    publishers.push(&id.publisher);
+                    identities.push(vec![i]);
+                }
+            }
+        }
         (
             Rule::Keys {
-                threshold: p.threshold.max(1),
+                threshold,
                 keys,
+                identities,
             },
             p.mode,
         )
     }
 
+    /// The labels of the signers of `rule`.
+    fn names(&self, rule: &Rule) -> Vec<String> {
+        let Rule::Keys {
+            keys, identities, ..
+        } = rule
+        else {
+            return Vec::new();
+        };
+        let keys = keys.iter().map(|&i| self.keys[i].label());
+        let ids = identities.iter().map(|g| {
+            let labels: Vec<String> = g.iter().map(|&i| self.identities[i].label()).collect();
+            labels.join(" or ")
+        });
+        keys.chain(ids).collect()
+    }
+
     pub(crate) fn describe(&self, rule: &Rule) -> String {
         match rule {
             Rule::Anything => "anything (policy off)".to_string(),
-            Rule::Keys { keys, .. } if keys.is_empty() => "nothing (no trusted key)".to_string(),
-            Rule::Keys { threshold, keys } => {
-                let names: Vec<String> = keys.iter().map(|&i| self.keys[i].label()).collect();
-                if keys.len() < *threshold as usize {
+            r @ Rule::Keys { .. } if r.signers() == 0 => "nothing (no trusted key)".to_string(),
+            r @ Rule::Keys { threshold, .. } => {
+                let names = self.names(r);
+                if r.signers() < *threshold as usize {
                     format!(
                         "nothing ({threshold} keys needed, {} trusted: {})",
-                        keys.len(),
+                        r.signers(),
                         names.join(", ")
                     )
                 } else {
@@ -132,6 +208,8 @@ pub(crate) fn plan<'a>(
     now: OffsetDateTime,
     target: &'static str,
     accept: impl Fn(&Namespace) -> Result<(), String>,
+    accept_identity: impl Fn(&TrustedIdentity) -> Result<(), String>,
+    roots: &'a Roots,
 ) -> Result<Plan<'a>, ExportError> {
     let expressible = |p: &str| namespace(p).and_then(|ns| accept(&ns).map(|()| ns));
     for p in &set.policies {
@@ -142,23 +220,52 @@ pub(crate) fn plan<'a>(
         })?;
     }
     let (keys, mut summary) = exportable_keys(set, now);
+    let mut identities = Vec::new();
+    for i in exportable_identities(set, now, &mut summary) {
+        match accept_identity(i) {
+            Ok(()) => {
+                let name = i.identity.trusted_root_name();
+                if let Some(until) = roots.get(name).and_then(|r| r.until) {
+                    let line = format!("the trusted root `{name}` of {} has entries in use until {}; the export carries them without that end, so export again before then", i.label(), super::rfc3339(until));
+                    summary.differences.push(line);
+                }
+                identities.push(i);
+            }
+            Err(why) => summary.not_exported.push(format!(
+                "{}: {} cannot be expressed in {target} ({why}): left out, so the export trusts less than Vouch does",
+                i.label(),
+                i.identity.subject
+            )),
+        }
+    }
     let mut namespaces = BTreeMap::new();
-    let mut scopes = Vec::new();
-    for k in &keys {
+    let mut kept_scopes = |label: String, what: &str, given: &'a [String]| {
         let mut kept = Vec::new();
-        for s in &k.scopes {
+        for s in given {
             match expressible(s) {
                 Ok(ns) => {
                     namespaces.insert(s.clone(), ns);
                     kept.push(s.as_str());
                 }
                 Err(why) => summary.not_exported.push(format!(
-                    "{}: its scope `{s}` cannot be expressed in {target} ({why}): left out, so the export trusts this key less widely than Vouch does",
-                    k.label()
+                    "{label}: its scope `{s}` cannot be expressed in {target} ({why}): left out, so the export trusts this {what} less widely than Vouch does"
                 )),
             }
         }
-        scopes.push(kept);
+        kept
+    };
+    let scopes: Vec<Vec<&str>> = keys
+        .iter()
+        .map(|k| kept_scopes(k.label(), "key", &k.scopes))
+        .collect();
+    let identity_scopes: Vec<Vec<&str>> = identities
+        .iter()
+        .map(|i| kept_scopes(i.label(), "identity", &i.scopes))
+        .collect();
+    for i in &identities {
+        if keys.iter().any(|k| k.publisher == i.publisher) {
+            summary.differences.push(format!("{}: its publisher also has a key, and Vouch counts them once together; where a threshold above 1 applies, the export leaves the identity out (the target counts every signer), so it only narrows", i.label()));
+        }
     }
     for p in &set.policies {
         if let Ok(ns) = expressible(&p.pattern) {
@@ -167,7 +274,14 @@ pub(crate) fn plan<'a>(
     }
     namespaces.retain(|_, ns| *ns != Namespace::Everything);
     Ok(Plan {
-        ctx: Ctx { set, keys, scopes },
+        ctx: Ctx {
+            set,
+            keys,
+            scopes,
+            identities,
+            identity_scopes,
+            roots,
+        },
         namespaces,
         summary,
     })

@@ -133,6 +133,17 @@ impl Subject {
         }
     }
 
+    /// The source of the anchored expression a glob or regexp compiles to, `^(?:…)$` (`None`
+    /// for an exact subject): what an export writes where an engine searches a regular
+    /// expression anywhere in the SAN.
+    pub fn anchored_source(&self) -> Option<String> {
+        match self {
+            Subject::Exact(_) => None,
+            Subject::Glob(g) => Some(format!("^(?:{})$", glob_to_regex(g))),
+            Subject::Regexp(re) => Some(format!("^(?:{re})$")),
+        }
+    }
+
     /// The anchored expression a glob or regexp compiles to (`None` for an exact subject).
     fn anchored(&self) -> Result<Option<regex::Regex>, IdentityError> {
         let source = match self {

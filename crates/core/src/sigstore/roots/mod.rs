@@ -389,6 +389,103 @@ pub fn checked_root(json: &str, what: &str) -> Result<TrustedRoot, TrustRootErro
     Ok(root)
 }
 
+/// What an export carries of a trusted root: the entries still in use (a validity window with
+/// no end), as PEM, and for a custom root its JSON exactly as added (`None` for the public-good
+/// root, which every engine knows by itself).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RootMaterial {
+    /// The certificates of the Fulcio CAs in use, leaf-most first per CA.
+    pub fulcio_pems: Vec<String>,
+    /// The public keys of the transparency logs in use.
+    pub rekor_keys: Vec<String>,
+    /// The public keys of the CT logs in use.
+    pub ct_keys: Vec<String>,
+    /// A custom root's JSON; `None` for the public-good root.
+    pub json: Option<String>,
+    /// The earliest end of a validity window among the entries above: an export carrying them
+    /// without their windows must be made again before then.
+    pub until: Option<time::OffsetDateTime>,
+}
+
+impl RootStore {
+    /// The [`RootMaterial`] of the root `name` ([`PUBLIC_GOOD`] or a custom one) at `now`.
+    /// Offline.
+    pub fn material(
+        &self,
+        name: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<RootMaterial, TrustRootError> {
+        let root = self.get(name)?;
+        let json = if name == PUBLIC_GOOD {
+            None
+        } else {
+            let path = self.custom_path(checked_name(name)?);
+            let bytes = read_if_present(&path)?.unwrap_or_default();
+            Some(String::from_utf8_lossy(&bytes).into_owned())
+        };
+        Ok(RootMaterial {
+            json,
+            ..material(&root, now)
+        })
+    }
+}
+
+/// The entries of `root` in use at `now` (inside their validity windows), as PEM (see
+/// [`RootMaterial`]).
+pub fn material(root: &TrustedRoot, now: time::OffsetDateTime) -> RootMaterial {
+    type Window<'a> = Option<&'a sigstore_verify::types::TimeRange>;
+    let at = |t: &dyn ToString| {
+        let rfc3339 = time::format_description::well_known::Rfc3339;
+        time::OffsetDateTime::parse(&t.to_string(), &rfc3339).ok()
+    };
+    let until = std::cell::Cell::new(None::<time::OffsetDateTime>);
+    // A window that cannot be read is not in use (which only narrows).
+    let open = |w: Window<'_>| {
+        let Some(w) = w else { return true };
+        let started = at(&w.start).is_some_and(|s| s <= now);
+        let end = w.end.as_ref().map(|e| at(e));
+        match end {
+            None => started,
+            Some(Some(e)) if started && e > now => {
+                until.set(Some(until.get().map_or(e, |u| u.min(e))));
+                true
+            }
+            Some(_) => false,
+        }
+    };
+    let r = &root.0;
+    let mut m = RootMaterial {
+        fulcio_pems: r
+            .certificate_authorities
+            .iter()
+            .filter(|ca| open(ca.valid_for.as_ref()))
+            .flat_map(|ca| {
+                ca.cert_chain
+                    .certificates
+                    .iter()
+                    .map(|c| c.raw_bytes.to_pem())
+            })
+            .collect(),
+        rekor_keys: r
+            .tlogs
+            .iter()
+            .filter(|l| open(l.public_key.valid_for.as_ref()))
+            .map(|l| l.public_key.raw_bytes.to_pem())
+            .collect(),
+        ct_keys: r
+            .ctlogs
+            .iter()
+            .filter(|l| open(l.public_key.valid_for.as_ref()))
+            .map(|l| l.public_key.raw_bytes.to_pem())
+            .collect(),
+        json: None,
+        until: None,
+    };
+    m.until = until.get();
+    m
+}
+
 /// Every entry of `root` with its validity window.
 pub fn entries(root: &TrustedRoot) -> Vec<RootEntry> {
     use sigstore_verify::trust_root::trusted_root::CertificateSubject;
