@@ -202,3 +202,110 @@ fn without_trusted_identities_or_roots_a_keyless_bundle_is_unverified() {
         "{a:#?}"
     );
 }
+
+// --- real bundles (the Sigstore conformance suite's in-toto cases) ---
+
+/// The conformance suite's signing identity (a GitHub Actions workflow).
+const BEACON: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+
+macro_rules! conformance {
+    ($case:literal, $file:literal) => {
+        include_str!(concat!(
+            "../../../cli/tests/data/sigstore-conformance/",
+            $case,
+            "/",
+            $file
+        ))
+    };
+}
+
+/// A real bundle as it arrives from a referrer.
+fn real(json: &str) -> Fetched {
+    let BundleContent::Attestation(found) = parse_bundle(
+        json.as_bytes(),
+        crate::cosign::SIGSTORE_BUNDLE_MEDIA_TYPE,
+        Source::Referrer(digest('r')),
+    ) else {
+        panic!("an attestation bundle is an attestation");
+    };
+    let Evidence::Envelope(envelope) = found.evidence else {
+        panic!("taken apart: {:?}", found.evidence);
+    };
+    Fetched {
+        origin: Origin::Referrer {
+            digest: digest('r'),
+        },
+        annotated_predicate_type: None,
+        evidence: Evidence::Bundle {
+            envelope,
+            json: json.to_string(),
+        },
+    }
+}
+
+/// `f` assessed for the image whose manifest digest is `image`, the beacon trusted as `acme`
+/// tied to `root_name`, the roots from `load`.
+fn assess_real(
+    f: Fetched,
+    image: &str,
+    root_name: Option<&str>,
+    load: impl FnMut(&str) -> Result<crate::sigstore::TrustedRoot, String>,
+) -> Attestation {
+    let id = Identity::new(
+        testing::GITHUB_ISSUER,
+        Subject::Exact(BEACON.into()),
+        Claims::default(),
+        root_name,
+    )
+    .expect("a valid identity");
+    let mut trust = set(vec![]);
+    trust.identities = vec![TrustedIdentity::new(id, "acme", vec![], now())];
+    let roots = AttestationRoots::new(&trust, load);
+    assess_all_with(&[f], (&trust, &roots), REPO, image, &[], None, now()).remove(0)
+}
+
+#[test]
+fn a_github_actions_provenance_bundle_verifies_against_the_public_good_root() {
+    let json = conformance!("happy-path-intoto-in-dsse-v3", "bundle.sigstore.json");
+    let subject = "sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf";
+    let a = assess_real(real(json), subject, None, |name| {
+        assert_eq!(name, "public-good");
+        crate::sigstore::TrustedRoot::production().map_err(|e| e.to_string())
+    });
+    assert!(a.verified, "{a:#?}");
+    assert_eq!(a.predicate_type, SLSA_V1);
+    assert_eq!(
+        a.provenance.build_type.as_deref(),
+        Some("https://actions.github.io/buildtypes/workflow/v1")
+    );
+    // Attached to another image, the same bundle is refused as made for another image.
+    let a = assess_real(real(json), &digest('a'), None, |_| {
+        crate::sigstore::TrustedRoot::production().map_err(|e| e.to_string())
+    });
+    assert!(
+        matches!(a.cause, Some(Problem::WrongSubject { .. })),
+        "{a:#?}"
+    );
+}
+
+#[test]
+fn a_bundle_of_a_private_instance_verifies_only_against_the_root_its_identity_names() {
+    let json = conformance!("intoto-with-custom-trust-root", "bundle.sigstore.json");
+    let root = conformance!("intoto-with-custom-trust-root", "trusted_root.json");
+    let subject = "sha256:330a043220fa13e01d68a7db39c89e12b0c4c3b6a0346fe624b0903f1303b5b2";
+    let a = assess_real(real(json), subject, Some("github"), |name| {
+        assert_eq!(name, "github");
+        crate::sigstore::TrustedRoot::from_json(root).map_err(|e| e.to_string())
+    });
+    assert!(a.verified, "{a:#?}");
+    assert_eq!(a.publisher.as_deref(), Some("acme"));
+    // The identity tied to the public-good root: the bundle does not chain to it.
+    let a = assess_real(real(json), subject, None, |_| {
+        crate::sigstore::TrustedRoot::production().map_err(|e| e.to_string())
+    });
+    assert!(
+        matches!(&a.cause, Some(Problem::KeylessUnverified { root, .. }) if root == "public-good"),
+        "{a:#?}"
+    );
+    assert!(!a.verified);
+}
