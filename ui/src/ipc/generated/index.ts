@@ -70,6 +70,7 @@ export type * from './Settings';
 export type * from './SignatureReport';
 export type * from './Source';
 export type * from './SourceKind';
+export type * from './Standing';
 export type * from './Status';
 export type * from './Subject';
 export type * from './SubscriptionInfo';
