@@ -525,8 +525,10 @@ fn keyless_attestation_fixtures_are_what_the_core_returns() {
         None,
     )
     .expect("a valid identity");
-    let mut trusting = TrustSet::default();
-    trusting.identities = vec![TrustedIdentity::new(identity, "Acme CI", vec![], NOW)];
+    let trusting = TrustSet {
+        identities: vec![TrustedIdentity::new(identity, "Acme CI", vec![], NOW)],
+        ..TrustSet::default()
+    };
     let mut attestations = Vec::new();
     for trust in [&trusting, &TrustSet::default()] {
         let roots = AttestationRoots::new(trust, |_| {
