@@ -700,4 +700,12 @@ fn keyless_attestation_bundles_are_verified_against_the_trusted_identity() {
     // The window's graph carries the verified provenance too (it renders this, computing nothing).
     let graph = v["graph"].to_string();
     assert!(graph.contains("acme-ci"), "{graph}");
+    let id = a["signer"].as_str().unwrap_or_default();
+    assert!(id.starts_with("id:"), "the identity's id: {a:#}");
+    assert!(
+        v["graph"]["nodes"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|n| n["label"] == id)),
+        "the identity is named by its id in the graph: {graph}"
+    );
 }
