@@ -697,6 +697,63 @@ fn keyless_attestation_bundles_are_verified_against_the_trusted_identity() {
     assert_eq!(wrong["verified"], false, "{wrong:#}");
     assert_eq!(wrong["cause"]["code"], "wrong_subject", "{wrong:#}");
     assert_eq!(wrong["cause"]["expected"], digest.as_str(), "{wrong:#}");
+    // cosign 2.5, the oracle, accepts the SLSA v1 bundle with the same root and identity.
+    let cosign = cosign();
+    let pinned = format!("{reg}/{repo}@{digest}");
+    let root = root.to_str().expect("utf8");
+    let oracle = [
+        "verify-attestation",
+        "--new-bundle-format",
+        "--type",
+        "slsaprovenance1",
+        "--trusted-root",
+        root,
+        "--certificate-identity",
+        subject,
+        "--certificate-oidc-issuer",
+        issuer,
+        "--allow-insecure-registry",
+        "--allow-http-registry",
+        &pinned,
+    ];
+    // With only `--trusted-root`, cosign 2.5 still asks TUF for the Fulcio and log keys: the
+    // instance's are given through its environment as well.
+    let material = [
+        ("SIGSTORE_ROOT_FILE", "fulcio.pem", instance.chain_pem()),
+        (
+            "SIGSTORE_REKOR_PUBLIC_KEY",
+            "rekor.pub",
+            testing::public_pem(&instance.rekor_key),
+        ),
+        (
+            "SIGSTORE_CT_LOG_PUBLIC_KEY_FILE",
+            "ctfe.pub",
+            testing::public_pem(&instance.ct_key),
+        ),
+    ];
+    let vars: Vec<(&str, PathBuf)> = material
+        .into_iter()
+        .map(|(var, file, text)| (var, env.write(file, text.as_bytes())))
+        .collect();
+    let run = |args: &[&str]| {
+        std::process::Command::new(&cosign)
+            .args(args)
+            .envs(vars.iter().cloned())
+            .output()
+            .expect("cosign")
+    };
+    assert_ok(
+        &run(&oracle),
+        "cosign verify-attestation of the keyless SLSA v1 bundle",
+    );
+    // And refuses it for another workflow of the same repository, as Vouch does.
+    let nightly = subject.replace("release.yml", "nightly.yml");
+    let mut other = oracle;
+    other[7] = &nightly;
+    assert!(
+        !run(&other).status.success(),
+        "cosign accepted another workflow's identity"
+    );
     // The window's graph carries the verified provenance too (it renders this, computing nothing).
     let graph = v["graph"].to_string();
     assert!(graph.contains("acme-ci"), "{graph}");
