@@ -14,9 +14,9 @@ use vouch_core::keys::KeyError;
 use vouch_core::pull::{PullError, Refusal};
 use vouch_core::registry::RegistryError;
 use vouch_core::search::SearchError;
-use vouch_core::trust::lists::ListError;
 use vouch_core::sigstore::roots::TrustRootError;
 use vouch_core::trust::identity::IdentityError;
+use vouch_core::trust::lists::ListError;
 use vouch_core::trust::TrustError;
 
 /// What kind of failure an IPC error is; serialised in snake_case (`"key_not_found"`).

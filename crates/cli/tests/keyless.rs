@@ -16,8 +16,6 @@ use vouch_core::sigstore::{self, SigstoreError};
 /// Mints the signature layer of a case for (repository, digest).
 type Mint<'a> = Box<dyn Fn(&str, &str) -> SigLayer + 'a>;
 
-}
-
 /// The instance's TSA chain (PEM, leaf then root) written in `dir`, for cosign's
 /// `--timestamp-certificate-chain`.
 fn tsa_chain(instance: &Instance, dir: &Path) -> std::path::PathBuf {

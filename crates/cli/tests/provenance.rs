@@ -543,3 +543,226 @@ fn dsse_attestations_arriving_as_oci_referrers_are_shown_and_verified() {
     assert_eq!(code, Some(0));
     shown(&v);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sigstore bundles of attestations (cosign 2.5 --new-bundle-format, keyless, GitHub-style)
+// ---------------------------------------------------------------------------------------------
+
+/// cosign 2.5 `attest --new-bundle-format --key` writes each attestation as a key-based
+/// Sigstore bundle in the referrers (API or fallback tag): Vouch shows the SLSA v1 provenance
+/// verified with the trusted key, lists the other predicate, and a user who does not trust the
+/// key sees both unverified, with the reason.
+#[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
+fn cosign_new_bundle_format_attestations_are_verified_with_the_key() {
+    let reg = real_registry("cosign attest --new-bundle-format → vouch inspect");
+    let cosign = cosign();
+    let env = Env::new("prov-bundle-key");
+    let repo = "prov-bundle/key";
+    let digest = push_image(&reg, repo, "v1", "prov-bundle-key");
+    let pinned = format!("{reg}/{repo}@{digest}");
+    let (key, pubkey) = cosign_keypair(&cosign, env.dir.path());
+    let p1 = predicate_file(&env, "p1.json", slsa1());
+    let custom = predicate_file(&env, "custom.json", json!({"tests": "passed"}));
+    for (kind, predicate) in [("slsaprovenance1", &p1), ("custom", &custom)] {
+        let predicate = predicate.to_str().expect("utf8");
+        let extra = [
+            "--new-bundle-format",
+            "--type",
+            kind,
+            "--predicate",
+            predicate,
+        ];
+        let out = cosign_on_registry(&cosign, "attest", &key, &extra, &pinned);
+        assert_ok(&out, "cosign attest --new-bundle-format --key");
+    }
+    let image = format!("{reg}/{repo}:v1");
+
+    // Without the key: both listed, neither verified, each with its reason.
+    let (v, _) = inspect_json(&env, &image);
+    let atts = attestations(&v);
+    assert_eq!(atts.len(), 2, "{atts:#?}");
+    for a in &atts {
+        assert_eq!(a["verified"], false, "{a:#}");
+        assert_eq!(a["cause"]["code"], "no_trusted_key", "{a:#}");
+        assert!(a["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("untrusted signer"));
+    }
+
+    env.add_key(&pubkey, "acme", &[]);
+    let fp = env.keys()[0]["fingerprint"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let (v, _) = inspect_json(&env, &image);
+    let atts = attestations(&v);
+    let a = find_type(&atts, SLSA_V1);
+    assert_eq!(a["verified"], true, "{a:#}");
+    assert_eq!(a["origin"]["kind"], "referrer", "{a:#}");
+    assert_eq!(a["protection"], "dsse");
+    assert_eq!(a["signer"], fp.as_str());
+    assert_eq!(a["publisher"], "acme");
+    assert_eq!(a["builder_id"], "https://github.com/actions/runner/v1");
+    let other = find_type(&atts, "https://cosign.sigstore.dev/attestation/v1");
+    assert_eq!(other["verified"], true, "{other:#}");
+    assert_eq!(
+        other["builder_id"],
+        Value::Null,
+        "not provenance: {other:#}"
+    );
+}
+
+/// Keyless attestation bundles minted by a local Sigstore-like instance (the shape of GitHub
+/// artifact attestations: a v0.3 bundle, DSSE, a Fulcio-style certificate of a workflow, a
+/// Rekor entry with inclusion proof), pushed as referrers listed in the fallback tag, for a
+/// user who trusts the workflow's identity tied to the instance's root: the SLSA provenance is
+/// verified and shown, another predicate listed, a statement about another image refused as
+/// such; a user trusting no identity sees them unverified.
+#[test]
+#[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
+fn keyless_attestation_bundles_are_verified_against_the_trusted_identity() {
+    use vouch_core::sigstore::testing::{self, Instance, LeafSpec};
+    let reg = real_registry("keyless attestation bundles → vouch inspect");
+    let instance = Instance::new("prov-keyless");
+    let now = testing::now();
+    let spec = LeafSpec::github("acme/app", "release.yml", "refs/heads/main", now - 120);
+    let leaf = instance.leaf(&spec, "leaf");
+    let repo = "prov-bundle/keyless";
+    let digest = push_image(&reg, repo, "v1", "prov-bundle-keyless");
+    let other = push_image(&reg, repo, "v2", "prov-bundle-keyless other");
+    let name = format!("{reg}/{repo}");
+    let test_result = "https://example.com/test-result/v1";
+    let statements = [
+        testing::statement(&name, &digest, SLSA_V1, slsa1()),
+        testing::statement(&name, &digest, test_result, json!({"passed": true})),
+        // Made for another image (its digest), attached to this one.
+        testing::statement(&name, &other, SLSA_V02, slsa02("https://example.com/b@v1")),
+    ];
+    let entries: Vec<(String, usize, &str)> = statements
+        .iter()
+        .map(|s| {
+            let bundle = instance.sign_statement_bundle(s, &leaf, now - 60, b"neighbour");
+            let (d, len) = push_bundle_bytes_referrer(&reg, repo, &digest, bundle.into_bytes());
+            (d, len, SIGSTORE_BUNDLE)
+        })
+        .collect();
+    put_fallback_index(&reg, repo, &digest, &entries);
+    let image = format!("{reg}/{repo}:v1");
+
+    // Trusting no identity: listed, unverified.
+    let stranger = Env::new("prov-keyless-none");
+    let (v, _) = inspect_json(&stranger, &image);
+    let a = find_type(&attestations(&v), SLSA_V1).clone();
+    assert_eq!(a["verified"], false, "{a:#}");
+    assert!(
+        a["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no keyless identity"),
+        "{a:#}"
+    );
+
+    let env = Env::new("prov-keyless");
+    let root = env.write("root.json", instance.trusted_root_json().as_bytes());
+    env.ok(&[
+        "trust-root",
+        "add",
+        root.to_str().expect("utf8"),
+        "--name",
+        "instance",
+    ]);
+    let issuer = spec.issuer.as_str();
+    let subject = spec.identity();
+    let id_args = ["identity", "add", "--issuer", issuer, "--subject", subject];
+    let tie = ["--trusted-root", "instance", "--name", "acme-ci"];
+    env.ok(&[&id_args[..], &tie[..]].concat());
+    let (v, _) = inspect_json(&env, &image);
+    let atts = attestations(&v);
+    assert_eq!(atts.len(), 3, "{atts:#?}");
+    let a = find_type(&atts, SLSA_V1);
+    assert_eq!(a["verified"], true, "{a:#}");
+    assert_eq!(a["publisher"], "acme-ci");
+    assert_eq!(a["origin"]["kind"], "referrer");
+    assert_eq!(a["builder_id"], "https://github.com/actions/runner/v1");
+    let reason = a["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("signed keyless by") && reason.contains(subject),
+        "{reason}"
+    );
+    let listed = find_type(&atts, test_result);
+    assert_eq!(listed["verified"], true, "{listed:#}");
+    let wrong = find_type(&atts, SLSA_V02);
+    assert_eq!(wrong["verified"], false, "{wrong:#}");
+    assert_eq!(wrong["cause"]["code"], "wrong_subject", "{wrong:#}");
+    assert_eq!(wrong["cause"]["expected"], digest.as_str(), "{wrong:#}");
+    // cosign 2.5, the oracle, accepts the SLSA v1 bundle with the same root and identity.
+    let cosign = cosign();
+    let pinned = format!("{reg}/{repo}@{digest}");
+    let root = root.to_str().expect("utf8");
+    let oracle = [
+        "verify-attestation",
+        "--new-bundle-format",
+        "--type",
+        "slsaprovenance1",
+        "--trusted-root",
+        root,
+        "--certificate-identity",
+        subject,
+        "--certificate-oidc-issuer",
+        issuer,
+        "--allow-insecure-registry",
+        "--allow-http-registry",
+        &pinned,
+    ];
+    // With only `--trusted-root`, cosign 2.5 still asks TUF for the Fulcio and log keys: the
+    // instance's are given through its environment as well.
+    let material = [
+        ("SIGSTORE_ROOT_FILE", "fulcio.pem", instance.chain_pem()),
+        (
+            "SIGSTORE_REKOR_PUBLIC_KEY",
+            "rekor.pub",
+            testing::public_pem(&instance.rekor_key),
+        ),
+        (
+            "SIGSTORE_CT_LOG_PUBLIC_KEY_FILE",
+            "ctfe.pub",
+            testing::public_pem(&instance.ct_key),
+        ),
+    ];
+    let vars: Vec<(&str, PathBuf)> = material
+        .into_iter()
+        .map(|(var, file, text)| (var, env.write(file, text.as_bytes())))
+        .collect();
+    let run = |args: &[&str]| {
+        std::process::Command::new(&cosign)
+            .args(args)
+            .envs(vars.iter().cloned())
+            .output()
+            .expect("cosign")
+    };
+    assert_ok(
+        &run(&oracle),
+        "cosign verify-attestation of the keyless SLSA v1 bundle",
+    );
+    // And refuses it for another workflow of the same repository, as Vouch does.
+    let nightly = subject.replace("release.yml", "nightly.yml");
+    let mut other = oracle;
+    other[7] = &nightly;
+    assert!(
+        !run(&other).status.success(),
+        "cosign accepted another workflow's identity"
+    );
+    // The window's graph carries the verified provenance too (it renders this, computing nothing).
+    let graph = v["graph"].to_string();
+    assert!(graph.contains("acme-ci"), "{graph}");
+    let id = a["signer"].as_str().unwrap_or_default();
+    assert!(id.starts_with("id:"), "the identity's id: {a:#}");
+    assert!(
+        v["graph"]["nodes"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|n| n["label"] == id)),
+        "the identity is named by its id in the graph: {graph}"
+    );
+}

@@ -97,6 +97,9 @@ pub enum Evidence {
     EnvelopeBytes(Vec<u8>),
     /// A DSSE envelope already taken apart (from a sigstore bundle).
     Envelope(Envelope),
+    /// A DSSE envelope taken apart, with the whole Sigstore bundle it came in (JSON): its
+    /// verification material (certificate and log entries, or a public-key hint) goes with it.
+    Bundle { envelope: Envelope, json: String },
     /// A bare in-toto statement (BuildKit): nothing signs it by itself.
     UnsignedStatement(Vec<u8>),
     /// Could not be read: why.
@@ -111,6 +114,20 @@ pub struct FoundAttestation {
     /// The predicate type the manifest annotates (unsigned: a hint).
     pub annotated_predicate_type: Option<String>,
     pub evidence: Evidence,
+}
+
+impl FoundAttestation {
+    /// The attestation with the whole bundle it was read from kept beside its envelope.
+    fn in_bundle(self, bundle: &[u8]) -> Self {
+        let evidence = match self.evidence {
+            Evidence::Envelope(envelope) => Evidence::Bundle {
+                envelope,
+                json: String::from_utf8_lossy(bundle).into_owned(),
+            },
+            other => other,
+        };
+        FoundAttestation { evidence, ..self }
+    }
 }
 
 /// Everything discovered for one digest.
@@ -532,7 +549,7 @@ async fn referrer(
     };
     match parse_bundle(&bundle, &layer.media_type, source) {
         BundleContent::Signatures(s) => into.signatures.extend(s),
-        BundleContent::Attestation(a) => into.attestations.push(a),
+        BundleContent::Attestation(a) => into.attestations.push(a.in_bundle(&bundle)),
     }
     Ok(true)
 }

@@ -482,3 +482,66 @@ fn ui_fixtures_are_what_the_core_returns() {
         stale.join("\n")
     );
 }
+
+/// Keyless attestation bundles as the Inspect view shows them: a real GitHub Actions SLSA v1
+/// provenance bundle (the Sigstore conformance suite's, public-good root) attached to its
+/// subject's digest, assessed for a user who trusts the workflow's identity (verified) and for
+/// one who trusts none (listed, unverified, with the reason).
+#[test]
+fn keyless_attestation_fixtures_are_what_the_core_returns() {
+    use vouch_core::discovery::{parse_bundle, BundleContent, Source};
+    use vouch_core::provenance::{assess_all_with, AttestationRoots};
+    use vouch_core::sigstore::TrustedRoot;
+    use vouch_core::trust::identity::Claims;
+    use vouch_core::trust::{Identity, Subject, TrustedIdentity};
+
+    let json = include_str!(
+        "../../cli/tests/data/sigstore-conformance/happy-path-intoto-in-dsse-v3/bundle.sigstore.json"
+    );
+    let subject = "sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf";
+    let referrer = digest("9b");
+    let BundleContent::Attestation(found) = parse_bundle(
+        json.as_bytes(),
+        vouch_core::cosign::SIGSTORE_BUNDLE_MEDIA_TYPE,
+        Source::Referrer(referrer.clone()),
+    ) else {
+        panic!("an attestation bundle is an attestation");
+    };
+    let Evidence::Envelope(envelope) = found.evidence else {
+        panic!("a bundle's envelope, taken apart");
+    };
+    let fetched = [Fetched {
+        origin: Origin::Referrer { digest: referrer },
+        annotated_predicate_type: None,
+        evidence: Evidence::Bundle {
+            envelope,
+            json: json.to_string(),
+        },
+    }];
+    let identity = Identity::new(
+        "https://token.actions.githubusercontent.com",
+        Subject::Exact("https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main".into()),
+        Claims::default(),
+        None,
+    )
+    .expect("a valid identity");
+    let trusting = TrustSet {
+        identities: vec![TrustedIdentity::new(identity, "Acme CI", vec![], NOW)],
+        ..TrustSet::default()
+    };
+    let mut attestations = Vec::new();
+    for trust in [&trusting, &TrustSet::default()] {
+        let roots = AttestationRoots::new(trust, |_| {
+            TrustedRoot::production().map_err(|e| e.to_string())
+        });
+        let a = assess_all_with(&fetched, (trust, &roots), REPO, subject, &[], None, NOW);
+        attestations.extend(a);
+    }
+    let flags: Vec<bool> = attestations.iter().map(|a| a.verified).collect();
+    assert_eq!(flags, [true, false], "{attestations:#?}");
+    let stale = golden("attestations-keyless", &attestations);
+    assert!(
+        stale.is_none(),
+        "{stale:?}\nIf the change is intended, run `VOUCH_BLESS=1 cargo test -p vouch-core --test ui_golden`"
+    );
+}

@@ -631,6 +631,18 @@ pub fn push_bundle_referrer(
                          "signatures": [{"sig": encode_b64(&sig), "keyid": ""}]}
     }))
     .expect("json");
+    push_bundle_bytes_referrer(reg, repo, subject, bundle)
+}
+
+/// Pushes to `reg/repo`, as a referrer of `subject` (by digest, no tag), the sigstore bundle
+/// `bundle` (JSON) as its one layer; returns the referrer manifest's (digest, size). No
+/// fallback index is written.
+pub fn push_bundle_bytes_referrer(
+    reg: &str,
+    repo: &str,
+    subject: &str,
+    bundle: Vec<u8>,
+) -> (String, usize) {
     let bundle_len = bundle.len();
     let bundle_digest = push_blob(reg, repo, bundle);
     let layer = json!({"mediaType": SIGSTORE_BUNDLE, "digest": bundle_digest, "size": bundle_len});

@@ -299,10 +299,15 @@ fn link_key(
     publisher: Option<&str>,
 ) {
     let Some(fp) = fingerprint else { return };
+    // A keyless signer is a trusted identity, named by its id (`id:` + 12 hex digits).
+    let label = match fp.strip_prefix("id:") {
+        Some(_) => fp.to_string(),
+        None => crate::trust::short_fingerprint(fp),
+    };
     let key = g.node(
         format!("key:{fp}"),
         NodeKind::Key,
-        crate::trust::short_fingerprint(fp),
+        label,
         None,
         Some(fp.to_string()),
     );

@@ -17,6 +17,9 @@
 pub mod attest;
 pub mod fetch;
 pub mod graph;
+pub mod keyless;
+#[cfg(test)]
+mod keyless_tests;
 pub mod metadata;
 pub mod slsa;
 #[cfg(test)]
@@ -41,6 +44,7 @@ pub use crate::dsse::{
 pub use attest::{attest, predicate_type_for, AttestError, AttestOutcome};
 pub use fetch::{inspect, Inspection};
 pub use graph::{Edge, EdgeKind, Mark, Node, NodeKind, ProvenanceGraph};
+pub use keyless::AttestationRoots;
 pub use metadata::{ImageMetadata, PlatformInfo};
 pub use slsa::{BuildProvenance, MaterialRef};
 
@@ -179,9 +183,21 @@ fn expected_subject(
     }
 }
 
+/// Whether one of the statement's subjects is the sha256 digest `expected`.
+fn names(statement: &Statement, expected: &str) -> bool {
+    statement.subjects.iter().any(|s| {
+        s.digest
+            .get("sha256")
+            .map(|h| format!("sha256:{h}"))
+            .as_deref()
+            == Some(expected)
+    })
+}
+
 /// Assesses every fetched attestation for `repository` at `digest`, at time `now`. Pure.
 /// `platform_digests` are the index's platform manifests (empty for an image); `cover` is the
-/// verified image signature, which covers attestations stored inside the index.
+/// verified image signature, which covers attestations stored inside the index. Keyless
+/// bundles are reported unverified (no trusted root): see [`assess_all_with`].
 pub fn assess_all(
     fetched: &[Fetched],
     trust: &TrustSet,
@@ -191,13 +207,41 @@ pub fn assess_all(
     cover: Option<&ImageCover>,
     now: OffsetDateTime,
 ) -> Vec<Attestation> {
+    let roots = AttestationRoots::none();
+    assess_all_with(
+        fetched,
+        (trust, &roots),
+        repository,
+        digest,
+        platform_digests,
+        cover,
+        now,
+    )
+}
+
+/// [`assess_all`], with keyless bundles verified against `roots` (the trusted roots `trust`'s
+/// identities name) and matched against `trust`'s identities. Pure: no I/O, the clock is `now`.
+pub fn assess_all_with(
+    fetched: &[Fetched],
+    (trust, roots): (&TrustSet, &AttestationRoots),
+    repository: &str,
+    digest: &str,
+    platform_digests: &[String],
+    cover: Option<&ImageCover>,
+    now: OffsetDateTime,
+) -> Vec<Attestation> {
     let keyring = Keyring::new(trust);
+    let signers = Signers {
+        keyring: &keyring,
+        trust,
+        roots,
+    };
     fetched
         .iter()
         .map(|f| {
             assess_one(
                 f,
-                &keyring,
+                &signers,
                 repository,
                 digest,
                 platform_digests,
@@ -208,9 +252,16 @@ pub fn assess_all(
         .collect()
 }
 
+/// Who may sign an attestation: the trusted keys, and the trusted identities with their roots.
+struct Signers<'a> {
+    keyring: &'a Keyring<'a>,
+    trust: &'a TrustSet,
+    roots: &'a AttestationRoots,
+}
+
 fn assess_one(
     f: &Fetched,
-    keyring: &Keyring<'_>,
+    signers: &Signers<'_>,
     repository: &str,
     digest: &str,
     platform_digests: &[String],
@@ -244,6 +295,7 @@ fn assess_one(
     };
     let fail = |a: Attestation, cause: Problem| fail_as(a, cause, None);
     let broken = |detail: String| Problem::Broken { detail };
+    let keyring = signers.keyring;
 
     // 1. The bytes: an envelope (signed) or a bare statement (BuildKit).
     let (envelope, payload) = match &f.evidence {
@@ -255,7 +307,9 @@ fn assess_one(
             }
             Err(e) => return fail(a, broken(format!("malformed DSSE envelope: {e}"))),
         },
-        Evidence::Envelope(e) => (Some(e.clone()), e.payload.clone()),
+        Evidence::Envelope(e) | Evidence::Bundle { envelope: e, .. } => {
+            (Some(e.clone()), e.payload.clone())
+        }
         Evidence::UnsignedStatement(bytes) => (None, bytes.clone()),
     };
     if let Some(e) = &envelope {
@@ -267,6 +321,22 @@ fn assess_one(
             .map(|s| clip(&s.keyid, 120))
             .collect();
     }
+    // The Sigstore bundle an envelope came in, if it did: a key-based bundle names its key
+    // (a hint, like `keyid`); a keyless one carries the certificate that signed it.
+    let bundle = match &f.evidence {
+        Evidence::Bundle { json, .. } => crate::sigstore::Bundle::from_json(json)
+            .ok()
+            .map(|b| (json.as_str(), b)),
+        _ => None,
+    };
+    if let Some(hint) = bundle.as_ref().and_then(|(_, b)| b.public_key_hint()) {
+        a.key_hints.push(clip(hint, 120));
+    }
+    let keyless_json = bundle
+        .as_ref()
+        .filter(|(_, b)| b.is_keyless())
+        .map(|(json, _)| *json);
+    let expected = expected_subject(&f.origin, digest, platform_digests);
 
     // 2. What it says (parsed even when unsigned or untrusted, so it is shown, never dropped).
     let statement = match envelope.as_ref().map(|e| e.payload_type.as_str()) {
@@ -286,6 +356,7 @@ fn assess_one(
     // 3. Who signed it.
     let mut verifier: Option<&TrustedKey> = None;
     let mut key_refusal: Option<(Problem, String)> = None;
+    let mut keyless_signer: Option<keyless::KeylessSigner<'_>> = None;
     match &envelope {
         Some(e) => {
             let msg = pae(&e.payload_type, &e.payload);
@@ -307,6 +378,33 @@ fn assess_one(
                 a.signer = Some(k.fingerprint.clone());
                 a.publisher = Some(k.publisher.clone());
                 key_refusal = key_problem(k, repository, now);
+            } else if let Some(json) = keyless_json {
+                // 3b. Keyless: the bundle's certificate, verified against the trusted roots,
+                // must be a trusted identity's. A statement about another image is refused
+                // as such below (4), before any certificate is looked at.
+                let trust = signers.trust;
+                if trust.identities.is_empty() {
+                    return fail_as(
+                        a,
+                        Problem::NoTrustedKey {
+                            trusted_keys: keyring.len(),
+                        },
+                        Some("untrusted signer: signed keyless (a Sigstore certificate), and you trust no keyless identity".into()),
+                    );
+                }
+                if let (Ok(s), Ok(expected)) = (&statement, &expected) {
+                    if names(s, expected) {
+                        match keyless::judge(json, expected, repository, trust, signers.roots, now)
+                        {
+                            Ok(signer) => {
+                                a.signer = Some(signer.identity.id.clone());
+                                a.publisher = Some(signer.identity.publisher.clone());
+                                keyless_signer = Some(signer);
+                            }
+                            Err(cause) => return fail(a, cause),
+                        }
+                    }
+                }
             } else {
                 let n = e.signatures.len();
                 if any_bad_b64 && n == 1 {
@@ -343,18 +441,11 @@ fn assess_one(
         Ok(s) => s,
         Err(detail) => return fail(a, Problem::BadStatement { detail }),
     };
-    let expected = match expected_subject(&f.origin, digest, platform_digests) {
+    let expected = match expected {
         Ok(d) => d,
         Err(cause) => return fail(a, cause),
     };
-    let named = statement.subjects.iter().any(|s| {
-        s.digest
-            .get("sha256")
-            .map(|h| format!("sha256:{h}"))
-            .as_deref()
-            == Some(&expected)
-    });
-    if !named {
+    if !names(&statement, &expected) {
         let subjects = statement
             .subjects
             .iter()
@@ -368,8 +459,8 @@ fn assess_one(
     }
 
     // 5. May the signer vouch for this repository now?
-    match (&envelope, verifier) {
-        (Some(_), Some(k)) => {
+    match (&envelope, verifier, &keyless_signer) {
+        (Some(_), Some(k), _) => {
             if let Some((cause, why)) = key_refusal {
                 return fail_as(a, cause, Some(format!("signed, but {why}")));
             }
@@ -384,7 +475,18 @@ fn assess_one(
                 }
             );
         }
-        (None, _) => match cover {
+        (Some(_), None, Some(signer)) => {
+            let v = &signer.verified;
+            a.verified = true;
+            a.reason = format!(
+                "signed keyless by {} (issuer {}), the trusted identity {}, for this image ({})",
+                clip(&v.san, 200),
+                clip(&v.issuer, 200),
+                signer.identity.label(),
+                short(&expected)
+            );
+        }
+        (None, _, _) => match cover {
             Some(c) => {
                 a.verified = true;
                 a.reason = format!(
@@ -403,7 +505,7 @@ fn assess_one(
                 )
             }
         },
-        (Some(_), None) => {
+        (Some(_), None, None) => {
             return fail_as(
                 a,
                 Problem::NoTrustedKey {

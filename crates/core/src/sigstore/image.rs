@@ -258,6 +258,45 @@ pub fn verify_keyless_bundle(
     verify_against(&bundle, artifact, roots)
 }
 
+/// Verifies a keyless Sigstore attestation bundle (a DSSE envelope of an in-toto statement,
+/// e.g. SLSA provenance from cosign `attest --new-bundle-format` or a GitHub artifact
+/// attestation) attached to the image at `manifest_digest`, against the first of `roots` that
+/// verifies it: the statement's subject must name that digest (the library's binding check).
+/// The predicate is not looked at here; the identity is not matched here.
+pub fn verify_keyless_attestation(
+    manifest_digest: &str,
+    bundle_json: &str,
+    roots: &[TrustedRoot],
+) -> Result<KeylessVerified, SigstoreError> {
+    use sigstore_verify::types::SignatureContent;
+    let bundle = Bundle::from_json(bundle_json)?;
+    if !matches!(bundle.0.content, SignatureContent::DsseEnvelope(_)) {
+        return Err(SigstoreError::Unsupported {
+            reason: "an attestation bundle holds a DSSE envelope, not a message signature".into(),
+        });
+    }
+    verify_against(
+        &bundle,
+        super::Artifact::parse_digest(manifest_digest)?,
+        roots,
+    )
+}
+
+impl KeylessVerified {
+    /// The verified certificate's claims as a trusted identity is matched against them.
+    pub fn identity_claims(&self) -> crate::trust::CertificateClaims {
+        use crate::trust::San;
+        crate::trust::CertificateClaims {
+            issuer: self.issuer.clone(),
+            san: match self.claims.san_kind {
+                Some(super::SanKind::Email) => San::Email(self.san.clone()),
+                _ => San::Uri(self.san.clone()),
+            },
+            extensions: self.claims.extensions.clone(),
+        }
+    }
+}
+
 /// The signed claim names this digest and this repository.
 fn bound_to_image(claim: &Claim, image_repo: &str, digest: &str) -> Result<(), SigstoreError> {
     if !claim.digests.iter().any(|d| d == digest) {

@@ -26,9 +26,9 @@ pub mod roots;
 pub mod testing;
 
 pub use image::{
-    is_keyless, sig_layer_bundle, verify_keyless_bundle, verify_keyless_sig, KeylessVerified,
-    LogEntry, TimeSource, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, REKOR_BUNDLE_ANNOTATION,
-    RFC3161_ANNOTATION,
+    is_keyless, sig_layer_bundle, verify_keyless_attestation, verify_keyless_bundle,
+    verify_keyless_sig, KeylessVerified, LogEntry, TimeSource, CERTIFICATE_ANNOTATION,
+    CHAIN_ANNOTATION, REKOR_BUNDLE_ANNOTATION, RFC3161_ANNOTATION,
 };
 
 use sigstore_verify::{CertificateError, TimestampError, TransparencyLogError};
@@ -299,6 +299,21 @@ impl Bundle {
     /// The bundle's media type, e.g. `application/vnd.dev.sigstore.bundle.v0.3+json`.
     pub fn media_type(&self) -> &str {
         self.0.media_type.as_str()
+    }
+
+    /// Whether it carries a signing certificate (keyless) rather than a public-key hint.
+    pub fn is_keyless(&self) -> bool {
+        self.0.signing_certificate().is_some()
+    }
+
+    /// The public-key hint of a key-based bundle (a hint only: never trusted by itself).
+    pub fn public_key_hint(&self) -> Option<&str> {
+        match &self.0.verification_material.content {
+            sigstore_verify::types::VerificationMaterialContent::PublicKey(k) => {
+                Some(k.hint.as_str()).filter(|h| !h.is_empty())
+            }
+            _ => None,
+        }
     }
 }
 

@@ -778,10 +778,7 @@ impl Instance {
 
     /// Signs `repository` at `digest` keyless-style with `leaf` as cosign 3 does: a v0.3
     /// Sigstore bundle of a DSSE envelope of the image signature statement
-    /// (`https://sigstore.dev/cosign/sign/v1`), logged as a Rekor v1 `dsse` entry at index 1
-    /// of a two-entry tree (the other entry, at 0, is `neighbour`), with its SET, inclusion proof and
-    /// signed checkpoint. (Not index 0: sigstore-go, in cosign, reads a zero log index as
-    /// missing and refuses the entry.)
+    /// (`https://sigstore.dev/cosign/sign/v1`), logged as in [`Instance::sign_statement_bundle`].
     pub fn sign_image_bundle(
         &self,
         repository: &str,
@@ -790,14 +787,28 @@ impl Instance {
         integrated_time: i64,
         neighbour: &[u8],
     ) -> String {
-        let hex_digest = digest.strip_prefix("sha256:").unwrap_or(digest);
-        let statement = json!({
-            "_type": "https://in-toto.io/Statement/v1",
-            "subject": [{ "name": repository, "digest": { "sha256": hex_digest } }],
-            "predicateType": crate::cosign::COSIGN_SIGN_PREDICATE,
-            "predicate": {},
-        })
-        .to_string();
+        let statement = statement(
+            repository,
+            digest,
+            crate::cosign::COSIGN_SIGN_PREDICATE,
+            json!({}),
+        );
+        self.sign_statement_bundle(&statement, leaf, integrated_time, neighbour)
+    }
+
+    /// A v0.3 Sigstore bundle of a DSSE envelope of the in-toto `statement` signed keyless-style
+    /// with `leaf` (an image signature, or an attestation as cosign 2.5
+    /// `attest --new-bundle-format` and GitHub artifact attestations write them), logged as a
+    /// Rekor v1 `dsse` entry at index 1 of a two-entry tree (the other entry, at 0, is
+    /// `neighbour`), with its SET, inclusion proof and signed checkpoint. (Not index 0:
+    /// sigstore-go, in cosign, reads a zero log index as missing and refuses the entry.)
+    pub fn sign_statement_bundle(
+        &self,
+        statement: &str,
+        leaf: &Leaf,
+        integrated_time: i64,
+        neighbour: &[u8],
+    ) -> String {
         let payload_type = crate::dsse::IN_TOTO_PAYLOAD_TYPE;
         let sig = sign_der(
             &leaf.key,
@@ -848,6 +859,23 @@ impl Instance {
         })
         .to_string()
     }
+}
+
+/// An in-toto v1 statement about `repository` at `digest` (`sha256:…`) with `predicate`.
+pub fn statement(
+    repository: &str,
+    digest: &str,
+    predicate_type: &str,
+    predicate: serde_json::Value,
+) -> String {
+    let hex_digest = digest.strip_prefix("sha256:").unwrap_or(digest);
+    json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{ "name": repository, "digest": { "sha256": hex_digest } }],
+        "predicateType": predicate_type,
+        "predicate": predicate,
+    })
+    .to_string()
 }
 
 /// The canonical hashedrekord v0.0.1 body of a signature over `payload` by a certificate.
