@@ -37,9 +37,11 @@ fuzz: ## fuzz every parser of outside data for FUZZ_SECONDS (default 60) each: e
 
 screenshots: deps ## put the real window in every screen, light and dark, and save docs/screenshots/*.png
 	cargo build -p vouch-cli
+	cargo build -p vouch-core --features sigstore-testing --example mint-keyless
 	$(TAURI) build --debug --no-bundle
 	tests/harness/with-env.sh env VOUCH_APP_BINARY=$(CURDIR)/target/debug/vouch-app \
 	  VOUCH_CLI=$(CURDIR)/target/debug/vouch VOUCH_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots \
+	  VOUCH_MINT_KEYLESS=$(CURDIR)/target/debug/examples/mint-keyless \
 	  node --test --test-concurrency=1 --test-timeout=240000 tests/e2e/screens.test.mjs tests/e2e/search.test.mjs
 
 lint: deps ## fmt, clippy -D warnings, rustdoc, cargo deny, generated IPC types up to date, TypeScript/Svelte checks and eslint

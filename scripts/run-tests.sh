@@ -32,12 +32,15 @@ section "UI unit tests (Vitest)"
 (cd ui && npm test --silent)
 
 section "end-to-end: the real window through WebKitWebDriver"
+# mint-keyless signs images keyless from a local Sigstore-like instance (tests/e2e/keyless.test.mjs,
+# and the demo below).
+cargo build -p vouch-core --features sigstore-testing --example mint-keyless
 VOUCH_APP_BINARY="$root/target/debug/vouch-app" VOUCH_CLI="$root/target/debug/vouch" \
+  VOUCH_MINT_KEYLESS="$root/target/debug/examples/mint-keyless" \
   node --test --test-concurrency=1 --test-timeout=240000 \
     tests/e2e/*.test.mjs
 
 section "demo: scripts/demo.sh seeds the images it promises and opens the window on them"
-cargo build -p vouch-core --features sigstore-testing --example mint-keyless
 tests/demo/seed-test.sh
 
 section "package: the .deb installed with apt, run (CLI and window) and removed"

@@ -123,3 +123,15 @@ export async function putManifest(registry, repo, ref, manifest) {
   });
   if (r.status !== 201) throw new Error(`manifest put: ${r.status} ${await r.text()}`);
 }
+
+/**
+ * Pushes REPO:TAG signed keyless (a cosign 2.x `.sig` with a Fulcio-style certificate for
+ * SUBJECT from ISSUER) by crates/core/examples/mint-keyless.rs at MINTER, from the local
+ * Sigstore-like instance INSTANCE (its keys derive from the label). Returns the image's reference
+ * and the instance's trusted_root.json (written under DIR, for `vouch trust-root add`).
+ */
+export function mintKeyless(minter, registry, repo, tag, { dir, instance, issuer, subject }) {
+  execFileSync(minter, [registry, repo, '1', dir, '--tag', tag, '--instance', instance, '--issuer', issuer, '--subject', subject],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  return { ref: `${registry}/${repo}:${tag}`, root: path.join(dir, 'trusted_root.json') };
+}

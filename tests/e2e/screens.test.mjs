@@ -15,12 +15,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Session, poll, requireEnv } from './webdriver.mjs';
-import { getManifest, pushImage, putManifest } from './registry.mjs';
+import { getManifest, mintKeyless, pushImage, putManifest } from './registry.mjs';
 
 const app = requireEnv('VOUCH_APP_BINARY');
 const cli = requireEnv('VOUCH_CLI');
 const registry = requireEnv('VOUCH_TEST_REGISTRY');
-const skip = !app || !cli || !registry ? 'needs the harness: run through `make test`' : false;
+const minter = requireEnv('VOUCH_MINT_KEYLESS');
+const skip = !app || !cli || !registry || !minter ? 'needs the harness: run through `make test`' : false;
 if (skip) console.warn(`\n!!! SKIPPING screen tests: ${skip}\n`);
 
 const shotsDir = process.env.VOUCH_SCREENSHOTS_DIR; // set by `make screenshots`
@@ -417,5 +418,38 @@ test('Settings → Team trust lists: a subscription and the diff of a new versio
     assert.ok(changes.some((c) => c.kind === 'kept_local' && c.fingerprint === keys.acme.fingerprint));
     assert.ok(changes.some((c) => c.kind === 'added' && /Initech Build/.test(c.text)));
     await s.execute('document.querySelector(\'[data-testid="trust-lists"]\').scrollIntoView({ block: "start" });');
+  });
+});
+
+test('Verify: a keyless-signed image, its signer (workflow identity, issuer, log entry) in the details', { skip }, async () => {
+  // Acme's release workflow signs keyless through Acme's own Sigstore deployment: its trusted
+  // root added with the CLI, the workflow's identity tied to it.
+  const subject = 'https://github.com/acme/web/.github/workflows/release.yml@refs/tags/v2.1.0';
+  const minted = mintKeyless(minter, registry, 'acme/web', '2.1.0', {
+    dir: path.join(work, 'keyless'), instance: 'acme-sigstore', issuer: 'https://token.actions.githubusercontent.com', subject,
+  });
+  vouch(['trust-root', 'add', minted.root, '--name', 'acme-sigstore']);
+  vouch([
+    'identity', 'add', '--issuer', 'https://token.actions.githubusercontent.com',
+    '--subject', 'https://github.com/acme/web/.github/workflows/release.yml@refs/tags/*',
+    '--name', 'Acme Web Release (Acme Sigstore)', '--scope', R('acme/web'), '--trusted-root', 'acme-sigstore',
+  ]);
+  await screen('verify-keyless', async () => {
+    await s.click('[data-testid="nav-verify"]');
+    await s.type('[data-testid="verify-input"]', minted.ref);
+    await s.click('[data-testid="verify-submit"]');
+    const css = `[data-testid="verdict-row"][data-reference="${minted.ref}"]`;
+    const row = await s.waitFor(css, () => true, 60_000);
+    await poll('the keyless image checked', async () => {
+      const status = await s.attr(row, 'data-status');
+      return status && status !== 'checking' ? status : undefined;
+    });
+    assert.equal(await s.attr(row, 'data-status'), 'verified', await s.cmd('GET', `/element/${row}/text`));
+    await s.cmd('POST', `/element/${await s.within(row, '[data-testid="verdict-toggle"]')}/click`, {});
+    assert.equal((await s.text(`${css} [data-testid="keyless-subject"]`)).trim(), subject);
+    assert.match(await s.text(`${css} [data-testid="keyless-identity"]`), /trusted as Acme Web Release \(Acme Sigstore\)/);
+    assert.match(await s.text(`${css} [data-testid="keyless-log"]`), /entry \d+ of log/);
+    assert.match(await s.text(`${css} [data-testid="keyless-cert-time"]`), /trusted root acme-sigstore/);
+    await s.execute('document.querySelector(arguments[0]).scrollIntoView({ block: "start" });', css);
   });
 });
