@@ -550,6 +550,12 @@ fn judge(
             (Outcome::Failed, fail)
         }
     };
+    // What signed, in the key-status and scope checks: keys keep their words.
+    let who = if signer == "trusted key" {
+        "key"
+    } else {
+        "key or identity"
+    };
     let mut checks = Vec::new();
     let n = found.len();
     checks.push(if n == 0 {
@@ -596,13 +602,13 @@ fn judge(
         ),
         (
             CheckName::KeyStatus,
-            "the key is active and not expired".into(),
-            "the key is revoked or expired".into(),
+            format!("the {who} is active and not expired"),
+            format!("the {who} is revoked or expired"),
         ),
         (
             CheckName::Scope,
-            format!("the key is scoped to {repository}"),
-            format!("no signing key is scoped to {repository}"),
+            format!("the {who} is scoped to {repository}"),
+            format!("no signing {who} is scoped to {repository}"),
         ),
     ];
     for (i, (name, pass, fail)) in funnel.into_iter().enumerate() {
