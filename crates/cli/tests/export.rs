@@ -665,14 +665,7 @@ fn exports_with_identities_validate_strictly_and_leave_out_what_they_cannot_expr
     let env = Env::new("export-identities");
     // The custom root `corp`, in the profile the export reads roots from.
     let root = vouch_core::sigstore::testing::Instance::new("corp");
-    let root_file = env.write("corp-root.json", root.trusted_root_json().as_bytes());
-    env.ok(&[
-        "trust-root",
-        "add",
-        root_file.to_str().expect("utf8"),
-        "--name",
-        "corp",
-    ]);
+    env.add_trusted_root(&root.trusted_root_json(), "corp");
     let file = identity_trust_set(&env, "keys-and-identities", true);
     let (yaml, stderr) = exported(&env, &["export", "kyverno", "--trust-set", &file]);
     assert!(
@@ -800,17 +793,7 @@ fn skopeo_with_the_containers_export_accepts_the_exported_email_identity_only() 
     let skopeo = skopeo();
     let env = Env::new("export-keyless");
     let instance = Instance::new("export-keyless");
-    let root_file = env.write(
-        "export-keyless-root.json",
-        instance.trusted_root_json().as_bytes(),
-    );
-    env.ok(&[
-        "trust-root",
-        "add",
-        root_file.to_str().expect("utf8"),
-        "--name",
-        "corp",
-    ]);
+    env.add_trusted_root(&instance.trusted_root_json(), "corp");
     let google = "https://accounts.google.com";
     let store = TrustStore::new(
         std::sync::Arc::new(MemoryBackend::new()),
