@@ -245,7 +245,7 @@ fn kyverno_counts_a_publishers_identities_as_one_attestor_with_anchored_patterns
             email("bob", "bob@example.com", Some("corp")),
         ])
     };
-    let (e, acme) = kyverno_two_of(&s);
+    let (_, acme) = kyverno_two_of(&s);
     let attestors = acme["spec"]["attestors"].as_array().expect("attestors");
     assert_eq!(attestors.len(), 2, "{acme:#}");
     let ci = &attestors[0]["cosign"];
