@@ -665,7 +665,7 @@ fn keyless_attestation_bundles_are_verified_against_the_trusted_identity() {
     );
 
     let env = Env::new("prov-keyless");
-    env.add_trusted_root(&instance.trusted_root_json(), "instance");
+    let root = env.add_trusted_root(&instance.trusted_root_json(), "instance");
     let issuer = spec.issuer.as_str();
     let subject = spec.identity();
     let id_args = ["identity", "add", "--issuer", issuer, "--subject", subject];
