@@ -4,7 +4,8 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use common::*;
 use serde_json::{json, Value};
@@ -296,21 +297,7 @@ fn an_expanded_scope_exports_the_repositories_the_catalog_lists_and_skopeo_decid
 #[test]
 fn a_policy_pattern_is_never_expanded_and_nothing_is_written() {
     let env = Env::new("export-expand-policy");
-    let file = trust_set_with_policies(
-        &env,
-        json!([{"pattern": "ghcr.io/*/app", "mode": "enforce", "threshold": 2}]),
-    );
-    let dir = env.path("out");
-    let out = env.run(&[
-        "export",
-        "containers",
-        "--trust-set",
-        &file,
-        "--expand-scope",
-        "ghcr.io/*/app",
-        "--output",
-        dir.to_str().expect("utf8"),
-    ]);
+    let (out, dir) = export_app_policy(&env, 2, &["--expand-scope", "ghcr.io/*/app"]);
     assert_fails_with(&out, "`ghcr.io/*/app` cannot be expanded");
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("policy's pattern"),
@@ -331,22 +318,23 @@ fn trust_set_with_policies(env: &Env, policies: Value) -> String {
     file
 }
 
+/// `vouch export containers --trust-set FILE [extra…] --output DIR` of a trust set with an
+/// enforce policy on `ghcr.io/*/app` needing `threshold` signers: the run and DIR.
+fn export_app_policy(env: &Env, threshold: u32, extra: &[&str]) -> (Output, PathBuf) {
+    let file = trust_set_with_policies(
+        env,
+        json!([{"pattern": "ghcr.io/*/app", "mode": "enforce", "threshold": threshold}]),
+    );
+    let dir = env.path("out");
+    let args = ["export", "containers", "--trust-set", &file];
+    let output = ["--output", dir.to_str().expect("utf8")];
+    (env.run(&[&args[..], extra, &output].concat()), dir)
+}
+
 #[test]
 fn an_inexpressible_policy_glob_is_refused_naming_it_and_nothing_is_written() {
     let env = Env::new("export-refused");
-    let file = trust_set_with_policies(
-        &env,
-        json!([{"pattern": "ghcr.io/*/app", "mode": "enforce", "threshold": 1}]),
-    );
-    let dir = env.path("out");
-    let out = env.run(&[
-        "export",
-        "containers",
-        "--trust-set",
-        &file,
-        "--output",
-        dir.to_str().expect("utf8"),
-    ]);
+    let (out, dir) = export_app_policy(&env, 1, &[]);
     assert_fails_with(
         &out,
         "`ghcr.io/*/app` cannot be expressed in containers-policy.json",
