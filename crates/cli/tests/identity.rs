@@ -60,6 +60,15 @@ fn policy_show(env: &Env, image: &str) -> Value {
     serde_json::from_str(&env.ok(&["policy", "show", image, "--json"])).expect("json")
 }
 
+/// A user (`name`, in the harness, for `what`) who trusts one key, published by `acme`.
+fn with_acme_key(what: &str, name: &str) -> Env {
+    real_env(what);
+    let env = Env::new(name);
+    let (_, pubkey) = openssl_ed25519(env.dir.path(), "acme");
+    env.add_key(&pubkey, "acme", &[]);
+    env
+}
+
 fn rfc3339(t: time::OffsetDateTime) -> String {
     t.replace_nanosecond(0)
         .expect("whole seconds")
@@ -310,10 +319,7 @@ fn malformed_identities_are_refused_with_a_sentence_and_nothing_is_stored() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn key_list_json_keeps_its_shape_beside_identities() {
-    real_env("key list shape");
-    let env = Env::new("identity-keys");
-    let (_, pubkey) = openssl_ed25519(env.dir.path(), "acme");
-    env.add_key(&pubkey, "acme", &[]);
+    let env = with_acme_key("key list shape", "identity-keys");
     add_release(&env, &["--name", "acme"]);
     let keys = env.keys();
     assert_eq!(keys.len(), 1, "{keys:?}");
@@ -345,10 +351,7 @@ fn key_list_json_keeps_its_shape_beside_identities() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn a_key_and_an_identity_of_one_publisher_count_once_towards_a_threshold() {
-    real_env("identity threshold");
-    let env = Env::new("identity-threshold");
-    let (_, pubkey) = openssl_ed25519(env.dir.path(), "acme");
-    env.add_key(&pubkey, "acme", &[]);
+    let env = with_acme_key("identity threshold", "identity-threshold");
     add_release(&env, &["--name", "acme", "--scope", "ghcr.io/acme/**"]);
     env.set_policy("ghcr.io/acme/**", "enforce", &["--threshold", "2"]);
     let show = |image: &str| policy_show(&env, image);
