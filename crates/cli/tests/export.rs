@@ -4,7 +4,8 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use common::*;
 use serde_json::{json, Value};
@@ -296,21 +297,7 @@ fn an_expanded_scope_exports_the_repositories_the_catalog_lists_and_skopeo_decid
 #[test]
 fn a_policy_pattern_is_never_expanded_and_nothing_is_written() {
     let env = Env::new("export-expand-policy");
-    let file = trust_set_with_policies(
-        &env,
-        json!([{"pattern": "ghcr.io/*/app", "mode": "enforce", "threshold": 2}]),
-    );
-    let dir = env.path("out");
-    let out = env.run(&[
-        "export",
-        "containers",
-        "--trust-set",
-        &file,
-        "--expand-scope",
-        "ghcr.io/*/app",
-        "--output",
-        dir.to_str().expect("utf8"),
-    ]);
+    let (out, dir) = export_app_policy(&env, 2, &["--expand-scope", "ghcr.io/*/app"]);
     assert_fails_with(&out, "`ghcr.io/*/app` cannot be expanded");
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("policy's pattern"),
@@ -331,22 +318,23 @@ fn trust_set_with_policies(env: &Env, policies: Value) -> String {
     file
 }
 
+/// `vouch export containers --trust-set FILE [extra…] --output DIR` of a trust set with an
+/// enforce policy on `ghcr.io/*/app` needing `threshold` signers: the run and DIR.
+fn export_app_policy(env: &Env, threshold: u32, extra: &[&str]) -> (Output, PathBuf) {
+    let file = trust_set_with_policies(
+        env,
+        json!([{"pattern": "ghcr.io/*/app", "mode": "enforce", "threshold": threshold}]),
+    );
+    let dir = env.path("out");
+    let args = ["export", "containers", "--trust-set", &file];
+    let output = ["--output", dir.to_str().expect("utf8")];
+    (env.run(&[&args[..], extra, &output].concat()), dir)
+}
+
 #[test]
 fn an_inexpressible_policy_glob_is_refused_naming_it_and_nothing_is_written() {
     let env = Env::new("export-refused");
-    let file = trust_set_with_policies(
-        &env,
-        json!([{"pattern": "ghcr.io/*/app", "mode": "enforce", "threshold": 1}]),
-    );
-    let dir = env.path("out");
-    let out = env.run(&[
-        "export",
-        "containers",
-        "--trust-set",
-        &file,
-        "--output",
-        dir.to_str().expect("utf8"),
-    ]);
+    let (out, dir) = export_app_policy(&env, 1, &[]);
     assert_fails_with(
         &out,
         "`ghcr.io/*/app` cannot be expressed in containers-policy.json",
@@ -408,15 +396,27 @@ fn admission_trust_set(env: &Env) -> String {
     trust_set_of(env, "admission", &keys, &[("ghcr.io/acme/**", 2)])
 }
 
+/// A trust store of its own (in memory) for building a trust set file.
+fn memory_store(env: &Env, name: &str) -> vouch_core::trust::TrustStore {
+    vouch_core::trust::TrustStore::new(
+        std::sync::Arc::new(vouch_core::trust::MemoryBackend::new()),
+        "file",
+        env.path(&format!("{name}.lock")),
+    )
+}
+
+/// `store`'s trust set written to `NAME-trust-set.json`: its path.
+fn trust_set_written(env: &Env, store: &vouch_core::trust::TrustStore, name: &str) -> String {
+    let set = store.export_set().expect("export").to_json().expect("json");
+    let file = env.write(&format!("{name}-trust-set.json"), &set);
+    file.to_str().expect("utf-8 path").to_string()
+}
+
 /// A trust set file named `name` with a new key per (publisher, scopes) and a warn policy of
 /// each (pattern, threshold).
 fn trust_set_of(env: &Env, name: &str, keys: &[(&str, &[String])], warn: &[(&str, u32)]) -> String {
-    use vouch_core::trust::{MemoryBackend, PolicyMode, TrustStore};
-    let store = TrustStore::new(
-        std::sync::Arc::new(MemoryBackend::new()),
-        "file",
-        env.path(&format!("{name}.lock")),
-    );
+    use vouch_core::trust::PolicyMode;
+    let store = memory_store(env, name);
     for (publisher, scopes) in keys {
         let key = test_key().public_key();
         store
@@ -428,9 +428,7 @@ fn trust_set_of(env: &Env, name: &str, keys: &[(&str, &[String])], warn: &[(&str
             .set_policy(pattern, PolicyMode::Warn, *threshold)
             .expect("policy");
     }
-    let set = store.export_set().expect("export").to_json().expect("json");
-    let file = env.write(&format!("{name}-trust-set.json"), &set);
-    file.to_str().expect("utf-8 path").to_string()
+    trust_set_written(env, &store, name)
 }
 
 /// `python3 tests/crds/validate.py CRD -` over `yaml`: asserts every document validates
@@ -581,12 +579,8 @@ fn policy_controller_exports_validate_strictly_against_the_vendored_crd() {
 /// email tied to the custom root `corp`; a key for everything `with_key`.
 fn identity_trust_set(env: &Env, name: &str, with_key: bool) -> String {
     use vouch_core::trust::identity::{Claims, Identity, Subject};
-    use vouch_core::trust::{MemoryBackend, PolicyMode, TrustStore};
-    let store = TrustStore::new(
-        std::sync::Arc::new(MemoryBackend::new()),
-        "file",
-        env.path(&format!("{name}.lock")),
-    );
+    use vouch_core::trust::PolicyMode;
+    let store = memory_store(env, name);
     if with_key {
         store
             .add_public(&test_key().public_key(), Some("all"), &[], None, None)
@@ -655,9 +649,22 @@ fn identity_trust_set(env: &Env, name: &str, with_key: bool) -> String {
     store
         .set_policy("ghcr.io/acme/**", PolicyMode::Warn, 2)
         .expect("policy");
-    let set = store.export_set().expect("export").to_json().expect("json");
-    let file = env.write(&format!("{name}-trust-set.json"), &set);
-    file.to_str().expect("utf-8 path").to_string()
+    trust_set_written(env, &store, name)
+}
+
+/// `vouch export TARGET... --trust-set FILE`, as [`exported`] returns it.
+fn export_of(env: &Env, target: &[&str], file: &str) -> (String, String) {
+    exported(env, &[&["export"], target, &["--trust-set", file]].concat())
+}
+
+/// Asserts that `text` holds every one of `present` and none of `absent`.
+fn says(text: &str, present: &[&str], absent: &[&str]) {
+    for p in present {
+        assert!(text.contains(p), "no {p:?} in: {text}");
+    }
+    for a in absent {
+        assert!(!text.contains(a), "{a:?} in: {text}");
+    }
 }
 
 #[test]
@@ -665,102 +672,64 @@ fn exports_with_identities_validate_strictly_and_leave_out_what_they_cannot_expr
     let env = Env::new("export-identities");
     // The custom root `corp`, in the profile the export reads roots from.
     let root = vouch_core::sigstore::testing::Instance::new("corp");
-    let root_file = env.write("corp-root.json", root.trusted_root_json().as_bytes());
-    env.ok(&[
-        "trust-root",
-        "add",
-        root_file.to_str().expect("utf8"),
-        "--name",
-        "corp",
-    ]);
+    env.add_trusted_root(&root.trusted_root_json(), "corp");
     let file = identity_trust_set(&env, "keys-and-identities", true);
-    let (yaml, stderr) = exported(&env, &["export", "kyverno", "--trust-set", &file]);
-    assert!(
-        yaml.contains("\"subject\": \"alice@example.com\""),
-        "{yaml}"
+    let (yaml, stderr) = export_of(&env, &["kyverno"], &file);
+    says(
+        &yaml,
+        &[
+            "\"subject\": \"alice@example.com\"",
+            "\"subjectRegExp\": \"^(?:https://github\\\\.com/acme/[^/@]*/\\\\.github/workflows/[^/@]*@refs/tags/[^@]*)$\"",
+            "\"trustedRoot\"",
+            "bob@corp.example",
+        ],
+        &["refs/heads/main"],
     );
-    assert!(
-        yaml.contains("\"subjectRegExp\": \"^(?:https://github\\\\.com/acme/[^/@]*/\\\\.github/workflows/[^/@]*@refs/tags/[^@]*)$\""),
-        "{yaml}"
-    );
-    assert!(
-        yaml.contains("\"trustedRoot\"") && yaml.contains("bob@corp.example"),
-        "{yaml}"
-    );
-    assert!(!yaml.contains("refs/heads/main"), "{yaml}");
-    assert!(
-        stderr.contains("pushes") && stderr.contains("build trigger"),
-        "{stderr}"
-    );
+    says(&stderr, &["pushes", "build trigger"], &[]);
     assert_valid_against("kyverno-imagevalidatingpolicies.yaml", &yaml);
 
-    let (yaml, stderr) = exported(&env, &["export", "policy-controller", "--trust-set", &file]);
-    assert!(
-        yaml.contains("\"keyless\"") && yaml.contains("alice@example.com"),
-        "{yaml}"
+    let (yaml, stderr) = export_of(&env, &["policy-controller"], &file);
+    says(
+        &yaml,
+        &["\"keyless\"", "alice@example.com"],
+        &["bob@corp.example"],
     );
-    assert!(!yaml.contains("bob@corp.example"), "{yaml}");
-    assert!(stderr.contains("TrustRoot"), "{stderr}");
+    says(&stderr, &["TrustRoot"], &[]);
     assert_valid_against("policy-controller-clusterimagepolicies.yaml", &yaml);
 
-    let (yaml, stderr) = exported(
-        &env,
-        &[
-            "export",
-            "kyverno",
-            "--api",
-            "clusterpolicy",
-            "--trust-set",
-            &file,
-        ],
-    );
+    let (yaml, stderr) = export_of(&env, &["kyverno", "--api", "clusterpolicy"], &file);
     // One entry per identity: alice, bob with his root's CAs and keys; the two workflow
     // patterns of one publisher would count twice towards `count: 2`.
-    assert!(
-        yaml.contains("\"subject\": \"alice@example.com\""),
-        "{yaml}"
+    says(
+        &yaml,
+        &[
+            "\"subject\": \"alice@example.com\"",
+            "bob@corp.example",
+            "\"pubkey\": \"-----BEGIN PUBLIC KEY",
+        ],
+        &["github\\.com/acme"],
     );
-    assert!(
-        yaml.contains("bob@corp.example") && yaml.contains("\"pubkey\": \"-----BEGIN PUBLIC KEY"),
-        "{yaml}"
-    );
-    assert!(!yaml.contains("github\\.com/acme"), "{yaml}");
-    assert!(stderr.contains("count once in Vouch"), "{stderr}");
+    says(&stderr, &["count once in Vouch"], &[]);
     assert_valid_against("kyverno-clusterpolicies.yaml", &yaml);
 
-    let (json, stderr) = exported(
-        &env,
-        &[
-            "export",
-            "containers",
-            "--accept-scope-overlap",
-            "--trust-set",
-            &file,
-        ],
-    );
+    let overlap = ["containers", "--accept-scope-overlap"];
+    let (json, stderr) = export_of(&env, &overlap, &file);
     // 1 of a key or alice: no requirement says "any of a key or an identity".
-    assert!(!json.contains("fulcio"), "{json}");
-    assert!(
-        stderr.contains("alice") && stderr.contains("one list of keys or one identity"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("acme ci") && stderr.contains("subjectEmail"),
-        "{stderr}"
+    says(&json, &[], &["fulcio"]);
+    says(
+        &stderr,
+        &[
+            "alice",
+            "one list of keys or one identity",
+            "acme ci",
+            "subjectEmail",
+        ],
+        &[],
     );
     // Without the key: alice alone everywhere; alice and bob (root `corp`) both required under
     // `ghcr.io/acme` (2 of them: the workflows cannot be expressed).
     let file = identity_trust_set(&env, "identities", false);
-    let (json, _) = exported(
-        &env,
-        &[
-            "export",
-            "containers",
-            "--accept-scope-overlap",
-            "--trust-set",
-            &file,
-        ],
-    );
+    let (json, _) = export_of(&env, &overlap, &file);
     let policy: Value =
         serde_json::from_str(json.split("\n# ").next().expect("policy")).expect("policy.json");
     let docker = &policy["transports"]["docker"];
@@ -795,28 +764,13 @@ fn exports_with_identities_validate_strictly_and_leave_out_what_they_cannot_expr
 fn skopeo_with_the_containers_export_accepts_the_exported_email_identity_only() {
     use vouch_core::sigstore::testing::{self, Instance, LeafSpec, San};
     use vouch_core::trust::identity::{Claims, Identity, Subject};
-    use vouch_core::trust::{MemoryBackend, TrustStore};
     let reg = real_registry("keyless identities in the containers export");
     let skopeo = skopeo();
     let env = Env::new("export-keyless");
     let instance = Instance::new("export-keyless");
-    let root_file = env.write(
-        "export-keyless-root.json",
-        instance.trusted_root_json().as_bytes(),
-    );
-    env.ok(&[
-        "trust-root",
-        "add",
-        root_file.to_str().expect("utf8"),
-        "--name",
-        "corp",
-    ]);
+    env.add_trusted_root(&instance.trusted_root_json(), "corp");
     let google = "https://accounts.google.com";
-    let store = TrustStore::new(
-        std::sync::Arc::new(MemoryBackend::new()),
-        "file",
-        env.path("keyless.lock"),
-    );
+    let store = memory_store(&env, "keyless");
     let alice = Identity::new(
         google,
         Subject::Exact("alice@example.com".into()),
@@ -827,14 +781,13 @@ fn skopeo_with_the_containers_export_accepts_the_exported_email_identity_only() 
     store
         .add_identity(alice, Some("alice"), &[], None, None)
         .expect("trust alice");
-    let set = store.export_set().expect("export").to_json().expect("json");
-    let file = env.write("keyless-trust-set.json", &set);
+    let file = trust_set_written(&env, &store, "keyless");
     let dir = env.path("keyless-export");
     let out = env.ok(&[
         "export",
         "containers",
         "--trust-set",
-        file.to_str().expect("utf8"),
+        &file,
         "--output",
         dir.to_str().expect("utf8"),
     ]);

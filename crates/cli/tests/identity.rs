@@ -7,23 +7,23 @@ use common::*;
 use serde_json::Value;
 
 const GITHUB: &str = "https://token.actions.githubusercontent.com";
+const GOOGLE: &str = "https://accounts.google.com";
 const RELEASE_RE: &str =
     r"https://github\.com/acme/app/\.github/workflows/release\.yml@refs/tags/v[0-9.]+";
 
+/// `vouch identity add` of the release workflow's identity (its arguments before the extras).
+const ADD_RELEASE: [&str; 6] = [
+    "identity",
+    "add",
+    "--issuer",
+    GITHUB,
+    "--subject-regexp",
+    RELEASE_RE,
+];
+
 /// `vouch identity add --issuer GITHUB --subject-regexp RELEASE_RE [extra…]`: the id it printed.
 fn add_release(env: &Env, extra: &[&str]) -> String {
-    let out = env.ok(&[
-        &[
-            "identity",
-            "add",
-            "--issuer",
-            GITHUB,
-            "--subject-regexp",
-            RELEASE_RE,
-        ],
-        extra,
-    ]
-    .concat());
+    let out = env.ok(&[&ADD_RELEASE[..], extra].concat());
     let id = out.trim().to_string();
     assert!(
         id.starts_with("id:") && id.len() == 15 && !id.contains('\n'),
@@ -35,6 +35,38 @@ fn add_release(env: &Env, extra: &[&str]) -> String {
 fn identities(env: &Env) -> Vec<Value> {
     serde_json::from_str(&env.ok(&["identity", "list", "--json"]))
         .expect("identity list --json is a JSON array")
+}
+
+/// `vouch identity add --issuer ISSUER --subject SUBJECT --name NAME [extra…]`.
+fn add_exact(env: &Env, issuer: &str, subject: &str, name: &str, extra: &[&str]) {
+    let args = ["identity", "add", "--issuer", issuer, "--subject", subject];
+    env.ok(&[&args[..], &["--name", name], extra].concat());
+}
+
+/// The names of the fields of the JSON object `v`, sorted.
+fn field_names(v: &Value) -> Vec<&str> {
+    let mut fields: Vec<&str> = v
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    fields.sort_unstable();
+    fields
+}
+
+/// `vouch policy show IMAGE --json`.
+fn policy_show(env: &Env, image: &str) -> Value {
+    serde_json::from_str(&env.ok(&["policy", "show", image, "--json"])).expect("json")
+}
+
+/// A user (`name`, in the harness, for `what`) who trusts one key, published by `acme`.
+fn with_acme_key(what: &str, name: &str) -> Env {
+    real_env(what);
+    let env = Env::new(name);
+    let (_, pubkey) = openssl_ed25519(env.dir.path(), "acme");
+    env.add_key(&pubkey, "acme", &[]);
+    env
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
@@ -85,15 +117,8 @@ fn add_list_show_revoke_rm_persist_across_processes() {
     let list = identities(&env);
     assert_eq!(list.len(), 1, "{list:?}");
     let i = &list[0];
-    let mut fields: Vec<&str> = i
-        .as_object()
-        .expect("object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    fields.sort_unstable();
     assert_eq!(
-        fields,
+        field_names(i),
         [
             "added_at",
             "claims",
@@ -164,20 +189,7 @@ fn add_list_show_revoke_rm_persist_across_processes() {
     assert_eq!(i["state"]["kind"], "revoked");
     assert_eq!(i["revoked_reason"], "repository taken over");
     // Adding it again does not reactivate it, and says so.
-    let again = env.run(
-        &[
-            &[
-                "identity",
-                "add",
-                "--issuer",
-                GITHUB,
-                "--subject-regexp",
-                RELEASE_RE,
-            ][..],
-            &claims,
-        ]
-        .concat(),
-    );
+    let again = env.run(&[&ADD_RELEASE[..], &claims].concat());
     assert_ok(&again, "identity add again");
     assert!(
         String::from_utf8_lossy(&again.stderr).contains("stays revoked"),
@@ -201,30 +213,14 @@ fn expiry_is_shown_as_the_core_states_it() {
     let now = time::OffsetDateTime::now_utc();
     let soon = rfc3339(now + time::Duration::hours(3 * 24 + 12));
     let past = rfc3339(now - time::Duration::days(1));
-    env.ok(&[
-        "identity",
-        "add",
-        "--issuer",
-        GITHUB,
-        "--subject",
-        "me@acme.example",
-        "--name",
-        "me",
-        "--expires",
-        &soon,
-    ]);
-    env.ok(&[
-        "identity",
-        "add",
-        "--issuer",
-        "https://accounts.google.com",
-        "--subject",
+    add_exact(&env, GITHUB, "me@acme.example", "me", &["--expires", &soon]);
+    add_exact(
+        &env,
+        GOOGLE,
         "*@acme.example",
-        "--name",
         "team",
-        "--expires",
-        &past,
-    ]);
+        &["--expires", &past],
+    );
     let list = identities(&env);
     let me = list.iter().find(|i| i["publisher"] == "me").expect("me");
     assert_eq!(
@@ -246,8 +242,7 @@ fn expiry_is_shown_as_the_core_states_it() {
         "{show}"
     );
     // An expired identity cannot vouch: it does not count for any repository.
-    let c: Value = serde_json::from_str(&env.ok(&["policy", "show", "ghcr.io/acme/app", "--json"]))
-        .expect("json");
+    let c = policy_show(&env, "ghcr.io/acme/app");
     assert_eq!(c["distinct"], 1, "{c}");
     assert_eq!(c["publishers"][0]["publisher"], "me");
 }
@@ -324,22 +319,12 @@ fn malformed_identities_are_refused_with_a_sentence_and_nothing_is_stored() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn key_list_json_keeps_its_shape_beside_identities() {
-    real_env("key list shape");
-    let env = Env::new("identity-keys");
-    let (_, pubkey) = openssl_ed25519(env.dir.path(), "acme");
-    env.add_key(&pubkey, "acme", &[]);
+    let env = with_acme_key("key list shape", "identity-keys");
     add_release(&env, &["--name", "acme"]);
     let keys = env.keys();
     assert_eq!(keys.len(), 1, "{keys:?}");
-    let mut fields: Vec<&str> = keys[0]
-        .as_object()
-        .expect("object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    fields.sort_unstable();
     assert_eq!(
-        fields,
+        field_names(&keys[0]),
         [
             "added_at",
             "algorithm",
@@ -366,15 +351,10 @@ fn key_list_json_keeps_its_shape_beside_identities() {
 #[test]
 #[ignore = "needs the harness: run through make test (tests/harness/with-env.sh)"]
 fn a_key_and_an_identity_of_one_publisher_count_once_towards_a_threshold() {
-    real_env("identity threshold");
-    let env = Env::new("identity-threshold");
-    let (_, pubkey) = openssl_ed25519(env.dir.path(), "acme");
-    env.add_key(&pubkey, "acme", &[]);
+    let env = with_acme_key("identity threshold", "identity-threshold");
     add_release(&env, &["--name", "acme", "--scope", "ghcr.io/acme/**"]);
     env.set_policy("ghcr.io/acme/**", "enforce", &["--threshold", "2"]);
-    let show = |image: &str| -> Value {
-        serde_json::from_str(&env.ok(&["policy", "show", image, "--json"])).expect("json")
-    };
+    let show = |image: &str| policy_show(&env, image);
     let c = show("ghcr.io/acme/app:1.0");
     assert_eq!(c["repository"], "ghcr.io/acme/app");
     assert_eq!(c["policy"]["threshold"], 2);
@@ -394,18 +374,8 @@ fn a_key_and_an_identity_of_one_publisher_count_once_towards_a_threshold() {
     );
     assert!(text.contains("the threshold cannot be met"), "{text}");
 
-    env.ok(&[
-        "identity",
-        "add",
-        "--issuer",
-        "https://accounts.google.com",
-        "--subject",
-        "security@partner.example",
-        "--name",
-        "partner",
-        "--scope",
-        "ghcr.io/acme/**",
-    ]);
+    let scope = ["--scope", "ghcr.io/acme/**"];
+    add_exact(&env, GOOGLE, "security@partner.example", "partner", &scope);
     let c = show("ghcr.io/acme/app");
     assert_eq!(
         (c["distinct"].clone(), c["can_meet"].clone()),

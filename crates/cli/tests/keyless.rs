@@ -103,9 +103,7 @@ fn vouch_verifies(
 /// identity of `spec` (exact subject and issuer) tied to it.
 fn vouch_user(name: &str, instance: &Instance, spec: &LeafSpec) -> Env {
     let user = Env::new(name);
-    let root_file = user.write("root.json", instance.trusted_root_json().as_bytes());
-    let root_arg = root_file.to_str().expect("utf8");
-    user.ok(&["trust-root", "add", root_arg, "--name", "instance"]);
+    user.add_trusted_root(&instance.trusted_root_json(), "instance");
     user.ok(&[
         "identity",
         "add",

@@ -28,14 +28,7 @@ impl Keyless {
         let reg = real_registry("keyless verification");
         let env = Env::new(name);
         let instance = Instance::new("vouch-keyless-verify");
-        let root = env.write("root.json", instance.trusted_root_json().as_bytes());
-        env.ok(&[
-            "trust-root",
-            "add",
-            root.to_str().expect("utf8"),
-            "--name",
-            ROOT,
-        ]);
+        env.add_trusted_root(&instance.trusted_root_json(), ROOT);
         Keyless {
             reg,
             env,

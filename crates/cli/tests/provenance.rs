@@ -665,14 +665,7 @@ fn keyless_attestation_bundles_are_verified_against_the_trusted_identity() {
     );
 
     let env = Env::new("prov-keyless");
-    let root = env.write("root.json", instance.trusted_root_json().as_bytes());
-    env.ok(&[
-        "trust-root",
-        "add",
-        root.to_str().expect("utf8"),
-        "--name",
-        "instance",
-    ]);
+    let root = env.add_trusted_root(&instance.trusted_root_json(), "instance");
     let issuer = spec.issuer.as_str();
     let subject = spec.identity();
     let id_args = ["identity", "add", "--issuer", issuer, "--subject", subject];

@@ -164,6 +164,15 @@ impl Env {
         env
     }
 
+    /// `vouch trust-root add` of a Sigstore trusted root (`json`) under `name`: the file it
+    /// was added from.
+    pub fn add_trusted_root(&self, json: &str, name: &str) -> PathBuf {
+        let file = self.write(&format!("{name}-root.json"), json.as_bytes());
+        let path = file.to_str().expect("utf8 path");
+        self.ok(&["trust-root", "add", path, "--name", name]);
+        file
+    }
+
     /// `vouch policy set PATTERN --mode MODE [extra...]`.
     pub fn set_policy(&self, pattern: &str, mode: &str, extra: &[&str]) {
         self.ok(&[&["policy", "set", pattern, "--mode", mode], extra].concat());

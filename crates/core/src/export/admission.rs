@@ -1074,16 +1074,30 @@ mod tests {
             .collect()
     }
 
+    /// `k` trusted for `pattern` (published by `a`, `b`, `c`…) under a policy on `pattern`.
+    fn signed_by(k: &[PrivateKey], pattern: &str, mode: PolicyMode, threshold: u32) -> TrustSet {
+        let publishers = ["a", "b", "c"];
+        let mut s = set(k
+            .iter()
+            .zip(publishers)
+            .map(|(k, p)| trusted(k, p, &[pattern]))
+            .collect());
+        s.policies.push(policy(pattern, mode, threshold));
+        s
+    }
+
+    /// The object exported for the scope `pattern`.
+    fn named<'o>(o: &'o [Value], pattern: &str) -> &'o Value {
+        o.iter()
+            .find(|o| o["metadata"]["name"] == object_name(pattern))
+            .unwrap_or_else(|| panic!("a policy for {pattern}"))
+    }
+
     #[test]
     fn kyverno_counts_distinct_attestors_and_keeps_subdomain_scopes_to_one_host() {
         let k = keys(3);
-        let mut s = set(vec![
-            trusted(&k[0], "a", &["ghcr.io/acme/**"]),
-            trusted(&k[1], "b", &["ghcr.io/acme/**"]),
-            trusted(&k[2], "corp", &["*.corp.example/**"]),
-        ]);
-        s.policies
-            .push(policy("ghcr.io/acme/**", PolicyMode::Enforce, 2));
+        let mut s = signed_by(&k[..2], "ghcr.io/acme/**", PolicyMode::Enforce, 2);
+        s.keys.push(trusted(&k[2], "corp", &["*.corp.example/**"]));
         let e = kyverno(&s, now(), KyvernoApi::V1, &Roots::new()).expect("export");
         let o = objects(&e);
         let acme = o
@@ -1102,20 +1116,14 @@ mod tests {
         );
         assert_eq!(acme["spec"]["validationActions"], json!(["Deny"]));
         // `*.corp.example/**` kept to one host by a regular expression.
-        let corp = o
-            .iter()
-            .find(|o| o["metadata"]["name"] == object_name("*.corp.example/**"))
-            .expect("a policy for *.corp.example");
+        let corp = named(&o, "*.corp.example/**");
         let corp_match = "ref.matches(\"^[^/]+\\\\.corp\\\\.example/.+$\")";
         assert_eq!(
             corp["spec"]["matchImageReferences"],
             json!([{"expression": corp_match}])
         );
         // Every other image: no key, enforce → refused, without touching the namespaces.
-        let rest = o
-            .iter()
-            .find(|o| o["metadata"]["name"] == object_name("**"))
-            .expect("the default policy");
+        let rest = named(&o, "**");
         let m = rest["spec"]["matchImageReferences"][0]["expression"]
             .as_str()
             .unwrap_or_default();
@@ -1149,13 +1157,7 @@ mod tests {
 
     #[test]
     fn the_cluster_policy_counts_keys_and_denies_what_no_key_covers() {
-        let k = keys(2);
-        let mut s = set(vec![
-            trusted(&k[0], "a", &["ghcr.io/acme/**"]),
-            trusted(&k[1], "b", &["ghcr.io/acme/**"]),
-        ]);
-        s.policies
-            .push(policy("ghcr.io/acme/**", PolicyMode::Warn, 2));
+        let s = signed_by(&keys(2), "ghcr.io/acme/**", PolicyMode::Warn, 2);
         let e = kyverno(&s, now(), KyvernoApi::ClusterPolicy, &Roots::new()).expect("export");
         let o = objects(&e);
         let rules = o[0]["spec"]["rules"]
@@ -1189,19 +1191,10 @@ mod tests {
     /// refusing every other image. Before, `docker.io/library/*` let both through unchecked.
     #[test]
     fn kyverno_matches_docker_hub_images_however_the_pod_writes_them() {
-        let k = keys(2);
-        let mut s = set(vec![
-            trusted(&k[0], "a", &["docker.io/library/**"]),
-            trusted(&k[1], "b", &["docker.io/library/**"]),
-        ]);
-        s.policies
-            .push(policy("docker.io/library/**", PolicyMode::Enforce, 2));
+        let s = signed_by(&keys(2), "docker.io/library/**", PolicyMode::Enforce, 2);
         let e = kyverno(&s, now(), KyvernoApi::V1, &Roots::new()).expect("export");
         let o = objects(&e);
-        let hub = o
-            .iter()
-            .find(|o| o["metadata"]["name"] == object_name("docker.io/library/**"))
-            .expect("a policy for docker.io/library");
+        let hub = named(&o, "docker.io/library/**");
         let refs = hub["spec"]["matchImageReferences"]
             .as_array()
             .cloned()
@@ -1227,10 +1220,7 @@ mod tests {
             assert!(!re.is_match(other), "{other} caught by {cel}");
         }
         // Every other image is refused, the Docker Hub namespace left out whole.
-        let rest = o
-            .iter()
-            .find(|o| o["metadata"]["name"] == object_name("**"))
-            .expect("the default policy");
+        let rest = named(&o, "**");
         let not = rest["spec"]["matchImageReferences"][0]["expression"]
             .as_str()
             .unwrap_or_default();
@@ -1244,14 +1234,7 @@ mod tests {
 
     #[test]
     fn policy_controller_uses_cue_for_thresholds_and_says_what_no_policy_matches() {
-        let k = keys(3);
-        let mut s = set(vec![
-            trusted(&k[0], "a", &["ghcr.io/acme/**"]),
-            trusted(&k[1], "b", &["ghcr.io/acme/**"]),
-            trusted(&k[2], "c", &["ghcr.io/acme/**"]),
-        ]);
-        s.policies
-            .push(policy("ghcr.io/acme/**", PolicyMode::Warn, 2));
+        let mut s = signed_by(&keys(3), "ghcr.io/acme/**", PolicyMode::Warn, 2);
         s.policies
             .push(policy("ghcr.io/acme/legacy", PolicyMode::Off, 1));
         let e = policy_controller(&s, now(), &Roots::new()).expect("export");

@@ -27,6 +27,11 @@ fn identity(
     TrustedIdentity::new(id, publisher, vec![], now())
 }
 
+/// `publisher`'s Google account `address`, under `root` (public-good where `None`).
+fn email(publisher: &str, address: &str, root: Option<&str>) -> TrustedIdentity {
+    identity(publisher, GOOGLE, Subject::Exact(address.into()), root)
+}
+
 fn roots() -> Roots {
     let public = material(&TrustedRoot::production().expect("embedded root"), now());
     let custom = RootMaterial {
@@ -58,6 +63,20 @@ fn containers(s: &TrustSet) -> (Value, Export) {
     (serde_json::from_str(&e.files[0].contents).expect("json"), e)
 }
 
+/// The Kyverno (v1) export of `s` and its policy that asks for two signers.
+fn kyverno_two_of(s: &TrustSet) -> (Export, Value) {
+    let e = kyverno(s, now(), KyvernoApi::V1, &roots()).expect("export");
+    let policy = objects(&e)
+        .into_iter()
+        .find(|o| {
+            o["spec"]["validations"][0]["expression"]
+                .as_str()
+                .is_some_and(|x| x.contains(">= 2"))
+        })
+        .expect("the policy counting two signers");
+    (e, policy)
+}
+
 /// The objects of a multi-document export file.
 fn objects(e: &Export) -> Vec<Value> {
     e.files[0]
@@ -70,12 +89,7 @@ fn objects(e: &Export) -> Vec<Value> {
 
 #[test]
 fn an_email_identity_becomes_a_fulcio_requirement_with_the_root_material() {
-    let s = with_identities(vec![identity(
-        "alice",
-        GOOGLE,
-        Subject::Exact("alice@example.com".into()),
-        None,
-    )]);
+    let s = with_identities(vec![email("alice", "alice@example.com", None)]);
     let (p, e) = containers(&s);
     let req = &p["transports"]["docker"][""][0];
     assert_eq!(req["type"], "sigstoreSigned");
@@ -128,12 +142,7 @@ fn containers_leaves_out_uri_subjects_patterns_claims_and_unknown_roots_with_a_s
     )
     .expect("identity");
     let claims = TrustedIdentity::new(claims, "bob", vec![], now());
-    let lost = identity(
-        "lost",
-        GOOGLE,
-        Subject::Exact("carol@example.com".into()),
-        Some("gone"),
-    );
+    let lost = email("lost", "carol@example.com", Some("gone"));
     let s = with_identities(vec![workflow, glob, claims, lost]);
     let (p, e) = containers(&s);
     assert!(!p.to_string().contains("fulcio"), "{p:#}");
@@ -157,12 +166,7 @@ fn containers_leaves_out_uri_subjects_patterns_claims_and_unknown_roots_with_a_s
 #[test]
 fn containers_writes_identities_only_where_every_signer_is_required() {
     let k = PrivateKey::generate(Algorithm::Ed25519).expect("key");
-    let alice = identity(
-        "alice",
-        GOOGLE,
-        Subject::Exact("alice@example.com".into()),
-        None,
-    );
+    let alice = email("alice", "alice@example.com", None);
     // 1 of {key, alice}: "any of a key or an identity" has no requirement: alice is left out.
     let mut s = with_identities(vec![alice]);
     s.keys = vec![trusted(&k, "acme", &[])];
@@ -207,15 +211,7 @@ fn a_publishers_identity_beside_its_key_is_left_out_where_a_threshold_counts() {
     )]);
     s.keys = vec![trusted(&k1, "acme", &[]), trusted(&k2, "other", &[])];
     s.policies = vec![policy("ghcr.io/acme/**", PolicyMode::Enforce, 2)];
-    let e = kyverno(&s, now(), KyvernoApi::V1, &roots()).expect("export");
-    let acme = objects(&e)
-        .into_iter()
-        .find(|o| {
-            o["spec"]["validations"][0]["expression"]
-                .as_str()
-                .is_some_and(|x| x.contains(">= 2"))
-        })
-        .expect("the acme policy");
+    let (e, acme) = kyverno_two_of(&s);
     let attestors = acme["spec"]["attestors"].as_array().expect("attestors");
     // Vouch counts acme's key and identity once: the identity beside the key would count twice.
     assert_eq!(attestors.len(), 2, "{acme:#}");
@@ -246,23 +242,10 @@ fn kyverno_counts_a_publishers_identities_as_one_attestor_with_anchored_patterns
                 Subject::Regexp("https://gitlab\\.com/acme/.+".into()),
                 None,
             ),
-            identity(
-                "bob",
-                GOOGLE,
-                Subject::Exact("bob@example.com".into()),
-                Some("corp"),
-            ),
+            email("bob", "bob@example.com", Some("corp")),
         ])
     };
-    let e = kyverno(&s, now(), KyvernoApi::V1, &roots()).expect("export");
-    let acme = objects(&e)
-        .into_iter()
-        .find(|o| {
-            o["spec"]["validations"][0]["expression"]
-                .as_str()
-                .is_some_and(|x| x.contains(">= 2"))
-        })
-        .expect("the acme policy");
+    let (_, acme) = kyverno_two_of(&s);
     let attestors = acme["spec"]["attestors"].as_array().expect("attestors");
     assert_eq!(attestors.len(), 2, "{acme:#}");
     let ci = &attestors[0]["cosign"];
@@ -323,13 +306,8 @@ fn admission_targets_leave_out_what_they_cannot_check() {
             Subject::Regexp("\\bbob@example\\.com".into()),
             None,
         ),
-        identity(
-            "corp",
-            GOOGLE,
-            Subject::Exact("bob@example.com".into()),
-            Some("corp"),
-        ),
-        identity("ok", GOOGLE, Subject::Exact("ok@example.com".into()), None),
+        email("corp", "bob@example.com", Some("corp")),
+        email("ok", "ok@example.com", None),
     ]);
     let k = kyverno(&s, now(), KyvernoApi::V1, &roots()).expect("kyverno");
     let p = policy_controller(&s, now(), &roots()).expect("policy-controller");
@@ -422,6 +400,16 @@ fn exported_subject_patterns_match_exactly_what_vouch_matches() {
 #[test]
 fn root_material_carries_what_is_in_use_now_and_says_until_when() {
     use crate::sigstore::testing::Instance;
+    // The containers export of `s` with `corp` the root of `instance`.
+    let with_corp_root = |s: &TrustSet, instance: &Instance| {
+        let mut roots = roots();
+        roots.insert("corp".into(), material(&instance.trusted_root(), now()));
+        let opts = Options {
+            roots,
+            ..Options::default()
+        };
+        export_with(s, now(), &opts).expect("export")
+    };
     let t = now().unix_timestamp();
     let current = Instance::with_window("current", (t - 100, t + 1000));
     let m = material(&current.trusted_root(), now());
@@ -432,23 +420,8 @@ fn root_material_carries_what_is_in_use_now_and_says_until_when() {
     let m = material(&past.trusted_root(), now());
     assert!(m.fulcio_pems.is_empty() && m.rekor_keys.is_empty() && m.until.is_none());
     // An identity of a custom root whose entries end: exported, and the end said.
-    let s = with_identities(vec![identity(
-        "alice",
-        GOOGLE,
-        Subject::Exact("alice@example.com".into()),
-        Some("corp"),
-    )]);
-    let mut r = roots();
-    r.insert("corp".into(), material(&current.trusted_root(), now()));
-    let e = export_with(
-        &s,
-        now(),
-        &Options {
-            roots: r,
-            ..Options::default()
-        },
-    )
-    .expect("export");
+    let s = with_identities(vec![email("alice", "alice@example.com", Some("corp"))]);
+    let e = with_corp_root(&s, &current);
     assert!(e.files[0].contents.contains("subjectEmail"));
     assert!(
         e.summary
@@ -459,17 +432,7 @@ fn root_material_carries_what_is_in_use_now_and_says_until_when() {
         e.summary.differences
     );
     // A past root: nothing in use, so the identity is left out.
-    let mut r = roots();
-    r.insert("corp".into(), material(&past.trusted_root(), now()));
-    let e = export_with(
-        &s,
-        now(),
-        &Options {
-            roots: r,
-            ..Options::default()
-        },
-    )
-    .expect("export");
+    let e = with_corp_root(&s, &past);
     assert!(!e.files[0].contents.contains("subjectEmail"));
     assert!(e
         .summary
@@ -480,26 +443,11 @@ fn root_material_carries_what_is_in_use_now_and_says_until_when() {
 
 #[test]
 fn revoked_and_expired_identities_are_never_exported() {
-    let mut gone = identity(
-        "gone",
-        GOOGLE,
-        Subject::Exact("gone@example.com".into()),
-        None,
-    );
+    let mut gone = email("gone", "gone@example.com", None);
     gone.status = crate::trust::KeyStatus::Revoked;
-    let mut old = identity(
-        "old",
-        GOOGLE,
-        Subject::Exact("old@example.com".into()),
-        None,
-    );
+    let mut old = email("old", "old@example.com", None);
     old.expires_at = Some(now() - time::Duration::days(1));
-    let mut later = identity(
-        "later",
-        GOOGLE,
-        Subject::Exact("later@example.com".into()),
-        None,
-    );
+    let mut later = email("later", "later@example.com", None);
     later.expires_at = Some(now() + time::Duration::days(1));
     let s = with_identities(vec![gone, old, later]);
     for e in [

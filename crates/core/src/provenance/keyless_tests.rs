@@ -28,24 +28,7 @@ fn keyless_att(
     let leaf = instance.leaf(&spec, "leaf");
     let statement = testing::statement(REPO, subject, predicate_type, predicate);
     let json = instance.sign_statement_bundle(&statement, &leaf, t - 60, b"neighbour");
-    let source = Source::Referrer(digest('r'));
-    let BundleContent::Attestation(found) = parse_bundle(
-        json.as_bytes(),
-        crate::cosign::SIGSTORE_BUNDLE_MEDIA_TYPE,
-        source,
-    ) else {
-        panic!("an attestation bundle is an attestation");
-    };
-    let Evidence::Envelope(envelope) = found.evidence else {
-        panic!("taken apart: {:?}", found.evidence);
-    };
-    Fetched {
-        origin: Origin::Referrer {
-            digest: digest('r'),
-        },
-        annotated_predicate_type: None,
-        evidence: Evidence::Bundle { envelope, json },
-    }
+    real(&json)
 }
 
 /// The trusted identity `publisher`: GitHub's issuer and `subject` exactly.
@@ -219,7 +202,7 @@ macro_rules! conformance {
     };
 }
 
-/// A real bundle as it arrives from a referrer.
+/// A bundle (`json`) as it arrives from a referrer.
 fn real(json: &str) -> Fetched {
     let BundleContent::Attestation(found) = parse_bundle(
         json.as_bytes(),

@@ -115,6 +115,23 @@ fn typed_ext(
     }
 }
 
+/// The key usage (digital signature, critical) and extended key usage (`purpose`) of a
+/// signing leaf.
+fn signing_usage(purpose: ObjectIdentifier, eku_critical: bool) -> [Extension; 2] {
+    [
+        typed_ext(
+            x509_cert::der::oid::db::rfc5280::ID_CE_KEY_USAGE,
+            true,
+            &KeyUsage(KeyUsages::DigitalSignature.into()),
+        ),
+        typed_ext(
+            x509_cert::der::oid::db::rfc5280::ID_CE_EXT_KEY_USAGE,
+            eku_critical,
+            &ExtendedKeyUsage(vec![purpose]),
+        ),
+    ]
+}
+
 fn utc(unix: i64) -> Time {
     let secs = u64::try_from(unix).expect("a time after 1970");
     Time::UtcTime(
@@ -351,18 +368,7 @@ impl Instance {
                 &spki_der(&tsa_key),
                 certs.0,
                 certs.1,
-                vec![
-                    typed_ext(
-                        x509_cert::der::oid::db::rfc5280::ID_CE_KEY_USAGE,
-                        true,
-                        &KeyUsage(KeyUsages::DigitalSignature.into()),
-                    ),
-                    typed_ext(
-                        x509_cert::der::oid::db::rfc5280::ID_CE_EXT_KEY_USAGE,
-                        true,
-                        &ExtendedKeyUsage(vec![TIME_STAMPING]),
-                    ),
-                ],
+                signing_usage(TIME_STAMPING, true).to_vec(),
             ),
             &tsa_root_key,
         );
@@ -493,17 +499,10 @@ impl Instance {
                 GeneralName::Rfc822Name(Ia5String::new(e.as_str()).expect("an ASCII email"))
             }
         };
+        let [key_usage, ext_key_usage] = signing_usage(CODE_SIGNING, false);
         let mut exts = vec![
-            typed_ext(
-                x509_cert::der::oid::db::rfc5280::ID_CE_KEY_USAGE,
-                true,
-                &KeyUsage(KeyUsages::DigitalSignature.into()),
-            ),
-            typed_ext(
-                x509_cert::der::oid::db::rfc5280::ID_CE_EXT_KEY_USAGE,
-                false,
-                &ExtendedKeyUsage(vec![CODE_SIGNING]),
-            ),
+            key_usage,
+            ext_key_usage,
             typed_ext(
                 x509_cert::der::oid::db::rfc5280::ID_CE_SUBJECT_ALT_NAME,
                 true,
