@@ -241,7 +241,7 @@ if app:
     t_ratio = av["interactiveMs"]["median"] / am["interactiveMs"]["median"]
     r_ratio = av["rssKiB"]["median"] / am["rssKiB"]["median"]
     p_ratio = av["pssKiB"]["median"] / am["pssKiB"]["median"]
-    rows.append(("8", "app: start to interactive window (new session → first screen usable; Vouch: Keys view listing the keychain's keys)",
+    rows.append(("8", "app: start to interactive window (new session → first screen usable; Vouch: Publishers view listing the keychain's keys)",
                  f"{av['interactiveMs']['median']:.0f} ms",
                  f"{av['interactiveMs']['min']:.0f}–{av['interactiveMs']['max']:.0f} ms",
                  f"minimal Tauri 2 window (bench/minimal-window), same build: {am['interactiveMs']['median']:.0f} ms "
