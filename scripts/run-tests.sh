@@ -48,4 +48,5 @@ section "package: the .deb installed with apt, run (CLI and window) and removed"
 tests/package/install-test.sh
 
 section "keychain faults: locked, daemon killed mid-write, CLI and app writing at once (last: they restart the keychain)"
-cargo test -p vouch-cli --test keychain_faults -- --include-ignored
+# The second writer process is run by the concurrent-writers test alone (it fails on its own).
+cargo test -p vouch-cli --test keychain_faults -- --include-ignored --skip keychain_fault_second_writer_process

@@ -368,12 +368,16 @@ const SECOND_WRITER_KEYS: &str = "VOUCH_TEST_SECOND_WRITER_KEYS";
 /// `keychain_fault_the_cli_and_the_app_writing_at_once_lose_no_key`, which runs this test binary again with
 /// [`SECOND_WRITER_KEYS`] set. It adds every key in that folder the way the app does — one
 /// `TrustStore::open_keychain()` shared by concurrent calls on worker threads. Without the
-/// variable it does nothing.
+/// variable it fails rather than pass having written nothing: `scripts/run-tests.sh` skips it by
+/// name, and only the concurrent-writers test runs it (`--exact`, the variable set).
 #[test]
 #[ignore = "needs the harness: the second writer process of the concurrent-writers test"]
 fn keychain_fault_second_writer_process() {
     let Some(dir) = std::env::var_os(SECOND_WRITER_KEYS) else {
-        return;
+        panic!(
+            "the second writer of keychain_fault_the_cli_and_the_app_writing_at_once_lose_no_key: \
+             run by that test with {SECOND_WRITER_KEYS} set, not on its own"
+        );
     };
     let store = Arc::new(TrustStore::open_keychain().expect("the app's store"));
     let files: Vec<PathBuf> = std::fs::read_dir(dir)
