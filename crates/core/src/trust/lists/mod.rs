@@ -186,8 +186,13 @@ impl ListError {
 pub enum SyncOutcome {
     /// A new version was applied; `diff` is what changed in the trust set.
     Applied { version: u64, diff: ListDiff },
-    /// The version already applied is still the one published.
-    UpToDate { version: u64 },
+    /// The version already applied is still the one published (and applying it again changed
+    /// nothing); `not_applied` names its identities still not trusted here, with the reason.
+    UpToDate {
+        version: u64,
+        #[serde(default)]
+        not_applied: Vec<IdentityChange>,
+    },
     /// Only planned (a dry run): what applying would change.
     Planned { version: u64, diff: ListDiff },
     /// Refused or failed, with the sentence and its code; nothing was changed.
