@@ -544,7 +544,7 @@ mod tests {
         let err = parse_list_document(v.to_string().as_bytes()).expect_err("twice");
         assert!(err.to_string().contains("twice"), "{err}");
         // The same identity twice is refused like a key.
-        let mut dup = doc.clone();
+        let mut dup = doc;
         dup.set.identities.push(i);
         let err = parse_list_document(&dup.to_json().expect("json")).expect_err("dup");
         assert!(err.to_string().contains("twice"), "{err}");

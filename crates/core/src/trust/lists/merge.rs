@@ -2,7 +2,7 @@
 //! applying (on a copy) and the change written (inside the trust store's lock).
 //!
 //! Rules, for the list published at `source`, the same for keys and keyless identities
-//! (written once, over [`Entry`]):
+//! (written once, generic over the trust store's entries):
 //! - a publisher the list adds that is not trusted here is added, marked with `source`;
 //! - a publisher this list added earlier follows the list (publisher, scopes, expiry, note),
 //!   and is removed when the list no longer names it;
@@ -606,7 +606,7 @@ mod tests {
         assert!(d.identities.not_applied[0].detail.contains("no digest"));
         assert!(set.identities.is_empty());
         // The same root here: applied.
-        let same = LocalRoots::from([("corp".to_string(), pinned.clone())]);
+        let same = LocalRoots::from([("corp".to_string(), pinned)]);
         let d = apply_list(&mut set, &list, SRC, &same, NOW);
         assert_eq!(d.identities.added.len(), 1, "{d:?}");
         assert!(d.identities.not_applied.is_empty());
