@@ -70,6 +70,17 @@ impl Team {
         (rows[0].clone(), out.status.code())
     }
 
+    /// B's sync, which must apply a version: its JSON row.
+    fn applied(&self) -> Value {
+        let (row, exit) = self.sync();
+        assert_eq!(
+            (row["outcome"].as_str(), exit),
+            (Some("applied"), Some(0)),
+            "{row}"
+        );
+        row
+    }
+
     /// Asserts B's sync is refused with `code` and a sentence containing `needle`, and that
     /// B's trust set and applied version are what they were.
     fn assert_refused(&self, code: &str, needle: &str) {
@@ -147,12 +158,7 @@ fn a_published_list_is_subscribed_synced_and_its_revocation_removes_trust() {
     let (_, before, _) = t.b.json("verify", &image);
     assert_eq!(before, Some(1), "B trusts nobody yet");
 
-    let (row, exit) = t.sync();
-    assert_eq!(
-        (row["outcome"].as_str(), exit),
-        (Some("applied"), Some(0)),
-        "{row}"
-    );
+    let row = t.applied();
     assert_eq!(row["version"], 1);
     let added = row["diff"]["added"].as_array().cloned().unwrap_or_default();
     assert_eq!(added.len(), 1, "only the chosen scope's publisher: {row}");
@@ -191,12 +197,7 @@ fn a_published_list_is_subscribed_synced_and_its_revocation_removes_trust() {
     let plan = t.b.ok(&["trust", "sync", "--dry-run"]);
     assert!(plan.contains("revoked") && plan.contains("acme"), "{plan}");
     assert_eq!(t.applied_version(), 1, "a dry run applies nothing");
-    let (row, exit) = t.sync();
-    assert_eq!(
-        (row["outcome"].as_str(), exit),
-        (Some("applied"), Some(0)),
-        "{row}"
-    );
+    let row = t.applied();
     assert_eq!(row["diff"]["revoked"][0]["publisher"], "acme", "{row}");
     assert_eq!(
         fingerprints(&t.b.keys()),
@@ -228,12 +229,7 @@ fn a_local_revocation_wins_over_the_list() {
     t.b.ok(&["key", "revoke", "acme", "--reason", "not for us"]);
     // A new version still names acme as active: B's revocation stands.
     t.publish(&[]);
-    let (row, exit) = t.sync();
-    assert_eq!(
-        (row["outcome"].as_str(), exit),
-        (Some("applied"), Some(0)),
-        "{row}"
-    );
+    let row = t.applied();
     assert_eq!(row["version"], 2);
     let kept = &row["diff"]["kept_local"][0];
     assert!(
@@ -374,12 +370,7 @@ fn a_list_signed_by_too_few_admins_is_refused_until_another_admin_cosigns() {
         out.contains("2 valid admin signature(s), 2 required"),
         "{out}"
     );
-    let (row, exit) = t.sync();
-    assert_eq!(
-        (row["outcome"].as_str(), exit),
-        (Some("applied"), Some(0)),
-        "{row}"
-    );
+    t.applied();
     assert_eq!(fingerprints(&t.b.keys()).len(), 1);
 }
 
@@ -402,20 +393,18 @@ impl Keyless {
         let spec = LeafSpec::github("acme/app", "release.yml", "refs/heads/main", now - 120);
         t.a.add_trusted_root(&root_json, "corp");
         let scope = format!("{}/{}/**", t.reg, t.repo);
-        let id = t.a.ok(&[
-            "identity",
-            "add",
-            "--issuer",
-            &spec.issuer,
-            "--subject",
-            spec.identity(),
-            "--trusted-root",
-            "corp",
-            "--name",
-            "acme-ci",
-            "--scope",
-            &scope,
-        ]);
+        let flags = [
+            ("--issuer", spec.issuer.as_str()),
+            ("--subject", spec.identity()),
+            ("--trusted-root", "corp"),
+            ("--name", "acme-ci"),
+            ("--scope", &scope),
+        ];
+        let args = flags.iter().flat_map(|(flag, value)| [*flag, *value]);
+        let id = t.a.ok(&["identity", "add"]
+            .into_iter()
+            .chain(args)
+            .collect::<Vec<_>>());
         Keyless {
             instance,
             root_json,
@@ -484,12 +473,7 @@ fn a_keyless_identity_travels_in_the_list_only_with_the_same_trusted_root() {
 
     // B has no root `corp`: the key is applied, the identity is not, and the sync says why.
     t.subscribe();
-    let (row, exit) = t.sync();
-    assert_eq!(
-        (row["outcome"].as_str(), exit),
-        (Some("applied"), Some(0)),
-        "{row}"
-    );
+    let row = t.applied();
     assert_eq!(
         row["diff"]["added"].as_array().map(Vec::len),
         Some(1),
@@ -533,12 +517,7 @@ fn a_keyless_identity_travels_in_the_list_only_with_the_same_trusted_root() {
     // The same root as A's: the same version now applies the identity, and B verifies.
     t.b.ok(&["trust-root", "rm", "corp"]);
     t.b.add_trusted_root(&k.root_json, "corp");
-    let (row, exit) = t.sync();
-    assert_eq!(
-        (row["outcome"].as_str(), exit),
-        (Some("applied"), Some(0)),
-        "{row}"
-    );
+    let row = t.applied();
     let added = &row["diff"]["identities"]["added"][0];
     assert_eq!(
         (&added["publisher"], &added["issuer"], &added["subject"]),
@@ -573,12 +552,7 @@ fn a_keyless_identity_travels_in_the_list_only_with_the_same_trusted_root() {
         plan.contains("revoked") && plan.contains("identity acme-ci"),
         "{plan}"
     );
-    let (row, exit) = t.sync();
-    assert_eq!(
-        (row["outcome"].as_str(), exit),
-        (Some("applied"), Some(0)),
-        "{row}"
-    );
+    let row = t.applied();
     assert_eq!(row["version"], 2);
     assert_eq!(
         row["diff"]["identities"]["revoked"][0]["publisher"], "acme-ci",
@@ -615,12 +589,7 @@ fn a_local_revocation_of_an_identity_wins_over_the_list() {
     t.b.ok(&["identity", "revoke", &k.id, "--reason", "not for us"]);
     // A new version still names the identity as active: B's revocation stands.
     t.publish(&[]);
-    let (row, exit) = t.sync();
-    assert_eq!(
-        (row["outcome"].as_str(), exit),
-        (Some("applied"), Some(0)),
-        "{row}"
-    );
+    let row = t.applied();
     let kept = &row["diff"]["identities"]["kept_local"][0];
     assert!(
         kept["detail"]

@@ -360,32 +360,30 @@ fn print_row(row: &SyncRow) {
 }
 
 fn print_diff(diff: &ListDiff) {
-    let keys: [(&str, &[KeyChange]); 5] = [
-        ("added", &diff.added),
-        ("changed", &diff.changed),
-        ("revoked", &diff.revoked),
-        ("removed", &diff.removed),
-        ("kept", &diff.kept_local),
-    ];
+    /// The words of the groups, in the order of the diff's fields.
+    const WORDS: [&str; 6] = ["added", "changed", "revoked", "removed", "kept", "skipped"];
+    let d = diff;
+    let keys: [&[KeyChange]; 5] = [&d.added, &d.changed, &d.revoked, &d.removed, &d.kept_local];
     let i = &diff.identities;
-    let identities: [(&str, &[IdentityChange]); 6] = [
-        ("added", &i.added),
-        ("changed", &i.changed),
-        ("revoked", &i.revoked),
-        ("removed", &i.removed),
-        ("kept", &i.kept_local),
-        ("skipped", &i.not_applied),
+    let identities: [&[IdentityChange]; 6] = [
+        &i.added,
+        &i.changed,
+        &i.revoked,
+        &i.removed,
+        &i.kept_local,
+        &i.not_applied,
     ];
     if diff.is_empty() && diff.kept_local.is_empty() && i.kept_local.is_empty() {
         println!("  no change to the trust set");
     }
-    for (word, changes) in keys {
+    for (word, changes) in WORDS.into_iter().zip(keys) {
         for c in changes {
             let who = format!("{} ({})", c.publisher, short_fingerprint(&c.fingerprint));
             print_change(word, &who, &c.scopes, &c.detail);
         }
     }
-    print_identities(&identities);
+    let groups: Vec<_> = WORDS.into_iter().zip(identities).collect();
+    print_identities(&groups);
 }
 
 /// The identity lines of a diff, and how to add a trusted root when one is missing.
