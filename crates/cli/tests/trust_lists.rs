@@ -531,6 +531,8 @@ fn a_keyless_identity_travels_in_the_list_only_with_the_same_trusted_root() {
     let ids = identities(&t.b);
     assert_eq!(ids.len(), 1);
     assert_eq!(ids[0]["source"], t.list.as_str(), "{ids:?}");
+    let listed = t.b.ok(&["identity", "list"]);
+    assert!(listed.contains(&format!("[from {}]", t.list)), "{listed}");
     let (v, code, _) = t.b.json("verify", &image);
     assert_eq!(
         (v["status"].as_str(), code),

@@ -387,3 +387,71 @@ pub async fn cosign(
         threshold: st.threshold,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{Algorithm, PrivateKey};
+    use crate::sigstore::testing::Instance;
+    use crate::trust::{Identity, Subject, TrustedIdentity, TrustedKey};
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2027-01-01 00:00 UTC);
+
+    fn identity(publisher: &str, scope: &str, root: Option<&str>) -> TrustedIdentity {
+        let id = Identity::new(
+            "https://issuer.example",
+            Subject::Exact(format!("{publisher}@corp.example")),
+            Default::default(),
+            root,
+        )
+        .expect("identity");
+        TrustedIdentity::new(id, publisher, vec![scope.into()], NOW)
+    }
+
+    #[test]
+    fn the_selection_takes_keys_and_identities_by_scope_and_pins_their_roots() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let roots = RootStore::at(dir.path());
+        let key = PrivateKey::generate(Algorithm::Ed25519).expect("key");
+        let mut k = TrustedKey::new(&key.public_key(), "acme", vec!["reg/team/**".into()], NOW);
+        k.has_private = true;
+        let mut from_list = identity("other", "reg/team/**", None);
+        from_list.source = Some("reg/elsewhere/trust:prod".into());
+        let set = TrustSet {
+            keys: vec![k],
+            identities: vec![
+                identity("ci", "reg/team/app", Some("corp")),
+                identity("outside", "reg/else/**", None),
+                from_list,
+            ],
+            ..TrustSet::default()
+        };
+        let scopes = vec!["reg/team/**".to_string()];
+        // The root an identity is tied to is missing here: nothing is published.
+        let err = selection(&set, &scopes, &roots).expect_err("no root");
+        assert!(
+            err.to_string().contains("trusted root `corp`") && err.to_string().contains("ci"),
+            "{err}"
+        );
+        let json = Instance::new("vouch-list-root").trusted_root_json();
+        roots.add("corp", &json, "the test root").expect("add");
+        let list = selection(&set, &scopes, &roots).expect("selection");
+        assert_eq!(list.set.keys.len(), 1);
+        assert!(!list.set.keys[0].has_private);
+        let ids: Vec<&str> = list
+            .set
+            .identities
+            .iter()
+            .map(|i| i.publisher.as_str())
+            .collect();
+        assert_eq!(ids, ["ci"], "by scope, and never what another list added");
+        assert_eq!(
+            list.trusted_roots,
+            vec![ListRoot {
+                name: "corp".into(),
+                digest: Digest::of(json.as_bytes()).to_string(),
+            }]
+        );
+    }
+}
