@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use serde_json::Value;
+use vouch_core::sigstore::testing::{self, Instance, LeafSpec};
 
 /// An admin profile with an admin key and a publisher key `acme` for the team's repositories,
 /// and a member profile; `list` is where the team's list is published.
@@ -67,6 +68,17 @@ impl Team {
             .unwrap_or_else(|e| panic!("sync --json printed no JSON ({e}): {text} / {stderr}"));
         assert_eq!(rows.len(), 1, "{text}");
         (rows[0].clone(), out.status.code())
+    }
+
+    /// B's sync, which must apply a version: its JSON row.
+    fn applied(&self) -> Value {
+        let (row, exit) = self.sync();
+        assert_eq!(
+            (row["outcome"].as_str(), exit),
+            (Some("applied"), Some(0)),
+            "{row}"
+        );
+        row
     }
 
     /// Asserts B's sync is refused with `code` and a sentence containing `needle`, and that
@@ -146,12 +158,7 @@ fn a_published_list_is_subscribed_synced_and_its_revocation_removes_trust() {
     let (_, before, _) = t.b.json("verify", &image);
     assert_eq!(before, Some(1), "B trusts nobody yet");
 
-    let (row, exit) = t.sync();
-    assert_eq!(
-        (row["outcome"].as_str(), exit),
-        (Some("applied"), Some(0)),
-        "{row}"
-    );
+    let row = t.applied();
     assert_eq!(row["version"], 1);
     let added = row["diff"]["added"].as_array().cloned().unwrap_or_default();
     assert_eq!(added.len(), 1, "only the chosen scope's publisher: {row}");
@@ -190,12 +197,7 @@ fn a_published_list_is_subscribed_synced_and_its_revocation_removes_trust() {
     let plan = t.b.ok(&["trust", "sync", "--dry-run"]);
     assert!(plan.contains("revoked") && plan.contains("acme"), "{plan}");
     assert_eq!(t.applied_version(), 1, "a dry run applies nothing");
-    let (row, exit) = t.sync();
-    assert_eq!(
-        (row["outcome"].as_str(), exit),
-        (Some("applied"), Some(0)),
-        "{row}"
-    );
+    let row = t.applied();
     assert_eq!(row["diff"]["revoked"][0]["publisher"], "acme", "{row}");
     assert_eq!(
         fingerprints(&t.b.keys()),
@@ -227,12 +229,7 @@ fn a_local_revocation_wins_over_the_list() {
     t.b.ok(&["key", "revoke", "acme", "--reason", "not for us"]);
     // A new version still names acme as active: B's revocation stands.
     t.publish(&[]);
-    let (row, exit) = t.sync();
-    assert_eq!(
-        (row["outcome"].as_str(), exit),
-        (Some("applied"), Some(0)),
-        "{row}"
-    );
+    let row = t.applied();
     assert_eq!(row["version"], 2);
     let kept = &row["diff"]["kept_local"][0];
     assert!(
@@ -373,11 +370,239 @@ fn a_list_signed_by_too_few_admins_is_refused_until_another_admin_cosigns() {
         out.contains("2 valid admin signature(s), 2 required"),
         "{out}"
     );
+    t.applied();
+    assert_eq!(fingerprints(&t.b.keys()).len(), 1);
+}
+
+/// A's keyless publisher for the team's repositories: a local Sigstore-like instance's root
+/// added as `corp`, and the identity of its release workflow tied to it.
+struct Keyless {
+    instance: Instance,
+    root_json: String,
+    spec: LeafSpec,
+    now: i64,
+    /// The identity's id in A's trust set.
+    id: String,
+}
+
+impl Keyless {
+    fn new(t: &Team) -> Self {
+        let instance = Instance::new("vouch-team-keyless");
+        let root_json = instance.trusted_root_json();
+        let now = testing::now();
+        let spec = LeafSpec::github("acme/app", "release.yml", "refs/heads/main", now - 120);
+        t.a.add_trusted_root(&root_json, "corp");
+        let scope = format!("{}/{}/**", t.reg, t.repo);
+        let flags = [
+            ("--issuer", spec.issuer.as_str()),
+            ("--subject", spec.identity()),
+            ("--trusted-root", "corp"),
+            ("--name", "acme-ci"),
+            ("--scope", &scope),
+        ];
+        let args = flags.iter().flat_map(|(flag, value)| [*flag, *value]);
+        let id = t.a.ok(&["identity", "add"]
+            .into_iter()
+            .chain(args)
+            .collect::<Vec<_>>());
+        Keyless {
+            instance,
+            root_json,
+            spec,
+            now,
+            id: id.trim().to_string(),
+        }
+    }
+
+    /// Pushes `REG/<team repo>/<name>:v1` signed keyless by the release workflow; returns it
+    /// pinned by digest.
+    fn signed_image(&self, t: &Team, name: &str) -> String {
+        let repo = format!("{}/{name}", t.repo);
+        let digest = push_image(&t.reg, &repo, "v1", &format!("{repo}-keyless"));
+        let repository = parse(&format!("{}/{repo}", t.reg)).repository();
+        let leaf = self.instance.leaf(&self.spec, "leaf");
+        let layer = self
+            .instance
+            .sign_image(&repository, &digest, &leaf, self.now - 60);
+        push_sig(&t.reg, &repo, &digest, &layer);
+        format!("{}/{repo}@{digest}", t.reg)
+    }
+}
+
+fn identities(env: &Env) -> Vec<Value> {
+    serde_json::from_str(&env.ok(&["identity", "list", "--json"])).expect("identity list --json")
+}
+
+/// The identity lines of a sync row: its `not_applied` details (in a diff, or up to date).
+fn not_applied(row: &Value) -> Vec<String> {
+    let list = match row["outcome"].as_str() {
+        Some("up_to_date") => &row["not_applied"],
+        _ => &row["diff"]["identities"]["not_applied"],
+    };
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| c["detail"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+#[ignore = "needs the harness: tests/harness/with-env.sh"]
+fn a_keyless_identity_travels_in_the_list_only_with_the_same_trusted_root() {
+    let t = Team::new("ids");
+    let k = Keyless::new(&t);
+    let image = k.signed_image(&t, "keyless-app");
+    let out = t.publish(&[]);
+    assert!(
+        out.contains("(1 publisher key(s), 1 keyless identity)"),
+        "{out}"
+    );
+    // The layer carries the identity and the digest of the root as A stored it.
+    let m: Value = serde_json::from_slice(&t.list_manifest()).expect("json");
+    let trust_repo = format!("{}/trust", t.repo);
+    let layer = get_blob(
+        &t.reg,
+        &trust_repo,
+        m["layers"][0]["digest"].as_str().expect("digest"),
+    );
+    let list: Value = serde_json::from_slice(&layer).expect("list json");
+    let pinned = vouch_core::registry::sha256_digest(k.root_json.as_bytes());
+    assert_eq!(list["identities"][0]["id"], k.id.as_str(), "{list:#}");
+    assert_eq!(list["trusted_roots"][0]["name"], "corp", "{list:#}");
+    assert_eq!(list["trusted_roots"][0]["digest"], pinned.as_str());
+
+    // B has no root `corp`: the key is applied, the identity is not, and the sync says why.
+    t.subscribe();
+    let row = t.applied();
+    assert_eq!(
+        row["diff"]["added"].as_array().map(Vec::len),
+        Some(1),
+        "{row}"
+    );
+    assert_eq!(
+        row["diff"]["identities"]["added"],
+        serde_json::json!([]),
+        "{row}"
+    );
+    let why = not_applied(&row);
+    assert!(
+        why.len() == 1
+            && why[0].contains("needs the trusted root `corp`")
+            && why[0].contains(&pinned)
+            && why[0].contains("does not have"),
+        "{row}"
+    );
+    assert!(identities(&t.b).is_empty());
+    let (v, refused, _) = t.b.json("verify", &image);
+    assert_eq!(refused, Some(1), "B does not trust the identity: {v}");
+    let text = t.b.ok(&["trust", "sync", "--dry-run"]);
+    assert!(text.contains("vouch trust-root add"), "{text}");
+
+    // B has a root named `corp`, but another one: still not applied (a name never widens).
+    let rogue = Instance::new("vouch-team-rogue").trusted_root_json();
+    t.b.add_trusted_root(&rogue, "corp");
     let (row, exit) = t.sync();
     assert_eq!(
         (row["outcome"].as_str(), exit),
-        (Some("applied"), Some(0)),
+        (Some("up_to_date"), Some(0)),
         "{row}"
     );
-    assert_eq!(fingerprints(&t.b.keys()).len(), 1);
+    let why = not_applied(&row);
+    assert!(
+        why.len() == 1 && why[0].contains("another document"),
+        "{row}"
+    );
+    assert!(identities(&t.b).is_empty());
+
+    // The same root as A's: the same version now applies the identity, and B verifies.
+    t.b.ok(&["trust-root", "rm", "corp"]);
+    t.b.add_trusted_root(&k.root_json, "corp");
+    let row = t.applied();
+    let added = &row["diff"]["identities"]["added"][0];
+    assert_eq!(
+        (&added["publisher"], &added["issuer"], &added["subject"]),
+        (
+            &Value::from("acme-ci"),
+            &Value::from(k.spec.issuer.as_str()),
+            &Value::from(k.spec.identity())
+        ),
+        "{row}"
+    );
+    let ids = identities(&t.b);
+    assert_eq!(ids.len(), 1);
+    assert_eq!(ids[0]["source"], t.list.as_str(), "{ids:?}");
+    let listed = t.b.ok(&["identity", "list"]);
+    assert!(listed.contains(&format!("[from {}]", t.list)), "{listed}");
+    let (v, code, _) = t.b.json("verify", &image);
+    assert_eq!(
+        (v["status"].as_str(), code),
+        (Some("verified"), Some(0)),
+        "{v:#}"
+    );
+
+    // A revokes the identity and publishes version 2: B's sync revokes it, B refuses the image.
+    t.a.ok(&[
+        "identity",
+        "revoke",
+        &k.id,
+        "--reason",
+        "workflow compromised",
+    ]);
+    t.publish(&[]);
+    let plan = t.b.ok(&["trust", "sync", "--dry-run"]);
+    assert!(
+        plan.contains("revoked") && plan.contains("identity acme-ci"),
+        "{plan}"
+    );
+    let row = t.applied();
+    assert_eq!(row["version"], 2);
+    assert_eq!(
+        row["diff"]["identities"]["revoked"][0]["publisher"], "acme-ci",
+        "{row}"
+    );
+    assert_eq!(identities(&t.b)[0]["status"], "revoked");
+    let (v, code, _) = t.b.json("verify", &image);
+    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(v["cause"]["standing"]["standing"], "revoked", "{v:#}");
+    assert!(
+        v["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("workflow compromised")),
+        "{v:#}"
+    );
+}
+
+#[test]
+#[ignore = "needs the harness: tests/harness/with-env.sh"]
+fn a_local_revocation_of_an_identity_wins_over_the_list() {
+    let t = Team::new("ids-local");
+    let k = Keyless::new(&t);
+    let image = k.signed_image(&t, "keyless-app");
+    t.publish(&[]);
+    t.b.add_trusted_root(&k.root_json, "corp");
+    t.subscribe();
+    let (row, _) = t.sync();
+    assert_eq!(
+        row["diff"]["identities"]["added"].as_array().map(Vec::len),
+        Some(1),
+        "{row}"
+    );
+    assert_eq!(t.b.json("verify", &image).1, Some(0));
+    t.b.ok(&["identity", "revoke", &k.id, "--reason", "not for us"]);
+    // A new version still names the identity as active: B's revocation stands.
+    t.publish(&[]);
+    let row = t.applied();
+    let kept = &row["diff"]["identities"]["kept_local"][0];
+    assert!(
+        kept["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("local revocation wins")),
+        "{row}"
+    );
+    let ids = identities(&t.b);
+    assert_eq!(ids[0]["status"], "revoked");
+    assert_eq!(ids[0]["revoked_reason"], "not for us");
+    let (v, code, _) = t.b.json("verify", &image);
+    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(v["cause"]["standing"]["standing"], "revoked", "{v:#}");
 }

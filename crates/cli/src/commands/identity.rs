@@ -95,7 +95,7 @@ pub(crate) fn run(cmd: IdentityCmd) -> Result<Outcome> {
             } else {
                 for i in &set.identities {
                     println!(
-                        "{}  {:<8}  {}  {}  {} {}  {}",
+                        "{}  {:<8}  {}  {}  {} {}  {}{}",
                         i.id,
                         i.terms().state(now).word(),
                         i.publisher,
@@ -103,6 +103,9 @@ pub(crate) fn run(cmd: IdentityCmd) -> Result<Outcome> {
                         i.identity.subject.kind(),
                         i.identity.subject.text(),
                         scopes_text(&i.scopes),
+                        i.source
+                            .as_deref()
+                            .map_or(String::new(), |l| format!("  [from {l}]"))
                     );
                 }
             }
@@ -195,5 +198,8 @@ fn show(info: &IdentityInfo) {
         println!("Requires:    {claim} {value} ({})", claim.oid());
     }
     println!("Root:        {}", id.trusted_root_name());
+    if let Some(list) = &i.source {
+        println!("From list:   {list}");
+    }
     print_standing(&i.terms(), state, i.added_at, i.note.as_deref());
 }

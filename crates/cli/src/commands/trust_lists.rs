@@ -5,9 +5,10 @@ use anyhow::{bail, Result};
 use serde::Serialize;
 use time::OffsetDateTime;
 use vouch_core::keys::{PrivateKey, PublicKey};
+use vouch_core::sigstore::roots::RootStore;
 use vouch_core::trust::lists::{
-    self, KeyChange, ListDiff, ListError, PublishRequest, SubscriptionInfo, SubscriptionSigner,
-    Subscriptions, SyncOutcome,
+    self, IdentityChange, KeyChange, ListDiff, ListError, PublishRequest, SubscriptionInfo,
+    SubscriptionSigner, Subscriptions, SyncOutcome,
 };
 use vouch_core::trust::{short_fingerprint, TrustStore};
 
@@ -134,6 +135,7 @@ pub(crate) fn publish(args: PublishArgs) -> Result<Outcome> {
         threshold: args.threshold,
         version: args.list_version,
         last_published,
+        roots: RootStore::for_profile(store.profile()),
     };
     let opts = args.registry.options();
     let out = current_thread_runtime()?
@@ -144,8 +146,12 @@ pub(crate) fn publish(args: PublishArgs) -> Result<Outcome> {
         print_json(&out)?;
         return Ok(Outcome::Ok);
     }
+    let identities = match out.identities.len() {
+        0 => String::new(),
+        n => format!(", {n} keyless identit{}", if n == 1 { "y" } else { "ies" }),
+    };
     println!(
-        "Published {} version {} ({} publisher key(s)), expires {}",
+        "Published {} version {} ({} publisher key(s){identities}), expires {}",
         out.reference,
         out.version,
         out.keys.len(),
@@ -232,7 +238,7 @@ pub(crate) fn unsubscribe(reference: &str) -> Result<Outcome> {
     let profile = vouch_core::paths::profile()?;
     let sub = lists::unsubscribe(&profile, &reference).map_err(lift)?;
     println!(
-        "Unsubscribed from {}; the keys it added stay in the trust set (`vouch key list` marks them)",
+        "Unsubscribed from {}; the keys and identities it added stay in the trust set (`vouch key list` and `vouch identity list` mark them)",
         sub.reference
     );
     Ok(Outcome::Ok)
@@ -276,9 +282,12 @@ pub(crate) fn sync(args: SyncArgs) -> Result<Outcome> {
                     });
                 }
                 let diff = lists::apply(&store, &plan, now())?;
-                Ok(if plan.up_to_date {
+                // The same version applied again can still change the trust set: an identity
+                // whose trusted root was added here since is trusted now.
+                Ok(if plan.up_to_date && diff.is_empty() {
                     SyncOutcome::UpToDate {
                         version: plan.version,
+                        not_applied: diff.identities.not_applied,
                     }
                 } else {
                     SyncOutcome::Applied {
@@ -335,7 +344,13 @@ fn print_row(row: &SyncRow) {
             println!("{r}: version {version} would change (nothing applied)");
             print_diff(diff);
         }
-        SyncOutcome::UpToDate { version } => println!("{r}: version {version}, up to date"),
+        SyncOutcome::UpToDate {
+            version,
+            not_applied,
+        } => {
+            println!("{r}: version {version}, up to date");
+            print_identities(&[("skipped", not_applied)]);
+        }
         SyncOutcome::Refused { problem, .. } => println!("{r}: refused: {problem}"),
         _ => println!(
             "{r}: {}",
@@ -345,35 +360,70 @@ fn print_row(row: &SyncRow) {
 }
 
 fn print_diff(diff: &ListDiff) {
-    let groups: [(&str, &[KeyChange]); 5] = [
-        ("added", &diff.added),
-        ("changed", &diff.changed),
-        ("revoked", &diff.revoked),
-        ("removed", &diff.removed),
-        ("kept", &diff.kept_local),
+    /// The words of the groups, in the order of the diff's fields.
+    const WORDS: [&str; 6] = ["added", "changed", "revoked", "removed", "kept", "skipped"];
+    let d = diff;
+    let keys: [&[KeyChange]; 5] = [&d.added, &d.changed, &d.revoked, &d.removed, &d.kept_local];
+    let i = &diff.identities;
+    let identities: [&[IdentityChange]; 6] = [
+        &i.added,
+        &i.changed,
+        &i.revoked,
+        &i.removed,
+        &i.kept_local,
+        &i.not_applied,
     ];
-    if diff.is_empty() && diff.kept_local.is_empty() {
+    if diff.is_empty() && diff.kept_local.is_empty() && i.kept_local.is_empty() {
         println!("  no change to the trust set");
     }
-    for (word, changes) in groups {
+    for (word, changes) in WORDS.into_iter().zip(keys) {
         for c in changes {
-            let scopes = if c.scopes.is_empty() {
-                "every repository".to_string()
-            } else {
-                c.scopes.join(", ")
-            };
-            let detail = if c.detail.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", c.detail)
-            };
-            println!(
-                "  {word:<8} {} ({}) [{scopes}]{detail}",
-                c.publisher,
-                short_fingerprint(&c.fingerprint)
-            );
+            let who = format!("{} ({})", c.publisher, short_fingerprint(&c.fingerprint));
+            print_change(word, &who, &c.scopes, &c.detail);
         }
     }
+    let groups: Vec<_> = WORDS.into_iter().zip(identities).collect();
+    print_identities(&groups);
+}
+
+/// The identity lines of a diff, and how to add a trusted root when one is missing.
+fn print_identities(groups: &[(&str, &[IdentityChange])]) {
+    for (word, changes) in groups {
+        for c in *changes {
+            let root = c
+                .trusted_root
+                .as_deref()
+                .map_or(String::new(), |r| format!(", root `{r}`"));
+            let who = format!(
+                "identity {} ({} `{}` by {}{root})",
+                c.publisher, c.subject_kind, c.subject, c.issuer
+            );
+            print_change(word, &who, &c.scopes, &c.detail);
+        }
+    }
+    if groups
+        .iter()
+        .any(|(word, changes)| *word == "skipped" && !changes.is_empty())
+    {
+        println!(
+            "  A trusted root is added with `vouch trust-root add FILE --name NAME` (the same file the list's publisher added); then sync again."
+        );
+    }
+}
+
+/// One line of a diff: what happens, to whom, for which repositories, and why.
+fn print_change(word: &str, who: &str, scopes: &[String], detail: &str) {
+    let scopes = if scopes.is_empty() {
+        "every repository".to_string()
+    } else {
+        scopes.join(", ")
+    };
+    let detail = if detail.is_empty() {
+        String::new()
+    } else {
+        format!(": {detail}")
+    };
+    println!("  {word:<8} {who} [{scopes}]{detail}");
 }
 
 pub(crate) fn subscriptions(json: bool) -> Result<Outcome> {

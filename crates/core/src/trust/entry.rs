@@ -12,6 +12,7 @@ pub(super) trait Entry: Clone {
     fn id(&self) -> &str;
     fn label(&self) -> String;
     fn publisher(&self) -> &str;
+    fn note(&self) -> Option<&str>;
     fn scopes(&self) -> &[String];
     fn expires_at(&self) -> Option<OffsetDateTime>;
     fn status(&self) -> KeyStatus;
@@ -24,6 +25,10 @@ pub(super) trait Entry: Clone {
     fn imported(&self) -> Self {
         self.clone()
     }
+    /// The subscribed team trust list that added it, if one did.
+    fn source(&self) -> Option<&str>;
+    /// The entry as a sync of the list published at `source` adds it at `now`.
+    fn subscribed(&self, source: &str, now: OffsetDateTime) -> Self;
 }
 
 /// The fields a person edits, to change them.
@@ -82,6 +87,18 @@ macro_rules! entry_fields {
     () => {
         fn publisher(&self) -> &str {
             &self.publisher
+        }
+        fn note(&self) -> Option<&str> {
+            self.note.as_deref()
+        }
+        fn source(&self) -> Option<&str> {
+            self.source.as_deref()
+        }
+        fn subscribed(&self, source: &str, now: OffsetDateTime) -> Self {
+            let mut e = Entry::imported(self);
+            e.source = Some(source.to_string());
+            e.added_at = now;
+            e
         }
         fn scopes(&self) -> &[String] {
             &self.scopes

@@ -600,6 +600,12 @@ pub struct TrustedIdentity {
     #[serde(default, with = "time::serde::rfc3339::option")]
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub expires_at: Option<OffsetDateTime>,
+    /// The reference of the subscribed team trust list that added this identity (see the
+    /// `lists` module); `None` for an identity trusted here. Not written when `None`, so
+    /// documents without subscriptions read and write back unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub source: Option<String>,
 }
 
 impl TrustedIdentity {
@@ -621,6 +627,7 @@ impl TrustedIdentity {
             revoked_at: None,
             added_at,
             expires_at: None,
+            source: None,
         }
     }
 

@@ -32,6 +32,8 @@ fn publish(
         threshold: 1,
         version: Some(version),
         last_published: None,
+        // The set holds keys only: no trusted root is pinned.
+        roots: vouch_core::sigstore::roots::RootStore::at(std::env::temp_dir()),
     };
     rt.block_on(lists::publish(
         &req,

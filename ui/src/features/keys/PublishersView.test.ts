@@ -38,6 +38,15 @@ describe('Publishers view', () => {
     expect(within(row).getByTestId('key-status').textContent.trim()).toBe('active');
     expect(within(row).getByTestId('identity-expires').textContent.trim()).toBe('2027-06-30');
     expect(screen.getByTestId('keys-tab-keys').textContent).toContain(String(keys.length + 1));
+    expect(within(row).queryByTestId('identity-source')).toBeNull();
+  });
+
+  it('marks an identity trusted through a team list with the list', async () => {
+    const list = 'registry.example.com/team/trust:prod';
+    mockBackend((cmd) => (cmd === 'list_keys' ? [] : cmd === 'list_identities' ? [{ ...workflow, source: list }] : null));
+    render(KeysView);
+    const row = await screen.findByTestId('identity-row');
+    expect(within(row).getByTestId('identity-source').textContent).toBe(`from the team list ${list}`);
   });
 
   it("opens an identity's detail with its claims and root, and revokes it from there", async () => {

@@ -30,6 +30,7 @@ const diff: ListDiff = {
   revoked: [{ fingerprint: OLD, publisher: 'Old Builder', scopes: [], detail: 'revoked by the list: key leaked' }],
   removed: [],
   kept_local: [],
+  identities: { added: [], changed: [], revoked: [], removed: [], kept_local: [], not_applied: [] },
 };
 
 const plan: SyncCheck = {

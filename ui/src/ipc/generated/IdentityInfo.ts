@@ -18,6 +18,12 @@ id: string, publisher: string, note: string | null,
  */
 scopes: Array<string>, status: KeyStatus, revoked_reason: string | null, revoked_at: string | null, added_at: string, expires_at: string | null, 
 /**
+ * The reference of the subscribed team trust list that added this identity (see the
+ * `lists` module); `None` for an identity trusted here. Not written when `None`, so
+ * documents without subscriptions read and write back unchanged.
+ */
+source?: string, 
+/**
  * The OIDC issuer, compared exactly (e.g. `https://token.actions.githubusercontent.com`).
  */
 issuer: string, subject: IdentitySubject, claims?: Claims, 

@@ -9,6 +9,10 @@ export type PublishOutcome = { reference: string, version: number, manifest_dige
  */
 keys: Array<string>, 
 /**
+ * The ids of the published keyless identities.
+ */
+identities: Array<string>, 
+/**
  * How many admins signed now, of the threshold.
  */
 signatures: number, threshold: number, signers: number, expires_at: string, };

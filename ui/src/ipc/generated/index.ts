@@ -30,6 +30,8 @@ export type * from './GraphEdge';
 export type * from './GraphNode';
 export type * from './HistoryEntry';
 export type * from './HistoryRead';
+export type * from './IdentityChange';
+export type * from './IdentityDiff';
 export type * from './IdentityInfo';
 export type * from './IdentityRef';
 export type * from './IdentitySubject';

@@ -255,6 +255,14 @@ impl RootStore {
         checked_root(&text, &format!("the stored root `{name}`"))
     }
 
+    /// The `sha256:` digest of the custom root `name`'s document exactly as stored (how a team
+    /// trust list pins the root an identity is tied to); `None` when there is no such root.
+    pub fn digest(&self, name: &str) -> Result<Option<String>, TrustRootError> {
+        let name = checked_name(name)?;
+        let bytes = read_if_present(&self.custom_path(name))?;
+        Ok(bytes.map(|b| crate::oci::Digest::of(&b).to_string()))
+    }
+
     /// Adds a custom root under `name` after checking it (see [`checked_root`]); the file is
     /// kept exactly as given. A name already in use is refused.
     pub fn add(&self, name: &str, json: &str, what: &str) -> Result<RootInfo, TrustRootError> {

@@ -1,6 +1,15 @@
 //! The wire forms of a trust list, built and parsed side by side: the list manifest, the list
-//! layer (a trust-set document of keys), the statement manifest and its DSSE envelope over a
-//! [`ListStatement`]. Every parser refuses malformed input with a sentence.
+//! layer ([`ListDocument`]: a trust-set document of keys and keyless identities, with the
+//! digests of the custom trusted roots those identities are tied to), the statement manifest
+//! and its DSSE envelope over a [`ListStatement`]. Every parser refuses malformed input with a
+//! sentence.
+//!
+//! The list layer is a `vouch-trust-set` document (version 2) with one more, optional field:
+//! `trusted_roots`, an array of `{"name", "digest"}` — for each custom trusted root an
+//! identity of the list is tied to (`trusted_root`), its name and the `sha256:` digest of the
+//! root's document exactly as stored where the list was published. A list without identities
+//! (every list published before identities were) has neither `identities` nor
+//! `trusted_roots`, and reads as before; a reader that knows neither field ignores both.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -11,6 +20,7 @@ use crate::cosign::OCI_EMPTY_MEDIA_TYPE;
 use crate::dsse::{self, Envelope, MAX_ENVELOPE_SIGNATURES};
 use crate::keys::PublicKey;
 use crate::oci::{clip, Digest, OCI_IMAGE_MEDIA_TYPE};
+use crate::trust::entry::Entry;
 use crate::trust::{scope, TrustSet};
 
 /// The `artifactType` of a trust-list manifest and the media type of its one layer.
@@ -247,30 +257,98 @@ pub fn parse_statement_envelope(bytes: &[u8]) -> Result<(Envelope, ListStatement
     Ok((envelope, statement.check()?))
 }
 
-/// The list layer: a trust-set document whose keys are all well formed (fingerprints match,
-/// scopes valid) and carry no private half or source of their own.
-pub fn parse_list_document(bytes: &[u8]) -> Result<TrustSet, ListError> {
-    let mut set =
-        TrustSet::from_json(bytes).map_err(|e| malformed("the list layer", &e.to_string()))?;
-    for k in &mut set.keys {
-        for s in &k.scopes {
-            scope::validate(s).map_err(|e| malformed("the list layer", &e.to_string()))?;
+/// A custom trusted root an identity of a list is tied to: its name and the `sha256:` digest of
+/// its document as stored by the profile that published the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ListRoot {
+    pub name: String,
+    pub digest: String,
+}
+
+/// The list layer: the published publishers (keys and identities, in a trust-set document) and
+/// the trusted roots its identities are tied to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListDocument {
+    /// Its `keys` and `identities` (no policies).
+    pub set: TrustSet,
+    pub trusted_roots: Vec<ListRoot>,
+}
+
+impl ListDocument {
+    /// The layer's bytes: the trust-set document, plus `trusted_roots` when there are any (a
+    /// list without them is byte for byte what older versions published).
+    pub fn to_json(&self) -> Result<Vec<u8>, ListError> {
+        #[derive(Serialize)]
+        struct Layer<'a> {
+            #[serde(flatten)]
+            set: &'a TrustSet,
+            trusted_roots: &'a [ListRoot],
         }
+        if self.trusted_roots.is_empty() {
+            return Ok(self.set.to_json()?);
+        }
+        let layer = Layer {
+            set: &self.set,
+            trusted_roots: &self.trusted_roots,
+        };
+        Ok(crate::trust::to_document(&layer)?)
+    }
+
+    /// The root named `name`, as the list pins it.
+    pub fn root(&self, name: &str) -> Option<&ListRoot> {
+        self.trusted_roots.iter().find(|r| r.name == name)
+    }
+}
+
+/// The list layer: a trust-set document whose keys and identities are all well formed
+/// (fingerprints and ids match, scopes valid, none named twice) and carry no private half or
+/// source of their own, and whose trusted roots are named once each with a `sha256:` digest.
+pub fn parse_list_document(bytes: &[u8]) -> Result<ListDocument, ListError> {
+    #[derive(Deserialize)]
+    struct Roots {
+        #[serde(default)]
+        trusted_roots: Vec<ListRoot>,
+    }
+    let bad = |why: String| malformed("the list layer", &why);
+    let mut set = TrustSet::from_json(bytes).map_err(|e| bad(e.to_string()))?;
+    check_entries(&set.keys)?;
+    check_entries(&set.identities)?;
+    for k in &mut set.keys {
         k.has_private = false;
         k.source = None;
     }
-    let mut seen = std::collections::BTreeSet::new();
-    if let Some(k) = set
-        .keys
-        .iter()
-        .find(|k| !seen.insert(k.fingerprint.as_str()))
-    {
-        return Err(malformed(
-            "the list layer",
-            &format!("it names {} twice", k.label()),
-        ));
+    for i in &mut set.identities {
+        i.source = None;
     }
-    Ok(set)
+    let Roots { trusted_roots } =
+        serde_json::from_slice(bytes).map_err(|e| bad(format!("its trusted roots: {e}")))?;
+    for (i, r) in trusted_roots.iter().enumerate() {
+        if trusted_roots[..i].iter().any(|o| o.name == r.name) {
+            return Err(bad(format!(
+                "it names the trusted root `{}` twice",
+                clip(&r.name, 80)
+            )));
+        }
+        Digest::parse(&r.digest)
+            .map_err(|e| bad(format!("the digest of root `{}`: {e}", clip(&r.name, 80))))?;
+    }
+    Ok(ListDocument { set, trusted_roots })
+}
+
+/// Refuses entries with an invalid scope or named twice.
+fn check_entries<T: Entry>(entries: &[T]) -> Result<(), ListError> {
+    let bad = |why: String| malformed("the list layer", &why);
+    let mut seen = std::collections::BTreeSet::new();
+    for e in entries {
+        for s in e.scopes() {
+            scope::validate(s).map_err(|err| bad(err.to_string()))?;
+        }
+        if !seen.insert(e.id()) {
+            return Err(bad(format!("it names {} twice", e.label())));
+        }
+    }
+    Ok(())
 }
 
 /// When a list expires: a duration from `now` (`30d`, `12h`, `90m`, `45s`) or an RFC 3339
@@ -408,10 +486,67 @@ mod tests {
             ..TrustSet::default()
         };
         let parsed = parse_list_document(&set.to_json().expect("json")).expect("parse");
-        assert!(!parsed.keys[0].has_private);
-        assert_eq!(parsed.keys[0].source, None);
+        assert!(!parsed.set.keys[0].has_private);
+        assert_eq!(parsed.set.keys[0].source, None);
+        assert!(parsed.trusted_roots.is_empty());
         set.keys.push(set.keys[0].clone());
         let err = parse_list_document(&set.to_json().expect("json")).expect_err("twice");
+        assert!(err.to_string().contains("twice"), "{err}");
+    }
+
+    #[test]
+    fn identities_and_their_roots_round_trip_and_bad_roots_are_refused() {
+        let id = crate::trust::Identity::new(
+            "https://issuer.example",
+            crate::trust::Subject::Exact("ci@corp.example".into()),
+            Default::default(),
+            Some("corp"),
+        )
+        .expect("identity");
+        let mut i = crate::trust::TrustedIdentity::new(id, "corp-ci", vec![], NOW);
+        i.source = Some("elsewhere".into());
+        let digest = Digest::of(b"root").to_string();
+        let doc = ListDocument {
+            set: TrustSet {
+                identities: vec![i.clone()],
+                ..TrustSet::default()
+            },
+            trusted_roots: vec![ListRoot {
+                name: "corp".into(),
+                digest: digest.clone(),
+            }],
+        };
+        let bytes = doc.to_json().expect("json");
+        let back = parse_list_document(&bytes).expect("parse");
+        assert_eq!(
+            back.set.identities[0].source, None,
+            "a list carries no source"
+        );
+        assert_eq!(back.root("corp").map(|r| r.digest.as_str()), Some(&*digest));
+        // A list of keys only is the trust-set document it always was, and still reads.
+        let keys_only = ListDocument::default().to_json().expect("json");
+        assert!(!String::from_utf8_lossy(&keys_only).contains("trusted_roots"));
+        let old = br#"{"format":"vouch-trust-set","version":1,"keys":[]}"#;
+        assert_eq!(
+            parse_list_document(old).expect("old"),
+            ListDocument::default()
+        );
+        // A root named twice, or with a digest that is not one, is refused.
+        let mut v: Value = serde_json::from_slice(&bytes).expect("json");
+        v["trusted_roots"][0]["digest"] = json!("md5:abc");
+        let err = parse_list_document(v.to_string().as_bytes()).expect_err("digest");
+        assert!(
+            err.to_string().contains("the digest of root `corp`"),
+            "{err}"
+        );
+        let twice = json!([{"name": "corp", "digest": digest}, {"name": "corp", "digest": digest}]);
+        v["trusted_roots"] = twice;
+        let err = parse_list_document(v.to_string().as_bytes()).expect_err("twice");
+        assert!(err.to_string().contains("twice"), "{err}");
+        // The same identity twice is refused like a key.
+        let mut dup = doc;
+        dup.set.identities.push(i);
+        let err = parse_list_document(&dup.to_json().expect("json")).expect_err("dup");
         assert!(err.to_string().contains("twice"), "{err}");
     }
 

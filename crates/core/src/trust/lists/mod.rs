@@ -2,7 +2,8 @@
 //!
 //! A team admin publishes publishers of their trust set as an OCI artifact under a tag
 //! (`REGISTRY/REPO:TAG`): a manifest of `artifactType` [`LIST_MEDIA_TYPE`] with the empty config
-//! and the list (a trust-set document of keys only) as its one layer. Beside it, under the tag
+//! and the list ([`ListDocument`]: a trust-set document of keys and keyless identities, with the
+//! digests of the custom trusted roots those identities are tied to) as its one layer. Beside it, under the tag
 //! [`statement_tag`] derived from that manifest's digest, a second artifact holds one DSSE
 //! envelope over a [`ListStatement`]: the repository, the list layer's digest and size, a
 //! version that only grows, an expiry, the list's own signers (admin keys) and how many of them
@@ -13,8 +14,10 @@
 //! ([`subscriptions`]); a sync ([`plan_sync`], then [`apply`]) fetches by digest, checks the
 //! signatures against the subscription's signers and threshold (and the statement's own
 //! threshold), refuses a rollback, an expired (stale) list, an unsigned or tampered one, and
-//! otherwise applies the list to the trust set ([`merge`]): keys it adds carry their source, a
-//! local revocation wins, a revocation or removal in a new version removes that trust.
+//! otherwise applies the list to the trust set ([`merge`]): keys and identities it adds carry
+//! their source, a local revocation wins, a revocation or removal in a new version removes that
+//! trust; an identity tied to a custom trusted root is applied only where a root of that name
+//! has the same digest (otherwise it is reported, not applied).
 //!
 //! Invariants: nothing is applied unless the whole list verified; a refusal changes neither the
 //! trust set nor what the subscription last applied; a list past its expiry is reported stale,
@@ -31,11 +34,11 @@ use time::OffsetDateTime;
 
 pub use document::{
     parse_expiry, parse_list_document, parse_list_manifest, parse_statement_envelope,
-    parse_statement_manifest, statement_tag, ListSigner, ListStatement, ENVELOPE_MEDIA_TYPE,
-    LIST_MEDIA_TYPE, MAX_LIST_BYTES, MAX_SIGNERS, STATEMENT_ARTIFACT_TYPE, STATEMENT_FORMAT,
-    STATEMENT_PAYLOAD_TYPE,
+    parse_statement_manifest, statement_tag, ListDocument, ListRoot, ListSigner, ListStatement,
+    ENVELOPE_MEDIA_TYPE, LIST_MEDIA_TYPE, MAX_LIST_BYTES, MAX_SIGNERS, STATEMENT_ARTIFACT_TYPE,
+    STATEMENT_FORMAT, STATEMENT_PAYLOAD_TYPE,
 };
-pub use merge::{KeyChange, ListDiff};
+pub use merge::{IdentityChange, IdentityDiff, KeyChange, ListDiff, LocalRoots};
 pub use remote::{
     cosign, fetch, normalise, publish, CosignOutcome, Fetched, PublishOutcome, PublishRequest,
 };
@@ -119,6 +122,12 @@ pub enum ListError {
         "no publisher of this trust set matches the chosen scopes ({0}); nothing was published"
     )]
     NothingToPublish(String),
+    #[error("identity {identity} is tied to the trusted root `{root}`, which cannot be pinned in the list ({why}); nothing was published")]
+    RootUnavailable {
+        identity: String,
+        root: String,
+        why: String,
+    },
     #[error("{0} is not one of this trust list's signers; its signature would not count")]
     NotASigner(String),
     #[error("no subscription to `{0}`")]
@@ -177,8 +186,13 @@ impl ListError {
 pub enum SyncOutcome {
     /// A new version was applied; `diff` is what changed in the trust set.
     Applied { version: u64, diff: ListDiff },
-    /// The version already applied is still the one published.
-    UpToDate { version: u64 },
+    /// The version already applied is still the one published (and applying it again changed
+    /// nothing); `not_applied` names its identities still not trusted here, with the reason.
+    UpToDate {
+        version: u64,
+        #[serde(default)]
+        not_applied: Vec<IdentityChange>,
+    },
     /// Only planned (a dry run): what applying would change.
     Planned { version: u64, diff: ListDiff },
     /// Refused or failed, with the sentence and its code; nothing was changed.

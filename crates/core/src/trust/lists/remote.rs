@@ -9,9 +9,9 @@ use time::OffsetDateTime;
 
 use super::document::{
     artifact_manifest, check_threshold, parse_list_document, parse_list_manifest,
-    parse_statement_envelope, parse_statement_manifest, statement_tag, ListSigner, ListStatement,
-    ENVELOPE_MEDIA_TYPE, LIST_MEDIA_TYPE, MAX_LIST_BYTES, STATEMENT_ARTIFACT_TYPE,
-    STATEMENT_FORMAT, STATEMENT_PAYLOAD_TYPE,
+    parse_statement_envelope, parse_statement_manifest, statement_tag, ListDocument, ListRoot,
+    ListSigner, ListStatement, ENVELOPE_MEDIA_TYPE, LIST_MEDIA_TYPE, MAX_LIST_BYTES,
+    STATEMENT_ARTIFACT_TYPE, STATEMENT_FORMAT, STATEMENT_PAYLOAD_TYPE,
 };
 use super::ListError;
 use crate::dsse::Envelope;
@@ -19,6 +19,8 @@ use crate::keys::{PrivateKey, PublicKey};
 use crate::oci::{Digest, OCI_IMAGE_MEDIA_TYPE};
 use crate::reference::ImageRef;
 use crate::registry::{Registry, RegistryError, RegistryOptions};
+use crate::sigstore::roots::RootStore;
+use crate::trust::entry::Entry;
 use crate::trust::{scope, TrustSet};
 
 /// A list as fetched, parsed and checked for tampering; signatures not yet counted.
@@ -31,7 +33,7 @@ pub struct Fetched {
     /// `sha256:` of the statement payload (what the admins signed).
     pub statement_digest: String,
     pub envelope: Envelope,
-    pub list: TrustSet,
+    pub list: ListDocument,
 }
 
 /// What to publish.
@@ -39,7 +41,7 @@ pub struct Fetched {
 pub struct PublishRequest {
     /// `REGISTRY/REPO:TAG`.
     pub reference: String,
-    /// Publish only the keys with a scope these globs cover; empty: every key.
+    /// Publish only the keys and identities with a scope these globs cover; empty: all.
     pub scopes: Vec<String>,
     pub expires_at: OffsetDateTime,
     /// Admins whose signatures count besides the signing keys'.
@@ -49,6 +51,9 @@ pub struct PublishRequest {
     pub version: Option<u64>,
     /// The last version this profile published there, from its own records.
     pub last_published: Option<u64>,
+    /// The publishing profile's trusted roots: the custom roots its identities are tied to
+    /// are pinned in the list by digest.
+    pub roots: RootStore,
 }
 
 /// What `publish` did.
@@ -62,6 +67,8 @@ pub struct PublishOutcome {
     pub list_digest: String,
     /// The fingerprints of the published keys.
     pub keys: Vec<String>,
+    /// The ids of the published keyless identities.
+    pub identities: Vec<String>,
     /// How many admins signed now, of the threshold.
     pub signatures: usize,
     pub threshold: u32,
@@ -176,32 +183,65 @@ async fn fetch_from(
     })
 }
 
-/// The keys of `set` a list publishes: those trusted here (not from another list), and with
-/// `scopes`, only those with a scope one of them covers; no private half, no source.
-fn selection(set: &TrustSet, scopes: &[String]) -> TrustSet {
-    let chosen = |k: &crate::trust::TrustedKey| {
-        scopes.is_empty()
-            || k.scopes
-                .iter()
-                .any(|s| scopes.iter().any(|g| g == s || scope::matches(g, s)))
-    };
-    let keys = set
-        .keys
-        .iter()
-        .filter(|k| k.source.is_none() && chosen(k))
-        .map(|k| crate::trust::TrustedKey {
-            has_private: false,
-            source: None,
-            ..k.clone()
-        })
-        .collect();
-    TrustSet {
-        keys,
-        ..TrustSet::default()
+/// The keys and identities of `set` a list publishes: those trusted here (not from another
+/// list), and with `scopes`, only those with a scope one of them covers; no private half, no
+/// source. The custom trusted roots the identities are tied to are pinned by the digest of
+/// their documents in `roots`; one missing there refuses the publication.
+fn selection(
+    set: &TrustSet,
+    scopes: &[String],
+    roots: &RootStore,
+) -> Result<ListDocument, ListError> {
+    fn chosen<T: Entry>(entries: &[T], scopes: &[String]) -> Vec<T> {
+        let covered = |e: &T| {
+            scopes.is_empty()
+                || e.scopes()
+                    .iter()
+                    .any(|s| scopes.iter().any(|g| g == s || scope::matches(g, s)))
+        };
+        entries
+            .iter()
+            .filter(|e| e.source().is_none() && covered(e))
+            .map(Entry::imported)
+            .collect()
     }
+    let list = TrustSet {
+        keys: chosen(&set.keys, scopes),
+        identities: chosen(&set.identities, scopes),
+        ..TrustSet::default()
+    };
+    let mut trusted_roots: Vec<ListRoot> = Vec::new();
+    for i in &list.identities {
+        let Some(name) = i.identity.trusted_root.as_deref() else {
+            continue;
+        };
+        if trusted_roots.iter().any(|r| r.name == name) {
+            continue;
+        }
+        let digest = roots
+            .digest(name)
+            .map_err(|e| ListError::RootUnavailable {
+                identity: i.label(),
+                root: name.to_string(),
+                why: e.to_string(),
+            })?
+            .ok_or_else(|| ListError::RootUnavailable {
+                identity: i.label(),
+                root: name.to_string(),
+                why: "this profile has no trusted root of that name".to_string(),
+            })?;
+        trusted_roots.push(ListRoot {
+            name: name.to_string(),
+            digest,
+        });
+    }
+    Ok(ListDocument {
+        set: list,
+        trusted_roots,
+    })
 }
 
-/// Publishes `set`'s keys (see [`PublishRequest`]) at `req.reference`, signed by `keys`.
+/// Publishes `set`'s keys and identities (see [`PublishRequest`]) at `req.reference`, signed by `keys`.
 pub async fn publish(
     req: &PublishRequest,
     set: &TrustSet,
@@ -213,8 +253,8 @@ pub async fn publish(
     for g in &req.scopes {
         scope::validate(g)?;
     }
-    let list = selection(set, &req.scopes);
-    if list.keys.is_empty() {
+    let list = selection(set, &req.scopes, &req.roots)?;
+    if list.set.keys.is_empty() && list.set.identities.is_empty() {
         let chosen = if req.scopes.is_empty() {
             "every scope".to_string()
         } else {
@@ -288,7 +328,13 @@ pub async fn publish(
         manifest_digest: manifest_digest.to_string(),
         statement_tag,
         list_digest: statement.list_digest,
-        keys: list.keys.iter().map(|k| k.fingerprint.clone()).collect(),
+        keys: list
+            .set
+            .keys
+            .iter()
+            .map(|k| k.fingerprint.clone())
+            .collect(),
+        identities: list.set.identities.iter().map(|i| i.id.clone()).collect(),
         signatures: keys.len(),
         threshold: statement.threshold,
         signers: statement.signers.len(),
@@ -340,4 +386,72 @@ pub async fn cosign(
         signatures: super::sync::valid_signers(&fetched.envelope, &admins).len(),
         threshold: st.threshold,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{Algorithm, PrivateKey};
+    use crate::sigstore::testing::Instance;
+    use crate::trust::{Identity, Subject, TrustedIdentity, TrustedKey};
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2027-01-01 00:00 UTC);
+
+    fn identity(publisher: &str, scope: &str, root: Option<&str>) -> TrustedIdentity {
+        let id = Identity::new(
+            "https://issuer.example",
+            Subject::Exact(format!("{publisher}@corp.example")),
+            Default::default(),
+            root,
+        )
+        .expect("identity");
+        TrustedIdentity::new(id, publisher, vec![scope.into()], NOW)
+    }
+
+    #[test]
+    fn the_selection_takes_keys_and_identities_by_scope_and_pins_their_roots() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let roots = RootStore::at(dir.path());
+        let key = PrivateKey::generate(Algorithm::Ed25519).expect("key");
+        let mut k = TrustedKey::new(&key.public_key(), "acme", vec!["reg/team/**".into()], NOW);
+        k.has_private = true;
+        let mut from_list = identity("other", "reg/team/**", None);
+        from_list.source = Some("reg/elsewhere/trust:prod".into());
+        let set = TrustSet {
+            keys: vec![k],
+            identities: vec![
+                identity("ci", "reg/team/app", Some("corp")),
+                identity("outside", "reg/else/**", None),
+                from_list,
+            ],
+            ..TrustSet::default()
+        };
+        let scopes = vec!["reg/team/**".to_string()];
+        // The root an identity is tied to is missing here: nothing is published.
+        let err = selection(&set, &scopes, &roots).expect_err("no root");
+        assert!(
+            err.to_string().contains("trusted root `corp`") && err.to_string().contains("ci"),
+            "{err}"
+        );
+        let json = Instance::new("vouch-list-root").trusted_root_json();
+        roots.add("corp", &json, "the test root").expect("add");
+        let list = selection(&set, &scopes, &roots).expect("selection");
+        assert_eq!(list.set.keys.len(), 1);
+        assert!(!list.set.keys[0].has_private);
+        let ids: Vec<&str> = list
+            .set
+            .identities
+            .iter()
+            .map(|i| i.publisher.as_str())
+            .collect();
+        assert_eq!(ids, ["ci"], "by scope, and never what another list added");
+        assert_eq!(
+            list.trusted_roots,
+            vec![ListRoot {
+                name: "corp".into(),
+                digest: Digest::of(json.as_bytes()).to_string(),
+            }]
+        );
+    }
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::document::ListSigner;
-use super::merge::{apply_list, ListDiff};
+use super::document::{ListDocument, ListSigner};
+use super::merge::{apply_list, ListDiff, LocalRoots};
 use super::remote::{fetch, Fetched};
 use super::subscriptions::{
     LastProblem, Subscription, SubscriptionSigner, Subscriptions, SyncState,
@@ -16,6 +16,7 @@ use super::ListError;
 use crate::dsse::{decode_b64, pae, Envelope};
 use crate::keys::PublicKey;
 use crate::registry::RegistryOptions;
+use crate::sigstore::roots::RootStore;
 use crate::trust::TrustStore;
 
 /// What syncing one subscription would do, worked out before anything is changed.
@@ -186,6 +187,16 @@ pub fn check(
     Ok((ours.len(), up_to_date))
 }
 
+/// The digests of `profile`'s custom trusted roots that `list` pins (a root missing here, or
+/// unreadable, is left out: the identities tied to it are then not applied).
+pub(crate) fn local_roots(profile: &str, list: &ListDocument) -> LocalRoots {
+    let store = RootStore::for_profile(profile);
+    list.trusted_roots
+        .iter()
+        .filter_map(|r| Some((r.name.clone(), store.digest(&r.name).ok()??)))
+        .collect()
+}
+
 /// Fetches and verifies `sub`'s list and works out what applying it would change in `store`'s
 /// trust set now. Changes nothing.
 pub async fn plan_sync(
@@ -197,7 +208,8 @@ pub async fn plan_sync(
     let fetched = fetch(&sub.reference, opts).await?;
     let (signatures, up_to_date) = check(&fetched, sub, now)?;
     let mut copy = store.load()?;
-    let diff = apply_list(&mut copy, &fetched.list, &sub.reference, now);
+    let roots = local_roots(store.profile(), &fetched.list);
+    let diff = apply_list(&mut copy, &fetched.list, &sub.reference, &roots, now);
     Ok(SyncPlan {
         reference: sub.reference.clone(),
         version: fetched.statement.version,
@@ -225,14 +237,16 @@ pub fn apply(
     Subscriptions::update(store.profile(), |doc| {
         let sub = doc.find_mut(&plan.reference)?;
         check(fetched, sub, now)?;
-        let diff = store.update(|set| Ok(apply_list(set, &fetched.list, &sub.reference, now)))?;
+        let roots = local_roots(store.profile(), &fetched.list);
+        let diff =
+            store.update(|set| Ok(apply_list(set, &fetched.list, &sub.reference, &roots, now)))?;
         sub.state = Some(SyncState {
             version: fetched.statement.version,
             statement_digest: fetched.statement_digest.clone(),
             manifest_digest: fetched.manifest_digest.to_string(),
             expires_at: fetched.statement.expires_at,
             synced_at: super::whole_seconds(now),
-            keys: fetched.list.keys.len(),
+            keys: fetched.list.set.keys.len(),
         });
         sub.last_problem = None;
         Ok(diff)
@@ -264,7 +278,6 @@ mod tests {
     use crate::oci::Digest;
     use crate::trust::lists::document::{STATEMENT_FORMAT, STATEMENT_PAYLOAD_TYPE};
     use crate::trust::lists::ListStatement;
-    use crate::trust::TrustSet;
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2027-01-01 00:00 UTC);
@@ -310,7 +323,7 @@ mod tests {
             statement_digest: Digest::of(&envelope.payload).to_string(),
             statement,
             envelope,
-            list: TrustSet::default(),
+            list: ListDocument::default(),
         }
     }
 
