@@ -419,6 +419,12 @@ mod tests {
         .expect("record");
     }
 
+    /// The recorded references, newest first.
+    fn references(h: &History) -> Vec<String> {
+        let read = h.read().expect("read");
+        read.entries.into_iter().map(|e| e.reference).collect()
+    }
+
     fn failed(reference: &str) -> Verdict {
         Verdict::error(
             reference,
@@ -474,14 +480,7 @@ mod tests {
             HistoryEntry::of(&failed("c"), at(0)),
         ])
         .expect("record");
-        let refs: Vec<String> = h
-            .read()
-            .expect("read")
-            .entries
-            .into_iter()
-            .map(|e| e.reference)
-            .collect();
-        assert_eq!(refs, ["c", "a"]);
+        assert_eq!(references(&h), ["c", "a"]);
     }
 
     #[test]
@@ -544,14 +543,7 @@ mod tests {
         record(&h, &["b"], 1);
         h.record_with(vec![HistoryEntry::of(&failed("c"), at(2))], Some(ahead))
             .expect("record");
-        let refs: Vec<String> = h
-            .read()
-            .expect("read")
-            .entries
-            .into_iter()
-            .map(|e| e.reference)
-            .collect();
-        assert_eq!(refs, ["c", "b", "a"]);
+        assert_eq!(references(&h), ["c", "b", "a"]);
     }
 
     /// With the file unchanged, a record read ahead writes exactly what a plain record writes,
