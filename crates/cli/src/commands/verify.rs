@@ -121,8 +121,16 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
     };
     let total = refs.len();
     let progress = total > 1 && std::io::stderr().is_terminal() && !args.json;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // Performance: one image is a chain of dependent requests, nothing to run in parallel: a
+    // runtime on this thread starts no worker threads and hands no wake-up between threads.
+    let mut builder = if total == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(2);
+        b
+    };
+    let runtime = builder
         .enable_all()
         .build()
         .context("could not start the async runtime")?;
