@@ -237,6 +237,19 @@ fn the_default_policy_is_set_listed_applied_and_shared() {
     );
 }
 
+/// `vouch verify --timeout 60 IMAGES…` started against an empty trust set, its output piped.
+fn spawn_verify(env: &Env, images: &[String]) -> std::process::Child {
+    let trust = empty_trust_set(env);
+    env.cmd()
+        .args(["verify", "--trust-set", trust.to_str().expect("utf8")])
+        .args(["--timeout", "60"])
+        .args(images)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn vouch")
+}
+
 /// Sends Ctrl+C to a running `vouch verify` and waits (at most 10 s) for it to end as
 /// interrupted (exit 130, "interrupted" on stderr, every verdict it still prints CANCELLED);
 /// returns what it printed after the signal.
@@ -279,17 +292,9 @@ fn interrupt(mut child: std::process::Child, mut stdout: impl std::io::Read) -> 
 #[test]
 fn ctrl_c_cancels_a_single_image_check() {
     let env = Env::new("history-ctrl-c-one");
-    let trust = empty_trust_set(&env);
     let stalled = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let host = stalled.local_addr().expect("address");
-    let mut child = env
-        .cmd()
-        .args(["verify", "--trust-set", trust.to_str().expect("utf8")])
-        .args(["--timeout", "60", &format!("{host}/acme/a:1")])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn vouch");
+    let mut child = spawn_verify(&env, &[format!("{host}/acme/a:1")]);
     let stdout = child.stdout.take().expect("stdout");
     let (_connection, _) = stalled.accept().expect("vouch connects");
     let rest = interrupt(child, stdout);
@@ -304,18 +309,14 @@ fn ctrl_c_cancels_a_single_image_check() {
 #[test]
 fn ctrl_c_cancels_a_batch_and_records_only_finished_checks() {
     let env = Env::new("history-ctrl-c");
-    let trust = empty_trust_set(&env);
     let stalled = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let host = stalled.local_addr().expect("address");
-    let mut child = env
-        .cmd()
-        .args(["verify", "--trust-set", trust.to_str().expect("utf8")])
-        .args(["--timeout", "60", "Bad One"])
-        .args([format!("{host}/acme/a:1"), format!("{host}/acme/b:1")])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn vouch");
+    let images = [
+        "Bad One".into(),
+        format!("{host}/acme/a:1"),
+        format!("{host}/acme/b:1"),
+    ];
+    let mut child = spawn_verify(&env, &images);
     let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
     let mut first = String::new();
     std::io::BufRead::read_line(&mut stdout, &mut first).expect("first verdict");
