@@ -237,32 +237,23 @@ fn the_default_policy_is_set_listed_applied_and_shared() {
     );
 }
 
-/// Ctrl+C during a batch: the images not finished print as CANCELLED, the command exits 130
-/// at once (not after the registry's timeout) and the history holds only the finished checks.
-/// The "registry" is a listening socket that is never answered — a stalled registry, which no
-/// real registry is on demand.
-#[test]
-fn ctrl_c_cancels_a_batch_and_records_only_finished_checks() {
-    let env = Env::new("history-ctrl-c");
-    let trust = empty_trust_set(&env);
-    let stalled = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let host = stalled.local_addr().expect("address");
-    let mut child = env
-        .cmd()
+/// `vouch verify --timeout 60 IMAGES…` started against an empty trust set, its output piped.
+fn spawn_verify(env: &Env, images: &[String]) -> std::process::Child {
+    let trust = empty_trust_set(env);
+    env.cmd()
         .args(["verify", "--trust-set", trust.to_str().expect("utf8")])
-        .args(["--timeout", "60", "Bad One"])
-        .args([format!("{host}/acme/a:1"), format!("{host}/acme/b:1")])
+        .args(["--timeout", "60"])
+        .args(images)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .expect("spawn vouch");
-    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
-    let mut first = String::new();
-    std::io::BufRead::read_line(&mut stdout, &mut first).expect("first verdict");
-    assert!(
-        first.starts_with("ERROR") && first.contains("Bad One"),
-        "{first}"
-    );
+        .expect("spawn vouch")
+}
+
+/// Sends Ctrl+C to a running `vouch verify` and waits (at most 10 s) for it to end as
+/// interrupted (exit 130, "interrupted" on stderr, every verdict it still prints CANCELLED);
+/// returns what it printed after the signal.
+fn interrupt(mut child: std::process::Child, mut stdout: impl std::io::Read) -> String {
     let kill = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -280,20 +271,61 @@ fn ctrl_c_cancels_a_batch_and_records_only_finished_checks() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).expect("stdout");
+    stdout.read_to_string(&mut rest).expect("stdout");
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
         .expect("stderr");
     assert_eq!(status.code(), Some(130), "{rest}\n{stderr}");
-    let lines: Vec<&str> = rest.lines().collect();
-    assert_eq!(lines.len(), 2, "{rest}");
-    for line in lines {
+    for line in rest.lines() {
         assert!(
             line.starts_with("CANCELLED") && line.contains("cancelled before its check finished"),
             "{line}"
         );
     }
     assert!(stderr.contains("interrupted"), "{stderr}");
+    rest
+}
+
+/// Ctrl+C during a one-image check (which runs on a runtime of its own thread): the image
+/// prints as CANCELLED and the command exits 130 at once. The registry is a listening socket
+/// that is never answered; the signal is sent once Vouch has connected to it.
+#[test]
+fn ctrl_c_cancels_a_single_image_check() {
+    let env = Env::new("history-ctrl-c-one");
+    let stalled = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let host = stalled.local_addr().expect("address");
+    let mut child = spawn_verify(&env, &[format!("{host}/acme/a:1")]);
+    let stdout = child.stdout.take().expect("stdout");
+    let (_connection, _) = stalled.accept().expect("vouch connects");
+    let rest = interrupt(child, stdout);
+    assert_eq!(rest.lines().count(), 1, "{rest}");
+    assert!(history_json(&env).is_empty());
+}
+
+/// Ctrl+C during a batch: the images not finished print as CANCELLED, the command exits 130
+/// at once (not after the registry's timeout) and the history holds only the finished checks.
+/// The "registry" is a listening socket that is never answered — a stalled registry, which no
+/// real registry is on demand.
+#[test]
+fn ctrl_c_cancels_a_batch_and_records_only_finished_checks() {
+    let env = Env::new("history-ctrl-c");
+    let stalled = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let host = stalled.local_addr().expect("address");
+    let images = [
+        "Bad One".into(),
+        format!("{host}/acme/a:1"),
+        format!("{host}/acme/b:1"),
+    ];
+    let mut child = spawn_verify(&env, &images);
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).expect("first verdict");
+    assert!(
+        first.starts_with("ERROR") && first.contains("Bad One"),
+        "{first}"
+    );
+    let rest = interrupt(child, stdout);
+    assert_eq!(rest.lines().count(), 2, "{rest}");
     let refs: Vec<Value> = history_json(&env)
         .into_iter()
         .map(|e| e["reference"].clone())

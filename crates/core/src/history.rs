@@ -184,22 +184,67 @@ impl History {
     /// Records finished checks (the last one given becomes the newest) and returns the
     /// history as written. Keeps at most [`HISTORY_LIMIT`] entries. A cancelled check
     /// ([`Status::Cancelled`]) concluded nothing and is left out.
-    pub fn record(&self, mut entries: Vec<HistoryEntry>) -> Result<HistoryRead, HistoryError> {
+    pub fn record(&self, entries: Vec<HistoryEntry>) -> Result<HistoryRead, HistoryError> {
+        self.record_with(entries, None)
+    }
+
+    /// Reads the history without the lock, ahead of a [`History::record_with`] (on another
+    /// thread while the checks run). `None` when the file cannot be read or parsed: the record
+    /// then reads it as [`History::record`] does (and moves an unreadable one aside).
+    pub fn read_ahead(&self) -> Option<ReadAhead> {
+        let bytes = self.read_bytes().ok()?;
+        let entries = match &bytes {
+            Some(b) => parse(b).ok()?,
+            None => Vec::new(),
+        };
+        let texts = entry_texts(&entries).ok()?;
+        Some(ReadAhead {
+            bytes,
+            entries,
+            texts,
+        })
+    }
+
+    /// Records like [`History::record`]. When `ahead` holds exactly the bytes found under the
+    /// lock, its entries and texts are used as they are; otherwise (another process recorded
+    /// in between, or nothing was read ahead) the file is read and parsed under the lock.
+    pub fn record_with(
+        &self,
+        mut entries: Vec<HistoryEntry>,
+        ahead: Option<ReadAhead>,
+    ) -> Result<HistoryRead, HistoryError> {
         entries.retain(|e| e.status != Status::Cancelled);
         let _guard = self.lock()?;
-        let mut read = self.read_locked()?;
+        let bytes = self.read_bytes()?;
+        let (mut read, mut texts) = match ahead {
+            Some(a) if a.bytes == bytes => (
+                HistoryRead {
+                    entries: a.entries,
+                    warning: None,
+                },
+                a.texts,
+            ),
+            _ => {
+                let read = self.interpret(bytes.as_deref());
+                let texts = entry_texts(&read.entries)?;
+                (read, texts)
+            }
+        };
         entries.reverse();
+        let mut all = entry_texts(&entries)?;
+        all.append(&mut texts);
+        all.truncate(HISTORY_LIMIT);
         entries.append(&mut read.entries);
         entries.truncate(HISTORY_LIMIT);
         read.entries = entries;
-        self.write_locked(&read.entries)?;
+        self.write_locked(&assemble(&all))?;
         Ok(read)
     }
 
     /// Forgets every past check.
     pub fn clear(&self) -> Result<(), HistoryError> {
         let _guard = self.lock()?;
-        self.write_locked(&[])
+        self.write_locked(&document(&[])?)
     }
 
     fn lock(&self) -> Result<File, HistoryError> {
@@ -210,25 +255,36 @@ impl History {
     }
 
     fn read_locked(&self) -> Result<HistoryRead, HistoryError> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HistoryRead::default()),
-            Err(source) => {
-                return Err(HistoryError::Read {
-                    path: self.path.display().to_string(),
-                    source,
-                })
-            }
+        let bytes = self.read_bytes()?;
+        Ok(self.interpret(bytes.as_deref()))
+    }
+
+    /// The file's bytes; `None` when there is no file yet.
+    fn read_bytes(&self) -> Result<Option<Vec<u8>>, HistoryError> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(HistoryError::Read {
+                path: self.path.display().to_string(),
+                source,
+            }),
+        }
+    }
+
+    /// The history `bytes` hold (none: empty); an unparsable file is moved aside and said.
+    fn interpret(&self, bytes: Option<&[u8]>) -> HistoryRead {
+        let Some(bytes) = bytes else {
+            return HistoryRead::default();
         };
-        match parse(&bytes) {
-            Ok(entries) => Ok(HistoryRead {
+        match parse(bytes) {
+            Ok(entries) => HistoryRead {
                 entries,
                 warning: None,
-            }),
-            Err(why) => Ok(HistoryRead {
+            },
+            Err(why) => HistoryRead {
                 entries: Vec::new(),
                 warning: Some(self.set_aside(&why)),
-            }),
+            },
         }
     }
 
@@ -251,24 +307,72 @@ impl History {
         }
     }
 
-    fn write_locked(&self, entries: &[HistoryEntry]) -> Result<(), HistoryError> {
-        let json = document(entries)?;
-        crate::paths::write_atomically(&self.path, &json).map_err(|source| HistoryError::Write {
+    fn write_locked(&self, json: &[u8]) -> Result<(), HistoryError> {
+        crate::paths::write_atomically(&self.path, json).map_err(|source| HistoryError::Write {
             path: self.path.display().to_string(),
             source,
         })
     }
 }
 
+/// The history file as read ahead of a record, without the lock: its bytes (`None`: no file),
+/// their entries and each entry's text as the document holds it. Parsing and serialising a full
+/// history ([`HISTORY_LIMIT`] entries) costs about as much CPU as verifying a keyless signature;
+/// read ahead, it is done while a check waits for the registry.
+#[derive(Debug, Clone)]
+pub struct ReadAhead {
+    bytes: Option<Vec<u8>>,
+    entries: Vec<HistoryEntry>,
+    texts: Vec<Vec<u8>>,
+}
+
 /// The history document holding `entries`. Public for the fuzz target `history` only.
 #[doc(hidden)]
 pub fn document(entries: &[HistoryEntry]) -> Result<Vec<u8>, HistoryError> {
-    let doc = Document {
-        format: HISTORY_FORMAT.to_string(),
-        version: HISTORY_VERSION,
-        entries: entries.to_vec(),
-    };
-    serde_json::to_vec_pretty(&doc).map_err(|e| HistoryError::Serialize(e.to_string()))
+    Ok(assemble(&entry_texts(entries)?))
+}
+
+/// Each entry as it stands in the document: pretty JSON indented to the `entries` array.
+fn entry_texts(entries: &[HistoryEntry]) -> Result<Vec<Vec<u8>>, HistoryError> {
+    entries
+        .iter()
+        .map(|e| {
+            let text =
+                serde_json::to_vec_pretty(e).map_err(|e| HistoryError::Serialize(e.to_string()))?;
+            // A JSON text holds a line break only between tokens (inside a string it is `\n`).
+            let mut indented = Vec::with_capacity(text.len() + 64);
+            for &b in &text {
+                indented.push(b);
+                if b == b'\n' {
+                    indented.extend_from_slice(b"    ");
+                }
+            }
+            Ok(indented)
+        })
+        .collect()
+}
+
+/// The document from its entries' texts: byte for byte what `serde_json::to_vec_pretty` writes
+/// for `{format, version, entries}` (a test holds it to that).
+fn assemble(texts: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(texts.iter().map(|t| t.len() + 6).sum::<usize>() + 80);
+    out.extend_from_slice(
+        format!(
+            "{{\n  \"format\": \"{HISTORY_FORMAT}\",\n  \"version\": {HISTORY_VERSION},\n  \"entries\": ["
+        )
+        .as_bytes(),
+    );
+    if texts.is_empty() {
+        out.push(b']');
+    } else {
+        for (i, text) in texts.iter().enumerate() {
+            out.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
+            out.extend_from_slice(text);
+        }
+        out.extend_from_slice(b"\n  ]");
+    }
+    out.extend_from_slice(b"\n}");
+    out
 }
 
 /// The entries of a history document, or why it is unreadable. Public for the fuzz target
@@ -313,6 +417,12 @@ mod tests {
                 .collect(),
         )
         .expect("record");
+    }
+
+    /// The recorded references, newest first.
+    fn references(h: &History) -> Vec<String> {
+        let read = h.read().expect("read");
+        read.entries.into_iter().map(|e| e.reference).collect()
     }
 
     fn failed(reference: &str) -> Verdict {
@@ -370,14 +480,7 @@ mod tests {
             HistoryEntry::of(&failed("c"), at(0)),
         ])
         .expect("record");
-        let refs: Vec<String> = h
-            .read()
-            .expect("read")
-            .entries
-            .into_iter()
-            .map(|e| e.reference)
-            .collect();
-        assert_eq!(refs, ["c", "a"]);
+        assert_eq!(references(&h), ["c", "a"]);
     }
 
     #[test]
@@ -394,6 +497,82 @@ mod tests {
         assert_eq!(read.entries[HISTORY_LIMIT - 1].reference, "old1");
         h.clear().expect("clear");
         assert!(h.read().expect("read").entries.is_empty());
+    }
+
+    /// The document is assembled from each entry's text (so a record can reuse the texts it
+    /// read ahead): it must stay byte for byte what serde writes for the whole document.
+    #[test]
+    fn the_document_is_what_serde_writes_for_it() {
+        let mut tricky = HistoryEntry::of(&failed("a"), at(0));
+        tricky.reason = "quotes \" and \\, a line\nbreak, \u{1b}[2J, tab\t, é, 🙂".into();
+        tricky.digest = Some("sha256:00".into());
+        let verified = HistoryEntry {
+            status: Status::Verified,
+            cause: None,
+            repository: None,
+            ..HistoryEntry::of(&failed("b"), at(1))
+        };
+        let cases: [Vec<HistoryEntry>; 3] = [
+            vec![],
+            vec![tricky.clone()],
+            vec![verified, tricky, HistoryEntry::of(&failed("c"), at(2))],
+        ];
+        for entries in cases {
+            let expected = serde_json::to_vec_pretty(&Document {
+                format: HISTORY_FORMAT.into(),
+                version: HISTORY_VERSION,
+                entries: entries.clone(),
+            })
+            .expect("serde");
+            let written = document(&entries).expect("document");
+            assert_eq!(
+                String::from_utf8_lossy(&written),
+                String::from_utf8_lossy(&expected)
+            );
+            assert_eq!(parse(&written).expect("parses"), entries);
+        }
+    }
+
+    /// A history read ahead is used only while the file is still what was read: a check
+    /// another process recorded in between is kept.
+    #[test]
+    fn a_record_read_ahead_keeps_what_another_process_recorded_meanwhile() {
+        let (h, _d) = history();
+        record(&h, &["a"], 0);
+        let ahead = h.read_ahead().expect("readable");
+        record(&h, &["b"], 1);
+        h.record_with(vec![HistoryEntry::of(&failed("c"), at(2))], Some(ahead))
+            .expect("record");
+        assert_eq!(references(&h), ["c", "b", "a"]);
+    }
+
+    /// With the file unchanged, a record read ahead writes exactly what a plain record writes,
+    /// also when the new entries push the oldest out.
+    #[test]
+    fn a_record_read_ahead_writes_what_a_plain_record_writes() {
+        let (plain, _d1) = history();
+        let (ahead, _d2) = history();
+        let many: Vec<String> = (0..HISTORY_LIMIT).map(|i| format!("old{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        for h in [&plain, &ahead] {
+            record(h, &many, 0);
+        }
+        let new = || {
+            vec![
+                HistoryEntry::of(&failed("new1"), at(1)),
+                HistoryEntry::of(&failed("new2"), at(1)),
+            ]
+        };
+        plain.record(new()).expect("record");
+        let read = ahead.read_ahead().expect("readable");
+        let got = ahead.record_with(new(), Some(read)).expect("record");
+        assert_eq!(got, plain.read().expect("read"));
+        assert_eq!(
+            std::fs::read(ahead.path()).expect("read"),
+            std::fs::read(plain.path()).expect("read")
+        );
+        assert_eq!(got.entries[0].reference, "new2");
+        assert_eq!(got.entries.len(), HISTORY_LIMIT);
     }
 
     #[test]

@@ -490,10 +490,11 @@ fn ui_fixtures_are_what_the_core_returns() {
 #[test]
 fn keyless_attestation_fixtures_are_what_the_core_returns() {
     use vouch_core::discovery::{parse_bundle, BundleContent, Source};
-    use vouch_core::provenance::{assess_all_with, AttestationRoots};
+    use vouch_core::provenance::assess_all_with;
     use vouch_core::sigstore::TrustedRoot;
     use vouch_core::trust::identity::Claims;
     use vouch_core::trust::{Identity, Subject, TrustedIdentity};
+    use vouch_core::verify::keyless::KeylessRoots;
 
     let json = include_str!(
         "../../cli/tests/data/sigstore-conformance/happy-path-intoto-in-dsse-v3/bundle.sigstore.json"
@@ -531,9 +532,7 @@ fn keyless_attestation_fixtures_are_what_the_core_returns() {
     };
     let mut attestations = Vec::new();
     for trust in [&trusting, &TrustSet::default()] {
-        let roots = AttestationRoots::new(trust, |_| {
-            TrustedRoot::production().map_err(|e| e.to_string())
-        });
+        let roots = KeylessRoots::new(trust, |_| TrustedRoot::production());
         let a = assess_all_with(&fetched, (trust, &roots), REPO, subject, &[], None, NOW);
         attestations.extend(a);
     }

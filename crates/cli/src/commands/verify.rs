@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use time::OffsetDateTime;
-use vouch_core::history::{History, HistoryEntry};
+use vouch_core::history::{History, HistoryEntry, ReadAhead};
 use vouch_core::verify::{verify_each, Cancel, PendingTrust, Status, Verdict, VerifyOptions};
 
 use super::open_store;
@@ -68,23 +68,36 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
     if refs.is_empty() {
         bail!("no image to verify; give IMAGE arguments or --file LIST");
     }
+    // Performance: the history is read ahead (parsed, each entry's text made) on another
+    // thread, after the keychain read when there is one, while the registry is still being
+    // asked; the record after the checks reuses it when the file is still the same.
+    let no_history = args.no_history;
+    let read_ahead = move || {
+        if no_history {
+            return None;
+        }
+        let profile = vouch_core::paths::profile().ok()?;
+        History::for_profile(&profile).read_ahead()
+    };
     let load_error: Arc<Mutex<Option<anyhow::Error>>> = Arc::default();
-    let trust = match args.trust_set {
+    let (trust, history) = match args.trust_set {
         // A trust set from a file: read before anything else, its errors fail the command.
         Some(file) => {
             let set = super::trust_set_from_file(&file)?;
-            PendingTrust::ready(Arc::new(set))
+            let history = (!no_history).then(|| std::thread::spawn(read_ahead));
+            (PendingTrust::ready(Arc::new(set)), history)
         }
         // Performance: the keychain read (a D-Bus round trip to the Secret Service) runs on its
         // own thread while the registry is already being asked; nothing is judged before it
         // arrives, and when it fails the command fails with its error, printing no verdict.
         None => {
             let (tx, rx) = tokio::sync::oneshot::channel();
-            std::thread::spawn(move || {
+            let history = std::thread::spawn(move || {
                 let _ = tx.send(open_store().and_then(|s| Ok(s.load()?)));
+                read_ahead()
             });
             let stash = load_error.clone();
-            PendingTrust::from_future(async move {
+            let trust = PendingTrust::from_future(async move {
                 let loaded = match rx.await {
                     Ok(loaded) => loaded,
                     Err(_) => Err(anyhow::anyhow!("the trust store could not be read")),
@@ -96,7 +109,8 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
                     }
                     why
                 })
-            })
+            });
+            (trust, Some(history))
         }
     };
     let cancel = Cancel::new();
@@ -107,8 +121,16 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
     };
     let total = refs.len();
     let progress = total > 1 && std::io::stderr().is_terminal() && !args.json;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // Performance: one image is a chain of dependent requests, nothing to run in parallel: a
+    // runtime on this thread starts no worker threads and hands no wake-up between threads.
+    let mut builder = if total == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(2);
+        b
+    };
+    let runtime = builder
         .enable_all()
         .build()
         .context("could not start the async runtime")?;
@@ -140,8 +162,9 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
         return Err(e);
     }
     drop(printer.finish()?);
-    if !args.no_history {
-        record(checked.into_iter().flatten().collect());
+    if !no_history {
+        let ahead = history.and_then(|h| h.join().ok()).flatten();
+        record(checked.into_iter().flatten().collect(), ahead);
     }
     if cancel.is_cancelled() {
         eprintln!("vouch: interrupted; the images not checked are listed as cancelled");
@@ -179,10 +202,10 @@ fn cancel_on_ctrl_c(runtime: &tokio::runtime::Runtime, cancel: Cancel) {
 
 /// Records finished checks in the profile's history. A history that cannot be written is a
 /// warning on stderr, not a failed verification.
-fn record(entries: Vec<HistoryEntry>) {
+fn record(entries: Vec<HistoryEntry>, ahead: Option<ReadAhead>) {
     let written = vouch_core::paths::profile()
         .map_err(anyhow::Error::from)
-        .and_then(|profile| Ok(History::for_profile(&profile).record(entries)?));
+        .and_then(|profile| Ok(History::for_profile(&profile).record_with(entries, ahead)?));
     match written {
         Ok(read) => {
             if let Some(warning) = read.warning {

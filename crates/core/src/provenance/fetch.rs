@@ -13,9 +13,9 @@ use time::OffsetDateTime;
 
 use super::metadata::{image_facts, ImageFacts};
 use super::{
-    assess_all_with, clip, Attestation, AttestationRoots, Evidence, Fetched, ImageCover,
-    ImageMetadata, Origin, ProvenanceGraph, BUILDKIT_PREDICATE_ANNOTATION, DSSE_MEDIA_TYPE,
-    IN_TOTO_PAYLOAD_TYPE, MAX_ATTESTATIONS,
+    assess_all_with, clip, Attestation, Evidence, Fetched, ImageCover, ImageMetadata, Origin,
+    ProvenanceGraph, BUILDKIT_PREDICATE_ANNOTATION, DSSE_MEDIA_TYPE, IN_TOTO_PAYLOAD_TYPE,
+    MAX_ATTESTATIONS,
 };
 use crate::discovery::{self, Discovered, FoundAttestation, Source};
 use crate::oci::{is_sha256_digest, Descriptor, Digest, Manifest};
@@ -108,12 +108,11 @@ pub async fn inspect(
             )),
             Ok(Err(e)) => notes.push(format!("could not read provenance: {e}")),
             Ok(Ok((m, fetched, platform_digests))) => {
-                // The roots of the trust set's identities, for keyless attestation bundles
-                // (the options' store, else the active profile's, offline; nothing when no identity is trusted).
-                let roots = AttestationRoots::load(trust, opts.trust_roots.as_ref());
+                // Keyless attestation bundles verify against the roots the verification read
+                // for the trust set's identities (read once for both).
                 attestations = assess_all_with(
                     &fetched,
-                    (trust, &roots),
+                    (trust, keyless.roots()),
                     &material.repository,
                     &material.digest,
                     &platform_digests,

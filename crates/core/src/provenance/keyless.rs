@@ -10,58 +10,10 @@
 
 use time::OffsetDateTime;
 
-use crate::sigstore::roots::RootStore;
-use crate::sigstore::{verify_keyless_attestation, KeylessVerified, TrustedRoot};
+use crate::sigstore::{verify_keyless_attestation, KeylessVerified, SigstoreError};
 use crate::trust::{Standing, TrustSet, TrustedIdentity};
+use crate::verify::keyless::KeylessRoots;
 use crate::verify::Problem;
-
-/// The trusted roots keyless attestations are verified against: each root the trust set's
-/// identities name, read once (or why it could not be read).
-#[derive(Debug, Default)]
-pub struct AttestationRoots {
-    roots: Vec<(String, Result<TrustedRoot, String>)>,
-}
-
-impl AttestationRoots {
-    /// No root at all: keyless attestations are reported unverified.
-    pub fn none() -> Self {
-        AttestationRoots::default()
-    }
-
-    /// For `trust`'s identities, each root they name from `load` (by name, once each).
-    pub fn new(
-        trust: &TrustSet,
-        mut load: impl FnMut(&str) -> Result<TrustedRoot, String>,
-    ) -> Self {
-        let mut roots: Vec<(String, Result<TrustedRoot, String>)> = Vec::new();
-        for i in &trust.identities {
-            let name = i.identity.trusted_root_name();
-            if !roots.iter().any(|(n, _)| n == name) {
-                roots.push((name.to_string(), load(name)));
-            }
-        }
-        AttestationRoots { roots }
-    }
-
-    /// For `trust`'s identities, the roots of `store` (`None`: the active profile's). Offline:
-    /// a root is a file of the profile, or the embedded public-good root. Nothing is read when
-    /// the trust set has no identity.
-    pub fn load(trust: &TrustSet, store: Option<&RootStore>) -> Self {
-        if trust.identities.is_empty() {
-            return AttestationRoots::none();
-        }
-        let store = match store {
-            Some(s) => Ok(s.clone()),
-            None => crate::paths::profile()
-                .map(|p| RootStore::for_profile(&p))
-                .map_err(|e| e.to_string()),
-        };
-        AttestationRoots::new(trust, |name| match &store {
-            Ok(s) => s.get(name).map_err(|e| e.to_string()),
-            Err(why) => Err(why.clone()),
-        })
-    }
-}
 
 /// A keyless attestation's signer: the trusted identity it vouches as, and what the verified
 /// certificate and log entry say.
@@ -79,22 +31,25 @@ pub(super) fn judge<'t>(
     digest: &str,
     repository: &str,
     trust: &'t TrustSet,
-    roots: &AttestationRoots,
+    roots: &KeylessRoots,
     now: OffsetDateTime,
 ) -> Result<KeylessSigner<'t>, Problem> {
     let mut first_error: Option<Problem> = None;
     let mut verified: Vec<(&str, KeylessVerified)> = Vec::new();
-    for (name, root) in &roots.roots {
+    for (name, root) in roots.iter() {
         let outcome = match root {
             Ok(root) => verify_keyless_attestation(digest, json, std::slice::from_ref(root))
                 .map_err(|e| e.to_string()),
-            Err(why) => Err(format!("the trusted root could not be read: {why}")),
+            Err(SigstoreError::TrustedRootUnusable { reason }) => {
+                Err(format!("the trusted root could not be read: {reason}"))
+            }
+            Err(e) => Err(format!("the trusted root could not be read: {e}")),
         };
         match outcome {
             Ok(v) => verified.push((name, v)),
             Err(detail) => {
                 first_error.get_or_insert(Problem::KeylessUnverified {
-                    root: name.clone(),
+                    root: name.to_string(),
                     detail,
                 });
             }

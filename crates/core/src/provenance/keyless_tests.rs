@@ -5,13 +5,13 @@
 
 use serde_json::Value;
 
-use super::keyless::AttestationRoots;
 use super::*;
 use crate::discovery::{parse_bundle, BundleContent, Source};
 use crate::sigstore::testing::{self, Instance, LeafSpec};
 use crate::test_support::{digest, now, set, slsa_v1_predicate, REPO};
 use crate::trust::identity::Claims;
 use crate::trust::{Identity, KeyStatus, Subject, TrustedIdentity};
+use crate::verify::keyless::KeylessRoots;
 
 const WORKFLOW: &str = "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main";
 
@@ -47,10 +47,36 @@ fn identity(subject: &str, publisher: &str) -> TrustedIdentity {
 fn assess_keyless(f: Fetched, identities: Vec<TrustedIdentity>, root: &Instance) -> Attestation {
     let mut trust = set(vec![]);
     trust.identities = identities;
-    let roots = AttestationRoots::new(&trust, |_| Ok(root.trusted_root()));
+    let roots = KeylessRoots::new(&trust, |_| Ok(root.trusted_root()));
     let mut out = assess_all_with(&[f], (&trust, &roots), REPO, &digest('a'), &[], None, now());
     assert_eq!(out.len(), 1, "never dropped");
     out.remove(0)
+}
+
+/// One read of the roots serves the image's keyless signature and its keyless attestations
+/// (`vouch inspect` reads them once, for the verification, and hands the same set on).
+#[test]
+fn the_roots_read_for_the_verification_verify_the_attestations_too() {
+    let instance = Instance::new("att");
+    let f = keyless_att(&instance, &digest('a'), SLSA_V1, slsa_v1_predicate());
+    let mut trust = set(vec![]);
+    trust.identities = vec![identity(WORKFLOW, "acme")];
+    let mut reads = 0;
+    let keyless = crate::verify::keyless::Keyless::new(&trust, |_| {
+        reads += 1;
+        Ok(instance.trusted_root())
+    });
+    let a = assess_all_with(
+        &[f],
+        (&trust, keyless.roots()),
+        REPO,
+        &digest('a'),
+        &[],
+        None,
+        now(),
+    );
+    assert!(a[0].verified, "{a:#?}");
+    assert_eq!((reads, keyless.roots_read()), (1, 1));
 }
 
 #[test]
@@ -232,7 +258,7 @@ fn assess_real(
     f: Fetched,
     image: &str,
     root_name: Option<&str>,
-    load: impl FnMut(&str) -> Result<crate::sigstore::TrustedRoot, String>,
+    load: impl FnMut(&str) -> Result<crate::sigstore::TrustedRoot, crate::sigstore::SigstoreError>,
 ) -> Attestation {
     let id = Identity::new(
         testing::GITHUB_ISSUER,
@@ -243,7 +269,7 @@ fn assess_real(
     .expect("a valid identity");
     let mut trust = set(vec![]);
     trust.identities = vec![TrustedIdentity::new(id, "acme", vec![], now())];
-    let roots = AttestationRoots::new(&trust, load);
+    let roots = KeylessRoots::new(&trust, load);
     assess_all_with(&[f], (&trust, &roots), REPO, image, &[], None, now()).remove(0)
 }
 
@@ -253,7 +279,7 @@ fn a_github_actions_provenance_bundle_verifies_against_the_public_good_root() {
     let subject = "sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf";
     let a = assess_real(real(json), subject, None, |name| {
         assert_eq!(name, "public-good");
-        crate::sigstore::TrustedRoot::production().map_err(|e| e.to_string())
+        crate::sigstore::TrustedRoot::production()
     });
     assert!(a.verified, "{a:#?}");
     assert_eq!(a.predicate_type, SLSA_V1);
@@ -263,7 +289,7 @@ fn a_github_actions_provenance_bundle_verifies_against_the_public_good_root() {
     );
     // Attached to another image, the same bundle is refused as made for another image.
     let a = assess_real(real(json), &digest('a'), None, |_| {
-        crate::sigstore::TrustedRoot::production().map_err(|e| e.to_string())
+        crate::sigstore::TrustedRoot::production()
     });
     assert!(
         matches!(a.cause, Some(Problem::WrongSubject { .. })),
@@ -278,13 +304,13 @@ fn a_bundle_of_a_private_instance_verifies_only_against_the_root_its_identity_na
     let subject = "sha256:330a043220fa13e01d68a7db39c89e12b0c4c3b6a0346fe624b0903f1303b5b2";
     let a = assess_real(real(json), subject, Some("github"), |name| {
         assert_eq!(name, "github");
-        crate::sigstore::TrustedRoot::from_json(root).map_err(|e| e.to_string())
+        crate::sigstore::TrustedRoot::from_json(root)
     });
     assert!(a.verified, "{a:#?}");
     assert_eq!(a.publisher.as_deref(), Some("acme"));
     // The identity tied to the public-good root: the bundle does not chain to it.
     let a = assess_real(real(json), subject, None, |_| {
-        crate::sigstore::TrustedRoot::production().map_err(|e| e.to_string())
+        crate::sigstore::TrustedRoot::production()
     });
     assert!(
         matches!(&a.cause, Some(Problem::KeylessUnverified { root, .. }) if root == "public-good"),

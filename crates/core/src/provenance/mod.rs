@@ -30,6 +30,7 @@ use time::OffsetDateTime;
 
 use crate::dsse::{decode_b64, pae};
 use crate::trust::{Keyring, Standing, TrustSet, TrustedKey};
+use crate::verify::keyless::KeylessRoots;
 use crate::verify::Problem;
 
 pub use crate::cosign::PREDICATE_TYPE_ANNOTATION;
@@ -44,7 +45,6 @@ pub use crate::dsse::{
 pub use attest::{attest, predicate_type_for, AttestError, AttestOutcome};
 pub use fetch::{inspect, Inspection};
 pub use graph::{Edge, EdgeKind, Mark, Node, NodeKind, ProvenanceGraph};
-pub use keyless::AttestationRoots;
 pub use metadata::{ImageMetadata, PlatformInfo};
 pub use slsa::{BuildProvenance, MaterialRef};
 
@@ -207,7 +207,7 @@ pub fn assess_all(
     cover: Option<&ImageCover>,
     now: OffsetDateTime,
 ) -> Vec<Attestation> {
-    let roots = AttestationRoots::none();
+    let roots = KeylessRoots::none();
     assess_all_with(
         fetched,
         (trust, &roots),
@@ -223,7 +223,7 @@ pub fn assess_all(
 /// identities name) and matched against `trust`'s identities. Pure: no I/O, the clock is `now`.
 pub fn assess_all_with(
     fetched: &[Fetched],
-    (trust, roots): (&TrustSet, &AttestationRoots),
+    (trust, roots): (&TrustSet, &KeylessRoots),
     repository: &str,
     digest: &str,
     platform_digests: &[String],
@@ -256,7 +256,7 @@ pub fn assess_all_with(
 struct Signers<'a> {
     keyring: &'a Keyring<'a>,
     trust: &'a TrustSet,
-    roots: &'a AttestationRoots,
+    roots: &'a KeylessRoots,
 }
 
 fn assess_one(

@@ -283,15 +283,21 @@ pub fn verify_keyless_attestation(
 }
 
 impl KeylessVerified {
-    /// The verified certificate's claims as a trusted identity is matched against them.
-    pub fn identity_claims(&self) -> crate::trust::CertificateClaims {
+    /// The certificate's subject: its SAN, an email address or else a URI.
+    pub fn subject(&self) -> crate::trust::San {
         use crate::trust::San;
+        match self.claims.san_kind {
+            Some(super::SanKind::Email) => San::Email(self.san.clone()),
+            _ => San::Uri(self.san.clone()),
+        }
+    }
+
+    /// The verified certificate's claims as a trusted identity is matched against them (image
+    /// signatures and attestations alike).
+    pub fn identity_claims(&self) -> crate::trust::CertificateClaims {
         crate::trust::CertificateClaims {
             issuer: self.issuer.clone(),
-            san: match self.claims.san_kind {
-                Some(super::SanKind::Email) => San::Email(self.san.clone()),
-                _ => San::Uri(self.san.clone()),
-            },
+            san: self.subject(),
             extensions: self.claims.extensions.clone(),
         }
     }

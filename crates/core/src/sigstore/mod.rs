@@ -9,8 +9,8 @@
 //! entry used only inside its validity window.
 //!
 //! The checks are those of the `sigstore-verify` crate (sigstore-rust), used without its default
-//! features: no network, no TUF, no tokio, no aws-lc. Its cryptography is our RustCrypto
-//! provider (`provider.rs`). Every failure is a [`SigstoreError`] with its data.
+//! features: no network, no TUF, no tokio. Its cryptography is our provider (`provider.rs`:
+//! ECDSA on aws-lc-rs, the rest RustCrypto). Every failure is a [`SigstoreError`] with its data.
 //!
 //! Invariant: nothing here touches the network; verification needs only the bundle, the artifact
 //! (or digest), the expected signer and a trusted root.

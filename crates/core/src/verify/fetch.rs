@@ -247,9 +247,21 @@ pub async fn verify_each(
             (i, v)
         })
         .buffer_unordered(opts.concurrency.max(1));
-    while let Some((i, v)) = stream.next().await {
-        on_result(i, v);
-    }
+    let drive = async {
+        while let Some((i, v)) = stream.next().await {
+            on_result(i, v);
+        }
+    };
+    // Performance: the roots are read and the patterns compiled as soon as the trust set
+    // arrives, while the registry is still being asked, rather than when the first image's
+    // signatures are in hand. Only while images are checked: a batch that ends without needing
+    // the trust set (every reference malformed) never waits for it.
+    let warm = async {
+        let _ = trust.clone().await;
+        std::future::pending::<()>().await
+    };
+    futures::pin_mut!(drive, warm);
+    futures::future::select(drive, warm).await;
 }
 
 /// Verifies one parsed reference with a shared client, within `timeout`.

@@ -17,13 +17,12 @@ use super::problem::{IdentityRef, Rejection};
 use super::{Found, Problem};
 use crate::sigstore::roots::RootStore;
 use crate::sigstore::{
-    verify_keyless_bundle, verify_keyless_sig, KeylessVerified, SanKind, SigstoreError, TimeSource,
+    verify_keyless_bundle, verify_keyless_sig, KeylessVerified, SigstoreError, TimeSource,
     TrustedRoot,
 };
 use crate::trust::identity::PUBLIC_GOOD_ROOT;
 use crate::trust::{
-    CertificateClaims, IdentityError, IdentityMatcher, IdentityMismatch, San, Standing, TrustSet,
-    TrustedIdentity,
+    IdentityError, IdentityMatcher, IdentityMismatch, San, Standing, TrustSet, TrustedIdentity,
 };
 
 /// What a keyless signature's verified certificate and log entry say: shown with the signature.
@@ -57,12 +56,88 @@ pub struct LogRef {
     pub integrated_time: Option<String>,
 }
 
+/// The Sigstore trusted roots a trust set's identities are tied to, each read once (or why it
+/// could not be read), in the order the identities first name them: what keyless image
+/// signatures ([`Keyless`]) and keyless attestations (`provenance`) are verified against. A
+/// verification that shows both (`vouch inspect`) reads them once for the two.
+#[derive(Debug, Default)]
+pub struct KeylessRoots {
+    roots: Vec<(String, Result<TrustedRoot, SigstoreError>)>,
+}
+
+impl KeylessRoots {
+    /// No root at all: keyless material is refused, saying no root was loaded.
+    pub fn none() -> Self {
+        KeylessRoots::default()
+    }
+
+    /// For `trust`'s identities, each root they name from `load` (by name, once each).
+    pub fn new(
+        trust: &TrustSet,
+        mut load: impl FnMut(&str) -> Result<TrustedRoot, SigstoreError>,
+    ) -> Self {
+        let mut roots: Vec<(String, Result<TrustedRoot, SigstoreError>)> = Vec::new();
+        for i in &trust.identities {
+            let name = i.identity.trusted_root_name();
+            if !roots.iter().any(|(n, _)| n == name) {
+                roots.push((name.to_string(), load(name)));
+            }
+        }
+        KeylessRoots { roots }
+    }
+
+    /// For `trust`'s identities, the roots of `store` (`None`: the active profile's). Offline:
+    /// a root is a file of the profile, or the embedded public-good root. Nothing is read when
+    /// the trust set has no identity.
+    pub fn load(trust: &TrustSet, store: Option<&RootStore>) -> Self {
+        if trust.identities.is_empty() {
+            return KeylessRoots::none();
+        }
+        let store = match store {
+            Some(s) => Ok(s.clone()),
+            None => crate::paths::profile()
+                .map(|p| RootStore::for_profile(&p))
+                .map_err(|e| e.to_string()),
+        };
+        KeylessRoots::new(trust, |name| {
+            let reason = match &store {
+                Ok(s) => match s.get(name) {
+                    Ok(root) => return Ok(root),
+                    Err(e) => e.to_string(),
+                },
+                Err(why) => why.clone(),
+            };
+            Err(SigstoreError::TrustedRootUnusable { reason })
+        })
+    }
+
+    /// How many trusted roots were read (or tried).
+    pub fn len(&self) -> usize {
+        self.roots.len()
+    }
+
+    /// Whether no root was read (or tried).
+    pub fn is_empty(&self) -> bool {
+        self.roots.is_empty()
+    }
+
+    /// Each root by name, or why it could not be read, in first-use order.
+    pub(crate) fn iter(
+        &self,
+    ) -> impl Iterator<Item = (&str, &Result<TrustedRoot, SigstoreError>)> + '_ {
+        self.roots.iter().map(|(n, r)| (n.as_str(), r))
+    }
+
+    fn get(&self, name: &str) -> Option<&Result<TrustedRoot, SigstoreError>> {
+        self.iter().find(|(n, _)| *n == name).map(|(_, r)| r)
+    }
+}
+
 /// The trusted roots and compiled identities keyless signatures are judged with, made once per
 /// batch. Also remembers each verification between the fetch-time policy question and the
 /// verdict, so no keyless signature is verified twice.
 pub struct Keyless {
-    /// Root name → the root, or why it could not be read; in first-use order.
-    roots: Vec<(String, Result<TrustedRoot, SigstoreError>)>,
+    roots: KeylessRoots,
     /// Identity id → its compiled matcher.
     matchers: HashMap<String, Result<IdentityMatcher<'static>, IdentityError>>,
     /// (root, signature material) → the outcome, kept from the policy question to the verdict.
@@ -74,7 +149,7 @@ impl std::fmt::Debug for Keyless {
         f.debug_struct("Keyless")
             .field(
                 "roots",
-                &self.roots.iter().map(|r| &r.0).collect::<Vec<_>>(),
+                &self.roots.iter().map(|(n, _)| n).collect::<Vec<_>>(),
             )
             .field("identities", &self.matchers.len())
             .finish()
@@ -93,15 +168,21 @@ impl Keyless {
     /// pattern compiled. Nothing is read when the trust set has no identity.
     pub fn new(
         trust: &TrustSet,
-        mut load: impl FnMut(&str) -> Result<TrustedRoot, SigstoreError>,
+        load: impl FnMut(&str) -> Result<TrustedRoot, SigstoreError>,
     ) -> Keyless {
-        let mut roots: Vec<(String, Result<TrustedRoot, SigstoreError>)> = Vec::new();
+        Keyless::with_roots(trust, KeylessRoots::new(trust, load))
+    }
+
+    /// For `trust`'s identities, with the roots of `store` (`None`: the active profile's).
+    /// Offline: a root is a file of the profile, or the embedded public-good root.
+    pub fn load(trust: &TrustSet, store: Option<&RootStore>) -> Keyless {
+        Keyless::with_roots(trust, KeylessRoots::load(trust, store))
+    }
+
+    /// For `trust`'s identities with `roots` already read, each subject pattern compiled.
+    pub fn with_roots(trust: &TrustSet, roots: KeylessRoots) -> Keyless {
         let mut matchers = HashMap::new();
         for i in &trust.identities {
-            let name = i.identity.trusted_root_name();
-            if !roots.iter().any(|(n, _)| n == name) {
-                roots.push((name.to_string(), load(name)));
-            }
             matchers
                 .entry(i.id.clone())
                 .or_insert_with(|| i.identity.matcher().map(IdentityMatcher::into_owned));
@@ -113,41 +194,20 @@ impl Keyless {
         }
     }
 
-    /// For `trust`'s identities, with the roots of `store` (`None`: the active profile's).
-    /// Offline: a root is a file of the profile, or the embedded public-good root.
-    pub fn load(trust: &TrustSet, store: Option<&RootStore>) -> Keyless {
-        if trust.identities.is_empty() {
-            return Keyless::new(trust, |_| Err(unreachable_root()));
-        }
-        let store = match store {
-            Some(s) => Ok(s.clone()),
-            None => crate::paths::profile()
-                .map(|p| RootStore::for_profile(&p))
-                .map_err(|e| e.to_string()),
-        };
-        Keyless::new(trust, |name| match &store {
-            Ok(s) => s.get(name).map_err(|e| SigstoreError::TrustedRootUnusable {
-                reason: e.to_string(),
-            }),
-            Err(why) => Err(SigstoreError::TrustedRootUnusable {
-                reason: why.clone(),
-            }),
-        })
-    }
-
     /// With no trusted root at all: keyless signatures are refused, saying the root was not
     /// loaded (what a pure [`super::evaluate`] without roots judges with).
     pub fn without_roots(trust: &TrustSet) -> Keyless {
         Keyless::new(trust, |_| Err(unreachable_root()))
     }
 
+    /// The trusted roots read for this batch (also what its keyless attestations verify against).
+    pub fn roots(&self) -> &KeylessRoots {
+        &self.roots
+    }
+
     /// How many trusted roots were read (or tried) for this batch.
     pub fn roots_read(&self) -> usize {
         self.roots.len()
-    }
-
-    fn root(&self, name: &str) -> Option<&Result<TrustedRoot, SigstoreError>> {
-        self.roots.iter().find(|(n, _)| n == name).map(|(_, r)| r)
     }
 
     /// Verifies keyless material against the root `name`, or recalls the outcome of the same
@@ -170,7 +230,7 @@ impl Keyless {
                 return hit;
             }
         }
-        let root = match self.root(root_name) {
+        let root = match self.roots.get(root_name) {
             Some(Ok(root)) => std::slice::from_ref(root),
             Some(Err(e)) => return Err(e.clone()),
             None => return Err(unreachable_root()),
@@ -217,11 +277,11 @@ impl Keyless {
         // Each root once, in the order the identities name them; the first refusal is kept.
         let mut first_error: Option<(String, SigstoreError)> = None;
         let mut outcomes: Vec<(&str, KeylessVerified)> = Vec::new();
-        for (name, _) in &self.roots {
+        for (name, _) in self.roots.iter() {
             match self.verify(found, name, repository, digest, recall) {
                 Ok(v) => outcomes.push((name, v)),
                 Err(e) => {
-                    first_error.get_or_insert((name.clone(), e));
+                    first_error.get_or_insert((name.to_string(), e));
                 }
             }
         }
@@ -237,7 +297,7 @@ impl Keyless {
             let Some((root_name, v)) = outcomes.iter().find(|(n, _)| *n == root) else {
                 continue;
             };
-            let claims = certificate_claims(v);
+            let claims = v.identity_claims();
             let matched = match self.matchers.get(&i.id) {
                 Some(Ok(m)) => m.matches(&claims),
                 _ => i.identity.matches(&claims),
@@ -353,26 +413,10 @@ fn mismatch_rank(m: &IdentityMismatch) -> u8 {
     }
 }
 
-/// The verified certificate's claims as the identity matcher reads them.
-pub fn certificate_claims(v: &KeylessVerified) -> CertificateClaims {
-    CertificateClaims {
-        issuer: v.issuer.clone(),
-        san: san_of(v),
-        extensions: v.claims.extensions.clone(),
-    }
-}
-
-fn san_of(v: &KeylessVerified) -> San {
-    match v.claims.san_kind {
-        Some(SanKind::Email) => San::Email(v.san.clone()),
-        _ => San::Uri(v.san.clone()),
-    }
-}
-
 fn signer_of(v: &KeylessVerified) -> super::problem::CertifiedSigner {
     super::problem::CertifiedSigner {
         issuer: v.issuer.clone(),
-        subject: san_of(v),
+        subject: v.subject(),
     }
 }
 
@@ -380,7 +424,7 @@ fn report(v: &KeylessVerified, identity: Option<&TrustedIdentity>, root: &str) -
     KeylessSignature {
         identity: identity.map(IdentityRef::from),
         issuer: v.issuer.clone(),
-        subject: san_of(v),
+        subject: v.subject(),
         certificate_time: v.cert_not_before.clone(),
         log: v.log.as_ref().map(|l| LogRef {
             log_id: l.log_id.clone(),

@@ -580,6 +580,32 @@ async fn a_batch_cancelled_before_it_starts_checks_nothing() {
     }
 }
 
+/// The batch reads its roots as soon as the trust set arrives, but only while images are being
+/// checked: a batch of malformed references, which needs no trust set, does not wait for one
+/// that never arrives.
+#[tokio::test]
+async fn a_batch_that_needs_no_trust_set_does_not_wait_for_it() {
+    let trust = PendingTrust::from_future(futures::future::pending());
+    let mut verdicts = vec![None, None];
+    let batch = verify_each(
+        vec!["NOT VALID".into(), "also//bad".into()],
+        trust,
+        VerifyOptions::default(),
+        |i, v| verdicts[i] = Some(v),
+    );
+    tokio::time::timeout(std::time::Duration::from_secs(5), batch)
+        .await
+        .expect("the batch ends without the trust set");
+    for v in verdicts {
+        let v = v.expect("every reference gets a verdict");
+        assert!(
+            matches!(v.cause, Some(Problem::BadReference { .. })),
+            "{:?}",
+            v.cause
+        );
+    }
+}
+
 #[tokio::test]
 async fn cancel_wakes_whoever_waits_for_it() {
     let cancel = Cancel::new();
