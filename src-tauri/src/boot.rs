@@ -1,20 +1,24 @@
-//! What the first screen needs, handed to the page before its scripts run, so the Keys view
-//! paints its list without a round trip to the core: an initialization script of the main
-//! window sets `window.__VOUCH_BOOT__` (read once by `ui/src/ipc/boot.ts`; when it is absent
-//! the window asks through IPC as before).
+//! What the first screen needs, handed to the page before its scripts run, so the Publishers
+//! view paints its lists (keys, keyless identities, the identity form's trusted roots) without a
+//! round trip to the core: an initialization script of the main window sets
+//! `window.__VOUCH_BOOT__` (read once by `ui/src/ipc/boot.ts`; what it lacks the window asks
+//! through IPC as before).
 //!
-//! Invariants: it holds only what `list_keys` and `get_settings` would answer (public keys with
-//! their names and scopes, the theme; nothing secret); the data is JSON, which is a JavaScript
-//! expression, with `<`, U+2028 and U+2029 escaped as well; the script sets it only in the app's
-//! own pages and only on the window's first page load (a reload asks the core, so a list changed
-//! since is never shown).
+//! Invariants: it holds only what `list_keys`, `list_identities`, `list_trust_root_names` and
+//! `get_settings` would answer (public keys and identities with their names and scopes, root
+//! names, the theme; nothing secret), the keys and identities from one keychain read; the data
+//! is JSON, which is a JavaScript expression, with `<`, U+2028 and U+2029 escaped as well; the
+//! script sets it only in the app's own pages and only on the window's first page load (a
+//! reload asks the core, so a list changed since is never shown).
 
 use std::time::Duration;
 
 use serde::Serialize;
 use vouch_core::config::{Settings, Theme};
-use vouch_core::trust::KeyInfo;
+use vouch_core::sigstore::roots::RootStore;
+use vouch_core::trust::{IdentityInfo, KeyInfo};
 
+use crate::commands::identities::{identity_info, root_names};
 use crate::commands::keys::key_info;
 use crate::state::AppState;
 
@@ -27,6 +31,16 @@ pub(crate) struct Boot {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     keys: Option<Vec<KeyInfo>>,
+    /// The trusted keyless identities, from the same read as `keys` (present exactly when they
+    /// are): the window asks with `list_identities` otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    identities: Option<Vec<IdentityInfo>>,
+    /// The names of the profile's trusted roots (the identity form's choices), as
+    /// `list_trust_root_names` answers; absent when they could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    trust_roots: Option<Vec<String>>,
     /// The theme from the settings file; absent when it could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
@@ -53,12 +67,21 @@ pub(crate) fn wait() -> Duration {
 }
 
 impl Boot {
-    /// Takes the keys the start-up read got (waiting for it at most `wait`) and reads the theme.
+    /// Takes the trust set the start-up read got (waiting for it at most `wait`) and reads the
+    /// trusted roots' names and the theme.
     pub(crate) fn gather(state: &AppState, wait: Duration) -> Self {
+        let (keys, identities) = state.preloaded(Some(wait)).map_or((None, None), |set| {
+            let keys = set.keys.into_iter().map(key_info).collect();
+            let identities = set.identities.into_iter().map(identity_info).collect();
+            (Some(keys), Some(identities))
+        });
+        let trust_roots = vouch_core::paths::profile()
+            .ok()
+            .and_then(|profile| root_names(&RootStore::for_profile(&profile)).ok());
         Self {
-            keys: state
-                .preloaded_keys(Some(wait))
-                .map(|keys| keys.into_iter().map(key_info).collect()),
+            keys,
+            identities,
+            trust_roots,
             theme: Settings::load().ok().map(|s| s.theme),
         }
     }
@@ -121,10 +144,12 @@ mod tests {
     use std::sync::Arc;
 
     use vouch_core::keys::{Algorithm, PrivateKey};
-    use vouch_core::trust::{MemoryBackend, TrustStore};
+    use vouch_core::trust::identity::Claims;
+    use vouch_core::trust::{Identity, MemoryBackend, Subject, TrustStore};
 
     use super::*;
 
+    const ISSUER: &str = "https://token.actions.githubusercontent.com";
     const HOSTILE: &str = "Evil</script><script>alert(1)</script>\u{2028}\u{2029}\"'`${x}\\";
 
     /// The JSON between `window.__VOUCH_BOOT__ = ` and `;` in a script.
@@ -140,7 +165,7 @@ mod tests {
     }
 
     #[test]
-    fn the_script_carries_the_keys_and_theme_as_the_window_would_receive_them() {
+    fn the_script_carries_the_first_screen_as_the_window_would_receive_it() {
         let key = PrivateKey::generate(Algorithm::Ed25519).expect("key");
         let dir = std::env::temp_dir().join(format!("vouch-app-boot-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
@@ -152,16 +177,29 @@ mod tests {
         let (trusted, _) = store
             .add_public(&key.public_key(), Some(HOSTILE), &[], None, None)
             .expect("add");
+        let subject = Subject::from_text("https://github.com/acme/app/.github/workflows/r.yml@*");
+        let identity = Identity::new(ISSUER, subject, Claims::default(), None).expect("identity");
+        let (keyless, _) = store
+            .add_identity(identity, Some(HOSTILE), &[], None, None)
+            .expect("add identity");
+        let roots = vec!["public-good".to_string(), "corp".to_string()];
         let boot = Boot {
             keys: Some(vec![key_info(trusted.clone())]),
+            identities: Some(vec![identity_info(keyless.clone())]),
+            trust_roots: Some(roots.clone()),
             theme: Some(Theme::Dark),
         };
         let script = boot.script(&origins());
         let data: serde_json::Value = serde_json::from_str(payload(&script)).expect("JSON");
-        // What list_keys answers, field for field (public data only), and the theme.
+        // What list_keys, list_identities and list_trust_root_names answer, field for field
+        // (public data only), and the theme.
         let listed = serde_json::to_value(vec![key_info(trusted)]).expect("listed");
         assert_eq!(data["keys"], listed);
         assert_eq!(data["keys"][0]["publisher"], HOSTILE);
+        let listed = serde_json::to_value(vec![identity_info(keyless)]).expect("listed");
+        assert_eq!(data["identities"], listed);
+        assert_eq!(data["identities"][0]["publisher"], HOSTILE);
+        assert_eq!(data["trust_roots"], serde_json::json!(roots));
         assert_eq!(data["theme"], "dark");
         assert!(!script.contains("PRIVATE"), "no private key material");
     }

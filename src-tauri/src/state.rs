@@ -4,14 +4,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
-use vouch_core::trust::{TrustError, TrustStore, TrustedKey};
+use vouch_core::trust::{TrustError, TrustSet, TrustStore};
 use vouch_core::verify::Cancel;
 
 /// Holds the keychain connection once it is made; a failed connection is retried on the next
 /// command, so starting the keychain after the app works.
 ///
-/// At start-up [`AppState::start_preload`] also reads the trusted keys, for the first screen's
-/// list, while the window and its web process start. That read is handed out at most once, and
+/// At start-up [`AppState::start_preload`] also reads the trust set (keys and identities), for the
+/// first screen's lists, while the window and its web process start. That read is handed out at most once, and
 /// only if no command has used the store since it started ([`AppState::store`] drops it): it is
 /// never older than the first request for it, and never outlives a change made through the app.
 #[derive(Default, Clone)]
@@ -21,7 +21,7 @@ pub(crate) struct AppState {
     preloaded: Arc<Preloaded>,
 }
 
-/// The start-up read of the trusted keys, and a signal for those waiting for it.
+/// The start-up read of the trust set, and a signal for those waiting for it.
 #[derive(Default)]
 struct Preloaded {
     slot: Mutex<Preload>,
@@ -36,7 +36,7 @@ enum Preload {
     /// Reading now.
     Running,
     /// Read, and not handed out yet.
-    Ready(Vec<TrustedKey>),
+    Ready(TrustSet),
 }
 
 /// A poisoned lock still holds a usable value here (an `Option` or a [`Preload`] replaced whole).
@@ -48,14 +48,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// what it read unless a command dropped it meanwhile, and wakes those waiting.
 struct PreloadEnd<'a> {
     preloaded: &'a Preloaded,
-    keys: Option<Vec<TrustedKey>>,
+    set: Option<TrustSet>,
 }
 
 impl Drop for PreloadEnd<'_> {
     fn drop(&mut self) {
         let mut slot = lock(&self.preloaded.slot);
         if matches!(*slot, Preload::Running) {
-            *slot = self.keys.take().map_or(Preload::Nothing, Preload::Ready);
+            *slot = self.set.take().map_or(Preload::Nothing, Preload::Ready);
         }
         drop(slot);
         self.preloaded.done.notify_all();
@@ -81,7 +81,7 @@ impl AppState {
         Ok(s)
     }
 
-    /// Starts connecting to the keychain and reading the trusted keys on a thread of its own
+    /// Starts connecting to the keychain and reading the trust set on a thread of its own
     /// (start-up). A failure is left to the first command, which retries and reports it.
     pub(crate) fn start_preload(&self) {
         *lock(&self.preloaded.slot) = Preload::Running;
@@ -93,19 +93,15 @@ impl AppState {
     fn preload(&self) {
         let mut end = PreloadEnd {
             preloaded: &self.preloaded,
-            keys: None,
+            set: None,
         };
-        end.keys = self
-            .connect()
-            .and_then(|s| s.load())
-            .ok()
-            .map(|set| set.keys);
+        end.set = self.connect().and_then(|s| s.load()).ok();
     }
 
-    /// The keys the start-up read got, once, if no command used the store since it started.
+    /// The trust set the start-up read got, once, if no command used the store since it started.
     /// Waits for a read in progress: at most `wait`, or until it ends when `None`; a read still
     /// running after `wait` is left for the next caller.
-    pub(crate) fn preloaded_keys(&self, wait: Option<Duration>) -> Option<Vec<TrustedKey>> {
+    pub(crate) fn preloaded(&self, wait: Option<Duration>) -> Option<TrustSet> {
         let done = &self.preloaded.done;
         let slot = lock(&self.preloaded.slot);
         let running = |p: &mut Preload| matches!(p, Preload::Running);
@@ -120,7 +116,7 @@ impl AppState {
             }
         };
         match std::mem::take(&mut *slot) {
-            Preload::Ready(keys) => Some(keys),
+            Preload::Ready(set) => Some(set),
             other => {
                 *slot = other;
                 None
@@ -217,17 +213,17 @@ mod tests {
     }
 
     #[test]
-    fn the_preloaded_keys_are_handed_out_once() {
+    fn the_preloaded_trust_set_is_handed_out_once() {
         let state = state_with_one_key();
         state.start_preload();
-        let keys = state.preloaded_keys(None).expect("preloaded");
-        assert_eq!(keys.len(), 1);
-        assert_eq!(keys[0].publisher, "Acme");
-        assert!(state.preloaded_keys(None).is_none(), "handed out twice");
+        let set = state.preloaded(None).expect("preloaded");
+        assert_eq!(set.keys.len(), 1);
+        assert_eq!(set.keys[0].publisher, "Acme");
+        assert!(state.preloaded(None).is_none(), "handed out twice");
     }
 
     #[test]
-    fn any_command_drops_the_preloaded_keys() {
+    fn any_command_drops_the_preloaded_trust_set() {
         let state = state_with_one_key();
         state.start_preload();
         // A command (e.g. adding a key) takes the store, whether the read has ended or not: the
@@ -237,26 +233,24 @@ mod tests {
         store
             .add_public(&key.public_key(), Some("Beta"), &[], None, None)
             .expect("add");
-        assert!(state.preloaded_keys(None).is_none());
+        assert!(state.preloaded(None).is_none());
     }
 
     #[test]
     fn a_bounded_wait_leaves_a_read_in_progress_to_the_next_caller() {
         let state = AppState::default();
         *lock(&state.preloaded.slot) = Preload::Running;
-        assert!(state
-            .preloaded_keys(Some(Duration::from_millis(20)))
-            .is_none());
+        assert!(state.preloaded(Some(Duration::from_millis(20))).is_none());
         // The read ends after the window stopped waiting: `list_keys` gets it.
         let reader = state.clone();
         let read = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(50));
             drop(PreloadEnd {
                 preloaded: &reader.preloaded,
-                keys: Some(Vec::new()),
+                set: Some(TrustSet::default()),
             });
         });
-        assert_eq!(state.preloaded_keys(None).map(|k| k.len()), Some(0));
+        assert_eq!(state.preloaded(None).map(|s| s.keys.len()), Some(0));
         read.join().expect("reader");
     }
 
@@ -268,12 +262,12 @@ mod tests {
         let read = std::thread::spawn(move || {
             let _end = PreloadEnd {
                 preloaded: &reader.preloaded,
-                keys: None,
+                set: None,
             };
             std::thread::sleep(Duration::from_millis(50));
             panic!("keychain read failed");
         });
-        assert!(state.preloaded_keys(None).is_none());
+        assert!(state.preloaded(None).is_none());
         assert!(read.join().is_err(), "the reader panicked");
     }
 

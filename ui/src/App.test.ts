@@ -38,6 +38,26 @@ describe('App shell', () => {
     expect(screen.getByTestId('nav-history')).toBeTruthy();
   });
 
+  it('asks the core nothing at start when the page came with the first screen', async () => {
+    const calls = mockBackend(() => null);
+    window.__VOUCH_BOOT__ = {
+      keys: [key({ publisher: 'Acme' })],
+      identities: [],
+      trust_roots: ['public-good', 'corp'],
+      theme: 'light',
+    };
+    readBoot();
+    render(App);
+
+    expect(screen.getAllByTestId('key-row')).toHaveLength(1);
+    expect(screen.getByTestId('identities-empty')).toBeTruthy();
+    // The identity form comes after the first paint, with the roots the page came with.
+    const root = await screen.findByTestId('identity-root');
+    expect([...root.querySelectorAll('option')].map((o) => o.value)).toEqual(['public-good', 'corp']);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls.map((c) => c.cmd)).toEqual([]);
+  });
+
   it('asks the core for neither the keys nor the theme at start when the page came with them', async () => {
     const calls = mockBackend(() => null);
     window.__VOUCH_BOOT__ = { keys: [key({ publisher: 'Acme' })], theme: 'light' };
@@ -46,7 +66,8 @@ describe('App shell', () => {
 
     expect(screen.getAllByTestId('key-row')).toHaveLength(1);
     // The IPC the shell would send on mount (settings for the theme, the key list) stays unsent;
-    // the keyless identities and the trusted-root names are not in the boot data and are asked.
+    // the keyless identities and the trusted-root names, not in this page's boot data, are asked.
+    await screen.findByTestId('identity-root');
     await new Promise((r) => setTimeout(r, 50));
     expect(calls.map((c) => c.cmd).sort()).toEqual(['list_identities', 'list_trust_root_names']);
   });

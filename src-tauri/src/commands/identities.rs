@@ -11,7 +11,7 @@ use super::{blocking, with_store, Shared};
 use crate::error::{IpcError, IpcResult};
 
 /// An identity as the window shows it: with its state now, computed by the core.
-fn identity_info(identity: TrustedIdentity) -> IdentityInfo {
+pub(crate) fn identity_info(identity: TrustedIdentity) -> IdentityInfo {
     IdentityInfo::at(identity, time::OffsetDateTime::now_utc())
 }
 
@@ -130,7 +130,7 @@ pub(crate) async fn list_trust_root_names() -> IpcResult<Vec<String>> {
     blocking(|| root_names(&RootStore::for_profile(&vouch_core::paths::profile()?))).await
 }
 
-fn root_names(roots: &RootStore) -> IpcResult<Vec<String>> {
+pub(crate) fn root_names(roots: &RootStore) -> IpcResult<Vec<String>> {
     let roots = roots.list().map_err(IpcError::from)?;
     Ok(roots.into_iter().map(|r| r.name).collect())
 }

@@ -26,8 +26,8 @@ pub(crate) async fn list_keys(state: Shared<'_>) -> IpcResult<Vec<KeyInfo>> {
     // it came with the page: `crate::boot`): what the app read while its window started, if
     // nothing used the store since (`AppState::start_preload`).
     let app = state.inner().clone();
-    let keys = match blocking(move || Ok(app.preloaded_keys(None))).await? {
-        Some(keys) => keys,
+    let keys = match blocking(move || Ok(app.preloaded(None))).await? {
+        Some(set) => set.keys,
         None => with_store(&state, |s| Ok(s.load()?.keys)).await?,
     };
     Ok(keys.into_iter().map(key_info).collect())

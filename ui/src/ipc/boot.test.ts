@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { keys } from '../test/fixtures';
 import { mockBackend } from '../test/ipc';
 import { listKeysOnce, prefetchKeys } from './api';
-import { bootTheme, hasBootKeys, readBoot, takeBootKeys } from './boot';
+import { bootTheme, hasBootKeys, readBoot, takeBootIdentities, takeBootKeys, takeBootTrustRoots } from './boot';
 import type { Boot } from './types';
 
 describe('boot data (window.__VOUCH_BOOT__, put in the page by the app)', () => {
@@ -17,17 +17,32 @@ describe('boot data (window.__VOUCH_BOOT__, put in the page by the app)', () => 
     expect(bootTheme()).toBe('dark');
   });
 
+  it('hands the identities and the trusted roots out once each', () => {
+    window.__VOUCH_BOOT__ = { keys: [], identities: [], trust_roots: ['public-good', 'corp'] };
+    readBoot();
+    expect(takeBootIdentities()).toEqual([]);
+    expect(takeBootIdentities()).toBeNull();
+    expect(takeBootTrustRoots()).toEqual(['public-good', 'corp']);
+    expect(takeBootTrustRoots()).toBeNull();
+  });
+
   it('is empty when the page came without it (a reload, the demo, tests)', () => {
     readBoot();
     expect(hasBootKeys()).toBe(false);
     expect(takeBootKeys()).toBeNull();
+    expect(takeBootIdentities()).toBeNull();
+    expect(takeBootTrustRoots()).toBeNull();
     expect(bootTheme()).toBeNull();
   });
 
   it('keeps only well-formed parts', () => {
-    window.__VOUCH_BOOT__ = JSON.parse('{"keys": "not a list", "theme": "neon"}') as Boot;
+    window.__VOUCH_BOOT__ = JSON.parse(
+      '{"keys": "not a list", "identities": [null], "trust_roots": ["public-good", 7], "theme": "neon"}',
+    ) as Boot;
     readBoot();
     expect(takeBootKeys()).toBeNull();
+    expect(takeBootIdentities()).toBeNull();
+    expect(takeBootTrustRoots()).toBeNull();
     expect(bootTheme()).toBeNull();
   });
 

@@ -33,7 +33,7 @@ describe('Key files', () => {
     render(KeysView);
     await screen.findByTestId('empty-state');
 
-    await fireEvent.click(screen.getByTestId('add-key-from-file'));
+    await fireEvent.click(await screen.findByTestId('add-key-from-file'));
 
     expect((await screen.findByTestId('add-key-loaded-from')).textContent).toContain('acme.pub');
     expect(screen.getByTestId<HTMLTextAreaElement>('add-key-pem').value).toBe(PEM);
@@ -47,7 +47,7 @@ describe('Key files', () => {
     mockBackend((cmd) => (cmd === 'import_key_from_file' ? answer : []));
     render(KeysView);
     await screen.findByTestId('empty-state');
-    await fireEvent.input(screen.getByTestId('add-key-pem'), { target: { value: 'typed' } });
+    await fireEvent.input(await screen.findByTestId('add-key-pem'), { target: { value: 'typed' } });
 
     await fireEvent.click(screen.getByTestId('add-key-from-file'));
     await Promise.resolve();

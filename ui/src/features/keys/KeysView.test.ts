@@ -98,7 +98,7 @@ describe('KeysView', () => {
     render(KeysView);
     await screen.findByTestId('empty-state');
 
-    await fireEvent.input(screen.getByTestId('add-key-pem'), { target: { value: `  ${pem}\n` } });
+    await fireEvent.input(await screen.findByTestId('add-key-pem'), { target: { value: `  ${pem}\n` } });
     await fireEvent.input(screen.getByTestId('add-key-publisher'), { target: { value: ' Hooli ' } });
     await fireEvent.input(screen.getByTestId('add-key-scopes'), {
       target: { value: 'ghcr.io/hooli/*, quay.io/hooli/app\n\nghcr.io/hooli/*' },
@@ -131,7 +131,7 @@ describe('KeysView', () => {
     render(KeysView);
     await screen.findByTestId('empty-state');
 
-    await fireEvent.input(screen.getByTestId('add-key-pem'), { target: { value: 'PEM' } });
+    await fireEvent.input(await screen.findByTestId('add-key-pem'), { target: { value: 'PEM' } });
     await fireEvent.click(screen.getByTestId('add-key-submit'));
 
     await waitFor(() => {
@@ -148,7 +148,7 @@ describe('KeysView', () => {
     render(KeysView);
     await screen.findByTestId('empty-state');
 
-    await fireEvent.input(screen.getByTestId('add-key-pem'), { target: { value: 'garbage' } });
+    await fireEvent.input(await screen.findByTestId('add-key-pem'), { target: { value: 'garbage' } });
     await fireEvent.click(screen.getByTestId('add-key-submit'));
 
     const error = await screen.findByTestId('error');
