@@ -26,6 +26,8 @@ pub const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 pub const STATEMENT_V01: &str = "https://in-toto.io/Statement/v0.1";
 /// in-toto Statement v1.
 pub const STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
+/// Another spelling of v1 some producers write; read as [`STATEMENT_V1`].
+pub const STATEMENT_V1_0: &str = "https://in-toto.io/Statement/v1.0";
 /// Largest attestation (envelope or statement) read.
 pub const MAX_ATTESTATION_BYTES: u64 = 4 * 1024 * 1024;
 /// Most signatures read from one envelope.
@@ -269,7 +271,7 @@ pub fn parse_statement(bytes: &[u8]) -> Result<Statement, DsseError> {
         .map_err(|e| DsseError::StatementJson(clip(&e.to_string(), 200)))?;
     let kind = match raw.kind.as_str() {
         STATEMENT_V01 => STATEMENT_V01,
-        STATEMENT_V1 | "https://in-toto.io/Statement/v1.0" => STATEMENT_V1,
+        STATEMENT_V1 | STATEMENT_V1_0 => STATEMENT_V1,
         other => return Err(DsseError::StatementType(clip(other, 120))),
     };
     if raw.subject.is_empty() {

@@ -99,6 +99,8 @@ pub enum SigstoreError {
     IntegratedTime { reason: String },
     #[error("the log entry is malformed: {reason}")]
     LogEntryMalformed { reason: String },
+    #[error("the signed statement's `_type` is `{found}`, not an in-toto statement type Vouch knows ({})", KNOWN_STATEMENT_TYPES.join(", "))]
+    StatementTypeUnknown { found: String },
     #[error("an RFC 3161 timestamp does not verify: {reason}")]
     TimestampInvalid { reason: String },
     #[error("no trusted signing time could be established: {reason}")]
@@ -521,6 +523,7 @@ fn run_policy(
 ) -> Result<Verified, SigstoreError> {
     provider::install();
     refuse_root_in_chain(&bundle.0)?;
+    refuse_unknown_statement_type(&bundle.0)?;
     let verifier = sigstore_verify::Verifier::new(&root.0)?;
     let result = match signer {
         None => run(
@@ -559,6 +562,41 @@ fn run_policy(
             .collect(),
         certificate,
     })
+}
+
+/// The in-toto statement types a DSSE bundle may sign: v1 (also spelled v1.0), and v0.1
+/// (cosign 2.x attestations) — the ones [`crate::dsse::parse_statement`] reads.
+pub const KNOWN_STATEMENT_TYPES: [&str; 3] = [
+    crate::dsse::STATEMENT_V1,
+    crate::dsse::STATEMENT_V1_0,
+    crate::dsse::STATEMENT_V01,
+];
+
+/// A DSSE envelope of an in-toto statement must name a statement type Vouch knows.
+/// sigstore-verify parses `_type` but accepts any value, so a statement of another (future or
+/// made-up) type, whose fields may mean something else, would verify. A payload that is not a
+/// JSON object with a string `_type` is left to sigstore-verify, which refuses it.
+fn refuse_unknown_statement_type(
+    bundle: &sigstore_verify::types::Bundle,
+) -> Result<(), SigstoreError> {
+    use sigstore_verify::types::bundle::SignatureContent;
+    let SignatureContent::DsseEnvelope(envelope) = &bundle.content else {
+        return Ok(());
+    };
+    if envelope.payload_type != crate::dsse::IN_TOTO_PAYLOAD_TYPE {
+        return Ok(());
+    }
+    #[derive(serde::Deserialize)]
+    struct Typed {
+        #[serde(rename = "_type")]
+        type_: String,
+    }
+    match serde_json::from_slice::<Typed>(envelope.payload.as_bytes()) {
+        Ok(Typed { type_ }) if !KNOWN_STATEMENT_TYPES.contains(&type_.as_str()) => {
+            Err(SigstoreError::StatementTypeUnknown { found: type_ })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A v0.1/v0.2 bundle's `x509CertificateChain` may carry the leaf and intermediates, never a

@@ -311,3 +311,52 @@ fn a_streamed_artifact_is_judged_as_its_bytes() {
         "{broken:?}"
     );
 }
+
+/// An in-toto statement of a type Vouch does not know is refused, although its signature, log
+/// entry and subject all verify (sigstore-verify parses `_type` and accepts any value); v1 and
+/// v0.1 verify.
+#[test]
+fn a_statement_of_an_unknown_type_is_refused() {
+    use crate::sigstore::testing::{self, Instance, LeafSpec};
+    let instance = Instance::new("stmt");
+    let t = testing::now();
+    let leaf = instance.leaf(
+        &LeafSpec::github("acme/app", "release.yml", "refs/heads/main", t - 120),
+        "leaf",
+    );
+    let signer = Signer::Identity {
+        identity: "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main"
+            .into(),
+        issuer: testing::GITHUB_ISSUER.into(),
+    };
+    let artifact = [7u8; 32];
+    let digest = format!("sha256:{}", hex::encode(artifact));
+    let statement = testing::statement("example.com/app", &digest, "p", serde_json::json!({}));
+    let verify_typed = |type_: &str| {
+        let statement = statement.replace("https://in-toto.io/Statement/v1", type_);
+        let json = instance.sign_statement_bundle(&statement, &leaf, t - 60, b"neighbour");
+        let bundle = Bundle::from_json(&json).expect("a minted bundle parses");
+        verify(
+            &bundle,
+            Artifact::Sha256(artifact),
+            &signer,
+            &instance.trusted_root(),
+        )
+    };
+    for known in KNOWN_STATEMENT_TYPES {
+        verify_typed(known).unwrap_or_else(|e| panic!("{known} verifies: {e}"));
+    }
+    let refused = verify_typed("https://in-toto.io/Statement/v2").expect_err("refused");
+    assert_eq!(
+        refused,
+        SigstoreError::StatementTypeUnknown {
+            found: "https://in-toto.io/Statement/v2".into()
+        }
+    );
+    assert!(
+        refused
+            .to_string()
+            .contains("`https://in-toto.io/Statement/v2`"),
+        "{refused}"
+    );
+}
