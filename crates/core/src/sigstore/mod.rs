@@ -572,10 +572,11 @@ pub const KNOWN_STATEMENT_TYPES: [&str; 3] = [
     crate::dsse::STATEMENT_V01,
 ];
 
-/// A DSSE envelope of an in-toto statement must name a statement type Vouch knows.
-/// sigstore-verify parses `_type` but accepts any value, so a statement of another (future or
-/// made-up) type, whose fields may mean something else, would verify. A payload that is not a
-/// JSON object with a string `_type` is left to sigstore-verify, which refuses it.
+/// A DSSE envelope of an in-toto statement must name a statement type Vouch knows, as
+/// [`crate::dsse::parse_statement`] judges it. sigstore-verify parses `_type` but accepts any
+/// value, so a statement of another (future or made-up) type, whose fields may mean something
+/// else, would verify. Any other fault of the statement is left to sigstore-verify, which
+/// refuses it with its own sentence.
 fn refuse_unknown_statement_type(
     bundle: &sigstore_verify::types::Bundle,
 ) -> Result<(), SigstoreError> {
@@ -586,14 +587,9 @@ fn refuse_unknown_statement_type(
     if envelope.payload_type != crate::dsse::IN_TOTO_PAYLOAD_TYPE {
         return Ok(());
     }
-    #[derive(serde::Deserialize)]
-    struct Typed {
-        #[serde(rename = "_type")]
-        type_: String,
-    }
-    match serde_json::from_slice::<Typed>(envelope.payload.as_bytes()) {
-        Ok(Typed { type_ }) if !KNOWN_STATEMENT_TYPES.contains(&type_.as_str()) => {
-            Err(SigstoreError::StatementTypeUnknown { found: type_ })
+    match crate::dsse::parse_statement(envelope.payload.as_bytes()) {
+        Err(crate::dsse::DsseError::StatementType(found)) => {
+            Err(SigstoreError::StatementTypeUnknown { found })
         }
         _ => Ok(()),
     }
