@@ -450,3 +450,18 @@ fn catalogs_behind_a_token_are_read() {
         "{seen:?}"
     );
 }
+
+/// A catalog is served from the cache per registry while its time to live lasts, then read
+/// again (`catalog` asks the registry only when the cache has nothing fresh).
+#[test]
+fn catalogs_are_cached_per_registry_for_their_time_to_live() {
+    let names = vec!["acme/app".to_string()];
+    let cache = SearchCache::new(Duration::from_secs(300));
+    assert_eq!(cache.catalog("a.example"), None, "nothing cached yet");
+    cache.store_catalog("a.example", names.clone());
+    assert_eq!(cache.catalog("a.example"), Some(names.clone()));
+    assert_eq!(cache.catalog("b.example"), None, "per registry");
+    let expired = SearchCache::new(Duration::ZERO);
+    expired.store_catalog("a.example", names);
+    assert_eq!(expired.catalog("a.example"), None, "past its time to live");
+}
