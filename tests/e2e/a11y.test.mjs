@@ -249,7 +249,7 @@ test('every view passes axe-core in the light and dark themes', { skip }, async 
       await s.click('[data-testid="nav-settings"]');
       await s.waitFor('[data-testid="doctor-keychain"] .badge', (t) => t.trim() === 'reachable');
       // The team list's diff and the Subscribe… form are on screen too.
-      await s.click('[data-testid="trust-list-check"]');
+      await s.clickStill('[data-testid="trust-list-check"]');
       await s.waitFor('[data-testid="list-diff-change"][data-kind="added"]');
       await s.click('[data-testid="trust-list-subscribe-open"]');
       await s.waitFor('[data-testid="trust-list-signer"]');

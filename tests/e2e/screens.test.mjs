@@ -266,7 +266,7 @@ test('Policies: the default policy and the scoped ones', { skip }, async () => {
     assert.deepEqual([mode('acme/payments'), mode('sandbox/**'), mode('dev/**')], ['enforce', 'warn', 'off']);
     const fallback = await s.waitFor('[data-testid="default-policy"]');
     assert.equal(await s.attr(fallback, 'data-mode'), 'enforce');
-    assert.match(await s.text('[data-testid="default-policy-summary"]'), /enforce, 1 key/);
+    assert.match(await s.text('[data-testid="default-policy-summary"]'), /enforce, 1 publisher/);
     // Layout: the default policy's mode and threshold sit right above the patterns' ones.
     const modes = await lefts('[data-testid="policy-mode"]');
     const thresholds = await lefts('[data-testid="policy-threshold"]');
@@ -390,6 +390,18 @@ test('Settings: registries, theme and what this computer offers; the dark theme 
     assert.match(await s.text('[data-testid="settings-profile"]'), /default/);
     assert.match(await s.text('[data-testid="doctor-version"]'), /Vouch \d/);
     assert.equal((await s.text('[data-testid="settings-insecure-item"]')).trim(), LAB);
+    // The default policy, shown and changed here: the core stores it (the CLI reads it back).
+    const fallback = '[data-testid="settings-default-policy"] [data-testid="default-policy"]';
+    assert.equal(await s.attr(await s.waitFor(fallback), 'data-mode'), 'enforce');
+    const setMode = async (mode) => {
+      await s.click(`${fallback} [data-testid="policy-mode"] option[value="${mode}"]`);
+      await poll(`the core to hold the default policy ${mode}`, async () =>
+        JSON.parse(vouch(['policy', 'default', '--json'])).mode === mode ? true : undefined,
+      );
+      assert.equal(await s.attr(await s.waitFor(fallback), 'data-mode'), mode);
+    };
+    await setMode('warn');
+    await setMode('enforce');
   }, chooseDark);
 });
 
@@ -411,7 +423,7 @@ test('Settings → Team trust lists: a subscription and the diff of a new versio
     // Settings is open from the test before: away and back reads the new subscription.
     await s.click('[data-testid="nav-keys"]');
     await s.click('[data-testid="nav-settings"]');
-    await s.click('[data-testid="trust-list-check"]');
+    await s.clickStill('[data-testid="trust-list-check"]');
     await s.waitFor('[data-testid="trust-list-plan"]', (t) => t.includes('Version 1'));
     const changes = await rowsOf('list-diff-change');
     assert.deepEqual(changes.map((c) => c.kind).sort(), ['added', 'added', 'kept_local'], JSON.stringify(changes));

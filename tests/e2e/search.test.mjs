@@ -178,7 +178,7 @@ test('typing part of a name lists the repository with the publisher that covers 
     const text = await s.cmd('GET', `/element/${result}/text`);
     // Other tests' keys without a scope (every repository) may be listed beside it.
     assert.match(text, new RegExp(`Trusted publishers: (.+, )?${publisher}(,|  ·| ·)`));
-    assert.match(text, /policy enforce, 1 key/);
+    assert.match(text, /policy enforce, 1 publisher/);
     assert.match(text, /registry catalog/);
     assert.match(text, /\bv2\b/);
     assert.match(text, /\bv1\b/);

@@ -44,7 +44,7 @@ function cliKey(fingerprint) {
 
 /** Checks for updates and waits for the plan; returns its changes ({kind, fingerprint, text}). */
 async function checkForUpdates(version) {
-  await s.click('[data-testid="trust-list-check"]');
+  await s.clickStill('[data-testid="trust-list-check"]');
   await s.waitFor('[data-testid="trust-list-plan"]', (t) => t.includes(`Version ${version}`));
   return s.execute(
     `return [...document.querySelectorAll('[data-testid="list-diff-change"]')].map((el) => ({ ...el.dataset, text: el.innerText }));`,
@@ -117,7 +117,7 @@ test('Settings subscribes to a team list, shows its diff, applies it, and a revo
     await apply(2);
     assert.equal(cliKey(acmeFp)?.status, 'revoked');
     // Checking again: up to date, nothing to apply.
-    await s.click('[data-testid="trust-list-check"]');
+    await s.clickStill('[data-testid="trust-list-check"]');
     await s.waitFor('[data-testid="trust-list-up-to-date"]', (t) => t.includes('version 2 is applied'));
   });
 });
@@ -128,7 +128,7 @@ test('a list signed by an admin the subscription does not trust is refused, and 
     const stranger = `e2e-tl-stranger-${process.pid}`;
     const fp = vouch(['key', 'generate', '--name', 'Stranger', '--algorithm', 'ed25519'], stranger).trim();
     vouch(['trust', 'publish', LIST, '--key', fp, '--list-version', '3'], stranger);
-    await s.click('[data-testid="trust-list-check"]');
+    await s.clickStill('[data-testid="trust-list-check"]');
     const refused = await s.waitFor('[data-testid="trust-list-refused"]');
     assert.match(await s.text('[data-testid="trust-list-refused"]'), /nothing was applied[\s\S]*0 valid signature\(s\)/i);
     assert.ok(refused);

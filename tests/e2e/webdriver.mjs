@@ -130,6 +130,28 @@ export class Session {
     await this.cmd('POST', `/element/${id}/click`, {});
   }
 
+  /**
+   * Clicks `css` once it has stopped moving: on a view whose panels load one by one, the element
+   * can shift between WebDriver scrolling it into view and clicking, and the click lands elsewhere.
+   */
+  async clickStill(css, timeoutMs = 20_000) {
+    const id = await this.waitFor(css);
+    const end = Date.now() + timeoutMs;
+    let last = '';
+    for (;;) {
+      const rect = JSON.stringify(
+        await this.execute('arguments[0].scrollIntoView({ block: "center" }); return arguments[0].getBoundingClientRect();', {
+          [ELEMENT]: id,
+        }),
+      );
+      if (rect === last) break;
+      if (Date.now() > end) throw new Error(`${css} kept moving for ${timeoutMs} ms (last at ${rect})`);
+      last = rect;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await this.cmd('POST', `/element/${id}/click`, {});
+  }
+
   async type(css, text) {
     const id = await this.waitFor(css);
     await this.cmd('POST', `/element/${id}/clear`, {});

@@ -51,7 +51,7 @@ describe('Policies', () => {
     const empty = await screen.findByTestId('empty-state');
     expect(empty.textContent).toContain('the default policy applies to every image');
     const panel = screen.getByTestId('policies-panel');
-    expect(panel.textContent).toContain('Where no pattern matches: enforce, 1 key.');
+    expect(panel.textContent).toContain('Where no pattern matches: enforce, 1 publisher.');
     expect(panel.textContent).toContain('The most specific pattern wins');
   });
 
@@ -59,7 +59,7 @@ describe('Policies', () => {
     const { calls, storedDefault } = policyBackend([], { mode: 'warn', threshold: 2 });
     render(PoliciesPanel);
     const fallback = await screen.findByTestId('default-policy');
-    expect(screen.getByTestId('default-policy-summary').textContent).toContain('Where no pattern matches: warn, 2 keys.');
+    expect(screen.getByTestId('default-policy-summary').textContent).toContain('Where no pattern matches: warn, 2 publishers.');
     expect(within(fallback).getByTestId<HTMLSelectElement>('policy-mode').value).toBe('warn');
     expect(within(fallback).getByTestId<HTMLInputElement>('policy-threshold').value).toBe('2');
 
@@ -75,7 +75,7 @@ describe('Policies', () => {
       { mode: 'enforce', threshold: 2 },
       { mode: 'enforce', threshold: 1 },
     ]);
-    expect(screen.getByTestId('default-policy-summary').textContent).toContain('Where no pattern matches: enforce, 1 key.');
+    expect(screen.getByTestId('default-policy-summary').textContent).toContain('Where no pattern matches: enforce, 1 publisher.');
     expect(calls.some((c) => c.cmd === 'set_policy')).toBe(false);
   });
 
@@ -84,7 +84,7 @@ describe('Policies', () => {
     render(PoliciesPanel);
     const fallback = await screen.findByTestId('default-policy');
     await fireEvent.change(within(fallback).getByTestId('policy-threshold'), { target: { value: '0' } });
-    expect((await screen.findByTestId('error')).textContent).toContain('from 1 to 10');
+    expect((await screen.findByTestId('default-policy-error')).textContent).toContain('from 1 to 10');
     expect(calls.some((c) => c.cmd === 'set_default_policy')).toBe(false);
   });
 
@@ -150,7 +150,32 @@ describe('Policies', () => {
       { pattern: 'ghcr.io/acme/*', mode: 'warn', threshold: 1 },
       { pattern: 'ghcr.io/acme/*', mode: 'warn', threshold: 3 },
     ]);
-    expect(row('ghcr.io/acme/*').textContent).toContain('keys');
+    expect(row('ghcr.io/acme/*').textContent).toContain('publishers');
+    expect(within(row('ghcr.io/acme/*')).getByTestId<HTMLInputElement>('policy-threshold').value).toBe('3');
+  });
+
+  it('keeps the sentence and the stored values when a change in place is refused', async () => {
+    const acme: Policy = { pattern: 'ghcr.io/acme/*', mode: 'warn', threshold: 1 };
+    const calls = mockBackend((cmd) => {
+      if (cmd === 'list_policies') return [acme];
+      if (cmd === 'get_default_policy') return { mode: 'enforce', threshold: 1 };
+      if (cmd === 'set_policy') return ipcError('bad_policy', 'bad policy: only 1 publisher is trusted');
+      return null;
+    });
+    render(PoliciesPanel);
+    await screen.findByTestId('policy-row');
+    const threshold = () => within(row('ghcr.io/acme/*')).getByTestId<HTMLInputElement>('policy-threshold');
+
+    // Refused by the core: its sentence stays after the stored values are read again.
+    await fireEvent.change(threshold(), { target: { value: '2' } });
+    expect((await screen.findByTestId('error')).textContent).toContain('only 1 publisher is trusted');
+    expect(calls.filter((c) => c.cmd === 'list_policies')).toHaveLength(2);
+    expect(threshold().value).toBe('1');
+    // Out of range: refused before the core is asked.
+    await fireEvent.change(threshold(), { target: { value: '11' } });
+    expect(screen.getByTestId('error').textContent).toContain('from 1 to 10');
+    expect(threshold().value).toBe('1');
+    expect(calls.filter((c) => c.cmd === 'set_policy')).toHaveLength(1);
   });
 
   it('removes a policy', async () => {

@@ -12,8 +12,16 @@ export const MAX_THRESHOLD = 10;
 /** A change made in a policy's controls. */
 export type PolicyChange = { mode?: PolicyMode; threshold?: number };
 
+/** The sentence shown when a threshold is out of range. */
+export const THRESHOLD_RANGE = `The threshold must be a whole number from 1 to ${MAX_THRESHOLD}.`;
+
 export function validThreshold(value: number): boolean {
   return Number.isInteger(value) && value >= 1 && value <= MAX_THRESHOLD;
+}
+
+/** A threshold in words: "1 publisher", "2 publishers" (a key or a keyless identity counts as one). */
+export function publishers(threshold: number): string {
+  return `${threshold} ${threshold === 1 ? 'publisher' : 'publishers'}`;
 }
 
 export function hintFor(m: PolicyMode): string {

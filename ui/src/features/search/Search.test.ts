@@ -80,7 +80,7 @@ describe('search field', () => {
     const app = within(results[1] as HTMLElement);
     expect(app.getByTestId('search-result-meta').textContent).toContain('ghcr.io · registry catalog');
     expect(app.getByTestId('search-coverage').textContent).toContain('Trusted publishers: Acme Platform');
-    expect(app.getByTestId('search-policy').textContent).toContain('policy enforce, 1 key (ghcr.io/acme/**)');
+    expect(app.getByTestId('search-policy').textContent).toContain('policy enforce, 1 publisher (ghcr.io/acme/**)');
     // A few tags (the core leaves signature tags out), the rest counted.
     const tags = app.getByTestId('search-tags');
     expect([...tags.querySelectorAll<HTMLElement>('[data-tag]')].map((t) => t.dataset['tag'])).toEqual([

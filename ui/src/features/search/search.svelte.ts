@@ -1,5 +1,6 @@
 import { cancelSearch, errorMessage, searchRepositories } from '../../ipc/api';
 import type { Note, SearchResult } from '../../ipc/types';
+import { publishers } from '../keys/policyTerms';
 
 /** How long typing must pause before a search starts. */
 export const SEARCH_DEBOUNCE_MS = 200;
@@ -109,9 +110,9 @@ export function sourceLabel(source: SearchResult['source']): string {
   return SOURCE_LABELS[source];
 }
 
-/** The policy that applies, in words: "enforce, 1 key (ghcr.io/acme/**)". */
+/** The policy that applies, in words: "enforce, 1 publisher (ghcr.io/acme/**)". */
 export function policyWords(result: SearchResult): string {
   const p = result.policy;
-  const keys = p.mode === 'off' ? '' : `, ${p.threshold} ${p.threshold === 1 ? 'key' : 'keys'}`;
-  return `${p.mode}${keys} (${p.pattern ?? 'default policy'})`;
+  const required = p.mode === 'off' ? '' : `, ${publishers(p.threshold)}`;
+  return `${p.mode}${required} (${p.pattern ?? 'default policy'})`;
 }

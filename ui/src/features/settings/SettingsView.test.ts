@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { doctorReport } from '../../test/fixtures';
 import { deferred, ipcError, mockBackend } from '../../test/ipc';
@@ -10,7 +10,7 @@ describe('SettingsView', () => {
     render(SettingsView);
 
     const report = await screen.findByTestId('doctor-report');
-    expect(calls.map((c) => c.cmd).sort()).toEqual(['doctor', 'get_settings', 'list_subscriptions']);
+    expect(calls.map((c) => c.cmd).sort()).toEqual(['doctor', 'get_default_policy', 'get_settings', 'list_subscriptions']);
 
     const keychain = screen.getByTestId('doctor-keychain').textContent;
     expect(keychain).toMatch(/\breachable\b/);
@@ -51,6 +51,52 @@ describe('SettingsView', () => {
     const error = await screen.findByTestId('error');
     expect(error.textContent).toContain('Config file is not valid TOML (line 3)');
     expect(screen.queryByTestId('doctor-report')).toBeNull();
+  });
+});
+
+describe('SettingsView: the default policy', () => {
+  it('shows the default policy the core holds, changes it, and keeps what the core refused', async () => {
+    let stored = { mode: 'warn', threshold: 2 };
+    const calls = mockBackend((cmd, args) => {
+      if (cmd === 'doctor') return doctorReport;
+      if (cmd === 'get_default_policy') return stored;
+      if (cmd === 'set_default_policy') {
+        if (Number(args?.['threshold']) > 3) return ipcError('bad_policy', 'bad policy: only 3 publishers are trusted');
+        stored = { mode: String(args?.['mode']), threshold: Number(args?.['threshold']) };
+        return stored;
+      }
+      return null;
+    });
+    render(SettingsView);
+
+    const section = await screen.findByTestId('settings-default-policy');
+    expect(section.textContent).toContain('every image no policy pattern covers');
+    const row = await within(section).findByTestId('default-policy');
+    expect(row.dataset['mode']).toBe('warn');
+    expect(within(row).getByTestId<HTMLInputElement>('policy-threshold').value).toBe('2');
+
+    await fireEvent.change(within(row).getByTestId('policy-mode'), { target: { value: 'enforce' } });
+    await waitFor(() => {
+      expect(within(section).getByTestId('default-policy').dataset['mode']).toBe('enforce');
+    });
+    await fireEvent.change(within(section).getByTestId('policy-threshold'), { target: { value: '3' } });
+    await waitFor(() => {
+      expect(stored).toEqual({ mode: 'enforce', threshold: 3 });
+    });
+    // Refused by the core: its sentence shows and the row shows what is stored.
+    await fireEvent.change(within(section).getByTestId('policy-threshold'), { target: { value: '4' } });
+    expect((await within(section).findByTestId('default-policy-error')).textContent).toContain('only 3 publishers are trusted');
+    expect(within(section).getByTestId<HTMLInputElement>('policy-threshold').value).toBe('3');
+    // Out of range never reaches the core.
+    await fireEvent.change(within(section).getByTestId('policy-threshold'), { target: { value: '0' } });
+    expect(within(section).getByTestId('default-policy-error').textContent).toContain('from 1 to 10');
+    expect(within(section).getByTestId<HTMLInputElement>('policy-threshold').value).toBe('3');
+    expect(calls.filter((c) => c.cmd === 'set_default_policy').map((c) => c.args)).toEqual([
+      { mode: 'enforce', threshold: 2 },
+      { mode: 'enforce', threshold: 3 },
+      { mode: 'enforce', threshold: 4 },
+    ]);
+    expect(stored).toEqual({ mode: 'enforce', threshold: 3 });
   });
 });
 
