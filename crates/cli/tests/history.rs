@@ -164,7 +164,7 @@ fn the_default_policy_is_set_listed_applied_and_shared() {
 
     let out = a.ok(&["policy", "set", "--default", "--mode", "warn"]);
     assert!(
-        out.contains("Default policy (where no pattern matches): warn, 1 distinct key"),
+        out.contains("Default policy (where no pattern matches): warn, 1 distinct publisher"),
         "{out}"
     );
     a.set_policy("ghcr.io/**", "enforce", &[]);
@@ -177,7 +177,7 @@ fn the_default_policy_is_set_listed_applied_and_shared() {
     );
     assert!(a
         .ok(&["policy", "list"])
-        .starts_with("default: warn, 1 distinct key"));
+        .starts_with("default: warn, 1 distinct publisher"));
     let (v, code, _) = a.json("verify", &image);
     assert_eq!(
         v["policy"],

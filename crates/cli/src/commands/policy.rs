@@ -163,10 +163,10 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-/// `enforce, 2 distinct keys`.
+/// `enforce, 2 distinct publishers` (a key, or a publisher's keyless identities, count once).
 fn terms(mode: PolicyMode, threshold: u32) -> String {
     format!(
-        "{mode}, {threshold} distinct key{}",
+        "{mode}, {threshold} distinct publisher{}",
         if threshold == 1 { "" } else { "s" }
     )
 }

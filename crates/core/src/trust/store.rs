@@ -443,7 +443,7 @@ impl TrustStore {
 fn check_threshold(threshold: u32) -> Result<(), TrustError> {
     if threshold == 0 {
         return Err(TrustError::BadPolicy(
-            "the threshold must be at least 1 distinct key".into(),
+            "the threshold must be at least 1 distinct publisher".into(),
         ));
     }
     Ok(())

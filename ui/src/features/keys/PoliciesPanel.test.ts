@@ -16,7 +16,7 @@ function policyBackend(
     if (cmd === 'list_policies') return stored;
     if (cmd === 'get_default_policy') return fallback;
     if (cmd === 'set_default_policy') {
-      if (Number(args?.['threshold']) < 1) return ipcError('bad_policy', 'bad policy: the threshold must be at least 1 distinct key');
+      if (Number(args?.['threshold']) < 1) return ipcError('bad_policy', 'bad policy: the threshold must be at least 1 distinct publisher');
       fallback = { mode: args?.['mode'] as PolicyMode, threshold: Number(args?.['threshold']) };
       return fallback;
     }
