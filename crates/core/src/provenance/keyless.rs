@@ -10,22 +10,13 @@
 
 use time::OffsetDateTime;
 
-use crate::sigstore::{verify_keyless_attestation, KeylessVerified, SigstoreError};
-use crate::trust::{Standing, TrustSet, TrustedIdentity};
-use crate::verify::keyless::KeylessRoots;
-use crate::verify::Problem;
+use crate::sigstore::verify_keyless_attestation;
+use crate::trust::TrustSet;
+use crate::verify::keyless::{judge_verified, Judged, KeylessRoots};
 
-/// A keyless attestation's signer: the trusted identity it vouches as, and what the verified
-/// certificate and log entry say.
-#[derive(Debug)]
-pub(super) struct KeylessSigner<'t> {
-    pub(super) identity: &'t TrustedIdentity,
-    pub(super) verified: KeylessVerified,
-}
-
-/// Verifies the keyless bundle `json` attached to `repository` at `digest`, then matches its
-/// certificate against `trust`'s identities: the first identity that matches and may vouch
-/// here now, or why none does.
+/// Verifies the keyless bundle `json` attached to `repository` at `digest` against each trusted
+/// root the identities name, then judges its certificate against `trust`'s identities by the
+/// rule image signatures follow ([`judge_verified`]): the identity it vouches as, or why none does.
 pub(super) fn judge<'t>(
     json: &str,
     digest: &str,
@@ -33,65 +24,18 @@ pub(super) fn judge<'t>(
     trust: &'t TrustSet,
     roots: &KeylessRoots,
     now: OffsetDateTime,
-) -> Result<KeylessSigner<'t>, Problem> {
-    let mut first_error: Option<Problem> = None;
-    let mut verified: Vec<(&str, KeylessVerified)> = Vec::new();
-    for (name, root) in roots.iter() {
-        let outcome = match root {
-            Ok(root) => verify_keyless_attestation(digest, json, std::slice::from_ref(root))
-                .map_err(|e| e.to_string()),
-            Err(SigstoreError::TrustedRootUnusable { reason }) => {
-                Err(format!("the trusted root could not be read: {reason}"))
-            }
-            Err(e) => Err(format!("the trusted root could not be read: {e}")),
-        };
-        match outcome {
-            Ok(v) => verified.push((name, v)),
-            Err(detail) => {
-                first_error.get_or_insert(Problem::KeylessUnverified {
-                    root: name.to_string(),
-                    detail,
-                });
-            }
-        }
-    }
-    let Some((_, shown)) = verified.first() else {
-        return Err(first_error.unwrap_or_else(|| Problem::KeylessUnverified {
-            root: crate::trust::identity::PUBLIC_GOOD_ROOT.into(),
-            detail: "no trusted root was loaded for this check".into(),
-        }));
-    };
-    let mut inactive: Option<Problem> = None;
-    for i in &trust.identities {
-        let Some((_, v)) = verified
-            .iter()
-            .find(|(n, _)| *n == i.identity.trusted_root_name())
-        else {
-            continue;
-        };
-        if i.identity.matches(&v.identity_claims()).is_err() {
-            continue;
-        }
-        match i.terms().standing(repository, now) {
-            Standing::Active => {
-                return Ok(KeylessSigner {
-                    identity: i,
-                    verified: v.clone(),
-                })
-            }
-            standing => {
-                inactive.get_or_insert(Problem::InactiveIdentity {
-                    identity: i.id.clone(),
-                    publisher: i.publisher.clone(),
-                    standing,
-                    repository: repository.to_string(),
-                });
-            }
-        }
-    }
-    Err(inactive.unwrap_or_else(|| Problem::UntrustedCertificate {
-        issuer: crate::oci::clip(&shown.issuer, 200),
-        subject: crate::oci::clip(&shown.san, 200),
-        trusted_identities: trust.identities.len(),
-    }))
+) -> Judged<'t> {
+    let verified = roots
+        .iter()
+        .map(|(name, root)| {
+            let outcome = match root {
+                Ok(root) => verify_keyless_attestation(digest, json, std::slice::from_ref(root)),
+                Err(e) => Err(e.clone()),
+            };
+            (name, outcome)
+        })
+        .collect();
+    judge_verified(verified, trust, repository, now, |i, claims| {
+        i.identity.matches(claims)
+    })
 }

@@ -136,16 +136,17 @@ fn another_workflow_is_not_the_trusted_identity() {
     let a = assess_keyless(f, vec![identity(&other, "acme")], &instance);
     assert!(!a.verified);
     assert_eq!(a.signer, None);
+    // The cause an image signature by that workflow gets: who signed, and the nearest miss.
     match &a.cause {
-        Some(Problem::UntrustedCertificate {
-            subject,
+        Some(Problem::UntrustedIdentity {
+            signer: Some(signer),
+            closest: Some(_),
             trusted_identities: 1,
-            ..
-        }) => assert_eq!(subject, WORKFLOW),
+        }) => assert_eq!(signer.subject.value(), WORKFLOW),
         other => panic!("{other:?}"),
     }
     assert!(
-        a.reason.contains("matches none of your 1 trusted identity"),
+        a.reason.contains("not an identity you trust"),
         "{}",
         a.reason
     );
@@ -159,7 +160,7 @@ fn a_bundle_chaining_to_another_root_does_not_verify() {
     let a = assess_keyless(f, vec![identity(WORKFLOW, "acme")], &other);
     assert!(!a.verified);
     assert!(
-        matches!(&a.cause, Some(Problem::KeylessUnverified { root, .. }) if root == "public-good"),
+        matches!(&a.cause, Some(Problem::Sigstore { root, .. }) if root == "public-good"),
         "{a:#?}"
     );
 }
@@ -176,7 +177,7 @@ fn a_revoked_identity_does_not_vouch_and_says_so() {
     assert!(
         matches!(
             &a.cause,
-            Some(Problem::InactiveIdentity {
+            Some(Problem::IdentityNotActive {
                 standing: crate::trust::Standing::Revoked { .. },
                 ..
             })
@@ -193,7 +194,14 @@ fn without_trusted_identities_or_roots_a_keyless_bundle_is_unverified() {
     let a = assess_keyless(f.clone(), vec![], &instance);
     assert!(!a.verified);
     assert!(
-        matches!(a.cause, Some(Problem::NoTrustedKey { .. })),
+        matches!(
+            a.cause,
+            Some(Problem::UntrustedIdentity {
+                signer: None,
+                trusted_identities: 0,
+                ..
+            })
+        ),
         "{a:#?}"
     );
     assert!(
@@ -206,10 +214,7 @@ fn without_trusted_identities_or_roots_a_keyless_bundle_is_unverified() {
     trust.identities = vec![identity(WORKFLOW, "acme")];
     let a = assess_all(&[f], &trust, REPO, &digest('a'), &[], None, now()).remove(0);
     assert!(!a.verified);
-    assert!(
-        matches!(a.cause, Some(Problem::KeylessUnverified { .. })),
-        "{a:#?}"
-    );
+    assert!(matches!(a.cause, Some(Problem::Sigstore { .. })), "{a:#?}");
 }
 
 // --- real bundles (the Sigstore conformance suite's in-toto cases) ---
@@ -313,7 +318,7 @@ fn a_bundle_of_a_private_instance_verifies_only_against_the_root_its_identity_na
         crate::sigstore::TrustedRoot::production()
     });
     assert!(
-        matches!(&a.cause, Some(Problem::KeylessUnverified { root, .. }) if root == "public-good"),
+        matches!(&a.cause, Some(Problem::Sigstore { root, .. }) if root == "public-good"),
         "{a:#?}"
     );
     assert!(!a.verified);

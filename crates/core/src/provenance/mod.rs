@@ -29,8 +29,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::dsse::{decode_b64, pae};
-use crate::trust::{Keyring, Standing, TrustSet, TrustedKey};
-use crate::verify::keyless::KeylessRoots;
+use crate::trust::{Keyring, Standing, TrustSet, TrustedIdentity, TrustedKey};
+use crate::verify::keyless::{no_trusted_identity, KeylessRoots, KeylessSignature};
 use crate::verify::Problem;
 
 pub use crate::cosign::PREDICATE_TYPE_ANNOTATION;
@@ -356,7 +356,7 @@ fn assess_one(
     // 3. Who signed it.
     let mut verifier: Option<&TrustedKey> = None;
     let mut key_refusal: Option<(Problem, String)> = None;
-    let mut keyless_signer: Option<keyless::KeylessSigner<'_>> = None;
+    let mut keyless_signer: Option<(&TrustedIdentity, KeylessSignature)> = None;
     match &envelope {
         Some(e) => {
             let msg = pae(&e.payload_type, &e.payload);
@@ -384,24 +384,21 @@ fn assess_one(
                 // as such below (4), before any certificate is looked at.
                 let trust = signers.trust;
                 if trust.identities.is_empty() {
-                    return fail_as(
-                        a,
-                        Problem::NoTrustedKey {
-                            trusted_keys: keyring.len(),
-                        },
-                        Some("untrusted signer: signed keyless (a Sigstore certificate), and you trust no keyless identity".into()),
-                    );
+                    return fail(a, no_trusted_identity());
                 }
                 if let (Ok(s), Ok(expected)) = (&statement, &expected) {
                     if names(s, expected) {
-                        match keyless::judge(json, expected, repository, trust, signers.roots, now)
-                        {
-                            Ok(signer) => {
-                                a.signer = Some(signer.identity.id.clone());
-                                a.publisher = Some(signer.identity.publisher.clone());
-                                keyless_signer = Some(signer);
+                        let judged =
+                            keyless::judge(json, expected, repository, trust, signers.roots, now);
+                        match (judged.identity, judged.report, judged.rejection) {
+                            (Some(identity), Some(report), _) => {
+                                a.signer = Some(identity.id.clone());
+                                a.publisher = Some(identity.publisher.clone());
+                                keyless_signer = Some((identity, report));
                             }
-                            Err(cause) => return fail(a, cause),
+                            (_, _, cause) => {
+                                return fail(a, cause.unwrap_or_else(no_trusted_identity))
+                            }
                         }
                     }
                 }
@@ -475,14 +472,13 @@ fn assess_one(
                 }
             );
         }
-        (Some(_), None, Some(signer)) => {
-            let v = &signer.verified;
+        (Some(_), None, Some((identity, v))) => {
             a.verified = true;
             a.reason = format!(
                 "signed keyless by {} (issuer {}), the trusted identity {}, for this image ({})",
-                clip(&v.san, 200),
+                clip(v.subject.value(), 200),
                 clip(&v.issuer, 200),
-                signer.identity.label(),
+                identity.label(),
                 short(&expected)
             );
         }

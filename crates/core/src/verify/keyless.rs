@@ -22,7 +22,8 @@ use crate::sigstore::{
 };
 use crate::trust::identity::PUBLIC_GOOD_ROOT;
 use crate::trust::{
-    IdentityError, IdentityMatcher, IdentityMismatch, San, Standing, TrustSet, TrustedIdentity,
+    CertificateClaims, IdentityError, IdentityMatcher, IdentityMismatch, San, Standing, TrustSet,
+    TrustedIdentity,
 };
 
 /// What a keyless signature's verified certificate and log entry say: shown with the signature.
@@ -267,83 +268,108 @@ impl Keyless {
         now: time::OffsetDateTime,
         recall: Recall,
     ) -> Judged<'t> {
-        if trust.identities.is_empty() {
-            return Judged::refused(Problem::UntrustedIdentity {
-                signer: None,
-                closest: None,
-                trusted_identities: 0,
-            });
+        // Each root once, in the order the identities name them (none without identities).
+        let verified = self
+            .roots
+            .iter()
+            .map(|(name, _)| (name, self.verify(found, name, repository, digest, recall)))
+            .collect();
+        judge_verified(verified, trust, repository, now, |i, claims| {
+            match self.matchers.get(&i.id) {
+                Some(Ok(m)) => m.matches(claims),
+                _ => i.identity.matches(claims),
+            }
+        })
+    }
+}
+
+/// Judges keyless material by what each trusted root made of it (`verified`, in the roots'
+/// order: the verification, or why that root refused it) — the first trusted identity whose root
+/// verified it, that matches (`matches`) and may vouch for `repository` now; else the first
+/// that matched but may not, with its standing; else the nearest miss; and when no root verified
+/// it, the first root's refusal. Image signatures and keyless attestations are judged by this
+/// one rule, with the same causes.
+pub(crate) fn judge_verified<'t>(
+    verified: Vec<(&str, Result<KeylessVerified, SigstoreError>)>,
+    trust: &'t TrustSet,
+    repository: &str,
+    now: time::OffsetDateTime,
+    matches: impl Fn(&TrustedIdentity, &CertificateClaims) -> Result<(), IdentityMismatch>,
+) -> Judged<'t> {
+    if trust.identities.is_empty() {
+        return Judged::refused(no_trusted_identity());
+    }
+    let mut first_error: Option<(String, SigstoreError)> = None;
+    let mut outcomes: Vec<(&str, KeylessVerified)> = Vec::new();
+    for (name, outcome) in verified {
+        match outcome {
+            Ok(v) => outcomes.push((name, v)),
+            Err(e) => {
+                first_error.get_or_insert((name.to_string(), e));
+            }
         }
-        // Each root once, in the order the identities name them; the first refusal is kept.
-        let mut first_error: Option<(String, SigstoreError)> = None;
-        let mut outcomes: Vec<(&str, KeylessVerified)> = Vec::new();
-        for (name, _) in self.roots.iter() {
-            match self.verify(found, name, repository, digest, recall) {
-                Ok(v) => outcomes.push((name, v)),
-                Err(e) => {
-                    first_error.get_or_insert((name.to_string(), e));
+    }
+    let Some((first_root, first)) = outcomes.first() else {
+        let (root, sigstore) =
+            first_error.unwrap_or_else(|| (PUBLIC_GOOD_ROOT.to_string(), unreachable_root()));
+        return Judged::refused(Problem::Sigstore { root, sigstore });
+    };
+    let mut closest: Option<(u8, Rejection)> = None;
+    let mut inactive: Option<(&'t TrustedIdentity, Standing, &KeylessVerified, &str)> = None;
+    for i in &trust.identities {
+        let root = i.identity.trusted_root_name();
+        let Some((root_name, v)) = outcomes.iter().find(|(n, _)| *n == root) else {
+            continue;
+        };
+        match matches(i, &v.identity_claims()) {
+            Ok(()) => match i.terms().standing(repository, now) {
+                Standing::Active => {
+                    return Judged {
+                        identity: Some(i),
+                        rejection: None,
+                        report: Some(report(v, Some(i), root_name)),
+                    }
+                }
+                other => {
+                    inactive.get_or_insert((i, other, v, root_name));
+                }
+            },
+            Err(m) => {
+                let rank = mismatch_rank(&m);
+                if closest.as_ref().is_none_or(|(r, _)| rank > *r) {
+                    closest = Some((rank, Rejection::new(i, &m)));
                 }
             }
         }
-        if outcomes.is_empty() {
-            let (root, sigstore) =
-                first_error.unwrap_or_else(|| (PUBLIC_GOOD_ROOT.to_string(), unreachable_root()));
-            return Judged::refused(Problem::Sigstore { root, sigstore });
-        }
-        let mut closest: Option<(u8, Rejection)> = None;
-        let mut inactive: Option<(&'t TrustedIdentity, Standing, &KeylessVerified, &str)> = None;
-        for i in &trust.identities {
-            let root = i.identity.trusted_root_name();
-            let Some((root_name, v)) = outcomes.iter().find(|(n, _)| *n == root) else {
-                continue;
-            };
-            let claims = v.identity_claims();
-            let matched = match self.matchers.get(&i.id) {
-                Some(Ok(m)) => m.matches(&claims),
-                _ => i.identity.matches(&claims),
-            };
-            match matched {
-                Ok(()) => match i.terms().standing(repository, now) {
-                    Standing::Active => {
-                        return Judged {
-                            identity: Some(i),
-                            rejection: None,
-                            report: Some(report(v, Some(i), root_name)),
-                        }
-                    }
-                    other => {
-                        inactive.get_or_insert((i, other, v, root_name));
-                    }
-                },
-                Err(m) => {
-                    let rank = mismatch_rank(&m);
-                    if closest.as_ref().is_none_or(|(r, _)| rank > *r) {
-                        closest = Some((rank, Rejection::new(i, &m)));
-                    }
-                }
-            }
-        }
-        if let Some((i, standing, v, root_name)) = inactive {
-            return Judged {
-                identity: None,
-                rejection: Some(Problem::IdentityNotActive {
-                    identity: Box::new(IdentityRef::from(i)),
-                    standing,
-                    repository: repository.to_string(),
-                }),
-                report: Some(report(v, Some(i), root_name)),
-            };
-        }
-        let (root_name, v) = &outcomes[0];
-        Judged {
+    }
+    if let Some((i, standing, v, root_name)) = inactive {
+        return Judged {
             identity: None,
-            rejection: Some(Problem::UntrustedIdentity {
-                signer: Some(Box::new(signer_of(v))),
-                closest: closest.map(|(_, r)| Box::new(r)),
-                trusted_identities: trust.identities.len(),
+            rejection: Some(Problem::IdentityNotActive {
+                identity: Box::new(IdentityRef::from(i)),
+                standing,
+                repository: repository.to_string(),
             }),
-            report: Some(report(v, None, root_name)),
-        }
+            report: Some(report(v, Some(i), root_name)),
+        };
+    }
+    Judged {
+        identity: None,
+        rejection: Some(Problem::UntrustedIdentity {
+            signer: Some(Box::new(signer_of(first))),
+            closest: closest.map(|(_, r)| Box::new(r)),
+            trusted_identities: trust.identities.len(),
+        }),
+        report: Some(report(first, None, first_root)),
+    }
+}
+
+/// A keyless signature (or attestation) when the trust set has no keyless identity at all.
+pub(crate) fn no_trusted_identity() -> Problem {
+    Problem::UntrustedIdentity {
+        signer: None,
+        closest: None,
+        trusted_identities: 0,
     }
 }
 

@@ -237,22 +237,6 @@ pub enum Problem {
     UnknownPlatform { for_digest: Option<String> },
     /// An unsigned BuildKit attestation that no trusted image signature covers.
     NotCovered { describes: String },
-    /// A keyless attestation bundle that does not verify against the trusted root its
-    /// identities name (`detail`: the Sigstore check that failed, as a sentence).
-    KeylessUnverified { root: String, detail: String },
-    /// A keyless attestation that verifies, but whose certificate matches no trusted identity.
-    UntrustedCertificate {
-        issuer: String,
-        subject: String,
-        trusted_identities: usize,
-    },
-    /// A keyless attestation by a trusted identity that may not vouch here now.
-    InactiveIdentity {
-        identity: String,
-        publisher: String,
-        standing: Standing,
-        repository: String,
-    },
 
     // --- the verdict as a whole ---
     /// No signature material at all.
@@ -359,9 +343,6 @@ impl Problem {
             Problem::WrongSubject { .. } => "wrong_subject",
             Problem::UnknownPlatform { .. } => "unknown_platform",
             Problem::NotCovered { .. } => "not_covered",
-            Problem::KeylessUnverified { .. } => "keyless_unverified",
-            Problem::UntrustedCertificate { .. } => "untrusted_certificate",
-            Problem::InactiveIdentity { .. } => "inactive_identity",
             Problem::NoSignatures { .. } => "no_signatures",
             Problem::ThresholdNotMet { .. } => "threshold_not_met",
             Problem::TooFewPublishers { .. } => "too_few_publishers",
@@ -514,42 +495,6 @@ impl std::fmt::Display for Problem {
                 "unsigned: a BuildKit attestation stored in the image index for {}, and no trusted signature covers it",
                 short_digest(describes)
             ),
-            Problem::KeylessUnverified { root, detail } => write!(
-                f,
-                "the keyless signature does not verify against the trusted root `{root}`: {detail}"
-            ),
-            Problem::UntrustedCertificate {
-                issuer,
-                subject,
-                trusted_identities,
-            } => write!(
-                f,
-                "signed keyless by {subject} (issuer {issuer}), which matches none of your {trusted_identities} trusted identit{}",
-                if *trusted_identities == 1 { "y" } else { "ies" }
-            ),
-            Problem::InactiveIdentity {
-                identity,
-                publisher,
-                standing,
-                repository,
-            } => {
-                write!(f, "signed by the trusted identity {publisher} ({identity}), but ")?;
-                match standing {
-                    Standing::Revoked {
-                        reason: Some(why), ..
-                    } => write!(f, "it was revoked ({})", clip(why, 120)),
-                    Standing::Revoked { .. } => f.write_str("it was revoked"),
-                    Standing::Expired { expired_at, .. } => {
-                        write!(f, "trust in it expired at {}", rfc3339(*expired_at))
-                    }
-                    Standing::OutOfScope { scopes } => write!(
-                        f,
-                        "it is scoped to {}, which does not cover {repository}",
-                        scopes.join(", ")
-                    ),
-                    _ => f.write_str("it may not vouch here"),
-                }
-            }
             Problem::Unsupported { what } => f.write_str(what),
             Problem::NoTrustedKey { .. } => f.write_str(
                 "does not verify with any trusted key: made with a key you do not trust, or altered",
