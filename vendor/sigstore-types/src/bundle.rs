@@ -436,6 +436,9 @@ pub enum KindVersion {
     HashedRekordV002,
     /// `dsse` 0.0.1 (Rekor v1)
     DsseV001,
+    // Vouch patch: Rekor v2 `dsse` 0.0.2 entries (vendor/README.md).
+    /// `dsse` 0.0.2 (Rekor v2)
+    DsseV002,
     /// `intoto` 0.0.2 (Rekor v1)
     IntotoV002,
 }
@@ -445,7 +448,7 @@ impl KindVersion {
     pub fn kind(self) -> &'static str {
         match self {
             Self::HashedRekordV001 | Self::HashedRekordV002 => "hashedrekord",
-            Self::DsseV001 => "dsse",
+            Self::DsseV001 | Self::DsseV002 => "dsse",
             Self::IntotoV002 => "intoto",
         }
     }
@@ -454,8 +457,15 @@ impl KindVersion {
     pub fn version(self) -> &'static str {
         match self {
             Self::HashedRekordV001 | Self::DsseV001 => "0.0.1",
-            Self::HashedRekordV002 | Self::IntotoV002 => "0.0.2",
+            Self::HashedRekordV002 | Self::DsseV002 | Self::IntotoV002 => "0.0.2",
         }
+    }
+
+    // Vouch patch: one answer to "is this a Rekor v2 entry" (vendor/README.md).
+    /// Whether the entry comes from Rekor v2 (`hashedrekord` 0.0.2, `dsse` 0.0.2): no integrated
+    /// time or signed entry timestamp, and an inclusion proof checked against its checkpoint.
+    pub fn is_rekor_v2(self) -> bool {
+        matches!(self, Self::HashedRekordV002 | Self::DsseV002)
     }
 }
 
@@ -488,6 +498,8 @@ impl<'de> Deserialize<'de> for KindVersion {
             ("hashedrekord", "0.0.1") => Ok(Self::HashedRekordV001),
             ("hashedrekord", "0.0.2") => Ok(Self::HashedRekordV002),
             ("dsse", "0.0.1") => Ok(Self::DsseV001),
+            // Vouch patch: Rekor v2 `dsse` 0.0.2 entries (vendor/README.md).
+            ("dsse", "0.0.2") => Ok(Self::DsseV002),
             ("intoto", "0.0.2") => Ok(Self::IntotoV002),
             _ => Err(serde::de::Error::custom(format!(
                 "unsupported Rekor entry format: {}/{}",

@@ -50,7 +50,7 @@ pub(crate) fn verify_hashedrekord_entry(
                 Sha256Hash::from_hex(rekord.spec.data.hash.value.as_str()).map_err(|e| {
                     Error::malformed_entry(format!("invalid hash in Rekor entry: {}", e))
                 })?;
-            validate_artifact_hash(&hash, &expected)?;
+            validate_artifact_hash(&hash, &expected, &bundle.content)?;
         }
         RekorEntryBody::HashedRekordV002(rekord) => {
             // v0.0.2 is currently defined only for SHA-256/P-256 entries. Do
@@ -65,7 +65,7 @@ pub(crate) fn verify_hashedrekord_entry(
             let expected = Sha256Hash::try_from(&logged.data.digest).map_err(|e| {
                 Error::malformed_entry(format!("invalid digest in Rekor entry: {}", e))
             })?;
-            validate_artifact_hash(&hash, &expected)?;
+            validate_artifact_hash(&hash, &expected, &bundle.content)?;
         }
         _ => {
             return Err(Error::malformed_entry(format!(
@@ -88,8 +88,20 @@ pub(crate) fn verify_hashedrekord_entry(
 }
 
 /// Validate artifact hash matches expected hash
-fn validate_artifact_hash(artifact_hash: &Sha256Hash, expected_hash: &Sha256Hash) -> Result<()> {
+fn validate_artifact_hash(
+    artifact_hash: &Sha256Hash,
+    expected_hash: &Sha256Hash,
+    content: &SignatureContent,
+) -> Result<()> {
     if artifact_hash != expected_hash {
+        // Vouch patch: for a DSSE envelope the logged digest is SHA-256(PAE): a mismatch
+        // means the envelope is not the one logged, not another artifact (vendor/README.md).
+        if let SignatureContent::DsseEnvelope(_) = content {
+            return Err(Error::entry_mismatch(
+                "SHA-256 of the DSSE envelope's PAE does not match the hashedrekord entry: the envelope is not the one logged"
+                    .to_string(),
+            ));
+        }
         return Err(Error::ArtifactMismatch(
             "artifact hash mismatch for hashedrekord entry".to_string(),
         ));

@@ -112,14 +112,15 @@ fn verify_timestamp_against_authorities(
 
 /// Check whether the bundle contains a Rekor v2 entry.
 ///
-/// Rekor v2 currently defines only `hashedrekord/0.0.2`. A `0.0.2` version on
-/// another entry kind does not imply Rekor v2 semantics.
+/// Rekor v2 defines `hashedrekord/0.0.2` and `dsse/0.0.2`. A `0.0.2` version on
+/// another entry kind (`intoto`) does not imply Rekor v2 semantics.
 pub fn has_v2_tlog_entries(bundle: &Bundle) -> bool {
+    // Vouch patch: dsse 0.0.2 is Rekor v2 too (vendor/README.md).
     bundle
         .verification_material
         .tlog_entries
         .iter()
-        .any(|entry| entry.kind_version == KindVersion::HashedRekordV002)
+        .any(|entry| entry.kind_version.is_rekor_v2())
 }
 
 /// Extract integrated time from V1 tlog entries that have inclusion promises.

@@ -28,7 +28,12 @@ pub(crate) fn verify_tlog_consistency_with_key(
 ) -> Result<()> {
     for entry in &bundle.verification_material.tlog_entries {
         match (&bundle.content, entry.kind_version) {
-            (SignatureContent::DsseEnvelope(_), KindVersion::HashedRekordV002)
+            // Vouch patch: a DSSE envelope may be logged on Rekor v1 as `hashedrekord` 0.0.1
+            // over SHA-256(PAE), as on Rekor v2 (client spec; vendor/README.md).
+            (
+                SignatureContent::DsseEnvelope(_),
+                KindVersion::HashedRekordV001 | KindVersion::HashedRekordV002,
+            )
             | (
                 SignatureContent::MessageSignature(_),
                 KindVersion::HashedRekordV001 | KindVersion::HashedRekordV002,
@@ -43,6 +48,10 @@ pub(crate) fn verify_tlog_consistency_with_key(
             }
             (SignatureContent::DsseEnvelope(envelope), KindVersion::IntotoV002) => {
                 verify_intoto_v002(entry, envelope, bundle, managed_key)?
+            }
+            // Vouch patch: Rekor v2 `dsse` 0.0.2 entries (vendor/README.md).
+            (SignatureContent::DsseEnvelope(envelope), KindVersion::DsseV002) => {
+                verify_dsse_v002(entry, envelope, bundle, managed_key)?
             }
             (SignatureContent::DsseEnvelope(_), format) => {
                 return Err(Error::UnsupportedBundle(format!(
@@ -166,6 +175,86 @@ fn verify_dsse_v001(
         if rekor_key != *expected_key {
             return Err(Error::entry_mismatch(
                 "DSSE managed public key does not match the Rekor verifier".into(),
+            ));
+        }
+    }
+
+    Ok(())
+}
+
+// Vouch patch: Rekor v2 `dsse` 0.0.2 entries (vendor/README.md).
+/// Verify a Rekor v2 `dsse` 0.0.2 entry: it must record this envelope's payload
+/// (SHA-256 of the payload bytes), exactly one signature equal to the envelope's,
+/// and as its verifier this bundle's signing certificate, or the managed public
+/// key for a key-based bundle. The signature itself is verified over the PAE in
+/// step 7 of `Verifier::verify`; being equal to the logged one, that covers both.
+fn verify_dsse_v002(
+    entry: &TransparencyLogEntry,
+    envelope: &sigstore_types::DsseEnvelope,
+    bundle: &Bundle,
+    managed_key: Option<&DerPublicKey>,
+) -> Result<()> {
+    let body = RekorEntryBody::parse(&entry.canonicalized_body, entry.kind_version)
+        .map_err(|e| Error::malformed_entry(format!("failed to parse Rekor body: {}", e)))?;
+    let RekorEntryBody::DsseV002(dsse_body) = &body else {
+        return Err(Error::malformed_entry(
+            "expected DSSE v0.0.2 body, got different type".to_string(),
+        ));
+    };
+    let logged = &dsse_body.spec.dsse_v002;
+
+    if logged.payload_hash.algorithm != HashAlgorithm::Sha2256 {
+        return Err(Error::UnsupportedBundle(format!(
+            "unsupported DSSE v0.0.2 payload hash algorithm: {}",
+            logged.payload_hash.algorithm
+        )));
+    }
+    let payload_hash = sigstore_crypto::sha256(envelope.payload.as_bytes());
+    if payload_hash.as_bytes() != logged.payload_hash.digest.as_bytes() {
+        return Err(Error::entry_mismatch(
+            "DSSE payload hash does not match the dsse v0.0.2 Rekor entry: the envelope is not the one logged"
+                .to_string(),
+        ));
+    }
+
+    let [rekor_sig] = logged.signatures.as_slice() else {
+        return Err(Error::entry_mismatch(format!(
+            "DSSE signature count mismatch: bundle has 1, Rekor entry has {}",
+            logged.signatures.len()
+        )));
+    };
+    if envelope.signature.sig != rekor_sig.content {
+        return Err(Error::entry_mismatch(
+            "DSSE signature in bundle does not match the signature in the dsse v0.0.2 Rekor entry"
+                .to_string(),
+        ));
+    }
+
+    let verifier = &rekor_sig.verifier;
+    let (logged_cert, logged_key) = match (&verifier.x509_certificate, &verifier.public_key) {
+        (Some(_), Some(_)) => {
+            return Err(Error::malformed_entry(
+                "dsse v0.0.2 verifier holds both a certificate and a public key".to_string(),
+            ))
+        }
+        (cert, key) => (cert.as_ref(), key.as_ref()),
+    };
+    if let Some(bundle_cert) = bundle.signing_certificate() {
+        if logged_cert.map(|c| c.raw_bytes.as_bytes()) != Some(bundle_cert.as_bytes()) {
+            return Err(Error::entry_mismatch(
+                "signing certificate in bundle does not match the dsse v0.0.2 Rekor verifier"
+                    .to_string(),
+            ));
+        }
+    } else {
+        let expected_key = managed_key.ok_or_else(|| {
+            Error::entry_mismatch(
+                "DSSE Rekor signature cannot be bound without the managed public key".into(),
+            )
+        })?;
+        if logged_key.map(|k| k.raw_bytes.as_bytes()) != Some(expected_key.as_bytes()) {
+            return Err(Error::entry_mismatch(
+                "managed public key does not match the dsse v0.0.2 Rekor verifier".to_string(),
             ));
         }
     }

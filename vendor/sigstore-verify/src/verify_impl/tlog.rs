@@ -8,7 +8,7 @@ use serde::Serialize;
 use sigstore_crypto::Checkpoint;
 use sigstore_crypto::Keyring;
 use sigstore_types::bundle::InclusionProof;
-use sigstore_types::{Bundle, KindVersion, Sha256Hash, SignatureBytes, TransparencyLogEntry};
+use sigstore_types::{Bundle, Sha256Hash, SignatureBytes, TransparencyLogEntry};
 
 /// Verify transparency log entries (checkpoints, Merkle inclusion proofs and SETs)
 ///
@@ -42,7 +42,8 @@ pub fn verify_tlog_entries(
 
         // Only a Rekor v1 SET authenticates integratedTime. An inclusion proof
         // authenticates the body, not this separate timestamp field.
-        let is_rekor_v2 = entry.kind_version == KindVersion::HashedRekordV002;
+        // Vouch patch: dsse 0.0.2 is Rekor v2 too (vendor/README.md).
+        let is_rekor_v2 = entry.kind_version.is_rekor_v2();
         if !is_rekor_v2 && entry.inclusion_promise.is_some() {
             if let Some(time) = entry.integrated_time {
                 validate_integrated_time(time, jiff::Timestamp::now(), not_before, not_after)?;
@@ -215,7 +216,8 @@ pub fn verify_checkpoint(
 }
 
 fn is_rekor_v2(entry: &TransparencyLogEntry) -> bool {
-    entry.kind_version == KindVersion::HashedRekordV002
+    // Vouch patch: dsse 0.0.2 is Rekor v2 too (vendor/README.md).
+    entry.kind_version.is_rekor_v2()
 }
 
 #[derive(Serialize)]
