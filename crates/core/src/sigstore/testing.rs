@@ -848,7 +848,12 @@ impl Instance {
             },
             "canonicalizedBody": b64(body.as_bytes()),
         });
-        let mut material = json!({ "certificate": { "rawBytes": b64(&envelope.cert_der) } });
+        let mut material = match &envelope.verifier {
+            Verifier::Certificate(der) => json!({ "certificate": { "rawBytes": b64(der) } }),
+            Verifier::Key(spki) => {
+                json!({ "publicKey": { "hint": b64(&sha2::Sha256::digest(spki)) } })
+            }
+        };
         if log == DsseLog::RekorV2Dsse {
             material["timestampVerificationData"] = json!({ "rfc3161Timestamps": [
                 { "signedTimestamp": b64(&self.timestamp(&envelope.sig, at)) },
@@ -890,7 +895,7 @@ impl DsseLog {
 
     /// The canonical body of an entry recording `logged`.
     fn body(self, logged: &Signed) -> String {
-        let cert_pem = cert_pem(&logged.cert_der);
+        let verifier_pem = logged.verifier.pem();
         match self {
             Self::RekorV1Dsse => json!({
                 "apiVersion": "0.0.1",
@@ -901,14 +906,14 @@ impl DsseLog {
                     "payloadHash": { "algorithm": "sha256",
                         "value": hex::encode(sha2::Sha256::digest(logged.statement.as_bytes())) },
                     "signatures": [{ "signature": b64(&logged.sig),
-                        "verifier": b64(cert_pem.as_bytes()) }],
+                        "verifier": b64(verifier_pem.as_bytes()) }],
                 },
             })
             .to_string(),
             Self::RekorV1HashedRekord => String::from_utf8(hashedrekord_body(
                 &logged.pae(),
                 &b64(&logged.sig),
-                &cert_pem,
+                &verifier_pem,
             ))
             .expect("JSON is UTF-8"),
             Self::RekorV2Dsse => json!({
@@ -917,10 +922,7 @@ impl DsseLog {
                 "spec": { "dsseV002": {
                     "payloadHash": { "algorithm": "SHA2_256",
                         "digest": b64(&sha2::Sha256::digest(logged.statement.as_bytes())) },
-                    "signatures": [{ "content": b64(&logged.sig), "verifier": {
-                        "keyDetails": "PKIX_ECDSA_P256_SHA_256",
-                        "x509Certificate": { "rawBytes": b64(&logged.cert_der) },
-                    } }],
+                    "signatures": [{ "content": b64(&logged.sig), "verifier": logged.verifier.v2() }],
                 } },
             })
             .to_string(),
@@ -928,13 +930,43 @@ impl DsseLog {
     }
 }
 
-/// An in-toto statement in a DSSE envelope: its signature and the certificate it is said to be
-/// made with.
+/// An in-toto statement in a DSSE envelope: its signature and what it is said to be made with.
 #[derive(Debug, Clone)]
 pub struct Signed {
     pub statement: String,
     pub sig: Vec<u8>,
-    pub cert_der: Vec<u8>,
+    pub verifier: Verifier,
+}
+
+/// What verifies a [`Signed`]: a leaf certificate (DER), or a managed key (DER SPKI).
+#[derive(Debug, Clone)]
+pub enum Verifier {
+    Certificate(Vec<u8>),
+    Key(Vec<u8>),
+}
+
+impl Verifier {
+    fn pem(&self) -> String {
+        match self {
+            Self::Certificate(der) => cert_pem(der),
+            Self::Key(spki) => {
+                use p256::pkcs8::DecodePublicKey as _;
+                p256::PublicKey::from_public_key_der(spki)
+                    .expect("ours")
+                    .to_public_key_pem(p256::pkcs8::LineEnding::LF)
+                    .expect("a P-256 public key encodes")
+            }
+        }
+    }
+
+    /// A Rekor v2 `Verifier`.
+    fn v2(&self) -> serde_json::Value {
+        let (field, der) = match self {
+            Self::Certificate(der) => ("x509Certificate", der),
+            Self::Key(spki) => ("publicKey", spki),
+        };
+        json!({ "keyDetails": "PKIX_ECDSA_P256_SHA_256", field: { "rawBytes": b64(der) } })
+    }
 }
 
 impl Signed {
@@ -958,7 +990,16 @@ impl Signed {
         Self {
             statement: statement.into(),
             sig,
-            cert_der: leaf.der.clone(),
+            verifier: Verifier::Certificate(leaf.der.clone()),
+        }
+    }
+
+    /// `statement` signed by a managed `key` over its PAE.
+    pub fn keyed(key: &SigningKey, statement: &str) -> Self {
+        Self {
+            statement: statement.into(),
+            sig: sign_der(key, &pae(statement)),
+            verifier: Verifier::Key(spki_der(key)),
         }
     }
 

@@ -406,7 +406,7 @@ fn a_dsse_envelope_is_bound_to_its_entry(log: testing::DsseLog) {
     mismatch("another signature", result, "signature");
     // An entry made for another certificate (same identity, another key).
     let for_other = Signed {
-        cert_der: other.der.clone(),
+        verifier: testing::Verifier::Certificate(other.der.clone()),
         ..logged.clone()
     };
     mismatch(
@@ -434,4 +434,47 @@ fn a_dsse_envelope_logged_on_rekor_v2_is_bound_to_its_entry() {
 #[test]
 fn a_dsse_envelope_logged_as_hashedrekord_is_bound_to_its_entry() {
     a_dsse_envelope_is_bound_to_its_entry(testing::DsseLog::RekorV1HashedRekord);
+}
+
+/// The same for a managed key: the entry must name the key the bundle is verified with.
+fn a_keyed_dsse_envelope_is_bound_to_its_entry(log: testing::DsseLog) {
+    use testing::{Instance, Signed};
+    let instance = Instance::new("dsse-keyed");
+    let (key, other) = (testing::key("managed"), testing::key("other"));
+    let signer = Signer::Key {
+        pem: testing::public_pem(&key),
+    };
+    let artifact = [7u8; 32];
+    let digest = format!("sha256:{}", hex::encode(artifact));
+    let statement = testing::statement("example.com/app", &digest, "p", serde_json::json!({}));
+    let signed = Signed::keyed(&key, &statement);
+    let run = |logged: &Signed| {
+        let json = instance.dsse_bundle(log, &signed, logged, testing::now() - 60, b"n");
+        verify(
+            &Bundle::from_json(&json)?,
+            Artifact::Sha256(artifact),
+            &signer,
+            &instance.trusted_root(),
+        )
+    };
+    run(&signed).unwrap_or_else(|e| panic!("{log:?} verifies with its key: {e}"));
+    let for_other = Signed {
+        verifier: Signed::keyed(&other, &statement).verifier,
+        ..signed.clone()
+    };
+    let result = run(&for_other);
+    assert!(
+        matches!(&result, Err(SigstoreError::LogEntryMismatch { reason }) if reason.contains("key")),
+        "{log:?}, an entry for another key: {result:?}"
+    );
+}
+
+#[test]
+fn a_keyed_dsse_envelope_logged_on_rekor_v2_is_bound_to_its_entry() {
+    a_keyed_dsse_envelope_is_bound_to_its_entry(testing::DsseLog::RekorV2Dsse);
+}
+
+#[test]
+fn a_keyed_dsse_envelope_logged_as_hashedrekord_is_bound_to_its_entry() {
+    a_keyed_dsse_envelope_is_bound_to_its_entry(testing::DsseLog::RekorV1HashedRekord);
 }
