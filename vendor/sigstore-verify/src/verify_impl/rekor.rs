@@ -194,9 +194,10 @@ fn verify_dsse_v002(
     bundle: &Bundle,
     managed_key: Option<&DerPublicKey>,
 ) -> Result<()> {
-    let body = RekorEntryBody::parse(&entry.canonicalized_body, entry.kind_version)
-        .map_err(|e| Error::malformed_entry(format!("failed to parse Rekor body: {}", e)))?;
-    let RekorEntryBody::DsseV002(dsse_body) = &body else {
+    let RekorEntryBody::DsseV002(dsse_body) =
+        RekorEntryBody::parse(&entry.canonicalized_body, entry.kind_version)
+            .map_err(|e| Error::malformed_entry(format!("failed to parse Rekor body: {}", e)))?
+    else {
         return Err(Error::malformed_entry(
             "expected DSSE v0.0.2 body, got different type".to_string(),
         ));
