@@ -11,6 +11,8 @@
 //! The checks are those of the `sigstore-verify` crate (sigstore-rust), used without its default
 //! features: no network, no TUF, no tokio. Its cryptography is our provider (`provider.rs`:
 //! ECDSA on aws-lc-rs, the rest RustCrypto). Every failure is a [`SigstoreError`] with its data.
+//! It and `sigstore-types` are built from `vendor/` with patches for Rekor v2 `dsse` 0.0.2
+//! entries and DSSE envelopes logged as `hashedrekord` 0.0.1 (`vendor/README.md`).
 //!
 //! Invariant: nothing here touches the network; verification needs only the bundle, the artifact
 //! (or digest), the expected signer and a trusted root.

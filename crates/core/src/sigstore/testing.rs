@@ -798,9 +798,7 @@ impl Instance {
     /// A v0.3 Sigstore bundle of a DSSE envelope of the in-toto `statement` signed keyless-style
     /// with `leaf` (an image signature, or an attestation as cosign 2.5
     /// `attest --new-bundle-format` and GitHub artifact attestations write them), logged as a
-    /// Rekor v1 `dsse` entry at index 1 of a two-entry tree (the other entry, at 0, is
-    /// `neighbour`), with its SET, inclusion proof and signed checkpoint. (Not index 0:
-    /// sigstore-go, in cosign, reads a zero log index as missing and refuses the entry.)
+    /// Rekor v1 `dsse` entry ([`DsseLog::RekorV1Dsse`]).
     pub fn sign_statement_bundle(
         &self,
         statement: &str,
@@ -808,56 +806,220 @@ impl Instance {
         integrated_time: i64,
         neighbour: &[u8],
     ) -> String {
-        let payload_type = crate::dsse::IN_TOTO_PAYLOAD_TYPE;
-        let sig = sign_der(
-            &leaf.key,
-            &crate::dsse::pae(payload_type, statement.as_bytes()),
-        );
-        let envelope = json!({
-            "payload": b64(statement.as_bytes()),
-            "payloadType": payload_type,
-            "signatures": [{ "sig": b64(&sig), "keyid": "" }],
-        });
-        let body = json!({
-            "apiVersion": "0.0.1",
-            "kind": "dsse",
-            "spec": {
-                "envelopeHash": { "algorithm": "sha256",
-                    "value": hex::encode(sha2::Sha256::digest(envelope.to_string())) },
-                "payloadHash": { "algorithm": "sha256",
-                    "value": hex::encode(sha2::Sha256::digest(statement.as_bytes())) },
-                "signatures": [{ "signature": b64(&sig), "verifier": b64(leaf.pem().as_bytes()) }],
-            },
-        })
-        .to_string();
+        let signed = Signed::new(leaf, statement);
+        self.dsse_bundle(
+            DsseLog::RekorV1Dsse,
+            &signed,
+            &signed,
+            integrated_time,
+            neighbour,
+        )
+    }
+
+    /// A v0.3 Sigstore bundle carrying `envelope` (its statement, signature and certificate)
+    /// whose log entry, made as `log` says, records `logged` — the same, or not, for attacks —
+    /// at index 1 of a two-entry tree (the other entry, at 0, is `neighbour`) with its
+    /// inclusion proof and signed checkpoint. Rekor v1 entries carry `at` as their integrated
+    /// time with its SET; a Rekor v2 entry has neither, and the bundle carries this TSA's
+    /// timestamp of the envelope's signature at `at` instead. (Not index 0: sigstore-go, in
+    /// cosign, reads a zero log index as missing and refuses the entry.)
+    pub fn dsse_bundle(
+        &self,
+        log: DsseLog,
+        envelope: &Signed,
+        logged: &Signed,
+        at: i64,
+        neighbour: &[u8],
+    ) -> String {
+        let body = log.body(logged);
         let (ours, theirs) = (leaf_hash(body.as_bytes()), leaf_hash(neighbour));
         let root = node_hash(&theirs, &ours);
-        let log_id = self.rekor_log_id();
+        let (kind, version) = log.kind_version();
+        let mut entry = json!({
+            "logIndex": "1",
+            "logId": { "keyId": b64(&self.rekor_log_id()) },
+            "kindVersion": { "kind": kind, "version": version },
+            "inclusionProof": {
+                "logIndex": "1",
+                "rootHash": b64(&root),
+                "treeSize": "2",
+                "hashes": [b64(&theirs)],
+                "checkpoint": { "envelope": self.checkpoint(2, &root) },
+            },
+            "canonicalizedBody": b64(body.as_bytes()),
+        });
+        let mut material = match &envelope.verifier {
+            Verifier::Certificate(der) => json!({ "certificate": { "rawBytes": b64(der) } }),
+            Verifier::Key(spki) => {
+                json!({ "publicKey": { "hint": b64(&sha2::Sha256::digest(spki)) } })
+            }
+        };
+        if log == DsseLog::RekorV2Dsse {
+            material["timestampVerificationData"] = json!({ "rfc3161Timestamps": [
+                { "signedTimestamp": b64(&self.timestamp(&envelope.sig, at)) },
+            ] });
+        } else {
+            entry["integratedTime"] = at.to_string().into();
+            entry["inclusionPromise"] = json!({ "signedEntryTimestamp":
+                Self::set(&self.rekor_key, body.as_bytes(), at, 1) });
+        }
+        material["tlogEntries"] = json!([entry]);
         json!({
             "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
-            "verificationMaterial": {
-                "certificate": { "rawBytes": b64(&leaf.der) },
-                "tlogEntries": [{
-                    "logIndex": "1",
-                    "logId": { "keyId": b64(&log_id) },
-                    "kindVersion": { "kind": "dsse", "version": "0.0.1" },
-                    "integratedTime": integrated_time.to_string(),
-                    "inclusionPromise": { "signedEntryTimestamp":
-                        Self::set(&self.rekor_key, body.as_bytes(), integrated_time, 1) },
-                    "inclusionProof": {
-                        "logIndex": "1",
-                        "rootHash": b64(&root),
-                        "treeSize": "2",
-                        "hashes": [b64(&theirs)],
-                        "checkpoint": { "envelope": self.checkpoint(2, &root) },
-                    },
-                    "canonicalizedBody": b64(body.as_bytes()),
-                }],
-            },
-            "dsseEnvelope": envelope,
+            "verificationMaterial": material,
+            "dsseEnvelope": envelope.envelope(),
         })
         .to_string()
     }
+}
+
+/// How a minted DSSE bundle's envelope is logged ([`Instance::dsse_bundle`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DsseLog {
+    /// Rekor v1 `dsse` 0.0.1 (cosign, GitHub artifact attestations).
+    RekorV1Dsse,
+    /// Rekor v1 `hashedrekord` 0.0.1 whose digest is SHA-256 of the envelope's PAE.
+    RekorV1HashedRekord,
+    /// Rekor v2 `dsse` 0.0.2.
+    RekorV2Dsse,
+}
+
+impl DsseLog {
+    fn kind_version(self) -> (&'static str, &'static str) {
+        match self {
+            Self::RekorV1Dsse => ("dsse", "0.0.1"),
+            Self::RekorV1HashedRekord => ("hashedrekord", "0.0.1"),
+            Self::RekorV2Dsse => ("dsse", "0.0.2"),
+        }
+    }
+
+    /// The canonical body of an entry recording `logged`.
+    fn body(self, logged: &Signed) -> String {
+        let verifier_pem = logged.verifier.pem();
+        match self {
+            Self::RekorV1Dsse => json!({
+                "apiVersion": "0.0.1",
+                "kind": "dsse",
+                "spec": {
+                    "envelopeHash": { "algorithm": "sha256",
+                        "value": hex::encode(sha2::Sha256::digest(logged.envelope().to_string())) },
+                    "payloadHash": { "algorithm": "sha256",
+                        "value": hex::encode(sha2::Sha256::digest(logged.statement.as_bytes())) },
+                    "signatures": [{ "signature": b64(&logged.sig),
+                        "verifier": b64(verifier_pem.as_bytes()) }],
+                },
+            })
+            .to_string(),
+            Self::RekorV1HashedRekord => String::from_utf8(hashedrekord_body(
+                &logged.pae(),
+                &b64(&logged.sig),
+                &verifier_pem,
+            ))
+            .expect("JSON is UTF-8"),
+            Self::RekorV2Dsse => json!({
+                "apiVersion": "0.0.2",
+                "kind": "dsse",
+                "spec": { "dsseV002": {
+                    "payloadHash": { "algorithm": "SHA2_256",
+                        "digest": b64(&sha2::Sha256::digest(logged.statement.as_bytes())) },
+                    "signatures": [{ "content": b64(&logged.sig), "verifier": logged.verifier.v2() }],
+                } },
+            })
+            .to_string(),
+        }
+    }
+}
+
+/// An in-toto statement in a DSSE envelope: its signature and what it is said to be made with.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub statement: String,
+    pub sig: Vec<u8>,
+    pub verifier: Verifier,
+}
+
+/// What verifies a [`Signed`]: a leaf certificate (DER), or a managed key (DER SPKI).
+#[derive(Debug, Clone)]
+pub enum Verifier {
+    Certificate(Vec<u8>),
+    Key(Vec<u8>),
+}
+
+impl Verifier {
+    fn pem(&self) -> String {
+        match self {
+            Self::Certificate(der) => cert_pem(der),
+            Self::Key(spki) => {
+                use p256::pkcs8::DecodePublicKey as _;
+                p256::PublicKey::from_public_key_der(spki)
+                    .expect("ours")
+                    .to_public_key_pem(p256::pkcs8::LineEnding::LF)
+                    .expect("a P-256 public key encodes")
+            }
+        }
+    }
+
+    /// A Rekor v2 `Verifier`.
+    fn v2(&self) -> serde_json::Value {
+        let (field, der) = match self {
+            Self::Certificate(der) => ("x509Certificate", der),
+            Self::Key(spki) => ("publicKey", spki),
+        };
+        json!({ "keyDetails": "PKIX_ECDSA_P256_SHA_256", field: { "rawBytes": b64(der) } })
+    }
+}
+
+impl Signed {
+    /// `statement` signed by `leaf` over its PAE (deterministic ECDSA, RFC 6979).
+    pub fn new(leaf: &Leaf, statement: &str) -> Self {
+        let sig = sign_der(&leaf.key, &pae(statement));
+        Self::made_with(leaf, statement, sig)
+    }
+
+    /// `statement` signed by `leaf` anew: randomized ECDSA, so another signature than
+    /// [`Signed::new`]'s, as valid.
+    pub fn anew(leaf: &Leaf, statement: &str) -> Self {
+        use p256::ecdsa::signature::RandomizedSigner as _;
+        let sig: Signature = leaf
+            .key
+            .sign_with_rng(&mut rand_core::OsRng, &pae(statement));
+        Self::made_with(leaf, statement, sig.to_der().as_bytes().to_vec())
+    }
+
+    fn made_with(leaf: &Leaf, statement: &str, sig: Vec<u8>) -> Self {
+        Self {
+            statement: statement.into(),
+            sig,
+            verifier: Verifier::Certificate(leaf.der.clone()),
+        }
+    }
+
+    /// `statement` signed by a managed `key` over its PAE.
+    pub fn keyed(key: &SigningKey, statement: &str) -> Self {
+        Self {
+            statement: statement.into(),
+            sig: sign_der(key, &pae(statement)),
+            verifier: Verifier::Key(spki_der(key)),
+        }
+    }
+
+    fn pae(&self) -> Vec<u8> {
+        pae(&self.statement)
+    }
+
+    /// The DSSE envelope JSON.
+    pub fn envelope(&self) -> serde_json::Value {
+        json!({
+            "payload": b64(self.statement.as_bytes()),
+            "payloadType": crate::dsse::IN_TOTO_PAYLOAD_TYPE,
+            "signatures": [{ "sig": b64(&self.sig), "keyid": "" }],
+        })
+    }
+}
+
+/// The PAE of an in-toto `statement`.
+fn pae(statement: &str) -> Vec<u8> {
+    crate::dsse::pae(crate::dsse::IN_TOTO_PAYLOAD_TYPE, statement.as_bytes())
 }
 
 /// An in-toto v1 statement about `repository` at `digest` (`sha256:…`) with `predicate`.

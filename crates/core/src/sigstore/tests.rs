@@ -1,4 +1,5 @@
 use super::*;
+use crate::sigstore::testing;
 
 #[test]
 fn the_embedded_production_root_parses() {
@@ -359,4 +360,121 @@ fn a_statement_of_an_unknown_type_is_refused() {
             .contains("`https://in-toto.io/Statement/v2`"),
         "{refused}"
     );
+}
+
+/// A DSSE envelope logged as a Rekor v2 `dsse` 0.0.2 entry, or as a Rekor v1 `hashedrekord`
+/// 0.0.1 entry over SHA-256(PAE) (both refused by sigstore-verify 0.15.1; vendor/README.md),
+/// verifies; and the entry is bound to the envelope: each attack is refused with its cause.
+fn a_dsse_envelope_is_bound_to_its_entry(log: testing::DsseLog) {
+    use testing::{Instance, LeafSpec, Signed};
+    let instance = Instance::new("dsse-entry");
+    let t = testing::now();
+    let spec = LeafSpec::github("acme/app", "release.yml", "refs/heads/main", t - 120);
+    let (leaf, other) = (instance.leaf(&spec, "leaf"), instance.leaf(&spec, "other"));
+    let signer = Signer::Identity {
+        identity: spec.identity().into(),
+        issuer: testing::GITHUB_ISSUER.into(),
+    };
+    let artifact = [7u8; 32];
+    let digest = format!("sha256:{}", hex::encode(artifact));
+    let statement = testing::statement("example.com/app", &digest, "p", serde_json::json!({}));
+    let logged = Signed::new(&leaf, &statement);
+    let run = |envelope: &Signed, logged: &Signed| {
+        let json = instance.dsse_bundle(log, envelope, logged, t - 60, b"neighbour");
+        let bundle = Bundle::from_json(&json)?;
+        verify(
+            &bundle,
+            Artifact::Sha256(artifact),
+            &signer,
+            &instance.trusted_root(),
+        )
+    };
+    let ok = run(&logged, &logged).unwrap_or_else(|e| panic!("{log:?} verifies: {e}"));
+    assert_eq!(ok.identity.as_deref(), Some(spec.identity()));
+    assert!(ok.tlog_verified);
+
+    let mismatch = |case: &str, result: Result<Verified, SigstoreError>, word: &str| match result {
+        Err(SigstoreError::LogEntryMismatch { reason }) if reason.contains(word) => {}
+        other => panic!("{log:?}, {case}: expected a log entry mismatch ({word}), got {other:?}"),
+    };
+    // The envelope was changed after logging: another statement, validly signed by the same key.
+    let changed = statement.replace("\"p\"", "\"another predicate\"");
+    let result = run(&Signed::new(&leaf, &changed), &logged);
+    mismatch("another envelope", result, "not the one logged");
+    // The same statement signed anew: valid, but not the signature the log recorded.
+    let result = run(&Signed::anew(&leaf, &statement), &logged);
+    mismatch("another signature", result, "signature");
+    // An entry made for another certificate (same identity, another key).
+    let for_other = Signed {
+        verifier: testing::Verifier::Certificate(other.der.clone()),
+        ..logged.clone()
+    };
+    mismatch(
+        "another certificate",
+        run(&logged, &for_other),
+        "certificate",
+    );
+    // A signature by another key than the certificate's.
+    let forged = Signed {
+        sig: Signed::new(&other, &statement).sig,
+        ..logged.clone()
+    };
+    let result = run(&forged, &logged);
+    assert!(
+        matches!(result, Err(SigstoreError::SignatureInvalid { .. })),
+        "{log:?}, a signature by another key: {result:?}"
+    );
+}
+
+#[test]
+fn a_dsse_envelope_logged_on_rekor_v2_is_bound_to_its_entry() {
+    a_dsse_envelope_is_bound_to_its_entry(testing::DsseLog::RekorV2Dsse);
+}
+
+#[test]
+fn a_dsse_envelope_logged_as_hashedrekord_is_bound_to_its_entry() {
+    a_dsse_envelope_is_bound_to_its_entry(testing::DsseLog::RekorV1HashedRekord);
+}
+
+/// The same for a managed key: the entry must name the key the bundle is verified with.
+fn a_keyed_dsse_envelope_is_bound_to_its_entry(log: testing::DsseLog) {
+    use testing::{Instance, Signed};
+    let instance = Instance::new("dsse-keyed");
+    let (key, other) = (testing::key("managed"), testing::key("other"));
+    let signer = Signer::Key {
+        pem: testing::public_pem(&key),
+    };
+    let artifact = [7u8; 32];
+    let digest = format!("sha256:{}", hex::encode(artifact));
+    let statement = testing::statement("example.com/app", &digest, "p", serde_json::json!({}));
+    let signed = Signed::keyed(&key, &statement);
+    let run = |logged: &Signed| {
+        let json = instance.dsse_bundle(log, &signed, logged, testing::now() - 60, b"n");
+        verify(
+            &Bundle::from_json(&json)?,
+            Artifact::Sha256(artifact),
+            &signer,
+            &instance.trusted_root(),
+        )
+    };
+    run(&signed).unwrap_or_else(|e| panic!("{log:?} verifies with its key: {e}"));
+    let for_other = Signed {
+        verifier: Signed::keyed(&other, &statement).verifier,
+        ..signed.clone()
+    };
+    let result = run(&for_other);
+    assert!(
+        matches!(&result, Err(SigstoreError::LogEntryMismatch { reason }) if reason.contains("key")),
+        "{log:?}, an entry for another key: {result:?}"
+    );
+}
+
+#[test]
+fn a_keyed_dsse_envelope_logged_on_rekor_v2_is_bound_to_its_entry() {
+    a_keyed_dsse_envelope_is_bound_to_its_entry(testing::DsseLog::RekorV2Dsse);
+}
+
+#[test]
+fn a_keyed_dsse_envelope_logged_as_hashedrekord_is_bound_to_its_entry() {
+    a_keyed_dsse_envelope_is_bound_to_its_entry(testing::DsseLog::RekorV1HashedRekord);
 }
