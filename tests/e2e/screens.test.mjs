@@ -351,6 +351,14 @@ test('Detail: the attested image with its provenance graph, signer and builder',
     assert.match(graph, /github\.com\/actions\/runner/);
     assert.match(await s.text('[data-testid="attestation-signer"]'), /Acme Release/);
     assert.match(await s.text('[data-testid="inspect-verdict"]'), /Verified/);
+    // Layout: who signed it is in view without scrolling the graph sideways (its columns share
+    // the width; only the materials, a sixth column here, may lie beyond it).
+    const beyond = await s.execute(
+      `const g = document.querySelector('[data-testid="inspect-graph"]').getBoundingClientRect();
+       const p = document.querySelector('[data-testid="graph-node"][data-kind="publisher"]').getBoundingClientRect();
+       return p.right - g.right;`,
+    );
+    assert.ok(beyond <= 0, `the publisher's node ends ${beyond}px beyond the graph's frame`);
     // Layout: the verdict's full digests wrap inside their card instead of running out of it.
     const overflow = await s.execute(
       'const card = document.querySelector(\'section[aria-labelledby="verdict-title"]\'); return card.scrollWidth - card.clientWidth;',
