@@ -250,6 +250,24 @@ test('Publishers: the add-identity form, filled by the GitHub Actions preset', {
     await s.type('[data-testid="identity-publisher"]', 'Acme API Release Workflow');
     const subject = await s.execute('return document.querySelector(\'[data-testid="identity-subject"]\').value;');
     assert.equal(subject, 'https://github.com/acme/api/.github/workflows/release.yml@refs/tags/*');
+    // No expiry chosen: the date field paints no date (WebKit's placeholder is today's date,
+    // which reads as a chosen expiry).
+    const fill = () =>
+      s.execute(`const e = document.querySelector('input[data-testid="identity-expires"]');
+        return [e.value, getComputedStyle(e).webkitTextFillColor];`);
+    assert.deepEqual(await fill(), ['', 'rgba(0, 0, 0, 0)']);
+    const setExpiry = (value) =>
+      s.execute(
+        `const e = document.querySelector('input[data-testid="identity-expires"]');
+         e.value = arguments[0]; e.dispatchEvent(new Event('input', { bubbles: true }));`,
+        value,
+      );
+    await setExpiry('2027-12-31');
+    await poll('a chosen expiry to be painted', async () => {
+      const [value, color] = await fill();
+      return value === '2027-12-31' && color !== 'rgba(0, 0, 0, 0)' ? true : undefined;
+    });
+    await setExpiry('');
     await s.execute('document.querySelector(\'[data-testid="add-identity-panel"]\').scrollIntoView({ block: "start" });');
   });
   await s.execute('document.querySelector("main")?.scrollTo(0, 0); window.scrollTo(0, 0);');
