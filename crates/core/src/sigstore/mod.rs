@@ -624,4 +624,6 @@ fn refuse_root_in_chain(bundle: &sigstore_verify::types::Bundle) -> Result<(), S
 }
 
 #[cfg(test)]
+mod conformance_tests;
+#[cfg(test)]
 mod tests;
