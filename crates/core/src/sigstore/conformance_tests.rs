@@ -105,7 +105,7 @@ fn a_validity_window_without_its_start_makes_the_trusted_root_malformed() {
 
 /// `trust-root-tlog-validity-end-inclusive`: a Rekor key whose validity ends exactly at the
 /// entry's integrated time was valid then (a `TimeRange` is closed); one second earlier it was
-/// not.
+/// not, and the refusal says so (as it names a log the root does not list).
 #[test]
 fn a_log_key_is_trusted_up_to_and_including_the_end_of_its_window() {
     let bundle = json("happy-path-v0.3", "bundle.sigstore.json");
@@ -129,10 +129,22 @@ fn a_log_key_is_trusted_up_to_and_including_the_end_of_its_window() {
     let verified = with_end(&at).expect("the end of the window is inside it");
     assert_eq!(verified.integrated_time.as_deref(), Some(at.as_str()));
     let refused = with_end(&shifted(&at, -1));
-    assert!(
-        matches!(&refused, Err(SigstoreError::InclusionPromise { reason }) if reason.contains("No log key valid at integrated time")),
-        "{refused:?}"
+    let log_id = crate::dsse::decode_b64(entry["logId"]["keyId"].as_str().expect("a log id"))
+        .map(hex::encode)
+        .expect("base64");
+    assert_eq!(
+        refused,
+        Err(SigstoreError::LogOutsideValidity {
+            log_id: log_id.clone(),
+            at
+        })
     );
+    // And a log the root does not list at all is named as unknown.
+    let mut root = production_root();
+    let tlogs = root["tlogs"].as_array_mut().expect("tlogs");
+    tlogs.retain(|t| t["logId"] != entry["logId"]);
+    let unknown = check(&bundle, &root, Artifact::Bytes(&a_txt()));
+    assert_eq!(unknown, Err(SigstoreError::UnknownLog { log_id }));
 }
 
 /// The Rekor v2 case `rekor2-happy-path` (its only time is an RFC 3161 timestamp) with its
