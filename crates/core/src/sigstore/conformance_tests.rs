@@ -227,45 +227,34 @@ fn a_timestamp_after_its_tsa_window_is_refused_whoever_else_covers_it() {
 /// one of that name.
 #[test]
 fn the_sct_issuer_is_the_verified_chains_not_a_same_named_decoy() {
-    use x509_cert::der::Decode as _;
+    let bundle = json("happy-path-v0.3", "bundle.sigstore.json");
+    let leaf = certificate(&bundle["verificationMaterial"]["certificate"]).expect("a leaf");
+    let issuer = &leaf.tbs_certificate.issuer;
     let mut root = production_root();
     let cas = root["certificateAuthorities"].as_array_mut().expect("CAs");
-    let genuine_der = cas
+    let genuine = cas
         .iter()
-        .filter_map(|ca| ca.pointer("/certChain/certificates/0/rawBytes")?.as_str())
-        .map(|b| crate::dsse::decode_b64(b).expect("base64"))
-        .find(|der| {
-            let cert = x509_cert::Certificate::from_der(der).expect("a certificate");
-            cert.tbs_certificate
-                .subject
-                .to_string()
-                .contains("sigstore-intermediate")
-        })
-        .expect("the production root has a sigstore-intermediate");
-    let genuine = x509_cert::Certificate::from_der(&genuine_der).expect("a certificate");
-    let decoy_ca = super::testing::decoy_authority("decoy", &genuine.tbs_certificate.subject);
-    let decoy_der = decoy_ca
-        .pointer("/certChain/certificates/0/rawBytes")
-        .and_then(Value::as_str)
-        .map(|b| crate::dsse::decode_b64(b).expect("base64"))
-        .expect("the decoy's intermediate");
-    let decoy = x509_cert::Certificate::from_der(&decoy_der).expect("a certificate");
-    assert_eq!(
-        decoy.tbs_certificate.subject,
-        genuine.tbs_certificate.subject
-    );
+        .filter_map(|ca| certificate(&ca["certChain"]["certificates"][0]))
+        .find(|cert| &cert.tbs_certificate.subject == issuer)
+        .expect("the production root has the leaf's issuer");
+    let decoy_ca = super::testing::decoy_authority("decoy", issuer);
+    let decoy = certificate(&decoy_ca["certChain"]["certificates"][0]).expect("a decoy");
+    assert_eq!(&decoy.tbs_certificate.subject, issuer);
     assert_ne!(
         decoy.tbs_certificate.subject_public_key_info,
         genuine.tbs_certificate.subject_public_key_info
     );
     cas.insert(0, decoy_ca);
 
-    check(
-        &json("happy-path-v0.3", "bundle.sigstore.json"),
-        &root,
-        Artifact::Bytes(&a_txt()),
-    )
-    .expect("the bundle verifies beside a same-named decoy intermediate");
+    check(&bundle, &root, Artifact::Bytes(&a_txt()))
+        .expect("the bundle verifies beside a same-named decoy intermediate");
+}
+
+/// The certificate of a `{"rawBytes": base64 DER}` object.
+fn certificate(raw: &Value) -> Option<x509_cert::Certificate> {
+    use x509_cert::der::Decode as _;
+    let der = crate::dsse::decode_b64(raw["rawBytes"].as_str()?)?;
+    x509_cert::Certificate::from_der(&der).ok()
 }
 
 /// `message-digest-mismatch_fail`: a message signature whose `messageDigest` is not the
