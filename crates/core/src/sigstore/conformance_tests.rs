@@ -1,8 +1,8 @@
 //! Behaviours of bundle-verify cases of the public Sigstore conformance suite whose files are
 //! not in the committed subset (only what each case tests is known), each shown on a committed
 //! bundle with an edited trusted root or bundle, or on material minted by [`super::testing`].
-//! Every test names the case it stands for. (The CLI-only case, `managed-key-and-client-
-//! identity_fail`, is in `crates/cli/tests/conformance.rs`.)
+//! Every test names the case it stands for. (The CLI-only case,
+//! `managed-key-and-client-identity_fail`, is in `crates/cli/tests/conformance.rs`.)
 
 use serde_json::Value;
 
@@ -105,7 +105,7 @@ fn a_validity_window_without_its_start_makes_the_trusted_root_malformed() {
 
 /// `trust-root-tlog-validity-end-inclusive`: a Rekor key whose validity ends exactly at the
 /// entry's integrated time was valid then (a `TimeRange` is closed); one second earlier it was
-/// not, and the refusal says so (as it names a log the root does not list).
+/// not, and the refusal says that, as it says when the root does not list the log at all.
 #[test]
 fn a_log_key_is_trusted_up_to_and_including_the_end_of_its_window() {
     let bundle = json("happy-path-v0.3", "bundle.sigstore.json");
