@@ -161,3 +161,38 @@ fn malformed_bundle_and_digest_are_sentences() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("is not a SHA-256 digest"), "{err}");
 }
+
+/// `managed-key-and-client-identity_fail`: a managed key and a keyless identity given together
+/// are a usage error (exit 2, a sentence naming both flags), never a verification — although
+/// the key alone verifies this bundle.
+#[test]
+fn a_key_and_an_identity_together_are_refused() {
+    let case = suite().join("managed-key-happy-path");
+    let path = artifact(&case).display().to_string();
+    let mut alone = args(&case);
+    alone.push(path.clone());
+    assert!(vouch(&alone).status.success(), "the key alone verifies");
+    let identity = ["--certificate-identity", DEFAULT_IDENTITY];
+    let issuer = ["--certificate-oidc-issuer", DEFAULT_ISSUER];
+    for extra in [
+        [identity, issuer].concat(),
+        identity.to_vec(),
+        issuer.to_vec(),
+    ] {
+        let mut a = args(&case);
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a.push(path.clone());
+        let out = vouch(&a);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(
+            out.stdout.is_empty(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            err.contains("--key") && err.contains("--certificate-"),
+            "{extra:?}: {err}"
+        );
+    }
+}

@@ -28,7 +28,8 @@ pub(crate) struct VerifyBundleArgs {
         long = "certificate-oidc-issuer",
         id = "issuer",
         value_name = "URL",
-        requires = "identity"
+        requires = "identity",
+        conflicts_with = "key"
     )]
     issuer: Option<String>,
     /// A managed key's public half (PEM) instead of a keyless identity

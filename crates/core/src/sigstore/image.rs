@@ -352,31 +352,11 @@ fn verify_one(
     root_index: usize,
 ) -> Result<KeylessVerified, SigstoreError> {
     let entries = &bundle.0.verification_material.tlog_entries;
-    // A SET or checkpoint by a log the root does not list is an unknown log, whatever else
-    // is wrong with it (sigstore-verify reports it as a key missing at the entry's time).
-    // A log the root lists, but whose key was not valid when the entry claims it was
-    // integrated, is a trust-root entry used outside its validity window.
-    for entry in entries {
-        let id = entry.log_id.key_id.as_bytes();
-        let mut logs = root
-            .0
-            .tlogs
-            .iter()
-            .filter(|t| t.log_id.key_id.as_bytes() == id)
-            .peekable();
-        if logs.peek().is_none() {
-            return Err(SigstoreError::UnknownLog {
-                log_id: hex::encode(id),
-            });
-        }
-        if let Some(at) = entry.integrated_time {
-            if !logs.any(|t| t.public_key.valid_for.is_none_or(|w| w.contains(at))) {
-                return Err(SigstoreError::LogOutsideValidity {
-                    log_id: hex::encode(id),
-                    at: at.to_string(),
-                });
-            }
-        }
+    // A SET or checkpoint by a log the root does not list, or by a listed log whose key was
+    // not valid when the entry claims it was integrated, is refused with that cause first,
+    // whatever else is wrong with it.
+    if let Some(refusal) = super::log_outside_root(&bundle.0, &root.0) {
+        return Err(refusal);
     }
     let input: sigstore_verify::types::Artifact<'_> = match artifact {
         super::Artifact::Bytes(b) => b.into(),

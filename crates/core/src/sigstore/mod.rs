@@ -527,15 +527,15 @@ fn run_policy(
     refuse_root_in_chain(&bundle.0)?;
     refuse_unknown_statement_type(&bundle.0)?;
     let verifier = sigstore_verify::Verifier::new(&root.0)?;
-    let result = match signer {
+    let outcome = match signer {
         None => run(
             &verifier,
             &sigstore_verify::VerificationPolicy::any_identity(),
-        )?,
+        ),
         Some(Signer::Identity { identity, issuer }) => run(
             &verifier,
             &sigstore_verify::VerificationPolicy::new(identity.as_str(), issuer.as_str()),
-        )?,
+        ),
         Some(Signer::Key { pem }) => {
             let key = sigstore_verify::types::DerPublicKey::from_pem(pem).map_err(|e| {
                 SigstoreError::KeyMalformed {
@@ -545,9 +545,17 @@ fn run_policy(
             run(
                 &verifier,
                 &sigstore_verify::PublicKeyVerificationPolicy::new(key),
-            )?
+            )
         }
     };
+    // sigstore-verify reports a SET whose log key the root lists for another period (or does
+    // not list) as a promise that does not verify; the root's own words say which it is.
+    let result = outcome.map_err(|e| match e {
+        sigstore_verify::Error::TransparencyLog(TransparencyLogError::InclusionPromise(_)) => {
+            log_outside_root(&bundle.0, &root.0).unwrap_or_else(|| e.into())
+        }
+        e => e.into(),
+    })?;
     let certificate = match (result.certificate(), bundle.0.signing_certificate()) {
         (Some(info), Some(der)) => Some(CertificateClaims::read(info, der.as_bytes())?),
         _ => None,
@@ -564,6 +572,39 @@ fn run_policy(
             .collect(),
         certificate,
     })
+}
+
+/// A log entry by a transparency log `root` does not list ([`SigstoreError::UnknownLog`]), or
+/// whose integrated time is outside every validity window `root` gives that log's key
+/// ([`SigstoreError::LogOutsideValidity`]; a window is closed: its end is inside it). `None` when
+/// every entry's log is listed and valid at the time the entry claims.
+fn log_outside_root(
+    bundle: &sigstore_verify::types::Bundle,
+    root: &sigstore_verify::trust_root::TrustedRoot,
+) -> Option<SigstoreError> {
+    bundle
+        .verification_material
+        .tlog_entries
+        .iter()
+        .find_map(|entry| {
+            let id = entry.log_id.key_id.as_bytes();
+            let log_id = || hex::encode(id);
+            let mut logs = root
+                .tlogs
+                .iter()
+                .filter(|t| t.log_id.key_id.as_bytes() == id)
+                .peekable();
+            if logs.peek().is_none() {
+                return Some(SigstoreError::UnknownLog { log_id: log_id() });
+            }
+            let at = entry.integrated_time?;
+            (!logs.any(|t| t.public_key.valid_for.is_none_or(|w| w.contains(at)))).then(|| {
+                SigstoreError::LogOutsideValidity {
+                    log_id: log_id(),
+                    at: at.to_string(),
+                }
+            })
+        })
 }
 
 /// The in-toto statement types a DSSE bundle may sign: v1 (also spelled v1.0), and v0.1
@@ -625,5 +666,7 @@ fn refuse_root_in_chain(bundle: &sigstore_verify::types::Bundle) -> Result<(), S
     Ok(())
 }
 
+#[cfg(test)]
+mod conformance_tests;
 #[cfg(test)]
 mod tests;

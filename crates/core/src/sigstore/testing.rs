@@ -1048,3 +1048,39 @@ pub fn hashedrekord_body(payload: &[u8], signature_b64: &str, cert_pem: &str) ->
     )
     .into_bytes()
 }
+
+/// A `certificateAuthorities` entry for a trusted root: a CA of its own (keys derived from
+/// `label`) whose intermediate has exactly `subject` as its Subject DN (the same DER) but an
+/// unrelated key — a decoy for a client that would find a certificate's issuer by name.
+pub fn decoy_authority(label: &str, subject: &Name) -> serde_json::Value {
+    let (decoy_root_key, decoy_key) = (key(&format!("{label}/root")), key(&format!("{label}/ca")));
+    let decoy_root_name = name(&format!("CN={label} root,O=vouch-test"));
+    // From 2020-09-13 to a year from now: around any bundle a test verifies.
+    let span = (1_600_000_000, now() + 365 * 86_400);
+    let decoy_root = ca_cert(
+        7,
+        &decoy_root_name,
+        &decoy_root_name,
+        &decoy_root_key,
+        &decoy_root_key,
+        span,
+    );
+    let decoy = ca_cert(
+        8,
+        &decoy_root_name,
+        subject,
+        &decoy_key,
+        &decoy_root_key,
+        span,
+    );
+    let chain: Vec<_> = [decoy, decoy_root]
+        .iter()
+        .map(|der| json!({ "rawBytes": b64(der) }))
+        .collect();
+    json!({
+        "subject": { "organization": "vouch-test", "commonName": label },
+        "uri": format!("https://decoy.{label}.test"),
+        "certChain": { "certificates": chain },
+        "validFor": { "start": rfc3339(span.0) },
+    })
+}
