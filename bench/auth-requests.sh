@@ -24,13 +24,10 @@ n=${VOUCH_BENCH_AUTH_N:-20}
 reg=$VOUCH_TEST_REGISTRY_TOKEN
 reg_log=$VOUCH_TEST_REGISTRY_TOKEN_LOG
 issuer_log=$VOUCH_TEST_TOKEN_ISSUER_LOG
-for b in "$vouch" "$seed"; do
-  [ -x "$b" ] || { echo "bench: $b is missing (cargo build --release -p vouch-cli; --example seed)" >&2; exit 2; }
-done
+. "$root/bench/lib.sh"
+need_binaries "cargo build --release -p vouch-cli; --example seed" "$vouch" "$seed"
 mkdir -p "$out"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-say() { echo "bench (token auth): $*" >&2; }
+scratch "token auth"
 
 export VOUCH_PROFILE=bench-auth VOUCH_CONFIG_DIR="$work/config"
 auth=$(printf '%s:%s' "$VOUCH_TEST_REGISTRY_TOKEN_USER" "$VOUCH_TEST_REGISTRY_TOKEN_PASSWORD" | base64 -w0)

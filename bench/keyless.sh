@@ -33,13 +33,10 @@ peer_runs=3
 reg=$VOUCH_TEST_REGISTRY
 log=$VOUCH_TEST_REGISTRY_LOG
 cosign=$VOUCH_TEST_COSIGN
-for b in "$vouch" "$mint"; do
-  [ -x "$b" ] || { echo "bench: $b is missing (cargo build --release -p vouch-cli; -p vouch-core --features sigstore-testing --example mint-keyless)" >&2; exit 2; }
-done
+. "$root/bench/lib.sh"
+need_binaries "cargo build --release -p vouch-cli; -p vouch-core --features sigstore-testing --example mint-keyless" "$vouch" "$mint"
 mkdir -p "$out"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-say() { echo "bench (keyless): $*" >&2; }
+scratch keyless
 
 export VOUCH_PROFILE=bench-keyless VOUCH_CONFIG_DIR="$work/config"
 issuer=https://token.actions.githubusercontent.com

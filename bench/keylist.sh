@@ -8,8 +8,8 @@ n=${1:-1000}
 vouch="$root/target/release/vouch"
 out="${VOUCH_BENCH_OUT:-$root/target/bench}"
 mkdir -p "$out"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$root/bench/lib.sh"
+scratch keylist
 export VOUCH_PROFILE="bench-keylist"
 
 # Seed: N ed25519 public keys, imported as one trust-set document (one keychain write).

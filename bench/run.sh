@@ -36,14 +36,11 @@ skopeo="$VOUCH_TEST_SKOPEO"
 reg="$VOUCH_TEST_REGISTRY"
 log="$VOUCH_TEST_REGISTRY_LOG"
 out="$target/bench"
-for b in "$vouch" "$seed" "$sha"; do
-  [ -x "$b" ] || { echo "bench: $b is missing; run \`make bench\`" >&2; exit 2; }
-done
+. "$root/bench/lib.sh"
+need_binaries "run \`make bench\`" "$vouch" "$seed" "$sha"
 rm -rf "$out"
 mkdir -p "$out"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-say() { echo "bench: $*" >&2; }
+scratch
 
 export VOUCH_PROFILE=bench
 export VOUCH_CONFIG_DIR="$work/config"

@@ -13,9 +13,8 @@ target=${CARGO_TARGET_DIR:-$root/target}
 app_bin="${VOUCH_BENCH_APP:-$target/release/vouch-app}"
 minimal_bin="$target/release/vouch-bench-minimal-window"
 vouch="${VOUCH_CLI:-$target/release/vouch}"
-for b in "$app_bin" "$minimal_bin" "$vouch"; do
-  [ -x "$b" ] || { echo "bench: $b is missing (make bench-startup builds it)" >&2; exit 2; }
-done
+. "$root/bench/lib.sh"
+need_binaries "make bench-startup builds it" "$app_bin" "$minimal_bin" "$vouch"
 if [ "$("$vouch" key list --json | jq length)" = 0 ]; then
   "$vouch" key generate --name bench --algorithm ecdsa-p256 >/dev/null
 fi
