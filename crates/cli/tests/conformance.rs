@@ -137,7 +137,11 @@ fn the_whole_public_suite() {
         panic!("set VOUCH_CONFORMANCE_SUITE to the suite's test/assets/bundle-verify folder");
     };
     let cases = cases(Path::new(&dir));
-    assert!(!cases.is_empty(), "no case folder in {}", Path::new(&dir).display());
+    assert!(
+        !cases.is_empty(),
+        "no case folder in {}",
+        Path::new(&dir).display()
+    );
     let (runs, wrong) = run_cases(&cases);
     eprintln!("{} cases, {runs} runs, {} wrong", cases.len(), wrong.len());
     assert!(
