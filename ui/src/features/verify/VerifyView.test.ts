@@ -380,7 +380,7 @@ describe('VerifyView', () => {
     expect(sig.textContent).toContain('Unknown publisher');
     expect(sig.textContent).toContain('key is not in your trust store');
     expect(within(details).getByTestId('verdict-policy').textContent).toContain('default policy');
-    expect(within(details).getByTestId('verdict-policy').textContent).toContain('2 signatures required');
+    expect(within(details).getByTestId('verdict-policy').textContent).toContain('2 publishers required');
     expect(within(details).getByTestId('verdict-enforced').textContent).toContain('not enforced');
   });
 
