@@ -8,6 +8,17 @@ cd "$root"
 
 section() { printf '\n=== %s ===\n' "$*"; }
 
+# Whatever the outcome: say whether the keychain daemon died and was revived during the CLI
+# tests (gnome-keyring's upstream race; crates/cli/tests/common/keychain.rs).
+restarts="${VOUCH_TEST_ARTIFACTS:-/nonexistent}/keychain-restarts.log"
+keychain_report() {
+  if [ -s "$restarts" ]; then
+    printf '\nharness: the keychain daemon died %s time(s) and was revived:\n' "$(wc -l <"$restarts")"
+    sed 's/^/  /' "$restarts"
+  fi
+}
+trap keychain_report EXIT
+
 section "invariant: vouch-core does not depend on tauri"
 if cargo tree -p vouch-core -e normal --prefix none | grep -E '^tauri' ; then
   echo "FAIL: vouch-core depends on tauri" >&2; exit 1

@@ -68,6 +68,12 @@ dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/D
   org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets | grep -q 'boolean true' \
   || { echo "harness: gnome-keyring did not take org.freedesktop.secrets" >&2; exit 2; }
 echo "harness: Secret Service (gnome-keyring) on a private D-Bus: $DBUS_SESSION_BUS_ADDRESS" >&2
+# The daemon serving this run: the CLI tests revive the keychain only when that daemon died
+# (gnome-keyring's upstream race; crates/cli/tests/common/keychain.rs says when and why).
+export VOUCH_TEST_KEYCHAIN_PID_FILE="$work/keychain.pid"
+dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+  org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets \
+  | awk '/uint32/ { print $2 }' >"$VOUCH_TEST_KEYCHAIN_PID_FILE"
 
 # Registry: CNCF distribution on loopback.
 port=$(free_port)

@@ -10,84 +10,30 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Barrier, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use common::keychain::{faults_on_purpose, keychain_pid, keyring, try_keyring};
 use common::{assert_ok, real_env, Env};
 use vouch_core::keys::{Algorithm, PrivateKey};
 use vouch_core::paths::trust_lock_path;
 use vouch_core::trust::{KeychainBackend, TrustError, TrustStore};
-
-/// The password `tests/harness/with-env.sh` unlocks its keychain with.
-const HARNESS_PASSWORD: &str = "vouch-test-password";
 
 /// How long Vouch may take to say "locked": a few D-Bus round trips, never a prompt.
 const LOCKED_WITHIN: Duration = Duration::from_secs(5);
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
+/// One fault test at a time; none of them revives the keychain (they kill and lock it on
+/// purpose, and judge what Vouch says then).
 fn serial() -> MutexGuard<'static, ()> {
+    faults_on_purpose();
     // A poisoned lock only means another test of this file failed; the keychain is restored.
     SERIAL.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// `common/keyring.py` (Gio, Debian's python3): lock or unlock the default collection, or set
-/// a variable of the bus's activation environment. Returns its output, or the failure.
-fn try_keyring(args: &[&str]) -> Result<String, String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/common/keyring.py");
-    let mut child = Command::new("/usr/bin/python3")
-        .arg(&script)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("keyring.py {args:?}: {e}"))?;
-    let mut stdin = child.stdin.take().ok_or("no stdin")?;
-    if args == ["unlock"] {
-        stdin
-            .write_all(HARNESS_PASSWORD.as_bytes())
-            .map_err(|e| e.to_string())?;
-    }
-    drop(stdin);
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(format!(
-            "keyring.py {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-fn keyring(args: &[&str]) -> String {
-    try_keyring(args).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// The process that owns `org.freedesktop.secrets` on the session bus: the keychain daemon.
-fn keychain_pid() -> u32 {
-    let out = Command::new("dbus-send")
-        .args([
-            "--session",
-            "--print-reply",
-            "--dest=org.freedesktop.DBus",
-            "/org/freedesktop/DBus",
-            "org.freedesktop.DBus.GetConnectionUnixProcessID",
-            "string:org.freedesktop.secrets",
-        ])
-        .output()
-        .expect("dbus-send");
-    assert_ok(&out, "dbus-send GetConnectionUnixProcessID");
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.split_whitespace()
-        .skip_while(|w| *w != "uint32")
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no pid in {text}"))
 }
 
 /// On drop (a test passing or failing): the keychain runs again, unlocked, and no prompt can

@@ -2,6 +2,7 @@
 //! the real parts the harness (`tests/harness/with-env.sh`) starts.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod keychain;
 pub mod proxy;
 
 use std::io::Write;
@@ -100,15 +101,23 @@ impl Env {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        let mut cmd = self.cmd();
-        cmd.args(args);
-        if args.first() == Some(&"verify") {
-            cmd.args(&self.verify_args);
-        }
-        cmd.output().expect("run vouch")
+        keychain::with_revival(&format!("vouch {args:?}"), || {
+            let mut cmd = self.cmd();
+            cmd.args(args);
+            if args.first() == Some(&"verify") {
+                cmd.args(&self.verify_args);
+            }
+            cmd.output().expect("run vouch")
+        })
     }
 
     pub fn run_stdin(&self, args: &[&str], stdin: &[u8]) -> Output {
+        keychain::with_revival(&format!("vouch {args:?}"), || {
+            self.run_stdin_once(args, stdin)
+        })
+    }
+
+    fn run_stdin_once(&self, args: &[&str], stdin: &[u8]) -> Output {
         let mut child = self
             .cmd()
             .args(args)
@@ -135,9 +144,11 @@ impl Env {
 
     /// Runs with `VOUCH_PASSWORD` set (the passphrase of a private key file read or written).
     pub fn run_with_password(&self, args: &[&str], password: &str) -> Output {
-        let mut cmd = self.cmd();
-        cmd.args(args).env("VOUCH_PASSWORD", password);
-        cmd.output().expect("run vouch")
+        keychain::with_revival(&format!("vouch {args:?}"), || {
+            let mut cmd = self.cmd();
+            cmd.args(args).env("VOUCH_PASSWORD", password);
+            cmd.output().expect("run vouch")
+        })
     }
 
     /// Runs with `VOUCH_PASSWORD` set and asserts success; returns stdout.
