@@ -18,6 +18,23 @@ keychain_report() {
   fi
 }
 trap keychain_report EXIT
+# Between suites: if the daemon that served the run is gone, unlock the one D-Bus activation
+# started in its place (the password is the harness's throwaway one), so a crash inside one
+# suite does not fail the next.
+keychain_owner() {
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null \
+    | awk '/uint32/ { print $2 }'
+}
+revive_keychain_if_gone() {
+  local served now
+  served=$(cat "$VOUCH_TEST_KEYCHAIN_PID_FILE")
+  [ "$(keychain_owner)" = "$served" ] && return 0
+  printf 'vouch-test-password' | /usr/bin/python3 crates/cli/tests/common/keyring.py unlock >/dev/null
+  now=$(keychain_owner)
+  echo "$now" >"$VOUCH_TEST_KEYCHAIN_PID_FILE"
+  echo "the keychain daemon (pid $served) was gone before $1; a new one (pid $now) was unlocked" | tee -a "$restarts" >&2
+}
 
 section "invariant: vouch-core does not depend on tauri"
 if cargo tree -p vouch-core -e normal --prefix none | grep -E '^tauri' ; then
@@ -45,6 +62,7 @@ cargo test --workspace --features vouch-app/custom-protocol -- --include-ignored
 section "UI unit tests (Vitest)"
 (cd ui && npm test --silent)
 
+revive_keychain_if_gone "the end-to-end tests"
 section "end-to-end: the real window through WebKitWebDriver"
 # mint-keyless signs images keyless from a local Sigstore-like instance (tests/e2e/keyless.test.mjs,
 # and the demo below).
@@ -54,13 +72,16 @@ VOUCH_APP_BINARY="$root/target/debug/vouch-app" VOUCH_CLI="$root/target/debug/vo
   node --test --test-concurrency=1 --test-timeout=240000 \
     tests/e2e/*.test.mjs
 
+revive_keychain_if_gone "the demo test"
 section "demo: scripts/demo.sh seeds the images it promises and opens the window on them"
 tests/demo/seed-test.sh
 
+revive_keychain_if_gone "the package test"
 section "package: the .deb installed with apt, run (CLI and window) and removed"
 # Reuses the debug build above; prints SKIPPED (never ok) without root or apt.
 tests/package/install-test.sh
 
+revive_keychain_if_gone "the keychain-fault tests"
 section "keychain faults: locked, daemon killed mid-write, CLI and app writing at once (last: they restart the keychain)"
 # The second writer process is run by the concurrent-writers test alone (it fails on its own).
 cargo test -p vouch-cli --test keychain_faults -- --include-ignored --skip keychain_fault_second_writer_process
