@@ -84,8 +84,10 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
         // A trust set from a file: read before anything else, its errors fail the command.
         Some(file) => {
             let set = super::trust_set_from_file(&file)?;
-            let history = (!no_history).then(|| std::thread::spawn(read_ahead));
-            (PendingTrust::ready(Arc::new(set)), history)
+            (
+                PendingTrust::ready(Arc::new(set)),
+                std::thread::spawn(read_ahead),
+            )
         }
         // Performance: the keychain read (a D-Bus round trip to the Secret Service) runs on its
         // own thread while the registry is already being asked; nothing is judged before it
@@ -110,7 +112,7 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
                     why
                 })
             });
-            (trust, Some(history))
+            (trust, history)
         }
     };
     let cancel = Cancel::new();
@@ -163,7 +165,7 @@ pub(crate) fn run(args: VerifyArgs) -> Result<Outcome> {
     }
     drop(printer.finish()?);
     if !no_history {
-        let ahead = history.and_then(|h| h.join().ok()).flatten();
+        let ahead = history.join().ok().flatten();
         record(checked.into_iter().flatten().collect(), ahead);
     }
     if cancel.is_cancelled() {
