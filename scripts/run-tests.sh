@@ -19,7 +19,7 @@ keychain_report() {
 }
 trap keychain_report EXIT
 # Between suites: if the daemon that served the run is gone, unlock the one D-Bus activation
-# started in its place (the password is the harness's throwaway one), so a crash inside one
+# started in its place (with the harness's throwaway password), so a crash inside one
 # suite does not fail the next.
 keychain_owner() {
   dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
@@ -30,7 +30,7 @@ revive_keychain_if_gone() {
   local served now
   served=$(cat "$VOUCH_TEST_KEYCHAIN_PID_FILE")
   [ "$(keychain_owner)" = "$served" ] && return 0
-  printf 'vouch-test-password' | /usr/bin/python3 crates/cli/tests/common/keyring.py unlock >/dev/null
+  printf '%s' "$VOUCH_TEST_KEYCHAIN_PASSWORD" | /usr/bin/python3 crates/cli/tests/common/keyring.py unlock >/dev/null
   now=$(keychain_owner)
   echo "$now" >"$VOUCH_TEST_KEYCHAIN_PID_FILE"
   echo "the keychain daemon (pid $served) was gone before $1; a new one (pid $now) was unlocked" | tee -a "$restarts" >&2

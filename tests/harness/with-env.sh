@@ -54,7 +54,9 @@ trap cleanup EXIT INT TERM
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # Keychain: gnome-keyring, unlocked with a throwaway password.
-eval "$(printf 'vouch-test-password' | gnome-keyring-daemon --unlock --components=secrets)"
+# A throwaway password, also what the tests unlock a revived or locked keychain with.
+export VOUCH_TEST_KEYCHAIN_PASSWORD=vouch-test-password
+eval "$(printf '%s' "$VOUCH_TEST_KEYCHAIN_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets)"
 export GNOME_KEYRING_CONTROL
 KEYRING_PID="${GNOME_KEYRING_PID:-}"
 for _ in $(seq 1 100); do

@@ -17,7 +17,9 @@ use std::sync::mpsc;
 use std::sync::{Arc, Barrier, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use common::keychain::{faults_on_purpose, keychain_pid, keyring, try_keyring};
+use common::keychain::{
+    adopt_running_daemon, faults_on_purpose, keychain_pid, keyring, try_keyring,
+};
 use common::{assert_ok, real_env, Env};
 use vouch_core::keys::{Algorithm, PrivateKey};
 use vouch_core::paths::trust_lock_path;
@@ -36,8 +38,10 @@ fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// On drop (a test passing or failing): the keychain runs again, unlocked, and no prompt can
-/// appear on the test display. Never panics (it may run while a failure unwinds).
+/// On drop (a test passing or failing): the keychain runs again, unlocked, no prompt can
+/// appear on the test display, and the daemon now running is the one the run's tests count on
+/// (a killed one is not taken for a crash later). Never panics (it may run while a failure
+/// unwinds).
 struct Restore;
 
 impl Drop for Restore {
@@ -47,6 +51,7 @@ impl Drop for Restore {
                 eprintln!("could not restore the keychain: {e}");
             }
         }
+        adopt_running_daemon();
     }
 }
 

@@ -19,8 +19,10 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
-/// The password `tests/harness/with-env.sh` unlocks its keychain with.
-pub const HARNESS_PASSWORD: &str = "vouch-test-password";
+/// The password `tests/harness/with-env.sh` unlocks its keychain with (it exports it).
+fn harness_password() -> String {
+    std::env::var("VOUCH_TEST_KEYCHAIN_PASSWORD").unwrap_or_default()
+}
 
 static REVIVE: AtomicBool = AtomicBool::new(true);
 static REVIVALS: AtomicU64 = AtomicU64::new(0);
@@ -42,7 +44,7 @@ pub fn try_keyring(args: &[&str]) -> Result<String, String> {
     let mut stdin = child.stdin.take().ok_or("no stdin")?;
     if args == ["unlock"] {
         stdin
-            .write_all(HARNESS_PASSWORD.as_bytes())
+            .write_all(harness_password().as_bytes())
             .map_err(|e| e.to_string())?;
     }
     drop(stdin);
@@ -97,6 +99,14 @@ fn pid_file() -> Option<PathBuf> {
     std::env::var_os("VOUCH_TEST_KEYCHAIN_PID_FILE").map(PathBuf::from)
 }
 
+/// Records the daemon that owns the Secret Service now as the one serving the run (after a
+/// test replaced it on purpose, or a revival).
+pub fn adopt_running_daemon() -> Option<u32> {
+    let now = owner_pid()?;
+    std::fs::write(pid_file()?, now.to_string()).ok()?;
+    Some(now)
+}
+
 /// Runs `run`; when it failed because the keychain daemon died meanwhile, revives the keychain
 /// (see the module doc) and runs it once more.
 pub fn with_revival(what: &str, mut run: impl FnMut() -> Output) -> Output {
@@ -135,10 +145,9 @@ fn revived(out: &Output, what: &str, before: u64) -> bool {
         eprintln!("harness: the keychain daemon (pid {dead}) died and could not be revived: {e}");
         return false;
     }
-    let Some(now) = owner_pid() else {
+    let Some(now) = adopt_running_daemon() else {
         return false;
     };
-    let _ = std::fs::write(&file, now.to_string());
     let line = format!(
         "the keychain daemon (pid {dead}) was gone when `{what}` ran (gnome-keyring's race with \
          short-lived clients); a new one (pid {now}) was unlocked and the command ran again"
